@@ -1,0 +1,154 @@
+# samtale: one non-recursive Makefile. Each source folder contributes a
+# module.mk that appends its sources to LIB_SRCS; everything is linked into
+# one static library used by the server, the tests and the fuzzers.
+#
+#   make            debug build of build/debug/samtale
+#   make run        install missing packages, build, make dev certs, serve
+#   make test       install test tools, build, run every test
+#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make release    optimised build in build/release/
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each
+#   make certs      development CA + localhost certificate (only if missing)
+#   make format / format-check
+
+MODE ?= debug
+BUILD := build/$(MODE)
+
+CC ?= cc
+ifeq ($(MODE),fuzz)
+CC := clang
+endif
+ifeq ($(MODE),asan)
+CC := clang
+endif
+
+PKGS := libwebsockets openssl jansson sqlite3 libsrtp2 opus vpx
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wformat=2 -Wimplicit-fallthrough
+ifneq ($(CI),)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+CPPFLAGS += -I. -D_GNU_SOURCE -DSAMTALE_VERSION=\"$(VERSION)\"
+CFLAGS := -std=c11 $(WARN) -fstack-protector-strong -fPIE -g $(PKG_CFLAGS) -MMD -MP
+LDFLAGS := -pie
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(MODE),debug)
+CFLAGS += -O1
+endif
+ifeq ($(MODE),release)
+CFLAGS += -O2 -D_FORTIFY_SOURCE=3 -DNDEBUG
+endif
+ifeq ($(MODE),asan)
+CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(MODE),fuzz)
+CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+          -fno-sanitize-recover=all -DSAMTALE_FUZZING
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+LIB_SRCS :=
+include server/module.mk
+include signaling/module.mk
+include media/module.mk
+
+MAIN_SRC := server/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libsamtale.a
+BIN := $(BUILD)/samtale
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all build run test asan release fuzz fuzz-build certs deps test-deps \
+        unit format format-check clean
+
+all: build
+build: $(BIN) $(UNIT_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh mk/deps.sh build
+
+test-deps:
+	@sh mk/deps.sh test
+
+certs:
+	@sh certs/make-dev-certs.sh certs/dev
+
+run: deps
+	@$(MAKE) --no-print-directory MODE=$(MODE) build
+	@$(MAKE) --no-print-directory certs
+	@sh mk/run.sh $(BIN)
+
+release:
+	@$(MAKE) --no-print-directory MODE=release build
+
+# The suite: unit tests, fuzz corpus replay + smoke, integration over HTTPS/WSS.
+test: test-deps
+	@$(MAKE) --no-print-directory MODE=$(MODE) build
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-build
+	@$(MAKE) --no-print-directory certs
+	@sh tests/run.sh $(BUILD) build/fuzz
+
+asan: test-deps
+	@$(MAKE) --no-print-directory MODE=asan build
+	@$(MAKE) --no-print-directory certs
+	@SAMTALE_NO_FUZZ=1 sh tests/run.sh build/asan build/fuzz
+
+unit: build
+	@SAMTALE_ONLY=unit sh tests/run.sh $(BUILD) build/fuzz
+
+fuzz-build: $(FUZZ_BINS)
+
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-build
+	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/$(MAIN_SRC:.c=.d)
+-include $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
+-include $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/obj/tests/fuzz/%.d)

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs the Debian packages samtale needs, only those missing (idempotent).
+#   mk/deps.sh build   libraries and compilers for building and running
+#   mk/deps.sh test    the above plus test tools (Node modules for the tests)
+set -eu
+want="$1"
+
+BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
+libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
+libjansson-dev libsqlite3-dev openssl ca-certificates curl"
+TEST_PKGS="libcmocka-dev nodejs npm iproute2"
+
+pkgs="$BUILD_PKGS"
+[ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"
+
+missing=""
+for p in $pkgs; do
+    # node may come from elsewhere than Debian's package; accept a working one.
+    case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+    esac
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "installing Debian packages:$missing"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ "$want" = test ]; then
+    # Node modules for the integration and end-to-end tests, pinned by the lock file.
+    if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
+        (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+        touch tests/node_modules
+    fi
+fi

@@ -1,0 +1,89 @@
+/* The signaling thread's state, shared by the HTTP front end (server/http.c),
+ * the REST API (server/api.c) and the WebSocket sessions (signaling/session.c).
+ * Everything here is touched by the signaling thread only. */
+#ifndef SAMTALE_APP_H
+#define SAMTALE_APP_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/config.h"
+#include "server/metrics.h"
+#include "server/ratelimit.h"
+#include "server/store.h"
+
+#define HTTP_BODY_MAX (64 * 1024)   /* REST request bodies */
+#define WS_MESSAGE_MAX (64 * 1024)  /* one signaling message */
+#define SESSION_COOKIE "samtale_session"
+
+struct lws_context;
+struct live_meeting;
+struct ws_conn;
+
+struct app {
+    struct config cfg;
+    struct store *store;
+    struct metrics metrics;
+    struct ratelimit_windows login_limits;
+    struct lws_context *lws;
+    struct live_meeting *live; /* meetings with participants, a list */
+    struct ws_conn *conns;     /* every open signaling connection, a list */
+    char web_root[PATH_MAX];   /* resolved with realpath() */
+    int64_t started_ms;
+    volatile sig_atomic_t stop_requested;
+    bool stopping;
+};
+
+/* Wall-clock Unix milliseconds (stored times) and monotonic microseconds (rates). */
+int64_t app_now_ms(void);
+int64_t app_mono_us(void);
+
+/* ---- REST API (server/api.c): transport-free so it can be tested and fuzzed ---- */
+struct http_req {
+    const char *method;      /* "GET", "POST", "DELETE", ... */
+    const char *path;        /* without query string */
+    const char *session;     /* value of the session cookie, or NULL */
+    const char *client_addr; /* for login rate limits */
+    bool json_body;          /* Content-Type is application/json */
+    const char *body;
+    size_t body_len;
+};
+
+struct http_resp {
+    unsigned status;
+    json_t *body;             /* owned; NULL for an empty body */
+    char set_cookie[256];     /* Set-Cookie value, or empty */
+    unsigned retry_after_s;   /* Retry-After, when non-zero */
+};
+
+/* Handles a request under /api/. Always fills resp (errors as JSON bodies). */
+void api_handle(struct app *app, const struct http_req *req, struct http_resp *resp);
+/* Sets resp to {"error":{"code","message"}} with the status. */
+void api_error(struct http_resp *resp, unsigned status, const char *code, const char *message);
+void http_resp_clear(struct http_resp *resp);
+
+/* ---- live meetings (signaling/session.c) ---- */
+/* Number of live meetings and participants per state, for /metrics and the API. */
+void sessions_count(struct app *app, unsigned *meetings, unsigned participants[PSTATE_COUNT]);
+/* Participants currently in a meeting (0 if not live). */
+unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id);
+/* Ends a live meeting for everyone (deletion). No-op if not live. */
+void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason);
+/* Periodic work: resume windows, freeing empty meetings. */
+void sessions_tick(struct app *app);
+/* Tells every connection the server is going down and closes it. */
+void sessions_shutdown(struct app *app);
+/* Frees everything left at exit. */
+void sessions_free_all(struct app *app);
+
+/* ---- HTTP server (server/http.c) ---- */
+int http_server_start(struct app *app);
+/* Runs the event loop until stop is requested, then shuts down cleanly. */
+int http_server_run(struct app *app);
+void http_server_stop(struct app *app);
+
+#endif

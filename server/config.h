@@ -1,0 +1,62 @@
+/* Server settings: defaults, the config file (`key = value` lines, `#`
+ * comments) and command-line overrides. Every key is documented in
+ * README.md ("Settings") and in samtale.conf.example. */
+#ifndef SAMTALE_CONFIG_H
+#define SAMTALE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/log.h"
+
+#define CONFIG_PATH_MAX 512
+#define CONFIG_ADDR_MAX 64
+#define CONFIG_URL_MAX 256
+#define CONFIG_PUBLIC_ADDRS_MAX 4
+#define CONFIG_LINE_MAX 1024
+#define CONFIG_ERR_MAX 256
+
+struct config {
+    char listen_addr[CONFIG_ADDR_MAX]; /* "127.0.0.1", "::", "0.0.0.0"; default 127.0.0.1 */
+    uint16_t listen_port;              /* default 8443 */
+    char data_dir[CONFIG_PATH_MAX];    /* default "data": holds samtale.db */
+    char tls_cert[CONFIG_PATH_MAX];    /* PEM chain; default certs/dev/server.pem */
+    char tls_key[CONFIG_PATH_MAX];     /* PEM key; default certs/dev/server.key */
+    char web_root[CONFIG_PATH_MAX];    /* static files; default "web-client" */
+    char public_url[CONFIG_URL_MAX];   /* base of invitation links; default https://<listen> */
+    uint16_t media_port_min;           /* media workers' UDP/TCP ports; default 40000 */
+    uint16_t media_port_max;           /* default 40099 */
+    char media_public_addrs[CONFIG_PUBLIC_ADDRS_MAX][CONFIG_ADDR_MAX]; /* announced candidates */
+    unsigned media_public_addr_count;
+    unsigned workers;            /* media worker threads; 0 = one per core */
+    enum log_level log_level;    /* default info */
+    unsigned max_participants;   /* per meeting; default 8 */
+    unsigned max_connections;    /* WebSocket connections; default 1000 */
+    unsigned ws_rate_per_sec;    /* per-connection message rate; default 20 */
+    unsigned ws_rate_burst;      /* default 40 */
+    unsigned login_attempts_per_min; /* per client address; default 10 */
+    unsigned session_hours;      /* caseworker login lifetime; default 12 */
+    unsigned invitation_grace_min; /* invitation expiry after planned end; default 120 */
+    unsigned resume_seconds;     /* seat kept after a dropped connection; default 60 */
+    unsigned default_meeting_min; /* planned length when none is given; default 60 */
+};
+
+/* Fills in the defaults. */
+void config_defaults(struct config *c);
+
+/* Applies one `key = value` setting. Returns 0, or ERR_PARSE / ERR_INVAL with
+ * a message naming the key in err. */
+int config_set(struct config *c, const char *key, const char *value, char err[CONFIG_ERR_MAX]);
+
+/* Reads a config file; unknown keys and bad values are errors, reported with
+ * the line number in err. */
+int config_load_file(struct config *c, const char *path, char err[CONFIG_ERR_MAX]);
+
+/* Parses "ADDR:PORT", "[v6]:PORT" or ":PORT" into listen_addr/listen_port. */
+int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX]);
+
+/* Checks cross-field consistency after everything is applied. */
+int config_validate(const struct config *c, char err[CONFIG_ERR_MAX]);
+
+#endif

@@ -1,0 +1,573 @@
+/* The HTTPS + WSS front end on one port (libwebsockets): static files of the
+ * web client, the REST API, /healthz, /metrics, and the /ws upgrade handed to
+ * signaling/session.c. Security headers are added to every response as the
+ * vhost's canned headers, so lws's own error pages carry them too. */
+#define LOG_MODULE "http"
+#include "server/app.h"
+#include "server/err.h"
+#include "server/log.h"
+#include "signaling/session.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define HTTP_PATH_MAX 1024
+#define HTTP_HDR_BUF 4096
+#define METRICS_BUF (64 * 1024)
+#define SHUTDOWN_DRAIN_US (2 * 1000 * 1000)
+
+/* Per-connection state. One protocol serves HTTP and, after the upgrade, the
+ * WebSocket, so this holds both halves. */
+struct pss {
+    int method;
+    char path[HTTP_PATH_MAX];
+    bool want_body;
+    bool body_too_big;
+    char *body; /* request body, up to HTTP_BODY_MAX */
+    size_t body_len;
+    uint8_t *out; /* response body waiting for HTTP_WRITEABLE, with LWS_PRE room */
+    size_t out_len;
+    struct ws_conn *conn; /* after the WebSocket upgrade */
+};
+
+static const struct lws_protocol_vhost_options security_headers[] = {
+    {&security_headers[1], NULL, "content-security-policy:",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+     "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
+     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {&security_headers[2], NULL, "strict-transport-security:", "max-age=31536000"},
+    {&security_headers[3], NULL, "x-content-type-options:", "nosniff"},
+    {&security_headers[4], NULL, "referrer-policy:", "no-referrer"},
+    {&security_headers[5], NULL, "x-frame-options:", "DENY"},
+    {&security_headers[6], NULL, "cross-origin-opener-policy:", "same-origin"},
+    {NULL, NULL, "permissions-policy:",
+     "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), "
+     "usb=()"},
+};
+
+static const struct {
+    const char *ext;
+    const char *mime;
+} mime_types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".webmanifest", "application/manifest+json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".ics", "text/calendar; charset=utf-8"},
+    {".wav", "audio/wav"},
+};
+
+static struct app *app_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+static const char *mime_for(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && !strchr(dot, '/')) {
+        for (size_t i = 0; i < sizeof mime_types / sizeof mime_types[0]; i++)
+            if (strcmp(dot, mime_types[i].ext) == 0)
+                return mime_types[i].mime;
+    }
+    return NULL;
+}
+
+static bool copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
+{
+    int len = lws_hdr_total_length(wsi, h);
+    if (len <= 0 || (size_t)len >= cap)
+        return false;
+    return lws_hdr_copy(wsi, buf, (int)cap, h) == len;
+}
+
+/* State-changing requests must come from our own pages: a present Origin has
+ * to match the Host it was sent to. The session cookie is SameSite=Strict as
+ * well; this is the second line. */
+static bool origin_ok(struct lws *wsi)
+{
+    char origin[300], host[256], expect[300];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+        return true;
+    if (!copy_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) ||
+        !copy_header(wsi, WSI_TOKEN_HOST, host, sizeof host))
+        return false;
+    snprintf(expect, sizeof expect, "https://%s", host);
+    return strcmp(origin, expect) == 0;
+}
+
+/* Writes status and headers now; the body (if any) goes out on HTTP_WRITEABLE. */
+static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char *ctype,
+                   const char *body, size_t body_len, const struct http_resp *extra,
+                   const char *cache)
+{
+    uint8_t hdr[LWS_PRE + HTTP_HDR_BUF];
+    uint8_t *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+    struct app *app = app_of(wsi);
+    metrics_http(&app->metrics, status);
+
+    if (lws_add_http_common_headers(wsi, status, ctype, body_len, &p, end))
+        return -1;
+    if (cache && lws_add_http_header_by_name(wsi, (const uint8_t *)"cache-control:",
+                                             (const uint8_t *)cache, (int)strlen(cache), &p, end))
+        return -1;
+    if (extra && extra->set_cookie[0] &&
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"set-cookie:",
+                                    (const uint8_t *)extra->set_cookie,
+                                    (int)strlen(extra->set_cookie), &p, end))
+        return -1;
+    if (extra && extra->retry_after_s) {
+        char ra[16];
+        int n = snprintf(ra, sizeof ra, "%u", extra->retry_after_s);
+        if (lws_add_http_header_by_name(wsi, (const uint8_t *)"retry-after:", (const uint8_t *)ra,
+                                        n, &p, end))
+            return -1;
+    }
+    if (status == HTTP_STATUS_METHOD_NOT_ALLOWED &&
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:",
+                                    (const uint8_t *)"GET, POST, DELETE", 17, &p, end))
+        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+
+    free(pss->out);
+    pss->out = NULL;
+    pss->out_len = 0;
+    if (body_len) {
+        pss->out = malloc(LWS_PRE + body_len);
+        if (!pss->out)
+            return -1;
+        memcpy(pss->out + LWS_PRE, body, body_len);
+        pss->out_len = body_len;
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int respond_json(struct lws *wsi, struct pss *pss, const struct http_resp *resp)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (resp->body) {
+        text = json_dumps(resp->body, JSON_COMPACT);
+        if (!text)
+            return -1;
+        len = strlen(text);
+    }
+    int rc = respond(wsi, pss, resp->status, "application/json", text, len, resp, "no-store");
+    free(text);
+    return rc;
+}
+
+static int respond_error(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
+                         const char *message)
+{
+    struct http_resp resp = {0};
+    api_error(&resp, status, code, message);
+    metrics_error(&app_of(wsi)->metrics, code);
+    int rc = respond_json(wsi, pss, &resp);
+    http_resp_clear(&resp);
+    return rc;
+}
+
+static const char *method_name(int m)
+{
+    switch (m) {
+    case LWSHUMETH_GET: return "GET";
+    case LWSHUMETH_POST: return "POST";
+    case LWSHUMETH_PUT: return "PUT";
+    case LWSHUMETH_PATCH: return "PATCH";
+    case LWSHUMETH_DELETE: return "DELETE";
+    case LWSHUMETH_HEAD: return "HEAD";
+    default: return "OTHER";
+    }
+}
+
+/* Reads the session token out of the Cookie header, if there is one. */
+static bool session_cookie(struct lws *wsi, char *out, size_t cap)
+{
+    char cookies[2048];
+    if (!copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookies, sizeof cookies))
+        return false;
+    const char *name = SESSION_COOKIE "=";
+    size_t nlen = strlen(name);
+    for (char *c = cookies; *c;) {
+        while (*c == ' ' || *c == ';')
+            c++;
+        if (strncmp(c, name, nlen) == 0) {
+            c += nlen;
+            size_t n = strcspn(c, ";");
+            if (n == 0 || n >= cap)
+                return false;
+            memcpy(out, c, n);
+            out[n] = '\0';
+            return true;
+        }
+        c += strcspn(c, ";");
+    }
+    return false;
+}
+
+static int handle_api(struct lws *wsi, struct pss *pss)
+{
+    struct app *app = app_of(wsi);
+    char cookie[128], addr[64] = "", ctype[128] = "";
+    bool has_cookie = session_cookie(wsi, cookie, sizeof cookie);
+    lws_get_peer_simple(wsi, addr, sizeof addr);
+    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
+
+    struct http_req req = {
+        .method = method_name(pss->method),
+        .path = pss->path,
+        .session = has_cookie ? cookie : NULL,
+        .client_addr = addr,
+        .json_body = strncmp(ctype, "application/json", 16) == 0,
+        .body = pss->body ? pss->body : "",
+        .body_len = pss->body_len,
+    };
+    struct http_resp resp = {0};
+    api_handle(app, &req, &resp);
+    if (resp.status >= 400 && resp.body) {
+        json_t *code = json_object_get(json_object_get(resp.body, "error"), "code");
+        if (json_is_string(code))
+            metrics_error(&app->metrics, json_string_value(code));
+    }
+    int rc = respond_json(wsi, pss, &resp);
+    http_resp_clear(&resp);
+    return rc;
+}
+
+static int handle_metrics(struct lws *wsi, struct pss *pss)
+{
+    struct app *app = app_of(wsi);
+    struct metrics_live live = {0};
+    sessions_count(app, &live.meetings_live, live.participants);
+    live.uptime_s = (app_now_ms() - app->started_ms) / 1000;
+    char *buf = malloc(METRICS_BUF);
+    if (!buf)
+        return -1;
+    int n = metrics_render(&app->metrics, &live, buf, METRICS_BUF);
+    int rc = n < 0 ? respond_error(wsi, pss, 500, "server_error", "metrics too large")
+                   : respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf,
+                             (size_t)n, NULL, "no-store");
+    free(buf);
+    return rc;
+}
+
+/* Maps a URL path to a file under the web root, refusing anything that could
+ * leave it. Paths without a file extension fall back to index.html so the
+ * client's own routes (/join, /meeting) load the app. */
+static int resolve_static(const struct app *app, const char *path, char *out, size_t cap)
+{
+    char joined[PATH_MAX], real[PATH_MAX];
+    if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strstr(path, "//"))
+        return ERR_DENIED;
+    const char *last = strrchr(path, '/');
+    bool is_dir = path[strlen(path) - 1] == '/';
+    bool has_ext = last && strchr(last, '.');
+    int n = snprintf(joined, sizeof joined, "%s%s%s", app->web_root, path,
+                     is_dir ? "index.html" : "");
+    if (n < 0 || (size_t)n >= sizeof joined)
+        return ERR_TOOBIG;
+    struct stat st;
+    if (!realpath(joined, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (has_ext)
+            return ERR_NOTFOUND;
+        n = snprintf(joined, sizeof joined, "%s/index.html", app->web_root);
+        if (n < 0 || (size_t)n >= sizeof joined || !realpath(joined, real))
+            return ERR_NOTFOUND;
+    }
+    size_t root_len = strlen(app->web_root);
+    if (strncmp(real, app->web_root, root_len) != 0 || real[root_len] != '/')
+        return ERR_DENIED;
+    if (strlen(real) >= cap)
+        return ERR_TOOBIG;
+    memcpy(out, real, strlen(real) + 1);
+    return 0;
+}
+
+static int handle_static(struct lws *wsi, struct pss *pss)
+{
+    struct app *app = app_of(wsi);
+    char file[PATH_MAX];
+    int rc = resolve_static(app, pss->path, file, sizeof file);
+    if (rc == ERR_DENIED)
+        return respond_error(wsi, pss, 403, "forbidden", "path not allowed");
+    if (rc < 0)
+        return respond_error(wsi, pss, 404, "not_found", "no such page");
+    const char *mime = mime_for(file);
+    if (!mime)
+        mime = "application/octet-stream";
+    /* HTML carries the app's routes: always revalidate it. Assets may be cached briefly. */
+    const char *cache = strstr(mime, "text/html") ? "no-cache" : "public, max-age=300";
+    uint8_t extra[256];
+    uint8_t *p = extra, *end = extra + sizeof extra;
+    if (lws_add_http_header_by_name(wsi, (const uint8_t *)"cache-control:", (const uint8_t *)cache,
+                                    (int)strlen(cache), &p, end))
+        return -1;
+    metrics_http(&app->metrics, 200);
+    int n = lws_serve_http_file(wsi, file, mime, (const char *)extra, (int)(p - extra));
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
+    return 0;
+}
+
+static int dispatch(struct lws *wsi, struct pss *pss)
+{
+    const char *path = pss->path;
+    if (strncmp(path, "/api/", 5) == 0) {
+        if (pss->body_too_big)
+            return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
+        return handle_api(wsi, pss);
+    }
+    if (pss->method != LWSHUMETH_GET)
+        return respond_error(wsi, pss, 405, "method_not_allowed", "only GET is allowed here");
+    if (strcmp(path, "/healthz") == 0) {
+        static const char ok[] = "{\"status\":\"ok\"}";
+        return respond(wsi, pss, 200, "application/json", ok, sizeof ok - 1, NULL, "no-store");
+    }
+    if (strcmp(path, "/metrics") == 0)
+        return handle_metrics(wsi, pss);
+    return handle_static(wsi, pss);
+}
+
+static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
+{
+    char *muri = NULL;
+    int mlen = 0;
+    memset(pss, 0, sizeof *pss);
+    pss->method = lws_http_get_uri_and_method(wsi, &muri, &mlen);
+    if (!uri || strlen(uri) >= sizeof pss->path)
+        return respond_error(wsi, pss, 414, "too_big", "path too long");
+    memcpy(pss->path, uri, strlen(uri) + 1);
+
+    bool changes = pss->method == LWSHUMETH_POST || pss->method == LWSHUMETH_DELETE ||
+                   pss->method == LWSHUMETH_PUT || pss->method == LWSHUMETH_PATCH;
+    if (changes && !origin_ok(wsi))
+        return respond_error(wsi, pss, 403, "forbidden", "cross-origin request refused");
+
+    char clen[24];
+    if (changes && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof clen) &&
+        strtoull(clen, NULL, 10) > 0) {
+        if (strtoull(clen, NULL, 10) > HTTP_BODY_MAX)
+            pss->body_too_big = true;
+        pss->want_body = true; /* answered at HTTP_BODY_COMPLETION */
+        return 0;
+    }
+    return dispatch(wsi, pss);
+}
+
+static int on_body(struct pss *pss, const void *in, size_t len)
+{
+    if (pss->body_too_big)
+        return 0;
+    if (len > HTTP_BODY_MAX - pss->body_len) {
+        pss->body_too_big = true;
+        free(pss->body);
+        pss->body = NULL;
+        pss->body_len = 0;
+        return 0;
+    }
+    char *grown = realloc(pss->body, pss->body_len + len + 1);
+    if (!grown)
+        return -1;
+    pss->body = grown;
+    memcpy(pss->body + pss->body_len, in, len);
+    pss->body_len += len;
+    pss->body[pss->body_len] = '\0';
+    return 0;
+}
+
+static void free_http(struct pss *pss)
+{
+    free(pss->body);
+    free(pss->out);
+    pss->body = NULL;
+    pss->out = NULL;
+    pss->body_len = pss->out_len = 0;
+}
+
+static int on_http_writeable(struct lws *wsi, struct pss *pss)
+{
+    if (pss->out_len) {
+        int n = lws_write(wsi, pss->out + LWS_PRE, pss->out_len, LWS_WRITE_HTTP_FINAL);
+        if (n < 0 || (size_t)n != pss->out_len)
+            return -1;
+    }
+    free_http(pss);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Only /ws may be upgraded, and only from our own origin when one is given. */
+static int filter_ws(struct lws *wsi)
+{
+    char uri[64];
+    if (!copy_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) || strcmp(uri, "/ws") != 0)
+        return 1;
+    return origin_ok(wsi) ? 0 : 1;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct pss *pss = user;
+    struct app *app = lws_context_user(lws_get_context(wsi));
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return on_http(wsi, pss, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        return on_body(pss, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return dispatch(wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return on_http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss)
+            free_http(pss);
+        return 0;
+
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return filter_ws(wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+        if (pss)
+            free_http(pss);
+        pss->conn = session_open(app, wsi);
+        return pss->conn ? 0 : -1;
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss->conn)
+            return -1;
+        return session_receive(app, pss->conn, in, len, lws_is_first_fragment(wsi) != 0,
+                               lws_is_final_fragment(wsi) != 0, lws_frame_is_binary(wsi) != 0);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!pss->conn)
+            return -1;
+        return session_writeable(app, pss->conn);
+    case LWS_CALLBACK_CLOSED:
+        if (pss && pss->conn) {
+            session_closed(app, pss->conn);
+            pss->conn = NULL;
+        }
+        return 0;
+
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        /* `user` is the SSL_CTX here: insist on TLS 1.2 or newer. */
+        SSL_CTX_set_min_proto_version((SSL_CTX *)user, TLS1_2_VERSION);
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"samtale", callback, sizeof(struct pss), WS_MESSAGE_MAX, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* The periodic tick (resume windows, idle meetings); the scheduler only hands
+ * back the list node, so the app pointer rides next to it. */
+static struct ticker {
+    lws_sorted_usec_list_t sul;
+    struct app *app;
+} ticker;
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    struct ticker *t = lws_container_of(sul, struct ticker, sul);
+    sessions_tick(t->app);
+    if (!t->app->stopping)
+        lws_sul_schedule(t->app->lws, 0, &t->sul, tick, LWS_US_PER_SEC);
+}
+
+static void lws_log_bridge(int level, const char *line)
+{
+    /* lws lines end with a newline; ours add one. */
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    if (level & LLL_ERR)
+        LOG_E("lws: %.*s", (int)n, line);
+    else if (level & LLL_WARN)
+        LOG_D("lws: %.*s", (int)n, line);
+}
+
+int http_server_start(struct app *app)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_bridge);
+
+    if (!realpath(app->cfg.web_root, app->web_root)) {
+        LOG_E("web root %s: %s", app->cfg.web_root, strerror(errno));
+        return ERR_IO;
+    }
+    info.port = app->cfg.listen_port;
+    info.iface = app->cfg.listen_addr;
+    info.protocols = protocols;
+    info.headers = security_headers;
+    info.user = app;
+    info.ssl_cert_filepath = app->cfg.tls_cert;
+    info.ssl_private_key_filepath = app->cfg.tls_key;
+    info.alpn = "http/1.1";
+    info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8;
+    if (!strchr(app->cfg.listen_addr, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.timeout_secs = 30;
+    info.ka_time = 0;
+    info.fd_limit_per_thread = app->cfg.max_connections + 64;
+
+    app->lws = lws_create_context(&info);
+    if (!app->lws) {
+        LOG_E("cannot listen on %s:%u with certificate %s (see errors above)",
+              app->cfg.listen_addr, app->cfg.listen_port, app->cfg.tls_cert);
+        return ERR_IO;
+    }
+    ticker.app = app;
+    lws_sul_schedule(app->lws, 0, &ticker.sul, tick, LWS_US_PER_SEC);
+    return 0;
+}
+
+int http_server_run(struct app *app)
+{
+    while (!app->stop_requested) {
+        if (lws_service(app->lws, 0) < 0)
+            break;
+    }
+    /* Tell everyone, let the goodbyes flush, then tear down. */
+    app->stopping = true;
+    sessions_shutdown(app);
+    int64_t deadline = app_mono_us() + SHUTDOWN_DRAIN_US;
+    while (app->conns && app_mono_us() < deadline) {
+        if (lws_service(app->lws, 0) < 0)
+            break;
+    }
+    lws_sul_cancel(&ticker.sul);
+    lws_context_destroy(app->lws);
+    app->lws = NULL;
+    sessions_free_all(app);
+    return 0;
+}
+
+void http_server_stop(struct app *app)
+{
+    app->stop_requested = 1;
+    if (app->lws)
+        lws_cancel_service(app->lws);
+}

@@ -1,0 +1,243 @@
+/* samtale: the command line. `serve` runs the server, `user` manages
+ * caseworker accounts. */
+#define LOG_MODULE "main"
+#include "server/app.h"
+#include "server/cli_user.h"
+#include "server/err.h"
+#include "server/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef SAMTALE_VERSION
+#define SAMTALE_VERSION "0.0.0"
+#endif
+
+static struct app *running_app;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: samtale serve [options]          run the meeting server\n"
+            "       samtale user add NAME [--name \"Display Name\"] [--data DIR]\n"
+            "       samtale user passwd NAME | remove NAME | list   [--data DIR]\n"
+            "       samtale --help | --version\n"
+            "\n"
+            "serve options (each overrides the config file):\n"
+            "  --config FILE      settings file (key = value; see samtale.conf.example)\n"
+            "  --listen ADDR:PORT address and port for HTTPS and WSS (default 127.0.0.1:8443)\n"
+            "  --data DIR         data directory holding samtale.db (default ./data)\n"
+            "  --tls-cert FILE    PEM certificate chain (default certs/dev/server.pem)\n"
+            "  --tls-key FILE     PEM private key (default certs/dev/server.key)\n"
+            "  --web-root DIR     web client files (default ./web-client)\n"
+            "  --public-url URL   base of invitation links, e.g. https://meet.example.dk\n"
+            "  --log-level LEVEL  error, warn, info or debug\n"
+            "\n"
+            "Passwords for `user add` and `user passwd` are asked on the terminal, or read\n"
+            "as one line from standard input when it is not a terminal.\n");
+}
+
+int64_t app_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t app_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_app)
+        http_server_stop(running_app);
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    fprintf(stderr, "samtale: cannot create data directory %s: %s\n", path, strerror(errno));
+    return ERR_IO;
+}
+
+/* Default link base: the listen address, with wildcards shown as localhost. */
+static void default_public_url(struct config *c)
+{
+    if (c->public_url[0])
+        return;
+    const char *host = c->listen_addr;
+    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+        host = "localhost";
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(c->public_url, sizeof c->public_url, "https://%s%s%s:%u", v6 ? "[" : "", host,
+             v6 ? "]" : "", c->listen_port);
+}
+
+struct option_map {
+    const char *flag;
+    const char *key; /* config key it sets; NULL for special handling */
+};
+
+static const struct option_map serve_options[] = {
+    {"--listen", "listen"},       {"--data", "data_dir"},         {"--tls-cert", "tls_cert"},
+    {"--tls-key", "tls_key"},     {"--web-root", "web_root"},     {"--public-url", "public_url"},
+    {"--log-level", "log_level"}, {"--config", NULL},
+};
+
+static int parse_serve_args(int argc, char **argv, struct config *cfg)
+{
+    char err[CONFIG_ERR_MAX];
+    /* The config file first, so flags override it wherever they appear. */
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "samtale: --config needs a file\n");
+                return ERR_INVAL;
+            }
+            if (config_load_file(cfg, argv[i + 1], err) < 0) {
+                fprintf(stderr, "samtale: %s\n", err);
+                return ERR_INVAL;
+            }
+        }
+    }
+    for (int i = 0; i < argc; i++) {
+        const struct option_map *opt = NULL;
+        for (size_t k = 0; k < sizeof serve_options / sizeof serve_options[0]; k++)
+            if (strcmp(argv[i], serve_options[k].flag) == 0)
+                opt = &serve_options[k];
+        if (!opt) {
+            fprintf(stderr, "samtale: unknown option '%s' (see samtale --help)\n", argv[i]);
+            return ERR_INVAL;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "samtale: %s needs a value\n", argv[i]);
+            return ERR_INVAL;
+        }
+        i++;
+        if (opt->key && config_set(cfg, opt->key, argv[i], err) < 0) {
+            fprintf(stderr, "samtale: %s: %s\n", opt->flag, err);
+            return ERR_INVAL;
+        }
+    }
+    if (config_validate(cfg, err) < 0) {
+        fprintf(stderr, "samtale: %s\n", err);
+        return ERR_INVAL;
+    }
+    default_public_url(cfg);
+    return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+    static struct app app; /* large (rate-limit tables); one per process */
+    char db_path[CONFIG_PATH_MAX + 16];
+    int rc = 1;
+
+    config_defaults(&app.cfg);
+    if (parse_serve_args(argc, argv, &app.cfg) < 0)
+        return 2;
+    log_set_level(app.cfg.log_level);
+    if (make_dir(app.cfg.data_dir) < 0)
+        return 1;
+    snprintf(db_path, sizeof db_path, "%s/samtale.db", app.cfg.data_dir);
+    if (store_open(&app.store, db_path) < 0) {
+        fprintf(stderr, "samtale: cannot open the store %s\n", db_path);
+        return 1;
+    }
+    ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
+    app.started_ms = app_now_ms();
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    running_app = &app;
+
+    if (http_server_start(&app) < 0)
+        goto out;
+    bool v6 = strchr(app.cfg.listen_addr, ':') != NULL;
+    printf("samtale %s listening on https://%s%s%s:%u (links: %s, data: %s)\n", SAMTALE_VERSION,
+           v6 ? "[" : "", app.cfg.listen_addr, v6 ? "]" : "", app.cfg.listen_port,
+           app.cfg.public_url, app.cfg.data_dir);
+    fflush(stdout);
+    LOG_I("ready");
+    http_server_run(&app);
+    LOG_I("stopped cleanly");
+    rc = 0;
+out:
+    running_app = NULL;
+    store_close(app.store);
+    app.store = NULL;
+    return rc;
+}
+
+/* `samtale user ...`: --data and --config may appear anywhere after `user`. */
+static int user_cmd(int argc, char **argv)
+{
+    struct config cfg;
+    char err[CONFIG_ERR_MAX];
+    char *rest[64];
+    int n = 0;
+    config_defaults(&cfg);
+    for (int i = 0; i < argc; i++) {
+        bool data = strcmp(argv[i], "--data") == 0, conf = strcmp(argv[i], "--config") == 0;
+        if (data || conf) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "samtale: %s needs a value\n", argv[i]);
+                return 2;
+            }
+            int rc = data ? config_set(&cfg, "data_dir", argv[i + 1], err)
+                          : config_load_file(&cfg, argv[i + 1], err);
+            if (rc < 0) {
+                fprintf(stderr, "samtale: %s\n", err);
+                return 2;
+            }
+            i++;
+        } else if (n < (int)(sizeof rest / sizeof rest[0]) - 1) {
+            rest[n++] = argv[i];
+        }
+    }
+    rest[n] = NULL;
+    if (n == 0) {
+        usage(stderr);
+        return 2;
+    }
+    return cli_user_main(n, rest, cfg.data_dir);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("samtale %s\n", SAMTALE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") == 0)
+        return serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "user") == 0)
+        return user_cmd(argc - 2, argv + 2);
+    fprintf(stderr, "samtale: unknown command '%s' (see samtale --help)\n", cmd);
+    return 2;
+}

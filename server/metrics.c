@@ -1,0 +1,111 @@
+#include "server/metrics.h"
+#include "server/err.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+void metrics_error(struct metrics *m, const char *code)
+{
+    for (unsigned i = 0; i < m->error_code_count; i++) {
+        if (strcmp(m->error_codes[i], code) == 0) {
+            m->error_counts[i]++;
+            return;
+        }
+    }
+    /* Codes are our own constants, so the table cannot be flooded from outside;
+     * the bound only guards against a programming error. */
+    if (m->error_code_count >= METRICS_ERROR_CODES_MAX || strlen(code) >= 32)
+        return;
+    unsigned i = m->error_code_count++;
+    snprintf(m->error_codes[i], sizeof m->error_codes[i], "%s", code);
+    m->error_counts[i] = 1;
+}
+
+void metrics_http(struct metrics *m, unsigned status)
+{
+    for (unsigned i = 0; i < m->http_status_count; i++) {
+        if (m->http_statuses[i] == status) {
+            m->http_counts[i]++;
+            return;
+        }
+    }
+    if (m->http_status_count >= METRICS_HTTP_STATUSES_MAX)
+        return;
+    unsigned i = m->http_status_count++;
+    m->http_statuses[i] = status;
+    m->http_counts[i] = 1;
+}
+
+struct out {
+    char *buf;
+    size_t cap, len;
+    bool full;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+    if (o->full)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len) {
+        o->full = true;
+        return;
+    }
+    o->len += (size_t)n;
+}
+
+static void family(struct out *o, const char *name, const char *type, const char *help)
+{
+    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf,
+                   size_t cap)
+{
+    struct out o = {.buf = buf, .cap = cap};
+    if (cap == 0)
+        return ERR_TOOBIG;
+    buf[0] = '\0';
+
+    family(&o, "samtale_uptime_seconds", "gauge", "Seconds since the server started.");
+    put(&o, "samtale_uptime_seconds %" PRId64 "\n", live->uptime_s);
+    family(&o, "samtale_ws_connections", "gauge", "Open WebSocket signaling connections.");
+    put(&o, "samtale_ws_connections %" PRIu64 "\n", m->ws_connections);
+    family(&o, "samtale_ws_connections_total", "counter",
+           "WebSocket signaling connections accepted.");
+    put(&o, "samtale_ws_connections_total %" PRIu64 "\n", m->ws_connections_total);
+    family(&o, "samtale_meetings_live", "gauge", "Meetings with at least one participant.");
+    put(&o, "samtale_meetings_live %u\n", live->meetings_live);
+    family(&o, "samtale_meetings_created_total", "counter", "Meetings created.");
+    put(&o, "samtale_meetings_created_total %" PRIu64 "\n", m->meetings_created);
+    family(&o, "samtale_participants", "gauge", "Participants by state.");
+    for (int s = 0; s < PSTATE_COUNT; s++)
+        put(&o, "samtale_participants{state=\"%s\"} %u\n",
+            participant_state_name((enum participant_state)s), live->participants[s]);
+    family(&o, "samtale_ws_messages_received_total", "counter",
+           "Signaling messages received from clients.");
+    put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n", m->ws_messages_received);
+    family(&o, "samtale_ws_messages_sent_total", "counter", "Signaling messages sent to clients.");
+    put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", m->ws_messages_sent);
+    family(&o, "samtale_logins_total", "counter", "Caseworker login attempts by result.");
+    put(&o, "samtale_logins_total{result=\"ok\"} %" PRIu64 "\n", m->logins_ok);
+    put(&o, "samtale_logins_total{result=\"failed\"} %" PRIu64 "\n", m->logins_failed);
+    family(&o, "samtale_errors_total", "counter", "Errors reported to clients, by code.");
+    for (unsigned i = 0; i < m->error_code_count; i++)
+        put(&o, "samtale_errors_total{code=\"%s\"} %" PRIu64 "\n", m->error_codes[i],
+            m->error_counts[i]);
+    family(&o, "samtale_http_requests_total", "counter", "HTTP responses by status code.");
+    for (unsigned i = 0; i < m->http_status_count; i++)
+        put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n", m->http_statuses[i],
+            m->http_counts[i]);
+
+    if (o.full)
+        return ERR_TOOBIG;
+    return (int)o.len;
+}

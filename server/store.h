@@ -1,0 +1,136 @@
+/* The store: caseworker users, login sessions, meetings, invitations and the
+ * audit log. This header is the whole interface; store_sqlite.c implements it
+ * on one SQLite file (WAL). Another backend (e.g. PostgreSQL) implements the
+ * same functions. Single-threaded: the signaling thread owns the store.
+ *
+ * Times are Unix milliseconds (int64_t) supplied by the caller. Secrets
+ * (passwords, session and invitation tokens) never reach the store in clear:
+ * passwords arrive hashed by password_hash(), tokens as SHA-256 digests
+ * (token_hash()). All functions return 0 or a negative ERR_* code. */
+#ifndef SAMTALE_STORE_H
+#define SAMTALE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/role.h"
+
+#define STORE_USERNAME_MAX 64   /* bytes, without the NUL */
+#define STORE_NAME_MAX 128      /* display names */
+#define STORE_TITLE_MAX 200     /* meeting titles */
+#define STORE_LABEL_MAX 100     /* invitation labels ("Interpreter, Arabic") */
+#define STORE_AUDIT_KIND_MAX 32 /* "join", "admit", ... */
+#define STORE_DETAIL_MAX 256
+#define STORE_PWHASH_MAX 256
+#define STORE_HASH_LEN 32 /* SHA-256 digest of a token */
+
+struct store;
+
+struct store_user {
+    int64_t id;
+    char username[STORE_USERNAME_MAX + 1];
+    char display_name[STORE_NAME_MAX + 1];
+    int64_t created_at;
+};
+
+struct store_meeting {
+    int64_t id;
+    int64_t owner_id; /* store_user.id of the caseworker who created it */
+    char title[STORE_TITLE_MAX + 1];
+    int64_t planned_start;
+    int64_t planned_end;
+    int64_t created_at;
+    int64_t ended_at; /* 0 while not ended */
+};
+
+struct store_invitation {
+    int64_t id;
+    int64_t meeting_id;
+    enum role role;
+    bool is_host;    /* the caseworker's own link: host rights, never waits */
+    bool auto_admit; /* skip the lobby */
+    char label[STORE_LABEL_MAX + 1];
+    int64_t created_at;
+    int64_t expires_at;
+    int64_t revoked_at; /* 0 while not revoked */
+};
+
+struct store_audit_event {
+    int64_t id; /* increasing: the log's order */
+    int64_t meeting_id;
+    int64_t at;
+    char kind[STORE_AUDIT_KIND_MAX + 1];
+    bool has_role; /* false for events without a participant (e.g. created) */
+    enum role role;
+    char display_name[STORE_NAME_MAX + 1];
+    char detail[STORE_DETAIL_MAX + 1];
+};
+
+/* Opens (creating if needed) the store at `path` and runs pending migrations. */
+int store_open(struct store **out, const char *path);
+/* NULL-safe; checkpoints and closes cleanly. */
+void store_close(struct store *s);
+/* Schema version after migrations (for tests and `samtale --version`). */
+int store_schema_version(struct store *s);
+
+/* ---- users (caseworkers) ---- */
+/* ERR_EXISTS if the username is taken. */
+int store_user_add(struct store *s, const char *username, const char *display_name,
+                   const char *password_hash, int64_t now, int64_t *id_out);
+int store_user_get(struct store *s, int64_t id, struct store_user *out);
+/* Also returns the stored password hash (for verification) when pwhash != NULL. */
+int store_user_find(struct store *s, const char *username, struct store_user *out,
+                    char pwhash[STORE_PWHASH_MAX + 1]);
+typedef int (*store_user_fn)(void *arg, const struct store_user *u);
+/* Calls fn for each user in username order; a non-zero return from fn stops and is returned. */
+int store_user_list(struct store *s, store_user_fn fn, void *arg);
+int store_user_set_password(struct store *s, const char *username, const char *password_hash);
+/* Removes the user, their sessions and their meetings (with invitations and audit). */
+int store_user_remove(struct store *s, const char *username);
+
+/* ---- login sessions ---- */
+int store_session_add(struct store *s, const uint8_t hash[STORE_HASH_LEN], int64_t user_id,
+                      int64_t now, int64_t expires_at);
+/* ERR_NOTFOUND if unknown, ERR_EXPIRED if past expires_at. */
+int store_session_find(struct store *s, const uint8_t hash[STORE_HASH_LEN], int64_t now,
+                       int64_t *user_id_out);
+int store_session_remove(struct store *s, const uint8_t hash[STORE_HASH_LEN]);
+/* Deletes sessions that expired before `now`. */
+int store_session_purge(struct store *s, int64_t now);
+
+/* ---- meetings and invitations ---- */
+/* Creates the meeting and its invitations in one transaction. m->id and each
+ * invitations[i].id / meeting_id are filled in. hashes[i] is the digest of
+ * invitation i's token. */
+int store_meeting_create(struct store *s, struct store_meeting *m,
+                         struct store_invitation *invitations,
+                         const uint8_t (*hashes)[STORE_HASH_LEN], size_t n_invitations);
+int store_meeting_get(struct store *s, int64_t id, struct store_meeting *out);
+typedef int (*store_meeting_fn)(void *arg, const struct store_meeting *m);
+/* The owner's meetings, newest planned_start first. */
+int store_meeting_list(struct store *s, int64_t owner_id, store_meeting_fn fn, void *arg);
+int store_meeting_set_ended(struct store *s, int64_t id, int64_t at);
+/* Deletes a meeting with its invitations and audit log. */
+int store_meeting_delete(struct store *s, int64_t id);
+
+int store_invitation_add(struct store *s, struct store_invitation *inv,
+                         const uint8_t hash[STORE_HASH_LEN]);
+int store_invitation_get(struct store *s, int64_t id, struct store_invitation *out);
+/* Finds by token digest. Returns the row whatever its state: callers decide
+ * about expiry and revocation. ERR_NOTFOUND if no such token. */
+int store_invitation_find(struct store *s, const uint8_t hash[STORE_HASH_LEN],
+                          struct store_invitation *out);
+typedef int (*store_invitation_fn)(void *arg, const struct store_invitation *inv);
+int store_invitation_list(struct store *s, int64_t meeting_id, store_invitation_fn fn, void *arg);
+/* ERR_NOTFOUND if missing; revoking twice keeps the first time. */
+int store_invitation_revoke(struct store *s, int64_t id, int64_t at);
+
+/* ---- audit log ---- */
+/* ev->id is filled in. */
+int store_audit_add(struct store *s, struct store_audit_event *ev);
+typedef int (*store_audit_fn)(void *arg, const struct store_audit_event *ev);
+/* In order of insertion. */
+int store_audit_list(struct store *s, int64_t meeting_id, store_audit_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,2 @@
+# signaling: every .c here goes into libsamtale.a (server/main.c is the binary).
+LIB_SRCS += $(wildcard signaling/*.c)

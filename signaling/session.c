@@ -1,0 +1,600 @@
+#define LOG_MODULE "session"
+#include "signaling/session.h"
+#include "server/app.h"
+#include "server/err.h"
+#include "server/log.h"
+#include "server/token.h"
+#include "signaling/meeting.h"
+
+#include <libwebsockets.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A meeting with participants, on this node. */
+struct live_meeting {
+    struct live_meeting *next;
+    struct meeting *m;
+    int64_t id;
+    struct {
+        uint32_t pid;
+        struct ws_conn *conn;
+    } seats[MEETING_PARTICIPANTS_LIMIT];
+};
+
+struct out_msg {
+    struct out_msg *next;
+    size_t len;
+    uint8_t data[]; /* LWS_PRE bytes of room, then the text */
+};
+
+struct ws_conn {
+    struct ws_conn *next, *prev; /* app->conns */
+    struct lws *wsi;
+    struct live_meeting *lm; /* NULL until joined, and again once closed by the meeting */
+    uint32_t pid;
+    struct ratelimit_bucket bucket;
+    unsigned refused_in_a_row;
+    int64_t last_rate_error_us;
+    char *rx; /* the message being assembled, up to WS_MESSAGE_MAX */
+    size_t rx_len;
+    bool rx_discard; /* current message is over the cap */
+    struct out_msg *out_head, *out_tail;
+    unsigned out_count;
+    size_t out_bytes;
+    bool close_after_flush;
+    enum lws_close_status close_code;
+};
+
+/* ---- outgoing ---- */
+
+static void enqueue_text(struct app *app, struct ws_conn *c, const char *text, size_t len)
+{
+    if (c->out_count >= SESSION_OUT_MAX_MESSAGES || len > SESSION_OUT_MAX_BYTES - c->out_bytes) {
+        /* A client that does not read is dropped rather than buffered without end. */
+        LOG_W("dropping a connection that does not read its messages");
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    struct out_msg *o = malloc(sizeof *o + LWS_PRE + len);
+    if (!o) {
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    o->next = NULL;
+    o->len = len;
+    memcpy(o->data + LWS_PRE, text, len);
+    if (c->out_tail)
+        c->out_tail->next = o;
+    else
+        c->out_head = o;
+    c->out_tail = o;
+    c->out_count++;
+    c->out_bytes += len;
+    app->metrics.ws_messages_sent++;
+    lws_callback_on_writable(c->wsi);
+}
+
+static void send_json(struct app *app, struct ws_conn *c, json_t *msg /* takes ownership */)
+{
+    if (!msg)
+        return;
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (type && strcmp(type, "error") == 0) {
+        const char *code = json_string_value(json_object_get(msg, "code"));
+        metrics_error(&app->metrics, code ? code : "unknown");
+    }
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text)
+        return;
+    enqueue_text(app, c, text, strlen(text));
+    free(text);
+}
+
+static void send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
+                       const char *ref)
+{
+    json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message);
+    if (msg && ref)
+        json_object_set_new(msg, "ref", json_string(ref));
+    send_json(app, c, msg);
+}
+
+static void close_after_flush(struct ws_conn *c, enum lws_close_status code)
+{
+    c->close_after_flush = true;
+    c->close_code = code;
+    lws_callback_on_writable(c->wsi);
+}
+
+/* ---- live meetings ---- */
+
+static struct live_meeting *live_find(struct app *app, int64_t id)
+{
+    for (struct live_meeting *lm = app->live; lm; lm = lm->next)
+        if (lm->id == id)
+            return lm;
+    return NULL;
+}
+
+static struct ws_conn **seat_of(struct live_meeting *lm, uint32_t pid)
+{
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
+        if (lm->seats[i].pid == pid && lm->seats[i].conn)
+            return &lm->seats[i].conn;
+    return NULL;
+}
+
+static void detach(struct ws_conn *c)
+{
+    if (!c->lm)
+        return;
+    struct ws_conn **seat = seat_of(c->lm, c->pid);
+    if (seat && *seat == c) {
+        *seat = NULL;
+    }
+    c->lm = NULL;
+    c->pid = 0;
+}
+
+static int attach(struct live_meeting *lm, struct ws_conn *c, uint32_t pid)
+{
+    struct ws_conn **old = seat_of(lm, pid);
+    if (old) {
+        /* The same seat on a new connection (resume before the old socket was
+         * noticed dead): the newer connection wins. */
+        struct ws_conn *prev = *old;
+        prev->lm = NULL;
+        prev->pid = 0;
+        close_after_flush(prev, LWS_CLOSE_STATUS_NORMAL);
+        *old = c;
+        c->lm = lm;
+        c->pid = pid;
+        return 0;
+    }
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
+        if (!lm->seats[i].conn) {
+            lm->seats[i].pid = pid;
+            lm->seats[i].conn = c;
+            c->lm = lm;
+            c->pid = pid;
+            return 0;
+        }
+    }
+    return ERR_FULL;
+}
+
+/* Carries out what the meeting asked for: messages, closes, audit, end. */
+static void drain(struct app *app, struct live_meeting *lm)
+{
+    struct meeting_action a;
+    while (meeting_poll(lm->m, &a)) {
+        struct ws_conn **seat = NULL;
+        switch (a.kind) {
+        case MEETING_ACT_SEND:
+            seat = seat_of(lm, a.pid);
+            if (seat)
+                send_json(app, *seat, a.msg);
+            else
+                json_decref(a.msg);
+            break;
+        case MEETING_ACT_CLOSE:
+            seat = seat_of(lm, a.pid);
+            if (seat) {
+                struct ws_conn *c = *seat;
+                detach(c);
+                close_after_flush(c, LWS_CLOSE_STATUS_NORMAL);
+            }
+            break;
+        case MEETING_ACT_AUDIT:
+            if (store_audit_add(app->store, &a.audit) < 0)
+                LOG_E("meeting %lld: audit event '%s' not stored", (long long)lm->id, a.audit.kind);
+            break;
+        case MEETING_ACT_ENDED:
+            if (store_meeting_set_ended(app->store, lm->id, app_now_ms()) < 0)
+                LOG_E("meeting %lld: end not stored", (long long)lm->id);
+            break;
+        }
+    }
+}
+
+static void live_free(struct app *app, struct live_meeting *lm)
+{
+    for (struct live_meeting **pp = &app->live; *pp; pp = &(*pp)->next) {
+        if (*pp == lm) {
+            *pp = lm->next;
+            break;
+        }
+    }
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
+        if (lm->seats[i].conn) {
+            lm->seats[i].conn->lm = NULL;
+            lm->seats[i].conn->pid = 0;
+        }
+    }
+    meeting_destroy(lm->m);
+    free(lm);
+}
+
+static int live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out)
+{
+    struct live_meeting *lm = live_find(app, sm->id);
+    if (lm) {
+        *out = lm;
+        return 0;
+    }
+    lm = calloc(1, sizeof *lm);
+    if (!lm)
+        return ERR_NOMEM;
+    struct meeting_cfg cfg = {
+        .id = sm->id,
+        .title = sm->title,
+        .max_participants = app->cfg.max_participants,
+        .resume_window_ms = (int64_t)app->cfg.resume_seconds * 1000,
+    };
+    int rc = meeting_create(&lm->m, &cfg);
+    if (rc < 0) {
+        free(lm);
+        return rc;
+    }
+    lm->id = sm->id;
+    lm->next = app->live;
+    app->live = lm;
+    *out = lm;
+    return 0;
+}
+
+/* ---- join and resume ---- */
+
+static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
+{
+    const char *token = json_string_value(json_object_get(msg, "token"));
+    const char *name = json_string_value(json_object_get(msg, "name"));
+    if (!token || !name) {
+        send_error(app, c, "bad_message", "join needs string fields 'token' and 'name'", "join");
+        return;
+    }
+    uint8_t hash[STORE_HASH_LEN];
+    struct store_invitation inv;
+    struct store_meeting sm;
+    int64_t now = app_now_ms();
+    if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
+        store_meeting_get(app->store, inv.meeting_id, &sm) < 0) {
+        send_error(app, c, "invalid_token", "this link is not valid", "join");
+        return;
+    }
+    if (inv.revoked_at) {
+        send_error(app, c, "token_revoked", "this link has been withdrawn by the caseworker",
+                   "join");
+        return;
+    }
+    if (sm.ended_at) {
+        send_error(app, c, "meeting_ended", "this meeting has ended", "join");
+        return;
+    }
+    if (now >= inv.expires_at) {
+        send_error(app, c, "token_expired", "this link has expired", "join");
+        return;
+    }
+
+    struct live_meeting *lm;
+    if (live_get(app, &sm, &lm) < 0) {
+        send_error(app, c, "server_error", "could not open the meeting", "join");
+        return;
+    }
+    char secret[TOKEN_STR_LEN + 1];
+    if (token_generate(secret) < 0) {
+        send_error(app, c, "server_error", "could not create a resume token", "join");
+        return;
+    }
+    struct meeting_join req = {
+        .role = inv.role,
+        .is_host = inv.is_host,
+        .auto_admit = inv.auto_admit,
+        .invitation_id = inv.id,
+        .display_name = name,
+        .resume_secret = secret,
+    };
+    uint32_t pid = 0;
+    int rc = meeting_join(lm->m, now, &req, &pid);
+    OPENSSL_cleanse(secret, sizeof secret);
+    switch (rc) {
+    case 0:
+        break;
+    case ERR_PARSE:
+        send_error(app, c, "bad_message",
+                   "the name must be 1 to 64 bytes long without control characters", "join");
+        return;
+    case ERR_FULL:
+        send_error(app, c, "meeting_full", "the meeting is full", "join");
+        return;
+    case ERR_PROTO:
+        send_error(app, c, "meeting_locked", "the host has locked the meeting", "join");
+        return;
+    case ERR_EXPIRED:
+        send_error(app, c, "meeting_ended", "this meeting has ended", "join");
+        return;
+    default:
+        send_error(app, c, "server_error", "could not join the meeting", "join");
+        return;
+    }
+    if (attach(lm, c, pid) < 0) {
+        /* Cannot happen while seats >= the participant cap; leave cleanly if it does. */
+        meeting_disconnected(lm->m, now, pid);
+        send_error(app, c, "server_error", "could not join the meeting", "join");
+    }
+    drain(app, lm);
+}
+
+static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
+{
+    const char *secret = json_string_value(json_object_get(msg, "resume_token"));
+    if (!secret) {
+        send_error(app, c, "bad_message", "resume needs a string field 'resume_token'", "resume");
+        return;
+    }
+    int64_t now = app_now_ms();
+    for (struct live_meeting *lm = app->live; lm; lm = lm->next) {
+        uint32_t pid;
+        if (meeting_resume(lm->m, now, secret, &pid) == 0) {
+            if (attach(lm, c, pid) < 0) {
+                meeting_disconnected(lm->m, now, pid);
+                send_error(app, c, "server_error", "could not resume", "resume");
+            }
+            drain(app, lm);
+            return;
+        }
+    }
+    send_error(app, c, "resume_failed",
+               "the seat could not be resumed: join again with your link", "resume");
+}
+
+/* ---- incoming ---- */
+
+static void handle_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!msg) {
+        send_error(app, c, "bad_json", "the message is not valid JSON", NULL);
+        return;
+    }
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (!json_is_object(msg) || !type) {
+        send_error(app, c, "bad_message", "a message must be a JSON object with a string 'type'",
+                   NULL);
+        goto out;
+    }
+    if (strcmp(type, "ping") == 0) {
+        send_json(app, c, json_pack("{s:s}", "type", "pong"));
+        goto out;
+    }
+    bool is_join = strcmp(type, "join") == 0, is_resume = strcmp(type, "resume") == 0;
+    if (is_join || is_resume) {
+        if (c->lm)
+            send_error(app, c, "wrong_state", "already in a meeting", type);
+        else if (c->close_after_flush)
+            send_error(app, c, "wrong_state", "this connection is closing", type);
+        else if (is_join)
+            handle_join(app, c, msg);
+        else
+            handle_resume(app, c, msg);
+        goto out;
+    }
+    if (!c->lm) {
+        send_error(app, c, "wrong_state", "join a meeting first", type);
+        goto out;
+    }
+    struct live_meeting *lm = c->lm;
+    meeting_input(lm->m, app_now_ms(), c->pid, msg);
+    drain(app, lm);
+out:
+    json_decref(msg);
+}
+
+/* A message arrived whole: apply the rate limit, then handle it. */
+static int complete_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
+{
+    int64_t now = app_mono_us();
+    app->metrics.ws_messages_received++;
+    if (!ratelimit_bucket_take(&c->bucket, now)) {
+        if (++c->refused_in_a_row >= SESSION_FLOOD_CLOSE) {
+            LOG_W("closing a connection that keeps flooding");
+            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                             (unsigned char *)"flooding", 8);
+            return -1;
+        }
+        /* One error per second is enough to tell; more would be a flood of our own. */
+        if (now - c->last_rate_error_us >= 1000000 || c->refused_in_a_row == 1) {
+            c->last_rate_error_us = now;
+            send_error(app, c, "rate_limited", "too many messages: slow down", NULL);
+        } else {
+            metrics_error(&app->metrics, "rate_limited");
+        }
+        return 0;
+    }
+    c->refused_in_a_row = 0;
+    handle_message(app, c, text, len);
+    return 0;
+}
+
+int session_receive(struct app *app, struct ws_conn *c, const void *in, size_t len, bool first,
+                    bool final, bool binary)
+{
+    if (first) {
+        c->rx_len = 0;
+        c->rx_discard = false;
+    }
+    if (!c->rx_discard && len > WS_MESSAGE_MAX - c->rx_len) {
+        c->rx_discard = true;
+        c->rx_len = 0;
+    }
+    if (!c->rx_discard && len) {
+        if (!c->rx) {
+            c->rx = malloc(WS_MESSAGE_MAX);
+            if (!c->rx)
+                return -1;
+        }
+        memcpy(c->rx + c->rx_len, in, len);
+        c->rx_len += len;
+    }
+    if (!final)
+        return 0;
+    if (c->rx_discard) {
+        c->rx_discard = false;
+        app->metrics.ws_messages_received++;
+        send_error(app, c, "too_big", "messages are limited to 64 KiB", NULL);
+        return 0;
+    }
+    if (binary) {
+        app->metrics.ws_messages_received++;
+        send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text",
+                   NULL);
+        return 0;
+    }
+    int rc = complete_message(app, c, c->rx ? c->rx : "", c->rx_len);
+    c->rx_len = 0;
+    return rc;
+}
+
+int session_writeable(struct app *app, struct ws_conn *c)
+{
+    (void)app;
+    struct out_msg *o = c->out_head;
+    if (o) {
+        int n = lws_write(c->wsi, o->data + LWS_PRE, o->len, LWS_WRITE_TEXT);
+        if (n < 0 || (size_t)n < o->len)
+            return -1;
+        c->out_head = o->next;
+        if (!c->out_head)
+            c->out_tail = NULL;
+        c->out_count--;
+        c->out_bytes -= o->len;
+        free(o);
+    }
+    if (c->out_head) {
+        lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    if (c->close_after_flush) {
+        lws_close_reason(c->wsi, c->close_code, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+struct ws_conn *session_open(struct app *app, struct lws *wsi)
+{
+    if (app->stopping || app->metrics.ws_connections >= app->cfg.max_connections) {
+        LOG_W("refusing a signaling connection: %s",
+              app->stopping ? "shutting down" : "connection limit reached");
+        return NULL;
+    }
+    struct ws_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->wsi = wsi;
+    ratelimit_bucket_init(&c->bucket, app->cfg.ws_rate_per_sec, app->cfg.ws_rate_burst,
+                          app_mono_us());
+    c->next = app->conns;
+    if (app->conns)
+        app->conns->prev = c;
+    app->conns = c;
+    app->metrics.ws_connections++;
+    app->metrics.ws_connections_total++;
+    return c;
+}
+
+void session_closed(struct app *app, struct ws_conn *c)
+{
+    struct live_meeting *lm = c->lm;
+    if (lm) {
+        uint32_t pid = c->pid;
+        detach(c);
+        meeting_disconnected(lm->m, app_now_ms(), pid);
+        drain(app, lm);
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        app->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    while (c->out_head) {
+        struct out_msg *o = c->out_head;
+        c->out_head = o->next;
+        free(o);
+    }
+    free(c->rx);
+    free(c);
+    app->metrics.ws_connections--;
+}
+
+/* ---- app-wide ---- */
+
+void sessions_count(struct app *app, unsigned *meetings, unsigned participants[PSTATE_COUNT])
+{
+    *meetings = 0;
+    for (struct live_meeting *lm = app->live; lm; lm = lm->next) {
+        if (meeting_is_empty(lm->m))
+            continue;
+        (*meetings)++;
+        meeting_count_states(lm->m, participants);
+    }
+}
+
+unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id)
+{
+    struct live_meeting *lm = live_find(app, meeting_id);
+    if (!lm)
+        return 0;
+    unsigned counts[PSTATE_COUNT] = {0}, total = 0;
+    meeting_count_states(lm->m, counts);
+    for (int i = 0; i < PSTATE_COUNT; i++)
+        total += counts[i];
+    return total;
+}
+
+void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason)
+{
+    struct live_meeting *lm = live_find(app, meeting_id);
+    if (!lm)
+        return;
+    meeting_end(lm->m, app_now_ms(), reason);
+    drain(app, lm);
+}
+
+void sessions_tick(struct app *app)
+{
+    int64_t now = app_now_ms();
+    struct live_meeting *lm = app->live;
+    while (lm) {
+        struct live_meeting *next = lm->next;
+        if (meeting_next_deadline(lm->m) <= now) {
+            meeting_timeout(lm->m, now);
+            drain(app, lm);
+        }
+        if (meeting_is_empty(lm->m))
+            live_free(app, lm);
+        lm = next;
+    }
+}
+
+void sessions_shutdown(struct app *app)
+{
+    for (struct ws_conn *c = app->conns; c; c = c->next) {
+        /* Seats are not given up: a restart is not the participant leaving. */
+        detach(c);
+        send_json(app, c,
+                  json_pack("{s:s, s:s}", "type", "server_shutdown", "message",
+                            "The server is restarting. Please join again in a moment."));
+        close_after_flush(c, LWS_CLOSE_STATUS_GOINGAWAY);
+    }
+}
+
+void sessions_free_all(struct app *app)
+{
+    while (app->live)
+        live_free(app, app->live);
+}
