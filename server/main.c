@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #ifndef SAMTALE_VERSION
 #define SAMTALE_VERSION "0.0.0"
@@ -40,20 +39,6 @@ static void usage(FILE *f)
             "\n"
             "Passwords for `user add` and `user passwd` are asked on the terminal, or read\n"
             "as one line from standard input when it is not a terminal.\n");
-}
-
-int64_t app_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t app_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void on_signal(int sig)

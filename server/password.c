@@ -184,8 +184,8 @@ static int kdf(const char *pw, size_t pw_len, const uint8_t *salt, size_t salt_l
      * default of 32 MiB is just short of our own default cost. */
     uint64_t maxmem = 128 * r * (n + 2 + p);
     if (EVP_PBE_scrypt(pw, pw_len, salt, salt_len, n, r, p, maxmem, out, out_len) != 1) {
-        LOG_E("scrypt failed (N=%llu r=%llu p=%llu)", (unsigned long long)n,
-              (unsigned long long)r, (unsigned long long)p);
+        LOG_E("scrypt failed (N=%llu r=%llu p=%llu)", (unsigned long long)n, (unsigned long long)r,
+              (unsigned long long)p);
         return ERR_CRYPTO;
     }
     return 0;

@@ -277,8 +277,7 @@ int store_open(struct store **out, const char *path)
                                  SQLITE_OPEN_EXRESCODE,
                              NULL);
     if (rc != SQLITE_OK) {
-        LOG_E("cannot open store %s: %s", path,
-              s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        LOG_E("cannot open store %s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         ret = ERR_IO;
         goto out;
     }
@@ -295,6 +294,7 @@ int store_open(struct store **out, const char *path)
             goto out;
         }
     }
+    s->ready = true;
     *out = s;
     s = NULL;
 out:
@@ -310,13 +310,15 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(s->st[i]);
-    if (s->db) {
+    if (s->db && s->ready) {
         /* Folds the WAL back into the main file and empties it, so the
          * database is one self-contained file for backups after shutdown. */
         int rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
             LOG_W("%s: checkpoint at close: %s", s->path, sqlite3_errmsg(s->db));
-        rc = sqlite3_close(s->db);
+    }
+    if (s->db) {
+        int rc = sqlite3_close(s->db);
         if (rc != SQLITE_OK)
             LOG_E("%s: close: %s", s->path, sqlite3_errstr(rc));
     }
@@ -490,8 +492,8 @@ int store_user_remove(struct store *s, const char *username)
 {
     /* Children before parents, or the foreign keys refuse the delete. */
     static const enum store_sq_id steps[] = {
-        SQ_USER_DEL_AUDIT,    SQ_USER_DEL_INVITATIONS, SQ_USER_DEL_MEETINGS,
-        SQ_USER_DEL_SESSIONS, SQ_USER_DEL,
+        SQ_USER_DEL_AUDIT, SQ_USER_DEL_INVITATIONS, SQ_USER_DEL_MEETINGS, SQ_USER_DEL_SESSIONS,
+        SQ_USER_DEL,
     };
     sqlite3_stmt *st;
     int64_t id = 0;

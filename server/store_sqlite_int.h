@@ -5,6 +5,7 @@
 #define SAMTALE_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "server/store.h"
@@ -56,6 +57,7 @@ struct store {
     sqlite3 *db;
     char *path; /* for log messages */
     int version;
+    bool ready; /* fully opened: migrated and statements prepared */
     sqlite3_stmt *st[SQ_COUNT];
 };
 

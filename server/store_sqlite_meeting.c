@@ -51,8 +51,7 @@ static int read_meeting(struct store *s, sqlite3_stmt *st, struct store_meeting 
     return store_sq_col_text(s, st, 2, m->title, sizeof m->title);
 }
 
-static int check_invitation(const struct store_invitation *inv, const uint8_t *hash,
-                            int *label_len)
+static int check_invitation(const struct store_invitation *inv, const uint8_t *hash, int *label_len)
 {
     if (!inv || !hash)
         return ERR_INVAL;
@@ -191,8 +190,8 @@ out:
 
 /* Runs an UPDATE/DELETE keyed by ?1 = id (and ?2 = value unless has_val);
  * ERR_NOTFOUND if it matched no row. */
-static int exec_on_id(struct store *s, enum store_sq_id sid, int64_t id, bool has_val,
-                      int64_t val, const char *what)
+static int exec_on_id(struct store *s, enum store_sq_id sid, int64_t id, bool has_val, int64_t val,
+                      const char *what)
 {
     sqlite3_stmt *st;
     int ret = store_sq_take(s, sid, &st);

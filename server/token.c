@@ -40,8 +40,8 @@ int token_generate(char out[TOKEN_STR_LEN + 1])
 
 static bool is_b64url(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 int token_hash(const char *token, uint8_t out[STORE_HASH_LEN])

@@ -47,7 +47,9 @@ test('WS before join: bad JSON, non-objects, missing type, wrong state', async (
     c.label = 'pre-join';
     c.sendRaw('{"type": "ping",');
     await c.error('bad_json');
-    for (const raw of ['[1,2,3]', '"join"', '42', 'null', 'true']) {
+    c.sendRaw('not json');
+    await c.error('bad_json');
+    for (const raw of ['[1,2,3]', '[]', '[{"type":"ping"}]']) {
         c.sendRaw(raw);
         const e = await c.error('bad_message');
         assert.equal(typeof e.message, 'string');
@@ -64,6 +66,18 @@ test('WS before join: bad JSON, non-objects, missing type, wrong state', async (
     await c.error('wrong_state');
     await c.ping();
     assert.ok(c.isOpen, 'errors do not close the connection');
+    c.close();
+});
+
+test('WS top-level JSON scalars (valid JSON, not an object) → bad_message', async () => {
+    const c = await server.connect();
+    c.label = 'scalars';
+    for (const raw of ['"join"', '42', 'null', 'true']) {
+        c.sendRaw(raw);
+        const e = await c.next('error');
+        assert.equal(e.code, 'bad_message', `${raw}: ${JSON.stringify(e)}`);
+    }
+    await c.ping();
     c.close();
 });
 
@@ -97,7 +111,7 @@ test('WS join with wrong tokens and bad names', async () => {
     assert.ok(['invalid_token', 'bad_message'].includes(e2.code), JSON.stringify(e2));
 
     const good = meeting.links[1].token; // interpreter
-    for (const name of ['', 'x'.repeat(65), 'æ'.repeat(33), 'bell\u0007', 'two\nlines', 'tab\there', 'nul\u0000', 42, null]) {
+    for (const name of ['', 'x'.repeat(65), 'æ'.repeat(33), 'bell\u0007', 'two\nlines', 'tab\there', '\u007f', 42, null]) {
         c.send({ type: 'join', token: good, name });
         const e = await c.error('bad_message');
         assert.ok(e, `name ${JSON.stringify(name)}`);
@@ -118,6 +132,15 @@ test('WS join with wrong tokens and bad names', async () => {
     c.send({ type: 'leave' });
     await c.next('left');
     await c.closed();
+});
+
+test('WS join with a NUL character in the name (valid JSON "\\u0000") → bad_message', async () => {
+    const c = await server.connect();
+    c.send({ type: 'join', token: meeting.links[1].token, name: 'nul\u0000byte' });
+    const e = await c.next('error');
+    assert.equal(e.code, 'bad_message', JSON.stringify(e));
+    await c.ping();
+    c.close();
 });
 
 test('WS after join: unknown type, bad fields, not_found', async () => {
@@ -286,8 +309,6 @@ test('REST: missing and invalid fields → 400 bad_request', async () => {
     assert.equal(arr.status, 400, arr.text);
     assert.ok(['bad_request', 'bad_json'].includes(arr.json.error.code), arr.text);
 
-    expectApiError(await server.request('POST', '/api/join-info', { body: {} }), 400, 'bad_request', 'join-info {}');
-    expectApiError(await server.request('POST', '/api/join-info', { body: { token: 42 } }), 400, 'bad_request', 'join-info token 42');
     expectApiError(await anna.req('POST', `/api/meetings/${meeting.meeting.id}/invitations`, { body: {} }), 400, 'bad_request', 'invitation {}');
     expectApiError(await anna.req('POST', `/api/meetings/${meeting.meeting.id}/invitations`, { body: { role: 'king' } }), 400, 'bad_request', 'invitation king');
     expectApiError(await server.request('POST', '/api/login', { body: { username: 'anna' } }), 400, 'bad_request', 'login without password');
@@ -297,6 +318,15 @@ test('REST: missing and invalid fields → 400 bad_request', async () => {
     assert.equal(ok.meeting.planned_end - ok.meeting.planned_start, 5 * 60000);
     const ok2 = await anna.createMeeting({ title: 'y', roles: [], duration_minutes: 1440 });
     assert.equal(ok2.links.length, 0);
+});
+
+test('REST: join-info without a string token → 400 bad_request', async () => {
+    expectApiError(await server.request('POST', '/api/join-info', { body: {} }), 400, 'bad_request', 'join-info {}');
+    expectApiError(await server.request('POST', '/api/join-info', { body: { token: 42 } }), 400, 'bad_request', 'join-info token 42');
+});
+
+test('REST: "roles" is required when creating a meeting', async () => {
+    expectApiError(await anna.req('POST', '/api/meetings', { body: { title: 'no roles' } }), 400, 'bad_request', 'no roles');
 });
 
 test('REST: not logged in → 401 not_logged_in', async () => {
@@ -341,20 +371,53 @@ test('REST: unknown route → 404, wrong method → 405', async () => {
     expectApiError(await server.request('GET', '/api/login'), 405, 'method_not_allowed', 'GET /api/login');
 });
 
-test('REST: cross-origin POST/DELETE → 403 forbidden', async () => {
-    const evil = { Origin: 'https://evil.example' };
+const EVIL = { Origin: 'https://evil.example' };
+
+test('REST: cross-origin POST/DELETE without a body → 403 forbidden, nothing done', async () => {
+    // A second session of anna's, so a failure here cannot log out the main one.
+    const victim = await server.login('anna', PASSWORD);
+    expectApiError(await victim.req('DELETE', `/api/meetings/${meeting.meeting.id}`, { headers: EVIL }), 403, 'forbidden', 'delete');
+    expectApiError(await victim.req('DELETE', `/api/meetings/${meeting.meeting.id}/invitations/${meeting.links[0].id}`, { headers: EVIL }), 403, 'forbidden', 'revoke');
+    expectApiError(await victim.req('POST', '/api/logout', { headers: EVIL }), 403, 'forbidden', 'logout');
+    await victim.expect(200, 'GET', '/api/me'); // still logged in
+    const one = await anna.expect(200, 'GET', `/api/meetings/${meeting.meeting.id}`); // not deleted
+    assert.equal(one.invitations.find((i) => i.id === meeting.links[0].id).revoked_at, null, 'not revoked');
+});
+
+test('REST: cross-origin POST with a JSON body → 403 forbidden, nothing created', async () => {
     const before = (await anna.expect(200, 'GET', '/api/meetings')).meetings.length;
-    expectApiError(await anna.req('POST', '/api/meetings', { body: { title: 'evil', roles: ['citizen'] }, headers: evil }), 403, 'forbidden', 'create');
-    expectApiError(await anna.req('POST', '/api/meetings', { body: { title: 'evil', roles: ['citizen'] }, headers: { Origin: 'null' } }), 403, 'forbidden', 'Origin null');
-    expectApiError(await anna.req('POST', '/api/meetings', { body: { title: 'evil', roles: ['citizen'] }, headers: { Origin: `http://127.0.0.1:${server.port}` } }), 403, 'forbidden', 'http scheme');
-    expectApiError(await anna.req('DELETE', `/api/meetings/${meeting.meeting.id}`, { headers: evil }), 403, 'forbidden', 'delete');
-    expectApiError(await anna.req('POST', '/api/logout', { headers: evil }), 403, 'forbidden', 'logout');
-    expectApiError(await server.request('POST', '/api/login', { body: { username: 'anna', password: PASSWORD }, headers: evil }), 403, 'forbidden', 'login');
-    const after = (await anna.expect(200, 'GET', '/api/meetings')).meetings.length;
-    assert.equal(after, before, 'no meeting was created');
-    await anna.expect(200, 'GET', '/api/me'); // still logged in
-    await anna.expect(200, 'GET', `/api/meetings/${meeting.meeting.id}`); // not deleted
-    // Same origin is fine.
+    const problems = [];
+    const attempts = [
+        ['create', EVIL],
+        ['Origin null', { Origin: 'null' }],
+        ['http scheme', { Origin: `http://127.0.0.1:${server.port}` }],
+    ];
+    for (const [what, headers] of attempts) {
+        try {
+            expectApiError(await anna.req('POST', '/api/meetings', { body: { title: `evil ${what}`, roles: ['citizen'] }, headers }), 403, 'forbidden', what);
+        } catch (e) {
+            problems.push(`${what}: ${e.message.split('\n')[0]}`);
+        }
+    }
+    const after = (await anna.expect(200, 'GET', '/api/meetings')).meetings;
+    const evilMade = after.filter((m) => m.title.startsWith('evil'));
+    if (evilMade.length) problems.push(`cross-origin requests created ${evilMade.length} meeting(s): ${evilMade.map((m) => m.title).join(', ')}`);
+    assert.equal(after.length - evilMade.length, before, 'meeting count');
+    assert.deepEqual(problems, [], 'cross-origin POSTs with a body must be refused and have no effect');
+});
+
+test('REST: cross-origin login → 403 forbidden, no session', async () => {
+    let r;
+    try {
+        r = await server.request('POST', '/api/login', { body: { username: 'anna', password: PASSWORD }, headers: EVIL });
+    } catch (e) {
+        assert.fail(`cross-origin login: ${e.message}`);
+    }
+    expectApiError(r, 403, 'forbidden', 'login');
+    assert.equal(r.headers['set-cookie'], undefined, 'no cookie set');
+});
+
+test('REST: same-origin POST is accepted', async () => {
     const ok = await anna.req('POST', '/api/meetings', { body: { title: 'same origin', roles: [] }, headers: { Origin: server.origin } });
     assert.equal(ok.status, 201, ok.text);
 });

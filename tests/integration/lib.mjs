@@ -205,7 +205,9 @@ export class Server {
             payload = Buffer.from(JSON.stringify(body));
             h['Content-Type'] = 'application/json';
         }
+        // Like a browser: an explicit length, also 0 for a POST/PUT/DELETE without a body.
         if (payload) h['Content-Length'] = String(payload.length);
+        else if (method !== 'GET' && method !== 'HEAD') h['Content-Length'] = '0';
         if (cookie) h.Cookie = cookie;
         return new Promise((resolve, reject) => {
             const req = https.request({
@@ -222,7 +224,12 @@ export class Server {
                 res.on('error', reject);
             });
             req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${urlPath}: no answer within ${timeoutMs} ms`)));
-            req.on('error', reject);
+            req.on('error', (err) => {
+                if (String(err.code).startsWith('HPE_')) {
+                    err.message = `${method} ${urlPath}: the server's answer is not valid HTTP (${err.code}: ${err.message})`;
+                }
+                reject(err);
+            });
             if (payload) req.write(payload);
             req.end();
         });
@@ -255,6 +262,22 @@ export class Server {
         c.joined = m;
         c.id = m.you?.id;
         c.resumeToken = m.resume_token;
+        return c;
+    }
+
+    /** Connects and resumes with a resume token; waits for "joined" (throws on an error answer). */
+    async resume(resumeToken, { label = 'resumed', timeoutMs = DEFAULT_TIMEOUT } = {}) {
+        const c = await this.connect();
+        c.label = label;
+        c.send({ type: 'resume', resume_token: resumeToken });
+        const m = await c.waitFor((x) => x.type === 'joined' || x.type === 'error', { timeoutMs, desc: `joined (resume) for ${label}` });
+        if (m.type === 'error') {
+            c.close();
+            throw new Error(`resume as ${label} refused: ${JSON.stringify(m)}`);
+        }
+        c.joined = m;
+        c.id = m.you?.id;
+        c.resumeToken = m.resume_token || resumeToken;
         return c;
     }
 

@@ -93,20 +93,20 @@ static void test_malformed(void **state)
         "scrypt",
         "plain-text-password",
         "bcrypt$N=1024,r=1,p=1$" SALT "$" ZERO_HASH,
-        "scrypt$N=1024,r=1,p=1$" SALT,                    /* no hash */
-        "scrypt$N=1024,r=1,p=1$" SALT "$",                /* empty hash */
-        "scrypt$N=1024,r=1,p=1$$" ZERO_HASH,              /* empty salt */
-        "scrypt$N=1024,r=1$" SALT "$" ZERO_HASH,          /* missing p */
-        "scrypt$r=1,N=1024,p=1$" SALT "$" ZERO_HASH,      /* wrong order */
-        "scrypt$N=,r=1,p=1$" SALT "$" ZERO_HASH,          /* empty number */
-        "scrypt$N=01024,r=1,p=1$" SALT "$" ZERO_HASH,     /* leading zero */
-        "scrypt$N=+1024,r=1,p=1$" SALT "$" ZERO_HASH,     /* sign */
-        "scrypt$N=1024 ,r=1,p=1$" SALT "$" ZERO_HASH,     /* space */
-        "scrypt$N=1024,r=1,p=1$" SALT "=$" ZERO_HASH,     /* padding */
-        "scrypt$N=1024,r=1,p=1$" SALT "$" ZERO_HASH "=",  /* padding */
-        "scrypt$N=1024,r=1,p=1$" SALT "$" ZERO_HASH "$x", /* extra field */
-        "scrypt$N=1024,r=1,p=1$U29k-XVtQ2hsb3JpZGU$" ZERO_HASH, /* url alphabet */
-        "scrypt$N=1024,r=1,p=1$U29kaXVtQ2hsb3JpZGV$" ZERO_HASH, /* non-zero spare bits */
+        "scrypt$N=1024,r=1,p=1$" SALT,                            /* no hash */
+        "scrypt$N=1024,r=1,p=1$" SALT "$",                        /* empty hash */
+        "scrypt$N=1024,r=1,p=1$$" ZERO_HASH,                      /* empty salt */
+        "scrypt$N=1024,r=1$" SALT "$" ZERO_HASH,                  /* missing p */
+        "scrypt$r=1,N=1024,p=1$" SALT "$" ZERO_HASH,              /* wrong order */
+        "scrypt$N=,r=1,p=1$" SALT "$" ZERO_HASH,                  /* empty number */
+        "scrypt$N=01024,r=1,p=1$" SALT "$" ZERO_HASH,             /* leading zero */
+        "scrypt$N=+1024,r=1,p=1$" SALT "$" ZERO_HASH,             /* sign */
+        "scrypt$N=1024 ,r=1,p=1$" SALT "$" ZERO_HASH,             /* space */
+        "scrypt$N=1024,r=1,p=1$" SALT "=$" ZERO_HASH,             /* padding */
+        "scrypt$N=1024,r=1,p=1$" SALT "$" ZERO_HASH "=",          /* padding */
+        "scrypt$N=1024,r=1,p=1$" SALT "$" ZERO_HASH "$x",         /* extra field */
+        "scrypt$N=1024,r=1,p=1$U29k-XVtQ2hsb3JpZGU$" ZERO_HASH,   /* url alphabet */
+        "scrypt$N=1024,r=1,p=1$U29kaXVtQ2hsb3JpZGV$" ZERO_HASH,   /* non-zero spare bits */
         "scrypt$N=1024,r=1,p=1$U29kaXVtQ2hsb3JpZGUAA$" ZERO_HASH, /* 4n+1 characters */
         "scrypt$N=1024,r=1,p=1$QUJDREVGRw$" ZERO_HASH,            /* 7-byte salt */
         "scrypt$N=1024,r=1,p=1$" SALT "$AAAAAAAAAAAAAAAAAAAAAA",  /* 16 bytes: ok length */
@@ -117,8 +117,9 @@ static void test_malformed(void **state)
         assert_int_equal(password_verify("whatever1", bad[i]), ERR_PARSE);
     assert_int_equal(password_verify("whatever1", bad[n - 1]), ERR_DENIED);
     /* 15-byte hash part is too short to compare meaningfully. */
-    assert_int_equal(password_verify("whatever1", "scrypt$N=1024,r=1,p=1$" SALT "$AAAAAAAAAAAAAAAAAAAA"),
-                     ERR_PARSE);
+    assert_int_equal(
+        password_verify("whatever1", "scrypt$N=1024,r=1,p=1$" SALT "$AAAAAAAAAAAAAAAAAAAA"),
+        ERR_PARSE);
 
     /* Longer than any stored hash can be. */
     char big[STORE_PWHASH_MAX + 2];
@@ -168,9 +169,9 @@ static void test_burn_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_wrong_password),
-        cmocka_unit_test(test_rfc7914_vector), cmocka_unit_test(test_salted),
-        cmocka_unit_test(test_length_limits),  cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_wrong_password),
+        cmocka_unit_test(test_rfc7914_vector),   cmocka_unit_test(test_salted),
+        cmocka_unit_test(test_length_limits),    cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_parameter_bounds), cmocka_unit_test(test_burn_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,8 +13,8 @@
 
 static int is_url_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 static void test_generate_shape(void **state)
@@ -125,7 +125,7 @@ static void test_hash_distinct(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generate_shape),  cmocka_unit_test(test_generate_unique),
+        cmocka_unit_test(test_generate_shape),    cmocka_unit_test(test_generate_unique),
         cmocka_unit_test(test_hash_known_vector), cmocka_unit_test(test_hash_rejects),
         cmocka_unit_test(test_hash_distinct),
     };

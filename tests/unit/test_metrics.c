@@ -1,0 +1,84 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/err.h"
+#include "server/metrics.h"
+
+static void renders_every_family_with_help_and_type(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    memset(&m, 0, sizeof m);
+    struct metrics_live live = {.meetings_live = 2, .participants = {1, 3, 0}, .uptime_s = 7};
+    m.ws_connections = 4;
+    metrics_error(&m, "bad_json");
+    metrics_error(&m, "bad_json");
+    metrics_error(&m, "rate_limited");
+    metrics_http(&m, 200);
+    metrics_http(&m, 404);
+    metrics_http(&m, 200);
+    char buf[8192];
+    int n = metrics_render(&m, &live, buf, sizeof buf);
+    assert_true(n > 0);
+    assert_int_equal((size_t)n, strlen(buf));
+    assert_non_null(strstr(buf, "# TYPE samtale_ws_connections gauge\nsamtale_ws_connections 4\n"));
+    assert_non_null(strstr(buf, "samtale_errors_total{code=\"bad_json\"} 2\n"));
+    assert_non_null(strstr(buf, "samtale_errors_total{code=\"rate_limited\"} 1\n"));
+    assert_non_null(strstr(buf, "samtale_http_requests_total{status=\"200\"} 2\n"));
+    assert_non_null(strstr(buf, "samtale_participants{state=\"admitted\"} 3\n"));
+    assert_non_null(strstr(buf, "samtale_meetings_live 2\n"));
+    /* every sample line's family was introduced by HELP and TYPE */
+    for (char *line = buf; *line;) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        if (line[0] != '#') {
+            char name[128];
+            size_t len = strcspn(line, "{ ");
+            assert_true(len < sizeof name);
+            memcpy(name, line, len);
+            name[len] = '\0';
+            char help[160];
+            snprintf(help, sizeof help, "# HELP %s ", name);
+            assert_non_null(strstr(buf, help));
+        }
+        line = nl + 1;
+    }
+}
+
+static void too_small_buffer_is_an_error(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    struct metrics_live live = {0};
+    char buf[64];
+    assert_int_equal(metrics_render(&m, &live, buf, sizeof buf), ERR_TOOBIG);
+}
+
+static void error_table_is_bounded(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    memset(&m, 0, sizeof m);
+    char code[16];
+    for (int i = 0; i < METRICS_ERROR_CODES_MAX + 10; i++) {
+        snprintf(code, sizeof code, "code_%d", i);
+        metrics_error(&m, code);
+    }
+    assert_int_equal(m.error_code_count, METRICS_ERROR_CODES_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(renders_every_family_with_help_and_type),
+        cmocka_unit_test(too_small_buffer_is_an_error),
+        cmocka_unit_test(error_table_is_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
