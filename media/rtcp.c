@@ -72,7 +72,7 @@ int rtcp_validate(const uint8_t *buf, size_t len)
 /* ---- shared builder helpers ---- */
 
 /* Claims exactly `total` bytes of w for one packet and starts a writer on
- * them with the common header written. NULL (w in error) if it does not fit. */
+ * them with the common header written. false (w in error) if it does not fit. */
 static bool begin_packet(struct wr *w, struct wr *pw, uint8_t count, uint8_t pt, size_t total)
 {
     uint8_t *p;
@@ -261,8 +261,8 @@ static void sdes_collect_chunk(void *arg, unsigned index, const uint8_t *ssrc_at
     struct sdes_collect *sc = arg;
     struct rtcp_sdes_chunk *ch = &sc->out->chunks[index];
 
-    ch->ssrc = (uint32_t)ssrc_at[0] << 24 | (uint32_t)ssrc_at[1] << 16 |
-               (uint32_t)ssrc_at[2] << 8 | ssrc_at[3];
+    ch->ssrc = (uint32_t)ssrc_at[0] << 24 | (uint32_t)ssrc_at[1] << 16 | (uint32_t)ssrc_at[2] << 8 |
+               ssrc_at[3];
     ch->cname = NULL;
     ch->cname_len = 0;
     ch->item_count = 0;

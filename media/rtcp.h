@@ -27,14 +27,14 @@
 #define RTCP_HEADER_LEN 4
 #define RTCP_MAX_COUNT 31 /* the 5-bit RC/SC field */
 #define RTCP_MAX_REPORT_BLOCKS RTCP_MAX_COUNT
-#define RTCP_MAX_SDES_ITEMS 16     /* items per SDES chunk */
-#define RTCP_MAX_NACK_PAIRS 256    /* PID+BLP pairs in one NACK */
+#define RTCP_MAX_SDES_ITEMS 16  /* items per SDES chunk */
+#define RTCP_MAX_NACK_PAIRS 256 /* PID+BLP pairs in one NACK */
 #define RTCP_NACK_MAX_SEQS (RTCP_MAX_NACK_PAIRS * 17)
 #define RTCP_MAX_FIR_ENTRIES 32
 #define RTCP_MAX_REMB_SSRCS 32
-#define RTCP_TWCC_MAX_STATUS 4096  /* packets described by one transport-cc built here */
-#define RTCP_TWCC_DELTA_US 250     /* receive delta tick */
-#define RTCP_TWCC_REF_US 64000     /* reference time tick */
+#define RTCP_TWCC_MAX_STATUS 4096 /* packets described by one transport-cc built here */
+#define RTCP_TWCC_DELTA_US 250    /* receive delta tick */
+#define RTCP_TWCC_REF_US 64000    /* reference time tick */
 
 enum rtcp_type {
     RTCP_SR = 200,
@@ -65,12 +65,12 @@ enum rtcp_sdes_type {
 /* One RTCP packet of a compound packet. */
 struct rtcp_block {
     uint8_t pt;
-    uint8_t count;         /* RC, SC or FMT: the 5 bits after V and P */
-    bool padding;          /* P bit */
-    const uint8_t *data;   /* whole packet: header, body, padding */
-    size_t len;            /* (length field + 1) * 4 */
-    const uint8_t *body;   /* after the 4-byte header */
-    size_t body_len;       /* padding excluded */
+    uint8_t count;       /* RC, SC or FMT: the 5 bits after V and P */
+    bool padding;        /* P bit */
+    const uint8_t *data; /* whole packet: header, body, padding */
+    size_t len;          /* (length field + 1) * 4 */
+    const uint8_t *body; /* after the 4-byte header */
+    size_t body_len;     /* padding excluded */
 };
 
 struct rtcp_iter {
@@ -210,8 +210,8 @@ int rtcp_parse_nack(const struct rtcp_fb *fb, uint16_t *seqs, size_t cap, size_t
 /* Packs the lost seqs into PID+BLP pairs (best with ascending seqs; any
  * order gives a correct if longer message). n >= 1 and at most
  * RTCP_MAX_NACK_PAIRS pairs, else ERR_INVAL / ERR_TOOBIG. */
-int rtcp_build_nack(struct wr *w, uint32_t sender_ssrc, uint32_t media_ssrc,
-                    const uint16_t *lost, size_t n);
+int rtcp_build_nack(struct wr *w, uint32_t sender_ssrc, uint32_t media_ssrc, const uint16_t *lost,
+                    size_t n);
 
 /* PLI has no FCI. */
 int rtcp_build_pli(struct wr *w, uint32_t sender_ssrc, uint32_t media_ssrc);
@@ -243,8 +243,8 @@ struct rtcp_remb {
  * overflows 64 bits, ERR_TOOBIG for more than RTCP_MAX_REMB_SSRCS. */
 int rtcp_parse_remb(struct rtcp_remb *out, const struct rtcp_fb *fb);
 /* The bitrate is rounded down to what 18 mantissa bits can carry. */
-int rtcp_build_remb(struct wr *w, uint32_t sender_ssrc, uint64_t bitrate_bps,
-                    const uint32_t *ssrcs, size_t n);
+int rtcp_build_remb(struct wr *w, uint32_t sender_ssrc, uint64_t bitrate_bps, const uint32_t *ssrcs,
+                    size_t n);
 
 /* transport-cc feedback. */
 struct rtcp_twcc_pkt {

@@ -131,8 +131,8 @@ int rtcp_parse_nack(const struct rtcp_fb *fb, uint16_t *seqs, size_t cap, size_t
     return 0;
 }
 
-int rtcp_build_nack(struct wr *w, uint32_t sender_ssrc, uint32_t media_ssrc,
-                    const uint16_t *lost, size_t n)
+int rtcp_build_nack(struct wr *w, uint32_t sender_ssrc, uint32_t media_ssrc, const uint16_t *lost,
+                    size_t n)
 {
     uint16_t pid[RTCP_MAX_NACK_PAIRS], blp[RTCP_MAX_NACK_PAIRS];
     size_t pairs = 0;
@@ -260,8 +260,8 @@ int rtcp_parse_remb(struct rtcp_remb *out, const struct rtcp_fb *fb)
     return 0;
 }
 
-int rtcp_build_remb(struct wr *w, uint32_t sender_ssrc, uint64_t bitrate_bps,
-                    const uint32_t *ssrcs, size_t n)
+int rtcp_build_remb(struct wr *w, uint32_t sender_ssrc, uint64_t bitrate_bps, const uint32_t *ssrcs,
+                    size_t n)
 {
     struct wr pw;
     unsigned exp = 0;

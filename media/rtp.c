@@ -258,8 +258,7 @@ uint32_t rtp_abs_send_time_from_us(uint64_t us)
     return (uint32_t)(v & 0xffffff);
 }
 
-int rtp_ext_read_video_orientation(const struct rtp_ext_elem *e,
-                                   struct rtp_video_orientation *out)
+int rtp_ext_read_video_orientation(const struct rtp_ext_elem *e, struct rtp_video_orientation *out)
 {
     if (e->len < 1)
         return ERR_PARSE;

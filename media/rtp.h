@@ -15,8 +15,8 @@
 #include "media/rd.h"
 
 #define RTP_VERSION 2
-#define RTP_HEADER_MIN 12  /* fixed header, no CSRCs, no extension */
-#define RTP_MAX_CSRC 15    /* the CC field is 4 bits */
+#define RTP_HEADER_MIN 12   /* fixed header, no CSRCs, no extension */
+#define RTP_MAX_CSRC 15     /* the CC field is 4 bits */
 #define RTP_EXT_STR_MAX 255 /* longest mid/rid value (two-byte form element) */
 
 /* RFC 8285 extension block "defined by profile" values. */
@@ -35,13 +35,13 @@ struct rtp_packet {
     uint32_t timestamp;
     uint32_t ssrc;
     uint32_t csrc[RTP_MAX_CSRC];
-    uint16_t ext_profile;     /* "defined by profile" word; 0 when !extension */
-    const uint8_t *ext;       /* extension data after its 4-byte header */
-    size_t ext_len;           /* in bytes, a multiple of 4 */
-    size_t header_len;        /* fixed header + CSRCs + whole extension block */
-    const uint8_t *payload;   /* excludes padding */
+    uint16_t ext_profile;   /* "defined by profile" word; 0 when !extension */
+    const uint8_t *ext;     /* extension data after its 4-byte header */
+    size_t ext_len;         /* in bytes, a multiple of 4 */
+    size_t header_len;      /* fixed header + CSRCs + whole extension block */
+    const uint8_t *payload; /* excludes padding */
     size_t payload_len;
-    uint8_t padding_len;      /* 0 when !padding */
+    uint8_t padding_len; /* 0 when !padding */
 };
 
 /* Parses one RTP packet. Rejects: version != 2, truncation anywhere, an
@@ -128,8 +128,7 @@ struct rtp_video_orientation {
     bool flip;         /* F: horizontal flip */
     uint16_t rotation; /* degrees clockwise: 0, 90, 180, 270 */
 };
-int rtp_ext_read_video_orientation(const struct rtp_ext_elem *e,
-                                   struct rtp_video_orientation *out);
+int rtp_ext_read_video_orientation(const struct rtp_ext_elem *e, struct rtp_video_orientation *out);
 
 /* ---- In-place rewriting of the fixed header ----
  * buf must start with a version-2 header of at least RTP_HEADER_MIN bytes,

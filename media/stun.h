@@ -155,8 +155,8 @@ struct stun_msg {
     uint64_t ice_controlled;  /* tie-breaker */
     struct stun_addr xor_mapped;
     struct stun_addr mapped;
-    uint16_t error_code;      /* 300..699 */
-    struct stun_view reason;  /* ERROR-CODE reason phrase */
+    uint16_t error_code;     /* 300..699 */
+    struct stun_view reason; /* ERROR-CODE reason phrase */
 
     /* Comprehension-required attribute types this parser does not know, in
      * order of appearance, for a 420 response's UNKNOWN-ATTRIBUTES. */
@@ -166,6 +166,10 @@ struct stun_msg {
     /* Every attribute up to and including MESSAGE-INTEGRITY and FINGERPRINT. */
     struct stun_attr attrs[STUN_MAX_ATTRS];
     size_t n_attrs;
+
+    /* After stun_parse() failed: what was wrong, in English (a static
+     * string, for a 400 reason phrase or a debug log); NULL otherwise. */
+    const char *why;
 };
 
 /* ---- receiving ---- */
@@ -180,7 +184,7 @@ bool stun_is_stun(const uint8_t *buf, size_t len);
  * attribute's bounds and padding, the format of known attributes, that
  * FINGERPRINT is last, and the attribute caps. Does not verify
  * MESSAGE-INTEGRITY or FINGERPRINT. Returns 0, ERR_PARSE or ERR_TOOBIG;
- * on error `m` must not be used. */
+ * on error only `m->why` is meaningful. */
 int stun_parse(struct stun_msg *m, const uint8_t *buf, size_t len);
 
 /* First recorded attribute of `type`, or NULL. */
@@ -237,8 +241,8 @@ bool stun_addr_equal(const struct stun_addr *a, const struct stun_addr *b);
  * follow, and nothing after FINGERPRINT. */
 struct stun_builder {
     struct wr w;
-    uint8_t *buf; /* start of the message */
-    uint8_t pad;  /* padding byte value; 0 unless set after begin */
+    uint8_t *buf;  /* start of the message */
+    uint8_t pad;   /* padding byte value; 0 unless set after begin */
     uint8_t stage; /* internal */
     int err;       /* first error, sticky */
 };
@@ -271,14 +275,14 @@ int stun_build_end(struct stun_builder *b, size_t *out_len);
 
 struct stun_binding_request {
     uint8_t tid[STUN_TID_LEN];
-    const char *username;  /* "remote-ufrag:local-ufrag"; NULL for none */
-    uint32_t priority;     /* PRIORITY; 0 leaves it out */
-    bool controlling;      /* ICE-CONTROLLING, else ICE-CONTROLLED */
+    const char *username; /* "remote-ufrag:local-ufrag"; NULL for none */
+    uint32_t priority;    /* PRIORITY; 0 leaves it out */
+    bool controlling;     /* ICE-CONTROLLING, else ICE-CONTROLLED */
     uint64_t tie_breaker;
-    bool use_candidate;    /* USE-CANDIDATE (only when controlling) */
-    const uint8_t *key;    /* MESSAGE-INTEGRITY key (remote password); NULL for none */
+    bool use_candidate; /* USE-CANDIDATE (only when controlling) */
+    const uint8_t *key; /* MESSAGE-INTEGRITY key (remote password); NULL for none */
     size_t key_len;
-    const char *software;  /* SOFTWARE; NULL for none */
+    const char *software; /* SOFTWARE; NULL for none */
 };
 
 struct stun_binding_success {
@@ -286,20 +290,20 @@ struct stun_binding_success {
     struct stun_addr mapped;   /* source address of the request */
     const uint8_t *key;        /* local password; NULL for none */
     size_t key_len;
-    const char *software;      /* NULL for none */
+    const char *software; /* NULL for none */
 };
 
 struct stun_error_response {
     uint8_t tid[STUN_TID_LEN]; /* the request's */
     uint16_t method;
-    int code;                  /* e.g. 400, 401, 420, 487 */
-    const char *reason;        /* NULL: stun_reason_default(code) */
-    const uint16_t *unknown;   /* UNKNOWN-ATTRIBUTES for 420; NULL for none */
+    int code;                /* e.g. 400, 401, 420, 487 */
+    const char *reason;      /* NULL: stun_reason_default(code) */
+    const uint16_t *unknown; /* UNKNOWN-ATTRIBUTES for 420; NULL for none */
     size_t n_unknown;
-    const uint8_t *key;        /* NULL for 400/401 (RFC 8489 §9.1.3), the
-                                  local password for 487 */
+    const uint8_t *key; /* NULL for 400/401 (RFC 8489 §9.1.3), the
+                           local password for 487 */
     size_t key_len;
-    const char *software;      /* NULL for none */
+    const char *software; /* NULL for none */
 };
 
 /* Each builds a whole message into buf[0..cap) and stores its length in

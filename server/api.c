@@ -344,6 +344,11 @@ static void create_meeting(struct app *app, const struct store_user *user,
                   "'planned_start' must be Unix milliseconds and 'duration_minutes' 5 to 1440");
         goto out;
     }
+    if (!json_is_array(json_object_get(body, "roles"))) {
+        api_error(resp, 400, "bad_request",
+                  "'roles' must list the roles to invite (it may be empty: [])");
+        goto out;
+    }
     if (!parse_roles(json_object_get(body, "roles"), roles, &n_roles, resp, "roles") ||
         !parse_roles(json_object_get(body, "auto_admit"), auto_roles, &n_auto, resp,
                      "auto_admit"))
@@ -524,7 +529,9 @@ static void join_info(struct app *app, const struct http_req *req, struct http_r
     uint8_t hash[STORE_HASH_LEN];
     struct store_invitation inv;
     struct store_meeting m;
-    if (!token || token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
+    if (!token) {
+        api_error(resp, 400, "bad_request", "give the link's 'token' as a string");
+    } else if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
         store_meeting_get(app->store, inv.meeting_id, &m) < 0) {
         api_error(resp, 404, "invalid_token", "this link is not valid");
     } else if (inv.revoked_at) {

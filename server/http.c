@@ -28,6 +28,8 @@ struct pss {
     char path[HTTP_PATH_MAX];
     bool want_body;
     bool body_too_big;
+    bool forbidden; /* cross-origin: refused once the body has been read */
+    bool answered;  /* one response per request, whichever callback comes last */
     char *body; /* request body, up to HTTP_BODY_MAX */
     size_t body_len;
     uint8_t *out; /* response body waiting for HTTP_WRITEABLE, with LWS_PRE room */
@@ -116,6 +118,9 @@ static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char
     uint8_t hdr[LWS_PRE + HTTP_HDR_BUF];
     uint8_t *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
     struct app *app = app_of(wsi);
+    if (pss->answered)
+        return 0;
+    pss->answered = true;
     metrics_http(&app->metrics, status);
 
     if (lws_add_http_common_headers(wsi, status, ctype, body_len, &p, end))
@@ -318,6 +323,7 @@ static int handle_static(struct lws *wsi, struct pss *pss)
                                     (int)strlen(cache), &p, end))
         return -1;
     metrics_http(&app->metrics, 200);
+    pss->answered = true;
     int n = lws_serve_http_file(wsi, file, mime, (const char *)extra, (int)(p - extra));
     if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
         return -1;
@@ -327,6 +333,10 @@ static int handle_static(struct lws *wsi, struct pss *pss)
 static int dispatch(struct lws *wsi, struct pss *pss)
 {
     const char *path = pss->path;
+    if (pss->answered)
+        return 0;
+    if (pss->forbidden)
+        return respond_error(wsi, pss, 403, "forbidden", "cross-origin request refused");
     if (strncmp(path, "/api/", 5) == 0) {
         if (pss->body_too_big)
             return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
@@ -355,8 +365,9 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 
     bool changes = pss->method == LWSHUMETH_POST || pss->method == LWSHUMETH_DELETE ||
                    pss->method == LWSHUMETH_PUT || pss->method == LWSHUMETH_PATCH;
-    if (changes && !origin_ok(wsi))
-        return respond_error(wsi, pss, 403, "forbidden", "cross-origin request refused");
+    /* A refused request's body is still read (and dropped) so that the one
+     * answer goes out after it, never in the middle. */
+    pss->forbidden = changes && !origin_ok(wsi);
 
     char clen[24];
     if (changes && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof clen) &&
@@ -371,7 +382,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 
 static int on_body(struct pss *pss, const void *in, size_t len)
 {
-    if (pss->body_too_big)
+    if (pss->body_too_big || pss->forbidden || len == 0)
         return 0;
     if (len > HTTP_BODY_MAX - pss->body_len) {
         pss->body_too_big = true;

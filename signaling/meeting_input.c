@@ -448,8 +448,11 @@ int meeting_input(struct meeting *m, int64_t now_ms, uint32_t pid, const json_t 
         if (json_is_string(t))
             type = json_string_value(t);
     }
-    if (m->core.ended)
+    if (m->core.ended) {
+        if (pid == 0 || pid >= m->core.next_pid)
+            return ERR_NOTFOUND; /* never a participant */
         return reply_error(m, pid, type, ERR_PROTO, "wrong_state", "The meeting has ended");
+    }
     if (!(p = meeting_find(m, pid)))
         return ERR_NOTFOUND; /* not a participant: nobody to answer */
     if (!p->connected)

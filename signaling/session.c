@@ -355,7 +355,9 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
 static void handle_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
 {
     json_error_t jerr;
-    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Any JSON value parses, so a valid non-object gets bad_message, not bad_json.
+     * \u0000 stays refused: names and chat are C strings. */
+    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!msg) {
         send_error(app, c, "bad_json", "the message is not valid JSON", NULL);
         return;
@@ -397,13 +399,14 @@ out:
 static int complete_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
 {
     int64_t now = app_mono_us();
+    if (c->close_after_flush)
+        return 0; /* closing: nothing more is read */
     app->metrics.ws_messages_received++;
     if (!ratelimit_bucket_take(&c->bucket, now)) {
         if (++c->refused_in_a_row >= SESSION_FLOOD_CLOSE) {
             LOG_W("closing a connection that keeps flooding");
-            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                             (unsigned char *)"flooding", 8);
-            return -1;
+            close_after_flush(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+            return 0;
         }
         /* One error per second is enough to tell; more would be a flood of our own. */
         if (now - c->last_rate_error_us >= 1000000 || c->refused_in_a_row == 1) {

@@ -4,7 +4,7 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, PASSWORD, installHooks, sleep } from './lib.mjs';
+import { Server, WsClient, PASSWORD, installHooks, sleep } from './lib.mjs';
 
 installHooks();
 
@@ -81,6 +81,12 @@ test('WS top-level JSON scalars (valid JSON, not an object) → bad_message', as
     c.close();
 });
 
+test('WS upgrade from a foreign Origin or on another path is refused', async () => {
+    await assert.rejects(server.connect({ origin: 'https://evil.example' }), /upgrade refused|Unexpected server response|socket hang up|ECONNRESET|closed/i);
+    await assert.rejects(WsClient.connect(`wss://127.0.0.1:${server.port}/api/me`, { origin: server.origin }), /./);
+    await guest.ping();
+});
+
 test('WS binary frames → bad_message', async () => {
     const c = await server.connect();
     c.sendRaw(Buffer.from('{"type":"ping"}'), { binary: true });
@@ -134,11 +140,11 @@ test('WS join with wrong tokens and bad names', async () => {
     await c.closed();
 });
 
-test('WS join with a NUL character in the name (valid JSON "\\u0000") → bad_message', async () => {
+test('WS join with a NUL character in the name ("\\u0000") → bad_json: NUL is refused anywhere', async () => {
     const c = await server.connect();
     c.send({ type: 'join', token: meeting.links[1].token, name: 'nul\u0000byte' });
     const e = await c.next('error');
-    assert.equal(e.code, 'bad_message', JSON.stringify(e));
+    assert.equal(e.code, 'bad_json', JSON.stringify(e));
     await c.ping();
     c.close();
 });

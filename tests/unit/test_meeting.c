@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "server/err.h"
+#include "server/log.h"
 #include "signaling/meeting.h"
 #include "signaling/meeting_int.h" /* only to check that refused operations change nothing */
 
@@ -117,6 +118,12 @@ static size_t count_sent(uint32_t pid, const char *type)
     while (sent_nth(pid, type, n))
         n++;
     return n;
+}
+
+static const json_t *last_sent(uint32_t pid, const char *type)
+{
+    size_t n = count_sent(pid, type);
+    return n ? sent_nth(pid, type, n - 1) : NULL;
 }
 
 static size_t count_kind(enum meeting_action_kind kind)
@@ -983,7 +990,8 @@ static void test_lobby_disconnect_and_resume(void **state)
     meeting_timeout(f->m, f->now);
     drain(f->m);
     expect_audit(0, "leave", "Lobby", "connection lost");
-    assert_null(entry(sent(h, "roster"), l));
+    assert_int_equal(count_sent(h, "roster"), 2); /* disconnected, then gone */
+    assert_null(entry(last_sent(h, "roster"), l));
     assert_null(sent(a, "roster"));
 }
 
@@ -1099,6 +1107,7 @@ static void test_display_name_validation(void **state)
     snprintf(padded, sizeof padded, "  \t%s \n", name);
     assert_int_equal(try_join(f, padded, ROLE_CITIZEN, false, false, &pid), 0);
     assert_string_equal(str_of(json_object_get(sent(pid, "joined"), "you"), "name"), name);
+    assert_int_equal(try_join(f, "Emoji \xf0\x9f\x98\x80", ROLE_CITIZEN, false, false, &pid), 0);
     assert_int_equal(try_join(f, "  S\xc3\xb8ren \xc3\x85gaard  ", ROLE_CITIZEN, false, false, &pid),
                      0);
     assert_string_equal(str_of(json_object_get(sent(pid, "joined"), "you"), "name"),
@@ -1303,6 +1312,67 @@ static void test_queue_bound_and_poll_order(void **state)
     assert_int_equal(input(f, h, "{\"type\":\"chat\",\"text\":\"ok\"}"), 0);
 }
 
+static void test_partial_polls_keep_order(void **state)
+{
+    struct fx *f = *state;
+    uint32_t h = join_host(f, "Host");
+    join(f, "Ali", ROLE_CITIZEN, false, true);
+    json_t *msg = json_loads("{\"type\":\"chat\",\"text\":\"x\"}", 0, NULL);
+    assert_non_null(msg);
+    /* Take one action, queue two: the queue moves its live part down and grows. */
+    long long next_id = 1, sent_chats = 0;
+    for (int round = 0; round < 3000; round++) {
+        struct meeting_action a;
+        if (meeting_input(f->m, f->now, h, msg) == 0)
+            sent_chats++;
+        if (meeting_poll(f->m, &a)) {
+            assert_int_equal(a.kind, MEETING_ACT_SEND);
+            /* two copies per chat id, in order */
+            long long id = int_of(a.msg, "id");
+            assert_true(id == next_id || id == next_id + 1);
+            next_id = id;
+            json_decref(a.msg);
+        }
+    }
+    json_decref(msg);
+    assert_true(meeting_queued(f->m) <= MEETING_ACTIONS_MAX);
+    drain(f->m);
+    assert_int_equal(int_of(acts[n_acts - 1].msg, "id"), sent_chats);
+}
+
+static void test_facts_past_the_queue_limit(void **state)
+{
+    struct fx *f = *state;
+    uint32_t pid, ids[MEETING_PARTICIPANTS_LIMIT];
+    ids[0] = join_host(f, "Host");
+    for (size_t i = 1; i < MEETING_PARTICIPANTS_LIMIT; i++)
+        ids[i] = join(f, "Guest", ROLE_CITIZEN, false, true);
+    assert_int_equal(try_join(f, "Full", ROLE_CITIZEN, false, true, &pid), ERR_FULL);
+    /* Fill the queue with errors up to where input is refused. */
+    json_t *bad = json_loads("{\"type\":\"?\"}", 0, NULL);
+    while (meeting_input(f->m, f->now, ids[1], bad) != ERR_AGAIN)
+        ;
+    json_decref(bad);
+    /* Connections still drop: rosters past the limit are dropped... */
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
+        meeting_disconnected(f->m, f->now, ids[i]);
+    assert_int_equal(meeting_queued(f->m), MEETING_ACTIONS_MAX);
+    /* ...but closes and audits never are. */
+    meeting_timeout(f->m, f->now + WINDOW);
+    assert_true(meeting_is_empty(f->m));
+    drain(f->m);
+    assert_int_equal(count_kind(MEETING_ACT_CLOSE), MEETING_PARTICIPANTS_LIMIT);
+    assert_int_equal(count_kind(MEETING_ACT_AUDIT), MEETING_PARTICIPANTS_LIMIT);
+    meeting_end(f->m, f->now, "shutdown");
+    drain(f->m);
+    assert_int_equal(count_kind(MEETING_ACT_ENDED), 1);
+}
+
+static int setup_big(void **state)
+{
+    return setup_cfg(state, MEETING_PARTICIPANTS_LIMIT, WINDOW);
+}
+
 /* ---- out of memory: a refused operation changes nothing and leaks nothing ---- */
 
 static long fail_countdown = -1; /* allocations left before one fails; -1 never */
@@ -1389,6 +1459,7 @@ static void test_out_of_memory_is_atomic(void **state)
 
 int main(void)
 {
+    log_set_level(LOG_LEVEL_ERROR); /* the out-of-memory test warns a lot */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_config),
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1425,6 +1496,8 @@ int main(void)
         T(test_admit_disconnected_lobby_seat),
         T(test_resume_secret_rules),
         T(test_queue_bound_and_poll_order),
+        T(test_partial_polls_keep_order),
+        cmocka_unit_test_setup_teardown(test_facts_past_the_queue_limit, setup_big, teardown),
         cmocka_unit_test(test_out_of_memory_is_atomic),
 #undef T
     };

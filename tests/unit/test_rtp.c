@@ -18,6 +18,7 @@
 #include "server/err.h"
 
 /* ---- vectors ---- */
+/* clang-format off */
 
 /* A Chromium-like VP8 keyframe packet: one-byte extensions abs-send-time
  * (id 2), transport-wide-cc (id 3) and mid (id 4), then a VP8 descriptor with
@@ -46,14 +47,13 @@ static const uint8_t two_byte_ext[] = {
     0xff, 0xff,             /* sequence 65535 */
     0x00, 0x00, 0x00, 0x01, /* timestamp 1 */
     0x01, 0x02, 0x03, 0x04, /* SSRC */
-    0x10, 0x00, 0x00, 0x06, /* two-byte form, appbits 0, 6 words */
+    0x10, 0x00, 0x00, 0x07, /* two-byte form, appbits 0, 7 words */
     0x05, 0x00,             /* id 5, length 0 */
     0x00,                   /* padding */
     0x0a, 0x11,             /* id 10 (rid), 17 bytes: */
     'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q',
     0x01, 0x01, 0x8f,       /* id 1, 1 byte: audio level, voice, 15 dBov */
-    0x00,                   /* padding: 2+1+2+17+3+1 = 26, 2 more to 24+... */
-    0x00, 0x00,
+    0x00, 0x00, 0x00,       /* padding: 2+1+19+3 = 25 bytes, 3 more to 28 */
     0xfc, 0xff, 0xfe};      /* payload */
 
 /* CC=2 with two CSRCs and 4 bytes of padding around a 3-byte payload. */
@@ -108,6 +108,8 @@ static const uint8_t h264_fu_a_start_idr[] = {0x7c, 0x85, 0xb8, 0x00}; /* FU-A S
 static const uint8_t h264_fu_a_mid_idr[] = {0x7c, 0x05, 0xb8, 0x00};   /* FU-A S=0 type 5 */
 static const uint8_t h264_single_idr[] = {0x65, 0x88, 0x80};
 static const uint8_t h264_single_p[] = {0x41, 0x9a, 0x00};
+
+/* clang-format on */
 
 static void dump_seed(const char *name, const uint8_t *buf, size_t len)
 {
@@ -390,22 +392,28 @@ static void test_overlong_lengths(void **state)
     p[15] = 3;
     assert_int_equal(rtp_parse(&pkt, p, 28), 0);
     assert_int_equal(pkt.payload_len, 0);
-    /* 15 CSRCs in a 40-byte packet. */
-    memcpy(p, chromium_vp8, sizeof(p));
-    p[0] = 0x8f;
-    assert_int_equal(rtp_parse(&pkt, p, 40), ERR_PARSE);
-    assert_int_equal(rtp_parse(&pkt, p, sizeof(p)), 0);
-    assert_int_equal(pkt.csrc_count, 15);
+    /* 15 CSRCs need 72 bytes. */
+    {
+        uint8_t q[72] = {0x8f};
+
+        assert_int_equal(rtp_parse(&pkt, q, 71), ERR_PARSE);
+        assert_int_equal(rtp_parse(&pkt, q, sizeof(q)), 0);
+        assert_int_equal(pkt.csrc_count, 15);
+        assert_int_equal(pkt.payload_len, 0);
+    }
 }
 
 static void test_ext_malformed(void **state)
 {
-    uint8_t p[] = {0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
-                   0xbe, 0xde, 0x00, 0x02,
-                   0x00,             /* padding */
-                   0x10, 0x7f,       /* id 1, 1 byte */
-                   0xf3, 0xaa, 0xbb, /* id 15: stop here */
-                   0x21, 0x00};      /* id 2 (never reached) */
+    /* clang-format off */
+    uint8_t p[] = {
+        0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, /* X=1 PT=96 seq 1 ts 1 SSRC 1 */
+        0xbe, 0xde, 0x00, 0x02,                   /* one-byte form, 2 words */
+        0x00,                                     /* padding */
+        0x10, 0x7f,                               /* id 1, 1 byte */
+        0xf3, 0xaa, 0xbb,                         /* id 15: stop here */
+        0x21, 0x00};                              /* id 2 (never reached) */
+    /* clang-format on */
     struct rtp_packet pkt;
     struct rtp_ext_iter it;
     struct rtp_ext_elem e;
@@ -432,8 +440,8 @@ static void test_ext_malformed(void **state)
 
     /* Two-byte form: a length byte missing at the end of the block. */
     {
-        uint8_t q[] = {0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
-                       0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07};
+        uint8_t q[] = {0x90, 0x60, 0,    1,    0,    0,    0,    1,    0,    0,
+                       0,    1,    0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07};
 
         assert_int_equal(rtp_parse(&pkt, q, sizeof(q)), 0);
         assert_int_equal(rtp_ext_find(&pkt, 7, &e), ERR_PARSE);
@@ -485,7 +493,7 @@ static void test_ext_set_in_place(void **state)
 
         memcpy(q, two_byte_ext, sizeof(q));
         assert_int_equal(rtp_ext_set(q, sizeof(q), 1, (const uint8_t *)"\x05", 1), 0);
-        assert_int_equal(q[37], 0x05);
+        assert_int_equal(q[40], 0x05);
         assert_int_equal(rtp_ext_set(q, sizeof(q), 5, NULL, 0), 0);
     }
 }
@@ -773,11 +781,10 @@ static void test_h264_keyframes(void **state)
     (void)state;
     assert_int_equal(rtp_h264_is_keyframe(h264_stap_a, sizeof(h264_stap_a), &key), 0);
     assert_true(key);
-    assert_int_equal(rtp_h264_is_keyframe(h264_stap_a_delta, sizeof(h264_stap_a_delta), &key),
-                     0);
+    assert_int_equal(rtp_h264_is_keyframe(h264_stap_a_delta, sizeof(h264_stap_a_delta), &key), 0);
     assert_false(key);
-    assert_int_equal(
-        rtp_h264_is_keyframe(h264_fu_a_start_idr, sizeof(h264_fu_a_start_idr), &key), 0);
+    assert_int_equal(rtp_h264_is_keyframe(h264_fu_a_start_idr, sizeof(h264_fu_a_start_idr), &key),
+                     0);
     assert_true(key);
     assert_int_equal(rtp_h264_is_keyframe(h264_fu_a_mid_idr, sizeof(h264_fu_a_mid_idr), &key), 0);
     assert_false(key);

@@ -1,0 +1,56 @@
+// Line icons drawn as SVG elements (no markup parsing). 24x24, stroke-based,
+// decorative: every button that uses one also has a text label.
+const NS = 'http://www.w3.org/2000/svg';
+
+const ICONS = {
+    hand: ['M8 13V6a1.5 1.5 0 0 1 3 0v5', 'M11 11V4.5a1.5 1.5 0 0 1 3 0V11', 'M14 11V6a1.5 1.5 0 0 1 3 0v7.5a7.5 7.5 0 0 1-7.5 7.5h-.6a6 6 0 0 1-4.9-2.6l-2.6-3.7a1.6 1.6 0 0 1 2.5-2L8 15'],
+    chat: ['M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.3-4.8A8 8 0 1 1 21 12z'],
+    people: [{ c: [9, 8, 3.5] }, 'M2.5 20a6.5 6.5 0 0 1 13 0', 'M16 4.6a3.5 3.5 0 0 1 0 6.8', 'M18 14.3a6.5 6.5 0 0 1 3.5 5.7'],
+    leave: ['M10 4H5.5A1.5 1.5 0 0 0 4 5.5v13A1.5 1.5 0 0 0 5.5 20H10', 'M15 8l4 4-4 4', 'M19 12H9'],
+    lock: [{ r: [5, 11, 14, 10, 2] }, 'M8 11V7.5a4 4 0 0 1 8 0V11'],
+    unlock: [{ r: [5, 11, 14, 10, 2] }, 'M8 11V7.5a4 4 0 0 1 7.8-1.3'],
+    copy: [{ r: [9, 9, 11, 11, 2] }, 'M5 15H4.5A1.5 1.5 0 0 1 3 13.5v-9A1.5 1.5 0 0 1 4.5 3h9A1.5 1.5 0 0 1 15 4.5V5'],
+    plus: ['M12 5v14', 'M5 12h14'],
+    close: ['M6 6l12 12', 'M18 6L6 18'],
+    micOff: ['M9 9v2a3 3 0 0 0 5.1 2.1', 'M15 9.3V5a3 3 0 0 0-5.9-.7', 'M19 11a7 7 0 0 1-1.1 3.8', 'M5 11a7 7 0 0 0 11.4 5.4', 'M12 18v3', 'M3 3l18 18'],
+    userRemove: [{ c: [9, 8, 3.5] }, 'M2.5 20a6.5 6.5 0 0 1 13 0', 'M17 9l4 4', 'M21 9l-4 4'],
+    power: ['M12 3v9', 'M6.3 6.3a8 8 0 1 0 11.4 0'],
+    shield: ['M12 3l7 3v5c0 5-3.5 8.5-7 10-3.5-1.5-7-5-7-10V6z'],
+    back: ['M15 18l-6-6 6-6'],
+    check: ['M5 12.5l4.5 4.5L19 7.5'],
+    send: ['M4 12L20 4l-6 16-2.5-6.5z', 'M11.5 13.5L20 4'],
+    sliders: ['M4 7h9', 'M17 7h3', { c: [15, 7, 2] }, 'M4 17h3', 'M11 17h9', { c: [9, 17, 2] }],
+    trash: ['M4 7h16', 'M10 11v6', 'M14 11v6', 'M6 7l1 13h10l1-13', 'M9 7V4h6v3'],
+    link: ['M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1', 'M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1'],
+    door: ['M6 21V4.5A1.5 1.5 0 0 1 7.5 3h9A1.5 1.5 0 0 1 18 4.5V21', 'M3 21h18', 'M14 12h.01'],
+};
+
+export function icon(name, cls = 'icon') {
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('class', cls);
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    for (const part of ICONS[name] || []) {
+        let el;
+        if (typeof part === 'string') {
+            el = document.createElementNS(NS, 'path');
+            el.setAttribute('d', part);
+        } else if (part.c) {
+            el = document.createElementNS(NS, 'circle');
+            el.setAttribute('cx', part.c[0]);
+            el.setAttribute('cy', part.c[1]);
+            el.setAttribute('r', part.c[2]);
+        } else if (part.r) {
+            el = document.createElementNS(NS, 'rect');
+            const [x, y, w, hgt, rx] = part.r;
+            el.setAttribute('x', x);
+            el.setAttribute('y', y);
+            el.setAttribute('width', w);
+            el.setAttribute('height', hgt);
+            el.setAttribute('rx', rx);
+        }
+        svg.append(el);
+    }
+    return svg;
+}

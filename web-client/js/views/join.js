@@ -1,0 +1,350 @@
+// /join#TOKEN: what the link is for, the name form, the lobby, the meeting
+// room, and the screens after it (left, removed, denied, ended, problems).
+import { api, ApiError } from '../api.js';
+import { announce, append, clear, field, focusHeading, h, showFieldError } from '../dom.js';
+import { setText, t } from '../i18n.js';
+import { icon } from '../icons.js';
+import { roleKey } from '../roles.js';
+import { loadSeat, SignalingClient } from '../signaling.js';
+import { chime, unlockSound } from '../sound.js';
+import { createRoom } from './room.js';
+
+const NAME_MAX_BYTES = 64;
+const NAME_KEY = 'samtale.name';
+
+const PROBLEMS = {
+    missing: 'join.problem.missing',
+    invalid_token: 'join.problem.invalid',
+    token_expired: 'join.problem.expired',
+    token_revoked: 'join.problem.revoked',
+    meeting_ended: 'join.problem.ended',
+};
+
+function byteLength(s) {
+    return new TextEncoder().encode(s).length;
+}
+
+function rememberedName() {
+    try {
+        return sessionStorage.getItem(NAME_KEY) || '';
+    } catch {
+        return '';
+    }
+}
+
+function rememberName(name) {
+    try {
+        sessionStorage.setItem(NAME_KEY, name);
+    } catch {
+        /* not kept */
+    }
+}
+
+export async function mountJoin(main, ctx) {
+    const token = decodeURIComponent(location.hash.replace(/^#/, '').trim());
+    const state = {
+        token,
+        info: null,
+        name: '',
+        client: null,
+        room: null,
+        me: null,
+        meetingId: null,
+        phase: 'loading',
+        offs: [],
+        destroyed: false,
+    };
+
+    ctx.setTitle('join.title');
+    if (!token) {
+        showProblem('missing');
+        return destroy;
+    }
+
+    main.append(h('p', { class: 'card narrow muted', t: 'common.loading' }));
+    try {
+        const res = await api.joinInfo(token);
+        state.info = res;
+    } catch (e) {
+        clear(main);
+        if (e instanceof ApiError && PROBLEMS[e.code]) showProblem(e.code);
+        else showProblem(null, e);
+        return destroy;
+    }
+    if (state.info.is_host) {
+        try {
+            await ctx.requireUser();
+        } catch {
+            /* the name is typed instead */
+        }
+    }
+
+    const seat = loadSeat(token);
+    if (seat) {
+        state.name = seat.name;
+        showConnecting('join.resuming');
+        startClient((c) => c.resume({ token, name: seat.name, resumeToken: seat.resume_token, fallbackJoin: false }));
+    } else {
+        showForm();
+    }
+    return destroy;
+
+    // ---- screens ----
+
+    function screen(cls = 'card narrow') {
+        if (state.room) {
+            state.room.destroy();
+            state.room = null;
+        }
+        ctx.setChrome('guest');
+        clear(main);
+        const sec = h('section', { class: cls });
+        main.append(sec);
+        return sec;
+    }
+
+    function meetingSummary() {
+        const m = state.info.meeting;
+        return h(
+            'div',
+            { class: 'join-summary' },
+            h('p', { class: 'eyebrow', t: state.info.is_host ? 'join.you_host' : 'join.invited' }),
+            h('h1', { class: 'join-title', text: m.title }),
+            h('p', { class: 'join-when', t: ['join.when', { start: { d: m.planned_start, f: 'long' }, end: { d: m.planned_end, f: 'time' } }] }),
+            h('p', { class: 'join-role' }, h('span', { t: 'join.role_label' }), ' ', h('strong', { t: roleKey(state.info.role, state.info.is_host) })),
+        );
+    }
+
+    function showForm(errorKey, errorParams) {
+        state.phase = 'form';
+        ctx.setTitle('join.title_meeting', { title: state.info.meeting.title });
+        const sec = screen();
+        const summary = meetingSummary();
+        const initial = state.name || rememberedName() || (state.info.is_host && ctx.user ? ctx.user.display_name : '');
+        const name = field({
+            label: 'join.name',
+            name: 'name',
+            required: true,
+            hint: state.info.is_host ? 'join.name_hint_host' : 'join.name_hint',
+            attrs: { autocomplete: 'name', maxlength: 64, value: initial, enterkeyhint: 'go' },
+        });
+        const error = h('p', { class: 'alert alert-error', attrs: { role: 'alert', hidden: true } });
+        if (errorKey) {
+            setText(error, errorKey, errorParams);
+            error.hidden = false;
+        }
+        const submit = h('button', { class: 'btn btn-primary btn-block btn-large', attrs: { type: 'submit' }, t: 'join.submit' });
+        const form = h('form', { class: 'form', attrs: { novalidate: true } }, name.wrap, error, submit);
+        form.addEventListener('submit', (ev) => {
+            ev.preventDefault();
+            const value = name.input.value.trim().replace(/\s+/g, ' ');
+            if (!value) {
+                showFieldError(name, 'join.err_name_empty');
+                name.input.focus();
+                return;
+            }
+            if (byteLength(value) > NAME_MAX_BYTES) {
+                showFieldError(name, 'join.err_name_long');
+                name.input.focus();
+                return;
+            }
+            showFieldError(name, null);
+            unlockSound(); // a user gesture: the lobby chime may play later
+            state.name = value;
+            rememberName(value);
+            join();
+        });
+        sec.append(summary, form);
+        if (state.info.meeting.status === 'live') sec.append(h('p', { class: 'hint', t: 'join.live_now' }));
+        sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
+        if (!initial) name.input.focus();
+        else focusHeading(sec.querySelector('h1'));
+    }
+
+    function showConnecting(key) {
+        state.phase = 'connecting';
+        const sec = screen('card narrow center');
+        const heading = h('h1', { t: key });
+        sec.append(h('div', { class: 'waiting-dots', attrs: { 'aria-hidden': 'true' } }, h('span'), h('span'), h('span')), heading);
+        focusHeading(heading);
+    }
+
+    function showLobby() {
+        if (state.phase === 'lobby') return;
+        state.phase = 'lobby';
+        ctx.setTitle('lobby.title');
+        const sec = screen('card narrow center lobby');
+        const heading = h('h1', { t: 'lobby.heading' });
+        const conn = h('p', { class: 'alert alert-warning', attrs: { role: 'status', hidden: true }, t: 'room.reconnecting' });
+        state.lobbyConn = conn;
+        const leave = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, t: 'lobby.leave', on: { click: leave } });
+        sec.append(
+            h('div', { class: 'waiting-dots', attrs: { 'aria-hidden': 'true' } }, h('span'), h('span'), h('span')),
+            heading,
+            h('p', { class: 'lead', t: ['lobby.body', { title: state.info.meeting.title }] }),
+            h('p', {}, h('span', { t: 'lobby.you_are' }), ' ', h('strong', { text: state.name }), ' · ', h('span', { t: roleKey(state.info.role, state.info.is_host) })),
+            h('p', { class: 'hint', t: 'lobby.hint' }),
+            conn,
+            leave,
+        );
+        announce('lobby.announce');
+        focusHeading(heading);
+    }
+
+    function showRoom() {
+        if (state.room) return;
+        state.phase = 'room';
+        clear(main);
+        ctx.setChrome('none');
+        state.room = createRoom(main, {
+            ctx,
+            client: state.client,
+            me: state.me,
+            title: state.info.meeting.title,
+            role: state.info.role,
+            isHost: state.info.is_host,
+            onLeave: leave,
+        });
+    }
+
+    function showEnd(key, { rejoin = false, params } = {}) {
+        state.phase = 'end';
+        ctx.setTitle(key, params);
+        const sec = screen('card narrow center');
+        const heading = h('h1', { t: [key, params] });
+        sec.append(heading);
+        const bodyKey = `${key}_body`;
+        sec.append(h('p', { class: 'lead', t: [bodyKey, params] }));
+        const actions = h('div', { class: 'button-column' });
+        if (rejoin) {
+            actions.append(
+                h(
+                    'button',
+                    {
+                        class: 'btn btn-primary btn-large btn-block',
+                        attrs: { type: 'button' },
+                        on: {
+                            click: () => {
+                                unlockSound();
+                                join();
+                            },
+                        },
+                    },
+                    icon('door'),
+                    h('span', { t: 'join.again' }),
+                ),
+            );
+        }
+        if (state.info && state.info.is_host && ctx.user) {
+            const href = state.meetingId ? `/meetings/${state.meetingId}` : '/';
+            actions.append(h('a', { class: 'btn btn-secondary btn-block', attrs: { href }, dataset: { link: '' }, t: 'join.back_to_meeting' }));
+        }
+        if (actions.childNodes.length) sec.append(actions);
+        announce(key, params);
+        focusHeading(heading);
+    }
+
+    function showProblem(code, err) {
+        state.phase = 'problem';
+        ctx.setTitle('join.problem.title');
+        const sec = screen('card narrow');
+        const heading = h('h1', { t: 'join.problem.title' });
+        let key = PROBLEMS[code];
+        if (!key) key = err && err.code === 'network' ? 'error.network' : 'error.generic';
+        sec.append(heading, h('p', { class: 'lead', t: key }));
+        if (code) sec.append(h('p', { t: 'join.problem.contact' }));
+        else sec.append(h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, t: 'common.retry', on: { click: () => ctx.navigate(location.pathname + location.hash, { replace: true }) } }));
+        focusHeading(heading);
+    }
+
+    // ---- signaling ----
+
+    function startClient(start) {
+        stopClient();
+        const c = new SignalingClient();
+        state.client = c;
+        const on = (type, fn) => state.offs.push(c.on(type, fn));
+        on('joined', (msg) => {
+            const wasReconnecting = state.me && msg.resumed;
+            state.me = msg.you;
+            state.meetingId = msg.meeting && msg.meeting.id;
+            if (msg.you.state === 'lobby') {
+                if (state.phase === 'room') announce('room.back_to_lobby');
+                showLobby();
+            }
+            if (state.room) state.room.setMe(msg.you);
+            if (wasReconnecting && state.phase === 'room') announce('room.reconnected');
+        });
+        on('lobby', () => showLobby());
+        on('admitted', () => {
+            const fromLobby = state.phase === 'lobby';
+            showRoom();
+            if (fromLobby) {
+                chime();
+                announce('room.admitted');
+            }
+        });
+        for (const type of ['chat_history', 'roster', 'chat', 'mute_request', 'error', 'server_shutdown']) {
+            on(type, (msg) => state.room && state.room.handle(msg));
+        }
+        on('state', (s) => {
+            if (state.room) state.room.setConnection(s);
+            if (state.lobbyConn) state.lobbyConn.hidden = s !== 'reconnecting';
+            if (s === 'reconnecting') announce('room.reconnecting');
+        });
+        on('left', () => {
+            if (state.phase !== 'end') showEnd('join.left', { rejoin: true });
+        });
+        on('denied', () => showEnd('join.denied'));
+        on('removed', () => showEnd('join.removed'));
+        on('meeting_ended', () => showEnd('join.ended'));
+        on('lost', () => showEnd('join.lost', { rejoin: true }));
+        on('connect_failed', () => {
+            if (state.phase === 'connecting' || state.phase === 'form') showForm('join.err_connect');
+            else showEnd('join.lost', { rejoin: true });
+        });
+        on('resume_failed', () => {
+            // Only a resume after a page reload gets here without falling back.
+            if (!state.client.fallbackJoin) showForm();
+        });
+        on('join_error', (msg) => {
+            if (PROBLEMS[msg.code]) {
+                showProblem(msg.code);
+                return;
+            }
+            const key = {
+                meeting_locked: 'join.err_locked',
+                meeting_full: 'join.err_full',
+                bad_message: 'join.err_name_invalid',
+                rate_limited: 'join.err_rate',
+            }[msg.code] || 'join.err_generic';
+            showForm(key);
+        });
+        start(c);
+    }
+
+    function join() {
+        state.me = null;
+        showConnecting('join.connecting');
+        startClient((c) => c.join(token, state.name));
+    }
+
+    function leave() {
+        if (state.client) state.client.leave();
+        showEnd('join.left', { rejoin: true });
+    }
+
+    function stopClient() {
+        for (const off of state.offs) off();
+        state.offs = [];
+        if (state.client) state.client.destroy();
+        state.client = null;
+    }
+
+    function destroy() {
+        state.destroyed = true;
+        if (state.room) state.room.destroy();
+        state.room = null;
+        stopClient();
+    }
+}

@@ -1,0 +1,362 @@
+// One meeting for its caseworker: time and status, the host link ("start"),
+// the participants' links (copy, revoke, add), the audit log, deletion.
+import { api, ApiError } from '../api.js';
+import { announce, append, clear, confirmDialog, field, focusHeading, h, uniqueId } from '../dom.js';
+import { setAttr, setText, t } from '../i18n.js';
+import { icon } from '../icons.js';
+import { forgetLink, forgetMeeting, rememberLinks, storedLinks, tokenOf } from '../linkstore.js';
+import { ROLES, roleKey } from '../roles.js';
+
+const AUDIT_DETAILS = {
+    'host link': 'audit.detail.host_link',
+    'auto-admit': 'audit.detail.auto_admit',
+    lobby: 'audit.detail.lobby',
+    admitted: 'audit.detail.admitted',
+    left: 'audit.detail.left',
+    'connection lost': 'audit.detail.connection_lost',
+    reconnected: 'audit.detail.reconnected',
+    host: 'audit.detail.host',
+    deleted: 'audit.detail.deleted',
+    shutdown: 'audit.detail.shutdown',
+};
+const AUDIT_KINDS = ['created', 'invitation_created', 'invitation_revoked', 'join', 'leave', 'admit', 'deny', 'remove', 'lock', 'unlock', 'end', 'resume'];
+
+async function copyText(text, input) {
+    try {
+        await navigator.clipboard.writeText(text);
+        return true;
+    } catch {
+        if (!input) return false;
+        input.focus();
+        input.select();
+        try {
+            return document.execCommand('copy');
+        } catch {
+            return false;
+        }
+    }
+}
+
+function copyButton(url, input, labelParams) {
+    const label = h('span', { t: 'meeting.copy' });
+    const btn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['meeting.copy_label', labelParams] } }, icon('copy'), label);
+    let timer = null;
+    btn.addEventListener('click', async () => {
+        const ok = await copyText(url, input);
+        setText(label, ok ? 'meeting.copied' : 'meeting.copy_failed');
+        announce(ok ? 'meeting.copied_announce' : 'meeting.copy_failed');
+        clearTimeout(timer);
+        timer = setTimeout(() => setText(label, 'meeting.copy'), 2500);
+    });
+    return btn;
+}
+
+function invitationState(inv, now) {
+    if (inv.revoked_at) return 'revoked';
+    if (inv.expires_at && inv.expires_at <= now) return 'expired';
+    return 'active';
+}
+
+export async function mountMeeting(main, ctx, id) {
+    ctx.setTitle('meeting.loading_title');
+    const page = h('div', { class: 'page' });
+    const back = h('p', { class: 'back' }, h('a', { attrs: { href: '/' }, dataset: { link: '' } }, icon('back'), h('span', { t: 'common.back_to_list' })));
+    page.append(back, h('p', { class: 'muted', t: 'common.loading' }));
+    main.append(page);
+
+    let data;
+    try {
+        data = await api.meeting(id);
+    } catch (e) {
+        if (e instanceof ApiError && e.status === 401) {
+            ctx.user = null;
+            ctx.navigate(location.pathname, { replace: true });
+            return null;
+        }
+        clear(page);
+        const heading = h('h1', { t: e.status === 404 ? 'meeting.not_found' : 'error.title' });
+        page.append(back, h('section', { class: 'card' }, heading, h('p', { t: e.status === 404 ? 'meeting.not_found_body' : e.code === 'network' ? 'error.network' : 'error.generic' })));
+        focusHeading(heading);
+        return null;
+    }
+
+    const userId = ctx.user.id;
+    const note = ctx.createdNote && String(ctx.createdNote.meetingId) === String(id) ? ctx.createdNote : null;
+    ctx.createdNote = null;
+    let meeting = data.meeting;
+    let invitations = data.invitations || [];
+    let highlight = null; // invitation id just added
+
+    clear(page);
+    const heading = h('h1', { class: 'meeting-heading', text: meeting.title });
+    ctx.setTitle('meeting.page_title', { title: meeting.title });
+    const statusEl = h('span');
+    const whenEl = h('p', { class: 'meeting-when' });
+    const headCard = h('section', { class: 'card' }, h('div', { class: 'meeting-item-head' }, heading, statusEl), whenEl);
+    const hostSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'host-h' } });
+    const linksSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'links-h' } });
+    const addSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'add-h' } });
+    const auditSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'audit-h' } });
+    const dangerSec = h('section', { class: 'card stack-sm danger-zone', attrs: { 'aria-labelledby': 'danger-h' } });
+
+    page.append(back, headCard);
+    if (note) {
+        page.append(
+            h(
+                'div',
+                { class: 'alert alert-success', attrs: { role: 'status' } },
+                h('strong', { t: 'meeting.created' }),
+                ' ',
+                h('span', { t: note.stored ? 'meeting.created_stored' : 'meeting.created_not_stored' }),
+            ),
+        );
+    }
+    page.append(hostSec, linksSec, addSec, auditSec, dangerSec);
+
+    function renderHead() {
+        clear(statusEl);
+        const key = { planned: 'status.planned', live: 'status.live', ended: 'status.ended' }[meeting.status] || 'status.planned';
+        statusEl.append(h('span', { class: `badge badge-${meeting.status}`, t: key }));
+        setText(whenEl, 'meeting.when', { start: { d: meeting.planned_start, f: 'long' }, end: { d: meeting.planned_end, f: 'time' } });
+    }
+
+    function renderHost() {
+        clear(hostSec);
+        const hid = 'host-h';
+        hostSec.append(h('h2', { id: hid, t: 'meeting.host_heading' }));
+        const hostInv = invitations.find((i) => i.is_host);
+        const stored = storedLinks(userId, meeting.id);
+        const link = hostInv && stored[hostInv.id];
+        if (meeting.status === 'ended') {
+            hostSec.append(h('p', { t: 'meeting.ended_note' }));
+            return;
+        }
+        if (hostInv && link && invitationState(hostInv, Date.now()) === 'active') {
+            hostSec.append(
+                h('p', { class: 'hint', t: 'meeting.host_hint' }),
+                h(
+                    'div',
+                    { class: 'button-row' },
+                    h('a', { class: 'btn btn-primary', attrs: { href: `/join#${tokenOf(link.url)}` }, dataset: { link: '' } }, icon('door'), h('span', { t: 'meeting.start' })),
+                    copyButton(link.url, null, { role: t('role.caseworker') }),
+                ),
+            );
+        } else {
+            hostSec.append(h('p', { class: 'alert alert-info', t: 'meeting.host_missing' }));
+        }
+    }
+
+    function renderLinks() {
+        clear(linksSec);
+        linksSec.append(h('h2', { id: 'links-h', t: 'meeting.links_heading' }));
+        const stored = storedLinks(userId, meeting.id);
+        const guests = invitations.filter((i) => !i.is_host);
+        if (!guests.length) {
+            linksSec.append(h('p', { class: 'muted', t: 'meeting.no_links' }));
+            return;
+        }
+        linksSec.append(h('p', { class: 'hint', t: 'meeting.links_hint' }));
+        const list = h('ul', { class: 'link-list' });
+        const now = Date.now();
+        for (const inv of guests) {
+            const state = invitationState(inv, now);
+            const roleLabel = { k: roleKey(inv.role) };
+            const li = h('li', { class: `link-item link-${state}` });
+            if (highlight === inv.id) li.classList.add('is-new');
+            const title = h('h3', { class: 'link-role', t: roleKey(inv.role) });
+            const head = h('div', { class: 'link-head' }, title);
+            if (state !== 'active') head.append(h('span', { class: `badge badge-${state}`, t: `meeting.link_${state}` }));
+            else if (inv.auto_admit) head.append(h('span', { class: 'badge badge-auto', t: 'meeting.auto_admit_badge' }));
+            li.append(head);
+            if (inv.label) li.append(h('p', { class: 'link-label', text: inv.label }));
+            const link = stored[inv.id];
+            if (state === 'active') {
+                if (link) {
+                    const inputId = uniqueId('link');
+                    const input = h('input', { id: inputId, class: 'link-url', attrs: { type: 'text', readonly: true, value: link.url, spellcheck: 'false' } });
+                    li.append(
+                        h('label', { class: 'visually-hidden', attrs: { for: inputId }, t: ['meeting.link_for', { role: roleLabel }] }),
+                        input,
+                    );
+                    input.addEventListener('focus', () => input.select());
+                    const row = h('div', { class: 'button-row' }, copyButton(link.url, input, { role: roleLabel }));
+                    row.append(revokeButton(inv, roleLabel));
+                    li.append(row);
+                } else {
+                    li.append(h('p', { class: 'hint', t: 'meeting.link_unavailable' }), h('div', { class: 'button-row' }, revokeButton(inv, roleLabel)));
+                }
+            } else if (state === 'expired') {
+                li.append(h('p', { class: 'hint', t: 'meeting.link_expired_note' }));
+            }
+            list.append(li);
+        }
+        linksSec.append(list);
+    }
+
+    function revokeButton(inv, roleLabel) {
+        const btn = h('button', { class: 'btn btn-danger-outline btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['meeting.revoke_label', { role: roleLabel }] } }, icon('close'), h('span', { t: 'meeting.revoke' }));
+        btn.addEventListener('click', async () => {
+            const ok = await confirmDialog({ title: 'meeting.revoke_title', body: 'meeting.revoke_body', confirm: 'meeting.revoke', danger: true, params: { role: roleLabel } });
+            if (!ok) return;
+            btn.disabled = true;
+            try {
+                await api.revokeInvitation(meeting.id, inv.id);
+                forgetLink(userId, meeting.id, inv.id);
+                announce('meeting.revoked_announce', { role: roleLabel });
+                await reload();
+            } catch (e) {
+                btn.disabled = false;
+                showError(e);
+            }
+        });
+        return btn;
+    }
+
+    const errorBox = h('p', { class: 'alert alert-error', attrs: { role: 'alert', hidden: true } });
+    function showError(e) {
+        setText(errorBox, e && e.code === 'network' ? 'error.network' : 'meeting.action_failed', { message: (e && e.message) || '' });
+        errorBox.hidden = false;
+    }
+
+    function renderAdd() {
+        clear(addSec);
+        if (meeting.status === 'ended') {
+            addSec.hidden = true;
+            return;
+        }
+        addSec.hidden = false;
+        addSec.append(h('h2', { id: 'add-h', t: 'meeting.add_heading' }));
+        const roleSelect = h('select', { attrs: { name: 'role' } });
+        for (const r of ROLES) roleSelect.append(h('option', { attrs: { value: r }, t: r === 'caseworker' ? 'create.role_colleague' : roleKey(r) }));
+        const roleField = field({ label: 'meeting.add_role', name: 'role', control: roleSelect });
+        const labelField = field({ label: 'meeting.add_label', name: 'label', attrs: { maxlength: 100, autocomplete: 'off' }, hint: 'meeting.add_label_hint' });
+        const autoId = uniqueId('auto');
+        const auto = h('input', { id: autoId, attrs: { type: 'checkbox', name: 'auto_admit' } });
+        const submit = h('button', { class: 'btn btn-primary', attrs: { type: 'submit' } }, icon('plus'), h('span', { t: 'meeting.add_submit' }));
+        const form = h(
+            'form',
+            { class: 'form', attrs: { novalidate: true } },
+            roleField.wrap,
+            labelField.wrap,
+            h('div', { class: 'check' }, auto, h('label', { attrs: { for: autoId }, t: 'meeting.add_auto' })),
+            h('div', { class: 'form-actions' }, submit),
+        );
+        form.addEventListener('submit', async (ev) => {
+            ev.preventDefault();
+            submit.disabled = true;
+            errorBox.hidden = true;
+            try {
+                const body = { role: roleSelect.value, auto_admit: auto.checked };
+                const label = labelField.input.value.trim();
+                if (label) body.label = label;
+                const res = await api.addInvitation(meeting.id, body);
+                rememberLinks(userId, meeting.id, [res.invitation]);
+                highlight = res.invitation.id;
+                labelField.input.value = '';
+                auto.checked = false;
+                announce('meeting.added_announce', { role: { k: roleKey(res.invitation.role) } });
+                await reload();
+                const fresh = linksSec.querySelector('.is-new .link-url');
+                if (fresh) fresh.focus();
+            } catch (e) {
+                showError(e);
+            } finally {
+                submit.disabled = false;
+            }
+        });
+        addSec.append(form);
+    }
+
+    const auditBody = h('div', { class: 'audit-wrap' });
+    function renderAuditFrame() {
+        clear(auditSec);
+        const refresh = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'meeting.audit_refresh', on: { click: loadAudit } });
+        auditSec.append(h('div', { class: 'section-head' }, h('h2', { id: 'audit-h', t: 'meeting.audit_heading' }), refresh), auditBody);
+    }
+
+    async function loadAudit() {
+        let events;
+        try {
+            events = (await api.audit(meeting.id)).events || [];
+        } catch (e) {
+            clear(auditBody);
+            auditBody.append(h('p', { class: 'alert alert-error', t: e.code === 'network' ? 'error.network' : 'error.generic' }));
+            return;
+        }
+        clear(auditBody);
+        if (!events.length) {
+            auditBody.append(h('p', { class: 'muted', t: 'meeting.audit_empty' }));
+            return;
+        }
+        const table = h('table', { class: 'audit-table' });
+        table.append(h('caption', { class: 'visually-hidden', t: 'meeting.audit_heading' }));
+        const cols = ['meeting.audit_time', 'meeting.audit_event', 'meeting.audit_who', 'meeting.audit_detail'];
+        table.append(h('thead', {}, h('tr', {}, cols.map((c) => h('th', { attrs: { scope: 'col' }, t: c })))));
+        const tbody = h('tbody');
+        for (const ev of events.slice().sort((a, b) => b.at - a.at || b.id - a.id)) {
+            const kindKey = AUDIT_KINDS.includes(ev.kind) ? `audit.kind.${ev.kind}` : null;
+            const who = h('td');
+            if (ev.display_name) who.append(h('span', { class: 'audit-name', text: ev.display_name }));
+            if (ev.role) who.append(h('span', { class: 'audit-role', t: roleKey(ev.role, true) }));
+            const detail = h('td');
+            const d = ev.detail || '';
+            if (AUDIT_DETAILS[d]) setText(detail, AUDIT_DETAILS[d]);
+            else if (d.startsWith('by ')) setText(detail, 'audit.detail.by', { name: d.slice(3) });
+            else detail.textContent = d;
+            const cells = [
+                h('td', { t: ['meeting.audit_at', { at: { d: ev.at, f: 'seconds' } }] }),
+                kindKey ? h('td', { t: kindKey }) : h('td', { text: ev.kind }),
+                who,
+                detail,
+            ];
+            cells.forEach((td, i) => setAttr(td, 'data-label', cols[i]));
+            tbody.append(h('tr', {}, cells));
+        }
+        table.append(tbody);
+        auditBody.append(table);
+    }
+
+    function renderDanger() {
+        clear(dangerSec);
+        dangerSec.append(h('h2', { id: 'danger-h', t: 'meeting.delete_heading' }), h('p', { class: 'hint', t: 'meeting.delete_hint' }));
+        const btn = h('button', { class: 'btn btn-danger-outline', attrs: { type: 'button' } }, icon('trash'), h('span', { t: 'meeting.delete' }));
+        btn.addEventListener('click', async () => {
+            const ok = await confirmDialog({ title: 'meeting.delete_title', body: 'meeting.delete_body', confirm: 'meeting.delete', danger: true, params: { title: meeting.title } });
+            if (!ok) return;
+            btn.disabled = true;
+            try {
+                await api.deleteMeeting(meeting.id);
+                forgetMeeting(userId, meeting.id);
+                announce('meeting.deleted_announce', { title: meeting.title });
+                ctx.navigate('/');
+            } catch (e) {
+                btn.disabled = false;
+                showError(e);
+            }
+        });
+        dangerSec.append(btn);
+    }
+
+    async function reload() {
+        const fresh = await api.meeting(meeting.id);
+        meeting = fresh.meeting;
+        invitations = fresh.invitations || [];
+        renderAll();
+        loadAudit();
+    }
+
+    function renderAll() {
+        renderHead();
+        renderHost();
+        renderLinks();
+        renderAdd();
+    }
+
+    page.insertBefore(errorBox, hostSec);
+    renderAll();
+    renderAuditFrame();
+    renderDanger();
+    focusHeading(heading);
+    loadAudit();
+    return null;
+}

@@ -1,0 +1,548 @@
+// The meeting room: a name card tile for every participant in the meeting
+// (audio and video come in a later step), the participant list, the host's
+// lobby queue with admit/deny and a chime, chat, raise hand, leave, and the
+// host's controls (ask to mute, remove, lock, end for all).
+import { announce, append, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
+import { setAttr, setText, t } from '../i18n.js';
+import { icon } from '../icons.js';
+import { initials, roleKey } from '../roles.js';
+import { chime } from '../sound.js';
+
+const CHAT_MAX_BYTES = 2000;
+const AVATAR_COLOURS = 8;
+const WIDE = '(min-width: 960px)';
+
+const ERROR_KEYS = {
+    rate_limited: 'room.err.rate_limited',
+    not_permitted: 'room.err.not_permitted',
+    wrong_state: 'room.err.wrong_state',
+    not_found: 'room.err.not_found',
+    meeting_full: 'room.err.meeting_full',
+    bad_message: 'room.err.bad_message',
+    too_big: 'room.err.bad_message',
+};
+
+function inMeeting(p) {
+    return p.state === 'admitted' || p.state === 'reconnecting';
+}
+
+function byteLength(s) {
+    return new TextEncoder().encode(s).length;
+}
+
+export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
+    const st = {
+        me: { ...me },
+        participants: [],
+        locked: false,
+        messages: new Map(), // id -> chat message
+        unread: 0,
+        panel: null,
+        knownLobby: null, // Set of ids seen waiting (null until the first roster)
+        known: null, // Map id -> participant last seen in the meeting
+        connection: 'joined',
+        destroyed: false,
+        toastTimer: null,
+    };
+    const wide = window.matchMedia(WIDE);
+
+    // ---- skeleton ----
+    const titleEl = h('h1', { class: 'room-title', text: title });
+    const countEl = h('span', { class: 'room-count' });
+    const lockBadge = h('span', { class: 'badge badge-locked', attrs: { hidden: true } }, icon('lock', 'icon icon-sm'), h('span', { t: 'room.locked_badge' }));
+    const connPill = h('span', { class: 'conn-pill', attrs: { hidden: true }, t: 'room.reconnecting_short' });
+    const bar = h('header', { class: 'room-bar' }, h('div', { class: 'room-heading' }, titleEl, h('p', { class: 'room-sub' }, countEl, lockBadge)), connPill);
+
+    const reconnectBanner = h('div', { class: 'banner banner-warning', attrs: { hidden: true, role: 'status' } }, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), h('span', { t: 'room.reconnecting' }));
+    const shutdownBanner = h('div', { class: 'banner banner-warning', attrs: { hidden: true } }, h('span', { t: 'room.server_restart' }));
+    const lobbyBanner = h('div', { class: 'banner banner-lobby', attrs: { hidden: true } });
+    const noticeBanner = h('div', { class: 'banner banner-info', attrs: { hidden: true, role: 'alert' } });
+    const toast = h('div', { class: 'toast', attrs: { role: 'status', hidden: true } });
+    const banners = h('div', { class: 'room-banners' }, reconnectBanner, shutdownBanner, lobbyBanner, noticeBanner);
+
+    const tiles = h('ul', { class: 'tiles', tAttrs: { 'aria-label': 'room.tiles_label' } });
+    const stageH = h('h2', { class: 'visually-hidden', id: uniqueId('stage'), t: 'room.stage_heading' });
+    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, tiles);
+
+    // Chat panel
+    const chatId = uniqueId('panel-chat');
+    const chatH = h('h2', { id: `${chatId}-h`, t: 'room.chat' });
+    const chatLog = h('ol', { class: 'chat-log', attrs: { role: 'log', 'aria-live': 'polite' }, tAttrs: { 'aria-label': 'room.chat_log' } });
+    const chatEmpty = h('p', { class: 'chat-empty muted', t: 'room.chat_empty' });
+    const chatInputId = uniqueId('chat-input');
+    const chatInput = h('textarea', { id: chatInputId, class: 'chat-input', attrs: { rows: 2, name: 'text', enterkeyhint: 'send' } });
+    const chatSend = h('button', { class: 'btn btn-primary chat-send', attrs: { type: 'submit' } }, icon('send'), h('span', { class: 'visually-hidden', t: 'room.chat_send' }));
+    setAttr(chatSend, 'title', 'room.chat_send');
+    const chatError = h('p', { class: 'field-error', attrs: { hidden: true } });
+    const chatForm = h(
+        'form',
+        { class: 'chat-form', attrs: { novalidate: true } },
+        h('label', { class: 'visually-hidden', attrs: { for: chatInputId }, t: 'room.chat_label' }),
+        chatInput,
+        chatSend,
+    );
+    const chatPanel = h(
+        'aside',
+        { class: 'panel', id: chatId, attrs: { hidden: true, 'aria-labelledby': chatH.id } },
+        panelHead(chatH, 'room.chat_close'),
+        h('div', { class: 'chat-scroll' }, chatEmpty, chatLog),
+        chatError,
+        chatForm,
+    );
+
+    // People panel
+    const peopleId = uniqueId('panel-people');
+    const peopleH = h('h2', { id: `${peopleId}-h`, t: 'room.people' });
+    const peopleBody = h('div', { class: 'people-body' });
+    const peoplePanel = h('aside', { class: 'panel', id: peopleId, attrs: { hidden: true, 'aria-labelledby': peopleH.id } }, panelHead(peopleH, 'room.people_close'), peopleBody);
+
+    const roomBody = h('div', { class: 'room-body' }, stage, chatPanel, peoplePanel);
+
+    // Controls
+    const handBtn = ctl('hand', 'room.hand_raise');
+    const chatBtn = ctl('chat', 'room.chat');
+    const peopleBtn = ctl('people', 'room.people');
+    const leaveBtn = ctl('leave', 'room.leave', 'ctl ctl-leave');
+    chatBtn.btn.setAttribute('aria-controls', chatId);
+    peopleBtn.btn.setAttribute('aria-controls', peopleId);
+    chatBtn.btn.setAttribute('aria-expanded', 'false');
+    peopleBtn.btn.setAttribute('aria-expanded', 'false');
+    const controls = h('nav', { class: 'controls', tAttrs: { 'aria-label': 'room.controls' } }, handBtn.btn, chatBtn.btn, peopleBtn.btn, leaveBtn.btn);
+
+    const root = h('div', { class: `room${isHost ? ' is-host' : ''}` }, bar, banners, roomBody, controls, toast);
+    main.append(root);
+
+    // ---- events ----
+    handBtn.btn.addEventListener('click', () => send({ type: 'hand', raised: !st.me.hand }));
+    chatBtn.btn.addEventListener('click', () => togglePanel('chat'));
+    peopleBtn.btn.addEventListener('click', () => togglePanel('people'));
+    leaveBtn.btn.addEventListener('click', () => onLeave());
+    chatForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        sendChat();
+    });
+    chatInput.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+            ev.preventDefault();
+            sendChat();
+        }
+    });
+    chatInput.addEventListener('input', () => {
+        chatError.hidden = true;
+    });
+    const onKey = (ev) => {
+        if (ev.key === 'Escape' && st.panel && !document.querySelector('dialog[open]')) closePanel();
+    };
+    document.addEventListener('keydown', onKey);
+    const onWide = () => layoutPanels();
+    wide.addEventListener('change', onWide);
+
+    if (wide.matches) openPanel('chat', false);
+    updateTitle();
+    renderAll();
+    focusHeading(titleEl);
+
+    // ---- helpers ----
+    function panelHead(heading, closeKey) {
+        const close = h('button', { class: 'btn-icon', attrs: { type: 'button' }, tAttrs: { 'aria-label': closeKey } }, icon('close'));
+        close.addEventListener('click', () => closePanel());
+        return h('div', { class: 'panel-head' }, heading, close);
+    }
+
+    function ctl(iconName, key, cls = 'ctl') {
+        const label = h('span', { class: 'ctl-label', t: key });
+        const badge = h('span', { class: 'ctl-badge', attrs: { hidden: true, 'aria-hidden': 'true' } });
+        const btn = h('button', { class: cls, attrs: { type: 'button' } }, h('span', { class: 'ctl-icon' }, icon(iconName), badge), label);
+        return { btn, label, badge };
+    }
+
+    function send(msg) {
+        if (client.send(msg)) return true;
+        showToast('room.not_connected');
+        return false;
+    }
+
+    function showToast(key, params) {
+        setText(toast, key, params);
+        toast.hidden = false;
+        clearTimeout(st.toastTimer);
+        st.toastTimer = setTimeout(() => {
+            toast.hidden = true;
+        }, 4000);
+    }
+
+    function updateTitle() {
+        const waiting = isHost ? st.participants.filter((p) => p.state === 'lobby').length : 0;
+        if (waiting) ctx.setTitle('room.title_waiting', { n: waiting, title });
+        else ctx.setTitle('room.title', { title });
+    }
+
+    // ---- panels ----
+    function panelEl(name) {
+        return name === 'chat' ? chatPanel : peoplePanel;
+    }
+
+    function openPanel(name, focus = true) {
+        st.panel = name;
+        layoutPanels();
+        if (name === 'chat') {
+            st.unread = 0;
+            renderBadges();
+            scrollChat(true);
+        }
+        if (focus) {
+            if (name === 'chat' && wide.matches) chatInput.focus();
+            else focusHeading(name === 'chat' ? chatH : peopleH);
+        }
+    }
+
+    function closePanel() {
+        const was = st.panel;
+        st.panel = null;
+        layoutPanels();
+        if (was) (was === 'chat' ? chatBtn : peopleBtn).btn.focus();
+    }
+
+    function togglePanel(name) {
+        if (st.panel === name) closePanel();
+        else openPanel(name);
+    }
+
+    function layoutPanels() {
+        for (const name of ['chat', 'people']) {
+            const open = st.panel === name;
+            panelEl(name).hidden = !open;
+            (name === 'chat' ? chatBtn : peopleBtn).btn.setAttribute('aria-expanded', String(open));
+        }
+        root.classList.toggle('has-panel', !!st.panel);
+    }
+
+    // ---- state from the server ----
+    function handle(msg) {
+        if (st.destroyed) return;
+        switch (msg.type) {
+            case 'roster':
+                onRoster(msg);
+                break;
+            case 'chat_history':
+                for (const m of msg.messages || []) addChat(m, false);
+                renderChat();
+                break;
+            case 'chat':
+                addChat(msg, true);
+                renderChat();
+                break;
+            case 'mute_request':
+                showMuteRequest(msg.kind);
+                break;
+            case 'server_shutdown':
+                shutdownBanner.hidden = false;
+                break;
+            case 'error':
+                showToast(ERROR_KEYS[msg.code] || 'room.err.generic');
+                break;
+            default:
+        }
+    }
+
+    function onRoster(msg) {
+        const list = (msg.participants || []).slice().sort((a, b) => a.id - b.id);
+        const wasLocked = st.locked;
+        st.locked = !!(msg.meeting && msg.meeting.locked);
+        const mine = list.find((p) => p.id === st.me.id);
+        if (mine) st.me = mine;
+
+        const lobby = list.filter((p) => p.state === 'lobby');
+        const inRoom = list.filter(inMeeting);
+        if (st.knownLobby && st.known) {
+            const newcomers = lobby.filter((p) => !st.knownLobby.has(p.id));
+            if (isHost && newcomers.length) {
+                chime();
+                const p = newcomers[0];
+                announce(newcomers.length === 1 ? 'room.lobby_waiting' : 'room.lobby_waiting_many', { name: p.name, role: { k: roleKey(p.role, p.host) }, n: newcomers.length });
+            }
+            for (const p of inRoom) {
+                const before = st.known.get(p.id);
+                if (!before && p.id !== st.me.id) announce('room.joined', { name: p.name });
+                else if (before && !before.hand && p.hand && p.id !== st.me.id) announce('room.hand_raised', { name: p.name });
+            }
+            const ids = new Set(inRoom.map((p) => p.id));
+            for (const [id, p] of st.known) {
+                if (!ids.has(id) && id !== st.me.id) announce('room.left', { name: p.name });
+            }
+            if (wasLocked !== st.locked) announce(st.locked ? 'room.locked_announce' : 'room.unlocked_announce');
+        } else if (isHost && lobby.length) {
+            chime();
+            announce('room.lobby_waiting_many', { n: lobby.length, name: lobby[0].name, role: { k: roleKey(lobby[0].role) } });
+        }
+        st.knownLobby = new Set(lobby.map((p) => p.id));
+        st.known = new Map(inRoom.map((p) => [p.id, p]));
+        st.participants = list;
+        renderAll();
+        updateTitle();
+    }
+
+    function setMe(you) {
+        st.me = { ...st.me, ...you };
+        renderAll();
+    }
+
+    function setConnection(state) {
+        st.connection = state;
+        const down = state === 'reconnecting';
+        reconnectBanner.hidden = !down;
+        connPill.hidden = !down;
+        root.classList.toggle('is-reconnecting', down);
+        if (!down) shutdownBanner.hidden = true;
+    }
+
+    // ---- rendering ----
+    function renderAll() {
+        renderBar();
+        renderTiles();
+        renderLobbyBanner();
+        preserveFocus(peopleBody, renderPeople);
+        renderHand();
+        renderBadges();
+    }
+
+    function renderBar() {
+        const n = st.participants.filter(inMeeting).length || 1;
+        setText(countEl, n === 1 ? 'room.count_one' : 'room.count', { n });
+        lockBadge.hidden = !st.locked;
+    }
+
+    function renderHand() {
+        const raised = !!st.me.hand;
+        handBtn.btn.classList.toggle('is-active', raised);
+        setText(handBtn.label, raised ? 'room.hand_lower' : 'room.hand_raise');
+    }
+
+    function renderBadges() {
+        const waiting = isHost ? st.participants.filter((p) => p.state === 'lobby').length : 0;
+        peopleBtn.badge.hidden = !waiting;
+        peopleBtn.badge.textContent = String(waiting);
+        if (waiting) setAttr(peopleBtn.btn, 'aria-label', 'room.people_waiting', { n: waiting });
+        else setAttr(peopleBtn.btn, 'aria-label', 'room.people');
+        const unread = st.panel === 'chat' ? 0 : st.unread;
+        chatBtn.badge.hidden = !unread;
+        chatBtn.badge.textContent = unread > 9 ? '9+' : String(unread);
+        if (unread) setAttr(chatBtn.btn, 'aria-label', 'room.chat_unread', { n: unread });
+        else setAttr(chatBtn.btn, 'aria-label', 'room.chat');
+    }
+
+    function avatar(p, cls = 'avatar') {
+        return h('span', { class: `${cls} av-${p.id % AVATAR_COLOURS}`, attrs: { 'aria-hidden': 'true' }, text: initials(p.name) });
+    }
+
+    function badges(p, { self = true } = {}) {
+        const out = [];
+        if (p.host) out.push(h('span', { class: 'chip chip-host' }, icon('shield', 'icon icon-sm'), h('span', { t: 'room.host' })));
+        if (self && p.id === st.me.id) out.push(h('span', { class: 'chip', t: 'room.you' }));
+        if (p.hand) out.push(h('span', { class: 'chip chip-hand' }, icon('hand', 'icon icon-sm'), h('span', { t: 'room.hand_up' })));
+        if (p.state === 'reconnecting') out.push(h('span', { class: 'chip chip-warn', t: 'room.reconnecting_short' }));
+        return out;
+    }
+
+    function renderTiles() {
+        clear(tiles);
+        let people = st.participants.filter(inMeeting);
+        if (!people.some((p) => p.id === st.me.id)) people = [...people, st.me].sort((a, b) => a.id - b.id);
+        tiles.dataset.count = String(Math.min(people.length, 16));
+        for (const p of people) {
+            const tile = h(
+                'li',
+                { class: `tile${p.state === 'reconnecting' ? ' is-away' : ''}${p.hand ? ' has-hand' : ''}${p.id === st.me.id ? ' is-me' : ''}` },
+                h('div', { class: 'tile-card' }, avatar(p), h('p', { class: 'tile-name', text: p.name }), h('p', { class: 'tile-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, badges(p))),
+            );
+            tiles.append(tile);
+        }
+    }
+
+    function renderLobbyBanner() {
+        clear(lobbyBanner);
+        const lobby = isHost ? st.participants.filter((p) => p.state === 'lobby') : [];
+        lobbyBanner.hidden = lobby.length === 0;
+        if (!lobby.length) return;
+        const p = lobby[0];
+        const text = h('p', { class: 'banner-text' }, h('span', { class: 'pulse', attrs: { 'aria-hidden': 'true' } }), h('span', { t: ['room.lobby_banner', { name: p.name, role: { k: roleKey(p.role, p.host) } }] }));
+        const actions = h('div', { class: 'banner-actions' }, admitButton(p, 'btn btn-primary btn-small'), denyButton(p, 'btn btn-secondary btn-small'));
+        if (lobby.length > 1) {
+            actions.append(h('button', { class: 'btn btn-quiet btn-small', attrs: { type: 'button' }, t: ['room.lobby_more', { n: lobby.length - 1 }], on: { click: () => openPanel('people') } }));
+        }
+        lobbyBanner.append(text, actions);
+    }
+
+    function admitButton(p, cls) {
+        const b = h('button', { class: cls, attrs: { type: 'button' }, dataset: { focusKey: `admit-${p.id}` }, tAttrs: { 'aria-label': ['room.admit_label', { name: p.name }] } }, icon('check', 'icon icon-sm'), h('span', { t: 'room.admit' }));
+        b.addEventListener('click', () => send({ type: 'admit', participant_id: p.id }));
+        return b;
+    }
+
+    function denyButton(p, cls) {
+        const b = h('button', { class: cls, attrs: { type: 'button' }, dataset: { focusKey: `deny-${p.id}` }, tAttrs: { 'aria-label': ['room.deny_label', { name: p.name }] } }, h('span', { t: 'room.deny' }));
+        b.addEventListener('click', () => send({ type: 'deny', participant_id: p.id }));
+        return b;
+    }
+
+    function renderPeople() {
+        clear(peopleBody);
+        if (isHost) {
+            const lobby = st.participants.filter((p) => p.state === 'lobby');
+            const lh = h('h3', { t: ['room.lobby_heading', { n: lobby.length }] });
+            const sec = h('section', { class: 'people-section lobby-section' }, lh);
+            if (!lobby.length) sec.append(h('p', { class: 'muted', t: 'room.lobby_empty' }));
+            else {
+                const ul = h('ul', { class: 'people-list' });
+                for (const p of lobby) {
+                    ul.append(
+                        h(
+                            'li',
+                            { class: 'person is-waiting' },
+                            h('div', { class: 'person-main' }, avatar(p, 'avatar avatar-sm'), h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }))),
+                            h('div', { class: 'person-actions' }, admitButton(p, 'btn btn-primary btn-small'), denyButton(p, 'btn btn-secondary btn-small')),
+                        ),
+                    );
+                }
+                sec.append(ul);
+            }
+            peopleBody.append(sec);
+        }
+
+        let people = st.participants.filter(inMeeting);
+        if (!people.some((p) => p.id === st.me.id)) people = [...people, st.me].sort((a, b) => a.id - b.id);
+        const sec = h('section', { class: 'people-section' }, h('h3', { t: ['room.in_meeting', { n: people.length }] }));
+        const ul = h('ul', { class: 'people-list' });
+        for (const p of people) {
+            const li = h(
+                'li',
+                { class: 'person' },
+                h(
+                    'div',
+                    { class: 'person-main' },
+                    avatar(p, 'avatar avatar-sm'),
+                    h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, badges(p))),
+                ),
+            );
+            if (isHost && p.id !== st.me.id) {
+                const mute = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button', disabled: p.state !== 'admitted' }, dataset: { focusKey: `mute-${p.id}` }, tAttrs: { 'aria-label': ['room.mute_label', { name: p.name }] } }, icon('micOff', 'icon icon-sm'), h('span', { t: 'room.mute' }));
+                mute.addEventListener('click', () => {
+                    if (send({ type: 'mute_request', participant_id: p.id, kind: 'mic' })) showToast('room.mute_sent', { name: p.name });
+                });
+                const remove = h('button', { class: 'btn btn-danger-outline btn-small', attrs: { type: 'button' }, dataset: { focusKey: `remove-${p.id}` }, tAttrs: { 'aria-label': ['room.remove_label', { name: p.name }] } }, icon('userRemove', 'icon icon-sm'), h('span', { t: 'room.remove' }));
+                remove.addEventListener('click', async () => {
+                    const ok = await confirmDialog({ title: 'room.remove_title', body: 'room.remove_body', confirm: 'room.remove', danger: true, params: { name: p.name } });
+                    if (ok) send({ type: 'remove', participant_id: p.id });
+                });
+                li.append(h('div', { class: 'person-actions' }, mute, remove));
+            }
+            ul.append(li);
+        }
+        sec.append(ul);
+        peopleBody.append(sec);
+
+        if (isHost) {
+            const lock = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, dataset: { focusKey: 'lock' } }, icon(st.locked ? 'unlock' : 'lock', 'icon icon-sm'), h('span', { t: st.locked ? 'room.unlock' : 'room.lock' }));
+            lock.addEventListener('click', () => send({ type: 'lock', locked: !st.locked }));
+            const end = h('button', { class: 'btn btn-danger', attrs: { type: 'button' }, dataset: { focusKey: 'end' } }, icon('power', 'icon icon-sm'), h('span', { t: 'room.end' }));
+            end.addEventListener('click', async () => {
+                const ok = await confirmDialog({ title: 'room.end_title', body: 'room.end_body', confirm: 'room.end_confirm', danger: true });
+                if (ok) send({ type: 'end' });
+            });
+            peopleBody.append(
+                h(
+                    'section',
+                    { class: 'people-section host-tools' },
+                    h('h3', { t: 'room.host_tools' }),
+                    h('div', { class: 'button-column' }, lock, h('p', { class: 'hint', t: st.locked ? 'room.locked_hint' : 'room.lock_hint' }), end),
+                ),
+            );
+        }
+    }
+
+    /** Re-renders a container and puts focus back on the "same" control. */
+    function preserveFocus(container, render) {
+        const active = document.activeElement;
+        const inside = active && container.contains(active);
+        const key = inside && active.dataset ? active.dataset.focusKey : null;
+        render();
+        if (!inside) return;
+        const again = key && container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+        if (again && !again.disabled) again.focus();
+        else focusHeading(peopleH);
+    }
+
+    // ---- chat ----
+    function addChat(m, live) {
+        if (!m || st.messages.has(m.id)) return;
+        st.messages.set(m.id, m);
+        if (!live || m.from === st.me.id) return;
+        if (st.panel !== 'chat') {
+            st.unread += 1;
+            announce('room.chat_new', { name: m.name });
+        }
+    }
+
+    function renderChat() {
+        const nearBottom = isNearBottom();
+        clear(chatLog);
+        const msgs = [...st.messages.values()].sort((a, b) => a.id - b.id);
+        chatEmpty.hidden = msgs.length > 0;
+        for (const m of msgs) {
+            const own = m.from === st.me.id;
+            chatLog.append(
+                h(
+                    'li',
+                    { class: `msg${own ? ' is-own' : ''}` },
+                    h('p', { class: 'msg-meta' }, h('span', { class: 'msg-name', text: m.name }), h('span', { class: 'msg-role', t: roleKey(m.role) }), h('time', { class: 'msg-time', attrs: { datetime: new Date(m.at).toISOString() }, t: ['room.chat_time', { at: { d: m.at, f: 'time' } }] })),
+                    h('p', { class: 'msg-text', text: m.text }),
+                ),
+            );
+        }
+        renderBadges();
+        scrollChat(nearBottom);
+    }
+
+    function isNearBottom() {
+        const sc = chatLog.parentElement;
+        return sc.scrollHeight - sc.scrollTop - sc.clientHeight < 80;
+    }
+
+    function scrollChat(force) {
+        const sc = chatLog.parentElement;
+        if (force) sc.scrollTop = sc.scrollHeight;
+    }
+
+    function sendChat() {
+        const text = chatInput.value.replace(/\s+$/, '');
+        if (!text.trim()) return;
+        if (byteLength(text) > CHAT_MAX_BYTES) {
+            setText(chatError, 'room.chat_too_long');
+            chatError.hidden = false;
+            return;
+        }
+        if (send({ type: 'chat', text })) {
+            chatInput.value = '';
+            scrollChat(true);
+        }
+        chatInput.focus();
+    }
+
+    function showMuteRequest(kind) {
+        clear(noticeBanner);
+        const key = { mic: 'room.mute_request.mic', camera: 'room.mute_request.camera', screen: 'room.mute_request.screen' }[kind] || 'room.mute_request.mic';
+        const ok = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'common.ok', on: { click: () => (noticeBanner.hidden = true) } });
+        noticeBanner.append(h('p', { class: 'banner-text', t: key }), h('div', { class: 'banner-actions' }, ok));
+        noticeBanner.hidden = false;
+    }
+
+    function destroy() {
+        st.destroyed = true;
+        clearTimeout(st.toastTimer);
+        document.removeEventListener('keydown', onKey);
+        wide.removeEventListener('change', onWide);
+        root.remove();
+    }
+
+    return { handle, setMe, setConnection, destroy };
+}
