@@ -56,19 +56,6 @@ static int make_dir(const char *path)
     return ERR_IO;
 }
 
-/* Default link base: the listen address, with wildcards shown as localhost. */
-static void default_public_url(struct config *c)
-{
-    if (c->public_url[0])
-        return;
-    const char *host = c->listen_addr;
-    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
-        host = "localhost";
-    bool v6 = strchr(host, ':') != NULL;
-    snprintf(c->public_url, sizeof c->public_url, "https://%s%s%s:%u", v6 ? "[" : "", host,
-             v6 ? "]" : "", c->listen_port);
-}
-
 struct option_map {
     const char *flag;
     const char *key; /* config key it sets; NULL for special handling */
@@ -119,7 +106,6 @@ static int parse_serve_args(int argc, char **argv, struct config *cfg)
         fprintf(stderr, "samtale: %s\n", err);
         return ERR_INVAL;
     }
-    default_public_url(cfg);
     return 0;
 }
 
@@ -197,6 +183,7 @@ static int user_cmd(int argc, char **argv)
         }
     }
     rest[n] = NULL;
+    log_set_level(LOG_LEVEL_WARN); /* keep the command's own output clean */
     if (n == 0) {
         usage(stderr);
         return 2;

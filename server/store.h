@@ -85,6 +85,7 @@ int store_user_find(struct store *s, const char *username, struct store_user *ou
 typedef int (*store_user_fn)(void *arg, const struct store_user *u);
 /* Calls fn for each user in username order; a non-zero return from fn stops and is returned. */
 int store_user_list(struct store *s, store_user_fn fn, void *arg);
+/* Also ends all of the user's login sessions, in the same transaction. */
 int store_user_set_password(struct store *s, const char *username, const char *password_hash);
 /* Removes the user, their sessions and their meetings (with invitations and audit). */
 int store_user_remove(struct store *s, const char *username);

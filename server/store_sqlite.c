@@ -39,6 +39,8 @@ static const char *const sq_sql[SQ_COUNT] = {
     [SQ_USER_DEL_INVITATIONS] = "DELETE FROM invitations WHERE meeting_id IN " OWNED_MEETINGS,
     [SQ_USER_DEL_MEETINGS] = "DELETE FROM meetings WHERE owner_id = ?1",
     [SQ_USER_DEL_SESSIONS] = "DELETE FROM sessions WHERE user_id = ?1",
+    [SQ_USER_END_SESSIONS] =
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)",
     [SQ_USER_DEL] = "DELETE FROM users WHERE id = ?1",
 
     [SQ_SESSION_ADD] = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)"
@@ -469,9 +471,29 @@ int store_user_set_password(struct store *s, const char *username, const char *p
         store_sq_done(st);
         return store_sq_err(s, sqlite3_errcode(s->db), "bind password");
     }
+    ret = store_sq_begin(s);
+    if (ret) {
+        store_sq_done(st);
+        return ret;
+    }
     ret = store_sq_exec(s, st, "set password");
     if (ret == 0 && sqlite3_changes(s->db) == 0)
         ret = ERR_NOTFOUND;
+    /* A new password logs the account out everywhere. */
+    if (ret == 0)
+        ret = store_sq_take(s, SQ_USER_END_SESSIONS, &st);
+    if (ret == 0) {
+        if (sqlite3_bind_text(st, 1, username, ulen, SQLITE_STATIC) != SQLITE_OK) {
+            store_sq_done(st);
+            ret = store_sq_err(s, sqlite3_errcode(s->db), "bind username");
+        } else {
+            ret = store_sq_exec(s, st, "end sessions");
+        }
+    }
+    if (ret == 0)
+        ret = store_sq_commit(s);
+    else
+        store_sq_rollback(s);
     return ret;
 }
 

@@ -367,9 +367,16 @@ static void test_list_reentry_refused(void **state)
 static void test_user_set_password(void **state)
 {
     struct fixture *f = *state;
-    add_user(f->s, "alice");
+    int64_t uid = add_user(f->s, "alice");
+    int64_t bob = add_user(f->s, "bob");
     char pw[STORE_PWHASH_MAX + 1];
+    uint8_t h1[STORE_HASH_LEN] = {1}, h2[STORE_HASH_LEN] = {2};
+    assert_int_equal(store_session_add(f->s, h1, uid, 0, 1000), 0);
+    assert_int_equal(store_session_add(f->s, h2, bob, 0, 1000), 0);
     assert_int_equal(store_user_set_password(f->s, "alice", "scrypt$new"), 0);
+    /* a new password logs alice out everywhere, and only alice */
+    assert_int_equal(store_session_find(f->s, h1, 1, NULL), ERR_NOTFOUND);
+    assert_int_equal(store_session_find(f->s, h2, 1, NULL), 0);
     assert_int_equal(store_user_find(f->s, "alice", NULL, pw), 0);
     assert_string_equal(pw, "scrypt$new");
     assert_int_equal(store_user_set_password(f->s, "nobody", "scrypt$new"), ERR_NOTFOUND);

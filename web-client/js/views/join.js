@@ -177,7 +177,7 @@ export async function mountJoin(main, ctx) {
         const heading = h('h1', { t: 'lobby.heading' });
         const conn = h('p', { class: 'alert alert-warning', attrs: { role: 'status', hidden: true }, t: 'room.reconnecting' });
         state.lobbyConn = conn;
-        const leave = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, t: 'lobby.leave', on: { click: leave } });
+        const leaveBtn = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, t: 'lobby.leave', on: { click: leave } });
         sec.append(
             h('div', { class: 'waiting-dots', attrs: { 'aria-hidden': 'true' } }, h('span'), h('span'), h('span')),
             heading,
@@ -185,7 +185,7 @@ export async function mountJoin(main, ctx) {
             h('p', {}, h('span', { t: 'lobby.you_are' }), ' ', h('strong', { text: state.name }), ' · ', h('span', { t: roleKey(state.info.role, state.info.is_host) })),
             h('p', { class: 'hint', t: 'lobby.hint' }),
             conn,
-            leave,
+            leaveBtn,
         );
         announce('lobby.announce');
         focusHeading(heading);
