@@ -69,22 +69,22 @@ static json_t *meeting_json(struct app *app, const struct store_meeting *m)
 {
     unsigned present = sessions_meeting_participants(app, m->id);
     const char *status = m->ended_at ? "ended" : present ? "live" : "planned";
-    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:s, s:I}", "id", (json_int_t)m->id,
-                     "title", m->title, "planned_start", (json_int_t)m->planned_start,
-                     "planned_end", (json_int_t)m->planned_end, "created_at",
-                     (json_int_t)m->created_at, "ended_at", time_or_null(m->ended_at), "status",
-                     status, "participants", (json_int_t)present);
+    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:s, s:I}", "id", (json_int_t)m->id, "title",
+                     m->title, "planned_start", (json_int_t)m->planned_start, "planned_end",
+                     (json_int_t)m->planned_end, "created_at", (json_int_t)m->created_at,
+                     "ended_at", time_or_null(m->ended_at), "status", status, "participants",
+                     (json_int_t)present);
 }
 
 /* token is NULL when listing: only a digest is stored, the link is shown once. */
 static json_t *invitation_json(struct app *app, const struct store_invitation *inv,
                                const char *token)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:o}", "id", (json_int_t)inv->id,
-                          "role", role_name(inv->role), "label", inv->label, "is_host",
-                          inv->is_host, "auto_admit", inv->auto_admit, "created_at",
-                          (json_int_t)inv->created_at, "expires_at", (json_int_t)inv->expires_at,
-                          "revoked_at", time_or_null(inv->revoked_at));
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:o}", "id", (json_int_t)inv->id, "role",
+                  role_name(inv->role), "label", inv->label, "is_host", inv->is_host, "auto_admit",
+                  inv->auto_admit, "created_at", (json_int_t)inv->created_at, "expires_at",
+                  (json_int_t)inv->expires_at, "revoked_at", time_or_null(inv->revoked_at));
     if (j && token) {
         char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];
         snprintf(url, sizeof url, "%s/join#%s", app->cfg.public_url, token);
@@ -350,8 +350,7 @@ static void create_meeting(struct app *app, const struct store_user *user,
         goto out;
     }
     if (!parse_roles(json_object_get(body, "roles"), roles, &n_roles, resp, "roles") ||
-        !parse_roles(json_object_get(body, "auto_admit"), auto_roles, &n_auto, resp,
-                     "auto_admit"))
+        !parse_roles(json_object_get(body, "auto_admit"), auto_roles, &n_auto, resp, "auto_admit"))
         goto out;
 
     struct store_meeting m = {.owner_id = user->id, .created_at = now};
@@ -395,7 +394,9 @@ static void create_meeting(struct app *app, const struct store_user *user,
         json_array_append_new(links, invitation_json(app, &invs[i], tokens[i]));
     for (size_t i = 0; i <= n_roles; i++)
         audit(app, m.id, "invitation_created", &invs[i].role, "",
-              invs[i].is_host ? "host link" : invs[i].auto_admit ? "auto-admit" : "");
+              invs[i].is_host      ? "host link"
+              : invs[i].auto_admit ? "auto-admit"
+                                   : "");
     result = json_pack("{s:o, s:o, s:o}", "meeting", meeting_json(app, &m), "host_link",
                        invitation_json(app, &invs[0], tokens[0]), "links", links);
     ok(resp, 201, result);
@@ -532,7 +533,7 @@ static void join_info(struct app *app, const struct http_req *req, struct http_r
     if (!token) {
         api_error(resp, 400, "bad_request", "give the link's 'token' as a string");
     } else if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
-        store_meeting_get(app->store, inv.meeting_id, &m) < 0) {
+               store_meeting_get(app->store, inv.meeting_id, &m) < 0) {
         api_error(resp, 404, "invalid_token", "this link is not valid");
     } else if (inv.revoked_at) {
         api_error(resp, 410, "token_revoked", "this link has been withdrawn by the caseworker");

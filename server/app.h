@@ -16,8 +16,8 @@
 #include "server/ratelimit.h"
 #include "server/store.h"
 
-#define HTTP_BODY_MAX (64 * 1024)   /* REST request bodies */
-#define WS_MESSAGE_MAX (64 * 1024)  /* one signaling message */
+#define HTTP_BODY_MAX (64 * 1024)  /* REST request bodies */
+#define WS_MESSAGE_MAX (64 * 1024) /* one signaling message */
 #define SESSION_COOKIE "samtale_session"
 
 struct lws_context;
@@ -55,9 +55,9 @@ struct http_req {
 
 struct http_resp {
     unsigned status;
-    json_t *body;             /* owned; NULL for an empty body */
-    char set_cookie[256];     /* Set-Cookie value, or empty */
-    unsigned retry_after_s;   /* Retry-After, when non-zero */
+    json_t *body;           /* owned; NULL for an empty body */
+    char set_cookie[256];   /* Set-Cookie value, or empty */
+    unsigned retry_after_s; /* Retry-After, when non-zero */
 };
 
 /* Handles a request under /api/. Always fills resp (errors as JSON bodies). */

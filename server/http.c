@@ -30,7 +30,7 @@ struct pss {
     bool body_too_big;
     bool forbidden; /* cross-origin: refused once the body has been read */
     bool answered;  /* one response per request, whichever callback comes last */
-    char *body; /* request body, up to HTTP_BODY_MAX */
+    char *body;     /* request body, up to HTTP_BODY_MAX */
     size_t body_len;
     uint8_t *out; /* response body waiting for HTTP_WRITEABLE, with LWS_PRE room */
     size_t out_len;
@@ -129,9 +129,9 @@ static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char
                                              (const uint8_t *)cache, (int)strlen(cache), &p, end))
         return -1;
     if (extra && extra->set_cookie[0] &&
-        lws_add_http_header_by_name(wsi, (const uint8_t *)"set-cookie:",
-                                    (const uint8_t *)extra->set_cookie,
-                                    (int)strlen(extra->set_cookie), &p, end))
+        lws_add_http_header_by_name(
+            wsi, (const uint8_t *)"set-cookie:", (const uint8_t *)extra->set_cookie,
+            (int)strlen(extra->set_cookie), &p, end))
         return -1;
     if (extra && extra->retry_after_s) {
         char ra[16];
@@ -141,8 +141,8 @@ static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char
             return -1;
     }
     if (status == HTTP_STATUS_METHOD_NOT_ALLOWED &&
-        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:",
-                                    (const uint8_t *)"GET, POST, DELETE", 17, &p, end))
+        lws_add_http_header_by_name(
+            wsi, (const uint8_t *)"allow:", (const uint8_t *)"GET, POST, DELETE", 17, &p, end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
@@ -190,13 +190,20 @@ static int respond_error(struct lws *wsi, struct pss *pss, unsigned status, cons
 static const char *method_name(int m)
 {
     switch (m) {
-    case LWSHUMETH_GET: return "GET";
-    case LWSHUMETH_POST: return "POST";
-    case LWSHUMETH_PUT: return "PUT";
-    case LWSHUMETH_PATCH: return "PATCH";
-    case LWSHUMETH_DELETE: return "DELETE";
-    case LWSHUMETH_HEAD: return "HEAD";
-    default: return "OTHER";
+    case LWSHUMETH_GET:
+        return "GET";
+    case LWSHUMETH_POST:
+        return "POST";
+    case LWSHUMETH_PUT:
+        return "PUT";
+    case LWSHUMETH_PATCH:
+        return "PATCH";
+    case LWSHUMETH_DELETE:
+        return "DELETE";
+    case LWSHUMETH_HEAD:
+        return "HEAD";
+    default:
+        return "OTHER";
     }
 }
 
@@ -282,8 +289,8 @@ static int resolve_static(const struct app *app, const char *path, char *out, si
     const char *last = strrchr(path, '/');
     bool is_dir = path[strlen(path) - 1] == '/';
     bool has_ext = last && strchr(last, '.');
-    int n = snprintf(joined, sizeof joined, "%s%s%s", app->web_root, path,
-                     is_dir ? "index.html" : "");
+    int n =
+        snprintf(joined, sizeof joined, "%s%s%s", app->web_root, path, is_dir ? "index.html" : "");
     if (n < 0 || (size_t)n >= sizeof joined)
         return ERR_TOOBIG;
     struct stat st;
@@ -546,8 +553,8 @@ int http_server_start(struct app *app)
 
     app->lws = lws_create_context(&info);
     if (!app->lws) {
-        LOG_E("cannot listen on %s:%u with certificate %s (see errors above)",
-              app->cfg.listen_addr, app->cfg.listen_port, app->cfg.tls_cert);
+        LOG_E("cannot listen on %s:%u with certificate %s (see errors above)", app->cfg.listen_addr,
+              app->cfg.listen_port, app->cfg.tls_cert);
         return ERR_IO;
     }
     ticker.app = app;

@@ -21,24 +21,23 @@ static struct app *running_app;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: samtale serve [options]          run the meeting server\n"
-            "       samtale user add NAME [--name \"Display Name\"] [--data DIR]\n"
-            "       samtale user passwd NAME | remove NAME | list   [--data DIR]\n"
-            "       samtale --help | --version\n"
-            "\n"
-            "serve options (each overrides the config file):\n"
-            "  --config FILE      settings file (key = value; see samtale.conf.example)\n"
-            "  --listen ADDR:PORT address and port for HTTPS and WSS (default 127.0.0.1:8443)\n"
-            "  --data DIR         data directory holding samtale.db (default ./data)\n"
-            "  --tls-cert FILE    PEM certificate chain (default certs/dev/server.pem)\n"
-            "  --tls-key FILE     PEM private key (default certs/dev/server.key)\n"
-            "  --web-root DIR     web client files (default ./web-client)\n"
-            "  --public-url URL   base of invitation links, e.g. https://meet.example.dk\n"
-            "  --log-level LEVEL  error, warn, info or debug\n"
-            "\n"
-            "Passwords for `user add` and `user passwd` are asked on the terminal, or read\n"
-            "as one line from standard input when it is not a terminal.\n");
+    fprintf(f, "usage: samtale serve [options]          run the meeting server\n"
+               "       samtale user add NAME [--name \"Display Name\"] [--data DIR]\n"
+               "       samtale user passwd NAME | remove NAME | list   [--data DIR]\n"
+               "       samtale --help | --version\n"
+               "\n"
+               "serve options (each overrides the config file):\n"
+               "  --config FILE      settings file (key = value; see samtale.conf.example)\n"
+               "  --listen ADDR:PORT address and port for HTTPS and WSS (default 127.0.0.1:8443)\n"
+               "  --data DIR         data directory holding samtale.db (default ./data)\n"
+               "  --tls-cert FILE    PEM certificate chain (default certs/dev/server.pem)\n"
+               "  --tls-key FILE     PEM private key (default certs/dev/server.key)\n"
+               "  --web-root DIR     web client files (default ./web-client)\n"
+               "  --public-url URL   base of invitation links, e.g. https://meet.example.dk\n"
+               "  --log-level LEVEL  error, warn, info or debug\n"
+               "\n"
+               "Passwords for `user add` and `user passwd` are asked on the terminal, or read\n"
+               "as one line from standard input when it is not a terminal.\n");
 }
 
 static void on_signal(int sig)
@@ -62,8 +61,8 @@ struct option_map {
 };
 
 static const struct option_map serve_options[] = {
-    {"--listen", "listen"},       {"--data", "data_dir"},         {"--tls-cert", "tls_cert"},
-    {"--tls-key", "tls_key"},     {"--web-root", "web_root"},     {"--public-url", "public_url"},
+    {"--listen", "listen"},       {"--data", "data_dir"},     {"--tls-cert", "tls_cert"},
+    {"--tls-key", "tls_key"},     {"--web-root", "web_root"}, {"--public-url", "public_url"},
     {"--log-level", "log_level"}, {"--config", NULL},
 };
 

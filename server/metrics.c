@@ -65,8 +65,7 @@ static void family(struct out *o, const char *name, const char *type, const char
     put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf,
-                   size_t cap)
+int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)
 {
     struct out o = {.buf = buf, .cap = cap};
     if (cap == 0)

@@ -13,8 +13,8 @@
 #define METRICS_HTTP_STATUSES_MAX 24
 
 struct metrics {
-    uint64_t ws_connections;          /* open WebSocket connections (gauge) */
-    uint64_t ws_connections_total;    /* accepted since start */
+    uint64_t ws_connections;       /* open WebSocket connections (gauge) */
+    uint64_t ws_connections_total; /* accepted since start */
     uint64_t ws_messages_received;
     uint64_t ws_messages_sent;
     uint64_t logins_ok;
@@ -42,7 +42,6 @@ struct metrics_live {
 
 /* Renders everything in Prometheus text exposition format 0.0.4 into buf.
  * Returns the length, or ERR_TOOBIG if buf is too small. */
-int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf,
-                   size_t cap);
+int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap);
 
 #endif

@@ -28,8 +28,8 @@ struct ratelimit_window_entry {
 };
 
 struct ratelimit_windows {
-    unsigned limit;      /* allowed per window */
-    int64_t window_us;   /* window length */
+    unsigned limit;    /* allowed per window */
+    int64_t window_us; /* window length */
     struct ratelimit_window_entry entries[RATELIMIT_KEYS];
 };
 

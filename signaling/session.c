@@ -346,8 +346,8 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
             return;
         }
     }
-    send_error(app, c, "resume_failed",
-               "the seat could not be resumed: join again with your link", "resume");
+    send_error(app, c, "resume_failed", "the seat could not be resumed: join again with your link",
+               "resume");
 }
 
 /* ---- incoming ---- */
@@ -452,8 +452,7 @@ int session_receive(struct app *app, struct ws_conn *c, const void *in, size_t l
     }
     if (binary) {
         app->metrics.ws_messages_received++;
-        send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text",
-                   NULL);
+        send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text", NULL);
         return 0;
     }
     int rc = complete_message(app, c, c->rx ? c->rx : "", c->rx_len);

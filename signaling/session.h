@@ -12,9 +12,9 @@ struct app;
 struct lws;
 struct ws_conn;
 
-#define SESSION_OUT_MAX_MESSAGES 512        /* queued to one client before it is dropped */
+#define SESSION_OUT_MAX_MESSAGES 512 /* queued to one client before it is dropped */
 #define SESSION_OUT_MAX_BYTES (2 * 1024 * 1024)
-#define SESSION_FLOOD_CLOSE 200             /* refused messages in a row before closing */
+#define SESSION_FLOOD_CLOSE 200 /* refused messages in a row before closing */
 
 /* A new connection; NULL refuses it (connection cap or no memory). */
 struct ws_conn *session_open(struct app *app, struct lws *wsi);

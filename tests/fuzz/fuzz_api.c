@@ -81,7 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct http_req req = {
         .method = routes[pick % nroutes].method,
         .path = path,
-        .session = (pick & 0x80) ? other_session : (pick & 0x40) ? NULL : session,
+        .session = (pick & 0x80)   ? other_session
+                   : (pick & 0x40) ? NULL
+                                   : session,
         .client_addr = "127.0.0.1",
         .json_body = !(pick & 0x20),
         .body = (const char *)data + 2,
