@@ -525,6 +525,13 @@ static void lws_log_bridge(int level, const char *line)
         LOG_D("lws: %.*s", (int)n, line);
 }
 
+/* A phone that vanishes sends no FIN: ping idle connections and hang up on
+ * silent ones, so their seats move to "reconnecting" and the resume window. */
+static const lws_retry_bo_t idle_policy = {
+    .secs_since_valid_ping = 15,
+    .secs_since_valid_hangup = 30,
+};
+
 int http_server_start(struct app *app)
 {
     struct lws_context_creation_info info;
@@ -548,6 +555,7 @@ int http_server_start(struct app *app)
     if (!strchr(app->cfg.listen_addr, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.timeout_secs = 30;
+    info.retry_and_idle_policy = &idle_policy;
     info.ka_time = 0;
     info.fd_limit_per_thread = app->cfg.max_connections + 64;
 
