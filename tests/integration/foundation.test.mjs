@@ -279,3 +279,16 @@ test('logout clears the cookie and the old cookie is refused', async () => {
     assert.equal(me.status, 401);
     assert.equal(me.json.error.code, 'not_logged_in');
 });
+
+test('secrets never reach the log: tokens, password, session cookie', async () => {
+    const secrets = [PASSWORD, api.cookie.split('=')[1], created.host_link.token, ...created.links.map((l) => l.token)];
+    for (const c of [host, citizen, interpreter]) if (c.resumeToken) secrets.push(c.resumeToken);
+    const exit = await server.stop();
+    assert.equal(exit.code, 0, `clean exit on SIGTERM: ${JSON.stringify(exit)}`);
+    const text = server.log.map(([, line]) => line).join('\n');
+    assert.ok(text.length > 0, 'the server logged something');
+    for (const s of secrets) {
+        assert.ok(typeof s === 'string' && s.length >= 16, `secret collected: ${s}`);
+        assert.ok(!text.includes(s), 'a secret appears in the server log');
+    }
+});

@@ -541,8 +541,16 @@ export function installHooks() {
             for (const s of SERVERS) console.error(`--- server log (${s.name}, last lines) after failing test "${t.name}":\n${s.logTail()}`);
         }
     });
+    // Every server must stop cleanly on SIGTERM: exit code 0. Under ASan this
+    // is also where LeakSanitizer reports leaks (non-zero exit).
     after(async () => {
-        for (const s of [...SERVERS]) await s.cleanup();
+        const bad = [];
+        for (const s of [...SERVERS]) {
+            const exit = await s.stop();
+            if (exit && (exit.killed || exit.code !== 0)) bad.push(`${s.name}: ${JSON.stringify(exit)}\n${s.logTail(60)}`);
+            await s.cleanup();
+        }
+        assert.deepEqual(bad, [], 'servers must exit with code 0 on SIGTERM');
     });
 }
 
