@@ -44,10 +44,11 @@ function saveSeat(seat) {
 }
 
 export class SignalingClient {
-    constructor({ url = signalingUrl(), pingMs = 20000, pongTimeoutMs = 10000, giveUpMs = 5 * 60000 } = {}) {
+    constructor({ url = signalingUrl(), pingMs = 20000, pongTimeoutMs = 10000, connectTimeoutMs = 10000, giveUpMs = 5 * 60000 } = {}) {
         this.url = url;
         this.pingMs = pingMs;
         this.pongTimeoutMs = pongTimeoutMs;
+        this.connectTimeoutMs = connectTimeoutMs;
         this.giveUpMs = giveUpMs;
         this.handlers = new Map();
         this.ws = null;
@@ -60,7 +61,7 @@ export class SignalingClient {
         this.fallbackJoin = true;
         this.attempt = 0;
         this.droppedAt = 0;
-        this.timers = { ping: null, pong: null, retry: null, leave: null };
+        this.timers = { ping: null, pong: null, retry: null, leave: null, connect: null };
         this.onOnline = () => {
             if (this.state === 'reconnecting') this.retryNow();
         };
@@ -170,7 +171,10 @@ export class SignalingClient {
             return;
         }
         this.ws = ws;
+        // A socket that neither opens nor fails (server unreachable, TLS stuck) is given up.
+        this.timers.connect = setTimeout(() => this.dropDeadSocket(), this.connectTimeoutMs);
         ws.onopen = () => {
+            clearTimeout(this.timers.connect);
             this.attempt = 0;
             this.startPing();
             if (this.resumeToken) this.send({ type: 'resume', resume_token: this.resumeToken });
@@ -194,7 +198,8 @@ export class SignalingClient {
         clearTimeout(this.timers.pong);
         clearTimeout(this.timers.retry);
         clearTimeout(this.timers.leave);
-        this.timers.ping = this.timers.pong = this.timers.retry = this.timers.leave = null;
+        clearTimeout(this.timers.connect);
+        this.timers.ping = this.timers.pong = this.timers.retry = this.timers.leave = this.timers.connect = null;
     }
 
     startPing() {

@@ -154,9 +154,9 @@ export async function mountJoin(main, ctx) {
             rememberName(value);
             join();
         });
+        if (state.info.meeting.status === 'live') summary.append(h('p', { class: 'join-live' }, h('span', { class: 'badge badge-live', t: 'join.live_now' })));
         sec.append(summary, form);
-        if (state.info.meeting.status === 'live') sec.append(h('p', { class: 'hint', t: 'join.live_now' }));
-        sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
+        if (!state.info.is_host) sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
         if (!initial) name.input.focus();
         else focusHeading(sec.querySelector('h1'));
     }
@@ -213,7 +213,8 @@ export async function mountJoin(main, ctx) {
         const sec = screen('card narrow center');
         const heading = h('h1', { t: [key, params] });
         sec.append(heading);
-        const bodyKey = `${key}_body`;
+        const hostView = state.info && state.info.is_host;
+        const bodyKey = hostView && key === 'join.ended' ? 'join.ended_host_body' : `${key}_body`;
         sec.append(h('p', { class: 'lead', t: [bodyKey, params] }));
         const actions = h('div', { class: 'button-column' });
         if (rejoin) {
@@ -272,7 +273,10 @@ export async function mountJoin(main, ctx) {
                 if (state.phase === 'room') announce('room.back_to_lobby');
                 showLobby();
             }
-            if (state.room) state.room.setMe(msg.you);
+            if (state.room) {
+                if (msg.resumed) state.room.setMe(msg.you);
+                else state.room.newSeat(msg.you);
+            }
             if (wasReconnecting && state.phase === 'room') announce('room.reconnected');
         });
         on('lobby', () => showLobby());

@@ -202,6 +202,7 @@ export async function mountMeeting(main, ctx, id) {
             try {
                 await api.revokeInvitation(meeting.id, inv.id);
                 forgetLink(userId, meeting.id, inv.id);
+                if (highlight === inv.id) highlight = null;
                 announce('meeting.revoked_announce', { role: roleLabel });
                 await reload();
             } catch (e) {
@@ -295,9 +296,10 @@ export async function mountMeeting(main, ctx, id) {
         const tbody = h('tbody');
         for (const ev of events.slice().sort((a, b) => b.at - a.at || b.id - a.id)) {
             const kindKey = AUDIT_KINDS.includes(ev.kind) ? `audit.kind.${ev.kind}` : null;
-            const who = h('td');
-            if (ev.display_name) who.append(h('span', { class: 'audit-name', text: ev.display_name }));
-            if (ev.role) who.append(h('span', { class: 'audit-role', t: roleKey(ev.role, true) }));
+            const whoBox = h('div');
+            if (ev.display_name) whoBox.append(h('span', { class: 'audit-name', text: ev.display_name }));
+            if (ev.role) whoBox.append(h('span', { class: 'audit-role', t: roleKey(ev.role, true) }));
+            const who = h('td', {}, whoBox.childNodes.length ? whoBox : null);
             const detail = h('td');
             const d = ev.detail || '';
             if (AUDIT_DETAILS[d]) setText(detail, AUDIT_DETAILS[d]);

@@ -35,7 +35,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         me: { ...me },
         participants: [],
         locked: false,
-        messages: new Map(), // id -> chat message
+        messages: new Map(), // "seat:id" -> chat message, in arrival order
+        seat: 0, // a new seat (after a server restart) starts chat ids again
         unread: 0,
         panel: null,
         knownLobby: null, // Set of ids seen waiting (null until the first roster)
@@ -287,6 +288,14 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         renderAll();
     }
 
+    /** A fresh seat (the old one was lost): ids start over on the server. */
+    function newSeat(you) {
+        st.seat += 1;
+        st.known = null;
+        st.knownLobby = null;
+        setMe(you);
+    }
+
     function setConnection(state) {
         st.connection = state;
         const down = state === 'reconnecting';
@@ -474,8 +483,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
 
     // ---- chat ----
     function addChat(m, live) {
-        if (!m || st.messages.has(m.id)) return;
-        st.messages.set(m.id, m);
+        if (!m) return;
+        const key = `${st.seat}:${m.id}`;
+        if (st.messages.has(key)) return;
+        st.messages.set(key, m);
         if (!live || m.from === st.me.id) return;
         if (st.panel !== 'chat') {
             st.unread += 1;
@@ -486,7 +497,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     function renderChat() {
         const nearBottom = isNearBottom();
         clear(chatLog);
-        const msgs = [...st.messages.values()].sort((a, b) => a.id - b.id);
+        const msgs = [...st.messages.values()];
         chatEmpty.hidden = msgs.length > 0;
         for (const m of msgs) {
             const own = m.from === st.me.id;
@@ -494,13 +505,18 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                 h(
                     'li',
                     { class: `msg${own ? ' is-own' : ''}` },
-                    h('p', { class: 'msg-meta' }, h('span', { class: 'msg-name', text: m.name }), h('span', { class: 'msg-role', t: roleKey(m.role) }), h('time', { class: 'msg-time', attrs: { datetime: new Date(m.at).toISOString() }, t: ['room.chat_time', { at: { d: m.at, f: 'time' } }] })),
+                    h('p', { class: 'msg-meta' }, h('span', { class: 'msg-name', text: m.name }), h('span', { class: 'msg-role', t: roleKey(m.role, isHostId(m.from)) }), h('time', { class: 'msg-time', attrs: { datetime: new Date(m.at).toISOString() }, t: ['room.chat_time', { at: { d: m.at, f: 'time' } }] })),
                     h('p', { class: 'msg-text', text: m.text }),
                 ),
             );
         }
         renderBadges();
         scrollChat(nearBottom);
+    }
+
+    function isHostId(id) {
+        const p = st.participants.find((x) => x.id === id);
+        return p ? p.host : true;
     }
 
     function isNearBottom() {
@@ -544,5 +560,5 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         root.remove();
     }
 
-    return { handle, setMe, setConnection, destroy };
+    return { handle, setMe, newSeat, setConnection, destroy };
 }
