@@ -8,7 +8,7 @@ want="$1"
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
 libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
 libjansson-dev libsqlite3-dev openssl ca-certificates curl"
-TEST_PKGS="libcmocka-dev nodejs npm iproute2"
+TEST_PKGS="libcmocka-dev nodejs npm iproute2 chromium"
 
 pkgs="$BUILD_PKGS"
 [ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the whole suite and prints one closing line "N passed, N failed".
 #   tests/run.sh BUILD_DIR FUZZ_DIR
-# Environment: SAMTALE_ONLY=unit|fuzz|integration runs one part;
+# Environment: SAMTALE_ONLY=unit|fuzz|integration|e2e runs one part;
 #              SAMTALE_NO_FUZZ=1 skips the fuzz part (the asan build has no fuzzers).
 set -u
 build="$1"
@@ -59,13 +59,15 @@ if run_part fuzz && [ -z "${SAMTALE_NO_FUZZ:-}" ]; then
     done
 fi
 
-# Integration tests: the real binary over HTTPS and WSS, driven by node:test.
-if run_part integration; then
-    for t in tests/integration/*.test.mjs; do
+# node:test files; each test case counts. $1: part name, rest: command prefix.
+run_node_tests() {
+    part="$1"
+    shift
+    for t in tests/"$part"/*.test.mjs; do
         [ -f "$t" ] || continue
         name=$(basename "$t" .test.mjs)
-        out="$log_dir/integration-$name.log"
-        SAMTALE_BIN="$build/samtale" node --test --test-reporter=tap "$t" >"$out" 2>&1
+        out="$log_dir/$part-$name.log"
+        SAMTALE_BIN="$build/samtale" "$@" node --test --test-reporter=tap "$t" >"$out" 2>&1
         rc=$?
         grep -E '^(not )?ok|^# (pass|fail)' "$out"
         ok=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -n 1)
@@ -76,11 +78,17 @@ if run_part integration; then
             failed=$((failed + 1))
         fi
         if [ $rc -ne 0 ]; then
-            failures="$failures integration/$name"
-            tail -n 60 "$out"
+            failures="$failures $part/$name"
+            tail -n 80 "$out"
         fi
     done
-fi
+}
+
+# Integration tests: the real binary over HTTPS and WSS.
+run_part integration && run_node_tests integration env
+# End-to-end tests: real Chromium against the real server, inside a network
+# namespace of their own that has only loopback.
+run_part e2e && run_node_tests e2e sh tests/e2e/netns-run.sh
 
 [ -n "$failures" ] && echo "failed:$failures (logs in $log_dir)"
 echo "$passed passed, $failed failed"

@@ -1,0 +1,57 @@
+// Debian's Chromium driven by playwright-core, for end-to-end tests that run
+// inside the network namespace made by tests/e2e/netns-run.sh.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+const FLAGS = [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    '--allow-loopback-in-peer-connection',
+    '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows', '--mute-audio',
+];
+
+/** A browser with a fresh profile; close() also removes the profile. */
+export async function launchChromium({ extraArgs = [] } = {}) {
+    if (!process.env.SAMTALE_NETNS) throw new Error('end-to-end tests run inside tests/e2e/netns-run.sh');
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'samtale-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [...FLAGS, ...extraArgs],
+        ignoreHTTPSErrors: true, // the development CA is not in Chromium's trust store
+        viewport: { width: 360, height: 640 },
+    });
+    const close = context.close.bind(context);
+    context.close = async () => {
+        try { await close(); } finally { fs.rmSync(profile, { recursive: true, force: true }); }
+    };
+    return context;
+}
+
+/** Records every request a page makes that leaves `origin`. */
+export function watchForeignRequests(page, origin) {
+    const foreign = [];
+    page.on('request', (r) => {
+        const u = r.url();
+        if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+    });
+    return foreign;
+}
+
+/** Polls fn() until it returns a truthy value; returns it, or throws after timeoutMs. */
+export async function until(fn, { timeoutMs = 10000, intervalMs = 200, what = 'condition' } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+        last = await fn();
+        if (last) return last;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
