@@ -182,7 +182,8 @@ static const json_t *entry(const json_t *roster, uint32_t pid)
     size_t i;
     json_t *e;
     assert_true(json_is_array(list));
-    json_array_foreach (list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         if (int_of(e, "id") == pid)
             return e;
     }
@@ -504,7 +505,7 @@ static void test_roster_fields_and_roles(void **state)
     struct fx *f = *state;
     uint32_t h = join_host(f, "Host");
     uint32_t ids[ROLE_COUNT];
-    static const char *const names[ROLE_COUNT] = {"citizen", "akasse", "employer",
+    static const char *const names[ROLE_COUNT] = {"citizen",     "akasse",   "employer",
                                                   "interpreter", "advocate", "caseworker"};
     for (int r = 0; r < ROLE_COUNT; r++)
         ids[r] = join(f, names[r], (enum role)r, false, true);
@@ -543,8 +544,8 @@ static void test_chat_to_all(void **state)
     uint32_t a = join(f, "Ali", ROLE_CITIZEN, false, true);
     uint32_t l = join_guest(f, "Lobby");
     f->now += 500;
-    assert_int_equal(input(f, a, "{\"type\":\"chat\",\"text\":\"Hej med dig \\u00e6\\u00f8\\u00e5\"}"),
-                     0);
+    assert_int_equal(
+        input(f, a, "{\"type\":\"chat\",\"text\":\"Hej med dig \\u00e6\\u00f8\\u00e5\"}"), 0);
     assert_int_equal(n_acts, 2);
     const json_t *c = sent(h, "chat");
     assert_non_null(c);
@@ -664,7 +665,8 @@ static void test_hand_and_media_flags(void **state)
     assert_int_equal(input(f, a, "{\"type\":\"media_state\"}"), 0);
     assert_int_equal(n_acts, 0);
     /* A bad field rejects the whole message, including the good fields. */
-    assert_int_equal(input(f, a, "{\"type\":\"media_state\",\"mic\":false,\"camera\":1}"), ERR_PARSE);
+    assert_int_equal(input(f, a, "{\"type\":\"media_state\",\"mic\":false,\"camera\":1}"),
+                     ERR_PARSE);
     expect_error(a, "bad_message", "media_state");
     assert_true(meeting_find(f->m, a)->mic);
     assert_int_equal(input(f, a, "{\"type\":\"hand\"}"), ERR_PARSE);
@@ -718,8 +720,8 @@ static void test_unknown_type_and_malformed(void **state)
     assert_int_equal(input(f, h, "{\"type\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}"),
                      ERR_PROTO);
     expect_error(h, "unknown_type", NULL);
-    static const char *const malformed[] = {"{}", "{\"type\":1}", "{\"type\":null}", "[\"chat\"]",
-                                            "\"chat\"", "42"};
+    static const char *const malformed[] = {"{}",         "{\"type\":1}", "{\"type\":null}",
+                                            "[\"chat\"]", "\"chat\"",     "42"};
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
         json_error_t jerr;
         json_t *msg = json_loads(malformed[i], JSON_DECODE_ANY, &jerr);
@@ -740,7 +742,8 @@ static void test_mute_request(void **state)
     uint32_t a = join(f, "Ali", ROLE_CITIZEN, false, true);
     uint32_t l = join_guest(f, "Lobby");
     assert_int_equal(
-        input_with(f, h, "{\"type\":\"mute_request\",\"participant_id\":@,\"kind\":\"camera\"}", a), 0);
+        input_with(f, h, "{\"type\":\"mute_request\",\"participant_id\":@,\"kind\":\"camera\"}", a),
+        0);
     assert_int_equal(n_acts, 1);
     const json_t *r = sent(a, "mute_request");
     assert_non_null(r);
@@ -1069,9 +1072,9 @@ static void test_audit_order(void **state)
     COLLECT();
 #undef COLLECT
     static const char *const want[][3] = {
-        {"join", "Host", "admitted"}, {"join", "Ali", "lobby"},   {"join", "Bo", "lobby"},
-        {"admit", "Ali", "by Host"},  {"deny", "Bo", "by Host"},  {"lock", "Host", ""},
-        {"resume", "Ali", "reconnected"}, {"leave", "Ali", "left"}, {"end", "Host", "host"},
+        {"join", "Host", "admitted"},     {"join", "Ali", "lobby"},  {"join", "Bo", "lobby"},
+        {"admit", "Ali", "by Host"},      {"deny", "Bo", "by Host"}, {"lock", "Host", ""},
+        {"resume", "Ali", "reconnected"}, {"leave", "Ali", "left"},  {"end", "Host", "host"},
     };
     assert_int_equal(n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < n; i++) {
@@ -1087,9 +1090,20 @@ static void test_display_name_validation(void **state)
     uint32_t pid;
     char name[MEETING_NAME_MAX + 8];
     static const char *const bad[] = {
-        "",         " ",          " \t\r\n ",     "tab\tinside", "nl\ninside",
-        "del\x7f",  "esc\x1b[0m", "\xff\xfe",     "\xc3",        "\xc0\xaf",
-        "\xed\xa0\x80", "c1\xc2\x85", "rlo\xe2\x80\xae", "isolate\xe2\x81\xa6",
+        "",
+        " ",
+        " \t\r\n ",
+        "tab\tinside",
+        "nl\ninside",
+        "del\x7f",
+        "esc\x1b[0m",
+        "\xff\xfe",
+        "\xc3",
+        "\xc0\xaf",
+        "\xed\xa0\x80",
+        "c1\xc2\x85",
+        "rlo\xe2\x80\xae",
+        "isolate\xe2\x81\xa6",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(try_join(f, bad[i], ROLE_CITIZEN, false, false, &pid), ERR_PARSE);
@@ -1108,8 +1122,8 @@ static void test_display_name_validation(void **state)
     assert_int_equal(try_join(f, padded, ROLE_CITIZEN, false, false, &pid), 0);
     assert_string_equal(str_of(json_object_get(sent(pid, "joined"), "you"), "name"), name);
     assert_int_equal(try_join(f, "Emoji \xf0\x9f\x98\x80", ROLE_CITIZEN, false, false, &pid), 0);
-    assert_int_equal(try_join(f, "  S\xc3\xb8ren \xc3\x85gaard  ", ROLE_CITIZEN, false, false, &pid),
-                     0);
+    assert_int_equal(
+        try_join(f, "  S\xc3\xb8ren \xc3\x85gaard  ", ROLE_CITIZEN, false, false, &pid), 0);
     assert_string_equal(str_of(json_object_get(sent(pid, "joined"), "you"), "name"),
                         "S\xc3\xb8ren \xc3\x85gaard");
     expect_audit(0, "join", "S\xc3\xb8ren \xc3\x85gaard", "lobby");
@@ -1405,12 +1419,18 @@ static void test_out_of_memory_is_atomic(void **state)
 {
     (void)state;
     static const char *const ops[] = {
-        "{\"type\":\"chat\",\"text\":\"hi\"}", "{\"type\":\"hand\",\"raised\":true}",
-        "{\"type\":\"media_state\",\"mic\":true}", "{\"type\":\"admit\",\"participant_id\":3}",
-        "{\"type\":\"deny\",\"participant_id\":3}", "{\"type\":\"remove\",\"participant_id\":2}",
-        "{\"type\":\"lock\",\"locked\":true}",     "{\"type\":\"end\"}",
-        "{\"type\":\"leave\"}",                     "JOIN",
-        "RESUME",                                   "{\"type\":\"nope\"}",
+        "{\"type\":\"chat\",\"text\":\"hi\"}",
+        "{\"type\":\"hand\",\"raised\":true}",
+        "{\"type\":\"media_state\",\"mic\":true}",
+        "{\"type\":\"admit\",\"participant_id\":3}",
+        "{\"type\":\"deny\",\"participant_id\":3}",
+        "{\"type\":\"remove\",\"participant_id\":2}",
+        "{\"type\":\"lock\",\"locked\":true}",
+        "{\"type\":\"end\"}",
+        "{\"type\":\"leave\"}",
+        "JOIN",
+        "RESUME",
+        "{\"type\":\"nope\"}",
     };
     json_set_alloc_funcs(failing_malloc, free);
     for (size_t op = 0; op < sizeof ops / sizeof ops[0]; op++) {

@@ -1,0 +1,206 @@
+/* Media worker runtime: one thread with its own epoll loop, one UDP socket
+ * shared by all its peers, a passive ICE-TCP listener (RFC 4571 framing),
+ * a deadline for the transport layer's timers, a command queue from other
+ * threads, and a packet buffer pool.
+ *
+ * The worker knows nothing about STUN, DTLS or SRTP. It classifies each
+ * datagram or TCP frame by its first byte (RFC 7983), drops what is none of
+ * ours, and hands the rest to the handler, the transport layer, which runs
+ * the protocol cores and sends through the worker_send_* functions.
+ *
+ * Threads: worker_start(), worker_stop(), worker_post(), worker_stats() and
+ * worker_ports() may be called from any thread. Every other function is for
+ * the handler's callbacks, i.e. the worker's own thread. No state is shared
+ * with other threads except the command queue and relaxed-atomic counters.
+ *
+ * Every callback runs on the worker thread, never nested inside another
+ * callback of the same worker: a close or a timer caused by a send is
+ * reported later in the same loop iteration. */
+#ifndef SAMTALE_MEDIA_WORKER_H
+#define SAMTALE_MEDIA_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "media/pool.h"
+
+/* ---- named limits and defaults ---- */
+
+#define WORKER_RX_BATCH 32        /* datagrams per recvmmsg() */
+#define WORKER_RX_ROUNDS 8        /* recvmmsg() calls per wakeup before serving others */
+#define WORKER_TX_BATCH 64        /* datagrams queued by worker_send_batch() before a flush */
+#define WORKER_GSO_MAX_SEGS 64    /* UDP_SEGMENT: segments in one send */
+#define WORKER_QUEUE_DEFAULT 1024 /* commands waiting */
+#define WORKER_TCP_CONNS_DEFAULT 1024
+#define WORKER_TCP_CONNS_MAX 65535
+#define WORKER_TCP_IDLE_DEFAULT_US (10 * 1000000LL) /* time to send a first valid frame */
+#define WORKER_SOCKBUF_DEFAULT (4 * 1024 * 1024)    /* UDP SO_RCVBUF / SO_SNDBUF */
+#define WORKER_NO_DEADLINE INT64_MAX
+
+/* Identifies one accepted TCP connection for the life of the worker (never
+ * reused). 0 (WORKER_CONN_NONE) is no connection, e.g. for UDP. */
+typedef uint64_t worker_conn_id;
+#define WORKER_CONN_NONE 0
+
+enum worker_proto {
+    WORKER_PROTO_UDP = 0,
+    WORKER_PROTO_TCP = 1,
+};
+
+/* RFC 7983 demultiplexing by the first byte. */
+enum worker_class {
+    WORKER_CLASS_OTHER = 0, /* anything else: dropped by the worker */
+    WORKER_CLASS_STUN,      /* 0..3 */
+    WORKER_CLASS_DTLS,      /* 20..63 */
+    WORKER_CLASS_RTP,       /* 128..191: RTP and RTCP */
+    WORKER_CLASS_COUNT
+};
+
+struct worker;
+
+/* A datagram (UDP) or a frame (TCP, conn identifies the connection) whose
+ * class is not WORKER_CLASS_OTHER. buf is borrowed for the call only; the
+ * handler may modify its len bytes in place (e.g. SRTP unprotect). from is
+ * the UDP source or the TCP peer. */
+typedef void worker_datagram_fn(void *arg, struct worker *w, int64_t now_us, uint8_t *buf,
+                                size_t len, const struct sockaddr_storage *from, socklen_t fromlen,
+                                enum worker_proto proto, worker_conn_id conn);
+/* The deadline set with worker_set_deadline() has passed. It is cleared
+ * before the call; set it again for the next one. */
+typedef void worker_timer_fn(void *arg, struct worker *w, int64_t now_us);
+/* A command from worker_post(); the handler takes ownership of cmd. */
+typedef void worker_command_fn(void *arg, struct worker *w, void *cmd);
+/* A TCP connection that delivered at least one frame is gone (peer closed,
+ * error, output overflow, worker_close_tcp(), shutdown). Called once per
+ * such connection; connections the handler never heard of close silently. */
+typedef void worker_tcp_closed_fn(void *arg, struct worker *w, worker_conn_id conn);
+/* On the worker thread: before the first event, and last thing before it exits. */
+typedef void worker_thread_fn(void *arg, struct worker *w);
+
+/* Every member may be NULL (then the event is ignored). */
+struct worker_handler {
+    worker_datagram_fn *on_datagram;
+    worker_timer_fn *on_timer;
+    worker_command_fn *on_command;
+    worker_tcp_closed_fn *on_tcp_closed;
+    worker_thread_fn *on_start;
+    worker_thread_fn *on_stop;
+};
+
+/* Zero means the default wherever a default is named. */
+struct worker_cfg {
+    unsigned index;        /* for logs and the thread name */
+    const char *bind_addr; /* numeric IPv4 or IPv6 address, e.g. "127.0.0.1"; "::" is
+                              dual-stack (IPv4 peers appear as ::ffff:a.b.c.d) */
+    uint16_t udp_port;     /* 0 = ephemeral, see worker_ports() */
+    uint16_t tcp_port;     /* 0 = ephemeral; may equal udp_port */
+    bool no_tcp;           /* no ICE-TCP listener */
+    bool pin_cpu;          /* pin the thread to CPU `cpu` (best effort) */
+    unsigned cpu;
+    size_t pool_count;      /* packet buffers (POOL_DEFAULT_COUNT) */
+    size_t queue_capacity;  /* commands (WORKER_QUEUE_DEFAULT) */
+    unsigned max_tcp_conns; /* open connections (WORKER_TCP_CONNS_DEFAULT); more are refused */
+    int64_t tcp_idle_us;    /* closes a connection without a valid frame by then */
+    size_t tcp_out_cap;     /* bytes buffered per connection (TCP_FRAMING_OUT_DEFAULT) */
+    int tcp_sndbuf;         /* SO_SNDBUF of accepted sockets; 0 leaves kernel autotuning */
+    int udp_sockbuf;        /* SO_RCVBUF and SO_SNDBUF of the UDP socket (WORKER_SOCKBUF_DEFAULT) */
+    bool no_gso;            /* never use UDP_SEGMENT in worker_send_batch() */
+    const struct worker_handler *h; /* borrowed: must outlive the worker */
+    void *h_arg;
+};
+
+/* Counters, each read with a relaxed atomic load: every field is exact at
+ * some recent moment, but fields are not a consistent cut across each other
+ * (the loop may be between updating two of them). */
+struct worker_stats {
+    uint64_t udp_rx_packets, udp_rx_bytes;
+    uint64_t udp_rx_truncated; /* larger than WORKER_PKT_SIZE: dropped */
+    uint64_t udp_tx_packets, udp_tx_bytes;
+    uint64_t udp_tx_dropped;   /* socket buffer full (EAGAIN, ENOBUFS) */
+    uint64_t udp_tx_errors;    /* any other send failure */
+    uint64_t udp_tx_syscalls;  /* sendto/sendmmsg calls */
+    uint64_t udp_tx_gso_sends; /* messages sent with UDP_SEGMENT (several datagrams each) */
+    uint64_t tcp_rx_frames, tcp_rx_bytes;
+    uint64_t tcp_tx_frames, tcp_tx_bytes;
+    /* Handed to on_datagram (UDP and TCP), by class. */
+    uint64_t rx_class[WORKER_CLASS_COUNT];
+    /* Dropped: [OTHER] by the worker, the rest by the handler (worker_count_drop). */
+    uint64_t drop_class[WORKER_CLASS_COUNT];
+    uint64_t pool_exhausted; /* pool_get() returned NULL */
+    uint64_t pool_in_use;    /* gauge, end of the last loop iteration */
+    uint64_t tcp_accepted;
+    uint64_t tcp_open;            /* gauge */
+    uint64_t tcp_refused;         /* over max_tcp_conns */
+    uint64_t tcp_closed_idle;     /* no valid frame within tcp_idle_us */
+    uint64_t tcp_closed_overflow; /* output buffer cap exceeded */
+    uint64_t tcp_closed_error;    /* bad framing, garbage, socket error */
+    uint64_t tcp_closed_peer;     /* orderly close or reset by the peer */
+    uint64_t commands;
+    uint64_t timer_calls;
+    uint64_t wakeups; /* epoll_wait returns */
+};
+
+/* ---- any thread ---- */
+
+/* Binds the sockets (errors are reported here: ERR_INVAL for a bad config,
+ * ERR_IO when a socket cannot be bound, ERR_NOMEM) and starts the thread. */
+int worker_start(struct worker **out, const struct worker_cfg *cfg);
+/* Stops the loop, joins the thread and frees everything. Commands posted
+ * before the call are still delivered to on_command; then every known TCP
+ * connection is reported closed and on_stop runs, all on the worker thread.
+ * No thread may post to the worker once this is called. NULL-safe; never
+ * from the worker's own thread. */
+void worker_stop(struct worker *w);
+/* Queues a command for on_command. On success the worker owns cmd (it
+ * passes it to on_command, also during worker_stop()). ERR_FULL when the
+ * queue is full (cmd stays the caller's), ERR_INVAL for a NULL cmd. */
+int worker_post(struct worker *w, void *cmd);
+void worker_stats(struct worker *w, struct worker_stats *out);
+/* The bound ports (udp, tcp; tcp 0 with no_tcp). Either pointer may be NULL. */
+void worker_ports(const struct worker *w, uint16_t *udp_port, uint16_t *tcp_port);
+unsigned worker_index(const struct worker *w);
+
+/* First-byte classification (RFC 7983); an empty buffer is OTHER. */
+enum worker_class worker_classify(const uint8_t *buf, size_t len);
+const char *worker_class_name(enum worker_class c);
+/* The clock of now_us and deadlines: CLOCK_MONOTONIC in microseconds. */
+int64_t worker_clock_us(void);
+
+/* ---- the worker's own thread (handler callbacks) ---- */
+
+/* Asks for on_timer at or soon after deadline_us (worker_clock_us() time).
+ * Keeps the earliest of all deadlines set since the last on_timer, so each
+ * transport may set its own; an early on_timer is harmless by contract. */
+void worker_set_deadline(struct worker *w, int64_t deadline_us);
+
+/* Sends one datagram now (sendto), ahead of anything worker_send_batch()
+ * queued. 0, ERR_TOOBIG above WORKER_PKT_SIZE, ERR_INVAL for a bad address,
+ * ERR_AGAIN when the socket buffer is full (dropped and counted), ERR_IO. */
+int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *to, socklen_t tolen);
+/* Queues a pool packet to pkt->addr; takes ownership of pkt (it goes back to
+ * worker_pool() once sent). Queued packets leave with sendmmsg() when
+ * WORKER_TX_BATCH are waiting and before the loop sleeps again, in order;
+ * runs of equal-sized packets to one destination go as one UDP GSO send.
+ * 0, or ERR_TOOBIG / ERR_INVAL (bad length or address; pkt is freed). */
+int worker_send_batch(struct worker *w, struct pkt *pkt);
+/* Sends what worker_send_batch() queued now. */
+void worker_flush(struct worker *w);
+
+/* Frames buf (RFC 4571) and writes it to the connection; what the socket
+ * does not take is buffered up to tcp_out_cap. 0; ERR_NOTFOUND for an
+ * unknown or closed connection; ERR_TOOBIG above TCP_FRAMING_MAX_FRAME;
+ * ERR_FULL when the cap is exceeded and ERR_IO on a socket error, both of
+ * which close the connection (on_tcp_closed follows). */
+int worker_send_tcp(struct worker *w, worker_conn_id conn, const uint8_t *buf, size_t len);
+/* Closes a connection (on_tcp_closed follows if it was known). 0 or ERR_NOTFOUND. */
+int worker_close_tcp(struct worker *w, worker_conn_id conn);
+
+/* The worker's packet buffers, for the handler's outgoing packets. */
+struct pool *worker_pool(struct worker *w);
+/* Counts a packet the handler dropped, by class (worker_stats drop_class). */
+void worker_count_drop(struct worker *w, enum worker_class c);
+
+#endif

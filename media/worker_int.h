@@ -1,0 +1,152 @@
+/* Internals of the media worker shared by media/worker.c (thread, loop,
+ * UDP, commands, timers) and media/worker_tcp.c (ICE-TCP connections).
+ * Not for other modules. */
+#ifndef SAMTALE_MEDIA_WORKER_INT_H
+#define SAMTALE_MEDIA_WORKER_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "media/pool.h"
+#include "media/queue.h"
+#include "media/tcp_framing.h"
+#include "media/worker.h"
+#include "server/log.h"
+
+/* epoll data.u64 tags of the fixed descriptors; connection ids are larger. */
+enum {
+    WTAG_UDP = 1,
+    WTAG_LISTEN = 2,
+    WTAG_QUEUE = 3,
+    WTAG_STOP = 4,
+};
+
+#define WORKER_SLOT_BITS 16 /* conn id = sequence << 16 | slot */
+#define WORKER_TCP_RBUF (64 * 1024)
+#define WORKER_ACCEPTS_PER_WAKEUP 64
+#define WORKER_TCP_READS_PER_WAKEUP 4
+#define WORKER_ACCEPT_PAUSE_US 100000 /* after EMFILE and the like */
+
+enum worker_close_reason {
+    WCLOSE_PEER,
+    WCLOSE_ERROR,
+    WCLOSE_IDLE,
+    WCLOSE_OVERFLOW,
+    WCLOSE_LOCAL, /* worker_close_tcp() or shutdown */
+};
+
+struct tcp_conn {
+    worker_conn_id id;
+    int fd;
+    bool known;   /* delivered a frame: the handler knows it */
+    bool closing; /* on the close list; invisible to lookups */
+    bool out_armed;
+    uint32_t slot;
+    int64_t idle_deadline_us;
+    struct tcp_conn *pend_prev, *pend_next; /* not yet known, by accept time */
+    struct tcp_conn *close_next;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    struct tcp_framing_writer out;
+    struct tcp_framing_reader in;
+};
+
+#define WSTAT_N (sizeof(struct worker_stats) / sizeof(uint64_t))
+#define WSTAT_IDX(field) (offsetof(struct worker_stats, field) / sizeof(uint64_t))
+
+struct worker {
+    /* configuration, fixed after start */
+    unsigned index;
+    const struct worker_handler *h;
+    void *h_arg;
+    int family;
+    uint16_t udp_port, tcp_port;
+    unsigned max_conns;
+    int64_t tcp_idle_us;
+    size_t tcp_out_cap;
+    int tcp_sndbuf;
+
+    /* descriptors and thread */
+    int epfd, udp_fd, tcp_fd, stop_fd;
+    pthread_t thread;
+    bool thread_started;
+    pthread_t self; /* set by the thread itself, for assertions */
+    bool pin_cpu;
+    unsigned cpu;
+    struct queue *cmdq;
+
+    /* loop state: worker thread only */
+    bool running;
+    bool pwait2_missing; /* epoll_pwait2() is ENOSYS: use epoll_wait() */
+    bool gso_ok;
+    int64_t now_us;
+    int64_t deadline_us;
+    int64_t accept_resume_us; /* WORKER_NO_DEADLINE while accepting */
+    struct pool *pool;
+
+    struct pkt *rx;                          /* WORKER_RX_BATCH buffers of our own */
+    struct mmsghdr *rx_msgs;                 /* WORKER_RX_BATCH */
+    struct iovec *rx_iov;                    /* WORKER_RX_BATCH */
+    struct pkt *tx[WORKER_TX_BATCH];         /* queued by worker_send_batch() */
+    struct iovec tx_iov[WORKER_TX_BATCH];    /* one per queued packet */
+    struct mmsghdr tx_msgs[WORKER_TX_BATCH]; /* one per send (a GSO run or a packet) */
+    size_t tx_first[WORKER_TX_BATCH];        /* first packet of each message */
+    size_t tx_count[WORKER_TX_BATCH];        /* packets in each message */
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        size_t align; /* cmsghdr alignment */
+    } tx_cmsg[WORKER_TX_BATCH];
+    size_t tx_n;
+
+    /* TCP */
+    struct tcp_conn **slots; /* max_conns entries */
+    uint32_t *free_slots;    /* stack of unused slot numbers */
+    uint32_t n_free_slots;
+    uint64_t conn_seq;
+    unsigned n_conns;
+    struct tcp_conn *pend_head, *pend_tail;
+    struct tcp_conn *close_head, *close_tail;
+    uint8_t *tcp_rbuf; /* WORKER_TCP_RBUF */
+
+    struct log_ratelimit rl_rx, rl_drop, rl_tx, rl_tcp; /* one per kind of message */
+
+    /* counters: written by the worker thread only, read by worker_stats() */
+    _Atomic uint64_t stats[WSTAT_N];
+};
+
+/* Single writer: a relaxed load and store, no locked instruction. */
+static inline void wstat_add(struct worker *w, size_t idx, uint64_t n)
+{
+    uint64_t v = atomic_load_explicit(&w->stats[idx], memory_order_relaxed);
+    atomic_store_explicit(&w->stats[idx], v + n, memory_order_relaxed);
+}
+
+static inline void wstat_set(struct worker *w, size_t idx, uint64_t v)
+{
+    atomic_store_explicit(&w->stats[idx], v, memory_order_relaxed);
+}
+
+#define WSTAT_ADD(w, field, n) wstat_add((w), WSTAT_IDX(field), (uint64_t)(n))
+#define WSTAT_SET(w, field, v) wstat_set((w), WSTAT_IDX(field), (uint64_t)(v))
+
+/* media/worker_tcp.c */
+int worker_tcp_init(struct worker *w);    /* tables; before the thread starts */
+void worker_tcp_free(struct worker *w);   /* after the thread ended */
+void worker_tcp_accept(struct worker *w); /* listener readable */
+void worker_tcp_event(struct worker *w, worker_conn_id id, uint32_t events);
+/* Closes connections past their idle deadline; returns the next deadline. */
+int64_t worker_tcp_expire(struct worker *w, int64_t now_us);
+/* The earliest idle deadline, or WORKER_NO_DEADLINE. */
+int64_t worker_tcp_next_deadline(const struct worker *w);
+/* Closes every connection that was marked for closing, calling on_tcp_closed. */
+void worker_tcp_reap(struct worker *w);
+/* Marks every connection for closing (shutdown). */
+void worker_tcp_close_all(struct worker *w);
+
+#endif

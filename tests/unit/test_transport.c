@@ -1,0 +1,388 @@
+/* media/transport: ICE-lite + DTLS + SRTP glue against a simulated browser
+ * (STUN checks, a DTLS client and SRTP sessions of its own), no sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "media/dtls.h"
+#include "media/srtp.h"
+#include "media/stun.h"
+#include "media/transport.h"
+#include "server/err.h"
+
+#define OUTBOX_MAX 64
+#define PKT_MAX 2048
+
+#define SERVER_UFRAG "srvU"
+#define SERVER_PWD "serverpassword0123456789abc"
+#define BROWSER_UFRAG "brwU"
+
+struct datagram {
+    uint8_t data[PKT_MAX];
+    size_t len;
+    struct stun_addr to;
+    enum ice_proto proto;
+};
+
+struct sim {
+    struct dtls_cert *server_cert, *browser_cert;
+    struct transport *t;
+    struct dtls *browser_dtls;
+    struct srtpx *browser_srtp;
+    struct stun_addr browser_addr;
+    struct datagram outbox[OUTBOX_MAX]; /* what the transport sent */
+    size_t outbox_len;
+    int64_t now;
+    unsigned tid_counter;
+    bool connected, failed, path_changed;
+    const char *reason;
+};
+
+static int record_send(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
+                       enum ice_proto proto, uint64_t tcp_conn)
+{
+    (void)tcp_conn;
+    struct sim *s = arg;
+    assert_true(len <= PKT_MAX);
+    if (s->outbox_len == OUTBOX_MAX)
+        return ERR_FULL;
+    struct datagram *d = &s->outbox[s->outbox_len++];
+    memcpy(d->data, buf, len);
+    d->len = len;
+    d->to = *to;
+    d->proto = proto;
+    return 0;
+}
+
+static void addr_v4(struct stun_addr *a, uint8_t last, uint16_t port)
+{
+    memset(a, 0, sizeof *a);
+    a->family = STUN_FAMILY_IPV4;
+    a->port = port;
+    a->ip[0] = 127;
+    a->ip[3] = last;
+}
+
+static void drain_events(struct sim *s)
+{
+    struct transport_output o;
+    while (transport_poll(s->t, &o)) {
+        if (o.event == TRANSPORT_EVENT_CONNECTED)
+            s->connected = true;
+        else if (o.event == TRANSPORT_EVENT_FAILED) {
+            s->failed = true;
+            s->reason = o.reason;
+        } else if (o.event == TRANSPORT_EVENT_PATH)
+            s->path_changed = true;
+    }
+}
+
+static void to_transport(struct sim *s, uint8_t *buf, size_t len, const struct stun_addr *from)
+{
+    size_t n = len;
+    transport_input(s->t, s->now, buf, &n, from, ICE_PROTO_UDP, 0);
+    drain_events(s);
+}
+
+/* The browser checks the server's candidate from `from`. */
+static void check(struct sim *s, const struct stun_addr *from, bool nominate)
+{
+    uint8_t buf[PKT_MAX];
+    size_t len;
+    struct stun_binding_request req = {
+        .username = SERVER_UFRAG ":" BROWSER_UFRAG,
+        .priority = 1000,
+        .controlling = true,
+        .tie_breaker = 42,
+        .use_candidate = nominate,
+        .key = (const uint8_t *)SERVER_PWD,
+        .key_len = strlen(SERVER_PWD),
+    };
+    req.tid[0] = (uint8_t)++s->tid_counter;
+    assert_int_equal(stun_build_binding_request(buf, sizeof buf, &req, &len), 0);
+    to_transport(s, buf, len, from);
+}
+
+/* Delivers DTLS sent by the transport to the browser, and the browser's
+ * answers back, until both are quiet. */
+static void shuttle(struct sim *s)
+{
+    for (int round = 0; round < 20; round++) {
+        bool moved = false;
+        for (size_t i = 0; i < s->outbox_len; i++) {
+            struct datagram *d = &s->outbox[i];
+            if (d->data[0] >= 20 && d->data[0] <= 63) {
+                dtls_input(s->browser_dtls, s->now, d->data, d->len);
+                moved = true;
+            }
+        }
+        s->outbox_len = 0;
+        struct dtls_output o;
+        while (dtls_poll(s->browser_dtls, &o)) {
+            if (o.kind == DTLS_OUT_TRANSMIT) {
+                uint8_t copy[PKT_MAX];
+                memcpy(copy, o.data, o.len);
+                to_transport(s, copy, o.len, &s->browser_addr);
+                moved = true;
+            } else if (o.kind == DTLS_OUT_EVENT && o.event == DTLS_EVENT_CONNECTED) {
+                struct dtls_srtp_keys keys;
+                assert_int_equal(dtls_srtp_keys(s->browser_dtls, &keys), 0);
+                assert_int_equal(srtpx_create(&s->browser_srtp, &keys), 0);
+                dtls_srtp_keys_wipe(&keys);
+            }
+        }
+        if (!moved)
+            return;
+    }
+}
+
+static int setup_with_fp(void **state, bool wrong_fp)
+{
+    static struct sim sim;
+    struct sim *s = &sim;
+    memset(s, 0, sizeof *s);
+    s->now = 1000000;
+    char server_fp[DTLS_FINGERPRINT_MAX], browser_fp[DTLS_FINGERPRINT_MAX];
+    assert_int_equal(dtls_cert_create(&s->server_cert), 0);
+    assert_int_equal(dtls_cert_create(&s->browser_cert), 0);
+    assert_int_equal(dtls_cert_fingerprint(s->server_cert, server_fp), 0);
+    assert_int_equal(dtls_cert_fingerprint(s->browser_cert, browser_fp), 0);
+    if (wrong_fp)
+        browser_fp[0] = browser_fp[0] == 'A' ? 'B' : 'A';
+    struct transport_cfg cfg = {
+        .local_ufrag = SERVER_UFRAG,
+        .local_pwd = SERVER_PWD,
+        .remote_ufrag = BROWSER_UFRAG,
+        .cert = s->server_cert,
+        .role = DTLS_ROLE_SERVER,
+        .remote_fp_alg = "sha-256",
+        .remote_fp = browser_fp,
+        .send = record_send,
+        .send_arg = s,
+        .now_us = s->now,
+    };
+    assert_int_equal(transport_create(&s->t, &cfg), 0);
+    assert_int_equal(
+        dtls_create(&s->browser_dtls, s->browser_cert, DTLS_ROLE_CLIENT, "sha-256", server_fp), 0);
+    addr_v4(&s->browser_addr, 1, 50000);
+    *state = s;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with_fp(state, false);
+}
+
+static int setup_wrong_fp(void **state)
+{
+    return setup_with_fp(state, true);
+}
+
+static int teardown(void **state)
+{
+    struct sim *s = *state;
+    transport_destroy(s->t);
+    dtls_destroy(s->browser_dtls);
+    srtpx_destroy(s->browser_srtp);
+    dtls_cert_destroy(s->server_cert);
+    dtls_cert_destroy(s->browser_cert);
+    return 0;
+}
+
+static void connect_all(struct sim *s)
+{
+    check(s, &s->browser_addr, true);
+    assert_true(s->outbox_len >= 1); /* the STUN success response */
+    assert_true(s->outbox[0].data[0] <= 3);
+    s->outbox_len = 0;
+    assert_int_equal(dtls_start(s->browser_dtls, s->now), 0);
+    shuttle(s);
+    assert_true(s->connected);
+    assert_non_null(s->browser_srtp);
+}
+
+/* An RTP packet: version 2, PT 96, seq, ts, SSRC, payload. */
+static size_t make_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, size_t payload)
+{
+    memset(buf, 0, 12 + payload);
+    buf[0] = 0x80;
+    buf[1] = 96;
+    buf[2] = (uint8_t)(seq >> 8);
+    buf[3] = (uint8_t)seq;
+    buf[7] = 160;
+    buf[8] = (uint8_t)(ssrc >> 24);
+    buf[9] = (uint8_t)(ssrc >> 16);
+    buf[10] = (uint8_t)(ssrc >> 8);
+    buf[11] = (uint8_t)ssrc;
+    for (size_t i = 0; i < payload; i++)
+        buf[12 + i] = (uint8_t)(i * 7);
+    return 12 + payload;
+}
+
+static void media_flows_both_ways(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+
+    uint8_t plain[PKT_MAX], buf[PKT_MAX];
+    size_t plen = make_rtp(plain, 1, 0x11223344, 200);
+    memcpy(buf, plain, plen);
+    size_t len = plen;
+    assert_int_equal(srtpx_protect_rtp(s->browser_srtp, buf, &len, sizeof buf), 0);
+    size_t n = len;
+    assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_RTP);
+    assert_int_equal(n, plen);
+    assert_memory_equal(buf, plain, plen);
+
+    /* and back: the transport protects, the browser decrypts */
+    plen = make_rtp(plain, 7, 0x55667788, 300);
+    memcpy(buf, plain, plen);
+    s->outbox_len = 0;
+    assert_int_equal(transport_send_rtp(s->t, buf, plen, sizeof buf), 0);
+    assert_int_equal(s->outbox_len, 1);
+    assert_true(stun_addr_equal(&s->outbox[0].to, &s->browser_addr));
+    len = s->outbox[0].len;
+    assert_int_equal(srtpx_unprotect_rtp(s->browser_srtp, s->outbox[0].data, &len), 0);
+    assert_int_equal(len, plen);
+    assert_memory_equal(s->outbox[0].data, plain, plen);
+
+    /* RTCP (a PLI) both ways */
+    uint8_t pli[PKT_MAX] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0x55, 0x66, 0x77, 0x88};
+    len = 12;
+    assert_int_equal(srtpx_protect_rtcp(s->browser_srtp, pli, &len, sizeof pli), 0);
+    n = len;
+    assert_int_equal(transport_input(s->t, s->now, pli, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_RTCP);
+    assert_int_equal(n, 12);
+    s->outbox_len = 0;
+    assert_int_equal(transport_send_rtcp(s->t, pli, n, sizeof pli), 0);
+    len = s->outbox[0].len;
+    assert_int_equal(srtpx_unprotect_rtcp(s->browser_srtp, s->outbox[0].data, &len), 0);
+}
+
+static void unknown_sources_and_garbage_are_dropped(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+    struct stun_addr stranger;
+    addr_v4(&stranger, 9, 40000);
+
+    uint8_t buf[PKT_MAX];
+    size_t len = make_rtp(buf, 2, 0x11223344, 100);
+    assert_int_equal(srtpx_protect_rtp(s->browser_srtp, buf, &len, sizeof buf), 0);
+    size_t n = len;
+    /* valid SRTP, but from an address that never passed a check */
+    assert_int_equal(transport_input(s->t, s->now, buf, &n, &stranger, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_NONE);
+    /* a DTLS-looking record from the stranger */
+    uint8_t rec[32] = {22, 0xfe, 0xfd};
+    n = sizeof rec;
+    assert_int_equal(transport_input(s->t, s->now, rec, &n, &stranger, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_NONE);
+    /* garbage from the real peer: first bytes outside every RFC 7983 range */
+    for (unsigned first = 64; first < 128; first += 7) {
+        uint8_t junk[40];
+        memset(junk, 0xa5, sizeof junk);
+        junk[0] = (uint8_t)first;
+        n = sizeof junk;
+        assert_int_equal(
+            transport_input(s->t, s->now, junk, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+            TRANSPORT_RX_NONE);
+    }
+    /* a STUN check with the wrong password from the stranger opens nothing */
+    struct stun_binding_request req = {
+        .username = SERVER_UFRAG ":" BROWSER_UFRAG,
+        .controlling = true,
+        .use_candidate = true,
+        .key = (const uint8_t *)"notthepasswordatall12345",
+        .key_len = 24,
+    };
+    assert_int_equal(stun_build_binding_request(buf, sizeof buf, &req, &len), 0);
+    n = len;
+    transport_input(s->t, s->now, buf, &n, &stranger, ICE_PROTO_UDP, 0);
+    assert_false(transport_owns_source(s->t, &stranger, ICE_PROTO_UDP));
+
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.dropped_unknown_source, 2);
+    assert_int_equal(st.dropped_garbage, 10);
+    assert_false(s->failed);
+}
+
+static void bad_srtp_tags_are_counted(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+    for (uint16_t seq = 10; seq < 20; seq++) {
+        uint8_t buf[PKT_MAX];
+        size_t len = make_rtp(buf, seq, 0x11223344, 100);
+        assert_int_equal(srtpx_protect_rtp(s->browser_srtp, buf, &len, sizeof buf), 0);
+        buf[len - 1] ^= 0x01;
+        size_t n = len;
+        assert_int_equal(
+            transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+            TRANSPORT_RX_NONE);
+    }
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.srtp_auth_failures, 10);
+    assert_true(transport_is_connected(s->t));
+}
+
+static void fingerprint_mismatch_fails(void **state)
+{
+    struct sim *s = *state;
+    check(s, &s->browser_addr, true);
+    s->outbox_len = 0;
+    assert_int_equal(dtls_start(s->browser_dtls, s->now), 0);
+    shuttle(s);
+    assert_false(s->connected);
+    assert_true(s->failed);
+    assert_non_null(s->reason);
+    assert_int_equal(transport_send_rtp(s->t, (uint8_t[64]){0x80}, 12, 64), ERR_AGAIN);
+}
+
+static void path_switch_and_consent_timeout(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+    struct stun_addr mobile;
+    addr_v4(&mobile, 2, 51000);
+    check(s, &mobile, true);
+    assert_true(s->path_changed);
+    s->outbox_len = 0;
+    uint8_t buf[PKT_MAX];
+    size_t len = make_rtp(buf, 3, 1, 50);
+    assert_int_equal(transport_send_rtp(s->t, buf, len, sizeof buf), 0);
+    assert_true(stun_addr_equal(&s->outbox[0].to, &mobile));
+
+    /* checks keep consent; silence for over 30 s fails the transport */
+    s->now += 20 * 1000000LL;
+    check(s, &mobile, false);
+    transport_timeout(s->t, s->now);
+    drain_events(s);
+    assert_false(s->failed);
+    s->now += 31 * 1000000LL;
+    transport_timeout(s->t, s->now);
+    drain_events(s);
+    assert_true(s->failed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(media_flows_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_sources_and_garbage_are_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_srtp_tags_are_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(fingerprint_mismatch_fails, setup_wrong_fp, teardown),
+        cmocka_unit_test_setup_teardown(path_switch_and_consent_timeout, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

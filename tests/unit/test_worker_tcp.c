@@ -1,0 +1,291 @@
+/* Tests for media/worker_tcp.c (the worker's ICE-TCP side) over real
+ * sockets on 127.0.0.1: RFC 4571 frames in and out, garbage and oversized
+ * frames, the idle timeout, the connection cap, back-pressure that keeps
+ * the stream in order, and the output cap closing a slow connection. */
+#include "tests/unit/worker_harness.h"
+
+static void test_tcp_echo(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    t->tcp_echo = true;
+    struct worker_cfg cfg = base_cfg(t);
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    int fd = tcp_client(tport, 0);
+    uint8_t buf[4096], back[2048];
+    size_t n;
+
+    /* A STUN-looking frame comes back framed. */
+    write_all(fd, buf, frame(buf, stun_req, sizeof stun_req));
+    assert_int_equal(read_frame(fd, back, sizeof back), (ssize_t)sizeof stun_req);
+    assert_memory_equal(back, stun_req, sizeof stun_req);
+    struct obs o;
+    obs_snap(t, &o);
+    worker_conn_id conn = o.last_conn;
+    assert_int_not_equal(conn, WORKER_CONN_NONE);
+    assert_int_equal(o.dgrams[WORKER_CLASS_STUN][WORKER_PROTO_TCP], 1);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&o.last_from)->sin_port), local_port(fd));
+
+    /* Two frames in one write. */
+    uint8_t rtp[300], dtls[50];
+    memset(rtp, 9, sizeof rtp);
+    rtp[0] = 0x90;
+    memset(dtls, 8, sizeof dtls);
+    dtls[0] = 23;
+    n = frame(buf, rtp, sizeof rtp);
+    n += frame(buf + n, dtls, sizeof dtls);
+    write_all(fd, buf, n);
+    assert_int_equal(read_frame(fd, back, sizeof back), (ssize_t)sizeof rtp);
+    assert_memory_equal(back, rtp, sizeof rtp);
+    assert_int_equal(read_frame(fd, back, sizeof back), (ssize_t)sizeof dtls);
+    assert_memory_equal(back, dtls, sizeof dtls);
+
+    /* One frame in three writes, with pauses; and an empty frame, ignored. */
+    n = frame(buf, (const uint8_t *)"", 0);
+    n += frame(buf + n, rtp, sizeof rtp);
+    write_all(fd, buf, 1);
+    sleep_ms(20);
+    write_all(fd, buf + 1, 150);
+    sleep_ms(20);
+    write_all(fd, buf + 151, n - 151);
+    assert_int_equal(read_frame(fd, back, sizeof back), (ssize_t)sizeof rtp);
+    assert_memory_equal(back, rtp, sizeof rtp);
+
+    obs_snap(t, &o);
+    assert_int_equal(o.last_conn, conn);
+    assert_int_equal(o.dgrams[WORKER_CLASS_RTP][WORKER_PROTO_TCP], 2);
+    assert_int_equal(o.dgrams[WORKER_CLASS_DTLS][WORKER_PROTO_TCP], 1);
+
+    /* The peer closes: reported once, with the same id. */
+    close(fd);
+    WAIT_OBS(t, o, o.n_closed == 1);
+    assert_int_equal(o.n_closed, 1);
+    assert_int_equal(o.closed[0], conn);
+    struct worker_stats s;
+    WAIT_STATS(w, s, s.tcp_open == 0);
+    assert_int_equal(s.tcp_accepted, 1);
+    assert_int_equal(s.tcp_open, 0);
+    assert_int_equal(s.tcp_rx_frames, 4);
+    assert_int_equal(s.tcp_tx_frames, 4);
+    assert_int_equal(s.tcp_rx_bytes, 20 + 300 + 50 + 300);
+    assert_int_equal(s.tcp_closed_peer, 1);
+    worker_stop(w);
+    obs_snap(t, &o);
+    assert_int_equal(o.n_closed, 1); /* not again at shutdown */
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
+}
+
+static void test_tcp_garbage_closes(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+
+    /* Plain HTTP: "GE" reads as a length of 18245. */
+    int a = tcp_client(tport, 0);
+    const char *http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    write_all(a, http, strlen(http));
+    assert_true(sees_close(a));
+    close(a);
+
+    /* A well-framed frame of no known class. */
+    int b = tcp_client(tport, 0);
+    uint8_t buf[64];
+    const uint8_t junk[10] = {0x47, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    write_all(b, buf, frame(buf, junk, sizeof junk));
+    assert_true(sees_close(b));
+    close(b);
+
+    /* An RTP frame above the media limit (2000 > 1600). */
+    int c = tcp_client(tport, 0);
+    static uint8_t big[2 + 2000];
+    static uint8_t payload[2000];
+    payload[0] = 0x80;
+    write_all(c, big, frame(big, payload, sizeof payload));
+    assert_true(sees_close(c));
+    close(c);
+
+    struct worker_stats s;
+    WAIT_STATS(w, s, s.tcp_closed_error == 3 && s.tcp_open == 0);
+    assert_int_equal(s.tcp_closed_error, 3);
+    assert_int_equal(s.drop_class[WORKER_CLASS_OTHER], 1);
+    assert_int_equal(s.tcp_rx_frames, 0);
+    worker_stop(w);
+    struct obs o;
+    obs_snap(t, &o);
+    assert_int_equal(o.n_closed, 0); /* never known to the handler */
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
+}
+
+static void test_tcp_idle_timeout(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.tcp_idle_us = 250 * 1000;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+
+    int silent = tcp_client(tport, 0);
+    int talker = tcp_client(tport, 0);
+    int partial = tcp_client(tport, 0);
+    worker_conn_id conn = tcp_hello(t, talker);
+    write_all(partial, "\x00\x14\x00", 3); /* a frame begun, never finished */
+    int64_t t0 = worker_clock_us();
+    assert_true(sees_close(silent));
+    assert_true(sees_close(partial));
+    int64_t waited = worker_clock_us() - t0;
+    sleep_ms(300);
+    assert_true(still_open(talker)); /* it sent a valid frame in time */
+    struct worker_stats s;
+    WAIT_STATS(w, s, s.tcp_closed_idle == 2);
+    assert_int_equal(s.tcp_closed_idle, 2);
+    assert_int_equal(s.tcp_open, 1);
+    print_message("idle connections closed %lld ms after the check began (timeout 250 ms)\n",
+                  (long long)(waited / 1000));
+
+    /* Shutdown closes the known connection and reports it. */
+    worker_stop(w);
+    struct obs o;
+    obs_snap(t, &o);
+    assert_int_equal(o.n_closed, 1);
+    assert_int_equal(o.closed[0], conn);
+    assert_true(sees_close(talker));
+    close(silent);
+    close(talker);
+    close(partial);
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
+}
+
+static void test_tcp_connection_cap(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.max_tcp_conns = 2;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+
+    int a = tcp_client(tport, 0);
+    WAIT_STATS(w, s, s.tcp_accepted == 1);
+    int b = tcp_client(tport, 0);
+    WAIT_STATS(w, s, s.tcp_accepted == 2);
+    int c = tcp_client(tport, 0);
+    assert_true(sees_close(c));
+    WAIT_STATS(w, s, s.tcp_refused == 1);
+    assert_int_equal(s.tcp_refused, 1);
+    assert_int_equal(s.tcp_open, 2);
+    assert_true(still_open(a));
+    /* A slot frees up when one closes. */
+    close(a);
+    WAIT_STATS(w, s, s.tcp_open == 1);
+    int d = tcp_client(tport, 0);
+    WAIT_STATS(w, s, s.tcp_accepted == 3);
+    assert_int_equal(s.tcp_accepted, 3);
+    assert_true(still_open(d));
+    close(b);
+    close(c);
+    close(d);
+    worker_stop(w);
+    ctx_free(t);
+}
+
+static void test_tcp_backpressure_keeps_order(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.tcp_sndbuf = 4096;
+    cfg.tcp_out_cap = 512 * 1024;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    int fd = tcp_client(tport, 4096);
+    worker_conn_id conn = tcp_hello(t, fd);
+
+    /* 300 KB while the client reads nothing: most of it waits in the
+     * worker's buffer, then leaves as the client reads. */
+    struct tcmd c = {.type = CMD_TCP_FLOOD, .conn = conn, .count = 300, .size = 1000};
+    post(w, &c);
+    struct obs o;
+    WAIT_OBS(t, o, o.flood_done);
+    assert_true(o.flood_done);
+    assert_int_equal(o.flood_rc, 0);
+    assert_int_equal(o.flood_sent, 300);
+    uint8_t back[2048];
+    for (unsigned i = 0; i < 300; i++) {
+        assert_int_equal(read_frame(fd, back, sizeof back), 1000);
+        unsigned seq =
+            (unsigned)back[1] << 24 | (unsigned)back[2] << 16 | (unsigned)back[3] << 8 | back[4];
+        assert_int_equal(seq, i);
+        assert_int_equal(back[999], 0xab);
+    }
+    assert_true(still_open(fd));
+    struct worker_stats s;
+    worker_stats(w, &s);
+    assert_int_equal(s.tcp_tx_frames, 300);
+    assert_int_equal(s.tcp_closed_overflow, 0);
+    close(fd);
+    worker_stop(w);
+    obs_snap(t, &o);
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
+}
+
+static void test_tcp_overflow_closes(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.tcp_sndbuf = 4096;
+    cfg.tcp_out_cap = 16 * 1024;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    int fd = tcp_client(tport, 4096);
+    worker_conn_id conn = tcp_hello(t, fd);
+
+    struct tcmd c = {.type = CMD_TCP_FLOOD, .conn = conn, .count = 5000, .size = 1000};
+    post(w, &c);
+    struct obs o;
+    WAIT_OBS(t, o, o.flood_done && o.n_closed == 1);
+    assert_true(o.flood_done);
+    assert_int_equal(o.flood_rc, ERR_FULL);
+    assert_true(o.flood_sent < 5000);
+    assert_int_equal(o.n_closed, 1);
+    assert_int_equal(o.closed[0], conn);
+    struct worker_stats s;
+    worker_stats(w, &s);
+    assert_int_equal(s.tcp_closed_overflow, 1);
+    assert_int_equal(s.tcp_open, 0);
+    assert_true(sees_close(fd));
+    print_message("overflow after %u frames of 1000 bytes (cap 16 KiB)\n", o.flood_sent);
+    close(fd);
+    worker_stop(w);
+    ctx_free(t);
+}
+
+int main(void)
+{
+    log_set_level(LOG_LEVEL_WARN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tcp_echo),
+        cmocka_unit_test(test_tcp_garbage_closes),
+        cmocka_unit_test(test_tcp_idle_timeout),
+        cmocka_unit_test(test_tcp_connection_cap),
+        cmocka_unit_test(test_tcp_backpressure_keeps_order),
+        cmocka_unit_test(test_tcp_overflow_closes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
