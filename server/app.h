@@ -22,6 +22,7 @@
 
 struct lws_context;
 struct live_meeting;
+struct media;
 struct ws_conn;
 
 struct app {
@@ -32,6 +33,8 @@ struct app {
     struct lws_context *lws;
     struct live_meeting *live; /* meetings with participants, a list */
     struct ws_conn *conns;     /* every open signaling connection, a list */
+    struct media *media;       /* the media workers */
+    uint64_t next_media_session;
     char web_root[PATH_MAX];   /* resolved with realpath() */
     int64_t started_ms;
     volatile sig_atomic_t stop_requested;
@@ -75,6 +78,8 @@ unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id);
 void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason);
 /* Periodic work: resume windows, freeing empty meetings. */
 void sessions_tick(struct app *app);
+/* Carries media worker events to the connections they concern. */
+void sessions_media_events(struct app *app);
 /* Tells every connection the server is going down and closes it. */
 void sessions_shutdown(struct app *app);
 /* Frees everything left at exit. */
@@ -85,5 +90,7 @@ int http_server_start(struct app *app);
 /* Runs the event loop until stop is requested, then shuts down cleanly. */
 int http_server_run(struct app *app);
 void http_server_stop(struct app *app);
+/* Wakes the event loop from another thread (media events are waiting). */
+void http_wake(void *app);
 
 #endif

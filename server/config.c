@@ -108,6 +108,7 @@ void config_defaults(struct config *c)
     memcpy(c->tls_key, "certs/dev/server.key", sizeof "certs/dev/server.key");
     memcpy(c->web_root, "web-client", sizeof "web-client");
     (void)derived_public_url(c->listen_addr, c->listen_port, c->public_url);
+    memcpy(c->media_bind, "127.0.0.1", sizeof "127.0.0.1");
     c->media_port_min = 40000;
     c->media_port_max = 40099;
     memcpy(c->media_public_addrs[0], "127.0.0.1", sizeof "127.0.0.1");
@@ -280,7 +281,16 @@ static int set_public_addrs(struct config *c, const char *value, char *err)
     return 0;
 }
 
-enum key_kind { KEY_LISTEN, KEY_PATH, KEY_URL, KEY_PORT, KEY_ADDRS, KEY_UINT, KEY_LOG_LEVEL };
+enum key_kind {
+    KEY_LISTEN,
+    KEY_PATH,
+    KEY_URL,
+    KEY_PORT,
+    KEY_ADDRS,
+    KEY_IP,
+    KEY_UINT,
+    KEY_LOG_LEVEL
+};
 
 struct key_def {
     const char *name;
@@ -311,8 +321,10 @@ static const struct key_def keys[] = {
     PATH_KEY("tls_key", tls_key),
     PATH_KEY("web_root", web_root),
     {"public_url", KEY_URL, 0, 0, 0, 0},
-    PORT_KEY("media_port_min", media_port_min),
-    PORT_KEY("media_port_max", media_port_max),
+    {"media_bind", KEY_IP, offsetof(struct config, media_bind), sizeof((struct config *)0)->media_bind,
+     0, 0},
+    {"media_port_min", KEY_PORT, offsetof(struct config, media_port_min), 0, 0, 65535},
+    {"media_port_max", KEY_PORT, offsetof(struct config, media_port_max), 0, 0, 65535},
     {"media_public_addresses", KEY_ADDRS, 0, 0, 0, 0},
     UINT_KEY("workers", workers, 0, 64),
     {"log_level", KEY_LOG_LEVEL, 0, 0, 0, 0},
@@ -363,6 +375,20 @@ int config_set(struct config *c, const char *key, const char *value, char err[CO
         return set_public_url(c, value, err);
     case KEY_ADDRS:
         return set_public_addrs(c, value, err);
+    case KEY_IP: {
+        unsigned char bin[16];
+        size_t len = strlen(value);
+        if (inet_pton(AF_INET, value, bin) != 1 && inet_pton(AF_INET6, value, bin) != 1) {
+            set_err(err, "%s: '%.*s' is not a numeric IPv4 or IPv6 address", k->name, SHOW_MAX,
+                    value);
+            return ERR_INVAL;
+        }
+        if (copy_str(field, k->size, value, len) != 0) {
+            set_err(err, "%s: too long", k->name);
+            return ERR_TOOBIG;
+        }
+        return 0;
+    }
     case KEY_LOG_LEVEL: {
         enum log_level level;
         if (log_parse_level(value, &level) != 0) {
@@ -550,8 +576,12 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
                 (unsigned)c->media_port_min, (unsigned)c->media_port_max);
         return ERR_INVAL;
     }
+    if ((c->media_port_min == 0) != (c->media_port_max == 0)) {
+        set_err(err, "media_port_min and media_port_max are both 0 (ephemeral ports) or neither");
+        return ERR_INVAL;
+    }
     unsigned ports = (unsigned)c->media_port_max - (unsigned)c->media_port_min + 1u;
-    if (c->workers > 0 && ports < c->workers) {
+    if (c->media_port_min && c->workers > 0 && ports < c->workers) {
         set_err(err, "media ports %u..%u give %u ports, fewer than workers (%u)",
                 (unsigned)c->media_port_min, (unsigned)c->media_port_max, ports, c->workers);
         return ERR_INVAL;

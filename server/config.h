@@ -25,7 +25,9 @@ struct config {
     char tls_key[CONFIG_PATH_MAX];     /* PEM key; default certs/dev/server.key */
     char web_root[CONFIG_PATH_MAX];    /* static files; default "web-client" */
     char public_url[CONFIG_URL_MAX];   /* base of invitation links; default https://<listen> */
-    uint16_t media_port_min;           /* media workers' UDP/TCP ports; default 40000 */
+    char media_bind[CONFIG_ADDR_MAX];  /* media sockets' address; default 127.0.0.1 */
+    uint16_t media_port_min;           /* worker i uses min + i for UDP and TCP; default 40000;
+                                          0 = ephemeral ports (tests) */
     uint16_t media_port_max;           /* default 40099 */
     char media_public_addrs[CONFIG_PUBLIC_ADDRS_MAX][CONFIG_ADDR_MAX]; /* announced candidates */
     unsigned media_public_addr_count;

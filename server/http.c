@@ -6,6 +6,7 @@
 #include "server/app.h"
 #include "server/err.h"
 #include "server/log.h"
+#include "media/media.h"
 #include "signaling/session.h"
 
 #include <errno.h>
@@ -267,6 +268,11 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     struct metrics_live live = {0};
     sessions_count(app, &live.meetings_live, live.participants);
     live.uptime_s = (app_now_ms() - app->started_ms) / 1000;
+    if (app->media) {
+        live.n_workers = media_worker_count(app->media);
+        for (unsigned i = 0; i < live.n_workers; i++)
+            media_get_stats(app->media, (int)i, &live.workers[i]);
+    }
     char *buf = malloc(METRICS_BUF);
     if (!buf)
         return -1;
@@ -487,6 +493,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         SSL_CTX_set_min_proto_version((SSL_CTX *)user, TLS1_2_VERSION);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        sessions_media_events(app);
         return 0;
     default:
         return 0;
@@ -585,10 +592,19 @@ int http_server_run(struct app *app)
             break;
     }
     lws_sul_cancel(&ticker.sul);
+    media_stop(app->media); /* before the loop goes: workers wake it */
+    app->media = NULL;
     lws_context_destroy(app->lws);
     app->lws = NULL;
     sessions_free_all(app);
     return 0;
+}
+
+void http_wake(void *arg)
+{
+    struct app *app = arg;
+    if (app->lws)
+        lws_cancel_service(app->lws);
 }
 
 void http_server_stop(struct app *app)

@@ -5,6 +5,7 @@
 #include "server/cli_user.h"
 #include "server/err.h"
 #include "server/log.h"
+#include "media/media.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef SAMTALE_VERSION
 #define SAMTALE_VERSION "0.0.0"
@@ -108,6 +110,37 @@ static int parse_serve_args(int argc, char **argv, struct config *cfg)
     return 0;
 }
 
+static int start_media(struct app *app)
+{
+    const struct config *c = &app->cfg;
+    const char *addrs[CONFIG_PUBLIC_ADDRS_MAX];
+    for (unsigned i = 0; i < c->media_public_addr_count; i++)
+        addrs[i] = c->media_public_addrs[i];
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = c->workers ? c->workers : (unsigned)(cores > 0 ? cores : 1);
+    if (workers > MEDIA_WORKERS_MAX)
+        workers = MEDIA_WORKERS_MAX;
+    if (c->media_port_min && (unsigned)(c->media_port_max - c->media_port_min) + 1 < workers)
+        workers = (unsigned)(c->media_port_max - c->media_port_min) + 1;
+    struct media_cfg mc = {
+        .workers = workers,
+        .bind = c->media_bind,
+        .port_min = c->media_port_min,
+        .public_addrs = addrs,
+        .n_public = c->media_public_addr_count,
+        .wake = http_wake,
+        .wake_arg = app,
+    };
+    int rc = media_start(&app->media, &mc);
+    if (rc < 0)
+        fprintf(stderr, "samtale: cannot start the media workers on %s: %s\n", c->media_bind,
+                err_str(rc));
+    else
+        LOG_I("%u media workers on %s, ports from %u", workers, c->media_bind,
+              (unsigned)c->media_port_min);
+    return rc;
+}
+
 static int serve(int argc, char **argv)
 {
     static struct app app; /* large (rate-limit tables); one per process */
@@ -126,6 +159,8 @@ static int serve(int argc, char **argv)
         return 1;
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
+    if (start_media(&app) < 0)
+        goto out;
     app.started_ms = app_now_ms();
 
     struct sigaction sa;
@@ -150,6 +185,8 @@ static int serve(int argc, char **argv)
     rc = 0;
 out:
     running_app = NULL;
+    media_stop(app.media); /* only still here if the server never ran */
+    app.media = NULL;
     store_close(app.store);
     app.store = NULL;
     return rc;

@@ -65,6 +65,59 @@ static void family(struct out *o, const char *name, const char *type, const char
     put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One labelled sample per worker of a media counter. */
+#define PER_WORKER(o, live, name, field)                                                           \
+    for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
+    put((o), name "{worker=\"%u\"} %" PRIu64 "\n", i_, (live)->workers[i_].field)
+
+static void render_media(struct out *o, const struct metrics_live *live)
+{
+    family(o, "samtale_media_packets_total", "counter", "Media packets by worker and direction.");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+            live->workers[i].packets_in);
+        put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+            live->workers[i].packets_out);
+    }
+    family(o, "samtale_media_bytes_total", "counter", "Media bytes by worker and direction.");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+            live->workers[i].bytes_in);
+        put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+            live->workers[i].bytes_out);
+    }
+    family(o, "samtale_media_dropped_total", "counter",
+           "Media datagrams dropped: unknown source (no valid ICE check) or garbage.");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"unknown_source\"} %" PRIu64 "\n",
+            i, live->workers[i].dropped_unknown_source);
+        put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n", i,
+            live->workers[i].dropped_garbage);
+    }
+    family(o, "samtale_srtp_failures_total", "counter",
+           "SRTP/SRTCP packets that failed authentication or replay checks.");
+    PER_WORKER(o, live, "samtale_srtp_failures_total", srtp_failures);
+    family(o, "samtale_dtls_handshakes_total", "counter", "DTLS handshakes by result.");
+    uint64_t ok = 0, failed = 0;
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        ok += live->workers[i].dtls_ok;
+        failed += live->workers[i].dtls_failed;
+    }
+    put(o, "samtale_dtls_handshakes_total{result=\"ok\"} %" PRIu64 "\n", ok);
+    put(o, "samtale_dtls_handshakes_total{result=\"failed\"} %" PRIu64 "\n", failed);
+    family(o, "samtale_ice_transports", "gauge", "ICE transports by state.");
+    uint64_t fresh = 0, connected = 0;
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        fresh += live->workers[i].transports_new;
+        connected += live->workers[i].transports_connected;
+    }
+    put(o, "samtale_ice_transports{state=\"new\"} %" PRIu64 "\n", fresh);
+    put(o, "samtale_ice_transports{state=\"connected\"} %" PRIu64 "\n", connected);
+    family(o, "samtale_ice_transports_failed_total", "counter",
+           "ICE transports that failed (consent lost, DTLS failure).");
+    PER_WORKER(o, live, "samtale_ice_transports_failed_total", transports_failed);
+}
+
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)
 {
     struct out o = {.buf = buf, .cap = cap};
@@ -104,6 +157,7 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
         put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n", m->http_statuses[i],
             m->http_counts[i]);
 
+    render_media(&o, live);
     if (o.full)
         return ERR_TOOBIG;
     return (int)o.len;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media/media.h"
 #include "signaling/meeting.h"
 
 /* Error codes sent to clients (WebSocket "error" messages and REST errors). */
@@ -38,6 +39,8 @@ struct metrics_live {
     unsigned meetings_live;
     unsigned participants[PSTATE_COUNT];
     int64_t uptime_s;
+    struct media_stats workers[MEDIA_WORKERS_MAX]; /* per media worker */
+    unsigned n_workers;
 };
 
 /* Renders everything in Prometheus text exposition format 0.0.4 into buf.

@@ -425,8 +425,8 @@ int meeting_join(struct meeting *m, int64_t now_ms, const struct meeting_join *r
     if ((rc = meeting_send(m, p, meeting_msg_joined(m, p, false))) != 0)
         goto fail;
     if (p->state == PSTATE_LOBBY) {
-        rc = meeting_send(m, p,
-                          meeting_msg_text("lobby", "message", "Waiting for the host to let you in"));
+        rc = meeting_send(
+            m, p, meeting_msg_text("lobby", "message", "Waiting for the host to let you in"));
         if (rc || (rc = meeting_broadcast_roster(m, false)) != 0)
             goto fail;
     } else {
@@ -476,8 +476,8 @@ int meeting_resume(struct meeting *m, int64_t now_ms, const char *secret, uint32
     if ((rc = meeting_send(m, p, meeting_msg_joined(m, p, true))) != 0)
         goto fail;
     if (p->state == PSTATE_LOBBY) {
-        rc = meeting_send(m, p,
-                          meeting_msg_text("lobby", "message", "Waiting for the host to let you in"));
+        rc = meeting_send(
+            m, p, meeting_msg_text("lobby", "message", "Waiting for the host to let you in"));
         if (rc || (!was_connected && (rc = meeting_broadcast_roster(m, false)) != 0))
             goto fail;
     } else {

@@ -155,8 +155,8 @@ static const char *ref_of(const char *type)
     return type;
 }
 
-static int reply_error(struct meeting *m, uint32_t pid, const char *type, int err,
-                       const char *code, const char *message)
+static int reply_error(struct meeting *m, uint32_t pid, const char *type, int err, const char *code,
+                       const char *message)
 {
     /* pid may no longer be a seat (the meeting ended): address it directly. */
     struct meeting_participant to = {.id = pid, .connected = true};
@@ -204,7 +204,8 @@ static int get_target(struct meeting *m, const json_t *msg, struct meeting_parti
         return BAD(r, "Field \"participant_id\" must be an integer");
     id = json_integer_value(v);
     if (id <= 0 || id > (json_int_t)UINT32_MAX || !(*out = meeting_find(m, (uint32_t)id)))
-        return reject(r, ERR_NOTFOUND, "not_found", "No participant with that id is in this meeting");
+        return reject(r, ERR_NOTFOUND, "not_found",
+                      "No participant with that id is in this meeting");
     return 0;
 }
 
@@ -319,46 +320,47 @@ static int h_admit(struct meeting *m, int64_t now_ms, struct meeting_participant
     return meeting_audit(m, now_ms, "admit", t, NULL, p);
 }
 
+/* A host takes seat tp out: `type` with `message` to it, CLOSE, the roster to
+ * whoever saw it, and the audit `kind` "by <host>". */
+static int eject(struct meeting *m, int64_t now_ms, struct meeting_participant *tp,
+                 const struct meeting_participant *p, const char *type, const char *message,
+                 const char *kind)
+{
+    struct meeting_participant host = *p, t = *tp; /* the seats shift below */
+    int rc;
+    meeting_remove_seat(m, (size_t)(tp - m->core.p));
+    if ((rc = meeting_send(m, &t, meeting_msg_text(type, "message", message))) != 0 ||
+        (rc = meeting_close(m, t.id)) != 0 ||
+        (rc = meeting_broadcast_roster(m, meeting_guest_visible(&t))) != 0)
+        return rc;
+    return meeting_audit(m, now_ms, kind, &t, NULL, &host);
+}
+
 static int h_deny(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
                   const json_t *msg, struct rejection *r)
 {
-    struct meeting_participant host = *p, t;
-    struct meeting_participant *tp;
+    struct meeting_participant *t;
     int rc;
     if ((rc = require_host(p, r, "Only a host can deny participants")) ||
-        (rc = get_target(m, msg, &tp, r)))
+        (rc = get_target(m, msg, &t, r)))
         return rc;
-    if (tp->state != PSTATE_LOBBY)
+    if (t->state != PSTATE_LOBBY)
         return reject(r, ERR_PROTO, "wrong_state", "That participant is not waiting in the lobby");
-    t = *tp;
-    meeting_remove_seat(m, (size_t)(tp - m->core.p));
-    if ((rc = meeting_send(m, &t, meeting_msg_text("denied", "message",
-                                                   "The host did not let you in"))) != 0 ||
-        (rc = meeting_close(m, t.id)) != 0 || (rc = meeting_broadcast_roster(m, false)) != 0)
-        return rc;
-    return meeting_audit(m, now_ms, "deny", &t, NULL, &host);
+    return eject(m, now_ms, t, p, "denied", "The host did not let you in", "deny");
 }
 
 static int h_remove(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
                     const json_t *msg, struct rejection *r)
 {
-    struct meeting_participant host = *p, t;
-    struct meeting_participant *tp;
+    struct meeting_participant *t;
     int rc;
     if ((rc = require_host(p, r, "Only a host can remove participants")) ||
-        (rc = get_target(m, msg, &tp, r)))
+        (rc = get_target(m, msg, &t, r)))
         return rc;
-    if (tp == p)
+    if (t == p)
         return BAD(r, "You cannot remove yourself; send \"leave\" instead");
-    t = *tp;
-    meeting_remove_seat(m, (size_t)(tp - m->core.p));
-    if ((rc = meeting_send(m, &t, meeting_msg_text("removed", "message",
-                                                   "You were removed from the meeting by the "
-                                                   "host"))) != 0 ||
-        (rc = meeting_close(m, t.id)) != 0 ||
-        (rc = meeting_broadcast_roster(m, meeting_guest_visible(&t))) != 0)
-        return rc;
-    return meeting_audit(m, now_ms, "remove", &t, NULL, &host);
+    return eject(m, now_ms, t, p, "removed", "You were removed from the meeting by the host",
+                 "remove");
 }
 
 static int h_mute_request(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
@@ -416,9 +418,15 @@ static const struct {
     const char *type;
     handler_fn fn;
 } handlers[] = {
-    {"chat", h_chat},   {"hand", h_hand},   {"media_state", h_media_state},
-    {"leave", h_leave}, {"admit", h_admit}, {"deny", h_deny},
-    {"remove", h_remove}, {"mute_request", h_mute_request}, {"lock", h_lock},
+    {"chat", h_chat},
+    {"hand", h_hand},
+    {"media_state", h_media_state},
+    {"leave", h_leave},
+    {"admit", h_admit},
+    {"deny", h_deny},
+    {"remove", h_remove},
+    {"mute_request", h_mute_request},
+    {"lock", h_lock},
     {"end", h_end},
 };
 

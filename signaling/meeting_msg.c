@@ -64,10 +64,10 @@ json_t *meeting_msg_participant(const struct meeting_participant *p)
         return NULL;
     if (set_int(o, "id", p->id) || set_str(o, "name", p->name) ||
         set_str(o, "role", role_name(p->role)) ||
-        set_str(o, "state", participant_state_name(p->state)) ||
-        set_bool(o, "host", p->is_host) || set_bool(o, "mic", p->mic) ||
-        set_bool(o, "camera", p->camera) || set_bool(o, "screen", p->screen) ||
-        set_bool(o, "hand", p->hand) || set_bool(o, "connected", p->connected)) {
+        set_str(o, "state", participant_state_name(p->state)) || set_bool(o, "host", p->is_host) ||
+        set_bool(o, "mic", p->mic) || set_bool(o, "camera", p->camera) ||
+        set_bool(o, "screen", p->screen) || set_bool(o, "hand", p->hand) ||
+        set_bool(o, "connected", p->connected)) {
         json_decref(o);
         return NULL;
     }

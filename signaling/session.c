@@ -1,9 +1,12 @@
 #define LOG_MODULE "session"
 #include "signaling/session.h"
+#include "signaling/echo.h"
+#include "signaling/session_int.h"
 #include "server/app.h"
 #include "server/err.h"
 #include "server/log.h"
 #include "server/token.h"
+#include "media/media.h"
 #include "signaling/meeting.h"
 
 #include <libwebsockets.h>
@@ -20,30 +23,6 @@ struct live_meeting {
         uint32_t pid;
         struct ws_conn *conn;
     } seats[MEETING_PARTICIPANTS_LIMIT];
-};
-
-struct out_msg {
-    struct out_msg *next;
-    size_t len;
-    uint8_t data[]; /* LWS_PRE bytes of room, then the text */
-};
-
-struct ws_conn {
-    struct ws_conn *next, *prev; /* app->conns */
-    struct lws *wsi;
-    struct live_meeting *lm; /* NULL until joined, and again once closed by the meeting */
-    uint32_t pid;
-    struct ratelimit_bucket bucket;
-    unsigned refused_in_a_row;
-    int64_t last_rate_error_us;
-    char *rx; /* the message being assembled, up to WS_MESSAGE_MAX */
-    size_t rx_len;
-    bool rx_discard; /* current message is over the cap */
-    struct out_msg *out_head, *out_tail;
-    unsigned out_count;
-    size_t out_bytes;
-    bool close_after_flush;
-    enum lws_close_status close_code;
 };
 
 /* ---- outgoing ---- */
@@ -75,7 +54,7 @@ static void enqueue_text(struct app *app, struct ws_conn *c, const char *text, s
     lws_callback_on_writable(c->wsi);
 }
 
-static void send_json(struct app *app, struct ws_conn *c, json_t *msg /* takes ownership */)
+void session_send_json(struct app *app, struct ws_conn *c, json_t *msg /* takes ownership */)
 {
     if (!msg)
         return;
@@ -92,13 +71,13 @@ static void send_json(struct app *app, struct ws_conn *c, json_t *msg /* takes o
     free(text);
 }
 
-static void send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
-                       const char *ref)
+void session_send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
+                        const char *ref)
 {
     json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message);
     if (msg && ref)
         json_object_set_new(msg, "ref", json_string(ref));
-    send_json(app, c, msg);
+    session_send_json(app, c, msg);
 }
 
 static void close_after_flush(struct ws_conn *c, enum lws_close_status code)
@@ -175,7 +154,7 @@ static void drain(struct app *app, struct live_meeting *lm)
         case MEETING_ACT_SEND:
             seat = seat_of(lm, a.pid);
             if (seat)
-                send_json(app, *seat, a.msg);
+                session_send_json(app, *seat, a.msg);
             else
                 json_decref(a.msg);
             break;
@@ -247,45 +226,54 @@ static int live_get(struct app *app, const struct store_meeting *sm, struct live
 
 /* ---- join and resume ---- */
 
+bool session_check_invitation(struct app *app, const char *token, struct store_invitation *inv,
+                              struct store_meeting *sm, const char **code, const char **why)
+{
+    uint8_t hash[STORE_HASH_LEN];
+    if (!token || token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, inv) < 0 ||
+        store_meeting_get(app->store, inv->meeting_id, sm) < 0) {
+        *code = "invalid_token";
+        *why = "this link is not valid";
+    } else if (inv->revoked_at) {
+        *code = "token_revoked";
+        *why = "this link has been withdrawn by the caseworker";
+    } else if (sm->ended_at) {
+        *code = "meeting_ended";
+        *why = "this meeting has ended";
+    } else if (app_now_ms() >= inv->expires_at) {
+        *code = "token_expired";
+        *why = "this link has expired";
+    } else {
+        return true;
+    }
+    return false;
+}
+
 static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
 {
     const char *token = json_string_value(json_object_get(msg, "token"));
     const char *name = json_string_value(json_object_get(msg, "name"));
     if (!token || !name) {
-        send_error(app, c, "bad_message", "join needs string fields 'token' and 'name'", "join");
+        session_send_error(app, c, "bad_message", "join needs string fields 'token' and 'name'", "join");
         return;
     }
-    uint8_t hash[STORE_HASH_LEN];
     struct store_invitation inv;
     struct store_meeting sm;
     int64_t now = app_now_ms();
-    if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
-        store_meeting_get(app->store, inv.meeting_id, &sm) < 0) {
-        send_error(app, c, "invalid_token", "this link is not valid", "join");
-        return;
-    }
-    if (inv.revoked_at) {
-        send_error(app, c, "token_revoked", "this link has been withdrawn by the caseworker",
-                   "join");
-        return;
-    }
-    if (sm.ended_at) {
-        send_error(app, c, "meeting_ended", "this meeting has ended", "join");
-        return;
-    }
-    if (now >= inv.expires_at) {
-        send_error(app, c, "token_expired", "this link has expired", "join");
+    const char *code, *why;
+    if (!session_check_invitation(app, token, &inv, &sm, &code, &why)) {
+        session_send_error(app, c, code, why, "join");
         return;
     }
 
     struct live_meeting *lm;
     if (live_get(app, &sm, &lm) < 0) {
-        send_error(app, c, "server_error", "could not open the meeting", "join");
+        session_send_error(app, c, "server_error", "could not open the meeting", "join");
         return;
     }
     char secret[TOKEN_STR_LEN + 1];
     if (token_generate(secret) < 0) {
-        send_error(app, c, "server_error", "could not create a resume token", "join");
+        session_send_error(app, c, "server_error", "could not create a resume token", "join");
         return;
     }
     struct meeting_join req = {
@@ -303,26 +291,26 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
     case 0:
         break;
     case ERR_PARSE:
-        send_error(app, c, "bad_message",
+        session_send_error(app, c, "bad_message",
                    "the name must be 1 to 64 bytes long without control characters", "join");
         return;
     case ERR_FULL:
-        send_error(app, c, "meeting_full", "the meeting is full", "join");
+        session_send_error(app, c, "meeting_full", "the meeting is full", "join");
         return;
     case ERR_PROTO:
-        send_error(app, c, "meeting_locked", "the host has locked the meeting", "join");
+        session_send_error(app, c, "meeting_locked", "the host has locked the meeting", "join");
         return;
     case ERR_EXPIRED:
-        send_error(app, c, "meeting_ended", "this meeting has ended", "join");
+        session_send_error(app, c, "meeting_ended", "this meeting has ended", "join");
         return;
     default:
-        send_error(app, c, "server_error", "could not join the meeting", "join");
+        session_send_error(app, c, "server_error", "could not join the meeting", "join");
         return;
     }
     if (attach(lm, c, pid) < 0) {
         /* Cannot happen while seats >= the participant cap; leave cleanly if it does. */
         meeting_disconnected(lm->m, now, pid);
-        send_error(app, c, "server_error", "could not join the meeting", "join");
+        session_send_error(app, c, "server_error", "could not join the meeting", "join");
     }
     drain(app, lm);
 }
@@ -331,7 +319,7 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
 {
     const char *secret = json_string_value(json_object_get(msg, "resume_token"));
     if (!secret) {
-        send_error(app, c, "bad_message", "resume needs a string field 'resume_token'", "resume");
+        session_send_error(app, c, "bad_message", "resume needs a string field 'resume_token'", "resume");
         return;
     }
     int64_t now = app_now_ms();
@@ -340,13 +328,13 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
         if (meeting_resume(lm->m, now, secret, &pid) == 0) {
             if (attach(lm, c, pid) < 0) {
                 meeting_disconnected(lm->m, now, pid);
-                send_error(app, c, "server_error", "could not resume", "resume");
+                session_send_error(app, c, "server_error", "could not resume", "resume");
             }
             drain(app, lm);
             return;
         }
     }
-    send_error(app, c, "resume_failed", "the seat could not be resumed: join again with your link",
+    session_send_error(app, c, "resume_failed", "the seat could not be resumed: join again with your link",
                "resume");
 }
 
@@ -359,25 +347,33 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
      * \u0000 stays refused: names and chat are C strings. */
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!msg) {
-        send_error(app, c, "bad_json", "the message is not valid JSON", NULL);
+        session_send_error(app, c, "bad_json", "the message is not valid JSON", NULL);
         return;
     }
     const char *type = json_string_value(json_object_get(msg, "type"));
     if (!json_is_object(msg) || !type) {
-        send_error(app, c, "bad_message", "a message must be a JSON object with a string 'type'",
+        session_send_error(app, c, "bad_message", "a message must be a JSON object with a string 'type'",
                    NULL);
         goto out;
     }
     if (strcmp(type, "ping") == 0) {
-        send_json(app, c, json_pack("{s:s}", "type", "pong"));
+        session_send_json(app, c, json_pack("{s:s}", "type", "pong"));
+        goto out;
+    }
+    if (strcmp(type, "echo_start") == 0) {
+        echo_handle_start(app, c, msg);
+        goto out;
+    }
+    if (strcmp(type, "echo_stop") == 0) {
+        echo_handle_stop(app, c);
         goto out;
     }
     bool is_join = strcmp(type, "join") == 0, is_resume = strcmp(type, "resume") == 0;
     if (is_join || is_resume) {
         if (c->lm)
-            send_error(app, c, "wrong_state", "already in a meeting", type);
+            session_send_error(app, c, "wrong_state", "already in a meeting", type);
         else if (c->close_after_flush)
-            send_error(app, c, "wrong_state", "this connection is closing", type);
+            session_send_error(app, c, "wrong_state", "this connection is closing", type);
         else if (is_join)
             handle_join(app, c, msg);
         else
@@ -385,7 +381,7 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         goto out;
     }
     if (!c->lm) {
-        send_error(app, c, "wrong_state", "join a meeting first", type);
+        session_send_error(app, c, "wrong_state", "join a meeting first", type);
         goto out;
     }
     struct live_meeting *lm = c->lm;
@@ -411,7 +407,7 @@ static int complete_message(struct app *app, struct ws_conn *c, const char *text
         /* One error per second is enough to tell; more would be a flood of our own. */
         if (now - c->last_rate_error_us >= 1000000 || c->refused_in_a_row == 1) {
             c->last_rate_error_us = now;
-            send_error(app, c, "rate_limited", "too many messages: slow down", NULL);
+            session_send_error(app, c, "rate_limited", "too many messages: slow down", NULL);
         } else {
             metrics_error(&app->metrics, "rate_limited");
         }
@@ -447,12 +443,12 @@ int session_receive(struct app *app, struct ws_conn *c, const void *in, size_t l
     if (c->rx_discard) {
         c->rx_discard = false;
         app->metrics.ws_messages_received++;
-        send_error(app, c, "too_big", "messages are limited to 64 KiB", NULL);
+        session_send_error(app, c, "too_big", "messages are limited to 64 KiB", NULL);
         return 0;
     }
     if (binary) {
         app->metrics.ws_messages_received++;
-        send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text", NULL);
+        session_send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text", NULL);
         return 0;
     }
     int rc = complete_message(app, c, c->rx ? c->rx : "", c->rx_len);
@@ -510,6 +506,7 @@ struct ws_conn *session_open(struct app *app, struct lws *wsi)
 
 void session_closed(struct app *app, struct ws_conn *c)
 {
+    echo_conn_closed(app, c);
     struct live_meeting *lm = c->lm;
     if (lm) {
         uint32_t pid = c->pid;
@@ -588,11 +585,18 @@ void sessions_shutdown(struct app *app)
     for (struct ws_conn *c = app->conns; c; c = c->next) {
         /* Seats are not given up: a restart is not the participant leaving. */
         detach(c);
-        send_json(app, c,
+        session_send_json(app, c,
                   json_pack("{s:s, s:s}", "type", "server_shutdown", "message",
                             "The server is restarting. Please join again in a moment."));
         close_after_flush(c, LWS_CLOSE_STATUS_GOINGAWAY);
     }
+}
+
+void sessions_media_events(struct app *app)
+{
+    struct media_event ev;
+    while (app->media && media_poll_event(app->media, &ev))
+        echo_media_event(app, &ev);
 }
 
 void sessions_free_all(struct app *app)

@@ -67,11 +67,13 @@ function configText(config) {
 export class Server {
     constructor({ config = null, name = 'samtale', webRoot = 'web-client' } = {}) {
         this.name = name;
-        this.config = config;
+        // Ephemeral media ports, so servers never collide with each other.
+        this.config = { media_port_min: 0, media_port_max: 0, workers: 2, ...(config ?? {}) };
+        config = this.config;
         this.webRoot = webRoot;
         this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samtale-it-'));
         this.configPath = null;
-        if (config) {
+        {
             this.configPath = path.join(this.dataDir, 'test.conf');
             fs.writeFileSync(this.configPath, configText(config));
         }

@@ -1,0 +1,281 @@
+/* What runs on each media worker: finds the session of every datagram (by
+ * its source address, or by the ICE username for a new address), drives its
+ * transport, moves media, and reports to the signaling thread. */
+#define LOG_MODULE "engine"
+#include "media/echo.h"
+#include "media/media_int.h"
+#include "media/srtp.h"
+#include "media/stun.h"
+#include "media/transport.h"
+#include "server/err.h"
+#include "server/log.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENGINE_ADDRMAP_SLOTS 8192
+#define ENGINE_SEND_CAP (WORKER_PKT_SIZE + SRTPX_MAX_TRAILER)
+
+struct msession {
+    struct msession *next;
+    struct engine *e;
+    uint64_t id;
+    struct transport *t;
+    struct echo_map map;
+    uint32_t rtcp_ssrc;
+    int64_t expires_us;
+    bool connected;
+    bool counted_failed;
+};
+
+static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
+                   enum ice_proto proto, uint64_t tcp_conn)
+{
+    struct msession *s = arg;
+    if (proto == ICE_PROTO_TCP)
+        return worker_send_tcp(s->e->w, tcp_conn, buf, len);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (stun_addr_to_sockaddr(to, &ss, &sl) < 0)
+        return ERR_INVAL;
+    return worker_send_udp(s->e->w, buf, len, &ss, sl);
+}
+
+static void session_free(struct engine *e, struct msession *s)
+{
+    for (struct msession **pp = &e->sessions; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    addrmap_del_value(e->by_addr, s);
+    if (s->connected)
+        atomic_fetch_sub_explicit(&e->c.transports_connected, 1, memory_order_relaxed);
+    else
+        atomic_fetch_sub_explicit(&e->c.transports_new, 1, memory_order_relaxed);
+    transport_destroy(s->t);
+    free(s);
+}
+
+/* Reports transport events; returns false when the session is gone. */
+static bool session_events(struct engine *e, struct msession *s)
+{
+    struct transport_output o;
+    while (transport_poll(s->t, &o)) {
+        switch (o.event) {
+        case TRANSPORT_EVENT_CONNECTED:
+            if (!s->connected) {
+                s->connected = true;
+                atomic_fetch_sub_explicit(&e->c.transports_new, 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&e->c.transports_connected, 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&e->c.dtls_ok, 1, memory_order_relaxed);
+            }
+            media_push_event(e->m, s->id, MEDIA_EVENT_CONNECTED, o.proto, NULL);
+            break;
+        case TRANSPORT_EVENT_PATH:
+            media_push_event(e->m, s->id, MEDIA_EVENT_PATH, o.proto, NULL);
+            break;
+        case TRANSPORT_EVENT_FAILED:
+        case TRANSPORT_EVENT_CLOSED: {
+            bool failed = o.event == TRANSPORT_EVENT_FAILED;
+            if (failed) {
+                atomic_fetch_add_explicit(&e->c.transports_failed, 1, memory_order_relaxed);
+                if (!s->connected)
+                    atomic_fetch_add_explicit(&e->c.dtls_failed, 1, memory_order_relaxed);
+            }
+            LOG_I("session %llu %s: %s", (unsigned long long)s->id,
+                  failed ? "failed" : "closed", o.reason ? o.reason : "by the peer");
+            media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED,
+                             o.proto, o.reason ? o.reason : "closed by the peer");
+            session_free(e, s);
+            return false;
+        }
+        }
+    }
+    return true;
+}
+
+/* Media of the echo check: back to the browser under the server's SSRCs. */
+static void echo_media(struct engine *e, struct msession *s, enum transport_rx rx,
+                       const uint8_t *buf, size_t len)
+{
+    uint8_t out[ENGINE_SEND_CAP];
+    if (rx == TRANSPORT_RX_RTP) {
+        if (len > WORKER_PKT_SIZE)
+            return;
+        memcpy(out, buf, len);
+        if (echo_rtp(&s->map, out, len) < 0)
+            return;
+        transport_send_rtp(s->t, out, len, sizeof out);
+    } else {
+        int n = echo_rtcp(&s->map, s->rtcp_ssrc, buf, len, out, WORKER_PKT_SIZE);
+        if (n > 0)
+            transport_send_rtcp(s->t, out, (size_t)n, sizeof out);
+    }
+    (void)e;
+}
+
+static void rearm(struct engine *e, struct msession *s)
+{
+    int64_t d = transport_next_deadline(s->t);
+    if (s->expires_us < d)
+        d = s->expires_us;
+    worker_set_deadline(e->w, d);
+}
+
+static struct msession *by_ufrag(struct engine *e, const uint8_t *buf, size_t len)
+{
+    struct stun_msg msg;
+    char ufrag[MEDIA_CRED_MAX];
+    if (stun_parse(&msg, buf, len) < 0 || ice_username_local_ufrag(&msg, ufrag, sizeof ufrag) < 0)
+        return NULL;
+    for (struct msession *s = e->sessions; s; s = s->next)
+        if (strcmp(transport_local_ufrag(s->t), ufrag) == 0)
+            return s;
+    return NULL;
+}
+
+static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf, size_t len,
+                        const struct sockaddr_storage *from, socklen_t fromlen,
+                        enum worker_proto wproto, worker_conn_id conn)
+{
+    struct engine *e = arg;
+    struct stun_addr addr;
+    enum ice_proto proto = wproto == WORKER_PROTO_TCP ? ICE_PROTO_TCP : ICE_PROTO_UDP;
+    enum worker_class cls = worker_classify(buf, len);
+    if (stun_addr_from_sockaddr(&addr, (const struct sockaddr *)from, fromlen) < 0) {
+        worker_count_drop(w, cls);
+        return;
+    }
+    struct msession *s = addrmap_get(e->by_addr, &addr, (uint8_t)proto);
+    if (!s && cls == WORKER_CLASS_STUN)
+        s = by_ufrag(e, buf, len);
+    if (!s) {
+        /* Nobody's: only STUN with a known username may open a path. */
+        worker_count_drop(w, cls);
+        atomic_fetch_add_explicit(&e->c.dropped_unknown_source, 1, memory_order_relaxed);
+        return;
+    }
+
+    struct transport_stats before, after;
+    transport_get_stats(s->t, &before);
+    size_t n = len;
+    enum transport_rx rx = transport_input(s->t, now_us, buf, &n, &addr, proto, conn);
+    transport_get_stats(s->t, &after);
+    if (after.dropped_unknown_source + after.dropped_garbage + after.srtp_auth_failures !=
+        before.dropped_unknown_source + before.dropped_garbage + before.srtp_auth_failures) {
+        worker_count_drop(w, cls);
+        atomic_fetch_add_explicit(&e->c.dropped_unknown_source,
+                                  after.dropped_unknown_source - before.dropped_unknown_source,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&e->c.dropped_garbage,
+                                  after.dropped_garbage - before.dropped_garbage,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&e->c.srtp_failures,
+                                  after.srtp_auth_failures - before.srtp_auth_failures,
+                                  memory_order_relaxed);
+    }
+    if (cls == WORKER_CLASS_STUN && transport_owns_source(s->t, &addr, proto) &&
+        addrmap_get(e->by_addr, &addr, (uint8_t)proto) != s) {
+        if (addrmap_put(e->by_addr, &addr, (uint8_t)proto, s) < 0)
+            LOG_W("worker %u: address table full", e->index);
+    }
+    if (rx != TRANSPORT_RX_NONE)
+        echo_media(e, s, rx, buf, n);
+    if (session_events(e, s))
+        rearm(e, s);
+}
+
+static void on_timer(void *arg, struct worker *w, int64_t now_us)
+{
+    (void)w;
+    struct engine *e = arg;
+    struct msession *s = e->sessions;
+    while (s) {
+        struct msession *next = s->next;
+        if (now_us >= s->expires_us) {
+            media_push_event(e->m, s->id, MEDIA_EVENT_CLOSED, ICE_PROTO_UDP, "time limit reached");
+            session_free(e, s);
+        } else {
+            if (transport_next_deadline(s->t) <= now_us)
+                transport_timeout(s->t, now_us);
+            if (session_events(e, s))
+                rearm(e, s);
+        }
+        s = next;
+    }
+}
+
+static void create_echo(struct engine *e, const struct media_cmd *cmd)
+{
+    const struct media_echo_params *p = &cmd->echo;
+    struct msession *s = calloc(1, sizeof *s);
+    if (!s) {
+        media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP, "out of memory");
+        return;
+    }
+    int64_t now = worker_clock_us();
+    struct transport_cfg cfg = {
+        .local_ufrag = p->ufrag,
+        .local_pwd = p->pwd,
+        .remote_ufrag = p->remote_ufrag,
+        .cert = e->m->cert,
+        .role = p->role,
+        .remote_fp_alg = p->fp_alg,
+        .remote_fp = p->fp,
+        .send = send_cb,
+        .send_arg = s,
+        .now_us = now,
+    };
+    if (transport_create(&s->t, &cfg) < 0) {
+        free(s);
+        media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP,
+                         "bad transport parameters");
+        return;
+    }
+    s->e = e;
+    s->id = p->session;
+    s->map = p->map;
+    s->rtcp_ssrc = p->rtcp_ssrc;
+    s->expires_us = now + p->max_duration_us;
+    s->next = e->sessions;
+    e->sessions = s;
+    atomic_fetch_add_explicit(&e->c.transports_new, 1, memory_order_relaxed);
+    rearm(e, s);
+}
+
+static void on_command(void *arg, struct worker *w, void *ptr)
+{
+    (void)w;
+    struct engine *e = arg;
+    struct media_cmd *cmd = ptr;
+    if (cmd->kind == MEDIA_CMD_ECHO) {
+        create_echo(e, cmd);
+    } else {
+        for (struct msession *s = e->sessions; s; s = s->next) {
+            if (s->id == cmd->session) {
+                session_free(e, s);
+                break;
+            }
+        }
+    }
+    OPENSSL_cleanse(cmd, sizeof *cmd); /* it carries the ICE password */
+    free(cmd);
+}
+
+static void on_stop(void *arg, struct worker *w)
+{
+    (void)w;
+    struct engine *e = arg;
+    while (e->sessions)
+        session_free(e, e->sessions);
+}
+
+const struct worker_handler engine_handler = {
+    .on_datagram = on_datagram,
+    .on_timer = on_timer,
+    .on_command = on_command,
+    .on_stop = on_stop,
+};

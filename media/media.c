@@ -1,0 +1,222 @@
+/* The signaling thread's side of the media service: starting the workers,
+ * commands to them, events from them, candidates and counters. */
+#define LOG_MODULE "media"
+#include "media/media_int.h"
+#include "media/srtp.h"
+#include "server/err.h"
+#include "server/log.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void media_push_event(struct media *m, uint64_t session, enum media_event_kind kind,
+                      enum ice_proto proto, const char *reason)
+{
+    struct media_event ev = {.session = session, .kind = kind, .proto = proto, .reason = reason};
+    if (queue_push(m->events, &ev) < 0) {
+        LOG_E("media event queue full: an event for session %llu is lost",
+              (unsigned long long)session);
+        return;
+    }
+    if (m->wake)
+        m->wake(m->wake_arg);
+}
+
+int media_start(struct media **out, const struct media_cfg *cfg)
+{
+    if (!cfg->workers || cfg->workers > MEDIA_WORKERS_MAX || !cfg->n_public ||
+        cfg->n_public > MEDIA_ADDRS_MAX)
+        return ERR_INVAL;
+    struct media *m = calloc(1, sizeof *m);
+    if (!m)
+        return ERR_NOMEM;
+    int rc = srtpx_init();
+    if (rc == 0)
+        rc = queue_create(&m->events, MEDIA_EVENTS_MAX, sizeof(struct media_event));
+    if (rc == 0)
+        rc = dtls_cert_create(&m->cert);
+    if (rc == 0)
+        rc = dtls_cert_fingerprint(m->cert, m->fingerprint);
+    for (size_t i = 0; rc == 0 && i < cfg->n_public; i++) {
+        if (strlen(cfg->public_addrs[i]) >= MEDIA_ADDR_MAX)
+            rc = ERR_INVAL;
+        else
+            snprintf(m->public_addrs[i], MEDIA_ADDR_MAX, "%s", cfg->public_addrs[i]);
+    }
+    m->n_public = cfg->n_public;
+    m->wake = cfg->wake;
+    m->wake_arg = cfg->wake_arg;
+
+    for (unsigned i = 0; rc == 0 && i < cfg->workers; i++) {
+        struct engine *e = &m->engines[i];
+        e->m = m;
+        e->index = i;
+        rc = addrmap_create(&e->by_addr, 8192);
+        if (rc < 0)
+            break;
+        uint16_t port = cfg->port_min ? (uint16_t)(cfg->port_min + i) : 0;
+        struct worker_cfg wc = {
+            .index = i,
+            .bind_addr = cfg->bind,
+            .udp_port = port,
+            .tcp_port = port,
+            .h = &engine_handler,
+            .h_arg = e,
+        };
+        rc = worker_start(&e->w, &wc);
+        if (rc < 0) {
+            LOG_E("media worker %u cannot bind %s port %u: %s", i, cfg->bind, port, err_str(rc));
+            break;
+        }
+        m->n = i + 1;
+    }
+    if (rc < 0) {
+        media_stop(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+void media_stop(struct media *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < MEDIA_WORKERS_MAX; i++) {
+        worker_stop(m->engines[i].w);
+        addrmap_destroy(m->engines[i].by_addr);
+    }
+    dtls_cert_destroy(m->cert);
+    queue_destroy(m->events);
+    free(m);
+}
+
+const char *media_fingerprint(const struct media *m)
+{
+    return m->fingerprint;
+}
+
+unsigned media_worker_count(const struct media *m)
+{
+    return m->n;
+}
+
+unsigned media_pick_worker(struct media *m)
+{
+    unsigned w = m->next % m->n;
+    m->next = (m->next + 1) % m->n;
+    return w;
+}
+
+size_t media_candidates(const struct media *m, unsigned worker, bool udp, bool tcp,
+                        struct media_candidate *out, size_t cap)
+{
+    size_t n = 0;
+    uint16_t uport, tport;
+    if (worker >= m->n)
+        return 0;
+    worker_ports(m->engines[worker].w, &uport, &tport);
+    for (size_t i = 0; i < m->n_public; i++) {
+        if (udp && n < cap) {
+            out[n] = (struct media_candidate){.tcp = false, .port = uport};
+            memcpy(out[n++].addr, m->public_addrs[i], MEDIA_ADDR_MAX);
+        }
+        if (tcp && tport && n < cap) {
+            out[n] = (struct media_candidate){.tcp = true, .port = tport};
+            memcpy(out[n++].addr, m->public_addrs[i], MEDIA_ADDR_MAX);
+        }
+    }
+    return n;
+}
+
+/* ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839) */
+static int random_ice_chars(char *out, size_t n)
+{
+    static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t raw[64];
+    if (n > sizeof raw || RAND_bytes(raw, (int)n) != 1)
+        return ERR_CRYPTO;
+    for (size_t i = 0; i < n; i++)
+        out[i] = set[raw[i] & 63];
+    out[n] = '\0';
+    OPENSSL_cleanse(raw, sizeof raw);
+    return 0;
+}
+
+int media_ice_credentials(char ufrag[MEDIA_UFRAG_LEN + 1], char pwd[MEDIA_PWD_LEN + 1])
+{
+    int rc = random_ice_chars(ufrag, MEDIA_UFRAG_LEN);
+    return rc ? rc : random_ice_chars(pwd, MEDIA_PWD_LEN);
+}
+
+static int post(struct media *m, unsigned worker, struct media_cmd *cmd)
+{
+    if (worker >= m->n) {
+        free(cmd);
+        return ERR_INVAL;
+    }
+    int rc = worker_post(m->engines[worker].w, cmd);
+    if (rc < 0) {
+        OPENSSL_cleanse(cmd, sizeof *cmd);
+        free(cmd);
+    }
+    return rc;
+}
+
+int media_echo_create(struct media *m, const struct media_echo_params *p)
+{
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return ERR_NOMEM;
+    cmd->kind = MEDIA_CMD_ECHO;
+    cmd->session = p->session;
+    cmd->echo = *p;
+    return post(m, p->worker, cmd);
+}
+
+int media_session_close(struct media *m, unsigned worker, uint64_t session)
+{
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return ERR_NOMEM;
+    cmd->kind = MEDIA_CMD_CLOSE;
+    cmd->session = session;
+    return post(m, worker, cmd);
+}
+
+bool media_poll_event(struct media *m, struct media_event *out)
+{
+    return queue_pop(m->events, out) == 0;
+}
+
+static uint64_t load(_Atomic uint64_t *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void media_get_stats(struct media *m, int worker, struct media_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (unsigned i = 0; i < m->n; i++) {
+        if (worker >= 0 && (unsigned)worker != i)
+            continue;
+        struct engine *e = &m->engines[i];
+        struct worker_stats ws;
+        worker_stats(e->w, &ws);
+        out->packets_in += ws.udp_rx_packets + ws.tcp_rx_frames;
+        out->bytes_in += ws.udp_rx_bytes + ws.tcp_rx_bytes;
+        out->packets_out += ws.udp_tx_packets + ws.tcp_tx_frames;
+        out->bytes_out += ws.udp_tx_bytes + ws.tcp_tx_bytes;
+        out->dropped_garbage += ws.drop_class[WORKER_CLASS_OTHER] + load(&e->c.dropped_garbage);
+        out->dropped_unknown_source += load(&e->c.dropped_unknown_source);
+        out->srtp_failures += load(&e->c.srtp_failures);
+        out->dtls_ok += load(&e->c.dtls_ok);
+        out->dtls_failed += load(&e->c.dtls_failed);
+        out->transports_new += load(&e->c.transports_new);
+        out->transports_connected += load(&e->c.transports_connected);
+        out->transports_failed += load(&e->c.transports_failed);
+    }
+}

@@ -1,0 +1,106 @@
+/* The media service: the media workers and what the signaling thread may
+ * ask of them. Every call here is made from the signaling thread; the
+ * workers answer with events taken by media_poll_event(). Nothing is shared
+ * but queues and relaxed-atomic counters. */
+#ifndef SAMTALE_MEDIA_MEDIA_H
+#define SAMTALE_MEDIA_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/dtls.h"
+#include "media/echo.h"
+#include "media/ice.h"
+
+#define MEDIA_WORKERS_MAX 64
+#define MEDIA_ADDRS_MAX 4
+#define MEDIA_ADDR_MAX 64
+#define MEDIA_UFRAG_LEN 8  /* what we generate */
+#define MEDIA_PWD_LEN 24
+#define MEDIA_CRED_MAX 257 /* what a peer may send (RFC 8839: up to 256) */
+#define MEDIA_EVENTS_MAX 4096
+
+struct media;
+
+struct media_cfg {
+    unsigned workers;   /* 1..MEDIA_WORKERS_MAX */
+    const char *bind;   /* numeric address for the UDP and TCP sockets */
+    uint16_t port_min;  /* worker i binds port_min + i; 0: ephemeral */
+    const char *const *public_addrs; /* announced in candidates */
+    size_t n_public;
+    void (*wake)(void *arg); /* called on a worker thread after queuing events */
+    void *wake_arg;
+};
+
+int media_start(struct media **out, const struct media_cfg *cfg);
+/* Closes every session and joins the workers. NULL-safe. */
+void media_stop(struct media *m);
+
+/* "sha-256" fingerprint of the DTLS certificate, for a=fingerprint. */
+const char *media_fingerprint(const struct media *m);
+unsigned media_worker_count(const struct media *m);
+/* Spreads new sessions over the workers. */
+unsigned media_pick_worker(struct media *m);
+
+struct media_candidate {
+    bool tcp; /* passive ICE-TCP, else UDP */
+    char addr[MEDIA_ADDR_MAX];
+    uint16_t port;
+};
+/* Our candidates on a worker; returns how many were written. */
+size_t media_candidates(const struct media *m, unsigned worker, bool udp, bool tcp,
+                        struct media_candidate *out, size_t cap);
+
+/* Random ICE credentials of the ice-char set. */
+int media_ice_credentials(char ufrag[MEDIA_UFRAG_LEN + 1], char pwd[MEDIA_PWD_LEN + 1]);
+
+struct media_echo_params {
+    uint64_t session; /* the caller's id for events */
+    unsigned worker;
+    char ufrag[MEDIA_UFRAG_LEN + 1];
+    char pwd[MEDIA_PWD_LEN + 1];
+    char remote_ufrag[MEDIA_CRED_MAX];
+    char fp_alg[16];
+    char fp[DTLS_FINGERPRINT_MAX];
+    enum dtls_role role;
+    struct echo_map map;
+    uint32_t rtcp_ssrc;   /* sender SSRC of our feedback */
+    int64_t max_duration_us; /* the session ends itself after this */
+};
+
+/* Starts an echo session on p->worker. ERR_FULL if its queue is full. */
+int media_echo_create(struct media *m, const struct media_echo_params *p);
+/* Ends a session (no event follows). */
+int media_session_close(struct media *m, unsigned worker, uint64_t session);
+
+enum media_event_kind {
+    MEDIA_EVENT_CONNECTED, /* proto: the selected path */
+    MEDIA_EVENT_PATH,      /* the path changed */
+    MEDIA_EVENT_FAILED,    /* reason */
+    MEDIA_EVENT_CLOSED,    /* reason: the peer, or the time limit */
+};
+
+struct media_event {
+    uint64_t session;
+    enum media_event_kind kind;
+    enum ice_proto proto;
+    const char *reason; /* static string */
+};
+
+/* Takes the next event from any worker. */
+bool media_poll_event(struct media *m, struct media_event *out);
+
+struct media_stats {
+    uint64_t packets_in, bytes_in, packets_out, bytes_out;
+    uint64_t dropped_unknown_source; /* no session, or no valid check for the address */
+    uint64_t dropped_garbage;
+    uint64_t srtp_failures;
+    uint64_t dtls_ok, dtls_failed;
+    uint64_t transports_new, transports_connected; /* gauges */
+    uint64_t transports_failed;                    /* counter */
+};
+/* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
+void media_get_stats(struct media *m, int worker, struct media_stats *out);
+
+#endif

@@ -1,0 +1,49 @@
+/* Internals of the signaling sessions shared with the features built on
+ * them (signaling/echo.c). Not for other modules. */
+#ifndef SAMTALE_SESSION_INT_H
+#define SAMTALE_SESSION_INT_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/app.h"
+#include "server/store.h"
+
+struct out_msg {
+    struct out_msg *next;
+    size_t len;
+    uint8_t data[]; /* LWS_PRE bytes of room, then the text */
+};
+
+struct ws_conn {
+    struct ws_conn *next, *prev; /* app->conns */
+    struct lws *wsi;
+    struct live_meeting *lm; /* NULL until joined, and again once closed by the meeting */
+    uint32_t pid;
+    struct ratelimit_bucket bucket;
+    unsigned refused_in_a_row;
+    int64_t last_rate_error_us;
+    char *rx; /* the message being assembled, up to WS_MESSAGE_MAX */
+    size_t rx_len;
+    bool rx_discard; /* current message is over the cap */
+    struct out_msg *out_head, *out_tail;
+    unsigned out_count;
+    size_t out_bytes;
+    bool close_after_flush;
+    enum lws_close_status close_code;
+    uint64_t echo_session; /* the running media echo, 0 if none */
+    unsigned echo_worker;
+};
+/* Queues a message (takes ownership of msg) / an error message to c. */
+void session_send_json(struct app *app, struct ws_conn *c, json_t *msg);
+void session_send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
+                        const char *ref);
+
+/* Whether an invitation token may be used now; if not, *code and *why say
+ * why in the protocol's terms (invalid_token, token_revoked, ...). */
+bool session_check_invitation(struct app *app, const char *token, struct store_invitation *inv,
+                              struct store_meeting *sm, const char **code, const char **why);
+
+#endif
