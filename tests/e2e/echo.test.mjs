@@ -5,6 +5,9 @@
 // server withholds its UDP candidates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import dgram from 'node:dgram';
+import zlib from 'node:zlib';
 import { Server, PASSWORD, installHooks } from '../integration/lib.mjs';
 import { launchChromium, until } from './browser.mjs';
 
@@ -119,6 +122,72 @@ test('echo check over UDP: the echoed video decodes and audio arrives within 10 
 
 test('echo check over ICE-TCP with the UDP candidates withheld', async () => {
     await runEcho(['tcp'], 'tcp');
+});
+
+/* A STUN Binding request for `username` with MESSAGE-INTEGRITY under a
+ * wrong key and a correct FINGERPRINT: well formed, but not ours. */
+function forgedStun(username) {
+    const attr = (type, value) => {
+        const pad = (4 - (value.length % 4)) % 4;
+        const b = Buffer.alloc(4 + value.length + pad);
+        b.writeUInt16BE(type, 0);
+        b.writeUInt16BE(value.length, 2);
+        value.copy(b, 4);
+        return b;
+    };
+    const header = (bodyLen) => {
+        const h = Buffer.alloc(20);
+        h.writeUInt16BE(0x0001, 0);
+        h.writeUInt16BE(bodyLen, 2);
+        h.writeUInt32BE(0x2112a442, 4);
+        crypto.randomBytes(12).copy(h, 8);
+        return h;
+    };
+    const user = attr(0x0006, Buffer.from(username));
+    let msg = Buffer.concat([header(user.length + 24), user]);
+    const mi = crypto.createHmac('sha1', 'not-the-password-of-anyone').update(msg).digest();
+    msg = Buffer.concat([msg, attr(0x0008, mi)]);
+    msg.writeUInt16BE(msg.length - 20 + 8, 2);
+    const fp = Buffer.alloc(4);
+    fp.writeUInt32BE((zlib.crc32(msg) ^ 0x5354554e) >>> 0, 0);
+    return Buffer.concat([msg, attr(0x8028, fp)]);
+}
+
+function metric(text, name) {
+    let sum = 0;
+    for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
+    return sum;
+}
+
+test('hostile datagrams to the media port are dropped and counted; the call goes on', async () => {
+    const page = await browser.newPage();
+    const sock = dgram.createSocket('udp4');
+    try {
+        await page.goto(`${server.origin}/healthz`);
+        await page.evaluate(startEcho, { token, transports: ['udp'] });
+        await until(async () => (await page.evaluate(echoStats)).framesDecoded > 5, { what: 'echo decoding' });
+        const answer = await page.evaluate(() => window.echoState.msgs.find((m) => m.type === 'echo_answer').sdp);
+        const port = Number(answer.match(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/)[1]);
+        const ufrag = answer.match(/a=ice-ufrag:(\S+)/)[1];
+        const before = (await server.request('GET', '/metrics')).text;
+
+        const send = (buf) => new Promise((resolve) => sock.send(buf, port, '127.0.0.1', resolve));
+        for (let i = 0; i < 300; i++) {
+            await send(crypto.randomBytes(1 + (i % 1200)));                        // garbage
+            await send(forgedStun(`${ufrag}:intruder`));                           // wrong credentials
+            await send(Buffer.concat([Buffer.from([22, 0xfe, 0xfd]), crypto.randomBytes(40)])); // forged DTLS
+            await send(Buffer.concat([Buffer.from([0x80, 96]), crypto.randomBytes(200)]));      // forged SRTP
+        }
+        const first = (await page.evaluate(echoStats)).framesDecoded;
+        await until(async () => (await page.evaluate(echoStats)).framesDecoded > first + 10, { what: 'the echo still decoding' });
+        const after = (await server.request('GET', '/metrics')).text;
+        const dropped = (t) => metric(t, 'samtale_media_dropped_total');
+        assert.ok(dropped(after) - dropped(before) >= 900, `dropped counted: ${dropped(before)} → ${dropped(after)}`);
+        assert.equal((await page.evaluate(echoStats)).state, 'connected');
+    } finally {
+        sock.close();
+        await page.close();
+    }
 });
 
 test('the media counters show the sessions', async () => {
