@@ -85,10 +85,10 @@ static bool session_events(struct engine *e, struct msession *s)
                 if (!s->connected)
                     atomic_fetch_add_explicit(&e->c.dtls_failed, 1, memory_order_relaxed);
             }
-            LOG_I("session %llu %s: %s", (unsigned long long)s->id,
-                  failed ? "failed" : "closed", o.reason ? o.reason : "by the peer");
-            media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED,
-                             o.proto, o.reason ? o.reason : "closed by the peer");
+            LOG_I("session %llu %s: %s", (unsigned long long)s->id, failed ? "failed" : "closed",
+                  o.reason ? o.reason : "by the peer");
+            media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED, o.proto,
+                             o.reason ? o.reason : "closed by the peer");
             session_free(e, s);
             return false;
         }

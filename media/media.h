@@ -16,7 +16,7 @@
 #define MEDIA_WORKERS_MAX 64
 #define MEDIA_ADDRS_MAX 4
 #define MEDIA_ADDR_MAX 64
-#define MEDIA_UFRAG_LEN 8  /* what we generate */
+#define MEDIA_UFRAG_LEN 8 /* what we generate */
 #define MEDIA_PWD_LEN 24
 #define MEDIA_CRED_MAX 257 /* what a peer may send (RFC 8839: up to 256) */
 #define MEDIA_EVENTS_MAX 4096
@@ -24,9 +24,9 @@
 struct media;
 
 struct media_cfg {
-    unsigned workers;   /* 1..MEDIA_WORKERS_MAX */
-    const char *bind;   /* numeric address for the UDP and TCP sockets */
-    uint16_t port_min;  /* worker i binds port_min + i; 0: ephemeral */
+    unsigned workers;                /* 1..MEDIA_WORKERS_MAX */
+    const char *bind;                /* numeric address for the UDP and TCP sockets */
+    uint16_t port_min;               /* worker i binds port_min + i; 0: ephemeral */
     const char *const *public_addrs; /* announced in candidates */
     size_t n_public;
     void (*wake)(void *arg); /* called on a worker thread after queuing events */
@@ -65,7 +65,7 @@ struct media_echo_params {
     char fp[DTLS_FINGERPRINT_MAX];
     enum dtls_role role;
     struct echo_map map;
-    uint32_t rtcp_ssrc;   /* sender SSRC of our feedback */
+    uint32_t rtcp_ssrc;      /* sender SSRC of our feedback */
     int64_t max_duration_us; /* the session ends itself after this */
 };
 

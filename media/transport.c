@@ -239,7 +239,8 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
         return TRANSPORT_RX_NONE;
     }
     bool rtcp = rtp_is_rtcp(buf, n);
-    int rc = rtcp ? srtpx_unprotect_rtcp(t->srtp, buf, len) : srtpx_unprotect_rtp(t->srtp, buf, len);
+    int rc =
+        rtcp ? srtpx_unprotect_rtcp(t->srtp, buf, len) : srtpx_unprotect_rtp(t->srtp, buf, len);
     if (rc < 0) {
         t->stats.srtp_auth_failures++;
         return TRANSPORT_RX_NONE;

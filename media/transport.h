@@ -51,8 +51,8 @@ enum transport_event {
 
 struct transport_output {
     enum transport_event event;
-    enum ice_proto proto;   /* CONNECTED, PATH: the selected pair's protocol */
-    const char *reason;     /* FAILED: a static English string */
+    enum ice_proto proto; /* CONNECTED, PATH: the selected pair's protocol */
+    const char *reason;   /* FAILED: a static English string */
 };
 
 /* What transport_input() found in a datagram. */

@@ -35,7 +35,7 @@ struct app {
     struct ws_conn *conns;     /* every open signaling connection, a list */
     struct media *media;       /* the media workers */
     uint64_t next_media_session;
-    char web_root[PATH_MAX];   /* resolved with realpath() */
+    char web_root[PATH_MAX]; /* resolved with realpath() */
     int64_t started_ms;
     volatile sig_atomic_t stop_requested;
     bool stopping;

@@ -56,8 +56,8 @@ struct echo_build {
 };
 
 /* Builds the answer and the echo map; returns an error code for the client or NULL. */
-static const char *build(struct app *app, struct echo_build *b, const char *sdp, bool udp,
-                         bool tcp, char *why, size_t why_cap)
+static const char *build(struct app *app, struct echo_build *b, const char *sdp, bool udp, bool tcp,
+                         char *why, size_t why_cap)
 {
     char err[SDP_ERR_MAX];
     if (sdp_parse(&b->offer, sdp, strlen(sdp), err) < 0) {
@@ -198,9 +198,9 @@ void echo_handle_stop(struct app *app, struct ws_conn *c)
         return;
     }
     echo_conn_closed(app, c);
-    session_send_json(app, c,
-                      json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state", "closed",
-                                "reason", "stopped"));
+    session_send_json(
+        app, c,
+        json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state", "closed", "reason", "stopped"));
 }
 
 void echo_conn_closed(struct app *app, struct ws_conn *c)
@@ -232,8 +232,8 @@ void echo_media_event(struct app *app, const struct media_event *ev)
         c->echo_session = 0;
         session_send_json(app, c,
                           json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state",
-                                    ev->kind == MEDIA_EVENT_FAILED ? "failed" : "closed",
-                                    "reason", ev->reason ? ev->reason : ""));
+                                    ev->kind == MEDIA_EVENT_FAILED ? "failed" : "closed", "reason",
+                                    ev->reason ? ev->reason : ""));
         break;
     }
 }

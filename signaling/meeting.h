@@ -15,17 +15,17 @@
 #include "server/role.h"
 #include "server/store.h"
 
-#define MEETING_PARTICIPANTS_LIMIT 64  /* hard upper bound for the configured cap */
-#define MEETING_NAME_MAX 64            /* display name, bytes of UTF-8 */
-#define MEETING_CHAT_MAX 2000          /* chat text, bytes of UTF-8 */
-#define MEETING_CHAT_HISTORY 50        /* messages replayed to a newly admitted participant */
-#define MEETING_RESUME_SECRET_MAX 64   /* resume secret string length */
-#define MEETING_ACTIONS_MAX 4096       /* queued actions before the meeting refuses input */
+#define MEETING_PARTICIPANTS_LIMIT 64 /* hard upper bound for the configured cap */
+#define MEETING_NAME_MAX 64           /* display name, bytes of UTF-8 */
+#define MEETING_CHAT_MAX 2000         /* chat text, bytes of UTF-8 */
+#define MEETING_CHAT_HISTORY 50       /* messages replayed to a newly admitted participant */
+#define MEETING_RESUME_SECRET_MAX 64  /* resume secret string length */
+#define MEETING_ACTIONS_MAX 4096      /* queued actions before the meeting refuses input */
 
 enum participant_state {
-    PSTATE_LOBBY = 0,     /* waiting for a host to admit */
-    PSTATE_ADMITTED,      /* in the meeting */
-    PSTATE_RECONNECTING,  /* connection lost, seat kept for the resume window */
+    PSTATE_LOBBY = 0,    /* waiting for a host to admit */
+    PSTATE_ADMITTED,     /* in the meeting */
+    PSTATE_RECONNECTING, /* connection lost, seat kept for the resume window */
     PSTATE_COUNT
 };
 const char *participant_state_name(enum participant_state s);
@@ -102,7 +102,7 @@ enum meeting_action_kind {
 struct meeting_action {
     enum meeting_action_kind kind;
     uint32_t pid;
-    json_t *msg; /* SEND: a new reference the caller must json_decref() */
+    json_t *msg;                    /* SEND: a new reference the caller must json_decref() */
     struct store_audit_event audit; /* AUDIT: meeting_id, at, kind, role, name, detail */
 };
 

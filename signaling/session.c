@@ -254,7 +254,8 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
     const char *token = json_string_value(json_object_get(msg, "token"));
     const char *name = json_string_value(json_object_get(msg, "name"));
     if (!token || !name) {
-        session_send_error(app, c, "bad_message", "join needs string fields 'token' and 'name'", "join");
+        session_send_error(app, c, "bad_message", "join needs string fields 'token' and 'name'",
+                           "join");
         return;
     }
     struct store_invitation inv;
@@ -292,7 +293,8 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
         break;
     case ERR_PARSE:
         session_send_error(app, c, "bad_message",
-                   "the name must be 1 to 64 bytes long without control characters", "join");
+                           "the name must be 1 to 64 bytes long without control characters",
+                           "join");
         return;
     case ERR_FULL:
         session_send_error(app, c, "meeting_full", "the meeting is full", "join");
@@ -319,7 +321,8 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
 {
     const char *secret = json_string_value(json_object_get(msg, "resume_token"));
     if (!secret) {
-        session_send_error(app, c, "bad_message", "resume needs a string field 'resume_token'", "resume");
+        session_send_error(app, c, "bad_message", "resume needs a string field 'resume_token'",
+                           "resume");
         return;
     }
     int64_t now = app_now_ms();
@@ -334,8 +337,8 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
             return;
         }
     }
-    session_send_error(app, c, "resume_failed", "the seat could not be resumed: join again with your link",
-               "resume");
+    session_send_error(app, c, "resume_failed",
+                       "the seat could not be resumed: join again with your link", "resume");
 }
 
 /* ---- incoming ---- */
@@ -352,8 +355,8 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
     }
     const char *type = json_string_value(json_object_get(msg, "type"));
     if (!json_is_object(msg) || !type) {
-        session_send_error(app, c, "bad_message", "a message must be a JSON object with a string 'type'",
-                   NULL);
+        session_send_error(app, c, "bad_message",
+                           "a message must be a JSON object with a string 'type'", NULL);
         goto out;
     }
     if (strcmp(type, "ping") == 0) {
@@ -448,7 +451,8 @@ int session_receive(struct app *app, struct ws_conn *c, const void *in, size_t l
     }
     if (binary) {
         app->metrics.ws_messages_received++;
-        session_send_error(app, c, "bad_message", "binary messages are not accepted: send JSON text", NULL);
+        session_send_error(app, c, "bad_message",
+                           "binary messages are not accepted: send JSON text", NULL);
         return 0;
     }
     int rc = complete_message(app, c, c->rx ? c->rx : "", c->rx_len);
@@ -586,8 +590,8 @@ void sessions_shutdown(struct app *app)
         /* Seats are not given up: a restart is not the participant leaving. */
         detach(c);
         session_send_json(app, c,
-                  json_pack("{s:s, s:s}", "type", "server_shutdown", "message",
-                            "The server is restarting. Please join again in a moment."));
+                          json_pack("{s:s, s:s}", "type", "server_shutdown", "message",
+                                    "The server is restarting. Please join again in a moment."));
         close_after_flush(c, LWS_CLOSE_STATUS_GOINGAWAY);
     }
 }

@@ -313,8 +313,8 @@ static void test_media_ports(void **state)
     assert_int_equal(c.media_port_min, 50000);
     assert_int_equal(c.media_port_max, 50010);
 
-    static const char *const bad[] = {"65536", "-1",     "4e4",
-                                      "",      "40000 ", "0x9c40", "99999999999999999999999999"};
+    static const char *const bad[] = {
+        "65536", "-1", "4e4", "", "40000 ", "0x9c40", "99999999999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_true(config_set(&c, "media_port_min", bad[i], err) < 0);
         assert_true(config_set(&c, "media_port_max", bad[i], err) < 0);

@@ -326,9 +326,8 @@ static void bad_srtp_tags_are_counted(void **state)
         assert_int_equal(srtpx_protect_rtp(s->browser_srtp, buf, &len, sizeof buf), 0);
         buf[len - 1] ^= 0x01;
         size_t n = len;
-        assert_int_equal(
-            transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
-            TRANSPORT_RX_NONE);
+        assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                         TRANSPORT_RX_NONE);
     }
     struct transport_stats st;
     transport_get_stats(s->t, &st);
