@@ -3,6 +3,7 @@
 //   /meetings/new     new meeting form
 //   /meetings/{id}    one meeting: links, audit log
 //   /join#TOKEN       a participant's (or the host's) way into a meeting
+//   /check#TOKEN      the pre-call check: camera, microphone and connection
 import { api, ApiError } from './api.js';
 import { append, clear, focusHeading, h } from './dom.js';
 import { getLang, getLanguages, initI18n, onLangChange, retranslate, setLang, t } from './i18n.js';
@@ -12,6 +13,7 @@ import { mountJoin } from './views/join.js';
 import { mountLogin } from './views/login.js';
 import { mountMeeting } from './views/meeting.js';
 import { mountCreate, mountMeetings } from './views/meetings.js';
+import { mountCheck } from './views/precall.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -95,9 +97,9 @@ async function requireUser() {
     return ctx.user;
 }
 
-function navigate(path, { replace = false } = {}) {
-    if (replace) history.replaceState(null, '', path);
-    else history.pushState(null, '', path);
+function navigate(path, { replace = false, state = null } = {}) {
+    if (replace) history.replaceState(state, '', path);
+    else history.pushState(state, '', path);
     route();
 }
 
@@ -117,6 +119,9 @@ async function route() {
         if (path === '/join') {
             setChrome('guest');
             cleanup = await mountJoin(main, ctx);
+        } else if (path === '/check') {
+            setChrome('guest');
+            cleanup = await mountCheck(main, ctx);
         } else if (path === '/' || path === '/meetings' || path.startsWith('/meetings/')) {
             const user = await requireUser();
             setChrome('staff');

@@ -5,8 +5,10 @@ import { announce, append, clear, field, focusHeading, h, showFieldError } from 
 import { setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
 import { roleKey } from '../roles.js';
+import { loadMediaChoice } from '../precall.js';
 import { loadSeat, SignalingClient } from '../signaling.js';
 import { chime, unlockSound } from '../sound.js';
+import { FROM_JOIN_STATE } from './precall.js';
 import { createRoom } from './room.js';
 
 const NAME_MAX_BYTES = 64;
@@ -155,10 +157,31 @@ export async function mountJoin(main, ctx) {
             join();
         });
         if (state.info.meeting.status === 'live') summary.append(h('p', { class: 'join-live' }, h('span', { class: 'badge badge-live', t: 'join.live_now' })));
-        sec.append(summary, form);
+        sec.append(summary, form, precallEntry(name.input));
         if (!state.info.is_host) sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
         if (!initial) name.input.focus();
         else focusHeading(sec.querySelector('h1'));
+    }
+
+    /** The way to the pre-call check (/check#TOKEN); back here with "Fortsæt". */
+    function precallEntry(nameInput) {
+        const choice = loadMediaChoice();
+        const open = h('button', { class: 'btn btn-secondary btn-block', attrs: { type: 'button' } }, icon('camera'), h('span', { t: 'precall.open' }));
+        open.addEventListener('click', () => {
+            // Keep what was typed for the way back.
+            const typed = nameInput.value.trim();
+            if (typed) rememberName(typed);
+            unlockSound();
+            ctx.navigate(`/check#${encodeURIComponent(token)}`, { state: FROM_JOIN_STATE });
+        });
+        return h(
+            'div',
+            { class: 'precall-entry' },
+            h('h2', { class: 'precall-entry-title', t: 'precall.entry_heading' }),
+            h('p', { class: 'hint', t: 'precall.entry_hint' }),
+            open,
+            choice ? h('p', { class: 'precall-entry-choice', dataset: { mediaChoice: choice }, t: choice === 'audio' ? 'precall.chosen_audio' : 'precall.chosen_video' }) : null,
+        );
     }
 
     function showConnecting(key) {
