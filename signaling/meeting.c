@@ -600,6 +600,14 @@ int64_t meeting_id(const struct meeting *m)
     return m ? m->id : 0;
 }
 
+bool meeting_is_admitted(const struct meeting *m, uint32_t pid)
+{
+    for (size_t i = 0; m && i < m->core.n; i++)
+        if (m->core.p[i].id == pid)
+            return m->core.p[i].state != PSTATE_LOBBY;
+    return false;
+}
+
 void meeting_count_states(const struct meeting *m, unsigned counts[PSTATE_COUNT])
 {
     if (!m || !counts)

@@ -89,6 +89,9 @@ bool meeting_is_ended(const struct meeting *m);
 /* True when no participant (in any state) remains. */
 bool meeting_is_empty(const struct meeting *m);
 int64_t meeting_id(const struct meeting *m);
+/* Whether pid is a participant admitted into the meeting (the only ones
+ * who may send or receive media). */
+bool meeting_is_admitted(const struct meeting *m, uint32_t pid);
 /* Adds this meeting's participant counts per state to counts[PSTATE_COUNT]. */
 void meeting_count_states(const struct meeting *m, unsigned counts[PSTATE_COUNT]);
 
