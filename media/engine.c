@@ -17,18 +17,6 @@
 #define ENGINE_ADDRMAP_SLOTS 8192
 #define ENGINE_SEND_CAP (WORKER_PKT_SIZE + SRTPX_MAX_TRAILER)
 
-struct msession {
-    struct msession *next;
-    struct engine *e;
-    uint64_t id;
-    struct transport *t;
-    struct echo_map map;
-    uint32_t rtcp_ssrc;
-    int64_t expires_us;
-    bool connected;
-    bool counted_failed;
-};
-
 static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
                    enum ice_proto proto, uint64_t tcp_conn)
 {
@@ -42,8 +30,10 @@ static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_
     return worker_send_udp(s->e->w, buf, len, &ss, sl);
 }
 
-static void session_free(struct engine *e, struct msession *s)
+void engine_session_free(struct engine *e, struct msession *s)
 {
+    if (s->room)
+        engine_room_peer_gone(e, s);
     for (struct msession **pp = &e->sessions; *pp; pp = &(*pp)->next) {
         if (*pp == s) {
             *pp = s->next;
@@ -89,7 +79,7 @@ static bool session_events(struct engine *e, struct msession *s)
                   o.reason ? o.reason : "by the peer");
             media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED, o.proto,
                              o.reason ? o.reason : "closed by the peer");
-            session_free(e, s);
+            engine_session_free(e, s);
             return false;
         }
         }
@@ -117,7 +107,7 @@ static void echo_media(struct engine *e, struct msession *s, enum transport_rx r
     (void)e;
 }
 
-static void rearm(struct engine *e, struct msession *s)
+void engine_session_rearm(struct engine *e, struct msession *s)
 {
     int64_t d = transport_next_deadline(s->t);
     if (s->expires_us < d)
@@ -182,68 +172,96 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
         if (addrmap_put(e->by_addr, &addr, (uint8_t)proto, s) < 0)
             LOG_W("worker %u: address table full", e->index);
     }
-    if (rx != TRANSPORT_RX_NONE)
-        echo_media(e, s, rx, buf, n);
+    if (rx != TRANSPORT_RX_NONE) {
+        if (s->room)
+            engine_room_media(e, s, now_us, rx == TRANSPORT_RX_RTCP, buf, n);
+        else
+            echo_media(e, s, rx, buf, n);
+    }
     if (session_events(e, s))
-        rearm(e, s);
+        engine_session_rearm(e, s);
 }
 
 static void on_timer(void *arg, struct worker *w, int64_t now_us)
 {
     (void)w;
     struct engine *e = arg;
+    engine_rooms_timeout(e, now_us);
     struct msession *s = e->sessions;
     while (s) {
         struct msession *next = s->next;
         if (now_us >= s->expires_us) {
             media_push_event(e->m, s->id, MEDIA_EVENT_CLOSED, ICE_PROTO_UDP, "time limit reached");
-            session_free(e, s);
+            engine_session_free(e, s);
         } else {
             if (transport_next_deadline(s->t) <= now_us)
                 transport_timeout(s->t, now_us);
             if (session_events(e, s))
-                rearm(e, s);
+                engine_session_rearm(e, s);
         }
         s = next;
     }
 }
 
-static void create_echo(struct engine *e, const struct media_cmd *cmd)
+struct msession *engine_session_find(struct engine *e, uint64_t id)
 {
-    const struct media_echo_params *p = &cmd->echo;
+    for (struct msession *s = e->sessions; s; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, const char *pwd,
+                          const char *remote_ufrag, const char *fp_alg, const char *fp,
+                          enum dtls_role role, struct msession **out)
+{
+    if (engine_session_find(e, id))
+        return ERR_EXISTS;
     struct msession *s = calloc(1, sizeof *s);
-    if (!s) {
-        media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP, "out of memory");
-        return;
-    }
+    if (!s)
+        return ERR_NOMEM;
     int64_t now = worker_clock_us();
     struct transport_cfg cfg = {
-        .local_ufrag = p->ufrag,
-        .local_pwd = p->pwd,
-        .remote_ufrag = p->remote_ufrag,
+        .local_ufrag = ufrag,
+        .local_pwd = pwd,
+        .remote_ufrag = remote_ufrag,
         .cert = e->m->cert,
-        .role = p->role,
-        .remote_fp_alg = p->fp_alg,
-        .remote_fp = p->fp,
+        .role = role,
+        .remote_fp_alg = fp_alg,
+        .remote_fp = fp,
         .send = send_cb,
         .send_arg = s,
         .now_us = now,
     };
-    if (transport_create(&s->t, &cfg) < 0) {
+    int rc = transport_create(&s->t, &cfg);
+    if (rc < 0) {
         free(s);
+        return rc;
+    }
+    s->e = e;
+    s->id = id;
+    s->expires_us = INT64_MAX;
+    s->next = e->sessions;
+    e->sessions = s;
+    atomic_fetch_add_explicit(&e->c.transports_new, 1, memory_order_relaxed);
+    *out = s;
+    return 0;
+}
+
+static void create_echo(struct engine *e, const struct media_cmd *cmd)
+{
+    const struct media_echo_params *p = &cmd->u.echo;
+    struct msession *s;
+    if (engine_session_create(e, p->session, p->ufrag, p->pwd, p->remote_ufrag, p->fp_alg, p->fp,
+                              p->role, &s) < 0) {
         media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP,
                          "bad transport parameters");
         return;
     }
-    s->e = e;
-    s->id = p->session;
     s->map = p->map;
     s->rtcp_ssrc = p->rtcp_ssrc;
-    s->expires_us = now + p->max_duration_us;
-    s->next = e->sessions;
-    e->sessions = s;
-    atomic_fetch_add_explicit(&e->c.transports_new, 1, memory_order_relaxed);
-    rearm(e, s);
+    s->expires_us = worker_clock_us() + p->max_duration_us;
+    engine_session_rearm(e, s);
 }
 
 static void on_command(void *arg, struct worker *w, void *ptr)
@@ -253,13 +271,12 @@ static void on_command(void *arg, struct worker *w, void *ptr)
     struct media_cmd *cmd = ptr;
     if (cmd->kind == MEDIA_CMD_ECHO) {
         create_echo(e, cmd);
+    } else if (cmd->kind == MEDIA_CMD_CLOSE) {
+        struct msession *s = engine_session_find(e, cmd->session);
+        if (s)
+            engine_session_free(e, s);
     } else {
-        for (struct msession *s = e->sessions; s; s = s->next) {
-            if (s->id == cmd->session) {
-                session_free(e, s);
-                break;
-            }
-        }
+        engine_room_command(e, cmd);
     }
     OPENSSL_cleanse(cmd, sizeof *cmd); /* it carries the ICE password */
     free(cmd);
@@ -270,7 +287,8 @@ static void on_stop(void *arg, struct worker *w)
     (void)w;
     struct engine *e = arg;
     while (e->sessions)
-        session_free(e, e->sessions);
+        engine_session_free(e, e->sessions);
+    engine_rooms_free(e);
 }
 
 const struct worker_handler engine_handler = {

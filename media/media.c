@@ -12,17 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void media_push_event(struct media *m, uint64_t session, enum media_event_kind kind,
-                      enum ice_proto proto, const char *reason)
+void media_push(struct media *m, const struct media_event *ev)
 {
-    struct media_event ev = {.session = session, .kind = kind, .proto = proto, .reason = reason};
-    if (queue_push(m->events, &ev) < 0) {
+    if (queue_push(m->events, ev) < 0) {
         LOG_E("media event queue full: an event for session %llu is lost",
-              (unsigned long long)session);
+              (unsigned long long)ev->session);
         return;
     }
     if (m->wake)
         m->wake(m->wake_arg);
+}
+
+void media_push_event(struct media *m, uint64_t session, enum media_event_kind kind,
+                      enum ice_proto proto, const char *reason)
+{
+    struct media_event ev = {.session = session, .kind = kind, .proto = proto, .reason = reason};
+    media_push(m, &ev);
 }
 
 int media_start(struct media **out, const struct media_cfg *cfg)
@@ -173,7 +178,7 @@ int media_echo_create(struct media *m, const struct media_echo_params *p)
         return ERR_NOMEM;
     cmd->kind = MEDIA_CMD_ECHO;
     cmd->session = p->session;
-    cmd->echo = *p;
+    cmd->u.echo = *p;
     return post(m, p->worker, cmd);
 }
 
@@ -185,6 +190,101 @@ int media_session_close(struct media *m, unsigned worker, uint64_t session)
     cmd->kind = MEDIA_CMD_CLOSE;
     cmd->session = session;
     return post(m, worker, cmd);
+}
+
+static int room_cmd(struct media *m, unsigned worker, enum media_cmd_kind kind, int64_t room,
+                    uint32_t id, struct media_cmd **out)
+{
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return ERR_NOMEM;
+    cmd->kind = kind;
+    cmd->room = room;
+    cmd->id = id;
+    *out = cmd;
+    (void)m;
+    (void)worker;
+    return 0;
+}
+
+int media_peer_create(struct media *m, const struct media_peer_params *p)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, p->worker, MEDIA_CMD_PEER, p->room, 0, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->session = p->session;
+    cmd->u.peer = *p;
+    return post(m, p->worker, cmd);
+}
+
+int media_producer_add(struct media *m, unsigned worker, int64_t room,
+                       const struct router_producer_cfg *cfg)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_PRODUCER_ADD, room, cfg->id, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->u.producer = *cfg;
+    return post(m, worker, cmd);
+}
+
+int media_producer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_PRODUCER_REMOVE, room, id, &cmd);
+    return rc < 0 ? rc : post(m, worker, cmd);
+}
+
+int media_consumer_add(struct media *m, unsigned worker, int64_t room,
+                       const struct router_consumer_cfg *cfg)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_CONSUMER_ADD, room, cfg->id, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->u.consumer = *cfg;
+    return post(m, worker, cmd);
+}
+
+int media_consumer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_CONSUMER_REMOVE, room, id, &cmd);
+    return rc < 0 ? rc : post(m, worker, cmd);
+}
+
+int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_t id,
+                         const struct router_prefs *prefs)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_PREFS, room, id, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->u.prefs = *prefs;
+    return post(m, worker, cmd);
+}
+
+int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const char *ufrag,
+                      const char *pwd, const char *remote_ufrag)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_ICE_RESTART, 0, 0, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->session = session;
+    snprintf(cmd->u.restart.ufrag, sizeof cmd->u.restart.ufrag, "%s", ufrag);
+    snprintf(cmd->u.restart.pwd, sizeof cmd->u.restart.pwd, "%s", pwd);
+    snprintf(cmd->u.restart.remote_ufrag, sizeof cmd->u.restart.remote_ufrag, "%s",
+             remote_ufrag ? remote_ufrag : "");
+    return post(m, worker, cmd);
+}
+
+int media_room_close(struct media *m, unsigned worker, int64_t room)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_ROOM_CLOSE, room, 0, &cmd);
+    return rc < 0 ? rc : post(m, worker, cmd);
 }
 
 bool media_poll_event(struct media *m, struct media_event *out)

@@ -12,6 +12,7 @@
 #include "media/dtls.h"
 #include "media/echo.h"
 #include "media/ice.h"
+#include "media/router.h"
 
 #define MEDIA_WORKERS_MAX 64
 #define MEDIA_ADDRS_MAX 4
@@ -74,11 +75,41 @@ int media_echo_create(struct media *m, const struct media_echo_params *p);
 /* Ends a session (no event follows). */
 int media_session_close(struct media *m, unsigned worker, uint64_t session);
 
+/* ---- meetings: peers (publish and subscribe transports) in rooms ---- */
+
+struct media_peer_params {
+    uint64_t session; /* also the router's peer id (its low 32 bits) */
+    unsigned worker;  /* the room's worker: every peer of a room on the same one */
+    int64_t room;     /* the meeting id; the room is made with its first peer */
+    char ufrag[MEDIA_UFRAG_LEN + 1];
+    char pwd[MEDIA_PWD_LEN + 1];
+    char remote_ufrag[MEDIA_CRED_MAX];
+    char fp_alg[16];
+    char fp[DTLS_FINGERPRINT_MAX];
+    enum dtls_role role;
+};
+
+int media_peer_create(struct media *m, const struct media_peer_params *p);
+int media_producer_add(struct media *m, unsigned worker, int64_t room,
+                       const struct router_producer_cfg *cfg);
+int media_producer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id);
+int media_consumer_add(struct media *m, unsigned worker, int64_t room,
+                       const struct router_consumer_cfg *cfg);
+int media_consumer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id);
+int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_t id,
+                         const struct router_prefs *prefs);
+/* New local credentials after the peer restarted ICE (its offer or our offer). */
+int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const char *ufrag,
+                      const char *pwd, const char *remote_ufrag);
+/* Closes every peer of a room and the room. */
+int media_room_close(struct media *m, unsigned worker, int64_t room);
+
 enum media_event_kind {
     MEDIA_EVENT_CONNECTED, /* proto: the selected path */
     MEDIA_EVENT_PATH,      /* the path changed */
     MEDIA_EVENT_FAILED,    /* reason */
     MEDIA_EVENT_CLOSED,    /* reason: the peer, or the time limit */
+    MEDIA_EVENT_SPEAKER,   /* room, producer: the active speaker's microphone (0: none) */
 };
 
 struct media_event {
@@ -86,6 +117,8 @@ struct media_event {
     enum media_event_kind kind;
     enum ice_proto proto;
     const char *reason; /* static string */
+    int64_t room;
+    uint32_t producer;
 };
 
 /* Takes the next event from any worker. */

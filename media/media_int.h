@@ -11,6 +11,7 @@
 #include "media/worker.h"
 
 struct msession;
+struct mroom;
 
 /* Counters written by one worker thread, read by any (relaxed). */
 struct engine_counters {
@@ -27,6 +28,7 @@ struct engine {
     unsigned index;
     struct addrmap *by_addr;   /* worker thread only */
     struct msession *sessions; /* worker thread only */
+    struct mroom *rooms;       /* worker thread only */
     struct engine_counters c;
 };
 
@@ -43,12 +45,36 @@ struct media {
     void *wake_arg;
 };
 
-enum media_cmd_kind { MEDIA_CMD_ECHO, MEDIA_CMD_CLOSE };
+enum media_cmd_kind {
+    MEDIA_CMD_ECHO,
+    MEDIA_CMD_CLOSE,
+    MEDIA_CMD_PEER,
+    MEDIA_CMD_PRODUCER_ADD,
+    MEDIA_CMD_PRODUCER_REMOVE,
+    MEDIA_CMD_CONSUMER_ADD,
+    MEDIA_CMD_CONSUMER_REMOVE,
+    MEDIA_CMD_PREFS,
+    MEDIA_CMD_ICE_RESTART,
+    MEDIA_CMD_ROOM_CLOSE,
+};
 
 struct media_cmd {
     enum media_cmd_kind kind;
     uint64_t session;
-    struct media_echo_params echo;
+    int64_t room;
+    uint32_t id; /* producer or consumer */
+    union {
+        struct media_echo_params echo;
+        struct media_peer_params peer;
+        struct router_producer_cfg producer;
+        struct router_consumer_cfg consumer;
+        struct router_prefs prefs;
+        struct {
+            char ufrag[MEDIA_UFRAG_LEN + 1];
+            char pwd[MEDIA_PWD_LEN + 1];
+            char remote_ufrag[MEDIA_CRED_MAX];
+        } restart;
+    } u;
 };
 
 extern const struct worker_handler engine_handler;
@@ -56,5 +82,37 @@ extern const struct worker_handler engine_handler;
 /* Queues an event for the signaling thread (any worker thread). */
 void media_push_event(struct media *m, uint64_t session, enum media_event_kind kind,
                       enum ice_proto proto, const char *reason);
+void media_push(struct media *m, const struct media_event *ev);
+
+/* ---- engine.c / engine_room.c (worker thread) ---- */
+
+/* One transport on a worker: an echo check or a meeting peer. */
+struct msession {
+    struct msession *next;
+    struct engine *e;
+    uint64_t id;
+    struct transport *t;
+    struct mroom *room; /* NULL for an echo check */
+    struct echo_map map;
+    uint32_t rtcp_ssrc;
+    int64_t expires_us; /* INT64_MAX for meeting peers */
+    bool connected;
+};
+
+void engine_session_free(struct engine *e, struct msession *s);
+struct msession *engine_session_find(struct engine *e, uint64_t id);
+int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, const char *pwd,
+                          const char *remote_ufrag, const char *fp_alg, const char *fp,
+                          enum dtls_role role, struct msession **out);
+void engine_session_rearm(struct engine *e, struct msession *s);
+
+void engine_room_command(struct engine *e, struct media_cmd *cmd);
+/* Media from a meeting peer, for its room's router. */
+void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, bool rtcp,
+                       const uint8_t *buf, size_t len);
+void engine_rooms_timeout(struct engine *e, int64_t now_us);
+/* A peer's transport is gone: its producers and consumers go too. */
+void engine_room_peer_gone(struct engine *e, struct msession *s);
+void engine_rooms_free(struct engine *e);
 
 #endif

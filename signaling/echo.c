@@ -212,13 +212,13 @@ void echo_conn_closed(struct app *app, struct ws_conn *c)
     c->echo_session = 0;
 }
 
-void echo_media_event(struct app *app, const struct media_event *ev)
+bool echo_media_event(struct app *app, const struct media_event *ev)
 {
     struct ws_conn *c = app->conns;
     while (c && c->echo_session != ev->session)
         c = c->next;
     if (!c)
-        return; /* the connection went first */
+        return false; /* not an echo, or the connection went first */
     const char *transport = ev->proto == ICE_PROTO_TCP ? "tcp" : "udp";
     switch (ev->kind) {
     case MEDIA_EVENT_CONNECTED:
@@ -235,5 +235,8 @@ void echo_media_event(struct app *app, const struct media_event *ev)
                                     ev->kind == MEDIA_EVENT_FAILED ? "failed" : "closed", "reason",
                                     ev->reason ? ev->reason : ""));
         break;
+    case MEDIA_EVENT_SPEAKER:
+        break;
     }
+    return true;
 }

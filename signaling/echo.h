@@ -6,6 +6,7 @@
 #define SAMTALE_SIGNALING_ECHO_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct app;
 struct ws_conn;
@@ -17,7 +18,7 @@ void echo_handle_start(struct app *app, struct ws_conn *c, const json_t *msg);
 void echo_handle_stop(struct app *app, struct ws_conn *c);
 /* The connection is going away: end its echo. */
 void echo_conn_closed(struct app *app, struct ws_conn *c);
-/* An event from the media workers about an echo session. */
-void echo_media_event(struct app *app, const struct media_event *ev);
+/* An event from the media workers; false if it is not about an echo check. */
+bool echo_media_event(struct app *app, const struct media_event *ev);
 
 #endif

@@ -336,7 +336,7 @@ static int attr_media(struct sdp_parser *ps, struct sdp_str name, struct sdp_str
 {
     struct sdp_media *m = ps->m;
     enum sdp_dir d = dir_from(name);
-    uint32_t u;
+    uint32_t u = 0;
     int rc;
 
     if (d != SDP_DIR_NONE)

@@ -8,6 +8,7 @@
 #include "server/token.h"
 #include "media/media.h"
 #include "signaling/meeting.h"
+#include "signaling/sfu.h"
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
@@ -18,6 +19,7 @@
 struct live_meeting {
     struct live_meeting *next;
     struct meeting *m;
+    struct sfu_room *sfu; /* made with the first media message */
     int64_t id;
     struct {
         uint32_t pid;
@@ -159,6 +161,7 @@ static void drain(struct app *app, struct live_meeting *lm)
                 json_decref(a.msg);
             break;
         case MEETING_ACT_CLOSE:
+            sfu_participant_left(app, lm->sfu, a.pid);
             seat = seat_of(lm, a.pid);
             if (seat) {
                 struct ws_conn *c = *seat;
@@ -192,6 +195,7 @@ static void live_free(struct app *app, struct live_meeting *lm)
             lm->seats[i].conn->pid = 0;
         }
     }
+    sfu_room_destroy(app, lm->sfu);
     meeting_destroy(lm->m);
     free(lm);
 }
@@ -341,6 +345,46 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
                        "the seat could not be resumed: join again with your link", "resume");
 }
 
+/* ---- media (signaling/sfu.c) ---- */
+
+static void send_to_pid(struct app *app, void *arg, uint32_t pid, json_t *msg)
+{
+    struct live_meeting *lm = arg;
+    struct ws_conn **seat = seat_of(lm, pid);
+    if (seat)
+        session_send_json(app, *seat, msg);
+    else
+        json_decref(msg);
+}
+
+static bool is_media_message(const char *type)
+{
+    static const char *const types[] = {"publish", "subscribe", "subscribe_answer",
+                                        "subscribe_prefs", "subscribe_restart"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(type, types[i]) == 0)
+            return true;
+    return false;
+}
+
+static void handle_media(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+                         const char *type, const json_t *msg)
+{
+    if (!meeting_is_admitted(lm->m, c->pid)) {
+        session_send_error(app, c, "wrong_state", "media starts once you are let in", type);
+        return;
+    }
+    if (!app->media) {
+        session_send_error(app, c, "server_busy", "media is not available on this server", type);
+        return;
+    }
+    if (!lm->sfu && sfu_room_create(&lm->sfu, app, lm->id, send_to_pid, lm) < 0) {
+        session_send_error(app, c, "server_error", "out of memory", type);
+        return;
+    }
+    sfu_handle(app, lm->sfu, c->pid, type, msg);
+}
+
 /* ---- incoming ---- */
 
 static void handle_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
@@ -388,6 +432,10 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         goto out;
     }
     struct live_meeting *lm = c->lm;
+    if (is_media_message(type)) {
+        handle_media(app, c, lm, type, msg);
+        goto out;
+    }
     meeting_input(lm->m, app_now_ms(), c->pid, msg);
     drain(app, lm);
 out:
@@ -599,8 +647,13 @@ void sessions_shutdown(struct app *app)
 void sessions_media_events(struct app *app)
 {
     struct media_event ev;
-    while (app->media && media_poll_event(app->media, &ev))
-        echo_media_event(app, &ev);
+    while (app->media && media_poll_event(app->media, &ev)) {
+        if (ev.kind != MEDIA_EVENT_SPEAKER && echo_media_event(app, &ev))
+            continue;
+        for (struct live_meeting *lm = app->live; lm; lm = lm->next)
+            if (lm->sfu && sfu_media_event(app, lm->sfu, &ev))
+                break;
+    }
 }
 
 void sessions_free_all(struct app *app)

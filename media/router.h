@@ -1,0 +1,200 @@
+/* The selective forwarding unit of one meeting ("room"), on the room's media
+ * worker. Sans-IO: decrypted RTP/RTCP and time come in, packets for each
+ * peer go out through a callback (the engine protects and sends them), and
+ * events (active speaker, layer changes) through another.
+ *
+ * Vocabulary:
+ *   peer      one transport (a participant's publish or subscribe peer
+ *             connection), identified by the caller's id
+ *   producer  one incoming track of a publishing peer (microphone, camera
+ *             with up to three simulcast layers, or screen)
+ *   consumer  one producer forwarded to one subscribing peer, with its own
+ *             SSRC, payload types and extension ids, and its own continuous
+ *             sequence numbers and timestamps across layer switches and
+ *             publisher restarts
+ *
+ * What the router does per packet: find the producer and layer by SSRC (or
+ * by the rid header extension for a simulcast layer whose SSRC was not
+ * signaled, learning it); keep a retransmission cache per incoming stream;
+ * for each consumer that currently takes that layer, copy, rewrite SSRC,
+ * payload type, sequence number, timestamp and extension ids, and emit.
+ *
+ * RTCP: NACK from a subscriber is answered from the cache (as RTX when the
+ * consumer has an RTX payload type, else as the original packet); PLI/FIR
+ * from a subscriber becomes at most one keyframe request upstream per
+ * ROUTER_KEYFRAME_INTERVAL_US per producer layer; the publisher's SR are
+ * translated for subscribers (timestamps rebased) so lip sync works; the
+ * router sends RR for what it receives and SR for what it sends.
+ *
+ * Simulcast: each consumer has a target layer chosen from the subscriber's
+ * preferred size (router_set_prefs) and the peer's downlink estimate
+ * (router_set_peer_bitrate, shared by all consumers of that peer; the
+ * router measures each layer's incoming bitrate). Switching up waits for a
+ * keyframe of the target layer (requested at once); switching down also
+ * waits for a keyframe of the lower layer but the request goes out at once
+ * and the switch happens on its first keyframe. A paused consumer sends
+ * nothing; on resume it waits for a keyframe.
+ *
+ * Audio: the ssrc-audio-level extension of each microphone producer feeds
+ * active speaker detection (smoothed level over ~1 s, hysteresis so the
+ * speaker does not flap); a change is an event. Opus FEC and DTX pass
+ * through untouched.
+ */
+#ifndef SAMTALE_MEDIA_ROUTER_H
+#define SAMTALE_MEDIA_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUTER_MAX_PRODUCERS 64
+#define ROUTER_MAX_CONSUMERS 512
+#define ROUTER_MAX_LAYERS 3
+#define ROUTER_RID_MAX 16
+#define ROUTER_RTX_CACHE_PACKETS 512       /* per video stream; audio keeps 64 */
+#define ROUTER_KEYFRAME_INTERVAL_US 500000 /* at most one upstream PLI/FIR per layer */
+#define ROUTER_PKT_CAP 2048                /* emitted buffers have this capacity */
+#define ROUTER_EXT_ID_UNKNOWN 14           /* ids the subscriber did not negotiate become this */
+/* Added with the implementation: */
+#define ROUTER_MAX_PEERS 128 /* peers with producers, consumers or a bitrate */
+#define ROUTER_MID_MAX 16
+#define ROUTER_CNAME_MAX 64
+#define ROUTER_RTCP_SSRC 0x5a4d5452u /* sender SSRC of the router's own RR, NACK and PLI */
+
+enum router_kind { ROUTER_AUDIO, ROUTER_VIDEO };
+enum router_source { ROUTER_SOURCE_MIC, ROUTER_SOURCE_CAMERA, ROUTER_SOURCE_SCREEN };
+enum router_codec { ROUTER_CODEC_OPUS, ROUTER_CODEC_VP8, ROUTER_CODEC_H264 };
+
+/* Header extension ids as negotiated on one peer connection; 0 = not used.
+ * One-byte form (1..14) is what browsers use; two-byte ids are copied as is. */
+struct router_ext_ids {
+    uint8_t mid, rid, repaired_rid, audio_level, abs_send_time, twcc, video_orientation;
+};
+
+struct router_layer_cfg {
+    uint32_t ssrc;                /* 0: learn it from the rid extension (or the mid) */
+    uint32_t rtx_ssrc;            /* 0: none or learn from repaired-rid */
+    char rid[ROUTER_RID_MAX + 1]; /* "" without simulcast */
+    uint16_t width, height;       /* expected size of this layer, for the choice by size */
+};
+
+struct router_producer_cfg {
+    uint32_t id;   /* the caller's id, unique in the room */
+    uint32_t peer; /* the publishing peer */
+    enum router_kind kind;
+    enum router_source source;
+    enum router_codec codec;
+    uint8_t pt;
+    int rtx_pt; /* -1: none */
+    uint32_t clock_rate;
+    struct router_layer_cfg layers[ROUTER_MAX_LAYERS]; /* lowest resolution first */
+    size_t n_layers;                                   /* 1..ROUTER_MAX_LAYERS */
+    struct router_ext_ids ext;                         /* the publisher's ids */
+    /* Added: the m-line's mid, "" = unknown. When set (and ext.mid), SSRCs
+     * are learnt only from packets carrying this mid, so two simulcast
+     * tracks of one peer cannot be confused; a single-layer producer
+     * without SSRC and rid learns its SSRC (and RTX SSRC) from the mid. */
+    char mid[ROUTER_MID_MAX + 1];
+};
+
+struct router_consumer_cfg {
+    uint32_t id;       /* the caller's id, unique in the room */
+    uint32_t producer; /* router_producer_cfg.id */
+    uint32_t peer;     /* the subscribing peer */
+    uint32_t ssrc;
+    uint32_t rtx_ssrc; /* 0: no RTX, NACKs are answered with the original packet */
+    uint8_t pt;
+    int rtx_pt;                /* -1: none */
+    struct router_ext_ids ext; /* the subscriber's ids; none may be ROUTER_EXT_ID_UNKNOWN */
+    /* Added: the SDES CNAME sent with this consumer's SR (use the a=ssrc
+     * cname of the subscribe offer); "" = "samtale-<publishing peer>". */
+    char cname[ROUTER_CNAME_MAX + 1];
+};
+
+struct router_prefs {
+    bool paused;                    /* e.g. audio-only, or the tile is off screen */
+    uint16_t max_width, max_height; /* the size the video is shown at; 0 = no limit */
+};
+
+enum router_event_kind {
+    ROUTER_EVENT_ACTIVE_SPEAKER,   /* producer: the microphone now loudest; 0 = silence */
+    ROUTER_EVENT_LAYER,            /* consumer switched to layer (0-based) */
+    ROUTER_EVENT_KEYFRAME_REQUEST, /* a PLI went upstream to producer/layer (for tests, stats) */
+};
+
+struct router_event {
+    enum router_event_kind kind;
+    uint32_t producer;
+    uint32_t consumer;
+    uint32_t peer;
+    int layer;
+};
+
+/* Sends one packet to a peer. buf has ROUTER_PKT_CAP bytes of room and may
+ * be changed by the callee (SRTP protects in place). emit and event may be
+ * called from any router function (router_add_consumer asks for a keyframe
+ * at once) and must not call back into the router.
+ *
+ * What a subscriber receives: mid, rid and repaired-rid are never forwarded
+ * (their ids become ROUTER_EXT_ID_UNKNOWN: the values name the publisher's
+ * m-line and layer), so the subscribe offer must signal each consumer's
+ * SSRCs; abs-send-time is rewritten only if the publisher sent it (the
+ * router does not insert extensions); transport-cc keeps the publisher's
+ * value for the engine to re-stamp. ROUTER_EVENT_ACTIVE_SPEAKER carries the
+ * microphone's publishing peer in `peer`. */
+typedef void (*router_emit_fn)(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                               size_t cap);
+typedef void (*router_event_fn)(void *arg, const struct router_event *ev);
+
+struct router_cfg {
+    router_emit_fn emit;
+    router_event_fn event; /* may be NULL */
+    void *arg;
+    int64_t now_us;
+};
+
+struct router_stats {
+    uint64_t rtp_in, rtp_forwarded, rtp_dropped_unknown;
+    uint64_t nacks_in, retransmissions, retransmissions_missed; /* not in the cache */
+    uint64_t nacks_out;                                         /* NACKs sent upstream */
+    uint64_t keyframe_requests_in, keyframe_requests_out;
+    uint64_t layer_switches;
+    uint64_t rtcp_in, rtcp_bad;
+};
+
+struct router;
+
+int router_create(struct router **out, const struct router_cfg *cfg);
+void router_destroy(struct router *r); /* NULL-safe */
+
+/* ERR_EXISTS for a duplicate id, ERR_FULL at the limits, ERR_INVAL for a bad cfg. */
+int router_add_producer(struct router *r, const struct router_producer_cfg *cfg);
+/* Its consumers stay (sending nothing) until removed; a producer added again
+ * with the same id (a publisher's reconnect) feeds them again, continuously. */
+int router_remove_producer(struct router *r, uint32_t id);
+int router_add_consumer(struct router *r, const struct router_consumer_cfg *cfg);
+int router_remove_consumer(struct router *r, uint32_t id);
+/* Removes every producer and consumer of a peer. */
+void router_remove_peer(struct router *r, uint32_t peer);
+
+int router_set_prefs(struct router *r, uint32_t consumer, const struct router_prefs *p);
+/* The subscriber's downlink estimate (bits/s) from the transport's
+ * congestion control; 0 = unknown (then layers are chosen by size only). */
+void router_set_peer_bitrate(struct router *r, uint32_t peer, uint64_t bps);
+
+/* A decrypted RTP / compound RTCP packet from a peer. Bad input is counted
+ * and dropped. */
+void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len);
+void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf,
+                    size_t len);
+
+/* Periodic work: RTCP reports, upstream NACKs for missing packets, layer
+ * re-evaluation, speaker detection. */
+void router_timeout(struct router *r, int64_t now_us);
+int64_t router_next_deadline(const struct router *r);
+
+void router_get_stats(const struct router *r, struct router_stats *out);
+/* The layer a consumer forwards now (-1 none yet), for tests and stats. */
+int router_consumer_layer(const struct router *r, uint32_t consumer);
+
+#endif

@@ -1,0 +1,233 @@
+/* Private to media/router*.c: the router's state and the functions its
+ * files share.
+ *
+ *   router.c         objects (peers, producers, consumers) and the timers
+ *   router_input.c   incoming RTP: stream lookup, RTX unwrapping, receive
+ *                    statistics, cache, fan-out to the consumers
+ *   router_fwd.c     per-consumer rewriting: segments, SSRC/PT/seq/ts,
+ *                    extension ids, VP8 PictureID/TL0PICIDX, retransmissions
+ *   router_rtcp.c    incoming RTCP, SR/RR out, upstream NACK and keyframe
+ *                    requests
+ *   router_layers.c  bitrate measurement and the simulcast layer choice */
+#ifndef SAMTALE_MEDIA_ROUTER_INT_H
+#define SAMTALE_MEDIA_ROUTER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/router.h"
+#include "media/rtp.h"
+#include "media/rtx_cache.h"
+#include "media/speaker.h"
+
+#define ROUTER_AUDIO_CACHE_PACKETS 64
+#define ROUTER_SEQ_BIAS 0x10000 /* extended seqs start here: early reordering stays >= 0 */
+
+/* Upstream NACK: a missing packet is asked for at the next fast tick, then
+ * again every ROUTER_NACK_RETRY_US, at most ROUTER_NACK_TRIES times, and
+ * forgotten after ROUTER_NACK_GIVEUP_US or once older than the cache. */
+#define ROUTER_NACK_MAX 128 /* missing packets tracked per stream */
+#define ROUTER_NACK_TRIES 3
+#define ROUTER_NACK_RETRY_US 100000
+#define ROUTER_NACK_GIVEUP_US 1000000
+#define ROUTER_NACK_PER_MSG 64
+
+#define ROUTER_FAST_TICK_US 20000     /* NACKs, pending keyframe requests */
+#define ROUTER_SLOW_TICK_US 100000    /* speaker, reports, layer choice */
+#define ROUTER_LAYER_EVAL_TICKS 5     /* slow ticks between layer re-evaluations */
+#define ROUTER_REPORT_US 1000000      /* SR per consumer, RR per publishing peer */
+#define ROUTER_SR_MAX_AGE_US 30000000 /* a publisher SR older than this is not used */
+
+#define ROUTER_RATE_BUCKETS 10
+#define ROUTER_RATE_BUCKET_US 100000   /* 10 x 100 ms: a 1 s window */
+#define ROUTER_LAYER_ACTIVE_US 1500000 /* a layer silent this long is not chosen */
+#define ROUTER_UPSWITCH_PCT 115        /* a higher layer must fit with this margin */
+
+#define ROUTER_SEGMENTS 8    /* switch points remembered per consumer for NACKs */
+#define ROUTER_RESTART_RUN 3 /* consecutive stragglers that restart a stream */
+
+/* Bytes received per 100 ms bucket over the last second. */
+struct router_rate {
+    int64_t idx[ROUTER_RATE_BUCKETS];
+    uint32_t bytes[ROUTER_RATE_BUCKETS];
+};
+
+struct router_nack {
+    int64_t ext;      /* extended seq of the missing packet */
+    int64_t added_us; /* when the gap was seen */
+    int64_t sent_us;  /* last NACK for it; 0 before the first */
+    uint8_t tries;
+};
+
+/* One incoming stream: one layer of a producer. */
+struct router_stream {
+    struct router_layer_cfg cfg; /* ssrc/rtx_ssrc filled in when learnt */
+    struct rtx_cache *cache;
+    struct rtp_seq_unwrapper unwrap;
+    bool started;
+    int64_t base_ext, max_ext; /* extended seqs, ROUTER_SEQ_BIAS based */
+    uint32_t gen;              /* + 1 at a restart: older segments miss */
+    int64_t bad_next;          /* the straggler after the last one */
+    unsigned bad_run;          /* consecutive stragglers */
+    uint64_t received;
+    int64_t expected_prior;
+    uint64_t received_prior;
+    int64_t last_rx_us;
+    uint32_t jitter_q4; /* RFC 3550 A.8, times 16 */
+    uint32_t last_transit;
+    bool has_transit;
+    /* The publisher's last SR. */
+    bool has_sr;
+    uint32_t sr_lsr; /* middle 32 bits of its NTP time */
+    uint32_t sr_rtp_ts;
+    int64_t sr_recv_us;
+    /* Upstream NACK state, oldest first. */
+    struct router_nack nack[ROUTER_NACK_MAX];
+    size_t n_nack;
+    /* Keyframe requests upstream. */
+    bool kf_sent;
+    bool kf_pending;
+    int64_t kf_last_us;
+    struct router_rate rate;
+};
+
+struct router_consumer;
+
+struct router_producer {
+    struct router_producer_cfg cfg;
+    uint32_t epoch; /* unique per add: segments of a removed producer miss */
+    int peer_slot;
+    int speaker_slot; /* -1: not a speaker source */
+    struct router_stream streams[ROUTER_MAX_LAYERS];
+    struct router_consumer *consumers; /* list through router_consumer.next */
+};
+
+/* A stretch of one consumer's output taken from one stream with fixed
+ * offsets. out ext seq = in ext seq + delta. */
+struct router_segment {
+    int64_t out_start; /* first out ext seq */
+    int64_t in_first;  /* first in ext seq */
+    int64_t delta;
+    uint32_t ts_off;
+    uint16_t pid_off; /* VP8 PictureID, modulo 2^15 (2^7 for 7-bit ids) */
+    uint8_t tl0_off;
+    uint8_t layer;
+    uint32_t epoch; /* of the producer */
+    uint32_t gen;   /* of the stream */
+};
+
+struct router_consumer {
+    struct router_consumer_cfg cfg;
+    struct router_producer *prod; /* NULL while the producer is gone */
+    struct router_consumer *next; /* in prod->consumers */
+    int peer_slot;
+    enum router_kind kind; /* the producer's, kept while it is gone */
+    uint32_t clock_rate;
+    struct router_prefs prefs;
+    int eval;            /* scratch of router_layers_eval_peer */
+    int cur;             /* layer forwarded now; -1 none */
+    int target;          /* layer wanted; -1 none */
+    bool syncing;        /* no current segment: wait for a (key)frame of target */
+    bool started;        /* has forwarded a packet */
+    uint8_t ext_map[16]; /* publisher one-byte id -> subscriber id */
+    uint8_t ast_id;      /* subscriber's abs-send-time id if one-byte, else 0 */
+    struct router_segment seg[ROUTER_SEGMENTS]; /* oldest first */
+    size_t n_seg;
+    /* The newest packet sent. */
+    int64_t last_out_ext;
+    uint32_t last_out_ts;
+    int64_t last_out_us;
+    uint16_t last_pid;
+    uint8_t last_tl0;
+    bool has_pid, has_tl0;
+    uint16_t rtx_seq;
+    uint32_t packets, octets; /* for the SR */
+    int64_t next_sr_us;
+};
+
+struct router_peer {
+    bool used;
+    uint32_t id;
+    unsigned refs;     /* producers + consumers */
+    uint64_t bps_set;  /* router_set_peer_bitrate */
+    uint64_t bps_remb; /* the subscriber's REMB */
+    int64_t next_rr_us;
+};
+
+struct router {
+    router_emit_fn emit;
+    router_event_fn event;
+    void *arg;
+    struct router_stats stats;
+    struct router_producer *prods[ROUTER_MAX_PRODUCERS];
+    size_t n_prods;
+    struct router_consumer *cons[ROUTER_MAX_CONSUMERS];
+    size_t n_cons;
+    struct router_peer peers[ROUTER_MAX_PEERS];
+    struct speaker *speaker;
+    uint32_t epoch;
+    int64_t now_us; /* the latest time given to any entry point */
+    int64_t next_fast, next_slow;
+    bool fast_needed;
+    unsigned slow_ticks;
+    uint8_t in_buf[ROUTER_PKT_CAP];  /* an unwrapped incoming RTX packet */
+    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit */
+};
+
+/* What router_input.c learnt about one accepted incoming packet. */
+struct router_in {
+    const uint8_t *buf;
+    size_t len;
+    struct rtp_packet pkt;
+    int64_t ext; /* extended seq */
+    bool keyframe;
+    bool is_vp8;
+    struct rtp_vp8_desc vp8;
+};
+
+/* ---- router.c ---- */
+/* Asks for a fast tick (upstream NACKs, pending keyframe requests). */
+void router_want_fast(struct router *r, int64_t now_us);
+void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
+                       uint32_t consumer, uint32_t peer, int layer);
+struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc);
+/* True when a stream of one of the peer's producers uses ssrc (or as RTX). */
+bool router_peer_ssrc_used(const struct router *r, uint32_t peer, uint32_t ssrc);
+struct router_stream *router_find_stream(struct router *r, uint32_t peer, uint32_t ssrc,
+                                         struct router_producer **prod);
+/* Duration to RTP clock ticks (negative: 0). */
+uint32_t router_us_to_rtp(int64_t us, uint32_t clock_rate);
+
+/* ---- router_fwd.c ---- */
+void router_fwd_compute_ext_map(struct router_consumer *c);
+void router_fwd_packet(struct router *r, struct router_consumer *c, int layer,
+                       const struct router_in *in, int64_t now_us);
+/* Answers one sequence number of a subscriber's NACK. */
+void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
+                           int64_t now_us);
+/* The consumer's rewritten RTP timestamp at now_us (for its SR). */
+uint32_t router_fwd_rtp_now(const struct router_consumer *c, int64_t now_us);
+
+/* ---- router_rtcp.c ---- */
+void router_request_keyframe(struct router *r, struct router_producer *p, int layer,
+                             int64_t now_us);
+/* Fast tick: due NACKs and pending keyframe requests; returns true while
+ * either remains. */
+bool router_rtcp_fast(struct router *r, int64_t now_us);
+/* Slow tick: due SRs and RRs. */
+void router_rtcp_reports(struct router *r, int64_t now_us);
+/* Upstream NACK bookkeeping for an accepted packet. */
+void router_nack_on_packet(struct router *r, struct router_stream *s, int64_t ext, bool newest,
+                           int64_t gap_from, int64_t now_us);
+
+/* ---- router_layers.c ---- */
+void router_rate_add(struct router_rate *rt, int64_t now_us, size_t bytes);
+uint64_t router_rate_bps(const struct router_rate *rt, int64_t now_us);
+bool router_stream_active(const struct router_stream *s, int64_t now_us);
+/* Re-chooses the target layer of every consumer of the peer slot and asks
+ * for keyframes where a consumer waits for one. */
+void router_layers_eval_peer(struct router *r, int peer_slot, int64_t now_us);
+uint64_t router_peer_bps(const struct router_peer *p);
+
+#endif

@@ -1,0 +1,38 @@
+/* The signaling side of the SFU for one live meeting: each admitted
+ * participant's publish connection (the browser offers its microphone,
+ * camera and screen) and subscribe connection (the server offers every
+ * other participant's tracks and renegotiates as they come and go), turned
+ * into producers and consumers of the room's router on a media worker.
+ * Messages publish, publish_answer, subscribe_offer, subscribe_answer,
+ * subscribe_prefs, subscribe_restart, transport_state and active_speaker:
+ * see docs/PROTOCOL.md. Signaling thread only. */
+#ifndef SAMTALE_SIGNALING_SFU_H
+#define SAMTALE_SIGNALING_SFU_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct app;
+struct sfu_room;
+struct media_event;
+
+/* Sends msg (ownership taken) to a participant of the meeting, if connected. */
+typedef void (*sfu_send_fn)(struct app *app, void *arg, uint32_t pid, json_t *msg);
+
+int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, sfu_send_fn send,
+                    void *send_arg);
+/* Closes the room on its worker. NULL-safe. */
+void sfu_room_destroy(struct app *app, struct sfu_room *r);
+
+/* A media message from an admitted participant: publish, subscribe,
+ * subscribe_answer, subscribe_prefs or subscribe_restart. Returns false for
+ * any other type. */
+bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *type,
+                const json_t *msg);
+/* The participant is no longer in the meeting: its media goes. */
+void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid);
+/* An event of one of this room's transports or its router; false if not ours. */
+bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_event *ev);
+
+#endif
