@@ -7,6 +7,8 @@
 #include "media/srtp.h"
 #include "media/stun.h"
 #include "media/transport.h"
+#include "media/twcc.h"
+#include "media/bwe.h"
 #include "server/err.h"
 #include "server/log.h"
 
@@ -46,6 +48,8 @@ void engine_session_free(struct engine *e, struct msession *s)
     else
         atomic_fetch_sub_explicit(&e->c.transports_new, 1, memory_order_relaxed);
     transport_destroy(s->t);
+    twcc_recv_destroy(s->twcc);
+    bwe_destroy(s->bwe);
     free(s);
 }
 

@@ -4,6 +4,10 @@
 #include "media/media_int.h"
 #include "media/router.h"
 #include "media/transport.h"
+#include "media/bwe.h"
+#include "media/rtcp.h"
+#include "media/rtp.h"
+#include "media/twcc.h"
 #include "server/err.h"
 #include "server/log.h"
 
@@ -11,6 +15,10 @@
 #include <string.h>
 
 #define ROOM_PEERS_MAX 32 /* publish + subscribe transports of up to 16 participants */
+#define ROOM_TWCC_SSRC 0x53414d54u /* sender SSRC of our transport-cc feedback */
+#define ROOM_BWE_INTERVAL_US 200000 /* how often a subscriber's estimate reaches the router */
+#define ROOM_TWCC_PKTS 1024
+#define SRTPX_TRAILER_ROOM 32 /* room left for the SRTCP tag and index */
 
 struct mroom {
     struct mroom *next;
@@ -41,10 +49,16 @@ static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, 
     struct msession *s = room_peer(room, peer);
     if (!s || !transport_is_connected(s->t))
         return;
-    if (rtcp)
+    if (rtcp) {
         transport_send_rtcp(s->t, buf, len, cap);
-    else
-        transport_send_rtp(s->t, buf, len, cap);
+        return;
+    }
+    /* Our own transport-wide sequence number, for the subscriber's feedback. */
+    if (s->bwe && s->twcc_out_id) {
+        uint16_t seq = bwe_on_send(s->bwe, worker_clock_us(), len + 38 /* SRTP, UDP, IP */);
+        rtp_ext_set_twcc_seq(buf, len, s->twcc_out_id, seq);
+    }
+    transport_send_rtp(s->t, buf, len, cap);
 }
 
 static void on_router_event(void *arg, const struct router_event *ev)
@@ -147,6 +161,9 @@ static void create_peer(struct engine *e, const struct media_cmd *cmd)
     }
     s->room = room;
     room->peers[slot] = s;
+    s->twcc_out_id = p->twcc_out_id;
+    if (twcc_recv_create(&s->twcc, NULL) < 0 || bwe_create(&s->bwe, NULL) < 0)
+        LOG_W("session %llu: no congestion control (out of memory)", (unsigned long long)s->id);
     engine_session_rearm(e, s);
 }
 
@@ -177,9 +194,14 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
         return; /* closed meanwhile */
     int rc = 0;
     switch (cmd->kind) {
-    case MEDIA_CMD_PRODUCER_ADD:
+    case MEDIA_CMD_PRODUCER_ADD: {
+        /* The publisher's transport-wide seq id is per transport: any producer tells it. */
+        struct msession *pub = room_peer(room, cmd->u.producer.peer);
+        if (pub && cmd->u.producer.ext.twcc)
+            pub->twcc_in_id = cmd->u.producer.ext.twcc;
         rc = router_add_producer(room->router, &cmd->u.producer);
         break;
+    }
     case MEDIA_CMD_PRODUCER_REMOVE:
         rc = router_remove_producer(room->router, cmd->id);
         break;
@@ -204,16 +226,70 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
     rearm_room(e, room);
 }
 
+/* A subscriber's feedback about what we sent it: transport-cc and losses. */
+static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, const uint8_t *buf,
+                     size_t len)
+{
+    struct rtcp_twcc_pkt pkts[ROOM_TWCC_PKTS];
+    struct rtcp_iter it;
+    struct rtcp_block b;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_iter_next(&it, &b)) {
+        struct rtcp_fb fb;
+        struct rtcp_twcc tw;
+        struct rtcp_rr rr;
+        if (b.pt == RTCP_RTPFB && rtcp_parse_fb(&fb, &b) == 0 && fb.type == RTCP_FB_TWCC &&
+            rtcp_parse_twcc(&tw, pkts, ROOM_TWCC_PKTS, &fb) == 0)
+            bwe_on_feedback(s->bwe, now_us, &tw, pkts, tw.status_count);
+        else if (b.pt == RTCP_RR && rtcp_parse_rr(&rr, &b) == 0 && rr.report_count)
+            bwe_on_loss(s->bwe, now_us, rr.reports[0].fraction_lost);
+    }
+    if (now_us - s->bwe_reported_us >= ROOM_BWE_INTERVAL_US) {
+        s->bwe_reported_us = now_us;
+        router_set_peer_bitrate(room->router, peer_id(s), bwe_estimate(s->bwe));
+    }
+}
+
 void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, bool rtcp,
                        const uint8_t *buf, size_t len)
 {
     struct mroom *room = s->room;
-    if (rtcp)
+    if (rtcp) {
+        if (s->bwe && s->twcc_out_id)
+            feed_bwe(room, s, now_us, buf, len);
         router_on_rtcp(room->router, now_us, peer_id(s), buf, len);
-    else
+    } else {
+        struct rtp_packet p;
+        struct rtp_ext_elem el;
+        uint16_t seq;
+        if (s->twcc && s->twcc_in_id && rtp_parse(&p, buf, len) == 0 &&
+            rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0)
+        {
+            twcc_recv_packet(s->twcc, now_us, seq);
+            worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
+        }
         router_on_rtp(room->router, now_us, peer_id(s), buf, len);
+    }
     if (router_next_deadline(room->router) < room->deadline)
         rearm_room(e, room);
+}
+
+/* Transport-cc feedback to each publisher, so its encoder can ramp up. */
+static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
+{
+    uint8_t buf[ROUTER_PKT_CAP];
+    for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
+        struct msession *s = room->peers[i];
+        if (!s || !s->twcc || !s->twcc_in_id || !transport_is_connected(s->t))
+            continue;
+        if (twcc_recv_next_deadline(s->twcc) <= now_us) {
+            int n;
+            while ((n = twcc_recv_timeout(s->twcc, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
+                                          ROOM_TWCC_SSRC, 0)) > 0)
+                transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf);
+        }
+        worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
+    }
 }
 
 void engine_rooms_timeout(struct engine *e, int64_t now_us)
@@ -221,6 +297,7 @@ void engine_rooms_timeout(struct engine *e, int64_t now_us)
     for (struct mroom *room = e->rooms; room; room = room->next) {
         if (router_next_deadline(room->router) <= now_us)
             router_timeout(room->router, now_us);
+        send_feedback(e, room, now_us);
         rearm_room(e, room);
     }
 }

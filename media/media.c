@@ -159,7 +159,7 @@ int media_ice_credentials(char ufrag[MEDIA_UFRAG_LEN + 1], char pwd[MEDIA_PWD_LE
 
 static int post(struct media *m, unsigned worker, struct media_cmd *cmd)
 {
-    if (worker >= m->n) {
+    if (!m || worker >= m->n) {
         free(cmd);
         return ERR_INVAL;
     }
@@ -173,6 +173,8 @@ static int post(struct media *m, unsigned worker, struct media_cmd *cmd)
 
 int media_echo_create(struct media *m, const struct media_echo_params *p)
 {
+    if (!m)
+        return ERR_INVAL;
     struct media_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd)
         return ERR_NOMEM;
@@ -184,6 +186,8 @@ int media_echo_create(struct media *m, const struct media_echo_params *p)
 
 int media_session_close(struct media *m, unsigned worker, uint64_t session)
 {
+    if (!m)
+        return ERR_INVAL;
     struct media_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd)
         return ERR_NOMEM;
@@ -195,6 +199,8 @@ int media_session_close(struct media *m, unsigned worker, uint64_t session)
 static int room_cmd(struct media *m, unsigned worker, enum media_cmd_kind kind, int64_t room,
                     uint32_t id, struct media_cmd **out)
 {
+    if (!m)
+        return ERR_INVAL; /* the media service has stopped (shutting down) */
     struct media_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd)
         return ERR_NOMEM;
@@ -202,7 +208,6 @@ static int room_cmd(struct media *m, unsigned worker, enum media_cmd_kind kind, 
     cmd->room = room;
     cmd->id = id;
     *out = cmd;
-    (void)m;
     (void)worker;
     return 0;
 }

@@ -1,7 +1,8 @@
 /* The media service: the media workers and what the signaling thread may
  * ask of them. Every call here is made from the signaling thread; the
  * workers answer with events taken by media_poll_event(). Nothing is shared
- * but queues and relaxed-atomic counters. */
+ * but queues and relaxed-atomic counters. Once stopped (m == NULL), the
+ * commands return ERR_INVAL and do nothing, so teardown paths need no care. */
 #ifndef SAMTALE_MEDIA_MEDIA_H
 #define SAMTALE_MEDIA_MEDIA_H
 
@@ -87,6 +88,7 @@ struct media_peer_params {
     char fp_alg[16];
     char fp[DTLS_FINGERPRINT_MAX];
     enum dtls_role role;
+    uint8_t twcc_out_id; /* subscribers: transport-wide seq id we stamp (0: none) */
 };
 
 int media_peer_create(struct media *m, const struct media_peer_params *p);

@@ -97,6 +97,12 @@ struct msession {
     uint32_t rtcp_ssrc;
     int64_t expires_us; /* INT64_MAX for meeting peers */
     bool connected;
+    /* Meeting peers: congestion control (engine_room.c). */
+    struct twcc_recv *twcc; /* feedback to a publisher */
+    uint8_t twcc_in_id;     /* its transport-wide seq extension id; 0 = none */
+    struct bwe *bwe;        /* downlink estimate of a subscriber */
+    uint8_t twcc_out_id;    /* the extension id stamped on what we send it; 0 = none */
+    int64_t bwe_reported_us;
 };
 
 void engine_session_free(struct engine *e, struct msession *s);

@@ -19,7 +19,7 @@
 
 /* Payload types and extension ids of our subscribe offers. */
 enum { PT_OPUS = 111, PT_VP8 = 96, PT_VP8_RTX = 97, PT_H264 = 102, PT_H264_RTX = 103 };
-enum { EXT_AUDIO_LEVEL = 1, EXT_ABS_SEND_TIME = 2, EXT_VIDEO_ORIENTATION = 4 };
+enum { EXT_AUDIO_LEVEL = 1, EXT_ABS_SEND_TIME = 2, EXT_TWCC = 3, EXT_VIDEO_ORIENTATION = 4 };
 
 struct pub_track {
     char mid[SDP_MAX_MID + 1];
@@ -188,6 +188,7 @@ static void producer_cfg(struct sfu_room *r, const struct peer *p, const struct 
     cfg->pt = am->pt;
     cfg->rtx_pt = am->rtx_pt;
     cfg->clock_rate = am->clock;
+    snprintf(cfg->mid, sizeof cfg->mid, "%s", am->mid);
     ext_ids(&am->ext, &cfg->ext);
     json_int_t w = json_integer_value(json_object_get(meta, "width"));
     json_int_t h = json_integer_value(json_object_get(meta, "height"));
@@ -469,10 +470,11 @@ static void line_spec(const struct sub_line *l, struct sdp_offer_media *om, char
         om->codec = h264 ? SDP_CODEC_H264 : SDP_CODEC_VP8;
         om->pt = h264 ? PT_H264 : PT_VP8;
         om->rtx_pt = l->rtx ? (h264 ? PT_H264_RTX : PT_VP8_RTX) : -1;
-        om->fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_GOOG_REMB;
+        om->fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_TWCC;
         om->ext.id[SDP_EXT_VIDEO_ORIENTATION] = EXT_VIDEO_ORIENTATION;
     }
     om->ext.id[SDP_EXT_ABS_SEND_TIME] = EXT_ABS_SEND_TIME;
+    om->ext.id[SDP_EXT_TWCC] = EXT_TWCC;
     if (l->producer) {
         om->ssrc = l->ssrc;
         om->rtx_ssrc = l->rtx_ssrc;
@@ -591,6 +593,7 @@ static void handle_subscribe_answer(struct app *app, struct sfu_room *r, uint32_
             .worker = r->worker,
             .room = r->meeting_id,
             .role = role_from(ans),
+            .twcc_out_id = EXT_TWCC,
         };
         memcpy(pp.ufrag, p->sub_ufrag, sizeof pp.ufrag);
         memcpy(pp.pwd, p->sub_pwd, sizeof pp.pwd);
@@ -622,6 +625,7 @@ static void handle_subscribe_answer(struct app *app, struct sfu_room *r, uint32_
                   : l->codec == ROUTER_CODEC_H264 ? PT_H264
                                                   : PT_VP8,
             .rtx_pt = -1,
+            .cname = "samtale",
         };
         int rtx_pt = l->codec == ROUTER_CODEC_H264 ? PT_H264_RTX : PT_VP8_RTX;
         if (l->rtx && answer_has_pt(am, rtx_pt)) {
@@ -630,6 +634,7 @@ static void handle_subscribe_answer(struct app *app, struct sfu_room *r, uint32_
         }
         cc.ext.audio_level = l->kind == SDP_KIND_AUDIO ? EXT_AUDIO_LEVEL : 0;
         cc.ext.abs_send_time = EXT_ABS_SEND_TIME;
+        cc.ext.twcc = EXT_TWCC;
         cc.ext.video_orientation = l->kind == SDP_KIND_VIDEO ? EXT_VIDEO_ORIENTATION : 0;
         if (media_consumer_add(app->media, r->worker, r->meeting_id, &cc) == 0)
             l->consumer = cc.id;
