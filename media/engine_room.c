@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROOM_PEERS_MAX 32 /* publish + subscribe transports of up to 16 participants */
-#define ROOM_TWCC_SSRC 0x53414d54u /* sender SSRC of our transport-cc feedback */
+#define ROOM_PEERS_MAX 32           /* publish + subscribe transports of up to 16 participants */
+#define ROOM_TWCC_SSRC 0x53414d54u  /* sender SSRC of our transport-cc feedback */
 #define ROOM_BWE_INTERVAL_US 200000 /* how often a subscriber's estimate reaches the router */
 #define ROOM_TWCC_PKTS 1024
 #define SRTPX_TRAILER_ROOM 32 /* room left for the SRTCP tag and index */
@@ -179,8 +179,30 @@ static void restart_ice(struct engine *e, const struct media_cmd *cmd)
     engine_session_rearm(e, s);
 }
 
+/* What the router may send a subscriber: the estimate, under its own cap. */
+static void report_bitrate(struct mroom *room, struct msession *s)
+{
+    uint64_t bps = s->bwe ? bwe_estimate(s->bwe) : 0;
+    if (s->max_bps && (!bps || bps > s->max_bps))
+        bps = s->max_bps;
+    router_set_peer_bitrate(room->router, peer_id(s), bps);
+}
+
+static void cap_peer(struct engine *e, const struct media_cmd *cmd)
+{
+    struct msession *s = engine_session_find(e, cmd->session);
+    if (!s || !s->room)
+        return;
+    s->max_bps = cmd->u.bps;
+    report_bitrate(s->room, s);
+}
+
 void engine_room_command(struct engine *e, struct media_cmd *cmd)
 {
+    if (cmd->kind == MEDIA_CMD_PEER_CAP) {
+        cap_peer(e, cmd);
+        return;
+    }
     if (cmd->kind == MEDIA_CMD_PEER) {
         create_peer(e, cmd);
         return;
@@ -246,7 +268,7 @@ static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, con
     }
     if (now_us - s->bwe_reported_us >= ROOM_BWE_INTERVAL_US) {
         s->bwe_reported_us = now_us;
-        router_set_peer_bitrate(room->router, peer_id(s), bwe_estimate(s->bwe));
+        report_bitrate(room, s);
     }
 }
 
@@ -263,8 +285,7 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
         struct rtp_ext_elem el;
         uint16_t seq;
         if (s->twcc && s->twcc_in_id && rtp_parse(&p, buf, len) == 0 &&
-            rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0)
-        {
+            rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0) {
             twcc_recv_packet(s->twcc, now_us, seq);
             worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
         }

@@ -285,6 +285,17 @@ int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const 
     return post(m, worker, cmd);
 }
 
+int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, uint64_t bps)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_PEER_CAP, 0, 0, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->session = session;
+    cmd->u.bps = bps;
+    return post(m, worker, cmd);
+}
+
 int media_room_close(struct media *m, unsigned worker, int64_t room)
 {
     struct media_cmd *cmd;

@@ -100,6 +100,9 @@ int media_consumer_add(struct media *m, unsigned worker, int64_t room,
 int media_consumer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id);
 int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_t id,
                          const struct router_prefs *prefs);
+/* Caps what the server sends a subscriber (bits/s; 0 = no cap): a data
+ * saver for metered connections, and what tests use to squeeze a downlink. */
+int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, uint64_t bps);
 /* New local credentials after the peer restarted ICE (its offer or our offer). */
 int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const char *ufrag,
                       const char *pwd, const char *remote_ufrag);

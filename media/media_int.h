@@ -55,6 +55,7 @@ enum media_cmd_kind {
     MEDIA_CMD_CONSUMER_REMOVE,
     MEDIA_CMD_PREFS,
     MEDIA_CMD_ICE_RESTART,
+    MEDIA_CMD_PEER_CAP,
     MEDIA_CMD_ROOM_CLOSE,
 };
 
@@ -69,6 +70,7 @@ struct media_cmd {
         struct router_producer_cfg producer;
         struct router_consumer_cfg consumer;
         struct router_prefs prefs;
+        uint64_t bps;
         struct {
             char ufrag[MEDIA_UFRAG_LEN + 1];
             char pwd[MEDIA_PWD_LEN + 1];
@@ -103,6 +105,7 @@ struct msession {
     struct bwe *bwe;        /* downlink estimate of a subscriber */
     uint8_t twcc_out_id;    /* the extension id stamped on what we send it; 0 = none */
     int64_t bwe_reported_us;
+    uint64_t max_bps; /* the subscriber's own cap; 0 = none */
 };
 
 void engine_session_free(struct engine *e, struct msession *s);

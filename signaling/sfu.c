@@ -174,15 +174,16 @@ static enum router_source parse_source(const json_t *meta, enum sdp_kind kind)
     return ROUTER_SOURCE_CAMERA;
 }
 
-static void producer_cfg(struct sfu_room *r, const struct peer *p, const struct sdp_answer_media *am,
-                         const json_t *meta, struct router_producer_cfg *cfg)
+static void producer_cfg(struct sfu_room *r, const struct peer *p,
+                         const struct sdp_answer_media *am, const json_t *meta,
+                         struct router_producer_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->id = ++r->next_id;
     cfg->peer = (uint32_t)p->pub_session;
     cfg->kind = am->kind == SDP_KIND_AUDIO ? ROUTER_AUDIO : ROUTER_VIDEO;
     cfg->source = parse_source(meta, am->kind);
-    cfg->codec = am->codec == SDP_CODEC_OPUS  ? ROUTER_CODEC_OPUS
+    cfg->codec = am->codec == SDP_CODEC_OPUS   ? ROUTER_CODEC_OPUS
                  : am->codec == SDP_CODEC_H264 ? ROUTER_CODEC_H264
                                                : ROUTER_CODEC_VP8;
     cfg->pt = am->pt;
@@ -264,8 +265,8 @@ static void update_producers(struct app *app, struct sfu_room *r, struct peer *p
             if (!p->pub[i].producer)
                 t = &p->pub[i];
         if (!t) {
-            LOG_W("meeting %lld: participant %u publishes too many tracks", (long long)r->meeting_id,
-                  p->pid);
+            LOG_W("meeting %lld: participant %u publishes too many tracks",
+                  (long long)r->meeting_id, p->pid);
             break;
         }
         struct router_producer_cfg cfg;
@@ -516,11 +517,10 @@ static void send_offer(struct app *app, struct sfu_room *r, struct peer *p)
         line_spec(l, &w->media[i], w->streams[i], sizeof w->streams[i], w->tracks[i],
                   sizeof w->tracks[i]);
         if (l->producer)
-            json_array_append_new(tracks,
-                                  json_pack("{s:s, s:I, s:s, s:s}", "mid", l->mid,
-                                            "participant_id", (json_int_t)l->owner_pid, "source",
-                                            source_name(l->source), "kind",
-                                            l->kind == SDP_KIND_AUDIO ? "audio" : "video"));
+            json_array_append_new(tracks, json_pack("{s:s, s:I, s:s, s:s}", "mid", l->mid,
+                                                    "participant_id", (json_int_t)l->owner_pid,
+                                                    "source", source_name(l->source), "kind",
+                                                    l->kind == SDP_KIND_AUDIO ? "audio" : "video"));
     }
     struct sdp_offer_spec spec = {
         .ice_ufrag = p->sub_ufrag,
@@ -544,9 +544,9 @@ static void send_offer(struct app *app, struct sfu_room *r, struct peer *p)
     }
     p->offer_in_flight = true;
     p->dirty = false;
-    r->send(app, r->send_arg, p->pid,
-            json_pack("{s:s, s:s, s:o}", "type", "subscribe_offer", "sdp", w->sdp, "tracks",
-                      tracks));
+    r->send(
+        app, r->send_arg, p->pid,
+        json_pack("{s:s, s:s, s:o}", "type", "subscribe_offer", "sdp", w->sdp, "tracks", tracks));
 out:
     free(w);
 }
@@ -621,7 +621,7 @@ static void handle_subscribe_answer(struct app *app, struct sfu_room *r, uint32_
             .producer = l->producer,
             .peer = (uint32_t)p->sub_session,
             .ssrc = l->ssrc,
-            .pt = l->kind == SDP_KIND_AUDIO ? PT_OPUS
+            .pt = l->kind == SDP_KIND_AUDIO       ? PT_OPUS
                   : l->codec == ROUTER_CODEC_H264 ? PT_H264
                                                   : PT_VP8,
             .rtx_pt = -1,
@@ -649,11 +649,17 @@ static void handle_prefs(struct app *app, struct sfu_room *r, uint32_t pid, cons
 {
     struct peer *p = peer_find(r, pid);
     const json_t *prefs = json_object_get(msg, "prefs");
-    if (!json_is_array(prefs) || json_array_size(prefs) > SFU_SUB_MAX) {
-        send_error(app, r, pid, "bad_message", "subscribe_prefs needs a 'prefs' array",
+    const json_t *cap = json_object_get(msg, "max_bitrate");
+    if ((prefs && (!json_is_array(prefs) || json_array_size(prefs) > SFU_SUB_MAX)) ||
+        (cap && (!json_is_integer(cap) || json_integer_value(cap) < 0)) || (!prefs && !cap)) {
+        send_error(app, r, pid, "bad_message",
+                   "subscribe_prefs needs a 'prefs' array and/or 'max_bitrate' (bits/s, 0 = none)",
                    "subscribe_prefs");
         return;
     }
+    if (cap && p && p->sub_session)
+        media_peer_max_bitrate(app->media, r->worker, p->sub_session,
+                               (uint64_t)json_integer_value(cap));
     size_t i;
     json_t *pr;
     json_array_foreach(prefs, i, pr)
@@ -773,10 +779,12 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
     if (!p)
         return false;
     bool up = ev->kind == MEDIA_EVENT_CONNECTED || ev->kind == MEDIA_EVENT_PATH;
-    json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "transport_state", "transport",
-                            publish ? "publish" : "subscribe", "state", up ? "connected" : "failed");
+    json_t *msg =
+        json_pack("{s:s, s:s, s:s}", "type", "transport_state", "transport",
+                  publish ? "publish" : "subscribe", "state", up ? "connected" : "failed");
     if (msg && up)
-        json_object_set_new(msg, "protocol", json_string(ev->proto == ICE_PROTO_TCP ? "tcp" : "udp"));
+        json_object_set_new(msg, "protocol",
+                            json_string(ev->proto == ICE_PROTO_TCP ? "tcp" : "udp"));
     if (msg && !up)
         json_object_set_new(msg, "reason", json_string(ev->reason ? ev->reason : ""));
     r->send(app, r->send_arg, p->pid, msg);
