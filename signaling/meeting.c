@@ -608,6 +608,14 @@ bool meeting_is_admitted(const struct meeting *m, uint32_t pid)
     return false;
 }
 
+bool meeting_may_share_screen(const struct meeting *m, uint32_t pid)
+{
+    for (size_t i = 0; m && i < m->core.n; i++)
+        if (m->core.p[i].id == pid)
+            return m->core.p[i].is_host || m->core.screen_share_open;
+    return false;
+}
+
 void meeting_count_states(const struct meeting *m, unsigned counts[PSTATE_COUNT])
 {
     if (!m || !counts)

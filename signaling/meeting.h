@@ -92,6 +92,8 @@ int64_t meeting_id(const struct meeting *m);
 /* Whether pid is a participant admitted into the meeting (the only ones
  * who may send or receive media). */
 bool meeting_is_admitted(const struct meeting *m, uint32_t pid);
+/* Whether pid may share a screen: hosts always, others when a host allowed it. */
+bool meeting_may_share_screen(const struct meeting *m, uint32_t pid);
 /* Adds this meeting's participant counts per state to counts[PSTATE_COUNT]. */
 void meeting_count_states(const struct meeting *m, unsigned counts[PSTATE_COUNT]);
 

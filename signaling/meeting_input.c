@@ -404,6 +404,22 @@ static int h_lock(struct meeting *m, int64_t now_ms, struct meeting_participant 
     return meeting_audit(m, now_ms, locked ? "lock" : "unlock", p, "", NULL);
 }
 
+static int h_screen_share(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
+                          const json_t *msg, struct rejection *r)
+{
+    bool open = false;
+    int rc;
+    (void)now_ms;
+    if ((rc = require_host(p, r, "Only a host can decide who may share a screen")))
+        return rc;
+    if (get_bool(msg, "allowed", &open) != 1)
+        return BAD(r, "Field \"allowed\" must be true or false");
+    if (m->core.screen_share_open == open)
+        return 0;
+    m->core.screen_share_open = open;
+    return meeting_broadcast_roster(m, true);
+}
+
 static int h_end(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
                  const json_t *msg, struct rejection *r)
 {
@@ -427,6 +443,7 @@ static const struct {
     {"remove", h_remove},
     {"mute_request", h_mute_request},
     {"lock", h_lock},
+    {"allow_screen_share", h_screen_share},
     {"end", h_end},
 };
 

@@ -44,6 +44,7 @@ struct meeting_core {
     struct meeting_participant p[MEETING_PARTICIPANTS_LIMIT]; /* in join order */
     size_t n;
     bool locked;
+    bool screen_share_open; /* everyone may share a screen, not only hosts */
     bool ended;
     uint32_t next_pid;
     int64_t next_chat_id;

@@ -80,7 +80,8 @@ static json_t *meeting_info(const struct meeting *m, bool with_lock)
     if (!o)
         return NULL;
     if (set_int(o, "id", m->id) || set_str(o, "title", m->title) ||
-        (with_lock && set_bool(o, "locked", m->core.locked))) {
+        (with_lock && (set_bool(o, "locked", m->core.locked) ||
+                       set_bool(o, "screen_share_open", m->core.screen_share_open)))) {
         json_decref(o);
         return NULL;
     }

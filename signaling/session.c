@@ -382,7 +382,7 @@ static void handle_media(struct app *app, struct ws_conn *c, struct live_meeting
         session_send_error(app, c, "server_error", "out of memory", type);
         return;
     }
-    sfu_handle(app, lm->sfu, c->pid, type, msg);
+    sfu_handle(app, lm->sfu, c->pid, type, msg, meeting_may_share_screen(lm->m, c->pid));
 }
 
 /* ---- incoming ---- */

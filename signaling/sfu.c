@@ -681,11 +681,29 @@ static void handle_prefs(struct app *app, struct sfu_room *r, uint32_t pid, cons
     }
 }
 
+static bool offers_screen(const json_t *tracks)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(tracks, i, t)
+    {
+        const char *src = json_string_value(json_object_get(t, "source"));
+        if (src && strcmp(src, "screen") == 0)
+            return true;
+    }
+    return false;
+}
+
 bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *type,
-                const json_t *msg)
+                const json_t *msg, bool may_share_screen)
 {
     if (strcmp(type, "publish") == 0) {
-        handle_publish(app, r, pid, msg);
+        if (!may_share_screen && offers_screen(json_object_get(msg, "tracks")))
+            send_error(app, r, pid, "not_permitted",
+                       "the host has not allowed screen sharing: offer again without the screen",
+                       "publish");
+        else
+            handle_publish(app, r, pid, msg);
     } else if (strcmp(type, "subscribe_answer") == 0) {
         handle_subscribe_answer(app, r, pid, msg);
     } else if (strcmp(type, "subscribe_prefs") == 0) {

@@ -27,9 +27,9 @@ void sfu_room_destroy(struct app *app, struct sfu_room *r);
 
 /* A media message from an admitted participant: publish, subscribe,
  * subscribe_answer, subscribe_prefs or subscribe_restart. Returns false for
- * any other type. */
+ * any other type. A screen in a publish is refused unless may_share_screen. */
 bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *type,
-                const json_t *msg);
+                const json_t *msg, bool may_share_screen);
 /* The participant is no longer in the meeting: its media goes. */
 void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid);
 /* An event of one of this room's transports or its router; false if not ours. */

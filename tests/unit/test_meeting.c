@@ -814,6 +814,28 @@ static void test_lock(void **state)
     assert_int_equal(try_join(f, "Late", ROLE_CITIZEN, false, false, &pid), 0);
 }
 
+static void test_screen_share_permission(void **state)
+{
+    struct fx *f = *state;
+    uint32_t h = join_host(f, "Host");
+    uint32_t a = join(f, "Ali", ROLE_CITIZEN, false, true);
+    assert_true(meeting_may_share_screen(f->m, h));
+    assert_false(meeting_may_share_screen(f->m, a));
+    assert_false(bool_of(json_object_get(sent(a, "roster"), "meeting"), "screen_share_open"));
+    /* Only a host decides. */
+    assert_int_equal(input(f, a, "{\"type\":\"allow_screen_share\",\"allowed\":true}"), ERR_DENIED);
+    expect_error(a, "not_permitted", "allow_screen_share");
+    assert_false(meeting_may_share_screen(f->m, a));
+    assert_int_equal(input(f, h, "{\"type\":\"allow_screen_share\",\"allowed\":1}"), ERR_PARSE);
+    expect_error(h, "bad_message", "allow_screen_share");
+    assert_int_equal(input(f, h, "{\"type\":\"allow_screen_share\",\"allowed\":true}"), 0);
+    assert_true(bool_of(json_object_get(sent(a, "roster"), "meeting"), "screen_share_open"));
+    assert_true(meeting_may_share_screen(f->m, a));
+    assert_int_equal(input(f, h, "{\"type\":\"allow_screen_share\",\"allowed\":false}"), 0);
+    assert_false(meeting_may_share_screen(f->m, a));
+    assert_false(meeting_may_share_screen(f->m, 999));
+}
+
 static void test_remove(void **state)
 {
     struct fx *f = *state;
@@ -1501,6 +1523,7 @@ int main(void)
         T(test_mute_request),
         T(test_cap_full),
         T(test_lock),
+        T(test_screen_share_permission),
         T(test_remove),
         T(test_end_by_host),
         T(test_meeting_end_external),
