@@ -1,0 +1,98 @@
+/* Internals of the SFU signaling, shared by sfu.c (rooms, publishing,
+ * events) and sfu_subscribe.c (subscribe offers and answers). */
+#ifndef SAMTALE_SFU_INT_H
+#define SAMTALE_SFU_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "media/media.h"
+#include "server/app.h"
+#include "signaling/meeting.h"
+#include "signaling/sdp.h"
+#include "signaling/sfu.h"
+
+#define SFU_PUB_MAX 4             /* published tracks per participant: mic, camera, screen */
+#define SFU_SUB_MAX SDP_MAX_MEDIA /* m-lines of a subscribe connection */
+#define SFU_SDP_MAX (64 * 1024)
+#define SFU_CANDIDATES_MAX 8
+
+/* Payload types and extension ids of our subscribe offers. */
+enum { PT_OPUS = 111, PT_VP8 = 96, PT_VP8_RTX = 97, PT_H264 = 102, PT_H264_RTX = 103 };
+enum { EXT_AUDIO_LEVEL = 1, EXT_ABS_SEND_TIME = 2, EXT_TWCC = 3, EXT_VIDEO_ORIENTATION = 4 };
+
+struct sfu_pub_track {
+    char mid[SDP_MAX_MID + 1];
+    uint32_t producer; /* 0: not producing */
+    enum router_kind kind;
+    enum router_source source;
+    enum router_codec codec;
+    bool has_rtx;
+};
+
+struct sfu_sub_line {
+    char mid[SDP_MAX_MID + 1];
+    enum sdp_kind kind;
+    bool removed;       /* port 0 for good */
+    uint32_t producer;  /* 0: inactive, reusable for the same kind */
+    uint32_t consumer;  /* 0 until the answer accepted it */
+    uint32_t owner_pid; /* whose track */
+    enum router_source source;
+    enum router_codec codec;
+    bool rtx;
+    uint32_t ssrc, rtx_ssrc;
+    bool pending; /* offered, consumer added when the answer comes */
+};
+
+struct sfu_peer {
+    bool used;
+    uint32_t pid;
+    uint64_t pub_session;
+    char pub_ufrag[MEDIA_UFRAG_LEN + 1], pub_pwd[MEDIA_PWD_LEN + 1];
+    char pub_remote_ufrag[MEDIA_CRED_MAX];
+    struct sfu_pub_track pub[SFU_PUB_MAX];
+    uint64_t sub_session;
+    bool sub_created; /* its transport exists on the worker */
+    bool sub_restart; /* new credentials go out with the next offer */
+    char sub_ufrag[MEDIA_UFRAG_LEN + 1], sub_pwd[MEDIA_PWD_LEN + 1];
+    struct sfu_sub_line sub[SFU_SUB_MAX];
+    size_t n_sub;
+    unsigned next_mid;
+    bool offer_in_flight, dirty;
+    uint64_t sub_version, pub_version;
+};
+
+struct sfu_room {
+    int64_t meeting_id;
+    unsigned worker;
+    uint32_t next_id;
+    uint64_t sdp_session_id;
+    uint32_t speaker_pid;
+    sfu_send_fn send;
+    void *send_arg;
+    struct sfu_peer peers[MEETING_PARTICIPANTS_LIMIT];
+};
+
+uint32_t sfu_random_u32(void);
+void sfu_send_error(struct app *app, struct sfu_room *r, uint32_t pid, const char *code,
+                    const char *message, const char *ref);
+struct sfu_peer *sfu_peer_find(struct sfu_room *r, uint32_t pid);
+struct sfu_peer *sfu_peer_get(struct sfu_room *r, uint32_t pid);
+const char *sfu_source_name(enum router_source s);
+size_t sfu_candidates(struct app *app, struct sfu_room *r, struct media_candidate *mc,
+                      struct sdp_local_candidate *out);
+/* Every other peer's subscription has to change. */
+void sfu_mark_others_dirty(struct sfu_room *r, uint32_t pid);
+/* Our DTLS role for the peer's description (actpass/active: we are passive). */
+enum dtls_role sfu_role_from(const struct sdp_session *s);
+
+/* sfu_subscribe.c */
+void sfu_drop_line(struct app *app, struct sfu_room *r, struct sfu_sub_line *l);
+void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p);
+/* Sends the next offer to every peer whose subscription changed. */
+void sfu_flush_offers(struct app *app, struct sfu_room *r);
+void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
+void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
+
+#endif
