@@ -297,7 +297,7 @@ export async function mountJoin(main, ctx) {
                 showLobby();
             }
             if (state.room) {
-                if (msg.resumed) state.room.setMe(msg.you);
+                if (msg.resumed) state.room.resumed(msg.you);
                 else state.room.newSeat(msg.you);
             }
             if (wasReconnecting && state.phase === 'room') announce('room.reconnected');
@@ -311,7 +311,8 @@ export async function mountJoin(main, ctx) {
                 announce('room.admitted');
             }
         });
-        for (const type of ['chat_history', 'roster', 'chat', 'mute_request', 'error', 'server_shutdown']) {
+        const forRoom = ['admitted', 'chat_history', 'roster', 'chat', 'mute_request', 'error', 'server_shutdown', 'publish_answer', 'subscribe_offer', 'transport_state', 'active_speaker'];
+        for (const type of forRoom) {
             on(type, (msg) => state.room && state.room.handle(msg));
         }
         on('state', (s) => {

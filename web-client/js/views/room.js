@@ -1,16 +1,24 @@
-// The meeting room: a name card tile for every participant in the meeting
-// (audio and video come in a later step), the participant list, the host's
-// lobby queue with admit/deny and a chime, chat, raise hand, leave, and the
-// host's controls (ask to mute, remove, lock, end for all).
-import { announce, append, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
-import { setAttr, setText, t } from '../i18n.js';
+// The meeting room: an equal tile for every participant (camera video or
+// name card, see ./stage.js), a shared screen, sound, the participant list,
+// the host's lobby queue with admit/deny and a chime, chat, raise hand,
+// leave, the host's controls (ask to mute, remove, lock, end for all), and
+// the media controls (microphone, camera, switch camera, share screen, audio
+// only) with a connection quality indicator. The media itself is ../media.js.
+import { announce, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
+import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
+import { isMediaError, MeetingMedia, screenShareSupported } from '../media.js';
+import { loadMediaChoice } from '../precall.js';
 import { initials, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
+import { createStage } from './stage.js';
 
 const CHAT_MAX_BYTES = 2000;
 const AVATAR_COLOURS = 8;
 const WIDE = '(min-width: 960px)';
+const ALL_CONTROLS = '(min-width: 600px)';
+const MEDIA_TYPES = new Set(['publish_answer', 'subscribe_offer', 'transport_state', 'active_speaker']);
+const QUALITY_KEYS = { good: 'room.quality.good', fair: 'room.quality.fair', poor: 'room.quality.poor', unknown: 'room.quality.unknown' };
 
 const ERROR_KEYS = {
     rate_limited: 'room.err.rate_limited',
@@ -44,26 +52,52 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         connection: 'joined',
         destroyed: false,
         toastTimer: null,
+        mediaState: { mic: false, camera: false, screen: false, audioOnly: false, facing: 'user', hasMic: false },
+        cameras: 0,
+        moreOpen: false,
     };
     const wide = window.matchMedia(WIDE);
+    const allControls = window.matchMedia(ALL_CONTROLS);
+    const media = new MeetingMedia({ signaling: client, choice: loadMediaChoice() || 'video' });
 
     // ---- skeleton ----
     const titleEl = h('h1', { class: 'room-title', text: title });
     const countEl = h('span', { class: 'room-count' });
     const lockBadge = h('span', { class: 'badge badge-locked', attrs: { hidden: true } }, icon('lock', 'icon icon-sm'), h('span', { t: 'room.locked_badge' }));
+    const audioOnlyBadge = h('span', { class: 'badge badge-audio-only', attrs: { hidden: true } }, icon('headphones', 'icon icon-sm'), h('span', { t: 'room.audio_only' }));
     const connPill = h('span', { class: 'conn-pill', attrs: { hidden: true }, t: 'room.reconnecting_short' });
-    const bar = h('header', { class: 'room-bar' }, h('div', { class: 'room-heading' }, titleEl, h('p', { class: 'room-sub' }, countEl, lockBadge)), connPill);
+    const qualityText = h('span', { class: 'quality-text' });
+    const quality = h(
+        'p',
+        { class: 'quality', attrs: { hidden: true }, dataset: { quality: 'unknown' } },
+        h('span', { class: 'quality-bars', attrs: { 'aria-hidden': 'true' } }, h('span'), h('span'), h('span')),
+        qualityText,
+    );
+    const bar = h('header', { class: 'room-bar' }, h('div', { class: 'room-heading' }, titleEl, h('p', { class: 'room-sub' }, countEl, lockBadge, audioOnlyBadge)), quality, connPill);
 
     const reconnectBanner = h('div', { class: 'banner banner-warning', attrs: { hidden: true, role: 'status' } }, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), h('span', { t: 'room.reconnecting' }));
     const shutdownBanner = h('div', { class: 'banner banner-warning', attrs: { hidden: true } }, h('span', { t: 'room.server_restart' }));
     const lobbyBanner = h('div', { class: 'banner banner-lobby', attrs: { hidden: true } });
     const noticeBanner = h('div', { class: 'banner banner-info', attrs: { hidden: true, role: 'alert' } });
+    const mediaBanner = h('div', { class: 'banner banner-info', attrs: { hidden: true, role: 'alert' } });
+    const soundBtn = h('button', { class: 'btn btn-primary btn-small', attrs: { type: 'button' } }, icon('speaker', 'icon icon-sm'), h('span', { t: 'room.sound_enable' }));
+    const soundBanner = h('div', { class: 'banner banner-sound', attrs: { hidden: true } }, h('p', { class: 'banner-text' }, icon('soundOff', 'icon icon-sm'), h('span', { t: 'room.sound_blocked' })), h('div', { class: 'banner-actions' }, soundBtn));
     const toast = h('div', { class: 'toast', attrs: { role: 'status', hidden: true } });
-    const banners = h('div', { class: 'room-banners' }, reconnectBanner, shutdownBanner, lobbyBanner, noticeBanner);
+    const banners = h('div', { class: 'room-banners' }, reconnectBanner, shutdownBanner, lobbyBanner, soundBanner, noticeBanner, mediaBanner);
 
-    const tiles = h('ul', { class: 'tiles', tAttrs: { 'aria-label': 'room.tiles_label' } });
+    const stageView = createStage({
+        media,
+        renderCard: tileCard,
+        onStopScreen: () => media.stopScreen(),
+        onLeaveAudioOnly: () => media.setAudioOnly(false),
+        onSoundBlocked: (blocked) => {
+            soundBanner.hidden = !blocked;
+            root.dataset.sound = blocked ? 'blocked' : 'on';
+        },
+    });
+    const tiles = stageView.tiles;
     const stageH = h('h2', { class: 'visually-hidden', id: uniqueId('stage'), t: 'room.stage_heading' });
-    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, tiles);
+    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, stageView.screen, tiles);
 
     // Chat panel
     const chatId = uniqueId('panel-chat');
@@ -99,25 +133,70 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
 
     const roomBody = h('div', { class: 'room-body' }, stage, chatPanel, peoplePanel);
 
-    // Controls
-    const handBtn = ctl('hand', 'room.hand_raise');
-    const chatBtn = ctl('chat', 'room.chat');
-    const peopleBtn = ctl('people', 'room.people');
+    // Controls. On phones the less used ones are behind "Mere" (more); from
+    // ALL_CONTROLS up the menu's buttons stand in the bar (CSS display: contents).
+    // Short visible labels; the accessible name says what a press does (and contains the label).
+    const micBtn = ctl('mic', 'room.mic', 'ctl ctl-mic');
+    const camBtn = ctl('camera', 'room.camera', 'ctl ctl-camera');
+    const switchBtn = ctl('cameraSwitch', 'room.camera_switch', 'ctl ctl-switch');
+    const screenBtn = ctl('screen', 'room.screen_start', 'ctl ctl-screen');
+    const audioOnlyBtn = ctl('headphones', 'room.audio_only', 'ctl ctl-audio-only');
+    const handBtn = ctl('hand', 'room.hand_raise', 'ctl ctl-hand');
+    const chatBtn = ctl('chat', 'room.chat', 'ctl ctl-chat');
+    const peopleBtn = ctl('people', 'room.people', 'ctl ctl-people');
+    const moreBtn = ctl('more', 'room.more', 'ctl ctl-more');
     const leaveBtn = ctl('leave', 'room.leave', 'ctl ctl-leave');
     chatBtn.btn.setAttribute('aria-controls', chatId);
     peopleBtn.btn.setAttribute('aria-controls', peopleId);
     chatBtn.btn.setAttribute('aria-expanded', 'false');
     peopleBtn.btn.setAttribute('aria-expanded', 'false');
-    const controls = h('nav', { class: 'controls', tAttrs: { 'aria-label': 'room.controls' } }, handBtn.btn, chatBtn.btn, peopleBtn.btn, leaveBtn.btn);
+    audioOnlyBtn.btn.setAttribute('aria-pressed', 'false');
+    const moreId = uniqueId('more');
+    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn);
+    moreBtn.btn.setAttribute('aria-controls', moreId);
+    moreBtn.btn.setAttribute('aria-expanded', 'false');
+    setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
+    switchBtn.btn.hidden = true;
+    screenBtn.btn.hidden = !screenShareSupported();
+    const controls = h('nav', { class: 'controls', tAttrs: { 'aria-label': 'room.controls' } }, micBtn.btn, camBtn.btn, chatBtn.btn, moreMenu, moreBtn.btn, leaveBtn.btn);
 
-    const root = h('div', { class: `room${isHost ? ' is-host' : ''}` }, bar, banners, roomBody, controls, toast);
+    const root = h('div', { class: `room${isHost ? ' is-host' : ''}`, dataset: { quality: 'unknown', audioOnly: 'false', sound: 'on', mediaStatus: 'idle', videoPackets: '0' } }, bar, banners, roomBody, controls, toast, stageView.audio);
     main.append(root);
 
     // ---- events ----
-    handBtn.btn.addEventListener('click', () => send({ type: 'hand', raised: !st.me.hand }));
+    micBtn.btn.addEventListener('click', () => media.setMic(!st.mediaState.mic));
+    camBtn.btn.addEventListener('click', () => media.setCamera(!st.mediaState.camera));
+    switchBtn.btn.addEventListener('click', () => {
+        closeMore();
+        media.switchCamera();
+    });
+    screenBtn.btn.addEventListener('click', () => {
+        closeMore();
+        if (st.mediaState.screen) media.stopScreen();
+        else media.startScreen();
+    });
+    audioOnlyBtn.btn.addEventListener('click', () => {
+        closeMore();
+        media.setAudioOnly(!st.mediaState.audioOnly);
+    });
+    handBtn.btn.addEventListener('click', () => {
+        closeMore();
+        send({ type: 'hand', raised: !st.me.hand });
+    });
     chatBtn.btn.addEventListener('click', () => togglePanel('chat'));
-    peopleBtn.btn.addEventListener('click', () => togglePanel('people'));
+    peopleBtn.btn.addEventListener('click', () => {
+        closeMore();
+        togglePanel('people');
+    });
+    moreBtn.btn.addEventListener('click', () => (st.moreOpen ? closeMore(true) : openMore()));
     leaveBtn.btn.addEventListener('click', () => onLeave());
+    soundBtn.addEventListener('click', () => stageView.enableSound());
+    const onDocClick = (ev) => {
+        if (st.moreOpen && !moreMenu.contains(ev.target) && !moreBtn.btn.contains(ev.target)) closeMore();
+    };
+    document.addEventListener('click', onDocClick);
+    const onAllControls = () => closeMore();
+    allControls.addEventListener('change', onAllControls);
     chatForm.addEventListener('submit', (ev) => {
         ev.preventDefault();
         sendChat();
@@ -132,16 +211,21 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         chatError.hidden = true;
     });
     const onKey = (ev) => {
-        if (ev.key === 'Escape' && st.panel && !document.querySelector('dialog[open]')) closePanel();
+        if (ev.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+        if (st.moreOpen) closeMore(true);
+        else if (st.panel) closePanel();
     };
     document.addEventListener('keydown', onKey);
     const onWide = () => layoutPanels();
     wide.addEventListener('change', onWide);
 
     if (wide.matches) openPanel('chat', false);
+    wireMedia();
     updateTitle();
     renderAll();
+    renderMediaControls();
     focusHeading(titleEl);
+    media.start();
 
     // ---- helpers ----
     function panelHead(heading, closeKey) {
@@ -153,8 +237,108 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     function ctl(iconName, key, cls = 'ctl') {
         const label = h('span', { class: 'ctl-label', t: key });
         const badge = h('span', { class: 'ctl-badge', attrs: { hidden: true, 'aria-hidden': 'true' } });
-        const btn = h('button', { class: cls, attrs: { type: 'button' } }, h('span', { class: 'ctl-icon' }, icon(iconName), badge), label);
-        return { btn, label, badge };
+        const iconWrap = h('span', { class: 'ctl-icon' }, icon(iconName), badge);
+        const btn = h('button', { class: cls, attrs: { type: 'button' } }, iconWrap, label);
+        return { btn, label, badge, iconWrap, iconName };
+    }
+
+    function openMore() {
+        st.moreOpen = true;
+        moreMenu.classList.add('is-open');
+        moreBtn.btn.setAttribute('aria-expanded', 'true');
+        const first = [...moreMenu.querySelectorAll('button')].find((b) => !b.hidden && !b.disabled);
+        if (first) first.focus();
+    }
+
+    function closeMore(focusButton = false) {
+        if (!st.moreOpen) return;
+        st.moreOpen = false;
+        moreMenu.classList.remove('is-open');
+        moreBtn.btn.setAttribute('aria-expanded', 'false');
+        if (focusButton) moreBtn.btn.focus();
+    }
+
+    // ---- media ----
+    function wireMedia() {
+        media.on('state', (s) => {
+            st.mediaState = s;
+            stageView.setMediaState(s);
+            renderMediaControls();
+        });
+        media.on('local', (local) => stageView.setLocal(local));
+        media.on('remote', (map) => stageView.setRemote(map));
+        media.on('speaker', (id) => stageView.setSpeaker(id));
+        media.on('cameras', (n) => {
+            st.cameras = n;
+            renderMediaControls();
+        });
+        media.on('stats', (map) => {
+            root.dataset.videoPackets = String(stageView.setStats(map));
+        });
+        media.on('quality', (q) => renderQuality(q));
+        media.on('transport', (t) => {
+            root.dataset.publishState = t.publish;
+            root.dataset.subscribeState = t.subscribe;
+        });
+        media.on('status', (s) => {
+            root.dataset.mediaStatus = s;
+            renderQuality(media.quality);
+        });
+        media.on('notice', ({ code }) => showMediaNotice(code));
+    }
+
+    function renderMediaControls() {
+        const s = st.mediaState;
+        micBtn.btn.classList.toggle('is-off', !s.mic);
+        setAttr(micBtn.btn, 'aria-label', s.mic ? 'room.mic_off' : 'room.mic_on');
+        replaceIcon(micBtn, s.mic ? 'mic' : 'micOff');
+        camBtn.btn.classList.toggle('is-off', !s.camera);
+        setAttr(camBtn.btn, 'aria-label', s.camera ? 'room.camera_off' : 'room.camera_on');
+        replaceIcon(camBtn, s.camera ? 'camera' : 'cameraOff');
+        switchBtn.btn.hidden = !(st.cameras > 1 && s.camera);
+        screenBtn.btn.hidden = !screenShareSupported();
+        screenBtn.btn.classList.toggle('is-active', s.screen);
+        setText(screenBtn.label, s.screen ? 'room.screen_stop' : 'room.screen_start');
+        replaceIcon(screenBtn, s.screen ? 'screenOff' : 'screen');
+        audioOnlyBtn.btn.classList.toggle('is-active', s.audioOnly);
+        audioOnlyBtn.btn.setAttribute('aria-pressed', String(s.audioOnly));
+        root.dataset.audioOnly = String(s.audioOnly);
+        audioOnlyBadge.hidden = !s.audioOnly;
+        root.classList.toggle('is-audio-only', s.audioOnly);
+    }
+
+    function replaceIcon(c, name) {
+        if (c.iconName === name) return;
+        c.iconName = name;
+        c.iconWrap.firstChild.replaceWith(icon(name));
+    }
+
+    function renderQuality(q) {
+        const status = media.status;
+        const level = status === 'active' || status === 'starting' ? q.level : 'unknown';
+        root.dataset.quality = level;
+        root.dataset.qualityDetail = JSON.stringify(q);
+        quality.dataset.quality = level;
+        quality.hidden = status !== 'active' && status !== 'starting';
+        setText(qualityText, QUALITY_KEYS[level] || QUALITY_KEYS.unknown);
+        if (q.rttMs !== null || q.lossPct !== null) setAttr(quality, 'title', 'room.quality.details', { rtt: q.rttMs === null ? '–' : q.rttMs, loss: q.lossPct === null ? '0' : q.lossPct });
+        else quality.removeAttribute('title');
+    }
+
+    function showMediaNotice(code) {
+        clear(mediaBanner);
+        const close = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'common.ok', on: { click: () => (mediaBanner.hidden = true) } });
+        mediaBanner.append(h('p', { class: 'banner-text', t: `room.media.${code}` }), h('div', { class: 'banner-actions' }, close));
+        mediaBanner.hidden = false;
+        mediaBanner.dataset.code = code;
+    }
+
+    function tileCard(p, { speaking, micOff }) {
+        const chips = [];
+        if (speaking) chips.push(h('span', { class: 'chip chip-speaking' }, icon('speaker', 'icon icon-sm'), h('span', { t: 'room.speaking' })));
+        chips.push(...badges(p));
+        if (micOff) chips.push(h('span', { class: 'chip chip-muted' }, icon('micOff', 'icon icon-sm'), h('span', { class: 'visually-hidden', t: 'room.mic_muted' })));
+        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), h('p', { class: 'tile-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, chips)];
     }
 
     function send(msg) {
@@ -221,7 +405,14 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     // ---- state from the server ----
     function handle(msg) {
         if (st.destroyed) return;
+        if (MEDIA_TYPES.has(msg.type)) {
+            media.handle(msg);
+            return;
+        }
         switch (msg.type) {
+            case 'admitted':
+                media.start(); // again after a new seat (newSeat)
+                break;
             case 'roster':
                 onRoster(msg);
                 break;
@@ -234,13 +425,15 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                 renderChat();
                 break;
             case 'mute_request':
+                media.applyMuteRequest(msg.kind);
                 showMuteRequest(msg.kind);
                 break;
             case 'server_shutdown':
                 shutdownBanner.hidden = false;
                 break;
             case 'error':
-                showToast(ERROR_KEYS[msg.code] || 'room.err.generic');
+                if (isMediaError(msg)) media.handle(msg);
+                else showToast(ERROR_KEYS[msg.code] || 'room.err.generic');
                 break;
             default:
         }
@@ -293,7 +486,16 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         st.seat += 1;
         st.known = null;
         st.knownLobby = null;
+        // The server forgot our peer connections: new ones once admitted again.
+        media.reset();
         setMe(you);
+        if (you && you.state === 'admitted') media.start();
+    }
+
+    /** The same seat after a dropped WebSocket: the peer connections may still work. */
+    function resumed(you) {
+        setMe(you);
+        media.resumed();
     }
 
     function setConnection(state) {
@@ -308,7 +510,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     // ---- rendering ----
     function renderAll() {
         renderBar();
-        renderTiles();
+        renderStage();
         renderLobbyBanner();
         preserveFocus(peopleBody, renderPeople);
         renderHand();
@@ -331,6 +533,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         const waiting = isHost ? st.participants.filter((p) => p.state === 'lobby').length : 0;
         peopleBtn.badge.hidden = !waiting;
         peopleBtn.badge.textContent = String(waiting);
+        moreBtn.badge.hidden = !waiting;
+        moreBtn.badge.textContent = String(waiting);
+        if (waiting) setAttr(moreBtn.btn, 'aria-label', 'room.more_waiting', { n: waiting });
+        else setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
         if (waiting) setAttr(peopleBtn.btn, 'aria-label', 'room.people_waiting', { n: waiting });
         else setAttr(peopleBtn.btn, 'aria-label', 'room.people');
         const unread = st.panel === 'chat' ? 0 : st.unread;
@@ -353,19 +559,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         return out;
     }
 
-    function renderTiles() {
-        clear(tiles);
+    function renderStage() {
         let people = st.participants.filter(inMeeting);
         if (!people.some((p) => p.id === st.me.id)) people = [...people, st.me].sort((a, b) => a.id - b.id);
-        tiles.dataset.count = String(Math.min(people.length, 16));
-        for (const p of people) {
-            const tile = h(
-                'li',
-                { class: `tile${p.state === 'reconnecting' ? ' is-away' : ''}${p.hand ? ' has-hand' : ''}${p.id === st.me.id ? ' is-me' : ''}` },
-                h('div', { class: 'tile-card' }, avatar(p), h('p', { class: 'tile-name', text: p.name }), h('p', { class: 'tile-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, badges(p))),
-            );
-            tiles.append(tile);
-        }
+        stageView.setPeople(people, st.me.id);
     }
 
     function renderLobbyBanner() {
@@ -547,6 +744,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     function showMuteRequest(kind) {
         clear(noticeBanner);
         const key = { mic: 'room.mute_request.mic', camera: 'room.mute_request.camera', screen: 'room.mute_request.screen' }[kind] || 'room.mute_request.mic';
+        if (kind === 'screen' && !st.mediaState.screen) return;
         const ok = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'common.ok', on: { click: () => (noticeBanner.hidden = true) } });
         noticeBanner.append(h('p', { class: 'banner-text', t: key }), h('div', { class: 'banner-actions' }, ok));
         noticeBanner.hidden = false;
@@ -556,9 +754,13 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         st.destroyed = true;
         clearTimeout(st.toastTimer);
         document.removeEventListener('keydown', onKey);
+        document.removeEventListener('click', onDocClick);
         wide.removeEventListener('change', onWide);
+        allControls.removeEventListener('change', onAllControls);
+        media.close();
+        stageView.destroy();
         root.remove();
     }
 
-    return { handle, setMe, newSeat, setConnection, destroy };
+    return { handle, setMe, newSeat, resumed, setConnection, destroy };
 }
