@@ -286,6 +286,7 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
         uint16_t seq;
         if (s->twcc && s->twcc_in_id && rtp_parse(&p, buf, len) == 0 &&
             rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0) {
+            s->twcc_media_ssrc = p.ssrc;
             twcc_recv_packet(s->twcc, now_us, seq);
             worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
         }
@@ -306,7 +307,7 @@ static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
         if (twcc_recv_next_deadline(s->twcc) <= now_us) {
             int n;
             while ((n = twcc_recv_timeout(s->twcc, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
-                                          ROOM_TWCC_SSRC, 0)) > 0)
+                                          ROOM_TWCC_SSRC, s->twcc_media_ssrc)) > 0)
                 transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf);
         }
         worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));

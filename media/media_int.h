@@ -102,8 +102,10 @@ struct msession {
     /* Meeting peers: congestion control (engine_room.c). */
     struct twcc_recv *twcc; /* feedback to a publisher */
     uint8_t twcc_in_id;     /* its transport-wide seq extension id; 0 = none */
-    struct bwe *bwe;        /* downlink estimate of a subscriber */
-    uint8_t twcc_out_id;    /* the extension id stamped on what we send it; 0 = none */
+    uint32_t
+        twcc_media_ssrc; /* one of its SSRCs: browsers drop feedback naming no stream of theirs */
+    struct bwe *bwe;     /* downlink estimate of a subscriber */
+    uint8_t twcc_out_id; /* the extension id stamped on what we send it; 0 = none */
     int64_t bwe_reported_us;
     uint64_t max_bps; /* the subscriber's own cap; 0 = none */
 };

@@ -1,0 +1,142 @@
+// Packet loss and delay on one participant's link, in real Chromium: Ada and
+// Bea (one browser, in the test's namespace) and Lars (a second Chromium in
+// a network namespace of his own, joined by a veth pair; see lossy-link.mjs)
+// meet; every media datagram between Lars and the server is dropped with
+// probability 7 % and delayed 50 ms, in each direction (this machine's
+// kernel has no netem qdisc, so a user-space relay on the veth's server end
+// does it; see lossy-link.mjs). Over 20 s: Lars's
+// video keeps decoding at Ada and Bea and theirs at Lars, NACKs are
+// answered (the server's NACKs upstream make Lars retransmit; Lars's NACKs
+// are answered by the server from its cache), and freezes stay rare.
+// The figures are printed on lines starting with "loss figures:".
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, PASSWORD, installHooks, sleep } from '../integration/lib.mjs';
+import { launchChromium } from './browser.mjs';
+import { meetingOfBots, outboundTotals } from './bot.mjs';
+import { LINK, LossyNamespace, TcpProxy, UdpImpairer, launchChromiumIn, serverUdpPorts } from './lossy-link.mjs';
+
+installHooks();
+
+const LOSS = 0.07;
+const DELAY_MS = 50;
+const WINDOW_MS = 20000;
+const MIN_FPS = 5; // average decoded frame rate over the window, each video
+const MAX_FREEZE_SHARE = 0.2; // of the window spent frozen, each video
+
+let ns;
+let server;
+let relay;
+let proxy;
+let browser;
+let lossyBrowser;
+let bots = [];
+
+before(async () => {
+    ns = new LossyNamespace().create();
+    server = new Server({ name: 'e2e-loss', config: { media_public_addresses: `127.0.0.1,${LINK.server}` } });
+    server.addUser('anna', 'Anna Jensen', PASSWORD);
+    await server.start();
+    const ports = serverUdpPorts(server);
+    assert.ok(ports.length > 0, `the server's media ports from its log: ${server.logTail(20)}`);
+    relay = await new UdpImpairer({ ports, loss: LOSS, delayMs: DELAY_MS }).start();
+    proxy = await new TcpProxy({ targetPort: server.port }).start();
+    const api = await server.login('anna', PASSWORD);
+    browser = await launchChromium();
+    lossyBrowser = await launchChromiumIn(ns.name);
+    bots = await meetingOfBots(api, server.origin, ['Ada Host', 'Bea Clean', 'Lars Lossy'], {
+        browsers: [browser, browser, lossyBrowser],
+        origins: [server.origin, server.origin, proxy.origin],
+        timeoutMs: 40000,
+    });
+});
+
+after(async () => {
+    for (const b of bots) await b.close();
+    await lossyBrowser?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    relay?.close();
+    proxy?.close();
+    ns?.delete();
+});
+
+function metricSum(text, prefix) {
+    let sum = 0;
+    for (const line of text.split('\n')) if (line.startsWith(prefix)) sum += Number(line.split(' ').pop());
+    return sum;
+}
+
+const VIDEO_KEYS = ['framesDecoded', 'freezeCount', 'totalFreezesDuration', 'packetsReceived', 'packetsLost', 'nackCount', 'retransmittedPacketsReceived', 'pliCount', 'keyFramesDecoded'];
+const diff = (a, b, keys) => Object.fromEntries(keys.map((k) => [k, +((b?.[k] ?? 0) - (a?.[k] ?? 0)).toFixed(3)]));
+
+test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answered, freezes stay rare', async () => {
+    const [ada, bea, lars] = bots;
+    // Lars's media really goes over the impaired path.
+    const larsOut = await lars.outbound();
+    assert.equal(larsOut.pair?.remote, LINK.server, `Lars's publish connection uses the relay address: ${JSON.stringify(larsOut.pair)}`);
+    const larsIn = await lars.stats();
+    assert.equal(larsIn.sub?.pair?.remote, LINK.server, `Lars's subscribe connection uses the relay address: ${JSON.stringify(larsIn.sub?.pair)}`);
+
+    const snap = async () => ({
+        at: Date.now(),
+        ada: await ada.stats(), bea: await bea.stats(), lars: await lars.stats(),
+        adaOut: await ada.outbound(), beaOut: await bea.outbound(), larsOut: await lars.outbound(),
+        metrics: (await server.request('GET', '/metrics')).text,
+        relay: JSON.parse(JSON.stringify(relay.counts)),
+    });
+    const s0 = await snap();
+    await sleep(WINDOW_MS);
+    const s1 = await snap();
+    const secs = (s1.at - s0.at) / 1000;
+
+    const v = (s, id) => s.byParticipant[id]?.video;
+    const flows = {
+        "Lars's video at Ada": diff(v(s0.ada, lars.id), v(s1.ada, lars.id), VIDEO_KEYS),
+        "Lars's video at Bea": diff(v(s0.bea, lars.id), v(s1.bea, lars.id), VIDEO_KEYS),
+        "Ada's video at Lars": diff(v(s0.lars, ada.id), v(s1.lars, ada.id), VIDEO_KEYS),
+        "Bea's video at Lars": diff(v(s0.lars, bea.id), v(s1.lars, bea.id), VIDEO_KEYS),
+        "Ada's video at Bea (clean)": diff(v(s0.bea, ada.id), v(s1.bea, ada.id), VIDEO_KEYS),
+    };
+    const out = {
+        lars: diff(outboundTotals(s0.larsOut), outboundTotals(s1.larsOut), ['packetsSent', 'nackCount', 'retransmittedPacketsSent']),
+        ada: diff(outboundTotals(s0.adaOut), outboundTotals(s1.adaOut), ['packetsSent', 'nackCount', 'retransmittedPacketsSent']),
+        bea: diff(outboundTotals(s0.beaOut), outboundTotals(s1.beaOut), ['packetsSent', 'nackCount', 'retransmittedPacketsSent']),
+    };
+    const m = (name) => metricSum(s1.metrics, name) - metricSum(s0.metrics, name);
+    const serverFig = {
+        packetsIn: m('samtale_media_packets_total{worker="0",direction="in"}') + m('samtale_media_packets_total{worker="1",direction="in"}'),
+        packetsOut: m('samtale_media_packets_total{worker="0",direction="out"}') + m('samtale_media_packets_total{worker="1",direction="out"}'),
+        srtpFailures: m('samtale_srtp_failures_total'),
+        dropped: m('samtale_media_dropped_total'),
+        retransmissionCounter: /retransmi|nack/i.test(s1.metrics) ? 'present' : 'none in /metrics',
+    };
+    const relayFig = {
+        up: { seen: s1.relay.up.seen - s0.relay.up.seen, dropped: s1.relay.up.dropped - s0.relay.up.dropped },
+        down: { seen: s1.relay.down.seen - s0.relay.down.seen, dropped: s1.relay.down.dropped - s0.relay.down.dropped },
+    };
+    const pct = (c) => ((100 * c.dropped) / Math.max(1, c.seen)).toFixed(1);
+    const res = (s, id) => `${v(s, id)?.frameWidth}x${v(s, id)?.frameHeight}`;
+
+    console.log(`loss figures: ${Math.round(LOSS * 100)}% loss and ${DELAY_MS} ms delay each way on Lars's link (relay measured: up ${pct(relayFig.up)}% of ${relayFig.up.seen}, down ${pct(relayFig.down)}% of ${relayFig.down.seen} datagrams dropped), window ${secs.toFixed(1)} s`);
+    for (const [name, f] of Object.entries(flows)) {
+        console.log(`loss figures: ${name}: ${(f.framesDecoded / secs).toFixed(1)} fps decoded (${f.framesDecoded} frames), ` +
+            `${f.freezeCount} freezes, ${f.totalFreezesDuration.toFixed(2)} s frozen, ${f.packetsReceived} packets received, ${f.packetsLost} packetsLost (RTX-repaired ones included), ` +
+            `${f.nackCount} NACKs sent, ${f.retransmittedPacketsReceived} retransmissions received, ${f.pliCount} PLIs, ${f.keyFramesDecoded} keyframes`);
+    }
+    console.log(`loss figures: sizes received: Lars at Ada ${res(s1.ada, lars.id)}, Ada at Lars ${res(s1.lars, ada.id)}; Lars sends ${Object.entries(s1.larsOut.video).map(([r, x]) => `${r}:${x.frameWidth}x${x.frameHeight}`).join(' ')}, his bandwidth estimate ${s1.larsOut.pair?.outBps} bit/s, rtt ${s1.larsOut.pair?.rtt} s`);
+    console.log(`loss figures: publishers' outbound video: Lars got ${out.lars.nackCount} NACKs from the server and sent ${out.lars.retransmittedPacketsSent} retransmissions (of ${out.lars.packetsSent} packets); ` +
+        `Ada got ${out.ada.nackCount} NACKs / sent ${out.ada.retransmittedPacketsSent} retransmissions; Bea ${out.bea.nackCount} / ${out.bea.retransmittedPacketsSent}`);
+    console.log(`loss figures: server /metrics over the window: ${JSON.stringify(serverFig)}`);
+
+    for (const [name, f] of Object.entries(flows)) {
+        assert.ok(f.framesDecoded / secs >= MIN_FPS, `${name}: keeps decoding, ${(f.framesDecoded / secs).toFixed(1)} fps (at least ${MIN_FPS}): ${JSON.stringify(f)}`);
+        assert.ok(f.totalFreezesDuration <= MAX_FREEZE_SHARE * secs, `${name}: ${f.totalFreezesDuration} s frozen in ${secs.toFixed(1)} s (at most ${MAX_FREEZE_SHARE * 100}%): ${JSON.stringify(f)}`);
+    }
+    // Uplink losses: the server asks Lars for them again, and Lars resends.
+    assert.ok(out.lars.nackCount > 0 && out.lars.retransmittedPacketsSent > 0, `the server NACKs Lars's lost packets and Lars retransmits: ${JSON.stringify(out.lars)}`);
+    // Downlink losses: Lars asks, the server answers from its cache.
+    for (const name of ["Ada's video at Lars", "Bea's video at Lars"]) {
+        const f = flows[name];
+        assert.ok(f.nackCount > 0 && f.retransmittedPacketsReceived > 0, `${name}: Lars's NACKs are answered with retransmissions: ${JSON.stringify(f)}`);
+    }
+});
