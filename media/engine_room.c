@@ -27,6 +27,7 @@ struct mroom {
     struct router *router;
     struct msession *peers[ROOM_PEERS_MAX];
     int64_t deadline;
+    struct router_stats counted; /* what is already in the engine's counters */
 };
 
 static uint32_t peer_id(const struct msession *s)
@@ -107,6 +108,27 @@ static struct mroom *room_get(struct engine *e, int64_t id)
     return room;
 }
 
+static void add(_Atomic uint64_t *counter, uint64_t now, uint64_t *counted)
+{
+    atomic_fetch_add_explicit(counter, now - *counted, memory_order_relaxed);
+    *counted = now;
+}
+
+/* Moves the router's growth since the last look into the engine's counters. */
+static void count_router(struct engine *e, struct mroom *room)
+{
+    struct router_stats st;
+    struct router_stats *c = &room->counted;
+    router_get_stats(room->router, &st);
+    add(&e->c.rtp_forwarded, st.rtp_forwarded, &c->rtp_forwarded);
+    add(&e->c.nacks_in, st.nacks_in, &c->nacks_in);
+    add(&e->c.retransmissions, st.retransmissions, &c->retransmissions);
+    add(&e->c.nacks_out, st.nacks_out, &c->nacks_out);
+    add(&e->c.keyframe_requests_in, st.keyframe_requests_in, &c->keyframe_requests_in);
+    add(&e->c.keyframe_requests_out, st.keyframe_requests_out, &c->keyframe_requests_out);
+    add(&e->c.layer_switches, st.layer_switches, &c->layer_switches);
+}
+
 static void room_free(struct engine *e, struct mroom *room)
 {
     for (struct mroom **pp = &e->rooms; *pp; pp = &(*pp)->next) {
@@ -122,6 +144,7 @@ static void room_free(struct engine *e, struct mroom *room)
             engine_session_free(e, s);
         }
     }
+    count_router(e, room);
     router_destroy(room->router);
     free(room);
 }
@@ -317,8 +340,10 @@ static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
 void engine_rooms_timeout(struct engine *e, int64_t now_us)
 {
     for (struct mroom *room = e->rooms; room; room = room->next) {
-        if (router_next_deadline(room->router) <= now_us)
+        if (router_next_deadline(room->router) <= now_us) {
             router_timeout(room->router, now_us);
+            count_router(e, room);
+        }
         send_feedback(e, room, now_us);
         rearm_room(e, room);
     }

@@ -334,5 +334,12 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->transports_new += load(&e->c.transports_new);
         out->transports_connected += load(&e->c.transports_connected);
         out->transports_failed += load(&e->c.transports_failed);
+        out->rtp_forwarded += load(&e->c.rtp_forwarded);
+        out->nacks_in += load(&e->c.nacks_in);
+        out->retransmissions += load(&e->c.retransmissions);
+        out->nacks_out += load(&e->c.nacks_out);
+        out->keyframe_requests_in += load(&e->c.keyframe_requests_in);
+        out->keyframe_requests_out += load(&e->c.keyframe_requests_out);
+        out->layer_switches += load(&e->c.layer_switches);
     }
 }

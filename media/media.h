@@ -137,6 +137,9 @@ struct media_stats {
     uint64_t dtls_ok, dtls_failed;
     uint64_t transports_new, transports_connected; /* gauges */
     uint64_t transports_failed;                    /* counter */
+    /* SFU routers */
+    uint64_t rtp_forwarded, nacks_in, retransmissions, nacks_out;
+    uint64_t keyframe_requests_in, keyframe_requests_out, layer_switches;
 };
 /* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
 void media_get_stats(struct media *m, int worker, struct media_stats *out);

@@ -20,6 +20,9 @@ struct engine_counters {
     _Atomic uint64_t srtp_failures;
     _Atomic uint64_t dtls_ok, dtls_failed;
     _Atomic uint64_t transports_new, transports_connected, transports_failed;
+    /* The rooms' routers, summed (engine_room.c adds each room's growth). */
+    _Atomic uint64_t rtp_forwarded, nacks_in, retransmissions, nacks_out;
+    _Atomic uint64_t keyframe_requests_in, keyframe_requests_out, layer_switches;
 };
 
 struct engine {

@@ -116,6 +116,30 @@ static void render_media(struct out *o, const struct metrics_live *live)
     family(o, "samtale_ice_transports_failed_total", "counter",
            "ICE transports that failed (consent lost, DTLS failure).");
     PER_WORKER(o, live, "samtale_ice_transports_failed_total", transports_failed);
+    family(o, "samtale_sfu_rtp_forwarded_total", "counter",
+           "RTP packets forwarded to subscribers.");
+    PER_WORKER(o, live, "samtale_sfu_rtp_forwarded_total", rtp_forwarded);
+    family(o, "samtale_sfu_nacks_total", "counter",
+           "NACKs from subscribers (in) and sent to publishers (out).");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+            live->workers[i].nacks_in);
+        put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+            live->workers[i].nacks_out);
+    }
+    family(o, "samtale_sfu_retransmissions_total", "counter",
+           "Packets resent to subscribers from the retransmission cache.");
+    PER_WORKER(o, live, "samtale_sfu_retransmissions_total", retransmissions);
+    family(o, "samtale_sfu_keyframe_requests_total", "counter",
+           "Keyframe requests (PLI/FIR) from subscribers (in) and sent to publishers (out).");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
+            i, live->workers[i].keyframe_requests_in);
+        put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
+            i, live->workers[i].keyframe_requests_out);
+    }
+    family(o, "samtale_sfu_layer_switches_total", "counter", "Simulcast layer switches.");
+    PER_WORKER(o, live, "samtale_sfu_layer_switches_total", layer_switches);
 }
 
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)
