@@ -90,6 +90,8 @@ int http_server_start(struct app *app);
 /* Runs the event loop until stop is requested, then shuts down cleanly. */
 int http_server_run(struct app *app);
 void http_server_stop(struct app *app);
+/* Undoes http_server_start() when the server cannot go on starting. */
+void http_server_abort(struct app *app);
 /* Wakes the event loop from another thread (media events are waiting). */
 void http_wake(void *app);
 

@@ -600,6 +600,13 @@ int http_server_run(struct app *app)
     return 0;
 }
 
+void http_server_abort(struct app *app)
+{
+    lws_sul_cancel(&ticker.sul);
+    lws_context_destroy(app->lws);
+    app->lws = NULL;
+}
+
 void http_wake(void *arg)
 {
     struct app *app = arg;

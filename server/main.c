@@ -159,8 +159,6 @@ static int serve(int argc, char **argv)
         return 1;
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
-    if (start_media(&app) < 0)
-        goto out;
     app.started_ms = app_now_ms();
 
     struct sigaction sa;
@@ -172,8 +170,13 @@ static int serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     running_app = &app;
 
+    /* The listen port first: the media workers may take ephemeral ports. */
     if (http_server_start(&app) < 0)
         goto out;
+    if (start_media(&app) < 0) {
+        http_server_abort(&app);
+        goto out;
+    }
     bool v6 = strchr(app.cfg.listen_addr, ':') != NULL;
     printf("samtale %s listening on https://%s%s%s:%u (links: %s, data: %s)\n", SAMTALE_VERSION,
            v6 ? "[" : "", app.cfg.listen_addr, v6 ? "]" : "", app.cfg.listen_port,
