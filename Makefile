@@ -131,7 +131,7 @@ test: test-deps
 asan: test-deps
 	@$(MAKE) --no-print-directory MODE=asan build
 	@$(MAKE) --no-print-directory certs
-	@SAMTALE_NO_FUZZ=1 sh tests/run.sh build/asan build/fuzz
+	@SAMTALE_NO_FUZZ=1 SAMTALE_SANITIZED=1 sh tests/run.sh build/asan build/fuzz
 
 unit: build
 	@SAMTALE_ONLY=unit sh tests/run.sh $(BUILD) build/fuzz

@@ -32,7 +32,12 @@ let browser;
 let lossyBrowser;
 let bots = [];
 
+// Frame rates and freeze time measure real-time behaviour, which a sanitizer
+// build distorts (it runs several times slower): there the test is skipped.
+const SANITIZED = Boolean(process.env.SAMTALE_SANITIZED);
+
 before(async () => {
+    if (SANITIZED) return;
     ns = new LossyNamespace().create();
     server = new Server({ name: 'e2e-loss', config: { media_public_addresses: `127.0.0.1,${LINK.server}` } });
     server.addUser('anna', 'Anna Jensen', PASSWORD);
@@ -52,6 +57,7 @@ before(async () => {
 });
 
 after(async () => {
+    if (SANITIZED) return;
     for (const b of bots) await b.close();
     await lossyBrowser?.close().catch(() => {});
     await browser?.close().catch(() => {});
@@ -69,7 +75,7 @@ function metricSum(text, prefix) {
 const VIDEO_KEYS = ['framesDecoded', 'freezeCount', 'totalFreezesDuration', 'packetsReceived', 'packetsLost', 'nackCount', 'retransmittedPacketsReceived', 'pliCount', 'keyFramesDecoded'];
 const diff = (a, b, keys) => Object.fromEntries(keys.map((k) => [k, +((b?.[k] ?? 0) - (a?.[k] ?? 0)).toFixed(3)]));
 
-test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answered, freezes stay rare', async () => {
+test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answered, freezes stay rare', { skip: SANITIZED && 'timing-sensitive; run by make test, not under ASan' }, async () => {
     const [ada, bea, lars] = bots;
     // Lars's media really goes over the impaired path.
     const larsOut = await lars.outbound();
