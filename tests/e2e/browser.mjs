@@ -34,12 +34,29 @@ export async function launchChromium({ extraArgs = [] } = {}) {
     return context;
 }
 
-/** Records every request a page makes that leaves `origin`. */
+/**
+ * One Chromium in which each person gets a context of their own
+ * (browser.newContext({ignoreHTTPSErrors: true, ...PHONE})): separate
+ * storage and cookies, as on separate devices. close() ends it.
+ */
+export async function launchBrowser({ extraArgs = [] } = {}) {
+    if (!process.env.SAMTALE_NETNS) throw new Error('end-to-end tests run inside tests/e2e/netns-run.sh');
+    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+}
+
+/** Context options for a phone-sized touch screen. */
+export const PHONE = { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true };
+
+/** Records every request and WebSocket a page opens that leaves `origin`. */
 export function watchForeignRequests(page, origin) {
     const foreign = [];
+    const wsOrigin = origin.replace(/^http/, 'ws');
     page.on('request', (r) => {
         const u = r.url();
         if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+    });
+    page.on('websocket', (ws) => {
+        if (!ws.url().startsWith(`${wsOrigin}/`)) foreign.push(ws.url());
     });
     return foreign;
 }

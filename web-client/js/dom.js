@@ -56,16 +56,19 @@ export function clear(el) {
 }
 
 let announceTimer = null;
+let pending = [];
 /** Says something through the page's polite live region. */
 export function announce(key, params) {
     const region = document.getElementById('announcer');
     if (!region) return;
-    const msg = t(key, params);
+    // Messages in the same moment (one left, another joined) are said together.
+    pending.push(t(key, params));
     // A fresh text node each time so repeated messages are read again.
     clear(region);
     clearTimeout(announceTimer);
     announceTimer = setTimeout(() => {
-        region.textContent = msg;
+        region.textContent = pending.join(' ');
+        pending = [];
     }, 60);
 }
 
@@ -136,4 +139,21 @@ export function focusHeading(el) {
     if (!el) return;
     if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
     el.focus({ preventScroll: false });
+}
+
+/** Copies text to the clipboard; falls back to selecting input (if any) and execCommand. */
+export async function copyText(text, input) {
+    try {
+        await navigator.clipboard.writeText(text);
+        return true;
+    } catch {
+        if (!input) return false;
+        input.focus();
+        input.select();
+        try {
+            return document.execCommand('copy');
+        } catch {
+            return false;
+        }
+    }
 }

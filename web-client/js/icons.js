@@ -39,12 +39,18 @@ const ICONS = {
     zoomOut: [{ c: [10.5, 10.5, 6.5] }, 'M15.5 15.5L20 20', 'M7.5 10.5h6'],
     fit: ['M4 9V5.5A1.5 1.5 0 0 1 5.5 4H9', 'M15 4h3.5A1.5 1.5 0 0 1 20 5.5V9', 'M20 15v3.5a1.5 1.5 0 0 1-1.5 1.5H15', 'M9 20H5.5A1.5 1.5 0 0 1 4 18.5V15'],
     okCircle: [{ c: [12, 12, 9] }, 'M8 12.5l3 3 5-6'],
+    calendar: [{ r: [3, 5, 18, 16, 2] }, 'M3 10h18', 'M8 3v4', 'M16 3v4'],
+    note: ['M6 3h9l4 4v14H6z', 'M14 3v5h5', 'M9 12h7', 'M9 16h7'],
+    download: ['M12 4v11', 'M7.5 10.5L12 15l4.5-4.5', 'M5 19h14'],
 };
+
+// Icons that point along the line of text: drawn mirrored right-to-left.
+const DIRECTIONAL = new Set(['back', 'send', 'leave']);
 
 export function icon(name, cls = 'icon') {
     const svg = document.createElementNS(NS, 'svg');
     svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('class', cls);
+    svg.setAttribute('class', DIRECTIONAL.has(name) ? `${cls} icon-directional` : cls);
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
     for (const part of ICONS[name] || []) {

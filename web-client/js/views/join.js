@@ -226,6 +226,8 @@ export async function mountJoin(main, ctx) {
             title: state.info.meeting.title,
             role: state.info.role,
             isHost: state.info.is_host,
+            meetingId: state.meetingId,
+            plannedStart: state.info.meeting.planned_start,
             onLeave: leave,
         });
     }

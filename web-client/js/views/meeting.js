@@ -1,11 +1,14 @@
 // One meeting for its caseworker: time and status, the host link ("start"),
-// the participants' links (copy, revoke, add), the audit log, deletion.
+// the participants' links (copy, calendar invitation, revoke, add), the
+// caseworker's private notes, the audit log, deletion.
 import { api, ApiError } from '../api.js';
-import { announce, append, clear, confirmDialog, field, focusHeading, h, uniqueId } from '../dom.js';
-import { setAttr, setText, t } from '../i18n.js';
+import { announce, append, clear, confirmDialog, copyText, field, focusHeading, h, uniqueId } from '../dom.js';
+import { buildIcs, icsFileName } from '../ics.js';
+import { getLang, setAttr, setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
 import { forgetLink, forgetMeeting, rememberLinks, storedLinks, tokenOf } from '../linkstore.js';
 import { ROLES, roleKey } from '../roles.js';
+import { createNotes, downloadText, forgetNotes } from './notes.js';
 
 const AUDIT_DETAILS = {
     'host link': 'audit.detail.host_link',
@@ -20,22 +23,6 @@ const AUDIT_DETAILS = {
     shutdown: 'audit.detail.shutdown',
 };
 const AUDIT_KINDS = ['created', 'invitation_created', 'invitation_revoked', 'join', 'leave', 'admit', 'deny', 'remove', 'lock', 'unlock', 'end', 'resume'];
-
-async function copyText(text, input) {
-    try {
-        await navigator.clipboard.writeText(text);
-        return true;
-    } catch {
-        if (!input) return false;
-        input.focus();
-        input.select();
-        try {
-            return document.execCommand('copy');
-        } catch {
-            return false;
-        }
-    }
-}
 
 function copyButton(url, input, labelParams) {
     const label = h('span', { t: 'meeting.copy' });
@@ -96,6 +83,7 @@ export async function mountMeeting(main, ctx, id) {
     const hostSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'host-h' } });
     const linksSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'links-h' } });
     const addSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'add-h' } });
+    const notesSec = h('section', { class: 'card stack-sm notes-card', attrs: { 'aria-labelledby': 'notes-h' } });
     const auditSec = h('section', { class: 'card stack-sm', attrs: { 'aria-labelledby': 'audit-h' } });
     const dangerSec = h('section', { class: 'card stack-sm danger-zone', attrs: { 'aria-labelledby': 'danger-h' } });
 
@@ -111,7 +99,7 @@ export async function mountMeeting(main, ctx, id) {
             ),
         );
     }
-    page.append(hostSec, linksSec, addSec, auditSec, dangerSec);
+    page.append(hostSec, linksSec, addSec, notesSec, auditSec, dangerSec);
 
     function renderHead() {
         clear(statusEl);
@@ -180,6 +168,7 @@ export async function mountMeeting(main, ctx, id) {
                     );
                     input.addEventListener('focus', () => input.select());
                     const row = h('div', { class: 'button-row' }, copyButton(link.url, input, { role: roleLabel }));
+                    if (meeting.status !== 'ended') row.append(icsButton(inv, link.url, roleLabel));
                     row.append(revokeButton(inv, roleLabel));
                     li.append(row);
                 } else {
@@ -191,6 +180,34 @@ export async function mountMeeting(main, ctx, id) {
             list.append(li);
         }
         linksSec.append(list);
+    }
+
+    /** Downloads an invitation for the recipient's calendar, made here from the stored link. */
+    function icsButton(inv, url, roleLabel) {
+        const btn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['meeting.ics_label', { role: roleLabel }] } }, icon('calendar'), h('span', { t: 'meeting.ics' }));
+        btn.addEventListener('click', () => {
+            errorBox.hidden = true;
+            let text;
+            try {
+                text = buildIcs({
+                    meetingId: meeting.id,
+                    role: inv.role,
+                    title: meeting.title,
+                    start: meeting.planned_start,
+                    end: meeting.planned_end,
+                    url,
+                    description: t('ics.description', { title: meeting.title, url }),
+                    alarm: t('ics.alarm', { title: meeting.title }),
+                    lang: getLang(),
+                });
+            } catch (e) {
+                showError(e);
+                return;
+            }
+            downloadText(icsFileName(inv.role), text, 'text/calendar;charset=utf-8');
+            announce('meeting.ics_done', { role: roleLabel });
+        });
+        return btn;
     }
 
     function revokeButton(inv, roleLabel) {
@@ -268,6 +285,10 @@ export async function mountMeeting(main, ctx, id) {
         addSec.append(form);
     }
 
+    // Built once: a re-render must not lose what is being typed.
+    const notes = createNotes({ meetingId: meeting.id, title: meeting.title, date: meeting.planned_start });
+    notesSec.append(h('h2', { id: 'notes-h', t: 'notes.heading' }), h('p', { class: 'hint', t: 'notes.meeting_hint' }), notes.el);
+
     const auditBody = h('div', { class: 'audit-wrap' });
     function renderAuditFrame() {
         clear(auditSec);
@@ -329,6 +350,7 @@ export async function mountMeeting(main, ctx, id) {
             try {
                 await api.deleteMeeting(meeting.id);
                 forgetMeeting(userId, meeting.id);
+                forgetNotes(meeting.id);
                 announce('meeting.deleted_announce', { title: meeting.title });
                 ctx.navigate('/');
             } catch (e) {
@@ -360,5 +382,5 @@ export async function mountMeeting(main, ctx, id) {
     renderDanger();
     focusHeading(heading);
     loadAudit();
-    return null;
+    return () => notes.destroy();
 }

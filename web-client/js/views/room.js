@@ -1,9 +1,10 @@
 // The meeting room: an equal tile for every participant (camera video or
 // name card, see ./stage.js), a shared screen, sound, the participant list,
-// the host's lobby queue with admit/deny and a chime, chat, raise hand,
-// leave, the host's controls (ask to mute, remove, lock, end for all), and
-// the media controls (microphone, camera, switch camera, share screen, audio
-// only) with a connection quality indicator. The media itself is ../media.js.
+// the host's lobby queue with admit/deny and a chime, chat (./chat.js), raise
+// hand, leave, the host's controls (ask to mute, remove, lock, who may share
+// a screen, end for all) and private notes (./notes.js), and the media
+// controls (microphone, camera, switch camera, share screen, audio only) with
+// a connection quality indicator. The media itself is ../media.js.
 import { announce, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
 import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -11,9 +12,10 @@ import { isMediaError, MeetingMedia, screenShareSupported } from '../media.js';
 import { loadMediaChoice } from '../precall.js';
 import { initials, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
+import { createChat } from './chat.js';
+import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
 
-const CHAT_MAX_BYTES = 2000;
 const AVATAR_COLOURS = 8;
 const WIDE = '(min-width: 960px)';
 const ALL_CONTROLS = '(min-width: 600px)';
@@ -34,18 +36,13 @@ function inMeeting(p) {
     return p.state === 'admitted' || p.state === 'reconnecting';
 }
 
-function byteLength(s) {
-    return new TextEncoder().encode(s).length;
-}
-
-export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
+/** meetingId and plannedStart (ms) name the host's notes and their file. */
+export function createRoom(main, { ctx, client, me, title, isHost, meetingId, plannedStart, onLeave }) {
     const st = {
         me: { ...me },
         participants: [],
         locked: false,
-        messages: new Map(), // "seat:id" -> chat message, in arrival order
-        seat: 0, // a new seat (after a server restart) starts chat ids again
-        unread: 0,
+        screenShareOpen: false, // roster.meeting.screen_share_open: guests may share too
         panel: null,
         knownLobby: null, // Set of ids seen waiting (null until the first roster)
         known: null, // Map id -> participant last seen in the meeting
@@ -101,29 +98,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
 
     // Chat panel
     const chatId = uniqueId('panel-chat');
-    const chatH = h('h2', { id: `${chatId}-h`, t: 'room.chat' });
-    const chatLog = h('ol', { class: 'chat-log', attrs: { role: 'log', 'aria-live': 'polite' }, tAttrs: { 'aria-label': 'room.chat_log' } });
-    const chatEmpty = h('p', { class: 'chat-empty muted', t: 'room.chat_empty' });
-    const chatInputId = uniqueId('chat-input');
-    const chatInput = h('textarea', { id: chatInputId, class: 'chat-input', attrs: { rows: 2, name: 'text', enterkeyhint: 'send' } });
-    const chatSend = h('button', { class: 'btn btn-primary chat-send', attrs: { type: 'submit' } }, icon('send'), h('span', { class: 'visually-hidden', t: 'room.chat_send' }));
-    setAttr(chatSend, 'title', 'room.chat_send');
-    const chatError = h('p', { class: 'field-error', attrs: { hidden: true } });
-    const chatForm = h(
-        'form',
-        { class: 'chat-form', attrs: { novalidate: true } },
-        h('label', { class: 'visually-hidden', attrs: { for: chatInputId }, t: 'room.chat_label' }),
-        chatInput,
-        chatSend,
-    );
-    const chatPanel = h(
-        'aside',
-        { class: 'panel', id: chatId, attrs: { hidden: true, 'aria-labelledby': chatH.id } },
-        panelHead(chatH, 'room.chat_close'),
-        h('div', { class: 'chat-scroll' }, chatEmpty, chatLog),
-        chatError,
-        chatForm,
-    );
+    const chat = createChat({ headingId: `${chatId}-h`, send, myId: () => st.me.id, isHostId, isOpen: () => st.panel === 'chat', onChange: () => renderBadges() });
+    const chatPanel = h('aside', { class: 'panel', id: chatId, attrs: { hidden: true, 'aria-labelledby': chat.heading.id } }, panelHead(chat.heading, 'room.chat_close'), chat.body);
 
     // People panel
     const peopleId = uniqueId('panel-people');
@@ -131,9 +107,15 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     const peopleBody = h('div', { class: 'people-body' });
     const peoplePanel = h('aside', { class: 'panel', id: peopleId, attrs: { hidden: true, 'aria-labelledby': peopleH.id } }, panelHead(peopleH, 'room.people_close'), peopleBody);
 
-    const roomBody = h('div', { class: 'room-body' }, stage, chatPanel, peoplePanel);
+    // The host's private notes: kept in this browser only (./notes.js).
+    const notesId = uniqueId('panel-notes');
+    const notesH = h('h2', { id: `${notesId}-h`, t: 'notes.heading' });
+    const notes = isHost && meetingId ? createNotes({ meetingId, title, date: plannedStart }) : null;
+    const notesPanel = notes ? h('aside', { class: 'panel', id: notesId, attrs: { hidden: true, 'aria-labelledby': notesH.id } }, panelHead(notesH, 'room.notes_close'), h('div', { class: 'notes-body' }, notes.el)) : null;
 
-    // Controls. On phones the less used ones are behind "Mere" (more); from
+    const roomBody = h('div', { class: 'room-body' }, stage, chatPanel, peoplePanel, notesPanel);
+
+    // Controls. On phones the less used ones are behind "Flere" (more); from
     // ALL_CONTROLS up the menu's buttons stand in the bar (CSS display: contents).
     // Short visible labels; the accessible name says what a press does (and contains the label).
     const micBtn = ctl('mic', 'room.mic', 'ctl ctl-mic');
@@ -144,20 +126,23 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     const handBtn = ctl('hand', 'room.hand_raise', 'ctl ctl-hand');
     const chatBtn = ctl('chat', 'room.chat', 'ctl ctl-chat');
     const peopleBtn = ctl('people', 'room.people', 'ctl ctl-people');
+    const notesBtn = ctl('note', 'room.notes', 'ctl ctl-notes');
     const moreBtn = ctl('more', 'room.more', 'ctl ctl-more');
     const leaveBtn = ctl('leave', 'room.leave', 'ctl ctl-leave');
     chatBtn.btn.setAttribute('aria-controls', chatId);
     peopleBtn.btn.setAttribute('aria-controls', peopleId);
     chatBtn.btn.setAttribute('aria-expanded', 'false');
     peopleBtn.btn.setAttribute('aria-expanded', 'false');
+    notesBtn.btn.setAttribute('aria-controls', notesId);
+    notesBtn.btn.setAttribute('aria-expanded', 'false');
+    notesBtn.btn.hidden = !notes;
     audioOnlyBtn.btn.setAttribute('aria-pressed', 'false');
     const moreId = uniqueId('more');
-    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn);
+    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
     moreBtn.btn.setAttribute('aria-controls', moreId);
     moreBtn.btn.setAttribute('aria-expanded', 'false');
     setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
     switchBtn.btn.hidden = true;
-    screenBtn.btn.hidden = !screenShareSupported();
     const controls = h('nav', { class: 'controls', tAttrs: { 'aria-label': 'room.controls' } }, micBtn.btn, camBtn.btn, chatBtn.btn, moreMenu, moreBtn.btn, leaveBtn.btn);
 
     const root = h('div', { class: `room${isHost ? ' is-host' : ''}`, dataset: { quality: 'unknown', audioOnly: 'false', sound: 'on', mediaStatus: 'idle', videoPackets: '0' } }, bar, banners, roomBody, controls, toast, stageView.audio);
@@ -188,6 +173,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         closeMore();
         togglePanel('people');
     });
+    notesBtn.btn.addEventListener('click', () => {
+        closeMore();
+        togglePanel('notes');
+    });
     moreBtn.btn.addEventListener('click', () => (st.moreOpen ? closeMore(true) : openMore()));
     leaveBtn.btn.addEventListener('click', () => onLeave());
     soundBtn.addEventListener('click', () => stageView.enableSound());
@@ -197,19 +186,6 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     document.addEventListener('click', onDocClick);
     const onAllControls = () => closeMore();
     allControls.addEventListener('change', onAllControls);
-    chatForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        sendChat();
-    });
-    chatInput.addEventListener('keydown', (ev) => {
-        if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-            ev.preventDefault();
-            sendChat();
-        }
-    });
-    chatInput.addEventListener('input', () => {
-        chatError.hidden = true;
-    });
     const onKey = (ev) => {
         if (ev.key !== 'Escape' || document.querySelector('dialog[open]')) return;
         if (st.moreOpen) closeMore(true);
@@ -236,6 +212,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
 
     function ctl(iconName, key, cls = 'ctl') {
         const label = h('span', { class: 'ctl-label', t: key });
+        // The count is drawn from data-count (CSS): it is a decoration, the
+        // button's name says it ("Chat, 2 nye beskeder") after the label.
         const badge = h('span', { class: 'ctl-badge', attrs: { hidden: true, 'aria-hidden': 'true' } });
         const iconWrap = h('span', { class: 'ctl-icon' }, icon(iconName), badge);
         const btn = h('button', { class: cls, attrs: { type: 'button' } }, iconWrap, label);
@@ -296,7 +274,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         setAttr(camBtn.btn, 'aria-label', s.camera ? 'room.camera_off' : 'room.camera_on');
         replaceIcon(camBtn, s.camera ? 'camera' : 'cameraOff');
         switchBtn.btn.hidden = !(st.cameras > 1 && s.camera);
-        screenBtn.btn.hidden = !screenShareSupported();
+        // Guests share only while the host allows it (the server refuses it otherwise).
+        const hideScreen = !screenShareSupported() || !(isHost || st.me.host || st.screenShareOpen || s.screen);
+        if (hideScreen && document.activeElement === screenBtn.btn) (moreBtn.btn.offsetParent ? moreBtn.btn : micBtn.btn).focus();
+        screenBtn.btn.hidden = hideScreen;
         screenBtn.btn.classList.toggle('is-active', s.screen);
         setText(screenBtn.label, s.screen ? 'room.screen_stop' : 'room.screen_start');
         replaceIcon(screenBtn, s.screen ? 'screenOff' : 'screen');
@@ -363,29 +344,33 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     }
 
     // ---- panels ----
-    function panelEl(name) {
-        return name === 'chat' ? chatPanel : peoplePanel;
+    function panels() {
+        const all = {
+            chat: { el: chatPanel, btn: chatBtn.btn, heading: chat.heading, input: chat.input },
+            people: { el: peoplePanel, btn: peopleBtn.btn, heading: peopleH },
+        };
+        if (notesPanel) all.notes = { el: notesPanel, btn: notesBtn.btn, heading: notesH, input: notes.input };
+        return all;
     }
 
     function openPanel(name, focus = true) {
+        const p = panels()[name];
+        if (!p) return;
         st.panel = name;
         layoutPanels();
-        if (name === 'chat') {
-            st.unread = 0;
-            renderBadges();
-            scrollChat(true);
-        }
+        if (name === 'chat') chat.opened();
         if (focus) {
-            if (name === 'chat' && wide.matches) chatInput.focus();
-            else focusHeading(name === 'chat' ? chatH : peopleH);
+            if (p.input && wide.matches) p.input.focus();
+            else focusHeading(p.heading);
         }
     }
 
     function closePanel() {
-        const was = st.panel;
+        const p = panels()[st.panel];
         st.panel = null;
         layoutPanels();
-        if (was) (was === 'chat' ? chatBtn : peopleBtn).btn.focus();
+        // On phones the button may be inside the closed "Flere" menu.
+        if (p) (p.btn.offsetParent ? p.btn : moreBtn.btn).focus();
     }
 
     function togglePanel(name) {
@@ -394,10 +379,10 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     }
 
     function layoutPanels() {
-        for (const name of ['chat', 'people']) {
+        for (const [name, p] of Object.entries(panels())) {
             const open = st.panel === name;
-            panelEl(name).hidden = !open;
-            (name === 'chat' ? chatBtn : peopleBtn).btn.setAttribute('aria-expanded', String(open));
+            p.el.hidden = !open;
+            p.btn.setAttribute('aria-expanded', String(open));
         }
         root.classList.toggle('has-panel', !!st.panel);
     }
@@ -417,12 +402,12 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                 onRoster(msg);
                 break;
             case 'chat_history':
-                for (const m of msg.messages || []) addChat(m, false);
-                renderChat();
+                for (const m of msg.messages || []) chat.add(m, false);
+                chat.render();
                 break;
             case 'chat':
-                addChat(msg, true);
-                renderChat();
+                chat.add(msg, true);
+                chat.render();
                 break;
             case 'mute_request':
                 media.applyMuteRequest(msg.kind);
@@ -432,7 +417,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                 shutdownBanner.hidden = false;
                 break;
             case 'error':
-                if (isMediaError(msg)) media.handle(msg);
+                if (msg.code === 'not_permitted' && msg.ref === 'publish') screenRefused();
+                else if (isMediaError(msg)) media.handle(msg);
                 else showToast(ERROR_KEYS[msg.code] || 'room.err.generic');
                 break;
             default:
@@ -442,9 +428,14 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     function onRoster(msg) {
         const list = (msg.participants || []).slice().sort((a, b) => a.id - b.id);
         const wasLocked = st.locked;
+        const wasOpen = st.screenShareOpen;
         st.locked = !!(msg.meeting && msg.meeting.locked);
+        st.screenShareOpen = !!(msg.meeting && msg.meeting.screen_share_open);
         const mine = list.find((p) => p.id === st.me.id);
         if (mine) st.me = mine;
+        // The host withdrew the permission: the server keeps forwarding a
+        // running share but refuses it in the next offer, so stop it now.
+        const stopShare = !isHost && !st.me.host && !st.screenShareOpen && media.state().screen;
 
         const lobby = list.filter((p) => p.state === 'lobby');
         const inRoom = list.filter(inMeeting);
@@ -465,6 +456,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                 if (!ids.has(id) && id !== st.me.id) announce('room.left', { name: p.name });
             }
             if (wasLocked !== st.locked) announce(st.locked ? 'room.locked_announce' : 'room.unlocked_announce');
+            if (wasOpen !== st.screenShareOpen && !stopShare && (isHost || screenShareSupported())) announce(st.screenShareOpen ? 'room.screen_share_open_announce' : 'room.screen_share_closed_announce');
         } else if (isHost && lobby.length) {
             chime();
             announce('room.lobby_waiting_many', { n: lobby.length, name: lobby[0].name, role: { k: roleKey(lobby[0].role) } });
@@ -474,6 +466,19 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         st.participants = list;
         renderAll();
         updateTitle();
+        if (stopShare) {
+            media.stopScreen();
+            showNotice('room.screen_share_stopped');
+        }
+        renderMediaControls();
+    }
+
+    /** The server refused an offer with a screen (not allowed): offer again without it. */
+    async function screenRefused() {
+        await media.rollbackPublish();
+        if (media.state().screen) media.stopScreen();
+        else media.negotiatePublish();
+        showNotice('room.screen_share_refused');
     }
 
     function setMe(you) {
@@ -483,7 +488,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
 
     /** A fresh seat (the old one was lost): ids start over on the server. */
     function newSeat(you) {
-        st.seat += 1;
+        chat.newSeat();
         st.known = null;
         st.knownLobby = null;
         // The server forgot our peer connections: new ones once admitted again.
@@ -532,16 +537,16 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     function renderBadges() {
         const waiting = isHost ? st.participants.filter((p) => p.state === 'lobby').length : 0;
         peopleBtn.badge.hidden = !waiting;
-        peopleBtn.badge.textContent = String(waiting);
+        peopleBtn.badge.dataset.count = String(waiting);
         moreBtn.badge.hidden = !waiting;
-        moreBtn.badge.textContent = String(waiting);
+        moreBtn.badge.dataset.count = String(waiting);
         if (waiting) setAttr(moreBtn.btn, 'aria-label', 'room.more_waiting', { n: waiting });
         else setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
         if (waiting) setAttr(peopleBtn.btn, 'aria-label', 'room.people_waiting', { n: waiting });
         else setAttr(peopleBtn.btn, 'aria-label', 'room.people');
-        const unread = st.panel === 'chat' ? 0 : st.unread;
+        const unread = chat.unread();
         chatBtn.badge.hidden = !unread;
-        chatBtn.badge.textContent = unread > 9 ? '9+' : String(unread);
+        chatBtn.badge.dataset.count = unread > 9 ? '9+' : String(unread);
         if (unread) setAttr(chatBtn.btn, 'aria-label', 'room.chat_unread', { n: unread });
         else setAttr(chatBtn.btn, 'aria-label', 'room.chat');
     }
@@ -580,7 +585,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
     }
 
     function admitButton(p, cls) {
-        const b = h('button', { class: cls, attrs: { type: 'button' }, dataset: { focusKey: `admit-${p.id}` }, tAttrs: { 'aria-label': ['room.admit_label', { name: p.name }] } }, icon('check', 'icon icon-sm'), h('span', { t: 'room.admit' }));
+        // The name is in the visible text: "Luk ind" is not part of "Luk Mette ind" (label in name).
+        const b = h('button', { class: cls, attrs: { type: 'button' }, dataset: { focusKey: `admit-${p.id}` } }, icon('check', 'icon icon-sm'), h('span', { t: ['room.admit_label', { name: p.name }] }));
         b.addEventListener('click', () => send({ type: 'admit', participant_id: p.id }));
         return b;
     }
@@ -650,6 +656,13 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         if (isHost) {
             const lock = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, dataset: { focusKey: 'lock' } }, icon(st.locked ? 'unlock' : 'lock', 'icon icon-sm'), h('span', { t: st.locked ? 'room.unlock' : 'room.lock' }));
             lock.addEventListener('click', () => send({ type: 'lock', locked: !st.locked }));
+            const shareId = uniqueId('screen-share');
+            const share = h('input', { id: shareId, attrs: { type: 'checkbox', checked: st.screenShareOpen, 'aria-describedby': `${shareId}-hint` }, dataset: { focusKey: 'screen-share' } });
+            share.addEventListener('change', () => {
+                if (!send({ type: 'allow_screen_share', allowed: share.checked })) share.checked = st.screenShareOpen;
+            });
+            const shareRow = h('div', { class: 'check screen-share-toggle' }, share, h('label', { attrs: { for: shareId }, t: 'room.screen_share_allow' }));
+            const shareHint = h('p', { class: 'hint', id: `${shareId}-hint`, t: st.screenShareOpen ? 'room.screen_share_open_hint' : 'room.screen_share_hint' });
             const end = h('button', { class: 'btn btn-danger', attrs: { type: 'button' }, dataset: { focusKey: 'end' } }, icon('power', 'icon icon-sm'), h('span', { t: 'room.end' }));
             end.addEventListener('click', async () => {
                 const ok = await confirmDialog({ title: 'room.end_title', body: 'room.end_body', confirm: 'room.end_confirm', danger: true });
@@ -660,7 +673,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
                     'section',
                     { class: 'people-section host-tools' },
                     h('h3', { t: 'room.host_tools' }),
-                    h('div', { class: 'button-column' }, lock, h('p', { class: 'hint', t: st.locked ? 'room.locked_hint' : 'room.lock_hint' }), end),
+                    h('div', { class: 'button-column' }, lock, h('p', { class: 'hint', t: st.locked ? 'room.locked_hint' : 'room.lock_hint' }), shareRow, shareHint, end),
                 ),
             );
         }
@@ -678,73 +691,20 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         else focusHeading(peopleH);
     }
 
-    // ---- chat ----
-    function addChat(m, live) {
-        if (!m) return;
-        const key = `${st.seat}:${m.id}`;
-        if (st.messages.has(key)) return;
-        st.messages.set(key, m);
-        if (!live || m.from === st.me.id) return;
-        if (st.panel !== 'chat') {
-            st.unread += 1;
-            announce('room.chat_new', { name: m.name });
-        }
-    }
-
-    function renderChat() {
-        const nearBottom = isNearBottom();
-        clear(chatLog);
-        const msgs = [...st.messages.values()];
-        chatEmpty.hidden = msgs.length > 0;
-        for (const m of msgs) {
-            const own = m.from === st.me.id;
-            chatLog.append(
-                h(
-                    'li',
-                    { class: `msg${own ? ' is-own' : ''}` },
-                    h('p', { class: 'msg-meta' }, h('span', { class: 'msg-name', text: m.name }), h('span', { class: 'msg-role', t: roleKey(m.role, isHostId(m.from)) }), h('time', { class: 'msg-time', attrs: { datetime: new Date(m.at).toISOString() }, t: ['room.chat_time', { at: { d: m.at, f: 'time' } }] })),
-                    h('p', { class: 'msg-text', text: m.text }),
-                ),
-            );
-        }
-        renderBadges();
-        scrollChat(nearBottom);
-    }
-
     function isHostId(id) {
         const p = st.participants.find((x) => x.id === id);
         return p ? p.host : true;
     }
 
-    function isNearBottom() {
-        const sc = chatLog.parentElement;
-        return sc.scrollHeight - sc.scrollTop - sc.clientHeight < 80;
-    }
-
-    function scrollChat(force) {
-        const sc = chatLog.parentElement;
-        if (force) sc.scrollTop = sc.scrollHeight;
-    }
-
-    function sendChat() {
-        const text = chatInput.value.replace(/\s+$/, '');
-        if (!text.trim()) return;
-        if (byteLength(text) > CHAT_MAX_BYTES) {
-            setText(chatError, 'room.chat_too_long');
-            chatError.hidden = false;
-            return;
-        }
-        if (send({ type: 'chat', text })) {
-            chatInput.value = '';
-            scrollChat(true);
-        }
-        chatInput.focus();
-    }
-
     function showMuteRequest(kind) {
-        clear(noticeBanner);
         const key = { mic: 'room.mute_request.mic', camera: 'room.mute_request.camera', screen: 'room.mute_request.screen' }[kind] || 'room.mute_request.mic';
         if (kind === 'screen' && !st.mediaState.screen) return;
+        showNotice(key);
+    }
+
+    /** A notice with an OK button (role="alert": read out at once). */
+    function showNotice(key) {
+        clear(noticeBanner);
         const ok = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'common.ok', on: { click: () => (noticeBanner.hidden = true) } });
         noticeBanner.append(h('p', { class: 'banner-text', t: key }), h('div', { class: 'banner-actions' }, ok));
         noticeBanner.hidden = false;
@@ -755,6 +715,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, onLeave }) {
         clearTimeout(st.toastTimer);
         document.removeEventListener('keydown', onKey);
         document.removeEventListener('click', onDocClick);
+        if (notes) notes.destroy();
         wide.removeEventListener('change', onWide);
         allControls.removeEventListener('change', onAllControls);
         media.close();
