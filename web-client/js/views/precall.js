@@ -203,6 +203,8 @@ export function createPrecall(container, { token, title = null, autoStart = fals
     startBtn.addEventListener('click', () => run());
     retryBtn.addEventListener('click', () => run());
     continueBtn.addEventListener('click', () => {
+        // "Continue" confirms the choice on screen, also the untouched default.
+        saveMediaChoice(st.choice);
         if (onContinue) onContinue();
     });
 
