@@ -57,6 +57,8 @@ _Static_assert((BWE_HISTORY & (BWE_HISTORY - 1)) == 0, "history: a power of two"
 #define LOSS_HIGH (0.10 * 256)
 #define LOSS_DECREASE_US 300000
 #define LOSS_INCREASE_MAX_DT_US 1000000
+#define LOSS_CHUNK_PACKETS 50     /* report blocks are summed to at least this many packets */
+#define LOSS_SMOOTH_PACKETS 500.0 /* the smoothing's time constant, in packets */
 
 /* Acknowledged throughput: buckets by arrival time. */
 #define RATE_BUCKET_US 50000
@@ -77,6 +79,14 @@ struct group {
     bool started;
     int64_t first_send_us, send_us; /* first and latest send time */
     int64_t first_arrival_us, arrival_us;
+};
+
+/* The last report block about one SSRC. */
+struct loss_src {
+    uint32_t ssrc;
+    uint32_t ext_highest;
+    int32_t cumulative;
+    int64_t seen_us; /* 0: unused */
 };
 
 struct rate_bucket {
@@ -134,6 +144,11 @@ struct bwe {
     double loss_bps;
     bool have_loss;
     int64_t last_loss_us, last_loss_decrease_us;
+    /* Receiver reports: the last block per source, the running chunk, the
+     * smoothed fraction. */
+    struct loss_src loss_src[BWE_LOSS_SOURCES];
+    uint32_t chunk_expected, chunk_lost;
+    double smoothed_loss;
 
     struct bwe_stats stats;
 };
@@ -645,6 +660,61 @@ void bwe_on_loss(struct bwe *b, int64_t now_us, uint8_t fraction_lost)
     b->loss_bps = clampd(b->loss_bps, (double)b->min_bps, (double)b->max_bps);
 }
 
+/* The block's source: known, else a free or the least recently seen slot
+ * (*fresh). */
+static struct loss_src *loss_source(struct bwe *b, uint32_t ssrc, int64_t now_us, bool *fresh)
+{
+    struct loss_src *victim = &b->loss_src[0];
+
+    for (size_t i = 0; i < BWE_LOSS_SOURCES; i++) {
+        struct loss_src *s = &b->loss_src[i];
+
+        if (s->seen_us != 0 && s->ssrc == ssrc) {
+            *fresh = false;
+            s->seen_us = now_us;
+            return s;
+        }
+        if (s->seen_us < victim->seen_us)
+            victim = s;
+    }
+    *fresh = true;
+    victim->ssrc = ssrc;
+    victim->seen_us = now_us == 0 ? 1 : now_us;
+    return victim;
+}
+
+void bwe_on_report_block(struct bwe *b, int64_t now_us, const struct rtcp_report_block *rb)
+{
+    bool fresh;
+    struct loss_src *s = loss_source(b, rb->ssrc, now_us, &fresh);
+    int64_t expected = (int32_t)(rb->ext_highest_seq - s->ext_highest);
+    int64_t lost = (int64_t)rb->cumulative_lost - s->cumulative;
+
+    s->ext_highest = rb->ext_highest_seq;
+    s->cumulative = rb->cumulative_lost;
+    if (fresh || expected <= 0 || expected > 0x8000)
+        return; /* a first block, reordered reports or a restart: no interval */
+    if (lost < 0)
+        lost = 0; /* late packets counted after all */
+    if (lost > expected)
+        lost = expected;
+    b->chunk_expected += (uint32_t)expected;
+    b->chunk_lost += (uint32_t)lost;
+    if (b->chunk_expected < LOSS_CHUNK_PACKETS)
+        return;
+    {
+        double f = (double)b->chunk_lost / b->chunk_expected;
+
+        double alpha = b->chunk_expected / (b->chunk_expected + LOSS_SMOOTH_PACKETS);
+
+        /* From 0, not the first chunk: one bad chunk at the start (a
+         * keyframe burst) must not count like seconds of loss. */
+        b->smoothed_loss += alpha * (f - b->smoothed_loss);
+        b->chunk_expected = b->chunk_lost = 0;
+        bwe_on_loss(b, now_us, (uint8_t)lround(clampd(b->smoothed_loss * 256, 0, 255)));
+    }
+}
+
 void bwe_on_rtt(struct bwe *b, int64_t rtt_us)
 {
     if (rtt_us > 0)
@@ -678,6 +748,7 @@ void bwe_get_stats(const struct bwe *b, struct bwe_stats *out)
     out->delay_bps = (uint64_t)b->delay_bps;
     out->loss_bps = (uint64_t)b->loss_bps;
     out->acked_bps = (uint64_t)rate_bps(b);
+    out->smoothed_loss = b->smoothed_loss;
     out->usage = b->hyp;
     out->trend_ms = b->modified_trend;
     out->threshold_ms = b->threshold_ms;

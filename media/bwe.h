@@ -9,7 +9,7 @@
  *                                           transport: write seq into its
  *                                           transport-wide-cc extension
  *     bwe_on_feedback(b, now_us, &fb, pkts, n);   each parsed transport-cc
- *     bwe_on_loss(b, now_us, fraction_lost);      receiver report loss
+ *     bwe_on_report_block(b, now_us, &block);    each receiver report block
  *     bwe_on_rtt(b, rtt_us);                      when an RTT is measured
  *     bps = bwe_estimate(b);
  *
@@ -31,7 +31,14 @@
  *   - Loss-based (from receiver reports): loss > 10 % multiplies the
  *     loss-based limit by (1 - 0.5 loss) at most once per 300 ms + RTT;
  *     < 2 % lets it grow 8 %/s; otherwise it holds. It starts at the
- *     maximum, i.e. it only ever constrains after losses.
+ *     maximum, i.e. it only ever constrains after losses. The loss is that
+ *     of every report block (each SSRC's lost and expected packets since
+ *     its previous block, summed into chunks of at least 50 packets),
+ *     smoothed with a time constant of 500 packets (a few seconds), from
+ *     0: a single block's fraction swings far past 10 % on a link with
+ *     steady random loss of a few percent (a video stream's second at 7 %
+ *     often shows 12 %, an audio block 40 %), and each swing would lower
+ *     the limit for good, as it only grows again below 2 %.
  *   - estimate = min(delay-based, loss-based) within [min, max].
  *   - Robustness: feedback for sequence numbers never sent, too old
  *     (BWE_HISTORY) or already acknowledged is ignored; a one-way delay
@@ -60,6 +67,7 @@
 #define BWE_RATE_WINDOW_US 500000     /* acknowledged throughput window */
 #define BWE_MAX_DELAY_JUMP_US 1000000 /* one-way delay change taken as a discontinuity */
 #define BWE_DEFAULT_RTT_US 100000
+#define BWE_LOSS_SOURCES 16 /* SSRCs whose report blocks are followed */
 
 struct bwe;
 
@@ -92,6 +100,7 @@ struct bwe_stats {
     uint64_t discontinuities; /* delay jumps that reset the filter */
     uint64_t overuses;        /* overuse reactions (delay-based decrease steps) */
     uint64_t loss_decreases;
+    double smoothed_loss; /* fraction 0..1 from the report blocks */
 };
 
 /* cfg may be NULL for defaults. ERR_INVAL when min > max or start is
@@ -110,7 +119,12 @@ uint16_t bwe_on_send(struct bwe *b, int64_t now_us, size_t size_bytes);
 int bwe_on_feedback(struct bwe *b, int64_t now_us, const struct rtcp_twcc *fb,
                     const struct rtcp_twcc_pkt *pkts, size_t n);
 
-/* Loss reported by the subscriber (RFC 3550 fraction lost, /256). */
+/* One block of a receiver report from the subscriber (about any SSRC we
+ * send it); what the loss-based limit follows. */
+void bwe_on_report_block(struct bwe *b, int64_t now_us, const struct rtcp_report_block *rb);
+
+/* A loss fraction (RFC 3550 fraction lost, /256) applied as it is: the
+ * loss-based step itself, which bwe_on_report_block drives. */
 void bwe_on_loss(struct bwe *b, int64_t now_us, uint8_t fraction_lost);
 
 /* Round-trip time, e.g. from receiver reports' LSR/DLSR; ignored if <= 0. */

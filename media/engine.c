@@ -4,6 +4,7 @@
 #define LOG_MODULE "engine"
 #include "media/echo.h"
 #include "media/media_int.h"
+#include "media/remb_est.h"
 #include "media/srtp.h"
 #include "media/stun.h"
 #include "media/transport.h"
@@ -25,11 +26,21 @@ static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_
     struct msession *s = arg;
     if (proto == ICE_PROTO_TCP)
         return worker_send_tcp(s->e->w, tcp_conn, buf, len);
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    if (stun_addr_to_sockaddr(to, &ss, &sl) < 0)
+    /* Queued, not sent: the worker sends everything one pass of its loop
+     * produced with sendmmsg (and GSO where it can), and at the latest
+     * when WORKER_TX_BATCH are waiting. */
+    if (len > WORKER_PKT_SIZE)
+        return ERR_TOOBIG;
+    struct pkt *p = pool_get(worker_pool(s->e->w));
+    if (!p)
+        return ERR_FULL; /* counted by the pool (pool_exhausted) */
+    if (stun_addr_to_sockaddr(to, &p->addr, &p->addrlen) < 0) {
+        pool_put(worker_pool(s->e->w), p);
         return ERR_INVAL;
-    return worker_send_udp(s->e->w, buf, len, &ss, sl);
+    }
+    memcpy(p->data, buf, len);
+    p->len = len;
+    return worker_send_batch(s->e->w, p);
 }
 
 void engine_session_free(struct engine *e, struct msession *s)
@@ -50,6 +61,7 @@ void engine_session_free(struct engine *e, struct msession *s)
     transport_destroy(s->t);
     twcc_recv_destroy(s->twcc);
     bwe_destroy(s->bwe);
+    remb_est_destroy(s->remb);
     free(s);
 }
 
@@ -153,30 +165,35 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
         return;
     }
 
-    struct transport_stats before, after;
-    transport_get_stats(s->t, &before);
     size_t n = len;
     enum transport_rx rx = transport_input(s->t, now_us, buf, &n, &addr, proto, conn);
-    transport_get_stats(s->t, &after);
-    if (after.dropped_unknown_source + after.dropped_garbage + after.srtp_auth_failures !=
-        before.dropped_unknown_source + before.dropped_garbage + before.srtp_auth_failures) {
+    switch (rx) {
+    case TRANSPORT_RX_DROP_UNKNOWN_SOURCE:
+        atomic_fetch_add_explicit(&e->c.dropped_unknown_source, 1, memory_order_relaxed);
         worker_count_drop(w, cls);
-        atomic_fetch_add_explicit(&e->c.dropped_unknown_source,
-                                  after.dropped_unknown_source - before.dropped_unknown_source,
-                                  memory_order_relaxed);
-        atomic_fetch_add_explicit(&e->c.dropped_garbage,
-                                  after.dropped_garbage - before.dropped_garbage,
-                                  memory_order_relaxed);
-        atomic_fetch_add_explicit(&e->c.srtp_failures,
-                                  after.srtp_auth_failures - before.srtp_auth_failures,
-                                  memory_order_relaxed);
+        break;
+    case TRANSPORT_RX_DROP_GARBAGE:
+        atomic_fetch_add_explicit(&e->c.dropped_garbage, 1, memory_order_relaxed);
+        worker_count_drop(w, cls);
+        break;
+    case TRANSPORT_RX_DROP_SRTP:
+        atomic_fetch_add_explicit(&e->c.srtp_failures, 1, memory_order_relaxed);
+        worker_count_drop(w, cls);
+        break;
+    case TRANSPORT_RX_DROP_NOT_READY:
+        worker_count_drop(w, cls);
+        break;
+    case TRANSPORT_RX_NONE:
+    case TRANSPORT_RX_RTP:
+    case TRANSPORT_RX_RTCP:
+        break;
     }
     if (cls == WORKER_CLASS_STUN && transport_owns_source(s->t, &addr, proto) &&
         addrmap_get(e->by_addr, &addr, (uint8_t)proto) != s) {
         if (addrmap_put(e->by_addr, &addr, (uint8_t)proto, s) < 0)
             LOG_W("worker %u: address table full", e->index);
     }
-    if (rx != TRANSPORT_RX_NONE) {
+    if (rx == TRANSPORT_RX_RTP || rx == TRANSPORT_RX_RTCP) {
         if (s->room)
             engine_room_media(e, s, now_us, rx == TRANSPORT_RX_RTCP, buf, n);
         else

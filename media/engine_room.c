@@ -5,6 +5,7 @@
 #include "media/router.h"
 #include "media/transport.h"
 #include "media/bwe.h"
+#include "media/remb_est.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/twcc.h"
@@ -127,6 +128,15 @@ static void count_router(struct engine *e, struct mroom *room)
     add(&e->c.keyframe_requests_in, st.keyframe_requests_in, &c->keyframe_requests_in);
     add(&e->c.keyframe_requests_out, st.keyframe_requests_out, &c->keyframe_requests_out);
     add(&e->c.layer_switches, st.layer_switches, &c->layer_switches);
+    add(&e->c.retransmissions_pending, st.retransmissions_pending, &c->retransmissions_pending);
+    add(&e->c.retransmissions_missed, st.retransmissions_missed, &c->retransmissions_missed);
+    add(&e->c.upstream_missing, st.upstream_missing, &c->upstream_missing);
+    add(&e->c.upstream_repaired, st.upstream_repaired, &c->upstream_repaired);
+    add(&e->c.upstream_unrepaired, st.upstream_unrepaired, &c->upstream_unrepaired);
+    add(&e->c.upstream_repair_us, st.upstream_repair_us, &c->upstream_repair_us);
+    add(&e->c.upstream_tail_probes, st.upstream_tail_probes, &c->upstream_tail_probes);
+    add(&e->c.key_copies, st.key_copies, &c->key_copies);
+    add(&e->c.retransmission_copies, st.retransmission_copies, &c->retransmission_copies);
 }
 
 static void room_free(struct engine *e, struct mroom *room)
@@ -220,10 +230,28 @@ static void cap_peer(struct engine *e, const struct media_cmd *cmd)
     report_bitrate(s->room, s);
 }
 
+/* A publisher without transport-cc: REMB from our estimate of its uplink. */
+static void set_remb(struct engine *e, const struct media_cmd *cmd)
+{
+    struct msession *s = engine_session_find(e, cmd->session);
+    if (!s || !s->room)
+        return;
+    if (!cmd->u.remb) {
+        remb_est_destroy(s->remb);
+        s->remb = NULL;
+    } else if (!s->remb && remb_est_create(&s->remb, NULL) < 0) {
+        LOG_W("session %llu: no REMB (out of memory)", (unsigned long long)s->id);
+    }
+}
+
 void engine_room_command(struct engine *e, struct media_cmd *cmd)
 {
     if (cmd->kind == MEDIA_CMD_PEER_CAP) {
         cap_peer(e, cmd);
+        return;
+    }
+    if (cmd->kind == MEDIA_CMD_PEER_REMB) {
+        set_remb(e, cmd);
         return;
     }
     if (cmd->kind == MEDIA_CMD_PEER) {
@@ -286,8 +314,10 @@ static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, con
         if (b.pt == RTCP_RTPFB && rtcp_parse_fb(&fb, &b) == 0 && fb.type == RTCP_FB_TWCC &&
             rtcp_parse_twcc(&tw, pkts, ROOM_TWCC_PKTS, &fb) == 0)
             bwe_on_feedback(s->bwe, now_us, &tw, pkts, tw.status_count);
-        else if (b.pt == RTCP_RR && rtcp_parse_rr(&rr, &b) == 0 && rr.report_count)
-            bwe_on_loss(s->bwe, now_us, rr.reports[0].fraction_lost);
+        else if (b.pt == RTCP_RR && rtcp_parse_rr(&rr, &b) == 0 && rr.report_count) {
+            for (size_t k = 0; k < rr.report_count; k++)
+                bwe_on_report_block(s->bwe, now_us, &rr.reports[k]);
+        }
     }
     if (now_us - s->bwe_reported_us >= ROOM_BWE_INTERVAL_US) {
         s->bwe_reported_us = now_us;
@@ -313,6 +343,10 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
             twcc_recv_packet(s->twcc, now_us, seq);
             worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
         }
+        if (s->remb && rtp_parse(&p, buf, len) == 0) {
+            remb_est_packet(s->remb, now_us, p.ssrc, p.seq, len);
+            worker_set_deadline(e->w, remb_est_next_deadline(s->remb));
+        }
         router_on_rtp(room->router, now_us, peer_id(s), buf, len);
     }
     if (router_next_deadline(room->router) < room->deadline)
@@ -337,6 +371,25 @@ static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
     }
 }
 
+/* REMB to each publisher without transport-cc: regularly, and at once when
+ * the estimate falls (remb_est decides). */
+static void send_rembs(struct engine *e, struct mroom *room, int64_t now_us)
+{
+    uint8_t buf[ROUTER_PKT_CAP];
+    for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
+        struct msession *s = room->peers[i];
+        if (!s || !s->remb)
+            continue;
+        if (remb_est_next_deadline(s->remb) <= now_us) {
+            int n = remb_est_timeout(s->remb, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
+                                     ROOM_TWCC_SSRC);
+            if (n > 0 && transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf) == 0)
+                atomic_fetch_add_explicit(&e->c.remb_sent, 1, memory_order_relaxed);
+        }
+        worker_set_deadline(e->w, remb_est_next_deadline(s->remb));
+    }
+}
+
 void engine_rooms_timeout(struct engine *e, int64_t now_us)
 {
     for (struct mroom *room = e->rooms; room; room = room->next) {
@@ -345,6 +398,7 @@ void engine_rooms_timeout(struct engine *e, int64_t now_us)
             count_router(e, room);
         }
         send_feedback(e, room, now_us);
+        send_rembs(e, room, now_us);
         rearm_room(e, room);
     }
 }

@@ -296,6 +296,17 @@ int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, u
     return post(m, worker, cmd);
 }
 
+int media_peer_remb(struct media *m, unsigned worker, uint64_t session, bool on)
+{
+    struct media_cmd *cmd;
+    int rc = room_cmd(m, worker, MEDIA_CMD_PEER_REMB, 0, 0, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->session = session;
+    cmd->u.remb = on;
+    return post(m, worker, cmd);
+}
+
 int media_room_close(struct media *m, unsigned worker, int64_t room)
 {
     struct media_cmd *cmd;
@@ -326,6 +337,11 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->bytes_in += ws.udp_rx_bytes + ws.tcp_rx_bytes;
         out->packets_out += ws.udp_tx_packets + ws.tcp_tx_frames;
         out->bytes_out += ws.udp_tx_bytes + ws.tcp_tx_bytes;
+        out->send_calls += ws.udp_tx_syscalls;
+        out->gso_sends += ws.udp_tx_gso_sends;
+        out->send_dropped_full += ws.udp_tx_dropped;
+        out->send_errors += ws.udp_tx_errors;
+        out->no_buffer += ws.pool_exhausted;
         out->dropped_garbage += ws.drop_class[WORKER_CLASS_OTHER] + load(&e->c.dropped_garbage);
         out->dropped_unknown_source += load(&e->c.dropped_unknown_source);
         out->srtp_failures += load(&e->c.srtp_failures);
@@ -341,5 +357,15 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->keyframe_requests_in += load(&e->c.keyframe_requests_in);
         out->keyframe_requests_out += load(&e->c.keyframe_requests_out);
         out->layer_switches += load(&e->c.layer_switches);
+        out->remb_sent += load(&e->c.remb_sent);
+        out->retransmissions_pending += load(&e->c.retransmissions_pending);
+        out->retransmissions_missed += load(&e->c.retransmissions_missed);
+        out->upstream_missing += load(&e->c.upstream_missing);
+        out->upstream_repaired += load(&e->c.upstream_repaired);
+        out->upstream_unrepaired += load(&e->c.upstream_unrepaired);
+        out->upstream_repair_us += load(&e->c.upstream_repair_us);
+        out->upstream_tail_probes += load(&e->c.upstream_tail_probes);
+        out->key_copies += load(&e->c.key_copies);
+        out->retransmission_copies += load(&e->c.retransmission_copies);
     }
 }

@@ -103,6 +103,10 @@ int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_
 /* Caps what the server sends a subscriber (bits/s; 0 = no cap): a data
  * saver for metered connections, and what tests use to squeeze a downlink. */
 int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, uint64_t bps);
+/* For a publisher whose answer negotiated goog-remb but not transport-cc
+ * (sdp_answer_cc): the worker estimates its uplink from what arrives and
+ * sends it REMB, so its encoder can ramp up. on = false stops that. */
+int media_peer_remb(struct media *m, unsigned worker, uint64_t session, bool on);
 /* New local credentials after the peer restarted ICE (its offer or our offer). */
 int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const char *ufrag,
                       const char *pwd, const char *remote_ufrag);
@@ -131,6 +135,10 @@ bool media_poll_event(struct media *m, struct media_event *out);
 
 struct media_stats {
     uint64_t packets_in, bytes_in, packets_out, bytes_out;
+    /* UDP sending: calls (sendto/sendmmsg), sends carrying several datagrams
+     * (GSO), datagrams dropped because the socket buffer was full, because
+     * of another send error, or because no packet buffer was free. */
+    uint64_t send_calls, gso_sends, send_dropped_full, send_errors, no_buffer;
     uint64_t dropped_unknown_source; /* no session, or no valid check for the address */
     uint64_t dropped_garbage;
     uint64_t srtp_failures;
@@ -140,6 +148,10 @@ struct media_stats {
     /* SFU routers */
     uint64_t rtp_forwarded, nacks_in, retransmissions, nacks_out;
     uint64_t keyframe_requests_in, keyframe_requests_out, layer_switches;
+    uint64_t remb_sent; /* REMB packets to publishers without transport-cc */
+    uint64_t retransmissions_pending, retransmissions_missed; /* see router_stats */
+    uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
+    uint64_t upstream_tail_probes, key_copies, retransmission_copies;
 };
 /* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
 void media_get_stats(struct media *m, int worker, struct media_stats *out);

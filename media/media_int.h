@@ -23,6 +23,10 @@ struct engine_counters {
     /* The rooms' routers, summed (engine_room.c adds each room's growth). */
     _Atomic uint64_t rtp_forwarded, nacks_in, retransmissions, nacks_out;
     _Atomic uint64_t keyframe_requests_in, keyframe_requests_out, layer_switches;
+    _Atomic uint64_t remb_sent; /* REMB to publishers without transport-cc */
+    _Atomic uint64_t retransmissions_pending, retransmissions_missed;
+    _Atomic uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
+    _Atomic uint64_t upstream_tail_probes, key_copies, retransmission_copies;
 };
 
 struct engine {
@@ -59,6 +63,7 @@ enum media_cmd_kind {
     MEDIA_CMD_PREFS,
     MEDIA_CMD_ICE_RESTART,
     MEDIA_CMD_PEER_CAP,
+    MEDIA_CMD_PEER_REMB,
     MEDIA_CMD_ROOM_CLOSE,
 };
 
@@ -74,6 +79,7 @@ struct media_cmd {
         struct router_consumer_cfg consumer;
         struct router_prefs prefs;
         uint64_t bps;
+        bool remb;
         struct {
             char ufrag[MEDIA_UFRAG_LEN + 1];
             char pwd[MEDIA_PWD_LEN + 1];
@@ -110,7 +116,8 @@ struct msession {
     struct bwe *bwe;     /* downlink estimate of a subscriber */
     uint8_t twcc_out_id; /* the extension id stamped on what we send it; 0 = none */
     int64_t bwe_reported_us;
-    uint64_t max_bps; /* the subscriber's own cap; 0 = none */
+    uint64_t max_bps;      /* the subscriber's own cap; 0 = none */
+    struct remb_est *remb; /* publishers without transport-cc: REMB from our estimate */
 };
 
 void engine_session_free(struct engine *e, struct msession *s);

@@ -44,12 +44,14 @@ uint32_t router_us_to_rtp(int64_t us, uint32_t clock_rate)
     return (uint32_t)(sec * clock_rate + rem * clock_rate / 1000000u);
 }
 
-void router_want_fast(struct router *r, int64_t now_us)
+void router_want_fast_at(struct router *r, int64_t at_us)
 {
-    if (r->fast_needed)
+    if (at_us < r->now_us)
+        at_us = r->now_us; /* overdue: as soon as possible */
+    if (r->fast_needed && r->next_fast <= at_us)
         return;
     r->fast_needed = true;
-    r->next_fast = now_us + ROUTER_FAST_TICK_US;
+    r->next_fast = at_us;
 }
 
 struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc)
@@ -140,7 +142,7 @@ int router_create(struct router **out, const struct router_cfg *cfg)
     r->event = cfg->event;
     r->arg = cfg->arg;
     r->now_us = cfg->now_us;
-    r->next_fast = cfg->now_us + ROUTER_FAST_TICK_US;
+    r->next_fast = INT64_MAX;
     r->next_slow = cfg->now_us + ROUTER_SLOW_TICK_US;
     *out = r;
     return 0;
@@ -558,8 +560,10 @@ void router_timeout(struct router *r, int64_t now_us)
 {
     r->now_us = now_us;
     if (r->fast_needed && now_us >= r->next_fast) {
-        r->next_fast = now_us + ROUTER_FAST_TICK_US;
-        r->fast_needed = router_rtcp_fast(r, now_us);
+        int64_t next = router_rtcp_fast(r, now_us);
+
+        r->fast_needed = next != INT64_MAX;
+        r->next_fast = next > now_us + ROUTER_MIN_WAIT_US ? next : now_us + ROUTER_MIN_WAIT_US;
     }
     if (now_us >= r->next_slow) {
         r->next_slow += ROUTER_SLOW_TICK_US;

@@ -20,7 +20,14 @@
  * payload type, sequence number, timestamp and extension ids, and emit.
  *
  * RTCP: NACK from a subscriber is answered from the cache (as RTX when the
- * consumer has an RTX payload type, else as the original packet); PLI/FIR
+ * consumer has an RTX payload type, else as the original packet); a packet
+ * the router itself still misses reaches the subscriber when the
+ * publisher's repair arrives (it is forwarded like any late packet); each
+ * retransmission goes out twice, 20 ms apart, and a subscriber that reports
+ * losses also gets the packets of key frames (VP8 temporal layer 0) twice. Gaps in a
+ * publisher's stream (and a frame's overdue last packet) are NACKed
+ * upstream at once and again after each measured round trip; a packet that
+ * cannot be repaired becomes a keyframe request. PLI/FIR
  * from a subscriber becomes at most one keyframe request upstream per
  * ROUTER_KEYFRAME_INTERVAL_US per producer layer; the publisher's SR are
  * translated for subscribers (timestamps rebased) so lip sync works; the
@@ -155,8 +162,19 @@ struct router_cfg {
 
 struct router_stats {
     uint64_t rtp_in, rtp_forwarded, rtp_dropped_unknown;
-    uint64_t nacks_in, retransmissions, retransmissions_missed; /* not in the cache */
-    uint64_t nacks_out;                                         /* NACKs sent upstream */
+    uint64_t nacks_in, retransmissions;
+    uint64_t retransmission_copies;   /* each retransmission is sent twice (router_int.h) */
+    uint64_t retransmissions_missed;  /* no longer in the cache, or never sent */
+    uint64_t retransmissions_pending; /* not received from the publisher yet: it goes out
+                                         with the publisher's repair, like any late packet */
+    uint64_t nacks_out;               /* NACKs sent upstream */
+    /* Packets missing in publishers' streams: found missing, repaired by
+     * the publisher after a NACK, given up on (a keyframe is asked for);
+     * and the sum of the repair times (gap seen to repair arrived). */
+    uint64_t upstream_missing, upstream_repaired, upstream_unrepaired;
+    uint64_t upstream_repair_us;
+    uint64_t upstream_tail_probes; /* NACKs for a frame's overdue next packet (router_nack.c) */
+    uint64_t key_copies; /* key frames' packets sent twice to lossy subscribers (router_fwd.c) */
     uint64_t keyframe_requests_in, keyframe_requests_out;
     uint64_t layer_switches;
     uint64_t rtcp_in, rtcp_bad;

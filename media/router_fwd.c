@@ -26,7 +26,14 @@
  * limited, so eight switch points cover far more than the 512-packet cache.
  * A number before the oldest remembered segment, from a producer that has
  * since been replaced or a stream that restarted its numbering, or no
- * longer cached, is a miss.
+ * longer cached, is a miss. A packet the router has not received yet but
+ * asks the publisher for is not: when the repair arrives it is forwarded
+ * like any late packet, with this same out number.
+ *
+ * Copies: each retransmission is sent once more ROUTER_RTX_COPY_US later
+ * (a lost one would cost the subscriber another round trip: it repeats a
+ * NACK only after about one RTT), and to a subscriber that reports losses
+ * every packet of a key frame (see key_copy_wanted) goes out twice too.
  *
  * Header extensions (one-byte form): each element's id nibble is rewritten
  * in place through the consumer's map from the publisher's ids to the
@@ -188,6 +195,40 @@ static void segment_start(struct router *r, struct router_consumer *c, int layer
         router_emit_event(r, ROUTER_EVENT_LAYER, c->prod->cfg.id, c->cfg.id, c->cfg.peer, layer);
 }
 
+/* A packet of a frame that later frames build on (VP8 temporal layer 0, or
+ * a stream without temporal layers: a "key frame" here) going to a
+ * subscriber that reports losses and takes RTX: worth a second copy. Until
+ * such a frame is repaired every frame built on it waits, and a receiver
+ * that does not buffer for retransmissions (a browser's receive-only
+ * connection knows no round trip time) shows that wait: a NACK's round
+ * trip is about the length of a freeze. A frame's lost last packet it only
+ * notices with the next frame, too (and a padding-only packet after the
+ * frame would not tell it sooner: libwebrtc holds the NACK that causes
+ * until the next media packet). The copies cost about a quarter more
+ * packets with VP8's three temporal layers; router_layers.c counts them. */
+static bool key_copy_wanted(const struct router_consumer *c, const struct router_in *in,
+                            int64_t now_us)
+{
+    if (c->kind != ROUTER_VIDEO || c->cfg.rtx_ssrc == 0 || now_us >= c->lossy_until_us)
+        return false;
+    return !in->is_vp8 || !in->vp8.has_tid || in->vp8.tid == 0;
+}
+
+/* Sends out_seq again (as a retransmission) at due_us. */
+static void copy_later(struct router *r, struct router_consumer *c, uint16_t seq, bool key,
+                       int64_t due_us)
+{
+    if (c->n_copies == ROUTER_RTX_COPIES) {
+        memmove(&c->copies[0], &c->copies[1], (ROUTER_RTX_COPIES - 1) * sizeof(c->copies[0]));
+        c->n_copies--;
+    }
+    c->copies[c->n_copies].seq = seq;
+    c->copies[c->n_copies].key = key;
+    c->copies[c->n_copies].due_us = due_us;
+    c->n_copies++;
+    router_want_fast_at(r, due_us);
+}
+
 static void send_live(struct router *r, struct router_consumer *c, const struct router_segment *g,
                       const struct router_in *in, int64_t now_us)
 {
@@ -216,6 +257,8 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
     c->octets += (uint32_t)in->pkt.payload_len;
     r->stats.rtp_forwarded++;
     r->emit(r->arg, c->cfg.peer, false, out, in->len, ROUTER_PKT_CAP);
+    if (out_ext == c->last_out_ext && key_copy_wanted(c, in, now_us))
+        copy_later(r, c, (uint16_t)out_ext, true, now_us + ROUTER_KEY_COPY_US);
 }
 
 void router_fwd_packet(struct router *r, struct router_consumer *c, int layer,
@@ -250,8 +293,10 @@ static size_t wrap_rtx(struct router_consumer *c, uint8_t *out, size_t hl, size_
     return hl + 2 + pl;
 }
 
-void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
-                           int64_t now_us)
+/* Sends the retransmission of out_seq; false when it cannot (a miss, or
+ * pending at the publisher: counted unless it is a copy). */
+static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq, bool copy,
+                   int64_t now_us)
 {
     const struct router_segment *g = NULL;
     const struct router_stream *s;
@@ -279,7 +324,16 @@ void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t
     if (g->gen != s->gen)
         goto miss; /* the stream restarted its numbering since */
     in.ext = out_ext - g->delta;
-    if (!rtx_cache_get(s->cache, in.ext, &pkt, &len) || rtp_parse(&in.pkt, pkt, len) < 0)
+    if (!rtx_cache_get(s->cache, in.ext, &pkt, &len)) {
+        if (copy)
+            return false;
+        if (router_nack_pending(s, in.ext)) {
+            r->stats.retransmissions_pending++; /* sent on when the publisher's repair comes */
+            return false;
+        }
+        goto miss;
+    }
+    if (rtp_parse(&in.pkt, pkt, len) < 0)
         goto miss;
     in.buf = pkt;
     in.len = len;
@@ -293,11 +347,40 @@ void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t
     rewrite(c, g, r->out_buf, &in, now_us);
     if (c->cfg.rtx_ssrc != 0)
         n = wrap_rtx(c, r->out_buf, in.pkt.header_len, in.pkt.payload_len);
-    r->stats.retransmissions++;
+    if (!copy)
+        r->stats.retransmissions++;
     r->emit(r->arg, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
-    return;
+    return true;
 miss:
-    r->stats.retransmissions_missed++;
+    if (!copy)
+        r->stats.retransmissions_missed++;
+    return false;
+}
+
+void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
+                           int64_t now_us)
+{
+    if (resend(r, c, out_seq, false, now_us))
+        copy_later(r, c, out_seq, false, now_us + ROUTER_RTX_COPY_US);
+}
+
+int64_t router_fwd_timer(struct router *r, struct router_consumer *c, int64_t now_us)
+{
+    size_t done = 0;
+
+    for (; done < c->n_copies && c->copies[done].due_us <= now_us; done++) {
+        const struct router_rtx_copy *k = &c->copies[done];
+
+        if (!resend(r, c, k->seq, true, now_us))
+            continue;
+        if (k->key)
+            r->stats.key_copies++;
+        else
+            r->stats.retransmission_copies++;
+    }
+    memmove(&c->copies[0], &c->copies[done], (c->n_copies - done) * sizeof(c->copies[0]));
+    c->n_copies -= done;
+    return c->n_copies > 0 ? c->copies[0].due_us : INT64_MAX;
 }
 
 uint32_t router_fwd_rtp_now(const struct router_consumer *c, int64_t now_us)

@@ -197,8 +197,15 @@ static bool accept(struct router *r, struct router_producer *p, int layer, struc
     }
     (void)rtx_cache_put(s->cache, ext, in->buf, in->len);
     router_rate_add(&s->rate, now_us, in->len);
-    if (p->cfg.kind == ROUTER_VIDEO)
-        router_nack_on_packet(r, s, ext, newest, gap_from, now_us);
+    if (p->cfg.kind == ROUTER_VIDEO) {
+        struct router_nack_in ni = {.ext = ext,
+                                    .gap_from = gap_from,
+                                    .newest = newest,
+                                    .marker = in->pkt.marker,
+                                    .rtx = rtx};
+
+        router_nack_on_packet(r, p, layer, &ni, now_us);
+    }
     return true;
 }
 

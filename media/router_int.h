@@ -6,8 +6,8 @@
  *                    statistics, cache, fan-out to the consumers
  *   router_fwd.c     per-consumer rewriting: segments, SSRC/PT/seq/ts,
  *                    extension ids, VP8 PictureID/TL0PICIDX, retransmissions
- *   router_rtcp.c    incoming RTCP, SR/RR out, upstream NACK and keyframe
- *                    requests
+ *   router_rtcp.c    incoming RTCP, SR/RR out, keyframe requests upstream
+ *   router_nack.c    upstream NACKs: gaps, tail probes, retries, give-up
  *   router_layers.c  bitrate measurement and the simulcast layer choice */
 #ifndef SAMTALE_MEDIA_ROUTER_INT_H
 #define SAMTALE_MEDIA_ROUTER_INT_H
@@ -24,16 +24,28 @@
 #define ROUTER_AUDIO_CACHE_PACKETS 64
 #define ROUTER_SEQ_BIAS 0x10000 /* extended seqs start here: early reordering stays >= 0 */
 
-/* Upstream NACK: a missing packet is asked for at the next fast tick, then
- * again every ROUTER_NACK_RETRY_US, at most ROUTER_NACK_TRIES times, and
- * forgotten after ROUTER_NACK_GIVEUP_US or once older than the cache. */
+/* Upstream NACK (router_nack.c): a missing packet is asked for as soon as
+ * the gap is seen (a frame's overdue last packet ROUTER_TAIL_PROBE_US after
+ * the one before it), each NACK is sent again ROUTER_NACK_COPY_US later,
+ * and it is asked again each time a retry interval passes without the
+ * repair, at most ROUTER_NACK_TRIES times. The interval is the publisher's round trip as
+ * measured from NACK to repair (RFC 6298 style: srtt + max(4 rttvar,
+ * margin)), because a browser ignores a NACK for a packet it resent less
+ * than one RTT ago. A packet still missing a retry interval after the last
+ * try, after ROUTER_NACK_GIVEUP_US or once older than the cache is given
+ * up on, and the layer's keyframe is asked for. */
 #define ROUTER_NACK_MAX 128 /* missing packets tracked per stream */
-#define ROUTER_NACK_TRIES 3
-#define ROUTER_NACK_RETRY_US 100000
+#define ROUTER_NACK_TRIES 8
+#define ROUTER_NACK_RETRY_US 150000    /* before the first measurement */
+#define ROUTER_NACK_MARGIN_US 20000    /* least margin over the measured round trip */
+#define ROUTER_NACK_RETRY_MIN_US 30000 /* bounds of the retry interval */
+#define ROUTER_NACK_RETRY_MAX_US 500000
 #define ROUTER_NACK_GIVEUP_US 1000000
 #define ROUTER_NACK_PER_MSG 64
+#define ROUTER_NACK_COPY_US 20000  /* each NACK is sent again this much later */
+#define ROUTER_TAIL_PROBE_US 20000 /* a frame's next packet overdue: probe for it */
 
-#define ROUTER_FAST_TICK_US 20000     /* NACKs, pending keyframe requests */
+#define ROUTER_MIN_WAIT_US 1000       /* between runs of the NACK and keyframe timer */
 #define ROUTER_SLOW_TICK_US 100000    /* speaker, reports, layer choice */
 #define ROUTER_LAYER_EVAL_TICKS 5     /* slow ticks between layer re-evaluations */
 #define ROUTER_REPORT_US 1000000      /* SR per consumer, RR per publishing peer */
@@ -44,8 +56,23 @@
 #define ROUTER_LAYER_ACTIVE_US 1500000 /* a layer silent this long is not chosen */
 #define ROUTER_UPSWITCH_PCT 115        /* a higher layer must fit with this margin */
 
-#define ROUTER_SEGMENTS 8    /* switch points remembered per consumer for NACKs */
-#define ROUTER_RESTART_RUN 3 /* consecutive stragglers that restart a stream */
+#define ROUTER_SEGMENTS 8 /* switch points remembered per consumer for NACKs */
+/* To a subscriber whose receiver reports for a consumer showed at least
+ * ROUTER_LOSSY_FRACTION lost in the last ROUTER_LOSSY_US (see
+ * router_rtcp.c), each packet of a key frame (see router_fwd.c) goes out
+ * once more ROUTER_KEY_COPY_US later, and the layer choice counts that
+ * consumer's cost at ROUTER_LOSSY_COST_PCT. */
+#define ROUTER_KEY_COPY_US 15000
+#define ROUTER_LOSSY_COST_PCT 130
+#define ROUTER_LOSSY_US 10000000
+#define ROUTER_LOSSY_FRACTION 5  /* 2 % (/256) */
+#define ROUTER_LOSSY_PACKETS 100 /* expected packets the fraction is taken over, at least */
+/* Each retransmission to a subscriber goes out twice, the copy this much
+ * later: a lost retransmission would otherwise cost the subscriber a
+ * second round trip (its NACK is only repeated after about one RTT). */
+#define ROUTER_RTX_COPY_US 20000
+#define ROUTER_RTX_COPIES 128 /* copies pending per consumer */
+#define ROUTER_RESTART_RUN 3  /* consecutive stragglers that restart a stream */
 
 /* Bytes received per 100 ms bucket over the last second. */
 struct router_rate {
@@ -55,9 +82,20 @@ struct router_rate {
 
 struct router_nack {
     int64_t ext;      /* extended seq of the missing packet */
-    int64_t added_us; /* when the gap was seen */
-    int64_t sent_us;  /* last NACK for it; 0 before the first */
-    uint8_t tries;
+    int64_t added_us; /* when the gap was seen (or the probe made) */
+    int64_t sent_us;  /* last try */
+    uint8_t tries;    /* NACKs sent for it, copies not counted */
+    bool copy_due;    /* the last try's copy is still to go */
+    bool probe;       /* a tail probe no gap has confirmed yet */
+};
+
+/* What router_nack.c needs to know of an accepted video packet. */
+struct router_nack_in {
+    int64_t ext;      /* its extended seq */
+    int64_t gap_from; /* newest: the first seq it leaves missing (= ext: none) */
+    bool newest;      /* newer than any before */
+    bool marker;      /* the last packet of its frame */
+    bool rtx;         /* came as RTX (a repair) */
 };
 
 /* One incoming stream: one layer of a producer. */
@@ -85,6 +123,8 @@ struct router_stream {
     /* Upstream NACK state, oldest first. */
     struct router_nack nack[ROUTER_NACK_MAX];
     size_t n_nack;
+    bool tail_open;      /* the newest packet had no marker bit */
+    int64_t tail_due_us; /* then: when the next one is overdue */
     /* Keyframe requests upstream. */
     bool kf_sent;
     bool kf_pending;
@@ -93,6 +133,12 @@ struct router_stream {
 };
 
 struct router_consumer;
+
+struct router_rtx_copy {
+    uint16_t seq; /* the consumer's */
+    bool key;     /* a key frame's packet, not a NACK's answer */
+    int64_t due_us;
+};
 
 struct router_producer {
     struct router_producer_cfg cfg;
@@ -143,6 +189,14 @@ struct router_consumer {
     bool has_pid, has_tl0;
     uint16_t rtx_seq;
     uint32_t packets, octets; /* for the SR */
+    int64_t lossy_until_us;   /* losses reported lately: key frames' tails copied until then */
+    bool rr_have;             /* the subscriber's last report block used for the loss */
+    uint32_t rr_ext;
+    int32_t rr_cumulative;
+    /* Retransmissions to send once more (ROUTER_RTX_COPY_US after the
+     * first), oldest first. */
+    struct router_rtx_copy copies[ROUTER_RTX_COPIES];
+    size_t n_copies;
     int64_t next_sr_us;
 };
 
@@ -153,6 +207,8 @@ struct router_peer {
     uint64_t bps_set;  /* router_set_peer_bitrate */
     uint64_t bps_remb; /* the subscriber's REMB */
     int64_t next_rr_us;
+    /* A publisher's round trip, NACK to repair (first tries only); 0 = none yet. */
+    int64_t nack_srtt_us, nack_rttvar_us;
 };
 
 struct router {
@@ -187,8 +243,8 @@ struct router_in {
 };
 
 /* ---- router.c ---- */
-/* Asks for a fast tick (upstream NACKs, pending keyframe requests). */
-void router_want_fast(struct router *r, int64_t now_us);
+/* Asks for the NACK and keyframe timer to run at (or before) at_us. */
+void router_want_fast_at(struct router *r, int64_t at_us);
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
                        uint32_t consumer, uint32_t peer, int layer);
 struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc);
@@ -203,23 +259,36 @@ uint32_t router_us_to_rtp(int64_t us, uint32_t clock_rate);
 void router_fwd_compute_ext_map(struct router_consumer *c);
 void router_fwd_packet(struct router *r, struct router_consumer *c, int layer,
                        const struct router_in *in, int64_t now_us);
-/* Answers one sequence number of a subscriber's NACK. */
+/* Answers one sequence number of a subscriber's NACK (and schedules its
+ * copy). */
 void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
                            int64_t now_us);
+/* Sends the consumer's due copies; returns when the next is due. */
+int64_t router_fwd_timer(struct router *r, struct router_consumer *c, int64_t now_us);
 /* The consumer's rewritten RTP timestamp at now_us (for its SR). */
 uint32_t router_fwd_rtp_now(const struct router_consumer *c, int64_t now_us);
 
 /* ---- router_rtcp.c ---- */
 void router_request_keyframe(struct router *r, struct router_producer *p, int layer,
                              int64_t now_us);
-/* Fast tick: due NACKs and pending keyframe requests; returns true while
- * either remains. */
-bool router_rtcp_fast(struct router *r, int64_t now_us);
+/* The NACK and keyframe timer: sends what is due; returns when it next
+ * has work (INT64_MAX: none). */
+int64_t router_rtcp_fast(struct router *r, int64_t now_us);
 /* Slow tick: due SRs and RRs. */
 void router_rtcp_reports(struct router *r, int64_t now_us);
-/* Upstream NACK bookkeeping for an accepted packet. */
-void router_nack_on_packet(struct router *r, struct router_stream *s, int64_t ext, bool newest,
-                           int64_t gap_from, int64_t now_us);
+void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w);
+/* True when some consumer takes or waits for this layer. */
+bool router_layer_wanted(const struct router_producer *p, int layer);
+
+/* ---- router_nack.c ---- */
+/* Upstream NACK bookkeeping for an accepted video packet of `layer`: new
+ * gaps are NACKed at once. */
+void router_nack_on_packet(struct router *r, struct router_producer *p, int layer,
+                           const struct router_nack_in *in, int64_t now_us);
+/* Sends what is due for the stream; returns when it next has work. */
+int64_t router_nack_fast(struct router *r, struct router_producer *p, int layer, int64_t now_us);
+/* True while ext is missing and being asked for upstream. */
+bool router_nack_pending(const struct router_stream *s, int64_t ext);
 
 /* ---- router_layers.c ---- */
 void router_rate_add(struct router_rate *rt, int64_t now_us, size_t bytes);

@@ -20,7 +20,9 @@
  *     at the lowest layers the engine's pacing has to cope.
  *     A layer above the one a consumer takes now is costed at
  *     ROUTER_UPSWITCH_PCT percent of its bitrate, so a consumer moves up
- *     only with headroom and does not flap around the boundary.
+ *     only with headroom and does not flap around the boundary; one whose
+ *     subscriber reports losses at ROUTER_LOSSY_COST_PCT, as its key
+ *     frames go out twice.
  * A target other than the current layer (or a consumer waiting to start)
  * asks the publisher for a keyframe of the target at once, through the
  * per-layer rate limiter; the switch itself happens in router_fwd.c on that
@@ -116,6 +118,8 @@ static uint64_t cost(const struct router_consumer *c, int layer, int64_t now_us)
     bps = router_rate_bps(&c->prod->streams[layer].rate, now_us);
     if (!c->syncing && c->cur >= 0 && layer > c->cur)
         bps = bps * ROUTER_UPSWITCH_PCT / 100;
+    if (c->kind == ROUTER_VIDEO && c->cfg.rtx_ssrc != 0 && now_us < c->lossy_until_us)
+        bps = bps * ROUTER_LOSSY_COST_PCT / 100; /* key frames sent twice (router_fwd.c) */
     return bps;
 }
 

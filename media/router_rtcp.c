@@ -1,6 +1,7 @@
 /* The router's RTCP: what peers send (SR from publishers; NACK, PLI, FIR,
  * REMB from subscribers), the reports it sends (SR + SDES per consumer, RR
- * per publishing peer) and its requests upstream (NACK, PLI).
+ * per publishing peer) and its keyframe requests upstream (the upstream
+ * NACKs are router_nack.c's).
  *
  * Incoming compound packets are checked completely before anything in them
  * is used: a packet with one malformed block is counted in rtcp_bad and
@@ -16,7 +17,7 @@
 
 static const char router_cname[] = "samtale";
 
-static void emit_rtcp(struct router *r, uint32_t peer, const struct wr *w)
+void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w)
 {
     if (!wr_ok(w) || w->p == r->out_buf)
         return;
@@ -37,7 +38,7 @@ static void send_pli(struct router *r, struct router_producer *p, int layer, int
     s->kf_last_us = now_us;
     s->kf_pending = false;
     r->stats.keyframe_requests_out++;
-    emit_rtcp(r, p->cfg.peer, &w);
+    router_emit_rtcp(r, p->cfg.peer, &w);
     router_emit_event(r, ROUTER_EVENT_KEYFRAME_REQUEST, p->cfg.id, 0, p->cfg.peer, layer);
 }
 
@@ -45,6 +46,15 @@ static bool pli_allowed(const struct router_stream *s, int64_t now_us)
 {
     return s->cfg.ssrc != 0 &&
            (!s->kf_sent || now_us - s->kf_last_us >= ROUTER_KEYFRAME_INTERVAL_US);
+}
+
+/* When a pending request may go out (its SSRC not learnt yet: look again
+ * in a while). */
+static int64_t kf_due(const struct router_stream *s, int64_t now_us)
+{
+    if (s->cfg.ssrc == 0 || !s->kf_sent || s->kf_last_us + ROUTER_KEYFRAME_INTERVAL_US <= now_us)
+        return now_us + ROUTER_SLOW_TICK_US;
+    return s->kf_last_us + ROUTER_KEYFRAME_INTERVAL_US;
 }
 
 void router_request_keyframe(struct router *r, struct router_producer *p, int layer, int64_t now_us)
@@ -56,7 +66,7 @@ void router_request_keyframe(struct router *r, struct router_producer *p, int la
         return;
     }
     p->streams[layer].kf_pending = true; /* sent when the interval allows */
-    router_want_fast(r, now_us);
+    router_want_fast_at(r, kf_due(&p->streams[layer], now_us));
 }
 
 /* A subscriber's PLI/FIR about consumer c: the layer it takes, else the one
@@ -69,49 +79,8 @@ static void consumer_keyframe(struct router *r, struct router_consumer *c, int64
         router_request_keyframe(r, c->prod, layer, now_us);
 }
 
-/* ---- upstream NACKs ---- */
-
-static void nack_remove_at(struct router_stream *s, size_t i)
-{
-    memmove(&s->nack[i], &s->nack[i + 1], (s->n_nack - i - 1) * sizeof(s->nack[0]));
-    s->n_nack--;
-}
-
-void router_nack_on_packet(struct router *r, struct router_stream *s, int64_t ext, bool newest,
-                           int64_t gap_from, int64_t now_us)
-{
-    if (!newest) {
-        /* A late or repaired packet: no longer missing. */
-        for (size_t i = 0; i < s->n_nack; i++) {
-            if (s->nack[i].ext == ext) {
-                nack_remove_at(s, i);
-                break;
-            }
-        }
-        return;
-    }
-    if (ext <= gap_from)
-        return;
-    if (ext - gap_from > (int64_t)rtx_cache_slots(s->cache)) {
-        s->n_nack = 0; /* a jump, not loss worth repairing: subscribers will ask for a keyframe */
-        return;
-    }
-    if (ext - gap_from > ROUTER_NACK_MAX)
-        gap_from = ext - ROUTER_NACK_MAX;
-    for (int64_t e = gap_from; e < ext; e++) {
-        if (s->n_nack == ROUTER_NACK_MAX)
-            nack_remove_at(s, 0); /* the oldest goes */
-        s->nack[s->n_nack].ext = e;
-        s->nack[s->n_nack].added_us = now_us;
-        s->nack[s->n_nack].sent_us = 0;
-        s->nack[s->n_nack].tries = 0;
-        s->n_nack++;
-    }
-    router_want_fast(r, now_us);
-}
-
 /* True when some consumer takes or waits for this layer. */
-static bool layer_wanted(const struct router_producer *p, int layer)
+bool router_layer_wanted(const struct router_producer *p, int layer)
 {
     for (const struct router_consumer *c = p->consumers; c != NULL; c = c->next) {
         if (!c->prefs.paused && (c->cur == layer || c->target == layer))
@@ -120,62 +89,36 @@ static bool layer_wanted(const struct router_producer *p, int layer)
     return false;
 }
 
-static void send_nacks(struct router *r, struct router_producer *p, int layer, int64_t now_us)
+int64_t router_rtcp_fast(struct router *r, int64_t now_us)
 {
-    struct router_stream *s = &p->streams[layer];
-    int64_t oldest = s->max_ext - (int64_t)rtx_cache_slots(s->cache);
-    uint16_t seqs[ROUTER_NACK_PER_MSG];
-    size_t n = 0, keep = 0;
-    struct wr w;
-
-    if (!layer_wanted(p, layer) || s->cfg.ssrc == 0) {
-        s->n_nack = 0;
-        return;
-    }
-    for (size_t i = 0; i < s->n_nack; i++) {
-        struct router_nack *e = &s->nack[i];
-
-        if (e->ext <= oldest || now_us - e->added_us >= ROUTER_NACK_GIVEUP_US)
-            continue; /* give up */
-        if (n < ROUTER_NACK_PER_MSG &&
-            (e->tries == 0 || now_us - e->sent_us >= ROUTER_NACK_RETRY_US)) {
-            seqs[n++] = (uint16_t)e->ext;
-            e->tries++;
-            e->sent_us = now_us;
-        }
-        if (e->tries < ROUTER_NACK_TRIES)
-            s->nack[keep++] = *e;
-    }
-    s->n_nack = keep;
-    if (n == 0)
-        return;
-    wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
-    if (rtcp_build_nack(&w, ROUTER_RTCP_SSRC, s->cfg.ssrc, seqs, n) < 0)
-        return;
-    r->stats.nacks_out++;
-    emit_rtcp(r, p->cfg.peer, &w);
-}
-
-bool router_rtcp_fast(struct router *r, int64_t now_us)
-{
-    bool more = false;
+    int64_t next = INT64_MAX;
 
     for (size_t i = 0; i < r->n_prods; i++) {
         struct router_producer *p = r->prods[i];
 
         for (size_t l = 0; l < p->cfg.n_layers; l++) {
             struct router_stream *s = &p->streams[l];
+            /* NACKs first: giving up on a packet asks for a keyframe. */
+            int64_t t = router_nack_fast(r, p, (int)l, now_us);
 
-            if (s->kf_pending && !layer_wanted(p, (int)l))
+            if (t < next)
+                next = t;
+            if (s->kf_pending && !router_layer_wanted(p, (int)l))
                 s->kf_pending = false; /* nobody waits for it any more */
             if (s->kf_pending && pli_allowed(s, now_us))
                 send_pli(r, p, (int)l, now_us);
-            if (s->n_nack > 0)
-                send_nacks(r, p, (int)l, now_us);
-            more = more || s->kf_pending || s->n_nack > 0;
+            if (s->kf_pending && kf_due(s, now_us) < next)
+                next = kf_due(s, now_us);
         }
     }
-    return more;
+    for (size_t i = 0; i < r->n_cons; i++) {
+        struct router_consumer *c = r->cons[i];
+        int64_t t = c->n_copies > 0 ? router_fwd_timer(r, c, now_us) : INT64_MAX;
+
+        if (t < next)
+            next = t;
+    }
+    return next;
 }
 
 /* ---- reports ---- */
@@ -202,7 +145,7 @@ static void send_sr(struct router *r, struct router_consumer *c, int64_t now_us)
     wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
     (void)rtcp_build_sr(&w, &sr);
     (void)rtcp_build_sdes_cname(&w, c->cfg.ssrc, c->cfg.cname, strlen(c->cfg.cname));
-    emit_rtcp(r, c->cfg.peer, &w);
+    router_emit_rtcp(r, c->cfg.peer, &w);
 }
 
 static void report_block(struct rtcp_report_block *b, struct router_stream *s, int64_t now_us)
@@ -246,7 +189,7 @@ static void flush_rr(struct router *r, uint32_t peer, struct rtcp_rr *rr)
     wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
     (void)rtcp_build_rr(&w, rr);
     (void)rtcp_build_sdes_cname(&w, ROUTER_RTCP_SSRC, router_cname, sizeof(router_cname) - 1);
-    emit_rtcp(r, peer, &w);
+    router_emit_rtcp(r, peer, &w);
     rr->report_count = 0;
 }
 
@@ -415,11 +358,38 @@ static void apply_fb(struct router *r, int64_t now_us, uint32_t peer, const stru
     }
 }
 
+/* A subscriber's report blocks: a consumer whose packets stay lost (its
+ * cumulative loss grows: RTX repairs do not count, late packets do) over
+ * at least ROUTER_LOSSY_PACKETS is on a lossy downlink. Losses upstream
+ * show only until the router forwards their repairs. */
+static void note_loss(struct router *r, int64_t now_us, uint32_t peer,
+                      const struct rtcp_report_block *rb, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct router_consumer *c = router_find_consumer_ssrc(r, peer, rb[i].ssrc);
+        int64_t expected, lost;
+
+        if (c == NULL)
+            continue;
+        expected = (int32_t)(rb[i].ext_highest_seq - c->rr_ext);
+        lost = (int64_t)rb[i].cumulative_lost - c->rr_cumulative;
+        if (c->rr_have && expected > 0 && expected < ROUTER_LOSSY_PACKETS)
+            continue; /* too few packets yet to tell */
+        if (c->rr_have && expected > 0 && expected < 0x8000 &&
+            lost * 256 >= (int64_t)ROUTER_LOSSY_FRACTION * expected)
+            c->lossy_until_us = now_us + ROUTER_LOSSY_US;
+        c->rr_have = true;
+        c->rr_ext = rb[i].ext_highest_seq;
+        c->rr_cumulative = rb[i].cumulative_lost;
+    }
+}
+
 void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len)
 {
     struct rtcp_iter it;
     struct rtcp_block b;
     struct rtcp_sr sr;
+    struct rtcp_rr rr;
 
     r->now_us = now_us;
     r->stats.rtcp_in++;
@@ -449,6 +419,11 @@ void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8
             s->sr_lsr = (uint32_t)(sr.ntp >> 16);
             s->sr_rtp_ts = sr.rtp_ts;
             s->sr_recv_us = now_us;
+            note_loss(r, now_us, peer, sr.reports, sr.report_count);
+            break;
+        case RTCP_RR:
+            if (rtcp_parse_rr(&rr, &b) == 0)
+                note_loss(r, now_us, peer, rr.reports, rr.report_count);
             break;
         case RTCP_RTPFB:
         case RTCP_PSFB:

@@ -223,7 +223,7 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
     }
     if (!valid_source(t, from, proto)) {
         t->stats.dropped_unknown_source++;
-        return TRANSPORT_RX_NONE;
+        return TRANSPORT_RX_DROP_UNKNOWN_SOURCE;
     }
     if (first >= 20 && first <= 63) { /* DTLS */
         dtls_input(t->dtls, now_us, buf, n);
@@ -232,18 +232,18 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
     }
     if (first < 128 || first > 191) {
         t->stats.dropped_garbage++;
-        return TRANSPORT_RX_NONE;
+        return TRANSPORT_RX_DROP_GARBAGE;
     }
     if (!t->srtp) {
         t->stats.dropped_not_ready++;
-        return TRANSPORT_RX_NONE;
+        return TRANSPORT_RX_DROP_NOT_READY;
     }
     bool rtcp = rtp_is_rtcp(buf, n);
     int rc =
         rtcp ? srtpx_unprotect_rtcp(t->srtp, buf, len) : srtpx_unprotect_rtp(t->srtp, buf, len);
     if (rc < 0) {
         t->stats.srtp_auth_failures++;
-        return TRANSPORT_RX_NONE;
+        return TRANSPORT_RX_DROP_SRTP;
     }
     if (rtcp)
         t->stats.rtcp_in++;

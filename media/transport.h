@@ -55,11 +55,17 @@ struct transport_output {
     const char *reason;   /* FAILED: a static English string */
 };
 
-/* What transport_input() found in a datagram. */
+/* What transport_input() did with a datagram. The DROP_ codes say why it
+ * was dropped (each is also counted in struct transport_stats), so the
+ * caller need not compare counters per datagram. */
 enum transport_rx {
-    TRANSPORT_RX_NONE = 0, /* consumed (STUN, DTLS) or dropped */
-    TRANSPORT_RX_RTP,      /* decrypted RTP now in buf[0..*len) */
-    TRANSPORT_RX_RTCP,     /* decrypted compound RTCP now in buf[0..*len) */
+    TRANSPORT_RX_NONE = 0,            /* consumed (STUN, DTLS), or the transport has failed */
+    TRANSPORT_RX_RTP,                 /* decrypted RTP now in buf[0..*len) */
+    TRANSPORT_RX_RTCP,                /* decrypted compound RTCP now in buf[0..*len) */
+    TRANSPORT_RX_DROP_UNKNOWN_SOURCE, /* DTLS/SRTP from an address without a valid check */
+    TRANSPORT_RX_DROP_NOT_READY,      /* SRTP before keys */
+    TRANSPORT_RX_DROP_GARBAGE,        /* not STUN, DTLS, RTP or RTCP */
+    TRANSPORT_RX_DROP_SRTP,           /* SRTP/SRTCP failed: bad tag, replay, too short */
 };
 
 struct transport_stats {
@@ -76,7 +82,8 @@ int transport_create(struct transport **out, const struct transport_cfg *cfg);
 void transport_destroy(struct transport *t);
 
 /* Handles one datagram. SRTP is decrypted in place (buf is the worker's
- * receive buffer); *len is updated. Errors are counted, never fatal. */
+ * receive buffer); *len is updated. Errors are counted and returned as a
+ * DROP_ code, never fatal. */
 enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *buf, size_t *len,
                                   const struct stun_addr *from, enum ice_proto proto,
                                   uint64_t tcp_conn);

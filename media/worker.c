@@ -369,6 +369,9 @@ static void udp_readable(struct worker *w)
                 w->h->on_datagram(w->h_arg, w, w->now_us, p->data, len, &p->addr, p->addrlen,
                                   WORKER_PROTO_UDP, WORKER_CONN_NONE);
         }
+        /* What this batch produced leaves now, in as few calls as the
+         * kernel allows, not after all rounds of the wakeup. */
+        worker_flush(w);
         if (n < WORKER_RX_BATCH)
             return;
     }

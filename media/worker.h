@@ -182,7 +182,8 @@ int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
                     const struct sockaddr_storage *to, socklen_t tolen);
 /* Queues a pool packet to pkt->addr; takes ownership of pkt (it goes back to
  * worker_pool() once sent). Queued packets leave with sendmmsg() when
- * WORKER_TX_BATCH are waiting and before the loop sleeps again, in order;
+ * WORKER_TX_BATCH are waiting, after the datagrams of each recvmmsg() batch
+ * have been handled, and before the loop sleeps again, in order;
  * runs of equal-sized packets to one destination go as one UDP GSO send.
  * 0, or ERR_TOOBIG / ERR_INVAL (bad length or address; pkt is freed). */
 int worker_send_batch(struct worker *w, struct pkt *pkt);

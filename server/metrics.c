@@ -86,6 +86,24 @@ static void render_media(struct out *o, const struct metrics_live *live)
         put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
             live->workers[i].bytes_out);
     }
+    family(o, "samtale_media_send_calls_total", "counter",
+           "UDP send system calls (sendto, sendmmsg) by worker.");
+    PER_WORKER(o, live, "samtale_media_send_calls_total", send_calls);
+    family(o, "samtale_media_gso_sends_total", "counter",
+           "UDP sends that carried several datagrams at once (GSO).");
+    PER_WORKER(o, live, "samtale_media_gso_sends_total", gso_sends);
+    family(o, "samtale_media_send_dropped_total", "counter",
+           "Outgoing datagrams dropped: socket buffer full (EAGAIN, ENOBUFS), another send "
+           "error, or no free packet buffer.");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o,
+            "samtale_media_send_dropped_total{worker=\"%u\",reason=\"socket_full\"} %" PRIu64 "\n",
+            i, live->workers[i].send_dropped_full);
+        put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"error\"} %" PRIu64 "\n", i,
+            live->workers[i].send_errors);
+        put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"no_buffer\"} %" PRIu64 "\n",
+            i, live->workers[i].no_buffer);
+    }
     family(o, "samtale_media_dropped_total", "counter",
            "Media datagrams dropped: unknown source (no valid ICE check) or garbage.");
     for (unsigned i = 0; i < live->n_workers; i++) {
@@ -138,8 +156,53 @@ static void render_media(struct out *o, const struct metrics_live *live)
         put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
             i, live->workers[i].keyframe_requests_out);
     }
+    family(o, "samtale_sfu_remb_sent_total", "counter",
+           "REMB messages sent to publishers without transport-cc.");
+    PER_WORKER(o, live, "samtale_sfu_remb_sent_total", remb_sent);
     family(o, "samtale_sfu_layer_switches_total", "counter", "Simulcast layer switches.");
     PER_WORKER(o, live, "samtale_sfu_layer_switches_total", layer_switches);
+    family(o, "samtale_sfu_retransmission_copies_total", "counter",
+           "Retransmissions sent a second time shortly after the first, so that one lost "
+           "retransmission does not cost the subscriber another round trip.");
+    PER_WORKER(o, live, "samtale_sfu_retransmission_copies_total", retransmission_copies);
+    family(o, "samtale_sfu_retransmissions_missed_total", "counter",
+           "Packets NACKed by subscribers and not resent from the cache: not received from the "
+           "publisher yet (pending: forwarded when its repair arrives) or no longer available "
+           "(gone).");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o,
+            "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"pending\"} %" PRIu64
+            "\n",
+            i, live->workers[i].retransmissions_pending);
+        put(o,
+            "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"gone\"} %" PRIu64 "\n",
+            i, live->workers[i].retransmissions_missed);
+    }
+    family(o, "samtale_sfu_upstream_lost_total", "counter",
+           "Packets missing in publishers' streams (of layers someone takes), by outcome: all "
+           "found missing, repaired after a NACK, given up on (a keyframe is asked for).");
+    for (unsigned i = 0; i < live->n_workers; i++) {
+        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"missing\"} %" PRIu64 "\n", i,
+            live->workers[i].upstream_missing);
+        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"repaired\"} %" PRIu64 "\n",
+            i, live->workers[i].upstream_repaired);
+        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"unrepaired\"} %" PRIu64 "\n",
+            i, live->workers[i].upstream_unrepaired);
+    }
+    family(o, "samtale_sfu_upstream_tail_probes_total", "counter",
+           "NACKs sent for the overdue last packet of a publisher's frame, before the next "
+           "frame shows the gap.");
+    PER_WORKER(o, live, "samtale_sfu_upstream_tail_probes_total", upstream_tail_probes);
+    family(o, "samtale_sfu_key_copies_total", "counter",
+           "Packets of key frames (VP8 temporal layer 0) sent a second time to subscribers whose "
+           "receiver reports show loss: their repair would stall every frame built on them.");
+    PER_WORKER(o, live, "samtale_sfu_key_copies_total", key_copies);
+    family(o, "samtale_sfu_upstream_repair_seconds_total", "counter",
+           "Time from a gap in a publisher's stream to its repair, summed over the repaired "
+           "packets (divided by the repaired ones: the mean).");
+    for (unsigned i = 0; i < live->n_workers; i++)
+        put(o, "samtale_sfu_upstream_repair_seconds_total{worker=\"%u\"} %.6f\n", i,
+            (double)live->workers[i].upstream_repair_us / 1e6);
 }
 
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)

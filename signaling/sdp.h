@@ -12,8 +12,14 @@
  * never uses the browser's candidates; a browser on a machine with many
  * interfaces must not be refused for it).
  *
- * struct sdp_session is large (about 600 KiB with these limits): allocate it
- * once (heap or static), not on a thread's stack.
+ * struct sdp_session is large (about 270 KiB with these limits): allocate it
+ * once (heap or static), not on a thread's stack. The long per-m-line lists
+ * (payload types, extmaps, SSRCs, candidates) live in pools shared by all
+ * m-lines of the description, each with a limit per m-line and one for the
+ * whole description, so the size does not grow with SDP_MAX_MEDIA x the
+ * per-m-line limit. An m-line's entries are contiguous in its pool; its
+ * pointers point into the same struct sdp_session, so do not copy one with
+ * memcpy or assignment: parse again instead.
  *
  * The builders write text with CRLF line ends into a caller buffer and
  * NUL-terminate it; what they write always parses back with sdp_parse().
@@ -33,18 +39,27 @@
 
 #define SDP_MAX_LEN (128 * 1024) /* whole description, bytes */
 #define SDP_MAX_LINE 4096        /* one line without its line end */
-#define SDP_MAX_MEDIA 16         /* m-lines */
+/* m-lines. A subscribe offer of an 8-party meeting carries 7 x (audio,
+ * camera, screen) = 21 m-lines; more stay for lines kept inactive for reuse. */
+#define SDP_MAX_MEDIA 32
 /* Payload types per m-line. Chromium 156 offers 34 in a receive-only video
- * m-line (VP8, 4 VP9, 8 H.264, 2 AV1, each with RTX, red, ulpfec, flexfec). */
+ * m-line (VP8, 4 VP9, 8 H.264, 2 AV1, each with RTX, red, ulpfec, flexfec);
+ * its publish offer of microphone, camera and screen has 54 in all (the
+ * fixtures in tests/fixtures/sdp/). An answer to our offers has one or two
+ * per m-line. */
 #define SDP_MAX_CODECS 64
+#define SDP_MAX_CODECS_TOTAL 256    /* in all m-lines */
 #define SDP_MAX_EXTMAPS 24          /* a=extmap per m-line */
+#define SDP_MAX_EXTMAPS_TOTAL 192   /* in all m-lines */
 #define SDP_MAX_SSRCS 16            /* distinct a=ssrc ids per m-line */
+#define SDP_MAX_SSRCS_TOTAL 128     /* in all m-lines */
 #define SDP_MAX_SSRC_GROUPS 8       /* a=ssrc-group per m-line */
 #define SDP_MAX_GROUP_SSRCS 4       /* ssrcs in one a=ssrc-group */
 #define SDP_MAX_RIDS 4              /* a=rid per m-line; simulcast streams per direction */
 #define SDP_MAX_SIM_ALTS 4          /* alternative rids of one simulcast stream */
 #define SDP_MAX_RID_PTS 8           /* pt= values of one a=rid */
 #define SDP_MAX_CANDIDATES 32       /* a=candidate kept per m-line (see above) */
+#define SDP_MAX_CANDIDATES_TOTAL 64 /* kept in all m-lines; BUNDLE needs one m-line's */
 #define SDP_MAX_LOCAL_CANDIDATES 16 /* candidates the builders write */
 #define SDP_ERR_MAX 160             /* error message buffer, with its NUL */
 
@@ -246,8 +261,9 @@ struct sdp_media {
     char proto[SDP_MAX_PROTO + 1];
     char fmt0[SDP_MAX_TOKEN + 1]; /* first format token, e.g. webrtc-datachannel */
 
-    /* RTP m-lines: one entry per payload type of the m= line, in order. */
-    struct sdp_codec codecs[SDP_MAX_CODECS];
+    /* RTP m-lines: one entry per payload type of the m= line, in order.
+     * This and the other lists below point into the session's pools. */
+    struct sdp_codec *codecs;
     size_t n_codecs;
     uint32_t fb_all; /* a=rtcp-fb:* (already folded into every codec's fb) */
 
@@ -255,9 +271,9 @@ struct sdp_media {
     enum sdp_dir dir;          /* never NONE after parsing (default sendrecv) */
     bool rtcp_mux, rtcp_rsize, extmap_allow_mixed;
 
-    struct sdp_extmap extmaps[SDP_MAX_EXTMAPS];
+    struct sdp_extmap *extmaps;
     size_t n_extmaps;
-    struct sdp_ssrc ssrcs[SDP_MAX_SSRCS];
+    struct sdp_ssrc *ssrcs;
     size_t n_ssrcs;
     struct sdp_ssrc_group ssrc_groups[SDP_MAX_SSRC_GROUPS];
     size_t n_ssrc_groups;
@@ -269,9 +285,9 @@ struct sdp_media {
     bool has_simulcast;
     struct sdp_simulcast simulcast;
 
-    struct sdp_candidate candidates[SDP_MAX_CANDIDATES];
+    struct sdp_candidate *candidates;
     size_t n_candidates;
-    size_t n_candidates_dropped; /* past SDP_MAX_CANDIDATES, or unknown transport */
+    size_t n_candidates_dropped; /* past SDP_MAX_CANDIDATES(_TOTAL), or unknown transport */
     bool end_of_candidates;
 
     /* Transport attributes; after parsing, absent ones are inherited from
@@ -313,6 +329,13 @@ struct sdp_session {
 
     struct sdp_media media[SDP_MAX_MEDIA];
     size_t n_media;
+
+    /* The m-lines' lists (see the top of this file); n_* are the used entries. */
+    struct sdp_codec codec_pool[SDP_MAX_CODECS_TOTAL];
+    struct sdp_extmap extmap_pool[SDP_MAX_EXTMAPS_TOTAL];
+    struct sdp_ssrc ssrc_pool[SDP_MAX_SSRCS_TOTAL];
+    struct sdp_candidate candidate_pool[SDP_MAX_CANDIDATES_TOTAL];
+    size_t n_codec_pool, n_extmap_pool, n_ssrc_pool, n_candidate_pool;
 };
 
 /* Parses `len` bytes of SDP (no NUL needed; a NUL byte in it is an error).
@@ -417,6 +440,16 @@ struct sdp_answer_info {
     bool extmap_allow_mixed;
     const char *why; /* when sdp_build_answer failed: what was wrong */
 };
+
+/* The congestion feedback an answer negotiated for what we receive. */
+enum sdp_cc {
+    SDP_CC_NONE = 0,
+    SDP_CC_TWCC, /* transport-cc (a=rtcp-fb and the transport-wide-cc extension) */
+    SDP_CC_REMB, /* goog-remb without transport-cc: we estimate and send REMB */
+};
+/* TWCC when an accepted m-line we receive on has both the transport-cc
+ * feedback and the extension; else REMB when one has goog-remb. */
+enum sdp_cc sdp_answer_cc(const struct sdp_answer_info *info);
 
 /* The answer to a browser's publish offer: ICE-lite, BUNDLE, rtcp-mux,
  * a=setup:passive (active if the offer is passive), one codec per m-line

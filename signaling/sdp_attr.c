@@ -253,6 +253,9 @@ int sdp_attr_extmap(struct sdp_parser *ps, struct sdp_str v)
         return sdp_fail(ps, ERR_PARSE, "extension id '%.*s' is not 1-14 or 16-255", SHOW(id_s));
     if (m->n_extmaps == SDP_MAX_EXTMAPS)
         return sdp_fail(ps, ERR_TOOBIG, "more than %d a=extmap in one m-line", SDP_MAX_EXTMAPS);
+    if (ps->s->n_extmap_pool == SDP_MAX_EXTMAPS_TOTAL)
+        return sdp_fail(ps, ERR_TOOBIG, "more than %d a=extmap in all m-lines",
+                        SDP_MAX_EXTMAPS_TOTAL);
     for (size_t i = 0; i < m->n_extmaps; i++)
         if (m->extmaps[i].id == id)
             return sdp_fail(ps, ERR_PARSE, "extension id %u used twice", (unsigned)id);
@@ -275,6 +278,7 @@ int sdp_attr_extmap(struct sdp_parser *ps, struct sdp_str v)
         return rc;
     e->ext = ext_from_uri(uri);
     m->n_extmaps++;
+    ps->s->n_extmap_pool++;
     return 0;
 }
 
@@ -309,7 +313,11 @@ int sdp_attr_ssrc(struct sdp_parser *ps, struct sdp_str v)
     if (e == NULL) {
         if (m->n_ssrcs == SDP_MAX_SSRCS)
             return sdp_fail(ps, ERR_TOOBIG, "more than %d SSRCs in one m-line", SDP_MAX_SSRCS);
+        if (ps->s->n_ssrc_pool == SDP_MAX_SSRCS_TOTAL)
+            return sdp_fail(ps, ERR_TOOBIG, "more than %d SSRCs in all m-lines",
+                            SDP_MAX_SSRCS_TOTAL);
         e = &m->ssrcs[m->n_ssrcs++];
+        ps->s->n_ssrc_pool++;
         memset(e, 0, sizeof *e);
         e->ssrc = id;
     }
@@ -605,11 +613,13 @@ int sdp_attr_candidate(struct sdp_parser *ps, struct sdp_str v)
         m->n_candidates_dropped++; /* unknown transport: ignored (RFC 8839) */
         return 0;
     }
-    if (m->n_candidates == SDP_MAX_CANDIDATES) {
+    if (m->n_candidates == SDP_MAX_CANDIDATES ||
+        ps->s->n_candidate_pool == SDP_MAX_CANDIDATES_TOTAL) {
         m->n_candidates_dropped++;
         return 0;
     }
     m->candidates[m->n_candidates++] = c;
+    ps->s->n_candidate_pool++;
     return 0;
 }
 

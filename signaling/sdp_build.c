@@ -503,10 +503,25 @@ static void plan(const struct sdp_session *off, size_t i, const struct sdp_local
     }
 }
 
+enum sdp_cc sdp_answer_cc(const struct sdp_answer_info *info)
+{
+    bool remb = false;
+
+    for (size_t i = 0; i < info->n_media; i++) {
+        const struct sdp_answer_media *am = &info->media[i];
+        if (!am->accepted || (am->dir != SDP_DIR_RECVONLY && am->dir != SDP_DIR_SENDRECV))
+            continue;
+        if ((am->fb & SDP_FB_TWCC) && am->ext.id[SDP_EXT_TWCC] != 0)
+            return SDP_CC_TWCC;
+        remb = remb || (am->fb & SDP_FB_GOOG_REMB);
+    }
+    return remb ? SDP_CC_REMB : SDP_CC_NONE;
+}
+
 int sdp_build_answer(const struct sdp_session *offer, const struct sdp_local *local, char *out,
                      size_t cap, size_t *out_len, struct sdp_answer_info *info)
 {
-    struct sdp_answer_info scratch_info; /* only when the caller passes none (~8 KiB) */
+    struct sdp_answer_info scratch_info; /* only when the caller passes none (~16 KiB) */
     const struct sdp_codec *codec[SDP_MAX_MEDIA], *rtx[SDP_MAX_MEDIA];
     struct sdp_out o;
     int rc;

@@ -492,6 +492,11 @@ static int parse_media(struct sdp_parser *ps, struct sdp_str v)
         return sdp_fail(ps, ERR_TOOBIG, "more than %d m-lines", SDP_MAX_MEDIA);
     struct sdp_media *m = &s->media[s->n_media++];
     ps->m = m;
+    /* Every list of this m-line grows at the end of its pool until the next m= line. */
+    m->codecs = &s->codec_pool[s->n_codec_pool];
+    m->extmaps = &s->extmap_pool[s->n_extmap_pool];
+    m->ssrcs = &s->ssrc_pool[s->n_ssrc_pool];
+    m->candidates = &s->candidate_pool[s->n_candidate_pool];
 
     if (!sdp_str_next(&v, ' ', &type) || !sdp_str_next(&v, ' ', &port) ||
         !sdp_str_next(&v, ' ', &proto))
@@ -536,7 +541,11 @@ static int parse_media(struct sdp_parser *ps, struct sdp_str v)
             return sdp_fail(ps, ERR_PARSE, "payload type %u listed twice", (unsigned)u);
         if (m->n_codecs == SDP_MAX_CODECS)
             return sdp_fail(ps, ERR_TOOBIG, "more than %d payload types", SDP_MAX_CODECS);
+        if (s->n_codec_pool == SDP_MAX_CODECS_TOTAL)
+            return sdp_fail(ps, ERR_TOOBIG, "more than %d payload types in all m-lines",
+                            SDP_MAX_CODECS_TOTAL);
         codec_init(&m->codecs[m->n_codecs++], (uint8_t)u);
+        s->n_codec_pool++;
     }
     if (first)
         return sdp_fail(ps, ERR_PARSE, "no format (payload type) given");

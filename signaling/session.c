@@ -438,6 +438,8 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
     }
     meeting_input(lm->m, app_now_ms(), c->pid, msg);
     drain(app, lm);
+    if (strcmp(type, "allow_screen_share") == 0 && c->lm == lm)
+        sfu_enforce_screen_permission(app, lm->sfu, lm->m);
 out:
     json_decref(msg);
 }

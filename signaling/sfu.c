@@ -299,6 +299,10 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
                           m0->ice_ufrag);
     }
     update_producers(app, r, p, &w->info, tracks);
+    bool remb = sdp_answer_cc(&w->info) == SDP_CC_REMB;
+    if (fresh ? remb : remb != p->pub_remb)
+        media_peer_remb(app->media, r->worker, p->pub_session, remb);
+    p->pub_remb = remb;
     r->send(app, r->send_arg, pid,
             json_pack("{s:s, s:s}", "type", "publish_answer", "sdp", w->answer));
     sfu_mark_others_dirty(r, pid);
@@ -353,6 +357,31 @@ bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *t
         return false;
     }
     return true;
+}
+
+/* The host withdrew the permission: screens of those no longer allowed stop
+ * at once, so a client that keeps sending is not forwarded. */
+void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const struct meeting *m)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
+        struct sfu_peer *p = &r->peers[i];
+        if (!p->used || meeting_may_share_screen(m, p->pid))
+            continue;
+        bool stopped = false;
+        for (size_t k = 0; k < SFU_PUB_MAX; k++)
+            if (p->pub[k].producer && p->pub[k].source == ROUTER_SOURCE_SCREEN) {
+                remove_producer(app, r, &p->pub[k]);
+                stopped = true;
+            }
+        if (!stopped)
+            continue;
+        r->send(app, r->send_arg, p->pid,
+                json_pack("{s:s, s:s}", "type", "screen_share_stopped", "reason", "not_permitted"));
+        sfu_mark_others_dirty(r, p->pid);
+    }
+    sfu_flush_offers(app, r);
 }
 
 /* ---- leaving, events, the room ---- */

@@ -16,6 +16,7 @@
 struct app;
 struct sfu_room;
 struct media_event;
+struct meeting;
 
 /* Sends msg (ownership taken) to a participant of the meeting, if connected. */
 typedef void (*sfu_send_fn)(struct app *app, void *arg, uint32_t pid, json_t *msg);
@@ -30,6 +31,9 @@ void sfu_room_destroy(struct app *app, struct sfu_room *r);
  * any other type. A screen in a publish is refused unless may_share_screen. */
 bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *type,
                 const json_t *msg, bool may_share_screen);
+/* Stops the screen tracks of everyone the meeting no longer lets share
+ * (after the host's allow_screen_share false); they get screen_share_stopped. */
+void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const struct meeting *m);
 /* The participant is no longer in the meeting: its media goes. */
 void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid);
 /* An event of one of this room's transports or its router; false if not ours. */

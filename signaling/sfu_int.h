@@ -51,6 +51,7 @@ struct sfu_peer {
     uint64_t pub_session;
     char pub_ufrag[MEDIA_UFRAG_LEN + 1], pub_pwd[MEDIA_PWD_LEN + 1];
     char pub_remote_ufrag[MEDIA_CRED_MAX];
+    bool pub_remb; /* its answer has goog-remb without transport-cc: the worker sends REMB */
     struct sfu_pub_track pub[SFU_PUB_MAX];
     uint64_t sub_session;
     bool sub_created; /* its transport exists on the worker */

@@ -28,7 +28,7 @@ export const CAMERA_ENCODINGS = [
 ];
 
 /* Runs in the page (serialised by playwright: everything it needs is inside). */
-async function botMain({ token, name, encodings, width, height }) {
+async function botMain({ token, name, encodings, width, height, stripTransportCc, repairBuffer }) {
     const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
     const bot = {
         name,
@@ -69,7 +69,13 @@ async function botMain({ token, name, encodings, width, height }) {
     async function publish() {
         const pc = bot.pub;
         const offer = await pc.createOffer();
-        await pc.setLocalDescription(offer);
+        if (stripTransportCc) {
+            // A publisher without transport-cc (feedback and extension): the server falls back to REMB.
+            const keep = (l) => !/^a=rtcp-fb:\S+ transport-cc$/.test(l) && !/^a=extmap:\S+ \S*transport-wide-cc/.test(l);
+            await pc.setLocalDescription({ type: offer.type, sdp: offer.sdp.split('\r\n').filter(keep).join('\r\n') });
+        } else {
+            await pc.setLocalDescription(offer);
+        }
         const tracks = [];
         for (const tr of pc.getTransceivers()) {
             const kind = tr.sender.track?.kind;
@@ -98,7 +104,23 @@ async function botMain({ token, name, encodings, width, height }) {
 
     let chain = Promise.resolve();
     async function answerSubscribe(m) {
-        if (!bot.sub) bot.sub = new RTCPeerConnection(PC_CONFIG);
+        if (!bot.sub) {
+            bot.sub = new RTCPeerConnection(PC_CONFIG);
+            if (repairBuffer) {
+                // The web client's own policy module, served by the server.
+                const rb = await import('/js/repair-buffer.js');
+                const policy = new rb.RepairBuffer();
+                const sub = bot.sub;
+                bot.bufferTargets = [];
+                const timer = setInterval(async () => {
+                    if (sub.connectionState === 'closed') return clearInterval(timer);
+                    const c = rb.videoRepairCounters(await sub.getStats());
+                    const target = policy.update(Date.now(), c.nacks, c.packets);
+                    if (bot.bufferTargets.at(-1) !== target) bot.bufferTargets.push(target);
+                    rb.applyBufferTarget(sub, target);
+                }, 1000);
+            }
+        }
         const pc = bot.sub;
         await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
         await pc.setLocalDescription(await pc.createAnswer());
@@ -293,12 +315,12 @@ export class Bot {
      * playwright BrowserContext), connects and joins. Does not wait for
      * admission: hosts are admitted at once, guests need admit().
      */
-    static async join(browser, origin, token, name, { path = '/healthz', width = 640, height = 480, encodings = CAMERA_ENCODINGS } = {}) {
+    static async join(browser, origin, token, name, { path = '/healthz', width = 640, height = 480, encodings = CAMERA_ENCODINGS, stripTransportCc = false, repairBuffer = false } = {}) {
         const page = await browser.newPage();
         const bot = new Bot(page, name);
         page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
         await page.goto(`${origin}${path}`);
-        await page.evaluate(botMain, { token, name, encodings, width, height });
+        await page.evaluate(botMain, { token, name, encodings, width, height, stripTransportCc, repairBuffer });
         const st = await bot.waitFor((s) => s.id !== null && s.state !== 'connecting', `${name}: joined`, 10000);
         bot.id = st.id;
         return bot;
@@ -409,13 +431,13 @@ export async function createMeeting(api, guests, title = 'Bots') {
  * others join and are admitted by it; waits until everyone decodes everyone.
  * browsers: one context per bot, or one for all. Returns the bots.
  */
-export async function meetingOfBots(api, origin, names, { browsers, origins, timeoutMs = 30000 } = {}) {
+export async function meetingOfBots(api, origin, names, { browsers, origins, timeoutMs = 30000, join = {} } = {}) {
     const { hostToken, guestTokens } = await createMeeting(api, names.length - 1);
     const ctx = (i) => (Array.isArray(browsers) ? browsers[i] : browsers);
     const org = (i) => (origins ? origins[i] : origin);
-    const bots = [await Bot.join(ctx(0), org(0), hostToken, names[0])];
+    const bots = [await Bot.join(ctx(0), org(0), hostToken, names[0], join)];
     for (let i = 1; i < names.length; i++) {
-        const b = await Bot.join(ctx(i), org(i), guestTokens[i - 1], names[i]);
+        const b = await Bot.join(ctx(i), org(i), guestTokens[i - 1], names[i], join);
         await admit(bots[0], b);
         bots.push(b);
     }

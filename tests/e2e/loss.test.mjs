@@ -4,10 +4,24 @@
 // meet; every media datagram between Lars and the server is dropped with
 // probability 7 % and delayed 50 ms, in each direction (this machine's
 // kernel has no netem qdisc, so a user-space relay on the veth's server end
-// does it; see lossy-link.mjs). Over 20 s: Lars's
-// video keeps decoding at Ada and Bea and theirs at Lars, NACKs are
-// answered (the server's NACKs upstream make Lars retransmit; Lars's NACKs
-// are answered by the server from its cache), and freezes stay rare.
+// does it; see lossy-link.mjs). Over 20 s: Lars's video keeps decoding at
+// Ada and Bea and theirs at Lars, NACKs are answered (the server's NACKs
+// upstream make Lars retransmit, and his repairs reach Ada and Bea; Lars's
+// NACKs are answered by the server from its cache), and freezes stay rare.
+//
+// What "rare" can mean here: a packet repaired one round trip (100 ms) late
+// stalls its frame and every frame built on it (VP8 temporal layer 0 ones)
+// unless the receiver buffers for it. A receive-only connection knows no
+// round trip time, so browsers do not by themselves; the web client raises
+// its receivers' jitterBufferTarget while it sees repairs going on
+// (web-client/js/repair-buffer.js) and the bots here use that same module.
+// Towards Lars the server also sends key frames and retransmissions twice
+// (media/router_fwd.c); Lars's own uplink losses it NACKs at once and again
+// after each round trip (media/router_nack.c). The bounds are what is
+// reliably achieved on this shared machine, plus whatever the clean pair
+// froze in the same window (that is the machine, not the link). The window
+// starts SETTLE_MS after everyone decodes everyone.
+// SAMTALE_LOSS_NO_REPAIR_BUFFER=1 runs the bots without the buffering, to compare.
 // The figures are printed on lines starting with "loss figures:".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,8 +35,13 @@ installHooks();
 const LOSS = 0.07;
 const DELAY_MS = 50;
 const WINDOW_MS = 20000;
-const MIN_FPS = 5; // average decoded frame rate over the window, each video
-const MAX_FREEZE_SHARE = 0.2; // of the window spent frozen, each video
+// Before the window: the start (bandwidth estimates ramping up, layer
+// switches, each waiting for a keyframe) is not what this test measures.
+const SETTLE_MS = 3000;
+const MIN_FPS = 10; // average decoded frame rate over the window, each video
+// Per 20 s, each video, beyond the clean pair's: seconds frozen, freezes.
+const BOUNDS = { down: { frozen: 1.0, freezes: 4 }, up: { frozen: 1.5, freezes: 5 } };
+const MAX_LOST_AT_CLEAN = 5; // of Lars's packets at Ada and Bea: his losses are repaired upstream
 
 let ns;
 let server;
@@ -53,6 +72,8 @@ before(async () => {
         browsers: [browser, browser, lossyBrowser],
         origins: [server.origin, server.origin, proxy.origin],
         timeoutMs: 40000,
+        // Receivers buffer like the web client does while repairs go on (web-client/js/repair-buffer.js).
+        join: { repairBuffer: !process.env.SAMTALE_LOSS_NO_REPAIR_BUFFER },
     });
 });
 
@@ -90,6 +111,7 @@ test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answ
         metrics: (await server.request('GET', '/metrics')).text,
         relay: JSON.parse(JSON.stringify(relay.counts)),
     });
+    await sleep(SETTLE_MS);
     const s0 = await snap();
     await sleep(WINDOW_MS);
     const s1 = await snap();
@@ -109,16 +131,32 @@ test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answ
         bea: diff(outboundTotals(s0.beaOut), outboundTotals(s1.beaOut), ['packetsSent', 'nackCount', 'retransmittedPacketsSent']),
     };
     const m = (name) => metricSum(s1.metrics, name) - metricSum(s0.metrics, name);
+    const sfu = (family, label = '') => {
+        let sum = 0;
+        for (const w of ['0', '1']) sum += m(`samtale_sfu_${family}{worker="${w}"${label ? `,${label}` : ''}}`);
+        return sum;
+    };
     const serverFig = {
         packetsIn: m('samtale_media_packets_total{worker="0",direction="in"}') + m('samtale_media_packets_total{worker="1",direction="in"}'),
         packetsOut: m('samtale_media_packets_total{worker="0",direction="out"}') + m('samtale_media_packets_total{worker="1",direction="out"}'),
         srtpFailures: m('samtale_srtp_failures_total'),
         dropped: m('samtale_media_dropped_total'),
-        nacksFromSubscribers: m('samtale_sfu_nacks_total{worker="0",direction="in"}') + m('samtale_sfu_nacks_total{worker="1",direction="in"}'),
-        retransmissions: m('samtale_sfu_retransmissions_total'),
-        nacksToPublishers: m('samtale_sfu_nacks_total{worker="0",direction="out"}') + m('samtale_sfu_nacks_total{worker="1",direction="out"}'),
-        keyframeRequestsOut: m('samtale_sfu_keyframe_requests_total{worker="0",direction="out"}') + m('samtale_sfu_keyframe_requests_total{worker="1",direction="out"}'),
+        nacksFromSubscribers: sfu('nacks_total', 'direction="in"'),
+        retransmissions: sfu('retransmissions_total'),
+        retransmissionCopies: sfu('retransmission_copies_total'),
+        missedPending: sfu('retransmissions_missed_total', 'reason="pending"'),
+        missedGone: sfu('retransmissions_missed_total', 'reason="gone"'),
+        keyCopies: sfu('key_copies_total'),
+        nacksToPublishers: sfu('nacks_total', 'direction="out"'),
+        upstreamMissing: sfu('upstream_lost_total', 'result="missing"'),
+        upstreamRepaired: sfu('upstream_lost_total', 'result="repaired"'),
+        upstreamUnrepaired: sfu('upstream_lost_total', 'result="unrepaired"'),
+        upstreamTailProbes: sfu('upstream_tail_probes_total'),
+        upstreamRepairMs: 0,
+        keyframeRequestsOut: sfu('keyframe_requests_total', 'direction="out"'),
+        layerSwitches: sfu('layer_switches_total'),
     };
+    serverFig.upstreamRepairMs = Math.round((1000 * sfu('upstream_repair_seconds_total')) / Math.max(1, serverFig.upstreamRepaired));
     const relayFig = {
         up: { seen: s1.relay.up.seen - s0.relay.up.seen, dropped: s1.relay.up.dropped - s0.relay.up.dropped },
         down: { seen: s1.relay.down.seen - s0.relay.down.seen, dropped: s1.relay.down.dropped - s0.relay.down.dropped },
@@ -126,7 +164,7 @@ test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answ
     const pct = (c) => ((100 * c.dropped) / Math.max(1, c.seen)).toFixed(1);
     const res = (s, id) => `${v(s, id)?.frameWidth}x${v(s, id)?.frameHeight}`;
 
-    console.log(`loss figures: ${Math.round(LOSS * 100)}% loss and ${DELAY_MS} ms delay each way on Lars's link (relay measured: up ${pct(relayFig.up)}% of ${relayFig.up.seen}, down ${pct(relayFig.down)}% of ${relayFig.down.seen} datagrams dropped), window ${secs.toFixed(1)} s`);
+    console.log(`loss figures: ${Math.round(LOSS * 100)}% loss and ${DELAY_MS} ms delay each way on Lars's link (relay measured: up ${pct(relayFig.up)}% of ${relayFig.up.seen}, down ${pct(relayFig.down)}% of ${relayFig.down.seen} datagrams dropped; ${relay.describe()}), window ${secs.toFixed(1)} s`);
     for (const [name, f] of Object.entries(flows)) {
         console.log(`loss figures: ${name}: ${(f.framesDecoded / secs).toFixed(1)} fps decoded (${f.framesDecoded} frames), ` +
             `${f.freezeCount} freezes, ${f.totalFreezesDuration.toFixed(2)} s frozen, ${f.packetsReceived} packets received, ${f.packetsLost} packetsLost (RTX-repaired ones included), ` +
@@ -136,11 +174,24 @@ test('7 % loss and 50 ms delay on one link: video keeps decoding, NACKs are answ
     console.log(`loss figures: publishers' outbound video: Lars got ${out.lars.nackCount} NACKs from the server and sent ${out.lars.retransmittedPacketsSent} retransmissions (of ${out.lars.packetsSent} packets); ` +
         `Ada got ${out.ada.nackCount} NACKs / sent ${out.ada.retransmittedPacketsSent} retransmissions; Bea ${out.bea.nackCount} / ${out.bea.retransmittedPacketsSent}`);
     console.log(`loss figures: server /metrics over the window: ${JSON.stringify(serverFig)}`);
+    const targets = async (b) => JSON.stringify(await b.page.evaluate(() => window.bot.bufferTargets ?? 'off'));
+    console.log(`loss figures: receivers' buffering targets (ms, null = browser default): Ada ${await targets(ada)}, Bea ${await targets(bea)}, Lars ${await targets(lars)}`);
 
+    const clean = flows["Ada's video at Bea (clean)"];
+    const scale = secs / 20;
     for (const [name, f] of Object.entries(flows)) {
         assert.ok(f.framesDecoded / secs >= MIN_FPS, `${name}: keeps decoding, ${(f.framesDecoded / secs).toFixed(1)} fps (at least ${MIN_FPS}): ${JSON.stringify(f)}`);
-        assert.ok(f.totalFreezesDuration <= MAX_FREEZE_SHARE * secs, `${name}: ${f.totalFreezesDuration} s frozen in ${secs.toFixed(1)} s (at most ${MAX_FREEZE_SHARE * 100}%): ${JSON.stringify(f)}`);
+        const b = name.startsWith("Lars's") ? BOUNDS.up : BOUNDS.down;
+        const maxFrozen = b.frozen * scale + clean.totalFreezesDuration;
+        assert.ok(f.totalFreezesDuration <= maxFrozen, `${name}: ${f.totalFreezesDuration} s frozen in ${secs.toFixed(1)} s (at most ${maxFrozen.toFixed(2)}: ${b.frozen} per 20 s and the clean pair's ${clean.totalFreezesDuration}): ${JSON.stringify(f)}`);
+        const maxFreezes = Math.round(b.freezes * scale) + clean.freezeCount;
+        assert.ok(f.freezeCount <= maxFreezes, `${name}: ${f.freezeCount} freezes (at most ${maxFreezes}): ${JSON.stringify(f)}`);
     }
+    // Lars's uplink losses are repaired before they reach Ada and Bea (or as late packets).
+    for (const name of ["Lars's video at Ada", "Lars's video at Bea"]) {
+        assert.ok(flows[name].packetsLost <= MAX_LOST_AT_CLEAN, `${name}: his losses repaired upstream, ${flows[name].packetsLost} lost (at most ${MAX_LOST_AT_CLEAN}): ${JSON.stringify(flows[name])}`);
+    }
+    assert.ok(serverFig.upstreamRepaired > 0 && serverFig.upstreamRepaired >= 0.9 * serverFig.upstreamMissing, `the server repairs Lars's losses: ${JSON.stringify(serverFig)}`);
     // Uplink losses: the server asks Lars for them again, and Lars resends.
     assert.ok(out.lars.nackCount > 0 && out.lars.retransmittedPacketsSent > 0, `the server NACKs Lars's lost packets and Lars retransmits: ${JSON.stringify(out.lars)}`);
     assert.ok(serverFig.retransmissions > 0 && serverFig.nacksToPublishers > 0, `the server's own counters show NACKs answered and sent: ${JSON.stringify(serverFig)}`);

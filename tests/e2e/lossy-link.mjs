@@ -12,9 +12,13 @@
 //   kind is unknown"; no fq either, so no EDT/BPF delay), so loss and delay
 //   are applied in user space: a relay on 10.213.0.1:PORT for each of the
 //   server's UDP media ports forwards to 127.0.0.1:PORT, dropping each
-//   datagram with probability `loss` and holding it `delayMs`, in both
-//   directions, independently (like netem on both ends of the veth). The
-//   server announces 10.213.0.1 as a second media address
+//   datagram with probability `loss` (independently) and holding it
+//   `delayMs` (in order, no queue limit), in both directions (like netem on
+//   both ends of the veth); `loss` may be {up, down} to impair one
+//   direction only ("up": from the lossy participant to the server). It
+//   runs in a worker thread, so the test's own work does not delay
+//   datagrams; describe() reports how late it forwarded them. The server
+//   announces 10.213.0.1 as a second media address
 //   (media_public_addresses), so the lossy browser's ICE checks go through
 //   the relay; the server sees the relay's 127.0.0.1 address as the peer.
 // - TcpProxy: HTTPS/WSS from the lossy namespace to the server (which
@@ -22,11 +26,11 @@
 // - launchChromiumIn(ns): Debian's Chromium started inside the namespace
 //   (`ip netns exec NS /usr/bin/chromium` as playwright's executable).
 import { spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { chromium } from 'playwright-core';
 
 export const LINK = { server: '10.213.0.1', lossy: '10.213.0.2', prefix: 30 };
@@ -94,91 +98,162 @@ export class LossyNamespace {
     }
 }
 
-/** A small seeded PRNG (mulberry32), so a run's losses can be replayed with its seed. */
-function prng(seed) {
+// Shared counters of the relay thread (Float64Array slots).
+const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7 };
+const N_COUNTERS = 8;
+
+/*
+ * The relay itself, run in a worker thread (eval'd from its source text, so
+ * it must be self-contained) so that it keeps time while the test's main
+ * thread is busy with the browsers: {ports, listenAddr, targetAddr, loss,
+ * delayMs, seed, counters} come in as workerData; 'ready' / 'error:...'
+ * go back; 'close' ends it.
+ */
+function relayThread() {
+    /* eslint-disable no-undef */
+    const { parentPort, workerData } = require('node:worker_threads');
+    const dgram = require('node:dgram');
+    const { ports, listenAddr, targetAddr, loss, delayMs, seed } = workerData;
+    const n = new Float64Array(workerData.counters);
+    const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7 };
+    // mulberry32: a run's losses can be replayed with its seed.
     let a = seed >>> 0;
-    return () => {
+    const random = () => {
         a = (a + 0x6d2b79f5) >>> 0;
         let t = a;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
+    const sockets = [];
+    const flows = new Map(); // "port|addr:port" -> upstream socket
+    let closed = false;
+    // Loss: independent per datagram; delay: fixed, in arrival order (one
+    // FIFO per direction, so nothing is reordered), no queue limit.
+    const queues = { up: [], down: [] };
+    const timers = { up: null, down: null };
+    const flush = (dir) => {
+        timers[dir] = null;
+        const q = queues[dir];
+        const now = performance.now();
+        while (q.length && q[0].due <= now + 0.5) {
+            const item = q.shift();
+            const late = Math.max(0, now - item.due);
+            n[C.lateN]++;
+            n[C.lateSum] += late;
+            if (late > n[C.lateMax]) n[C.lateMax] = late;
+            if (late > 10) n[C.lateOver10]++;
+            if (!closed) item.send();
+        }
+        if (q.length) timers[dir] = setTimeout(flush, Math.max(0, q[0].due - performance.now()), dir);
+    };
+    const impair = (dir, send) => {
+        n[dir === 'up' ? C.upSeen : C.downSeen]++;
+        if (random() < loss[dir]) {
+            n[dir === 'up' ? C.upDropped : C.downDropped]++;
+            return;
+        }
+        queues[dir].push({ due: performance.now() + delayMs, send });
+        if (!timers[dir]) timers[dir] = setTimeout(flush, delayMs, dir);
+    };
+    let pending = ports.length;
+    for (const port of ports) {
+        const front = dgram.createSocket('udp4');
+        sockets.push(front);
+        front.once('error', (e) => parentPort.postMessage(`error:${port}: ${e.message}`));
+        front.on('message', (msg, rinfo) => {
+            const key = `${port}|${rinfo.address}:${rinfo.port}`;
+            let up = flows.get(key);
+            if (!up) {
+                up = dgram.createSocket('udp4');
+                up.on('error', () => {});
+                up.on('message', (back) => impair('down', () => front.send(back, rinfo.port, rinfo.address)));
+                up.bind(0, targetAddr);
+                flows.set(key, up);
+                sockets.push(up);
+            }
+            impair('up', () => up.send(msg, port, targetAddr));
+        });
+        front.bind(port, listenAddr, () => {
+            front.removeAllListeners('error');
+            front.on('error', () => {});
+            if (--pending === 0) parentPort.postMessage('ready');
+        });
+    }
+    parentPort.on('message', (m) => {
+        if (m !== 'close') return;
+        closed = true;
+        for (const t of Object.values(timers)) if (t) clearTimeout(t);
+        for (const s of sockets) {
+            try { s.close(); } catch { /* closed */ }
+        }
+        parentPort.close();
+    });
 }
 
 /**
  * UDP relay with loss and delay between `listenAddr`:PORT and
  * `targetAddr`:PORT for each of `ports`; one upstream socket per client
- * address, so the server sees each client as its own 127.0.0.1 peer.
+ * address, so the server sees each client as its own 127.0.0.1 peer. It
+ * runs in a thread of its own: on the test's main thread, playwright's
+ * traffic delayed datagrams by tens of milliseconds (reported by describe()
+ * as "late").
  */
 export class UdpImpairer {
     constructor({ ports, listenAddr = LINK.server, targetAddr = '127.0.0.1', loss = 0.07, delayMs = 50, seed = Date.now() & 0xffffffff }) {
-        Object.assign(this, { ports, listenAddr, targetAddr, loss, delayMs, seed });
-        this.random = prng(seed);
-        this.fronts = [];
-        this.flows = new Map(); // "port|addr:port" → upstream socket
-        this.timers = new Set();
-        this.closed = false;
-        this.counts = { up: { seen: 0, dropped: 0 }, down: { seen: 0, dropped: 0 } };
+        Object.assign(this, { ports, listenAddr, targetAddr, delayMs, seed });
+        this.loss = typeof loss === 'number' ? { up: loss, down: loss } : { up: loss.up ?? 0, down: loss.down ?? 0 };
+        for (const p of Object.values(this.loss)) {
+            if (!(p >= 0 && p < 1)) throw new Error(`loss must be in [0, 1): ${JSON.stringify(loss)}`);
+        }
+        this.shared = new SharedArrayBuffer(N_COUNTERS * 8);
+        this.n = new Float64Array(this.shared);
+        this.worker = null;
     }
 
     async start() {
-        for (const port of this.ports) {
-            const front = dgram.createSocket('udp4');
-            await new Promise((resolve, reject) => {
-                front.once('error', reject);
-                front.bind(port, this.listenAddr, () => { front.off('error', reject); resolve(); });
+        const { ports, listenAddr, targetAddr, loss, delayMs, seed } = this;
+        this.worker = new Worker(`(${relayThread.toString()})()`, {
+            eval: true,
+            workerData: { ports, listenAddr, targetAddr, loss, delayMs, seed, counters: this.shared },
+        });
+        await new Promise((resolve, reject) => {
+            this.worker.once('error', reject);
+            this.worker.on('message', (m) => {
+                if (m === 'ready') resolve();
+                else if (String(m).startsWith('error:')) reject(new Error(`relay: ${m}`));
             });
-            front.on('error', () => {});
-            front.on('message', (msg, rinfo) => this.fromClient(front, port, msg, rinfo));
-            this.fronts.push(front);
-        }
+        });
         return this;
     }
 
-    impair(dir, send) {
-        const c = this.counts[dir];
-        c.seen++;
-        if (this.random() < this.loss) {
-            c.dropped++;
-            return;
-        }
-        const t = setTimeout(() => {
-            this.timers.delete(t);
-            if (!this.closed) send();
-        }, this.delayMs);
-        this.timers.add(t);
+    /** Datagrams seen and dropped per direction ("up": towards the server). */
+    get counts() {
+        const n = this.n;
+        return { up: { seen: n[C.upSeen], dropped: n[C.upDropped] }, down: { seen: n[C.downSeen], dropped: n[C.downDropped] } };
     }
 
-    fromClient(front, port, msg, rinfo) {
-        const key = `${port}|${rinfo.address}:${rinfo.port}`;
-        let up = this.flows.get(key);
-        if (!up) {
-            up = dgram.createSocket('udp4');
-            up.on('error', () => {});
-            up.on('message', (back) => this.impair('down', () => front.send(back, rinfo.port, rinfo.address)));
-            up.bind(0, this.targetAddr);
-            this.flows.set(key, up);
-        }
-        this.impair('up', () => up.send(msg, port, this.targetAddr));
+    /** How late the relay forwarded datagrams, beyond delayMs: its own jitter. */
+    get late() {
+        const n = this.n;
+        return { n: n[C.lateN], avgMs: n[C.lateSum] / Math.max(1, n[C.lateN]), maxMs: n[C.lateMax], over10: n[C.lateOver10] };
     }
 
-    /** Percent dropped per direction, for the figures. */
+    /** Percent dropped per direction and the relay's own lateness, for the figures. */
     describe() {
-        const pct = (c) => (c.seen ? ((100 * c.dropped) / c.seen).toFixed(1) : '0');
-        return `relay: up ${this.counts.up.seen} datagrams, ${pct(this.counts.up)}% dropped; down ${this.counts.down.seen}, ${pct(this.counts.down)}% dropped; ` +
-            `delay ${this.delayMs} ms each way; seed ${this.seed}`;
+        const c = this.counts;
+        const l = this.late;
+        const pct = (x) => (x.seen ? ((100 * x.dropped) / x.seen).toFixed(1) : '0');
+        return `relay: up ${c.up.seen} datagrams, ${pct(c.up)}% dropped; down ${c.down.seen}, ${pct(c.down)}% dropped; ` +
+            `delay ${this.delayMs} ms each way (late by ${l.avgMs.toFixed(1)} ms on average, ${l.maxMs.toFixed(0)} ms at most, ` +
+            `${l.over10} datagrams by over 10 ms); seed ${this.seed}`;
     }
 
     close() {
-        this.closed = true;
-        for (const t of this.timers) clearTimeout(t);
-        this.timers.clear();
-        for (const s of [...this.fronts, ...this.flows.values()]) {
-            try { s.close(); } catch { /* closed */ }
-        }
-        this.fronts = [];
-        this.flows.clear();
+        if (!this.worker) return;
+        this.worker.postMessage('close');
+        this.worker.unref();
+        this.worker = null;
     }
 }
 

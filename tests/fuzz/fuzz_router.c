@@ -8,7 +8,7 @@
  *   - RTCP parsing as a compound packet, never to the peer without objects
  *   - events about known objects
  * Record format: see fuzz_router.h. Seeds (tests/fuzz/corpus/router/) are
- * written by tests/unit/test_router.c with SAMTALE_SEED_DIR set. */
+ * written by tests/unit/test_router_seeds.c with SAMTALE_SEED_DIR set. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

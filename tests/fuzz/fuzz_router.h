@@ -1,5 +1,5 @@
 /* The room used by tests/fuzz/fuzz_router.c, shared with
- * tests/unit/test_router.c so that the seeds it writes drive this room.
+ * tests/unit/test_router_seeds.c so that the seeds it writes drive this room.
  *
  *   peer 1 publishes a VP8 camera: layers "q" (SSRC 0x10, RTX 0x11),
  *          "h" (0x20, RTX 0x21) and "f" (SSRC learnt from the rid

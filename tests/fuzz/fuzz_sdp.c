@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct sdp_session offer, answer;
 static struct sdp_answer_info info;
 static char out[SDP_MAX_LEN];
+static char again[SDP_MAX_LEN];
 
 static void check(int cond)
 {
@@ -39,8 +40,18 @@ static void check_session(const struct sdp_session *s)
     check(s->ice_ufrag[0] != '\0' && s->ice_pwd[0] != '\0' && s->fingerprint.alg[0] != '\0');
     for (size_t i = 0; i < s->n_bundle; i++)
         check(sdp_find_mid(s, s->bundle[i]) != NULL);
+    check(s->n_codec_pool <= SDP_MAX_CODECS_TOTAL && s->n_extmap_pool <= SDP_MAX_EXTMAPS_TOTAL);
+    check(s->n_ssrc_pool <= SDP_MAX_SSRCS_TOTAL && s->n_candidate_pool <= SDP_MAX_CANDIDATES_TOTAL);
+    size_t codecs = 0, extmaps = 0, ssrcs = 0, cands = 0;
     for (size_t i = 0; i < s->n_media; i++) {
         const struct sdp_media *m = &s->media[i];
+        /* Each m-line's lists follow the previous one's in the pools. */
+        check(m->codecs == &s->codec_pool[codecs] && m->extmaps == &s->extmap_pool[extmaps]);
+        check(m->ssrcs == &s->ssrc_pool[ssrcs] && m->candidates == &s->candidate_pool[cands]);
+        codecs += m->n_codecs;
+        extmaps += m->n_extmaps;
+        ssrcs += m->n_ssrcs;
+        cands += m->n_candidates;
         check(m->n_codecs <= SDP_MAX_CODECS && m->n_extmaps <= SDP_MAX_EXTMAPS);
         check(m->n_ssrcs <= SDP_MAX_SSRCS && m->n_ssrc_groups <= SDP_MAX_SSRC_GROUPS);
         check(m->n_rids <= SDP_MAX_RIDS && m->n_candidates <= SDP_MAX_CANDIDATES);
@@ -59,6 +70,8 @@ static void check_session(const struct sdp_session *s)
             check(m->ssrc_groups[k].n_ssrcs >= 1 &&
                   m->ssrc_groups[k].n_ssrcs <= SDP_MAX_GROUP_SSRCS);
     }
+    check(codecs == s->n_codec_pool && extmaps == s->n_extmap_pool);
+    check(ssrcs == s->n_ssrc_pool && cands == s->n_candidate_pool);
 }
 
 static const struct sdp_local_candidate cands[] = {
@@ -127,7 +140,9 @@ static void answer_and_check(const struct sdp_session *o, bool sending)
         }
         accepted++;
         check(sdp_in_bundle(o, om->mid));
-        check(am->rtcp_mux && am->end_of_candidates && am->n_candidates == 3);
+        /* Past SDP_MAX_CANDIDATES_TOTAL in all m-lines they are counted, not kept. */
+        check(am->rtcp_mux && am->end_of_candidates &&
+              am->n_candidates + am->n_candidates_dropped == 3);
         check(am->setup == (om->setup == SDP_SETUP_PASSIVE ? SDP_SETUP_ACTIVE : SDP_SETUP_PASSIVE));
         check(am->dir == im->dir);
         check(am->n_codecs == (im->rtx_pt >= 0 ? 2u : 1u));
@@ -164,9 +179,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     bool sending = size >= 2 && (data[size - 2] & 1); /* the byte before the last newline */
     answer_and_check(&offer, sending);
-    /* Answer our own answer once (it is copied: `answer` is reused). */
+    /* Answer our own answer once (parsed again from a copy of its text: a
+     * parsed description points into itself and `answer` is reused). */
     if (info.n_accepted > 0) {
-        memcpy(&offer, &answer, sizeof offer);
+        size_t len = strlen(out);
+        memcpy(again, out, len);
+        rc = sdp_parse(&offer, again, len, err);
+        check(rc == 0);
         answer_and_check(&offer, !sending);
     }
     return 0;

@@ -15,7 +15,9 @@
 // counters of /metrics are read, again after the measuring window. Printed:
 // CPU µs per forwarded packet (samtale_media_packets_total{direction="out"}
 // difference) and RSS per participant ((RSS with 3 participants − idle RSS)
-// / 3), per run, and the medians over the runs.
+// / 3), per run, and the medians over the runs; on servers that report them,
+// datagrams per UDP send call and GSO sends per second
+// (samtale_media_send_calls_total, samtale_media_gso_sends_total).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -73,6 +75,8 @@ async function sample(server) {
         out: metric(text, /^samtale_media_packets_total\{.*direction="out"/),
         in: metric(text, /^samtale_media_packets_total\{.*direction="in"/),
         bytesOut: metric(text, /^samtale_media_bytes_total\{.*direction="out"/),
+        sendCalls: metric(text, /^samtale_media_send_calls_total\{/), // 0 on servers without it
+        gsoSends: metric(text, /^samtale_media_gso_sends_total\{/),
     };
 }
 
@@ -103,6 +107,8 @@ async function oneRun(n) {
             packetsOutPerS: Math.round(out / wall),
             packetsInPerS: Math.round((b.in - a.in) / wall),
             kbitOutPerS: Math.round(((b.bytesOut - a.bytesOut) * 8) / wall / 1000),
+            packetsPerSendCall: b.sendCalls > a.sendCalls ? +(out / (b.sendCalls - a.sendCalls)).toFixed(2) : null,
+            gsoSendsPerS: b.sendCalls > a.sendCalls ? +((b.gsoSends - a.gsoSends) / wall).toFixed(1) : null,
             cpuPct: +((((b.ticks - a.ticks) / CLK_TCK) / wall) * 100).toFixed(1),
             cpuUsPerPacket: +((((b.ticks - a.ticks) / CLK_TCK) * 1e6) / out).toFixed(2),
             cpuUsPerPacketSchedstat: +(((b.runNs - a.runNs) / 1e3) / out).toFixed(2),
@@ -137,11 +143,12 @@ for (let i = 1; i <= RUNS; i++) {
     const r = await oneRun(i);
     results.push(r);
     console.log(`run ${i}: ${r.cpuUsPerPacket} µs CPU per forwarded packet (schedstat ${r.cpuUsPerPacketSchedstat} µs), ` +
-        `${r.packetsOutPerS} packets/s out, ${r.packetsInPerS} in, ${r.kbitOutPerS} kbit/s out, server CPU ${r.cpuPct}% of a core (idle server ${r.idleCpuPct}%); ` +
+        `${r.packetsOutPerS} packets/s out, ${r.packetsInPerS} in, ${r.kbitOutPerS} kbit/s out, ` +
+        `${r.packetsPerSendCall ?? '(not reported)'} datagrams per UDP send call (${r.gsoSendsPerS ?? '-'} GSO sends/s), server CPU ${r.cpuPct}% of a core (idle server ${r.idleCpuPct}%); ` +
         `RSS idle ${r.idleRssKb} kB, with ${PARTICIPANTS} participants ${r.rssKb} kB → ${r.rssPerParticipantKb} kB per participant`);
     for (const p of r.publishers) console.log(`  ${p}`);
 }
-const keys = ['cpuUsPerPacket', 'cpuUsPerPacketSchedstat', 'packetsOutPerS', 'packetsInPerS', 'kbitOutPerS', 'cpuPct', 'idleCpuPct', 'idleRssKb', 'rssKb', 'rssPerParticipantKb'];
+const keys = ['cpuUsPerPacket', 'cpuUsPerPacketSchedstat', 'packetsOutPerS', 'packetsInPerS', 'kbitOutPerS', 'packetsPerSendCall', 'cpuPct', 'idleCpuPct', 'idleRssKb', 'rssKb', 'rssPerParticipantKb'];
 const med = Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r[k]))]));
 console.log(`median of ${RUNS}: ${JSON.stringify(med)}`);
 console.log(`bench-meeting result: ${JSON.stringify({ median: med, runs: results.map(({ publishers, ...r }) => r) })}`);

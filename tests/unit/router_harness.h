@@ -524,6 +524,26 @@ static inline void send_pli(uint32_t peer, uint32_t media)
     rtcp_in(peer, b, (size_t)(w.p - b));
 }
 
+/* The subscriber's receiver report on consumer ssrc: cumulative `lost` of
+ * packets up to `ext`. */
+static inline void report_loss(uint32_t ssrc, uint32_t ext, int32_t lost)
+{
+    uint8_t b[128];
+    struct rtcp_rr rr;
+    struct wr w;
+
+    memset(&rr, 0, sizeof(rr));
+    rr.ssrc = 0xC0FFEE;
+    rr.report_count = 1;
+    rr.reports[0].ssrc = ssrc;
+    rr.reports[0].ext_highest_seq = ext;
+    rr.reports[0].cumulative_lost = lost;
+    rr.reports[0].fraction_lost = 255; /* not what counts */
+    wr_init(&w, b, sizeof(b));
+    assert_int_equal(rtcp_build_rr(&w, &rr), 0);
+    rtcp_in(SUB, b, (size_t)(w.p - b));
+}
+
 /* A consumer of the camera on layer `layer` (by size), forwarding. */
 static inline void start_on_layer(uint32_t id, uint32_t peer, uint32_t ssrc, bool rtx, int layer)
 {

@@ -2,7 +2,8 @@
  * router_harness.h): keyframe-gated starts and switches with exact
  * continuity of sequence numbers, timestamps, PictureID and TL0PICIDX;
  * pause and resume; the choice by size, by activity and by the peer's
- * bitrate (set by the caller or from REMB), screen before camera. */
+ * bitrate (set by the caller or from REMB), screen before camera, and the
+ * higher cost of a subscriber that reports losses. */
 #include "tests/unit/router_harness.h"
 
 static void test_waits_for_keyframe(void **state)
@@ -201,6 +202,25 @@ static void test_bitrate_cap(void **state)
     check_continuity(from, SUB, 0xA000, &st);
 }
 
+static void test_lossy_costs_more(void **state)
+{
+    (void)state;
+    add_consumer(C1, CAM, SUB, 0xA000, true);
+    set_height(C1, 360);
+    for (int i = 0; i < 31; i++)
+        frame_all(i == 0 ? 7 : 0);             /* one second: every layer measured */
+    router_set_peer_bitrate(g_r, SUB, 450000); /* "h" is ~0.4 Mbit/s */
+    frame_all(0);
+    assert_int_equal(router_consumer_layer(g_r, C1), 1);
+    /* The subscriber reports losses: its key frames go out twice, so "h"
+     * costs ROUTER_LOSSY_COST_PCT and no longer fits. */
+    report_loss(0xA000, 1000, 0);
+    report_loss(0xA000, 2000, 100);
+    router_set_peer_bitrate(g_r, SUB, 450000);
+    frame_all(1);
+    assert_int_equal(router_consumer_layer(g_r, C1), 0);
+}
+
 static void test_screen_preferred(void **state)
 {
     struct router_producer_cfg p;
@@ -277,6 +297,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefs_by_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactive_layer_not_chosen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bitrate_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_costs_more, setup, teardown),
         cmocka_unit_test_setup_teardown(test_screen_preferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remb_estimate, setup, teardown),
     };

@@ -1,9 +1,9 @@
 /* Tests for media/router_rtcp.c and the retransmissions of router_fwd.c
  * (see router_harness.h): subscriber NACKs answered from the cache (RTX or
  * not, across a layer switch, too old), PLI/FIR rate limiting and keyframe
- * requests for new consumers and switches, upstream NACKs and the
- * publisher's RTX, SR and RR contents, and a flood of bad input that must
- * change nothing. */
+ * requests for new consumers and switches, the publisher's RTX, SR and RR
+ * contents, and a flood of bad input that must change nothing. The
+ * upstream repair (NACK timing, give-up) is in test_router_repair.c. */
 #include "tests/unit/router_harness.h"
 
 static void test_nack_rtx(void **state)
@@ -188,30 +188,6 @@ static void test_new_consumer_keyframe(void **state)
     assert_int_equal(count_fb(from, PUB, RTCP_FB_PLI, 0x1110), 1);
 }
 
-/* Seqs asked for in NACKs to the publisher since from. */
-
-static void test_upstream_nack(void **state)
-{
-    uint16_t seqs[64];
-    size_t from;
-
-    (void)state;
-    start_on_layer(C1, SUB, 0xA000, false, 0);
-    from = mark();
-    g_layer[0].seq++; /* one packet of "q" lost */
-    g_layer[2].seq++; /* and one of "f", which nobody takes */
-    frame_all(0);
-    assert_int_equal(upstream_nacks(from, 0x1110, seqs, 64), 1); /* after ~20 ms */
-    assert_int_equal(seqs[0], 1000 + 4);
-    advance(SEC);
-    assert_int_equal(upstream_nacks(from, 0x1110, seqs, 64), 3 /* tries */);
-    assert_int_equal(upstream_nacks(from, 0x1130, seqs, 64), 0);
-    assert_int_equal(stats().nacks_out, 3 /* tries */);
-    advance(2 * SEC);
-    assert_int_equal(stats().nacks_out, 3 /* tries */);
-    assert_int_equal(router_next_deadline(g_r) - g_now <= ROUTER_KEYFRAME_INTERVAL_US, true);
-}
-
 static void test_rtx_from_publisher(void **state)
 {
     static size_t idx[MAX_OUT];
@@ -238,7 +214,7 @@ static void test_rtx_from_publisher(void **state)
     len = build_pkt(b, sizeof(b), &o);
     g_layer[0].seq++;
     from = mark();
-    frame_all(0);
+    send_frame(&g_layer[0], false, npk[0], psize[0]);
     assert_int_equal(upstream_nacks(from, 0x1110, seqs, 16), 1);
     /* RTX: same header with the RTX SSRC/PT/seq, OSN, original payload. */
     {
@@ -475,7 +451,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nack_across_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pli_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_consumer_keyframe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upstream_nack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtx_from_publisher, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sr_to_subscriber, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rr_to_publisher, setup, teardown),

@@ -259,6 +259,54 @@ static void test_answer_errors(void **state)
     assert_string_equal(g_info.why, "the offer has no a=group:BUNDLE");
 }
 
+/* A publisher that offers goog-remb but not transport-cc keeps goog-remb in
+ * the answer and gets REMB; with transport-cc it gets transport-cc. */
+static void test_answer_congestion_feedback(void **state)
+{
+    (void)state;
+    struct sdp_local l = local_default();
+    size_t len;
+
+    parse_fixture("chromium-offer-simulcast.sdp");
+    assert_int_equal(sdp_build_answer(&g_offer, &l, g_out, sizeof g_out, &len, &g_info), 0);
+    assert_int_equal(sdp_answer_cc(&g_info), SDP_CC_TWCC);
+    assert_non_null(strstr(g_out, "a=rtcp-fb:96 transport-cc\r\n"));
+
+    /* Without transport-cc (feedback and extension): REMB. */
+    static const char *const twcc[] = {"a=rtcp-fb:", "a=extmap:3 "};
+    load("chromium-offer-simulcast.sdp", g_text2, sizeof g_text2);
+    size_t n = subst(g_text2, " transport-cc\r\n", " nack\r\n", g_text, sizeof g_text);
+    n = drop_lines(g_text, &twcc[1], 1, g_text2);
+    parse_ok(&g_offer, g_text2, n);
+    assert_int_equal(sdp_find_ext(&g_offer.media[1], SDP_EXT_TWCC), 0);
+    assert_int_equal(sdp_build_answer(&g_offer, &l, g_out, sizeof g_out, &len, &g_info), 0);
+    assert_int_equal(sdp_answer_cc(&g_info), SDP_CC_REMB);
+    assert_true(g_info.media[1].fb & SDP_FB_GOOG_REMB);
+    assert_false(g_info.media[1].fb & SDP_FB_TWCC);
+    assert_non_null(strstr(g_out, "a=rtcp-fb:96 goog-remb\r\n"));
+    assert_null(strstr(g_out, "transport-cc"));
+    assert_null(strstr(g_out, "transport-wide-cc"));
+
+    /* The extension alone is not transport-cc. */
+    n = subst(g_text2, "a=mid:1\r\n",
+              "a=mid:1\r\na=extmap:3 "
+              "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n",
+              g_text, sizeof g_text);
+    parse_ok(&g_offer, g_text, n);
+    assert_int_equal(sdp_build_answer(&g_offer, &l, g_out, sizeof g_out, &len, &g_info), 0);
+    assert_int_equal(g_info.media[1].ext.id[SDP_EXT_TWCC], 3);
+    assert_int_equal(sdp_answer_cc(&g_info), SDP_CC_REMB);
+
+    /* Neither: nothing to send (and nothing we receive on counts). */
+    n = drop_lines(g_text2, twcc, 1, g_text);
+    parse_ok(&g_offer, g_text, n);
+    assert_int_equal(sdp_build_answer(&g_offer, &l, g_out, sizeof g_out, &len, &g_info), 0);
+    assert_int_equal(sdp_answer_cc(&g_info), SDP_CC_NONE);
+    assert_null(strstr(g_out, "goog-remb"));
+    g_info.n_media = 0;
+    assert_int_equal(sdp_answer_cc(&g_info), SDP_CC_NONE);
+}
+
 /* ---- offers ---- */
 
 static struct sdp_offer_media offer_media[4];
@@ -413,6 +461,89 @@ static void test_offer_renegotiation(void **state)
     assert_int_equal(g_answer.n_bundle, 0);
 }
 
+/* An 8-party meeting: the subscribe offer has every participant's
+ * microphone, camera and screen (24 m-lines), is parsed back, and answered. */
+static void test_offer_eight_parties(void **state)
+{
+    (void)state;
+    enum { PARTIES = 8, LINES = 3 * PARTIES };
+    static struct sdp_offer_media media[LINES];
+    static char mids[LINES][8], streams[PARTIES][16], tracks[LINES][24];
+    size_t len;
+
+    memset(media, 0, sizeof media);
+    for (size_t i = 0; i < LINES; i++) {
+        struct sdp_offer_media *m = &media[i];
+        size_t who = i / 3, what = i % 3;
+        snprintf(mids[i], sizeof mids[i], "%zu", i);
+        snprintf(streams[who], sizeof streams[who], "participant-%zu", who);
+        snprintf(tracks[i], sizeof tracks[i], "%s-%zu", what == 0 ? "mic" : "video", i);
+        m->mid = mids[i];
+        m->dir = SDP_DIR_SENDONLY;
+        m->ssrc = 1000 + (uint32_t)i * 10;
+        m->stream_id = streams[who];
+        m->track_id = tracks[i];
+        m->ext.id[SDP_EXT_ABS_SEND_TIME] = 2;
+        m->ext.id[SDP_EXT_TWCC] = 3;
+        if (what == 0) {
+            m->kind = SDP_KIND_AUDIO;
+            m->codec = SDP_CODEC_OPUS;
+            m->pt = 111;
+            m->rtx_pt = -1;
+            m->ext.id[SDP_EXT_AUDIO_LEVEL] = 1;
+        } else {
+            m->kind = SDP_KIND_VIDEO;
+            m->codec = SDP_CODEC_VP8;
+            m->pt = 96;
+            m->rtx_pt = 97;
+            m->rtx_ssrc = m->ssrc + 1;
+            m->fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_TWCC;
+            m->ext.id[SDP_EXT_VIDEO_ORIENTATION] = 4;
+        }
+    }
+    /* The last participant's screen went away: kept inactive for reuse. */
+    media[LINES - 1].dir = SDP_DIR_INACTIVE;
+    media[LINES - 1].ssrc = media[LINES - 1].rtx_ssrc = 0;
+    media[LINES - 1].stream_id = media[LINES - 1].track_id = NULL;
+    struct sdp_offer_spec spec = offer_spec(0);
+    spec.media = media;
+    spec.n_media = LINES;
+    assert_int_equal(sdp_build_offer(&spec, g_out, sizeof g_out, &len), 0);
+    print_message("8-party subscribe offer: %zu m-lines, %zu bytes\n", (size_t)LINES, len);
+    parse_ok(&g_offer, g_out, len);
+    assert_int_equal(g_offer.n_media, LINES);
+    assert_int_equal(g_offer.n_bundle, LINES);
+    for (size_t i = 0; i < LINES; i++) {
+        const struct sdp_media *m = &g_offer.media[i];
+        assert_string_equal(m->mid, mids[i]);
+        assert_int_equal(m->kind, media[i].kind);
+        assert_int_equal(m->codecs[0].pt, media[i].pt);
+        assert_int_equal(m->n_codecs, media[i].rtx_pt >= 0 ? 2 : 1);
+        assert_int_equal(m->n_candidates + m->n_candidates_dropped, 2);
+        if (i == LINES - 1) {
+            assert_int_equal(m->dir, SDP_DIR_INACTIVE);
+            assert_int_equal(m->n_ssrcs, 0);
+            continue;
+        }
+        assert_int_equal(m->dir, SDP_DIR_SENDONLY);
+        assert_int_equal(m->ssrcs[0].ssrc, media[i].ssrc);
+        assert_int_equal(m->n_ssrcs, media[i].rtx_ssrc ? 2 : 1);
+        assert_string_equal(m->msid_track, tracks[i]);
+    }
+
+    /* Answered as a browser would, receive only; the answer parses back. */
+    struct sdp_local l = local_default();
+    answer_roundtrip(&l);
+    assert_int_equal(g_info.n_accepted, LINES);
+    assert_int_equal(g_answer.n_media, LINES);
+    for (size_t i = 0; i < LINES; i++) {
+        assert_int_equal(g_info.media[i].kind, media[i].kind);
+        assert_int_equal(g_info.media[i].pt, media[i].pt);
+        assert_int_equal(g_info.media[i].dir, i == LINES - 1 ? SDP_DIR_INACTIVE : SDP_DIR_RECVONLY);
+        assert_int_equal(g_info.media[i].streams[0].ssrc, i == LINES - 1 ? 0 : media[i].ssrc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,8 +558,10 @@ int main(void)
         cmocka_unit_test(test_answer_setup_active),
         cmocka_unit_test(test_answer_rejections),
         cmocka_unit_test(test_answer_errors),
+        cmocka_unit_test(test_answer_congestion_feedback),
         cmocka_unit_test(test_offer_build_parse),
         cmocka_unit_test(test_offer_renegotiation),
+        cmocka_unit_test(test_offer_eight_parties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,12 +280,12 @@ static void unknown_sources_and_garbage_are_dropped(void **state)
     size_t n = len;
     /* valid SRTP, but from an address that never passed a check */
     assert_int_equal(transport_input(s->t, s->now, buf, &n, &stranger, ICE_PROTO_UDP, 0),
-                     TRANSPORT_RX_NONE);
+                     TRANSPORT_RX_DROP_UNKNOWN_SOURCE);
     /* a DTLS-looking record from the stranger */
     uint8_t rec[32] = {22, 0xfe, 0xfd};
     n = sizeof rec;
     assert_int_equal(transport_input(s->t, s->now, rec, &n, &stranger, ICE_PROTO_UDP, 0),
-                     TRANSPORT_RX_NONE);
+                     TRANSPORT_RX_DROP_UNKNOWN_SOURCE);
     /* garbage from the real peer: first bytes outside every RFC 7983 range */
     for (unsigned first = 64; first < 128; first += 7) {
         uint8_t junk[40];
@@ -294,7 +294,7 @@ static void unknown_sources_and_garbage_are_dropped(void **state)
         n = sizeof junk;
         assert_int_equal(
             transport_input(s->t, s->now, junk, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
-            TRANSPORT_RX_NONE);
+            TRANSPORT_RX_DROP_GARBAGE);
     }
     /* a STUN check with the wrong password from the stranger opens nothing */
     struct stun_binding_request req = {
@@ -316,6 +316,20 @@ static void unknown_sources_and_garbage_are_dropped(void **state)
     assert_false(s->failed);
 }
 
+static void srtp_before_keys_is_dropped(void **state)
+{
+    struct sim *s = *state;
+    check(s, &s->browser_addr, true); /* a valid path, but no DTLS yet */
+    uint8_t buf[PKT_MAX];
+    size_t n = make_rtp(buf, 1, 0x11223344, 100);
+    assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_DROP_NOT_READY);
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.dropped_not_ready, 1);
+    assert_int_equal(st.dropped_unknown_source + st.dropped_garbage + st.srtp_auth_failures, 0);
+}
+
 static void bad_srtp_tags_are_counted(void **state)
 {
     struct sim *s = *state;
@@ -327,7 +341,7 @@ static void bad_srtp_tags_are_counted(void **state)
         buf[len - 1] ^= 0x01;
         size_t n = len;
         assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
-                         TRANSPORT_RX_NONE);
+                         TRANSPORT_RX_DROP_SRTP);
     }
     struct transport_stats st;
     transport_get_stats(s->t, &st);
@@ -379,6 +393,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(media_flows_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_sources_and_garbage_are_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(srtp_before_keys_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_srtp_tags_are_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(fingerprint_mismatch_fails, setup_wrong_fp, teardown),
         cmocka_unit_test_setup_teardown(path_switch_and_consent_timeout, setup, teardown),

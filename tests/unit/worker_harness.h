@@ -1,7 +1,8 @@
 /* Test harness for media/worker: a handler that records what it sees and
  * echoes on request, commands the tests post to it, and socket helpers for
  * the client side on 127.0.0.1. Shared by test_worker.c (UDP, timers,
- * commands, lifecycle) and test_worker_tcp.c (ICE-TCP).
+ * commands, lifecycle), test_worker_batch.c (send batching) and
+ * test_worker_tcp.c (ICE-TCP).
  *
  * The handler runs on the worker thread, where cmocka's asserts must not be
  * used: it records what it saw under a mutex, and the test thread checks.
@@ -36,6 +37,12 @@
 #define WAIT_MS 5000 /* upper bound of every wait */
 #define MAX_REC 64
 
+static inline void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 /* ---- the test handler ---- */
 
 enum echo_mode { ECHO_NONE, ECHO_UDP, ECHO_BATCH };
@@ -62,17 +69,20 @@ struct obs {
     int flood_rc;
     unsigned flood_sent;
     unsigned burst_done;
+    bool holding; /* inside a CMD_HOLD */
 };
 
 struct tctx {
     pthread_mutex_t mu;
     enum echo_mode udp_echo;
+    unsigned fanout; /* ECHO_BATCH: copies queued per datagram (0 = 1) */
     bool tcp_echo;
+    bool release;            /* ends a CMD_HOLD */
     pthread_t worker_thread; /* learned in on_start */
     struct obs o;
 };
 
-enum cmd_type { CMD_SEQ, CMD_DEADLINES, CMD_TCP_FLOOD, CMD_BURST };
+enum cmd_type { CMD_SEQ, CMD_DEADLINES, CMD_TCP_FLOOD, CMD_BURST, CMD_HOLD };
 
 struct tcmd {
     enum cmd_type type;
@@ -85,6 +95,8 @@ struct tcmd {
     size_t size;
     struct sockaddr_storage to;
     socklen_t tolen;
+    unsigned bad_nth; /* CMD_BURST: the bad_nth packet (1-based; 0 none) goes to port 0 */
+    long hold_ms;     /* CMD_HOLD: blocks the worker thread until release, at most this long */
 };
 
 static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf, size_t len,
@@ -104,6 +116,7 @@ static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf
     t->o.last_from = *from;
     t->o.last_fromlen = fromlen;
     enum echo_mode mode = t->udp_echo;
+    unsigned fanout = t->fanout ? t->fanout : 1;
     bool tcp_echo = t->tcp_echo;
     pthread_mutex_unlock(&t->mu);
 
@@ -113,11 +126,15 @@ static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf
     } else if (proto == WORKER_PROTO_UDP && mode == ECHO_UDP) {
         rc = worker_send_udp(w, buf, len, from, fromlen);
     } else if (proto == WORKER_PROTO_UDP && mode == ECHO_BATCH) {
-        struct pkt *p = pool_get(worker_pool(w));
-        if (!p) {
-            rc = ERR_FULL;
-        } else {
+        for (unsigned k = 0; k < fanout && rc == 0; k++) {
+            struct pkt *p = pool_get(worker_pool(w));
+            if (!p) {
+                rc = ERR_FULL;
+                break;
+            }
             memcpy(p->data, buf, len);
+            if (fanout > 1 && len > 3)
+                p->data[3] = (uint8_t)k; /* which copy */
             p->len = len;
             p->addr = *from;
             p->addrlen = fromlen;
@@ -205,6 +222,8 @@ static void run_burst(struct tctx *t, struct worker *w, const struct tcmd *c)
         p->data[1] = (uint8_t)i;
         p->addr = c->to;
         p->addrlen = c->tolen;
+        if (i + 1 == c->bad_nth)
+            ((struct sockaddr_in *)&p->addr)->sin_port = 0; /* the kernel refuses port 0 */
         if (worker_send_batch(w, p) != 0)
             errors++;
     }
@@ -235,6 +254,18 @@ static void h_command(void *arg, struct worker *w, void *cmd)
         }
     }
     pthread_mutex_unlock(&t->mu);
+    if (c->type == CMD_HOLD) {
+        pthread_mutex_lock(&t->mu);
+        t->o.holding = true;
+        for (long ms = 0; !t->release && ms < c->hold_ms; ms++) {
+            pthread_mutex_unlock(&t->mu);
+            sleep_ms(1);
+            pthread_mutex_lock(&t->mu);
+        }
+        t->o.holding = false;
+        t->release = false;
+        pthread_mutex_unlock(&t->mu);
+    }
     if (c->type == CMD_TCP_FLOOD)
         run_flood(t, w, c);
     else if (c->type == CMD_BURST)
@@ -283,12 +314,6 @@ static const struct worker_handler handler = {
 };
 
 /* ---- helpers ---- */
-
-static inline void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static inline struct tctx *ctx_new(void)
 {

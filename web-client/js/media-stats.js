@@ -2,6 +2,7 @@
 // Mixed into MeetingMedia (media.js); `this` is the MeetingMedia.
 
 import { QUALITY_EVERY, FAIR_KBPS, LOW_KBPS } from './media-shared.js';
+import { applyBufferTarget, RepairBuffer, videoRepairCounters } from './repair-buffer.js';
 
 export class StatsMethods {
     // ---- statistics ----
@@ -41,6 +42,10 @@ export class StatsMethods {
             });
         });
         this.inbound = out;
+        // Buffer a little longer while the server repairs losses (see repair-buffer.js).
+        if (!this.repairBuffer) this.repairBuffer = new RepairBuffer();
+        const c = videoRepairCounters(report);
+        applyBufferTarget(pc, this.repairBuffer.update(Date.now(), c.nacks, c.packets));
         this.emit('stats', out);
     }
 
