@@ -15,6 +15,7 @@
 
 #include "media/rtcp.h"
 #include "server/err.h"
+#include "tests/unit/seed_dump.h"
 
 /* ---- vectors ---- */
 /* clang-format off */
@@ -138,22 +139,6 @@ static __attribute__((unused)) const uint8_t xr_vec[] = {
 };
 
 /* clang-format on */
-
-static inline void dump_seed(const char *name, const uint8_t *buf, size_t len)
-{
-    const char *dir = getenv("SAMTALE_SEED_DIR");
-    char path[512];
-    FILE *f;
-
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL)
-        return;
-    fwrite(buf, 1, len, f);
-    fclose(f);
-}
 
 /* Everything the builders make, one after another; boundaries in ends[]. */
 static inline size_t build_everything(uint8_t *buf, size_t cap, size_t *ends, size_t *nends)

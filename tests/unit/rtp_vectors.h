@@ -15,6 +15,7 @@
 
 #include "media/rtp.h"
 #include "server/err.h"
+#include "tests/unit/seed_dump.h"
 
 /* ---- vectors ---- */
 /* clang-format off */
@@ -109,22 +110,6 @@ static __attribute__((unused)) const uint8_t h264_single_idr[] = {0x65, 0x88, 0x
 static __attribute__((unused)) const uint8_t h264_single_p[] = {0x41, 0x9a, 0x00};
 
 /* clang-format on */
-
-static inline void dump_seed(const char *name, const uint8_t *buf, size_t len)
-{
-    const char *dir = getenv("SAMTALE_SEED_DIR");
-    char path[512];
-    FILE *f;
-
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL)
-        return;
-    fwrite(buf, 1, len, f);
-    fclose(f);
-}
 
 /* RTP packet = 12-byte header (PT 96, marker 0) + payload, for codec seeds. */
 static inline size_t wrap_rtp(uint8_t *out, size_t cap, const uint8_t *payload, size_t len)

@@ -7,6 +7,7 @@
  * written there (in its record format, with its credentials):
  *   SAMTALE_SEED_DIR=tests/fuzz/corpus/ice build/debug/tests/test_ice */
 #include "ice_harness.h"
+#include "tests/unit/seed_dump.h"
 
 /* ---- seeds for fuzz_ice ---- */
 
@@ -20,22 +21,6 @@ static size_t seed_record(uint8_t *out, size_t cap, uint8_t ctrl, const struct r
     out[1] = (uint8_t)(len >> 8);
     out[2] = (uint8_t)len;
     return len + 3;
-}
-
-static void dump_seed(const char *name, const uint8_t *buf, size_t len)
-{
-    const char *dir = getenv("SAMTALE_SEED_DIR");
-    char path[512];
-    FILE *f;
-
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL)
-        return;
-    fwrite(buf, 1, len, f);
-    fclose(f);
 }
 
 /* Record format of fuzz_ice: ctrl byte (bits 0-2 source, bit 3 TCP, bits

@@ -6,22 +6,7 @@
 #include "tests/unit/router_harness.h"
 
 #include "tests/fuzz/fuzz_router.h"
-
-static void dump_seed(const char *name, const uint8_t *buf, size_t len)
-{
-    const char *dir = getenv("SAMTALE_SEED_DIR");
-    char path[512];
-    FILE *f;
-
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL)
-        return;
-    fwrite(buf, 1, len, f);
-    fclose(f);
-}
+#include "tests/unit/seed_dump.h"
 
 static size_t rec(uint8_t *out, unsigned who, bool rtcp, unsigned steps, const uint8_t *b, size_t n)
 {
