@@ -8,7 +8,7 @@ want="$1"
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
 libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
 libjansson-dev libsqlite3-dev openssl ca-certificates curl"
-TEST_PKGS="libcmocka-dev nodejs npm iproute2 chromium"
+TEST_PKGS="libcmocka-dev nodejs npm iproute2 nftables chromium firefox-esr coturn"
 
 pkgs="$BUILD_PKGS"
 [ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"
@@ -31,6 +31,11 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# Tests start their own turnserver in their own namespace; a system service
+# started by the package would only hold the ports.
+if [ "$want" = test ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now coturn >/dev/null 2>&1 || true
 fi
 
 if [ "$want" = test ]; then
