@@ -124,6 +124,7 @@ void config_defaults(struct config *c)
     c->invitation_grace_min = 120;
     c->resume_seconds = 60;
     c->default_meeting_min = 60;
+    turn_config_defaults(&c->turn);
 }
 
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX])
@@ -348,6 +349,8 @@ int config_set(struct config *c, const char *key, const char *value, char err[CO
             break;
         }
     }
+    if (!k && strncmp(key, "turn_", 5) == 0)
+        return turn_config_set(&c->turn, key, value, err, CONFIG_ERR_MAX);
     if (!k) {
         set_err(err, "unknown setting '%.*s'", SHOW_MAX, key);
         return ERR_INVAL;
@@ -614,5 +617,5 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
         set_err(err, "public_url must start with https://");
         return ERR_INVAL;
     }
-    return 0;
+    return turn_config_validate(&c->turn, err, CONFIG_ERR_MAX);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "server/log.h"
+#include "server/turn.h"
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_ADDR_MAX 64
@@ -42,6 +43,7 @@ struct config {
     unsigned invitation_grace_min;   /* invitation expiry after planned end; default 120 */
     unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
     unsigned default_meeting_min;    /* planned length when none is given; default 60 */
+    struct turn_config turn;         /* turn_* settings (server/turn.h); default off */
 };
 
 /* Fills in the defaults. */

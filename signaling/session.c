@@ -7,11 +7,13 @@
 #include "server/log.h"
 #include "server/token.h"
 #include "media/media.h"
+#include "signaling/ice_servers.h"
 #include "signaling/meeting.h"
 #include "signaling/sfu.h"
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,15 +148,35 @@ static int attach(struct live_meeting *lm, struct ws_conn *c, uint32_t pid)
     return ERR_FULL;
 }
 
+/* Fresh TURN credentials for participant pid of a meeting, or for a pre-call
+ * check before joining when meeting_id is 0 (docs/PROTOCOL.md, "TURN relay"). */
+static void send_ice_servers(struct app *app, struct ws_conn *c, int64_t meeting_id, uint32_t pid)
+{
+    char who[64] = "a pre-call check";
+    if (meeting_id)
+        snprintf(who, sizeof who, "meeting %lld participant %u", (long long)meeting_id, pid);
+    json_t *msg = ice_servers_message(&app->cfg.turn, app_now_ms(), who);
+    if (msg)
+        session_send_json(app, c, msg);
+    else
+        session_send_error(app, c, "server_error", "could not make TURN credentials",
+                           "ice_servers");
+}
+
 /* Carries out what the meeting asked for: messages, closes, audit, end. */
 static void drain(struct app *app, struct live_meeting *lm)
 {
     struct meeting_action a;
     while (meeting_poll(lm->m, &a)) {
         struct ws_conn **seat = NULL;
+        const char *type;
         switch (a.kind) {
         case MEETING_ACT_SEND:
             seat = seat_of(lm, a.pid);
+            type = json_string_value(json_object_get(a.msg, "type"));
+            /* Media credentials come with admission, never to the lobby. */
+            if (seat && type && strcmp(type, "admitted") == 0 && turn_enabled(&app->cfg.turn))
+                send_ice_servers(app, *seat, lm->id, a.pid);
             if (seat)
                 session_send_json(app, *seat, a.msg);
             else
@@ -385,6 +407,30 @@ static void handle_media(struct app *app, struct ws_conn *c, struct live_meeting
     sfu_handle(app, lm->sfu, c->pid, type, msg, meeting_may_share_screen(lm->m, c->pid));
 }
 
+/* ice_servers on request: for the pre-call check before joining (with a
+ * valid invitation token) and for admitted participants (ICE restarts, new
+ * peer connections); not for the lobby. */
+static void handle_ice_servers(struct app *app, struct ws_conn *c, const json_t *msg)
+{
+    if (c->lm) {
+        if (meeting_is_admitted(c->lm->m, c->pid))
+            send_ice_servers(app, c, c->lm->id, c->pid);
+        else
+            session_send_error(app, c, "wrong_state",
+                               "TURN credentials come once you are let in", "ice_servers");
+        return;
+    }
+    struct store_invitation inv;
+    struct store_meeting sm;
+    const char *code, *why;
+    if (!session_check_invitation(app, json_string_value(json_object_get(msg, "token")), &inv, &sm,
+                                  &code, &why)) {
+        session_send_error(app, c, code, why, "ice_servers");
+        return;
+    }
+    send_ice_servers(app, c, 0, 0);
+}
+
 /* ---- incoming ---- */
 
 static void handle_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
@@ -413,6 +459,10 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
     }
     if (strcmp(type, "echo_stop") == 0) {
         echo_handle_stop(app, c);
+        goto out;
+    }
+    if (strcmp(type, "ice_servers") == 0) {
+        handle_ice_servers(app, c, msg);
         goto out;
     }
     bool is_join = strcmp(type, "join") == 0, is_resume = strcmp(type, "resume") == 0;
