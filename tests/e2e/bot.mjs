@@ -47,6 +47,8 @@ async function botMain({ token, name, encodings, width, height, stripTransportCc
         publishAnswers: 0,
         speaker: null,
         closed: null,
+        iceServers: [], // TURN servers from "ice_servers" (sent before "admitted")
+        iceWaiting: null, // resolve() of an ice_servers request in flight
     };
     window.bot = bot;
     const note = (e) => { bot.errors.push(String(e && e.stack ? e.stack : e).slice(0, 400)); };
@@ -92,7 +94,7 @@ async function botMain({ token, name, encodings, width, height, stripTransportCc
     }
 
     async function startMedia() {
-        const pc = new RTCPeerConnection(PC_CONFIG);
+        const pc = new RTCPeerConnection({ ...PC_CONFIG, iceServers: bot.iceServers });
         bot.pub = pc;
         const audio = stream.getAudioTracks()[0];
         const video = stream.getVideoTracks()[0];
@@ -105,7 +107,7 @@ async function botMain({ token, name, encodings, width, height, stripTransportCc
     let chain = Promise.resolve();
     async function answerSubscribe(m) {
         if (!bot.sub) {
-            bot.sub = new RTCPeerConnection(PC_CONFIG);
+            bot.sub = new RTCPeerConnection({ ...PC_CONFIG, iceServers: bot.iceServers });
             if (repairBuffer) {
                 // The web client's own policy module, served by the server.
                 const rb = await import('/js/repair-buffer.js');
@@ -153,6 +155,13 @@ async function botMain({ token, name, encodings, width, height, stripTransportCc
         case 'roster':
             bot.roster = m.participants;
             break;
+        case 'ice_servers': {
+            bot.iceServers = m.ice_servers;
+            const w = bot.iceWaiting;
+            bot.iceWaiting = null;
+            if (w) w();
+            break;
+        }
         case 'publish_answer':
             bot.pub.setRemoteDescription({ type: 'answer', sdp: m.sdp })
                 .then(() => { bot.publishAnswers++; })
@@ -178,6 +187,12 @@ async function botMain({ token, name, encodings, width, height, stripTransportCc
 
     bot.publishAgain = () => publish();
     bot.restartIce = async (which) => {
+        // Fresh TURN credentials first (the TURN server checks them per allocation).
+        const fresh = new Promise((resolve) => { bot.iceWaiting = resolve; });
+        bot.send({ type: 'ice_servers' });
+        await fresh;
+        const pc = which === 'publish' ? bot.pub : bot.sub;
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: bot.iceServers });
         if (which === 'publish') {
             bot.pub.restartIce();
             await publish();

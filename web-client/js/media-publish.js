@@ -2,7 +2,7 @@
 // switching), simulcast, screen sharing, offers and renegotiation.
 // Mixed into MeetingMedia (media.js); `this` is the MeetingMedia.
 
-import { PC_CONFIG, CAMERA_ENCODINGS, SCREEN_MAX_BITRATE, CAMERA_CONSTRAINTS, AUDIO_CONSTRAINTS, RESTART_MIN_GAP_MS, ANSWER_TIMEOUT_MS, RETRY_DELAYS_MS, screenShareSupported, stopTrack, trackSize, errorCode } from './media-shared.js';
+import { pcConfig, CAMERA_ENCODINGS, SCREEN_MAX_BITRATE, CAMERA_CONSTRAINTS, AUDIO_CONSTRAINTS, RESTART_MIN_GAP_MS, ANSWER_TIMEOUT_MS, RETRY_DELAYS_MS, screenShareSupported, stopTrack, trackSize, errorCode } from './media-shared.js';
 
 export class PublishMethods {
     // ---- devices ----
@@ -336,9 +336,9 @@ export class PublishMethods {
 
     // ---- publish ----
 
-    createPublish() {
+    createPublish(iceServers = this.knownIceServers()) {
         if (this.closed || this.pub.pc) return;
-        const pc = new RTCPeerConnection(PC_CONFIG);
+        const pc = new RTCPeerConnection(pcConfig(iceServers));
         this.pub.pc = pc;
         const watch = () => this.transportChanged('publish', pc);
         pc.onconnectionstatechange = watch;
@@ -502,13 +502,15 @@ export class PublishMethods {
     }
 
     /** A new publish connection with the same tracks (the old one is dead). */
-    rebuildPublish() {
+    async rebuildPublish() {
         if (this.closed || !this.started) return;
         this.dropPublish();
-        this.createPublish();
+        const servers = await this.freshIceServers();
+        if (this.closed || !this.started || this.pub.pc) return;
+        this.createPublish(servers);
     }
 
-    restartPublish() {
+    async restartPublish() {
         const pub = this.pub;
         const now = Date.now();
         if (!pub.pc || now - pub.lastRestart < RESTART_MIN_GAP_MS) return;
@@ -517,6 +519,8 @@ export class PublishMethods {
             this.rebuildPublish();
             return;
         }
+        await this.refreshIceServers(pub.pc);
+        if (pub !== this.pub || this.closed) return;
         try {
             pub.pc.restartIce();
         } catch {

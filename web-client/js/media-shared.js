@@ -3,6 +3,24 @@
 
 export const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
+/** A peer connection's configuration with these TURN servers (RTCIceServer list). */
+export function pcConfig(iceServers) {
+    return { ...PC_CONFIG, iceServers: Array.isArray(iceServers) ? iceServers : [] };
+}
+
+/**
+ * Puts fresh TURN credentials on pc before an ICE restart (the rest of its
+ * configuration stays as it is).
+ */
+export function setIceServers(pc, iceServers) {
+    if (!pc || pc.signalingState === 'closed') return;
+    try {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+    } catch (e) {
+        console.error(e);
+    }
+}
+
 // Lowest layer first: the server takes the rids in offer order as 1/4, 1/2, 1/1.
 export const CAMERA_ENCODINGS = [
     { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },

@@ -2,7 +2,7 @@
 // answers, the remote track map and subscribe_prefs.
 // Mixed into MeetingMedia (media.js); `this` is the MeetingMedia.
 
-import { PC_CONFIG, PREFS_DEBOUNCE_MS, RESTART_MIN_GAP_MS, MAX_PIXEL_RATIO } from './media-shared.js';
+import { pcConfig, PREFS_DEBOUNCE_MS, RESTART_MIN_GAP_MS, MAX_PIXEL_RATIO } from './media-shared.js';
 
 export class SubscribeMethods {
     // ---- subscribe ----
@@ -20,7 +20,7 @@ export class SubscribeMethods {
     async applySubscribeOffer(msg, sub) {
         if (this.closed || sub !== this.sub || typeof msg.sdp !== 'string') return;
         if (!sub.pc) {
-            const pc = new RTCPeerConnection(PC_CONFIG);
+            const pc = new RTCPeerConnection(pcConfig(this.knownIceServers()));
             sub.pc = pc;
             const watch = () => this.transportChanged('subscribe', pc);
             pc.onconnectionstatechange = watch;
@@ -75,14 +75,16 @@ export class SubscribeMethods {
     }
 
     /** The server dropped the subscribe connection: a new one, subscribing again. */
-    rebuildSubscribe() {
+    async rebuildSubscribe() {
         if (this.closed || !this.started) return;
         this.dropSubscribe();
         this.emit('remote', new Map());
+        await this.freshIceServers(); // the new connection is made with them (knownIceServers)
+        if (this.closed || !this.started) return;
         this.requestSubscribe();
     }
 
-    restartSubscribe() {
+    async restartSubscribe() {
         const sub = this.sub;
         const now = Date.now();
         if (!sub.pc || now - sub.lastRestart < RESTART_MIN_GAP_MS) return;
@@ -91,6 +93,8 @@ export class SubscribeMethods {
             this.rebuildSubscribe();
             return;
         }
+        await this.refreshIceServers(sub.pc);
+        if (sub !== this.sub || this.closed) return;
         this.send({ type: 'subscribe_restart' });
     }
 

@@ -35,7 +35,7 @@
 //   'notice'    {code}: something the person should know (camera refused, …)
 //   'status'    'idle' | 'starting' | 'active' | 'unavailable' | 'closed'
 
-import { STATS_MS, DISCONNECTED_GRACE_MS, RETRY_DELAYS_MS, isMediaError, mediaSupported, stopTrack, mixin } from './media-shared.js';
+import { STATS_MS, DISCONNECTED_GRACE_MS, RETRY_DELAYS_MS, isMediaError, mediaSupported, stopTrack, mixin, setIceServers } from './media-shared.js';
 import { PublishMethods } from './media-publish.js';
 import { SubscribeMethods } from './media-subscribe.js';
 import { StatsMethods } from './media-stats.js';
@@ -145,6 +145,24 @@ export class MeetingMedia {
         } catch {
             return false;
         }
+    }
+
+    /** The TURN servers last received (with "admitted" or on request). */
+    knownIceServers() {
+        const ice = this.signaling && this.signaling.ice;
+        return ice ? ice.list : [];
+    }
+
+    /** Fresh TURN credentials from the server (the known ones if it does not answer). */
+    async freshIceServers() {
+        if (!this.signaling || typeof this.signaling.freshIceServers !== 'function') return this.knownIceServers();
+        return this.signaling.freshIceServers();
+    }
+
+    /** Fresh TURN credentials on pc, before restarting its ICE. */
+    async refreshIceServers(pc) {
+        const servers = await this.freshIceServers();
+        if (!this.closed) setIceServers(pc, servers);
     }
 
     sendMediaState() {

@@ -24,6 +24,8 @@
 //   'ended'  {reason}: the echo ended on its own (server time limit, failure,
 //            socket closed); not emitted after stop()
 import { signalingUrl } from './signaling.js';
+import { IceServers } from './ice-servers.js';
+import { pcConfig } from './media-shared.js';
 
 export const DECIDE_MS = 10000; // the result is due this long after the offer goes out
 const SETTLE_MS = 2000; // connected this long before an early "ok" (RTT and loss settle)
@@ -123,6 +125,7 @@ class EchoCheck {
         this.pc = null;
         this.ws = null;
         this.offs = [];
+        this.ice = new IceServers(); // our own socket's "ice_servers" answers
         this.remoteStream = new MediaStream();
         this.phase = 'signaling';
         this.stopped = false;
@@ -173,9 +176,22 @@ class EchoCheck {
     async start() {
         this.startedAt = performance.now();
         this.timers.decide = setTimeout(() => this.decide(true), this.decideMs);
+        // Signaling first: the TURN servers (if any) must be known before the
+        // peer connection gathers, so the check goes the way the meeting will.
+        try {
+            await this.connectSignaling();
+        } catch (e) {
+            if (this.stopped) return;
+            console.error(e);
+            this.finish({ level: 'fail', code: 'server' });
+            return;
+        }
+        if (this.stopped) return;
+        const iceServers = await this.iceServers();
+        if (this.stopped) return;
         let offerSdp;
         try {
-            this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+            this.pc = new RTCPeerConnection(pcConfig(iceServers));
             this.watchPeer();
             // One transceiver per kind, sendrecv, no simulcast: audio first, then video.
             for (const track of [...this.stream.getAudioTracks().slice(0, 1), ...this.stream.getVideoTracks().slice(0, 1)]) {
@@ -190,15 +206,6 @@ class EchoCheck {
             return;
         }
         if (this.stopped) return;
-        try {
-            await this.connectSignaling();
-        } catch (e) {
-            if (this.stopped) return;
-            console.error(e);
-            this.finish({ level: 'fail', code: 'server' });
-            return;
-        }
-        if (this.stopped) return;
         const msg = { type: 'echo_start', token: this.token, sdp: offerSdp };
         if (this.transports) msg.transports = this.transports;
         if (!this.send(msg)) {
@@ -206,6 +213,12 @@ class EchoCheck {
             return;
         }
         this.timers.stats = setInterval(() => this.poll(), this.statsMs);
+    }
+
+    /** Fresh TURN servers: on the meeting's connection, or asked with the token on our own. */
+    iceServers() {
+        if (this.signaling && typeof this.signaling.freshIceServers === 'function') return this.signaling.freshIceServers();
+        return this.ice.request((m) => this.send(m), this.token);
     }
 
     watchPeer() {
@@ -331,7 +344,11 @@ class EchoCheck {
                     this.end(msg.state === 'failed' ? 'failed' : msg.reason || 'closed');
                 }
                 break;
+            case 'ice_servers':
+                this.ice.update(msg);
+                break;
             case 'error':
+                if (msg.ref === 'ice_servers') this.ice.failed();
                 // Only errors about the check concern it (a shared socket carries others).
                 if (msg.ref !== 'echo_start' || this.result) return;
                 this.finish({ level: 'fail', code: SERVER_ERRORS[msg.code] || 'server', serverCode: msg.code });
@@ -460,6 +477,7 @@ class EchoCheck {
             if (local) {
                 const proto = String(local.candidateType === 'relay' && local.relayProtocol ? local.relayProtocol : local.protocol || local.transport || '').toLowerCase();
                 if (proto === 'udp' || proto === 'tcp') s.transport = proto;
+                else if (proto === 'tls') s.transport = 'tcp'; // TURN over TLS: TCP's head-of-line blocking
             }
             let rtt = pair.currentRoundTripTime;
             if (typeof rtt !== 'number' && pair.responsesReceived > 0 && typeof pair.totalRoundTripTime === 'number') {

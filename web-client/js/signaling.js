@@ -15,6 +15,8 @@
 // "join_error" ({code, message}); "resume_failed"; "connect_failed" (the
 // first connection could not be opened); "lost" (reconnecting gave up).
 
+import { IceServers } from './ice-servers.js';
+
 const SEAT_KEY = 'samtale.seat';
 const FINAL_TYPES = new Set(['left', 'denied', 'removed', 'meeting_ended']);
 const RETRY_DELAYS_MS = [300, 1000, 2000, 3000, 5000];
@@ -62,6 +64,7 @@ export class SignalingClient {
         this.attempt = 0;
         this.droppedAt = 0;
         this.timers = { ping: null, pong: null, retry: null, leave: null, connect: null };
+        this.ice = new IceServers(); // TURN servers: sent before "admitted", fresh on request
         this.onOnline = () => {
             if (this.state === 'reconnecting') this.retryNow();
         };
@@ -112,6 +115,11 @@ export class SignalingClient {
         this.final = false;
         this.fallbackJoin = fallbackJoin;
         this.open('connecting');
+    }
+
+    /** Fresh TURN servers for a new peer connection or an ICE restart (the last known ones if none come). */
+    freshIceServers() {
+        return this.ice.request((m) => this.send(m));
     }
 
     send(msg) {
@@ -239,7 +247,11 @@ export class SignalingClient {
                 saveSeat({ token: this.token, name: this.name, resume_token: msg.resume_token });
                 this.setState('joined');
                 break;
+            case 'ice_servers':
+                this.ice.update(msg);
+                break;
             case 'error':
+                if (msg.ref === 'ice_servers') this.ice.failed();
                 if (msg.ref === 'resume') {
                     this.resumeToken = null;
                     saveSeat(null);
