@@ -294,7 +294,7 @@ export class TcpProxy {
 }
 
 /** Chromium inside namespace `ns` (a playwright BrowserContext); close() removes its profile and wrapper. */
-export async function launchChromiumIn(ns) {
+export async function launchChromiumIn(ns, { extraArgs = [] } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samtale-chromium-ns-'));
     const wrapper = path.join(dir, 'chromium-in-ns.sh');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
@@ -305,7 +305,7 @@ export async function launchChromiumIn(ns) {
         context = await chromium.launchPersistentContext(profile, {
             executablePath: wrapper,
             headless: true,
-            args: FLAGS,
+            args: [...FLAGS, ...extraArgs],
             ignoreHTTPSErrors: true,
             viewport: { width: 360, height: 640 },
         });
