@@ -139,8 +139,8 @@ static int start_media(struct app *app)
         LOG_I("%u media workers on %s, ports from %u", workers, c->media_bind,
               (unsigned)c->media_port_min);
     if (turn_enabled(&c->turn))
-        LOG_I("TURN: %u URLs from %s, credentials valid %u s", c->turn.url_count,
-              c->turn.urls[0], c->turn.ttl_seconds);
+        LOG_I("TURN: %u URLs from %s, credentials valid %u s", c->turn.url_count, c->turn.urls[0],
+              c->turn.ttl_seconds);
     else
         LOG_I("TURN: off (no turn_urls)");
     return rc;

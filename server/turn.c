@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_MAX 64       /* how much of an offending value an error quotes */
-#define HOST_MAX 253      /* a DNS name */
+#define SHOW_MAX 64  /* how much of an offending value an error quotes */
+#define HOST_MAX 253 /* a DNS name */
 #define SHA1_LEN 20
 
 static void set_err(char *err, size_t cap, const char *fmt, ...)
@@ -138,8 +138,9 @@ int turn_url_check(const char *url, char *why, size_t cap)
     if (strcmp(q, "?transport=udp") == 0) {
         if (!tls)
             return 0;
-        set_err(why, cap, "turns: runs over TLS, which needs ?transport=tcp (browsers do not "
-                          "speak DTLS to a TURN server)");
+        set_err(why, cap,
+                "turns: runs over TLS, which needs ?transport=tcp (browsers do not "
+                "speak DTLS to a TURN server)");
         return ERR_INVAL;
     }
     set_err(why, cap, "the only query allowed is ?transport=udp or ?transport=tcp");
@@ -217,8 +218,7 @@ static int check_secret(const char *key, const char *s, size_t len, char *err, s
     for (size_t i = 0; i < len; i++) {
         if (s[i] <= ' ' || s[i] > '~') {
             set_err(err, cap,
-                    "%s: the secret may only have printable ASCII characters without blanks",
-                    key);
+                    "%s: the secret may only have printable ASCII characters without blanks", key);
             return ERR_INVAL;
         }
     }

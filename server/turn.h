@@ -16,12 +16,12 @@
 
 #define TURN_URLS_MAX 8
 #define TURN_URL_MAX 256
-#define TURN_SECRET_MIN 16       /* a guessable secret lets anyone mint credentials */
-#define TURN_SECRET_MAX 256      /* bytes */
-#define TURN_USERNAME_MAX 80     /* "<20 digits>:<id up to 32>" and a NUL */
-#define TURN_ID_MAX 32           /* the opaque id after the colon */
-#define TURN_CREDENTIAL_MAX 32   /* base64 of a 20-byte HMAC-SHA1 (28) and a NUL */
-#define TURN_TTL_DEFAULT 3600    /* seconds; see docs/OPERATIONS.md for the choice */
+#define TURN_SECRET_MIN 16     /* a guessable secret lets anyone mint credentials */
+#define TURN_SECRET_MAX 256    /* bytes */
+#define TURN_USERNAME_MAX 80   /* "<20 digits>:<id up to 32>" and a NUL */
+#define TURN_ID_MAX 32         /* the opaque id after the colon */
+#define TURN_CREDENTIAL_MAX 32 /* base64 of a 20-byte HMAC-SHA1 (28) and a NUL */
+#define TURN_TTL_DEFAULT 3600  /* seconds; see docs/OPERATIONS.md for the choice */
 #define TURN_TTL_MIN 60
 #define TURN_TTL_MAX (7 * 86400) /* longest a meeting (24 h) plus days of margin */
 

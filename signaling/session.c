@@ -416,8 +416,8 @@ static void handle_ice_servers(struct app *app, struct ws_conn *c, const json_t 
         if (meeting_is_admitted(c->lm->m, c->pid))
             send_ice_servers(app, c, c->lm->id, c->pid);
         else
-            session_send_error(app, c, "wrong_state",
-                               "TURN credentials come once you are let in", "ice_servers");
+            session_send_error(app, c, "wrong_state", "TURN credentials come once you are let in",
+                               "ice_servers");
         return;
     }
     struct store_invitation inv;
