@@ -23,7 +23,8 @@
 //   media only as turns: on coturn's own address (10.213.1.1:443), although
 //   samtale offers her its media ports on 10.213.0.1 too.
 // - Both decode each other's video and sound; getStats shows relay
-//   candidates, over TLS for the citizen.
+//   candidates, over TLS for the citizen. Her pre-call check, before
+//   joining, also takes the relay (and warns that the path is TCP).
 // - An interpreter whose page alters the credential gets 401 from coturn
 //   (icecandidateerror and coturn's log) and no connection.
 // The TLS certificate is trusted per key (--ignore-certificate-errors-spki-list),
@@ -298,6 +299,32 @@ test('the documented coturn configuration starts clean', () => {
     const errors = coturn.log.filter((l) => /ERROR/.test(l));
     assert.deepEqual(errors, [], `coturn: ${errors.join('\n')}`);
     assert.ok(coturn.log.some((l) => /Relay address to use: 127\.0\.0\.1/.test(l)), coturn.log.slice(0, 40).join('\n'));
+});
+
+test('the pre-call check behind "TCP 443 only" goes through coturn too', async () => {
+    const api = await server.login('anna', PASSWORD);
+    const created = await api.expect(201, 'POST', '/api/meetings', { body: { title: 'Tjek', roles: ['citizen'] } });
+    const token = new URL(created.links[0].url).hash.slice(1);
+    const page = await openPage(blockedBrowser, 'precall');
+    await page.goto(`${proxy.origin}/check#${token}`);
+    await page.getByRole('button', { name: 'Start testen' }).click();
+    const checkData = () => page.locator('section.precall').evaluate((el) => ({ ...el.dataset }));
+    const data = await until(async () => {
+        const d = await checkData();
+        return d.result ? d : null;
+    }, { timeoutMs: 20000, what: 'the pre-call check result' });
+    const report = await page.evaluate(peerReport);
+    console.log(`pre-call check: ${JSON.stringify(data)} ${JSON.stringify(report.peers)}`);
+    // It works, and says so with the TCP warning: TLS to the relay is TCP all the way.
+    assert.equal(data.result, 'warn', JSON.stringify(data));
+    assert.equal(data.resultCode, 'tcp', JSON.stringify(data));
+    assert.equal(data.transport, 'tcp', JSON.stringify(data));
+    assert.ok(Number(data.framesDecoded) > 0 && Number(data.audioPackets) > 0, JSON.stringify(data));
+    assert.equal(report.peers.length, 1);
+    assert.equal(report.peers[0].type, 'relay', JSON.stringify(report));
+    assert.equal(report.peers[0].relayProtocol, 'tls', JSON.stringify(report));
+    await page.close();
+    delete pages.precall;
 });
 
 test('a relay-only caseworker and a citizen behind "TCP 443 only" meet through coturn', async () => {
