@@ -26,7 +26,8 @@
 //   candidates, over TLS for the citizen. Her pre-call check, before
 //   joining, also takes the relay (and warns that the path is TCP).
 // - An interpreter whose page alters the credential gets 401 from coturn
-//   (icecandidateerror and coturn's log) and no connection.
+//   (icecandidateerror and coturn's log) and no connection; so does a
+//   pre-call check given a correctly signed but expired credential.
 // The TLS certificate is trusted per key (--ignore-certificate-errors-spki-list),
 // as turn.md found Playwright's ignoreHTTPSErrors does not cover TURN/TLS.
 import { test, before, after } from 'node:test';
@@ -141,7 +142,7 @@ class Coturn {
 }
 
 /** Runs in the page before its scripts: watches (and, for the test, bends) every RTCPeerConnection. */
-function wrapPeerConnection({ forceRelay, forge }) {
+function wrapPeerConnection({ forceRelay, forge, replace }) {
     const Native = window.RTCPeerConnection;
     const state = { pcs: [], errors: [], usernames: [] };
     const adjust = (cfg) => {
@@ -150,6 +151,8 @@ function wrapPeerConnection({ forceRelay, forge }) {
             for (const s of c.iceServers) if (s.username && !state.usernames.includes(s.username)) state.usernames.push(s.username);
             // A forged credential: one character changed.
             if (forge) c.iceServers = c.iceServers.map((s) => ({ ...s, credential: (s.credential[0] === 'A' ? 'B' : 'A') + s.credential.slice(1) }));
+            // Another, correctly signed credential (an expired one).
+            if (replace) c.iceServers = c.iceServers.map((s) => ({ ...s, ...replace }));
         }
         if (forceRelay) c.iceTransportPolicy = 'relay';
         return c;
@@ -254,9 +257,9 @@ after(async () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function openPage(ctx, label, { forceRelay = false, forge = false } = {}) {
+async function openPage(ctx, label, { forceRelay = false, forge = false, replace = null } = {}) {
     const page = await ctx.newPage();
-    await page.addInitScript(wrapPeerConnection, { forceRelay, forge });
+    await page.addInitScript(wrapPeerConnection, { forceRelay, forge, replace });
     page.on('pageerror', (e) => console.log(`${label}: page error ${e.message}`));
     pages[label] = page;
     return page;
@@ -325,6 +328,34 @@ test('the pre-call check behind "TCP 443 only" goes through coturn too', async (
     assert.equal(report.peers[0].relayProtocol, 'tls', JSON.stringify(report));
     await page.close();
     delete pages.precall;
+});
+
+test('an expired credential, correctly signed, is refused: the check finds no connection', async () => {
+    const api = await server.login('anna', PASSWORD);
+    const created = await api.expect(201, 'POST', '/api/meetings', { body: { title: 'Udløbet', roles: ['citizen'] } });
+    const token = new URL(created.links[0].url).hash.slice(1);
+    // Signed with the real secret, expired a minute ago (as one issued with a 60 s TTL two minutes ago).
+    const username = `${Math.floor(Date.now() / 1000) - 60}:expiredcheck`;
+    const credential = crypto.createHmac('sha1', SECRET).update(username).digest('base64');
+    const page = await openPage(browser, 'expired', { forceRelay: true, replace: { username, credential } });
+    await page.goto(`${server.origin}/check#${token}`);
+    await page.getByRole('button', { name: 'Start testen' }).click();
+    const r = await until(async () => {
+        const x = await page.evaluate(peerReport);
+        return x.errors.filter((e) => e.code === 401).length >= 3 ? x : null;
+    }, { timeoutMs: 15000, what: 'expired: 401 from coturn for udp, tcp and tls' });
+    const data = await until(async () => {
+        const d = await page.locator('section.precall').evaluate((el) => ({ ...el.dataset }));
+        return d.result ? d : null;
+    }, { timeoutMs: 20000, what: 'the pre-call check result' });
+    assert.equal(data.result, 'fail', JSON.stringify(data));
+    assert.equal(data.resultCode, 'no_connection', JSON.stringify(data));
+    assert.deepEqual(r.peers.map((p) => p.state === 'connected'), [false], JSON.stringify(r));
+    const lines = coturn.log.filter((l) => l.includes(`user <${username}>`));
+    assert.ok(lines.some((l) => /check_stun_auth/.test(l)) && lines.some((l) => /401/.test(l)), `coturn: ${lines.slice(0, 6).join('\n')}`);
+    assert.ok(!lines.some((l) => /ALLOCATE processed, success/.test(l)), lines.join('\n'));
+    await page.close();
+    delete pages.expired;
 });
 
 test('a relay-only caseworker and a citizen behind "TCP 443 only" meet through coturn', async () => {
