@@ -9,8 +9,10 @@
  * handshake the rest is written to the read BIO at once; OpenSSL reads
  * everything pending as one datagram. Once connected, each record is given
  * to OpenSSL on its own, so that those it discards silently are counted as
- * well (input_connected()). Everything OpenSSL writes goes to a memory BIO (OpenSSL 3.0 has
- * no datagram memory BIO; BIO_s_dgram_mem came in 3.2), where the records
+ * well (input_connected()).
+ *
+ * Everything OpenSSL writes goes to a memory BIO (OpenSSL 3.0 has no
+ * datagram memory BIO; BIO_s_dgram_mem came in 3.2), where the records
  * of a flight end up back to back. After each call into OpenSSL the write
  * BIO is drained through dtls_record_pack(): it walks the bytes record by
  * record (13-byte header, length at offset 11) and packs consecutive
