@@ -45,12 +45,36 @@ struct pair {
     struct dtls_cert *cert_a, *cert_b;
     struct ep a, b;
     struct capture cap; /* every handshake datagram, both directions */
+    bool forge;         /* inject short encrypted records during the handshake */
+    uint64_t forge_seq;
 };
+
+static size_t forge(uint8_t *p, uint8_t type, uint16_t epoch, uint64_t seq, size_t body,
+                    bool plausible);
+
+/* Before each handshake datagram is delivered, the receiver gets records
+ * of epoch 1 too short for any AEAD, as a forger racing the handshake
+ * would send them (with fresh sequence numbers). */
+static void forge_into(struct pair *p, const struct ep *from)
+{
+    struct ep *to = from == &p->a ? &p->b : &p->a;
+    static const uint8_t types[] = {21, 22, 23};
+    static const size_t bodies[] = {0, 1, 2, 8, 15, 23};
+    uint8_t rec[DTLS_RECORD_HEADER_LEN + 32];
+
+    for (size_t t = 0; t < sizeof types; t++)
+        for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+            size_t n = forge(rec, types[t], 1, p->forge_seq++, bodies[b], true);
+
+            (void)dtls_input(to->d, harness_now_us, rec, n);
+        }
+}
 
 static bool capture_fn(const struct ep *from, unsigned index, const uint8_t *buf, size_t len,
                        void *arg)
 {
-    struct capture *c = arg;
+    struct pair *p = arg;
+    struct capture *c = &p->cap;
 
     (void)index;
     if (c->n < CAPTURE_MAX && len <= DTLS_MTU) {
@@ -58,17 +82,21 @@ static bool capture_fn(const struct ep *from, unsigned index, const uint8_t *buf
         memcpy(c->buf[c->n], buf, len);
         c->len[c->n++] = len;
     }
+    if (p->forge)
+        forge_into(p, from);
     return false;
 }
 
 /* A connected pair; `suites` (OpenSSL syntax) restricts both ends. a uses
  * cert_a and is the DTLS client if a_is_client. */
-static void pair_connect(struct pair *p, const char *suites, bool a_is_client)
+static void pair_connect_forging(struct pair *p, const char *suites, bool a_is_client, bool forging)
 {
     char fp_a[DTLS_FINGERPRINT_MAX], fp_b[DTLS_FINGERPRINT_MAX];
     struct dtls *da, *db;
 
     memset(p, 0, sizeof *p);
+    p->forge = forging;
+    p->forge_seq = 0x300000;
     assert_int_equal(dtls_cert_create(&p->cert_a), 0);
     assert_int_equal(dtls_cert_create(&p->cert_b), 0);
     if (suites != NULL) {
@@ -87,7 +115,13 @@ static void pair_connect(struct pair *p, const char *suites, bool a_is_client)
     ep_init(&p->b, db);
     assert_int_equal(dtls_start(da, harness_now_us), 0);
     assert_int_equal(dtls_start(db, harness_now_us), 0);
-    harness_run(&p->a, &p->b, capture_fn, &p->cap, 5000000);
+    harness_run(&p->a, &p->b, capture_fn, p, 5000000);
+    p->forge = false;
+}
+
+static void pair_connect(struct pair *p, const char *suites, bool a_is_client)
+{
+    pair_connect_forging(p, suites, a_is_client, false);
 }
 
 static void pair_free(struct pair *p)
@@ -360,6 +394,24 @@ static void test_handshake_replayed_after_connect(void **state)
     }
 }
 
+/* Short encrypted records racing the handshake (the suite is negotiated,
+ * the peer's Finished not yet read) do not fail it either. */
+static void test_short_records_during_handshake(void **state)
+{
+    static const char *suites[] = {"ECDHE-ECDSA-AES128-GCM-SHA256",
+                                   "ECDHE-ECDSA-CHACHA20-POLY1305"};
+    struct pair p;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        for (int role = 0; role < 2; role++) {
+            pair_connect_forging(&p, suites[i], role != 0, true);
+            assert_connected(&p);
+            assert_real_record_passes(&p.a, &p.b, true);
+            pair_free(&p);
+        }
+}
+
 /* Plaintext (epoch 0) alerts after the handshake, close_notify and fatal
  * ones, in both DTLS versions, with the live epoch-0 sequence numbers. */
 static void test_plaintext_alerts_after_connect(void **state)
@@ -504,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_forged_full_length_records),
         cmocka_unit_test(test_handshake_replayed_after_connect),
         cmocka_unit_test(test_plaintext_alerts_after_connect),
+        cmocka_unit_test(test_short_records_during_handshake),
         cmocka_unit_test(test_only_aead_suites_offered),
         cmocka_unit_test(test_record_filter_encrypted),
         cmocka_unit_test(test_cbc_suite_never_connects),
