@@ -1,10 +1,18 @@
 /* DTLS 1.2 association over memory BIOs; see dtls.h.
  *
- * Data path. Received datagrams go through dtls_record_filter() (whole
- * records, known type, DTLS version, plausible unencrypted records) and are
- * written to the read BIO; OpenSSL reads everything pending as one
- * datagram. Everything OpenSSL writes goes to a memory BIO (OpenSSL 3.0 has
- * no datagram memory BIO; BIO_s_dgram_mem came in 3.2), where the records
+ * Data path. Received datagrams go through dtls_record_filter(), which
+ * keeps only records the association can read now (whole, known type and
+ * version, plaintext only during the handshake and plausible, encrypted
+ * only in epoch 1 and long enough for the AEAD's nonce and tag: OpenSSL
+ * fails the association on some invalid records instead of discarding
+ * them as RFC 6347 §4.1.2.7 asks, so they must never reach it). During the
+ * handshake the rest is written to the read BIO at once; OpenSSL reads
+ * everything pending as one datagram. Once connected, each record is given
+ * to OpenSSL on its own, so that those it discards silently are counted as
+ * well (input_connected()).
+ *
+ * Everything OpenSSL writes goes to a memory BIO (OpenSSL 3.0 has no
+ * datagram memory BIO; BIO_s_dgram_mem came in 3.2), where the records
  * of a flight end up back to back. After each call into OpenSSL the write
  * BIO is drained through dtls_record_pack(): it walks the bytes record by
  * record (13-byte header, length at offset 11) and packs consecutive
@@ -53,6 +61,7 @@ struct dtls {
     const char *fail_reason; /* set by callbacks before OpenSSL reports failure */
     bool alert_in;           /* a fatal alert was received */
     bool alert_out;          /* a fatal alert was sent */
+    uint64_t alerts_read;    /* alerts of any level OpenSSL accepted */
 
     bool have_keys;
     struct dtls_srtp_keys keys;
@@ -79,51 +88,6 @@ struct dtls {
 
     uint8_t txbuf[DTLS_TX_BUF_BYTES];
 };
-
-/* ---- names ---- */
-
-const char *dtls_state_name(enum dtls_state s)
-{
-    switch (s) {
-    case DTLS_STATE_NEW:
-        return "new";
-    case DTLS_STATE_HANDSHAKING:
-        return "handshaking";
-    case DTLS_STATE_CONNECTED:
-        return "connected";
-    case DTLS_STATE_CLOSED:
-        return "closed";
-    case DTLS_STATE_FAILED:
-        return "failed";
-    }
-    return "unknown";
-}
-
-const char *dtls_event_name(enum dtls_event e)
-{
-    switch (e) {
-    case DTLS_EVENT_CONNECTED:
-        return "connected";
-    case DTLS_EVENT_FAILED:
-        return "failed";
-    case DTLS_EVENT_CLOSED:
-        return "closed";
-    }
-    return "unknown";
-}
-
-const char *dtls_srtp_profile_name(enum dtls_srtp_profile p)
-{
-    switch (p) {
-    case DTLS_SRTP_AES128_CM_SHA1_80:
-        return "AES_CM_128_HMAC_SHA1_80";
-    case DTLS_SRTP_AEAD_AES_128_GCM:
-        return "AEAD_AES_128_GCM";
-    case DTLS_SRTP_NONE:
-        break;
-    }
-    return "none";
-}
 
 /* ---- outgoing queue ---- */
 
@@ -241,7 +205,7 @@ static const char *failure_reason(const struct dtls *d)
     if (d->alert_in)
         return "fatal alert received";
     if (d->alert_out)
-        return "handshake failed";
+        return d->state == DTLS_STATE_CONNECTED ? "fatal alert sent" : "handshake failed";
     return "protocol error";
 }
 
@@ -422,6 +386,54 @@ static void drive(struct dtls *d)
     update_rto(d);
 }
 
+/* What the filter lets through to OpenSSL now. The suite is known once the
+ * ServerHello is sent or read (pending), and stays (current). */
+static void rx_policy(const struct dtls *d, struct dtls_rx_policy *pol)
+{
+    const SSL_CIPHER *c = SSL_get_pending_cipher(d->ssl);
+
+    if (c == NULL)
+        c = SSL_get_current_cipher(d->ssl);
+    pol->connected = d->state == DTLS_STATE_CONNECTED;
+    pol->sealed_min = dtls_sealed_min(c);
+}
+
+/* After the handshake, each record goes to OpenSSL on its own, so that the
+ * ones it discards without a word (wrong tag, replayed, empty) are counted
+ * too: a record that yields no application data, no alert, nothing to send
+ * and no change of state had no effect, and is counted as dropped. */
+static void input_connected(struct dtls *d, const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+
+    while (off < n) {
+        size_t len = dtls_record_len(p + off, n - off);
+        uint64_t app = d->stats.app_data_bytes, alerts = d->alerts_read;
+        size_t out = BIO_ctrl_pending(d->wbio);
+
+        if (len == 0)
+            break; /* cannot happen: the filter passed whole records only */
+        if (d->state != DTLS_STATE_CONNECTED) {
+            d->stats.records_dropped++; /* after a close_notify earlier in the datagram */
+        } else {
+            ERR_clear_error();
+            if (BIO_write(d->rbio, p + off, (int)len) != (int)len) {
+                ERR_clear_error();
+                d->stats.records_dropped++;
+                break;
+            }
+            read_app_data(d);
+            if (BIO_ctrl_pending(d->rbio) > 0)
+                (void)BIO_reset(d->rbio);
+            if (d->state == DTLS_STATE_CONNECTED && d->stats.app_data_bytes == app &&
+                d->alerts_read == alerts && BIO_ctrl_pending(d->wbio) == out)
+                d->stats.records_dropped++;
+        }
+        off += len;
+    }
+    flush_wbio(d);
+}
+
 static void start(struct dtls *d)
 {
     d->state = DTLS_STATE_HANDSHAKING;
@@ -434,7 +446,11 @@ static void info_cb(const SSL *ssl, int where, int ret)
 {
     struct dtls *d = SSL_get_app_data(ssl);
 
-    if (d == NULL || !(where & SSL_CB_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+    if (d == NULL || !(where & SSL_CB_ALERT))
+        return;
+    if (where & SSL_CB_READ)
+        d->alerts_read++;
+    if ((ret >> 8) != SSL3_AL_FATAL)
         return;
     if (where & SSL_CB_READ) {
         d->alert_in = true;
@@ -560,6 +576,7 @@ int dtls_input(struct dtls *d, int64_t now_us, const uint8_t *buf, size_t len)
     uint8_t filtered[DTLS_DATAGRAM_MAX];
     const uint8_t *feed = NULL;
     size_t feed_len = 0, bad;
+    struct dtls_rx_policy pol;
 
     if (d == NULL || (buf == NULL && len != 0))
         return ERR_INVAL;
@@ -579,15 +596,20 @@ int dtls_input(struct dtls *d, int64_t now_us, const uint8_t *buf, size_t len)
         return ERR_PARSE;
     }
 
-    bad = dtls_record_filter(buf, len, filtered, sizeof filtered, &feed, &feed_len);
+    rx_policy(d, &pol);
+    bad = dtls_record_filter(buf, len, &pol, filtered, sizeof filtered, &feed, &feed_len);
     if (bad > 0) {
         d->stats.records_dropped += bad;
         if (log_ratelimit_ok(&d->rl, now_us, 2))
-            LOG_D("dropped %zu malformed DTLS record(s)", bad);
+            LOG_D("dropped %zu DTLS record(s) that cannot be read now", bad);
     }
     if (feed_len == 0)
         return ERR_PARSE;
 
+    if (d->state == DTLS_STATE_CONNECTED) {
+        input_connected(d, feed, feed_len);
+        return 0;
+    }
     if (d->state == DTLS_STATE_NEW)
         start(d);
     ERR_clear_error();

@@ -133,11 +133,14 @@ struct dtls_srtp_keys {
 struct dtls_stats {
     uint64_t datagrams_in;      /* given to dtls_input() */
     uint64_t datagrams_out;     /* taken with dtls_poll() */
-    uint64_t records_dropped;   /* refused before OpenSSL: framing, record type or
-                                   version, oversized, or after close/failure.
-                                   (OpenSSL drops records with a bad MAC or a
-                                   replayed sequence number silently; those are
-                                   not visible here.) */
+    uint64_t records_dropped;   /* received records discarded (RFC 6347 §4.1.2.7):
+                                   truncated, unknown type or version, an epoch
+                                   not readable now (plaintext after the
+                                   handshake), too short for the AEAD, whole
+                                   datagrams after close/failure or oversized;
+                                   and once connected also those OpenSSL
+                                   discarded: failed authentication, replayed,
+                                   or empty. */
     uint64_t tx_dropped;        /* outgoing datagrams lost to a full queue */
     uint64_t retransmits;       /* flights retransmitted on timeout */
     uint64_t app_data_bytes;    /* application data received and discarded */
@@ -167,10 +170,12 @@ int dtls_start(struct dtls *d, int64_t now_us);
  * 20..63 and at least one record header long. */
 bool dtls_is_dtls(const uint8_t *buf, size_t len);
 
-/* Feeds one received datagram (one or more records). Records that are
- * truncated or have an invalid type or version are dropped here; OpenSSL
- * silently drops forged ones. Drives the handshake (starting it if needed),
- * reads and discards application data, handles close_notify. Never blocks.
+/* Feeds one received datagram (one or more records). Records the
+ * association cannot read are dropped and counted (records_dropped), the
+ * others in the datagram are kept: nothing received ends an established
+ * association but the peer's own authenticated close_notify or fatal alert.
+ * Drives the handshake (starting it if needed), reads and discards
+ * application data, handles close_notify. Never blocks.
  * Returns 0 when the datagram was processed (the outcome comes from
  * dtls_poll()), ERR_PARSE (not DTLS, or no whole valid record),
  * ERR_TOOBIG (over DTLS_DATAGRAM_MAX), ERR_PROTO (closed or failed),

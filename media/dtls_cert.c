@@ -1,4 +1,4 @@
-/* DTLS certificate and SSL_CTX, fingerprints; see dtls.h. */
+/* DTLS certificate and SSL_CTX, fingerprints, names; see dtls.h. */
 #define LOG_MODULE "dtls"
 
 #include "media/dtls_int.h"
@@ -19,13 +19,17 @@
 #define CERT_NOT_BEFORE_S (-24L * 3600)    /* now - 1 day: tolerate peers' clock skew */
 #define CERT_NOT_AFTER_S (30L * 24 * 3600) /* now + 30 days */
 
-/* AEAD first; ECDSA suites for our own certificate, RSA ones for a peer
- * server with an RSA certificate when we are the client. */
+/* AEAD only (RFC 8827 §6.5 requires TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+ * of every WebRTC endpoint, so browsers all have it): ECDSA suites for our
+ * own certificate, RSA ones for a peer server with an RSA certificate when
+ * we are the client. No CBC suite: with encrypt-then-MAC OpenSSL fails the
+ * association on a record with a bad MAC instead of discarding it, so one
+ * forged datagram would end a call; and the input filter sizes records by
+ * the AEAD's overhead (dtls_sealed_min()). */
 #define DTLS_CIPHERS                                                                               \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"                                 \
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
-    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:"                                     \
-    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"
+    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384"
 #define DTLS_GROUPS "X25519:P-256:P-384"
 
 static const struct {
@@ -248,4 +252,49 @@ int dtls_cert_set_profiles(struct dtls_cert *c, const char *profiles)
     }
     memcpy(c->profiles, profiles, n + 1);
     return 0;
+}
+
+/* ---- names ---- */
+
+const char *dtls_state_name(enum dtls_state s)
+{
+    switch (s) {
+    case DTLS_STATE_NEW:
+        return "new";
+    case DTLS_STATE_HANDSHAKING:
+        return "handshaking";
+    case DTLS_STATE_CONNECTED:
+        return "connected";
+    case DTLS_STATE_CLOSED:
+        return "closed";
+    case DTLS_STATE_FAILED:
+        return "failed";
+    }
+    return "unknown";
+}
+
+const char *dtls_event_name(enum dtls_event e)
+{
+    switch (e) {
+    case DTLS_EVENT_CONNECTED:
+        return "connected";
+    case DTLS_EVENT_FAILED:
+        return "failed";
+    case DTLS_EVENT_CLOSED:
+        return "closed";
+    }
+    return "unknown";
+}
+
+const char *dtls_srtp_profile_name(enum dtls_srtp_profile p)
+{
+    switch (p) {
+    case DTLS_SRTP_AES128_CM_SHA1_80:
+        return "AES_CM_128_HMAC_SHA1_80";
+    case DTLS_SRTP_AEAD_AES_128_GCM:
+        return "AEAD_AES_128_GCM";
+    case DTLS_SRTP_NONE:
+        break;
+    }
+    return "none";
 }

@@ -40,14 +40,38 @@ int dtls_fp_parse(const char *s, uint8_t *out, size_t n);
 
 /* ---- records (dtls_record.c) ---- */
 
+/* What the association can read now, for dtls_record_filter(). */
+struct dtls_rx_policy {
+    /* Handshake done: only epoch 1 is read (no renegotiation), plaintext
+     * (epoch 0) records are never read again. */
+    bool connected;
+    /* Smallest body of an encrypted record (epoch 1): the negotiated AEAD's
+     * explicit nonce and tag (dtls_sealed_min()); 0 while no cipher is
+     * negotiated, when no encrypted record can be read. */
+    size_t sealed_min;
+};
+
+/* Smallest body of a record sealed with cipher suite `c`: explicit nonce +
+ * tag, 24 for AES-GCM (RFC 5288), 16 for ChaCha20-Poly1305 (RFC 7905).
+ * OpenSSL fails the association (internal_error alert) on a record shorter
+ * than that instead of dropping it. 0 for NULL or a suite that is not one
+ * of these AEADs. */
+size_t dtls_sealed_min(const SSL_CIPHER *c);
+
+/* Length of the whole record at the start of p[0..n), or 0 if p does not
+ * start with one. */
+size_t dtls_record_len(const uint8_t *p, size_t n);
+
 /* Checks a received datagram record by record: whole records only, content
- * type 20..23, DTLS 1.0/1.2 version, and for unencrypted (epoch 0) records
- * a plausible shape. If all are fine, *feed = buf and *feed_len = len;
- * otherwise the acceptable records are copied into scratch[0..cap) and
- * *feed points there (*feed_len may be 0: nothing left). Returns the number
- * of records dropped (a truncated tail counts as one). */
-size_t dtls_record_filter(const uint8_t *buf, size_t len, uint8_t *scratch, size_t cap,
-                          const uint8_t **feed, size_t *feed_len);
+ * type 20..23, DTLS 1.0/1.2 version, epoch 0 only before the handshake is
+ * done and then with a plausible shape, epoch 1 only once a cipher is
+ * negotiated and with at least pol->sealed_min bytes of body. If all are
+ * fine, *feed = buf and *feed_len = len; otherwise the acceptable records
+ * are copied into scratch[0..cap) and *feed points there (*feed_len may be
+ * 0: nothing left). Returns the number of records dropped (a truncated tail
+ * counts as one). */
+size_t dtls_record_filter(const uint8_t *buf, size_t len, const struct dtls_rx_policy *pol,
+                          uint8_t *scratch, size_t cap, const uint8_t **feed, size_t *feed_len);
 
 typedef void (*dtls_emit_fn)(void *arg, const uint8_t *p, size_t len);
 

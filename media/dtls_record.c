@@ -1,6 +1,7 @@
-/* DTLS record framing: RFC 7983 demultiplexing, the plausibility filter
- * for received records, and packing of outgoing records into datagrams;
- * see dtls_int.h. Pure functions over byte buffers. */
+/* DTLS record framing: RFC 7983 demultiplexing, the filter that decides
+ * which received records the association can read, and packing of
+ * outgoing records into datagrams; see dtls_int.h. Pure functions over
+ * byte buffers. */
 #include "media/dtls_int.h"
 
 #include <string.h>
@@ -20,6 +21,10 @@
 #define REC_VERSION_MAJOR 0xFE
 #define REC_VERSION_12 0xFD
 #define REC_VERSION_10 0xFF
+/* AEAD record overhead (RFC 5288 §3, RFC 7905 §2): AES-GCM carries an
+ * 8-byte explicit nonce; both AES-GCM and ChaCha20-Poly1305 a 16-byte tag. */
+#define AEAD_GCM_EXPLICIT_NONCE 8
+#define AEAD_TAG_LEN 16
 
 bool dtls_is_dtls(const uint8_t *buf, size_t len)
 {
@@ -66,46 +71,78 @@ static bool handshake_framing_ok(const uint8_t *body, size_t n)
     return true;
 }
 
-/* Type, version and (for unencrypted records) shape plausible? `rec` is a
- * whole record of `len` bytes. Records in epoch 0 are not authenticated, and
- * OpenSSL treats some malformed ones as fatal to the handshake; the checks
- * below drop those that no real peer sends: a ChangeCipherSpec other than
- * the single byte 1, an unencrypted alert that is not a level byte and a
- * description byte, an unencrypted handshake record whose fragments do not
- * add up, and application data in epoch 0 (it is always encrypted). */
-static bool record_acceptable(const uint8_t *rec, size_t len)
+size_t dtls_sealed_min(const SSL_CIPHER *c)
+{
+    if (c == NULL || !SSL_CIPHER_is_aead(c))
+        return 0;
+    switch (SSL_CIPHER_get_cipher_nid(c)) {
+    case NID_aes_128_gcm:
+    case NID_aes_256_gcm:
+        return AEAD_GCM_EXPLICIT_NONCE + AEAD_TAG_LEN;
+    case NID_chacha20_poly1305:
+        return AEAD_TAG_LEN;
+    default:
+        return 0;
+    }
+}
+
+size_t dtls_record_len(const uint8_t *p, size_t n)
+{
+    struct rd r;
+
+    rd_init(&r, p, n);
+    return next_record(&r);
+}
+
+/* An unencrypted (epoch 0) record: these are not authenticated, and OpenSSL
+ * treats some malformed ones as fatal to the handshake; drop those that no
+ * real peer sends: a ChangeCipherSpec other than the single byte 1, an
+ * alert that is not a level byte and a description byte, a handshake
+ * record whose fragments do not add up, and application data (it is
+ * always encrypted). */
+static bool plaintext_acceptable(uint8_t type, const uint8_t *body, size_t n)
+{
+    switch (type) {
+    case REC_TYPE_CHANGE_CIPHER_SPEC:
+        return n == 1 && body[0] == 1;
+    case REC_TYPE_ALERT: /* level warning (1) or fatal (2), description */
+        return n == 2 && (body[0] == 1 || body[0] == 2);
+    case REC_TYPE_HANDSHAKE:
+        return handshake_framing_ok(body, n);
+    default:
+        return false;
+    }
+}
+
+/* Can the association read this whole record of `len` bytes now? */
+static bool record_acceptable(const uint8_t *rec, size_t len, const struct dtls_rx_policy *pol)
 {
     uint8_t type = rec[0];
     unsigned epoch = (unsigned)rec[3] << 8 | rec[4];
     size_t body = len - DTLS_RECORD_HEADER_LEN;
 
-    if (type < REC_TYPE_MIN || type > REC_TYPE_MAX)
+    if (type < REC_TYPE_MIN || type > REC_TYPE_MAX || rec[1] != REC_VERSION_MAJOR)
         return false;
-    if (rec[1] != REC_VERSION_MAJOR || (rec[2] != REC_VERSION_12 && rec[2] != REC_VERSION_10))
-        return false;
-    switch (type) {
-    case REC_TYPE_CHANGE_CIPHER_SPEC:
-        return body == 1 && rec[DTLS_RECORD_HEADER_LEN] == 1;
-    case REC_TYPE_ALERT: /* level warning (1) or fatal (2), description */
-        return epoch != 0 || (body == 2 && (rec[DTLS_RECORD_HEADER_LEN] == 1 ||
-                                            rec[DTLS_RECORD_HEADER_LEN] == 2));
-    case REC_TYPE_HANDSHAKE:
-        return epoch != 0 || handshake_framing_ok(rec + DTLS_RECORD_HEADER_LEN, body);
-    case REC_TYPE_APPLICATION_DATA:
-        return epoch != 0;
-    default:
-        return true;
-    }
+    if (epoch == 0) /* plaintext: the handshake only */
+        return !pol->connected && (rec[2] == REC_VERSION_12 || rec[2] == REC_VERSION_10) &&
+               plaintext_acceptable(type, rec + DTLS_RECORD_HEADER_LEN, body);
+    /* Encrypted. No renegotiation, so epoch 1 is the only other one, and
+     * ChangeCipherSpec is only ever sent in the clear. A body too short to
+     * hold the AEAD's nonce and tag would make OpenSSL fail the association
+     * (it checks the length where it sets the additional data, and treats a
+     * failure there as an internal error), not drop the record. */
+    return epoch == 1 && rec[2] == REC_VERSION_12 && type != REC_TYPE_CHANGE_CIPHER_SPEC &&
+           pol->sealed_min > 0 && body >= pol->sealed_min;
 }
 
-size_t dtls_record_filter(const uint8_t *buf, size_t len, uint8_t *scratch, size_t cap,
-                          const uint8_t **feed, size_t *feed_len)
+size_t dtls_record_filter(const uint8_t *buf, size_t len, const struct dtls_rx_policy *pol,
+                          uint8_t *scratch, size_t cap, const uint8_t **feed, size_t *feed_len)
 {
     size_t good = 0, bad = 0;
     struct rd r;
     struct wr w;
 
-    /* Pass 1: are all records whole and plausible? */
+    /* Pass 1: are all records whole and acceptable? */
     rd_init(&r, buf, len);
     while (rd_left(&r) > 0) {
         const uint8_t *rec = r.p;
@@ -115,7 +152,7 @@ size_t dtls_record_filter(const uint8_t *buf, size_t len, uint8_t *scratch, size
             bad++; /* truncated: the rest of the datagram */
             break;
         }
-        if (record_acceptable(rec, rlen))
+        if (record_acceptable(rec, rlen, pol))
             good += rlen;
         else
             bad++;
@@ -134,7 +171,7 @@ size_t dtls_record_filter(const uint8_t *buf, size_t len, uint8_t *scratch, size
 
         if (rlen == 0)
             break;
-        if (record_acceptable(rec, rlen))
+        if (record_acceptable(rec, rlen, pol))
             wr_bytes(&w, rec, rlen);
     }
     if (!wr_ok(&w)) {

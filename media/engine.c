@@ -183,6 +183,14 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
     case TRANSPORT_RX_DROP_NOT_READY:
         worker_count_drop(w, cls);
         break;
+    case TRANSPORT_RX_DROP_DTLS: { /* some or all of its records */
+        struct transport_stats ts;
+        transport_get_stats(s->t, &ts);
+        atomic_fetch_add_explicit(&e->c.dtls_records_dropped,
+                                  ts.dtls_records_dropped - s->dtls_dropped, memory_order_relaxed);
+        s->dtls_dropped = ts.dtls_records_dropped;
+        break;
+    }
     case TRANSPORT_RX_NONE:
     case TRANSPORT_RX_RTP:
     case TRANSPORT_RX_RTCP:

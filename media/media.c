@@ -345,6 +345,7 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->dropped_garbage += ws.drop_class[WORKER_CLASS_OTHER] + load(&e->c.dropped_garbage);
         out->dropped_unknown_source += load(&e->c.dropped_unknown_source);
         out->srtp_failures += load(&e->c.srtp_failures);
+        out->dtls_records_dropped += load(&e->c.dtls_records_dropped);
         out->dtls_ok += load(&e->c.dtls_ok);
         out->dtls_failed += load(&e->c.dtls_failed);
         out->transports_new += load(&e->c.transports_new);

@@ -142,6 +142,7 @@ struct media_stats {
     uint64_t dropped_unknown_source; /* no session, or no valid check for the address */
     uint64_t dropped_garbage;
     uint64_t srtp_failures;
+    uint64_t dtls_records_dropped; /* from a valid source, but unreadable or forged */
     uint64_t dtls_ok, dtls_failed;
     uint64_t transports_new, transports_connected; /* gauges */
     uint64_t transports_failed;                    /* counter */

@@ -18,6 +18,7 @@ struct engine_counters {
     _Atomic uint64_t dropped_unknown_source;
     _Atomic uint64_t dropped_garbage;
     _Atomic uint64_t srtp_failures;
+    _Atomic uint64_t dtls_records_dropped;
     _Atomic uint64_t dtls_ok, dtls_failed;
     _Atomic uint64_t transports_new, transports_connected, transports_failed;
     /* The rooms' routers, summed (engine_room.c adds each room's growth). */
@@ -108,6 +109,7 @@ struct msession {
     uint32_t rtcp_ssrc;
     int64_t expires_us; /* INT64_MAX for meeting peers */
     bool connected;
+    uint64_t dtls_dropped; /* the transport's dtls_records_dropped, counted so far */
     /* Meeting peers: congestion control (engine_room.c). */
     struct twcc_recv *twcc; /* feedback to a publisher */
     uint8_t twcc_in_id;     /* its transport-wide seq extension id; 0 = none */

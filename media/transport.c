@@ -226,9 +226,15 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
         return TRANSPORT_RX_DROP_UNKNOWN_SOURCE;
     }
     if (first >= 20 && first <= 63) { /* DTLS */
+        struct dtls_stats before, after;
+        dtls_get_stats(t->dtls, &before);
         dtls_input(t->dtls, now_us, buf, n);
         pump_dtls(t);
-        return TRANSPORT_RX_NONE;
+        dtls_get_stats(t->dtls, &after);
+        if (after.records_dropped == before.records_dropped)
+            return TRANSPORT_RX_NONE;
+        t->stats.dtls_records_dropped += after.records_dropped - before.records_dropped;
+        return TRANSPORT_RX_DROP_DTLS;
     }
     if (first < 128 || first > 191) {
         t->stats.dropped_garbage++;

@@ -66,6 +66,8 @@ enum transport_rx {
     TRANSPORT_RX_DROP_NOT_READY,      /* SRTP before keys */
     TRANSPORT_RX_DROP_GARBAGE,        /* not STUN, DTLS, RTP or RTCP */
     TRANSPORT_RX_DROP_SRTP,           /* SRTP/SRTCP failed: bad tag, replay, too short */
+    TRANSPORT_RX_DROP_DTLS, /* DTLS record(s) from the peer's address that the association could
+                               not read: malformed, out of place, forged (dtls_stats) */
 };
 
 struct transport_stats {
@@ -73,6 +75,7 @@ struct transport_stats {
     uint64_t dropped_not_ready;      /* SRTP before keys */
     uint64_t dropped_garbage;        /* not STUN, DTLS, RTP or RTCP */
     uint64_t srtp_auth_failures;     /* bad tag or replay */
+    uint64_t dtls_records_dropped;   /* see TRANSPORT_RX_DROP_DTLS */
     uint64_t rtp_in, rtcp_in, rtp_out, rtcp_out;
     uint64_t bytes_in, bytes_out;
 };
@@ -83,7 +86,9 @@ void transport_destroy(struct transport *t);
 
 /* Handles one datagram. SRTP is decrypted in place (buf is the worker's
  * receive buffer); *len is updated. Errors are counted and returned as a
- * DROP_ code, never fatal. */
+ * DROP_ code, never fatal: nothing a datagram carries fails a connected
+ * transport but the peer's own authenticated DTLS close_notify or fatal
+ * alert. */
 enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *buf, size_t *len,
                                   const struct stun_addr *from, enum ice_proto proto,
                                   uint64_t tcp_conn);

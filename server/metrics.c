@@ -115,6 +115,11 @@ static void render_media(struct out *o, const struct metrics_live *live)
     family(o, "samtale_srtp_failures_total", "counter",
            "SRTP/SRTCP packets that failed authentication or replay checks.");
     PER_WORKER(o, live, "samtale_srtp_failures_total", srtp_failures);
+    family(o, "samtale_dtls_records_dropped_total", "counter",
+           "DTLS records from a participant's address that were dropped: malformed, out of "
+           "place (e.g. plaintext after the handshake), too short to decrypt, or failing "
+           "authentication.");
+    PER_WORKER(o, live, "samtale_dtls_records_dropped_total", dtls_records_dropped);
     family(o, "samtale_dtls_handshakes_total", "counter", "DTLS handshakes by result.");
     uint64_t ok = 0, failed = 0;
     for (unsigned i = 0; i < live->n_workers; i++) {

@@ -2,13 +2,16 @@
 // microphone to the real server, which sends them back through ICE-lite,
 // DTLS-SRTP and the RTP/RTCP rewriting. The echoed video must decode and the
 // echoed audio arrive within 10 s, over UDP, and again over ICE-TCP when the
-// server withholds its UDP candidates.
+// server withholds its UDP candidates. Hostile datagrams, from strangers and
+// forged with the browser's own address, never end the call.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
+import path from 'node:path';
 import zlib from 'node:zlib';
-import { Server, PASSWORD, installHooks } from '../integration/lib.mjs';
+import { Server, PASSWORD, BIN, installHooks } from '../integration/lib.mjs';
 import { launchChromium, until } from './browser.mjs';
 
 installHooks();
@@ -78,6 +81,8 @@ async function echoStats() {
         const local = stats.get(pair.localCandidateId);
         const remote = stats.get(pair.remoteCandidateId);
         r.protocol = local?.protocol;
+        r.localAddress = local?.address ?? local?.ip;
+        r.localPort = local?.port;
         r.remoteProtocol = remote?.protocol;
         r.rtt = pair.currentRoundTripTime;
     }
@@ -194,4 +199,99 @@ test('the media counters show the sessions', async () => {
     const r = await server.request('GET', '/metrics');
     assert.equal(r.status, 200);
     assert.match(r.text, /samtale_dtls_handshakes_total\{result="ok"\} [1-9]/);
+});
+
+/* Forged DTLS records from the browser's own address. */
+function dtlsRecord(type, epoch, seq, body, minor = 0xfd) {
+    const h = Buffer.alloc(13);
+    h[0] = type;
+    h[1] = 0xfe;
+    h[2] = minor;
+    h.writeUInt16BE(epoch, 3);
+    h.writeUIntBE(seq, 5, 6);
+    h.writeUInt16BE(body.length, 11);
+    return Buffer.concat([h, body]);
+}
+
+/* Datagrams (and how many DTLS records they hold) that a forger on the path
+ * could send: each was, or could be, a way to end an established
+ * association; all must be dropped and counted. */
+function forgedDatagrams(round) {
+    const out = [];
+    let seq = 0x100000 * (round + 1);
+    const add = (records) => out.push({ buf: Buffer.concat(records), records: records.length });
+    // The report's 14 bytes: an alert in epoch 1 with a one-byte body.
+    add([Buffer.from('15fefd0001000000000040000199', 'hex')]);
+    // Every type, epoch 1, bodies too short for the AEAD's nonce and tag.
+    for (const type of [20, 21, 22, 23])
+        for (let len = 0; len < 24; len++) add([dtlsRecord(type, 1, seq++, crypto.randomBytes(len))]);
+    // Full-length epoch-1 records with a wrong tag.
+    for (const type of [21, 22, 23]) add([dtlsRecord(type, 1, seq++, crypto.randomBytes(26 + type))]);
+    // Plaintext alerts after the handshake: fatal, and close_notify in DTLS 1.0.
+    add([dtlsRecord(21, 0, seq++, Buffer.from([2, 40]))]);
+    add([dtlsRecord(21, 0, seq++, Buffer.from([1, 0]), 0xff)]);
+    // A replayed-looking ClientHello fragment, epochs that do not exist,
+    // unknown content types.
+    add([dtlsRecord(22, 0, 0, Buffer.from('010000000000000000000000', 'hex'))]);
+    add([dtlsRecord(23, 2, seq++, crypto.randomBytes(40))]);
+    add([dtlsRecord(21, 0xffff, seq++, crypto.randomBytes(40))]);
+    for (const type of [24, 25, 63]) add([dtlsRecord(type, 1, seq++, crypto.randomBytes(30))]);
+    // Several bad records in one datagram.
+    add([dtlsRecord(21, 1, seq++, Buffer.from([0x99])), dtlsRecord(23, 1, seq++, crypto.randomBytes(60)),
+        dtlsRecord(21, 0, seq++, Buffer.from([2, 10]))]);
+    return out;
+}
+
+const FORGE = path.join(path.dirname(BIN), 'tests', 'tools', 'udp_forge');
+
+test('forged DTLS records from the participant\'s own address are dropped and counted; the call goes on', async () => {
+    const page = await browser.newPage();
+    try {
+        await page.goto(`${server.origin}/healthz`);
+        await page.evaluate(startEcho, { token, transports: ['udp'] });
+        const up = await until(async () => {
+            const s = await page.evaluate(echoStats);
+            return s.framesDecoded > 5 && s.localPort ? s : null;
+        }, { what: 'echo decoding over a selected pair' });
+        assert.equal(up.protocol, 'udp');
+        assert.match(String(up.localAddress), /^127\./, `the browser's selected address: ${JSON.stringify(up)}`);
+        const answer = await page.evaluate(() => window.echoState.msgs.find((m) => m.type === 'echo_answer').sdp);
+        const port = Number(answer.match(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/)[1]);
+        const before = (await server.request('GET', '/metrics')).text;
+
+        let datagrams = 0;
+        let records = 0;
+        for (let round = 0; round < 3; round++) {
+            const forged = forgedDatagrams(round);
+            const input = `${forged.map((d) => d.buf.toString('hex')).join('\n')}\n`;
+            const said = execFileSync(FORGE, [up.localAddress, String(up.localPort), '127.0.0.1', String(port)],
+                { input, encoding: 'utf8', timeout: 10000 });
+            assert.equal(said.trim(), `sent ${forged.length}`);
+            datagrams += forged.length;
+            records += forged.reduce((n, d) => n + d.records, 0);
+            await new Promise((r) => setTimeout(r, 200));
+        }
+
+        const first = (await page.evaluate(echoStats)).framesDecoded;
+        let last;
+        try {
+            await until(async () => {
+                last = await page.evaluate(echoStats);
+                return last.framesDecoded > first + 20 ? last : null;
+            }, { timeoutMs: 8000, what: 'the echo still decoding after the forged datagrams' });
+        } catch (e) {
+            throw new Error(`${e.message}; last stats: ${JSON.stringify(last)}`);
+        }
+        assert.equal(last.state, 'connected', JSON.stringify(last));
+        assert.ok(!last.msgs.some((m) => m === 'echo_state:failed' || m === 'echo_state:closed'), JSON.stringify(last.msgs));
+        const after = (await server.request('GET', '/metrics')).text;
+        const counted = metric(after, 'samtale_dtls_records_dropped_total') - metric(before, 'samtale_dtls_records_dropped_total');
+        assert.ok(counted >= records, `${records} forged DTLS records in ${datagrams} datagrams, ${counted} counted as dropped`);
+        const failed = (t) => metric(t, 'samtale_ice_transports_failed_total');
+        assert.equal(failed(after), failed(before), 'no transport failed');
+        console.log(`forged from ${up.localAddress}:${up.localPort}: ${datagrams} datagrams, ${records} DTLS records, ` +
+            `${counted} counted as dropped; ${last.framesDecoded - first} frames decoded since`);
+    } finally {
+        await page.close();
+    }
 });

@@ -622,13 +622,16 @@ static void test_record_filter(void **state)
     uint8_t buf[600], scratch[600];
     const uint8_t *feed;
     size_t n = 0, good, feed_len;
+    const struct dtls_rx_policy hs = {.connected = false, .sealed_min = 24};
+    const struct dtls_rx_policy up = {.connected = true, .sealed_min = 24};
+    const struct dtls_rx_policy no_cipher = {.connected = false, .sealed_min = 0};
 
     (void)state;
     /* all good: fed as is */
     n += put_record(buf + n, 22, 1, 40); /* encrypted handshake */
     n += put_record(buf + n, 23, 1, 40); /* encrypted application data */
     good = n;
-    assert_int_equal(dtls_record_filter(buf, n, scratch, sizeof scratch, &feed, &feed_len), 0);
+    assert_int_equal(dtls_record_filter(buf, n, &hs, scratch, sizeof scratch, &feed, &feed_len), 0);
     assert_ptr_equal(feed, buf);
     assert_int_equal(feed_len, n);
 
@@ -643,16 +646,25 @@ static void test_record_filter(void **state)
     n += put_record(buf + n, 22, 0, 12); /* one empty handshake fragment: */
     memset(buf + n - 12, 0, 12);         /* length 0, offset 0, fragment 0 */
     buf[n - 12] = 1;
-    assert_int_equal(dtls_record_filter(buf, n, scratch, sizeof scratch, &feed, &feed_len), 5);
+    assert_int_equal(dtls_record_filter(buf, n, &hs, scratch, sizeof scratch, &feed, &feed_len), 5);
     assert_ptr_equal(feed, scratch);
     assert_int_equal(feed_len, good + 14 + 25);
     assert_memory_equal(scratch, buf, good);
 
+    /* once connected, the plaintext ones go too */
+    assert_int_equal(dtls_record_filter(buf, n, &up, scratch, sizeof scratch, &feed, &feed_len), 7);
+    assert_int_equal(feed_len, good);
+    /* before a cipher is known nothing encrypted can be read */
+    assert_int_equal(
+        dtls_record_filter(buf, n, &no_cipher, scratch, sizeof scratch, &feed, &feed_len), 7);
+    assert_int_equal(feed_len, 14 + 25);
+
     /* truncated tail counts once; nothing left means feed_len 0 */
-    assert_int_equal(dtls_record_filter(buf, 20, scratch, sizeof scratch, &feed, &feed_len), 1);
+    assert_int_equal(dtls_record_filter(buf, 20, &hs, scratch, sizeof scratch, &feed, &feed_len),
+                     1);
     assert_int_equal(feed_len, 0);
     /* scratch too small for the good records: nothing fed */
-    assert_int_equal(dtls_record_filter(buf, n, scratch, 20, &feed, &feed_len), 5);
+    assert_int_equal(dtls_record_filter(buf, n, &hs, scratch, 20, &feed, &feed_len), 5);
     assert_int_equal(feed_len, 0);
 }
 

@@ -349,6 +349,53 @@ static void bad_srtp_tags_are_counted(void **state)
     assert_true(transport_is_connected(s->t));
 }
 
+/* Forged DTLS from the browser's own (checked) address after the
+ * handshake: a record too short for the AEAD (once fatal), plaintext
+ * alerts, garbage records, a replayed ClientHello. None fails the
+ * transport, none makes it send anything, each is counted, and media keeps
+ * flowing. */
+static void forged_dtls_from_the_peer_is_dropped(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+    static const struct {
+        uint8_t b[16];
+        size_t n;
+    } forged[] = {
+        {{0x15, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0x40, 0, 1, 0x99}, 14},  /* alert, epoch 1 */
+        {{0x15, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0x09, 0, 2, 2, 40}, 15}, /* fatal, plaintext */
+        {{0x15, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 2, 1, 0}, 15},  /* close_notify, plain */
+        {{0x17, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0x41, 0, 3, 1, 2, 3}, 16},
+        {{0x16, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0x42, 0, 0}, 13},
+        {{0x14, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0x43, 0, 1, 1}, 14},
+        {{0x19, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0x44, 0, 2, 0, 0}, 15}, /* unknown type */
+        {{0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 16},
+    };
+    s->outbox_len = 0;
+    for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
+        uint8_t buf[16];
+        size_t n = forged[i].n;
+        memcpy(buf, forged[i].b, sizeof buf);
+        assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                         TRANSPORT_RX_DROP_DTLS);
+        drain_events(s);
+    }
+    assert_false(s->failed);
+    assert_true(transport_is_connected(s->t));
+    assert_int_equal(s->outbox_len, 0); /* no alert, nothing at all toward the browser */
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.dtls_records_dropped, sizeof forged / sizeof forged[0]);
+
+    /* media still flows */
+    uint8_t buf[PKT_MAX];
+    size_t len = make_rtp(buf, 7, 0x11223344, 100);
+    assert_int_equal(srtpx_protect_rtp(s->browser_srtp, buf, &len, sizeof buf), 0);
+    size_t n = len;
+    assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
+                     TRANSPORT_RX_RTP);
+}
+
 static void fingerprint_mismatch_fails(void **state)
 {
     struct sim *s = *state;
@@ -395,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_sources_and_garbage_are_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(srtp_before_keys_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_srtp_tags_are_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(forged_dtls_from_the_peer_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(fingerprint_mismatch_fails, setup_wrong_fp, teardown),
         cmocka_unit_test_setup_teardown(path_switch_and_consent_timeout, setup, teardown),
     };
