@@ -85,6 +85,36 @@ static void test_nack_too_old(void **state)
     assert_int_equal(stats().retransmissions_missed, 2);
 }
 
+/* With router_cfg.rtx_cache_packets = 32 the cache holds 32 packets per
+ * video stream, not 512. */
+static int setup_small_cache(void **state)
+{
+    return setup_cache(state, 32);
+}
+
+static void test_nack_small_cache(void **state)
+{
+    uint8_t b[256];
+    uint16_t seq[2];
+    const struct sent *orig;
+    size_t from;
+
+    (void)state;
+    start_on_layer(C1, SUB, 0xA000, false, 2);
+    seq[0] = 3000 + 5;          /* first frame forwarded */
+    for (int i = 0; i < 8; i++) /* 40 packets: beyond a 32-packet cache */
+        frame_all(0);
+    seq[1] = (uint16_t)(seq[0] + 35); /* in the cache */
+    orig = find_out(0, SUB, 0xA000, seq[1]);
+    assert_non_null(orig);
+    from = mark();
+    rtcp_in(SUB, b, build_nack(b, 0xA000, seq, 2));
+    assert_null(find_out(from, SUB, 0xA000, seq[0]));
+    assert_non_null(find_out(from, SUB, 0xA000, seq[1]));
+    assert_int_equal(stats().retransmissions, 1);
+    assert_int_equal(stats().retransmissions_missed, 1);
+}
+
 static void test_nack_across_switch(void **state)
 {
     uint8_t b[256];
@@ -448,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nack_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nack_no_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nack_too_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nack_small_cache, setup_small_cache, teardown),
         cmocka_unit_test_setup_teardown(test_nack_across_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pli_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_consumer_keyframe, setup, teardown),

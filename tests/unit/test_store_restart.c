@@ -17,8 +17,8 @@ static void add_event(struct store *s, int64_t mid, const char *kind, enum role 
 }
 
 struct leaves {
-    int n;            /* events of the meeting */
-    int leaves;       /* restart leaves among them */
+    int n;                             /* events of the meeting */
+    int leaves;                        /* restart leaves among them */
     char names[8][STORE_NAME_MAX + 1]; /* their display names, in order */
     enum role roles[8];
 };
