@@ -75,8 +75,8 @@ static struct {
     char offer[SEATS][OFFER_MAX]; /* the last subscribe_offer to each seat */
     struct sdp_session sdp;       /* scratch */
     char answer[OFFER_MAX];
-    json_t *empty;                /* {} */
-    bool ending;                  /* the meeting is ending: seats go before the SFU hears */
+    json_t *empty; /* {} */
+    bool ending;   /* the meeting is ending: seats go before the SFU hears */
 } g;
 
 /* ---- the messages the SFU sends ---- */
