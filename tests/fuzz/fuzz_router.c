@@ -37,6 +37,7 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "server/err.h"
+#include "tests/fuzz/fuzz_record.h"
 #include "tests/fuzz/fuzz_router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -364,17 +365,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (pos < size && records++ < MAX_RECORDS) {
         uint8_t ctrl = data[pos++];
         uint32_t who = fz_peer(ctrl & 7);
-        size_t len = 0;
+        size_t len = fz_record_len(data, size, &pos);
         int64_t dl;
 
-        if (size - pos >= 2) {
-            len = (size_t)data[pos] << 8 | data[pos + 1];
-            pos += 2;
-        } else {
-            pos = size;
-        }
-        if (len > size - pos)
-            len = size - pos;
         if (ctrl >> 4 != 0) {
             now += (int64_t)(ctrl >> 4) * FZ_STEP_US;
             router_timeout(r, now);

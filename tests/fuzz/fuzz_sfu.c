@@ -47,6 +47,7 @@
 #include "signaling/sdp.h"
 #include "signaling/sfu.h"
 #include "signaling/sfu_int.h"
+#include "tests/fuzz/fuzz_record.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -469,16 +470,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     while (pos < size && records++ < MAX_RECORDS) {
         uint8_t op = data[pos++];
-        size_t len = 0;
+        size_t len = fz_record_len(data, size, &pos);
 
-        if (size - pos >= 2) {
-            len = (size_t)data[pos] << 8 | data[pos + 1];
-            pos += 2;
-        } else {
-            pos = size;
-        }
-        if (len > size - pos)
-            len = size - pos;
         g.now += 10;
         record(op, data + pos, len);
         pos += len;
