@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "media/rtp.h"
 #include "server/err.h"
 
 #define HIST_MASK ((uint64_t)BWE_HISTORY - 1)
@@ -206,6 +207,21 @@ uint16_t bwe_on_send(struct bwe *b, int64_t now_us, size_t size_bytes)
     p->acked = false;
     b->stats.sent++;
     return (uint16_t)s;
+}
+
+int bwe_stamp(struct bwe *b, int64_t now_us, uint8_t *pkt, size_t len, uint8_t ext_id,
+              size_t wire_bytes)
+{
+    uint16_t seq = (uint16_t)b->next_seq;
+    int rc;
+
+    if (ext_id == 0)
+        return ERR_INVAL;
+    rc = rtp_ext_set_twcc_seq(pkt, len, ext_id, seq);
+    if (rc < 0)
+        return rc;
+    (void)bwe_on_send(b, now_us, wire_bytes);
+    return 0;
 }
 
 /* The most recent sent packet with these low 16 bits, if remembered. */

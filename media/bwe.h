@@ -5,9 +5,10 @@
  *
  * Sans-IO, deterministic, allocation-free after create:
  *
- *     seq = bwe_on_send(b, now_us, len);    every RTP packet sent on the
- *                                           transport: write seq into its
- *                                           transport-wide-cc extension
+ *     bwe_stamp(b, now_us, pkt, len, id, wire);   every RTP packet sent on
+ *                                           the transport: writes the next
+ *                                           transport-wide seq into its
+ *                                           extension and records the send
  *     bwe_on_feedback(b, now_us, &fb, pkts, n);   each parsed transport-cc
  *     bwe_on_report_block(b, now_us, &block);    each receiver report block
  *     bwe_on_rtt(b, rtt_us);                      when an RTT is measured
@@ -110,8 +111,20 @@ int bwe_create(struct bwe **out, const struct bwe_cfg *cfg);
 void bwe_destroy(struct bwe *b);
 
 /* Records a packet of size_bytes sent at now_us and returns the
- * transport-wide sequence number to write into it. */
+ * transport-wide sequence number to write into it. Only for a packet that
+ * will carry that number: one sent without it would look lost. */
 uint16_t bwe_on_send(struct bwe *b, int64_t now_us, size_t size_bytes);
+
+/* Writes the next transport-wide sequence number into the transport-cc
+ * extension `ext_id` (two bytes, already present) of the RTP packet
+ * pkt[0..len) and records the send (wire_bytes on the wire) only then.
+ * A packet without that extension (a forwarded packet whose publisher did
+ * not negotiate it) takes no number and returns ERR_NOTFOUND; ERR_PARSE or
+ * ERR_PROTO for a packet that does not parse or an extension of another
+ * size; ERR_INVAL for ext_id 0. Either way the estimator never sees a gap
+ * the receiver cannot report. */
+int bwe_stamp(struct bwe *b, int64_t now_us, uint8_t *pkt, size_t len, uint8_t ext_id,
+              size_t wire_bytes);
 
 /* Feeds one transport-cc feedback parsed with rtcp_parse_twcc(): fb and its
  * n packets. ERR_INVAL for NULL arguments; anything else in the feedback

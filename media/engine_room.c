@@ -55,11 +55,12 @@ static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, 
         transport_send_rtcp(s->t, buf, len, cap);
         return;
     }
-    /* Our own transport-wide sequence number, for the subscriber's feedback. */
-    if (s->bwe && s->twcc_out_id) {
-        uint16_t seq = bwe_on_send(s->bwe, worker_clock_us(), len + 38 /* SRTP, UDP, IP */);
-        rtp_ext_set_twcc_seq(buf, len, s->twcc_out_id, seq);
-    }
+    /* Our own transport-wide sequence number, for the subscriber's feedback:
+     * only on packets that carry the extension (bwe_stamp), else the
+     * estimator would wait for feedback about a number never sent. */
+    if (s->bwe && s->twcc_out_id)
+        (void)bwe_stamp(s->bwe, worker_clock_us(), buf, len, s->twcc_out_id,
+                        len + 38 /* SRTP, UDP, IP */);
     transport_send_rtp(s->t, buf, len, cap);
 }
 

@@ -128,7 +128,8 @@ int router_create(struct router **out, const struct router_cfg *cfg)
     int rc;
 
     *out = NULL;
-    if (cfg == NULL || cfg->emit == NULL)
+    if (cfg == NULL || cfg->emit == NULL || cfg->rtx_cache_packets > RTX_CACHE_MAX_SLOTS ||
+        (cfg->rtx_cache_packets & (cfg->rtx_cache_packets - 1)) != 0)
         return ERR_INVAL;
     r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -142,6 +143,9 @@ int router_create(struct router **out, const struct router_cfg *cfg)
     r->event = cfg->event;
     r->arg = cfg->arg;
     r->now_us = cfg->now_us;
+    r->video_slots = cfg->rtx_cache_packets ? cfg->rtx_cache_packets : ROUTER_RTX_CACHE_PACKETS;
+    r->audio_slots =
+        r->video_slots < ROUTER_AUDIO_CACHE_PACKETS ? r->video_slots : ROUTER_AUDIO_CACHE_PACKETS;
     r->next_fast = INT64_MAX;
     r->next_slow = cfg->now_us + ROUTER_SLOW_TICK_US;
     *out = r;
@@ -329,7 +333,7 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
         return ERR_NOMEM;
     p->cfg = *cfg;
     p->speaker_slot = -1;
-    slots = cfg->kind == ROUTER_VIDEO ? ROUTER_RTX_CACHE_PACKETS : ROUTER_AUDIO_CACHE_PACKETS;
+    slots = cfg->kind == ROUTER_VIDEO ? r->video_slots : r->audio_slots;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         stream_init(&p->streams[l], &cfg->layers[l]);
         rc = rtx_cache_create(&p->streams[l].cache, slots);

@@ -158,6 +158,12 @@ struct router_cfg {
     router_event_fn event; /* may be NULL */
     void *arg;
     int64_t now_us;
+    /* Packets each video stream keeps for retransmissions: a power of two
+     * up to RTX_CACHE_MAX_SLOTS, 0 for ROUTER_RTX_CACHE_PACKETS; audio
+     * streams keep ROUTER_AUDIO_CACHE_PACKETS or this, the fewer. A small
+     * cache (the fuzz target's) reaches its edges with few packets and
+     * costs little to create. */
+    size_t rtx_cache_packets;
 };
 
 struct router_stats {

@@ -223,7 +223,9 @@ struct router {
     struct router_peer peers[ROUTER_MAX_PEERS];
     struct speaker *speaker;
     uint32_t epoch;
-    int64_t now_us; /* the latest time given to any entry point */
+    int64_t now_us;     /* the latest time given to any entry point */
+    size_t video_slots; /* rtx cache per video stream */
+    size_t audio_slots; /* and per audio stream */
     int64_t next_fast, next_slow;
     bool fast_needed;
     unsigned slow_ticks;

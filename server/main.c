@@ -146,6 +146,21 @@ static int start_media(struct app *app)
     return rc;
 }
 
+/* Live meetings do not outlive the process: whoever the audit log still
+ * shows as present (the server was killed, or stopped with people in a
+ * meeting) left when it stopped; the restart is the first time we know. */
+static int close_open_seats(struct app *app)
+{
+    size_t n = 0;
+    int rc = store_audit_close_open(app->store, app->started_ms, "server restart", &n);
+    if (rc < 0)
+        fprintf(stderr, "samtale: cannot close the seats open before the restart: %s\n",
+                err_str(rc));
+    else if (n > 0)
+        LOG_I("%zu participants present before the restart left (audit \"leave\")", n);
+    return rc;
+}
+
 static int serve(int argc, char **argv)
 {
     static struct app app; /* large (rate-limit tables); one per process */
@@ -165,6 +180,8 @@ static int serve(int argc, char **argv)
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
     app.started_ms = app_now_ms();
+    if (close_open_seats(&app) < 0)
+        goto out;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

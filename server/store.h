@@ -42,6 +42,7 @@ struct store_meeting {
     int64_t planned_end;
     int64_t created_at;
     int64_t ended_at; /* 0 while not ended */
+    bool locked;      /* a host locked it: only hosts may join */
 };
 
 struct store_invitation {
@@ -112,6 +113,9 @@ typedef int (*store_meeting_fn)(void *arg, const struct store_meeting *m);
 /* The owner's meetings, newest planned_start first. */
 int store_meeting_list(struct store *s, int64_t owner_id, store_meeting_fn fn, void *arg);
 int store_meeting_set_ended(struct store *s, int64_t id, int64_t at);
+/* Remembers a host's lock, so that it outlives the live meeting (everyone
+ * gone, a restart or a crash). store_meeting_create ignores m->locked. */
+int store_meeting_set_locked(struct store *s, int64_t id, bool locked);
 /* Deletes a meeting with its invitations and audit log. */
 int store_meeting_delete(struct store *s, int64_t id);
 
@@ -133,5 +137,11 @@ int store_audit_add(struct store *s, struct store_audit_event *ev);
 typedef int (*store_audit_fn)(void *arg, const struct store_audit_event *ev);
 /* In order of insertion. */
 int store_audit_list(struct store *s, int64_t meeting_id, store_audit_fn fn, void *arg);
+/* At start-up: live meetings are gone, so everyone the log still shows as
+ * present leaves now. For each meeting, since its last `end`, each (role,
+ * display name) counts its `join`s minus its `leave`, `deny` and `remove`
+ * events; that many `leave` events are added with time `at` and `detail`,
+ * in one transaction. *n_out (may be NULL) is how many were added. */
+int store_audit_close_open(struct store *s, int64_t at, const char *detail, size_t *n_out);
 
 #endif

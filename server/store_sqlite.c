@@ -17,7 +17,7 @@
  * command, short enough that a stuck lock shows up as an error. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-#define MEETING_COLS "id, owner_id, title, planned_start, planned_end, created_at, ended_at"
+#define MEETING_COLS "id, owner_id, title, planned_start, planned_end, created_at, ended_at, locked"
 #define INVITATION_COLS                                                                            \
     "id, meeting_id, role, is_host, auto_admit, label, created_at, expires_at, revoked_at"
 #define OWNED_MEETINGS "(SELECT id FROM meetings WHERE owner_id = ?1)"
@@ -55,6 +55,7 @@ static const char *const sq_sql[SQ_COUNT] = {
     [SQ_MEETING_LIST] = "SELECT " MEETING_COLS " FROM meetings WHERE owner_id = ?1"
                         " ORDER BY planned_start DESC, id DESC",
     [SQ_MEETING_SET_ENDED] = "UPDATE meetings SET ended_at = coalesce(ended_at, ?2) WHERE id = ?1",
+    [SQ_MEETING_SET_LOCKED] = "UPDATE meetings SET locked = ?2 WHERE id = ?1",
     [SQ_MEETING_DEL_AUDIT] = "DELETE FROM audit_events WHERE meeting_id = ?1",
     [SQ_MEETING_DEL_INVITATIONS] = "DELETE FROM invitations WHERE meeting_id = ?1",
     [SQ_MEETING_DEL] = "DELETE FROM meetings WHERE id = ?1",
@@ -73,6 +74,23 @@ static const char *const sq_sql[SQ_COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [SQ_AUDIT_LIST] = "SELECT id, meeting_id, at, kind, role, display_name, detail"
                       " FROM audit_events WHERE meeting_id = ?1 ORDER BY id",
+    /* Seats still open per (meeting, role, name) since the meeting's last
+     * end, repeated once per open seat, become leaves in join order. */
+    [SQ_AUDIT_CLOSE_OPEN] =
+        "WITH RECURSIVE last_end(meeting_id, id) AS ("
+        "  SELECT meeting_id, max(id) FROM audit_events WHERE kind = 'end' GROUP BY meeting_id),"
+        " open_seats(meeting_id, role, display_name, first_id, n) AS ("
+        "  SELECT a.meeting_id, a.role, a.display_name, min(a.id),"
+        "   sum(CASE WHEN a.kind = 'join' THEN 1"
+        "       WHEN a.kind IN ('leave', 'deny', 'remove') THEN -1 ELSE 0 END) AS open"
+        "  FROM audit_events a LEFT JOIN last_end e ON e.meeting_id = a.meeting_id"
+        "  WHERE a.role IS NOT NULL AND a.id > coalesce(e.id, 0)"
+        "  GROUP BY a.meeting_id, a.role, a.display_name HAVING open > 0"
+        "  UNION ALL"
+        "  SELECT meeting_id, role, display_name, first_id, n - 1 FROM open_seats WHERE n > 1)"
+        " INSERT INTO audit_events (meeting_id, at, kind, role, display_name, detail)"
+        " SELECT meeting_id, ?1, 'leave', role, display_name, ?2 FROM open_seats"
+        " ORDER BY meeting_id, first_id",
 };
 
 /* ---- helpers shared with store_sqlite_meeting.c ---- */

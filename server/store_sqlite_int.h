@@ -38,6 +38,7 @@ enum store_sq_id {
     SQ_MEETING_GET,
     SQ_MEETING_LIST,
     SQ_MEETING_SET_ENDED,
+    SQ_MEETING_SET_LOCKED,
     SQ_MEETING_DEL_AUDIT,
     SQ_MEETING_DEL_INVITATIONS,
     SQ_MEETING_DEL,
@@ -50,6 +51,7 @@ enum store_sq_id {
 
     SQ_AUDIT_ADD,
     SQ_AUDIT_LIST,
+    SQ_AUDIT_CLOSE_OPEN,
 
     SQ_COUNT
 };

@@ -48,6 +48,7 @@ static int read_meeting(struct store *s, sqlite3_stmt *st, struct store_meeting 
     m->planned_end = sqlite3_column_int64(st, 4);
     m->created_at = sqlite3_column_int64(st, 5);
     m->ended_at = sqlite3_column_int64(st, 6); /* NULL reads as 0 */
+    m->locked = sqlite3_column_int(st, 7) != 0;
     return store_sq_col_text(s, st, 2, m->title, sizeof m->title);
 }
 
@@ -212,6 +213,11 @@ int store_meeting_set_ended(struct store *s, int64_t id, int64_t at)
     if (at == 0)
         return ERR_INVAL; /* 0 means "not ended" */
     return exec_on_id(s, SQ_MEETING_SET_ENDED, id, true, at, "end meeting");
+}
+
+int store_meeting_set_locked(struct store *s, int64_t id, bool locked)
+{
+    return exec_on_id(s, SQ_MEETING_SET_LOCKED, id, true, locked ? 1 : 0, "lock meeting");
 }
 
 int store_meeting_delete(struct store *s, int64_t id)
@@ -407,5 +413,24 @@ int store_audit_list(struct store *s, int64_t meeting_id, store_audit_fn fn, voi
         ret = store_sq_err(s, rc, "list audit events");
 out:
     store_sq_done(st);
+    return ret;
+}
+
+int store_audit_close_open(struct store *s, int64_t at, const char *detail, size_t *n_out)
+{
+    sqlite3_stmt *st;
+    int detail_len;
+    int ret = store_sq_check_str(detail, STORE_DETAIL_MAX, 1, &detail_len);
+    if (ret == 0)
+        ret = store_sq_take(s, SQ_AUDIT_CLOSE_OPEN, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, at) != SQLITE_OK ||
+        sqlite3_bind_text(st, 2, detail, detail_len, SQLITE_STATIC) != SQLITE_OK)
+        return bind_fail(s, st, "bind restart time");
+    /* One statement: all the leaves or none. */
+    ret = store_sq_exec(s, st, "close open seats");
+    if (ret == 0 && n_out)
+        *n_out = (size_t)sqlite3_changes(s->db);
     return ret;
 }

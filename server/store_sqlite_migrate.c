@@ -65,6 +65,9 @@ static const char *const migrations[] = {
     " detail TEXT NOT NULL"
     ") STRICT;"
     "CREATE INDEX audit_meeting ON audit_events(meeting_id, id);",
+    /* 2: a host's lock outlives the live meeting (restarts, crashes) */
+    "ALTER TABLE meetings ADD COLUMN locked INTEGER NOT NULL DEFAULT 0"
+    " CHECK (locked IN (0, 1));",
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

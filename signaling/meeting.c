@@ -154,6 +154,13 @@ int meeting_audit(struct meeting *m, int64_t now_ms, const char *kind,
     return queue_push(m, &a);
 }
 
+int meeting_persist_lock(struct meeting *m)
+{
+    struct meeting_action a = {.kind = MEETING_ACT_LOCKED, .locked = m->core.locked};
+    a.audit.meeting_id = m->id;
+    return queue_push(m, &a);
+}
+
 /* ---- transactions ---- */
 
 int meeting_txn_begin(struct meeting *m)
@@ -364,6 +371,7 @@ int meeting_create(struct meeting **out, const struct meeting_cfg *cfg)
     m->resume_window_ms = cfg->resume_window_ms ? cfg->resume_window_ms : DEFAULT_RESUME_WINDOW_MS;
     m->core.next_pid = 1;
     m->core.next_chat_id = 1;
+    m->core.locked = cfg->locked;
     if (queue_reserve(m, QUEUE_INITIAL)) {
         free(m);
         return ERR_NOMEM;

@@ -37,6 +37,7 @@ struct meeting_cfg {
     const char *title;
     unsigned max_participants; /* 1..MEETING_PARTICIPANTS_LIMIT; default 8 */
     int64_t resume_window_ms;  /* default 60000 */
+    bool locked;               /* as the store remembers it (a host locked it) */
 };
 
 int meeting_create(struct meeting **out, const struct meeting_cfg *cfg);
@@ -98,10 +99,11 @@ bool meeting_may_share_screen(const struct meeting *m, uint32_t pid);
 void meeting_count_states(const struct meeting *m, unsigned counts[PSTATE_COUNT]);
 
 enum meeting_action_kind {
-    MEETING_ACT_SEND,  /* send msg to pid */
-    MEETING_ACT_CLOSE, /* close pid's connection: it is no longer a participant */
-    MEETING_ACT_AUDIT, /* append audit to the store */
-    MEETING_ACT_ENDED, /* the meeting ended: persist ended_at */
+    MEETING_ACT_SEND,   /* send msg to pid */
+    MEETING_ACT_CLOSE,  /* close pid's connection: it is no longer a participant */
+    MEETING_ACT_AUDIT,  /* append audit to the store */
+    MEETING_ACT_ENDED,  /* the meeting ended: persist ended_at */
+    MEETING_ACT_LOCKED, /* a host locked or unlocked it: persist `locked` */
 };
 
 struct meeting_action {
@@ -109,6 +111,7 @@ struct meeting_action {
     uint32_t pid;
     json_t *msg;                    /* SEND: a new reference the caller must json_decref() */
     struct store_audit_event audit; /* AUDIT: meeting_id, at, kind, role, name, detail */
+    bool locked;                    /* LOCKED: the new state */
 };
 
 /* Takes the next queued action, in order. Returns true if one was taken. */

@@ -399,7 +399,7 @@ static int h_lock(struct meeting *m, int64_t now_ms, struct meeting_participant 
     if (m->core.locked == locked)
         return 0;
     m->core.locked = locked;
-    if ((rc = meeting_broadcast_roster(m, true)) != 0)
+    if ((rc = meeting_broadcast_roster(m, true)) != 0 || (rc = meeting_persist_lock(m)) != 0)
         return rc;
     return meeting_audit(m, now_ms, locked ? "lock" : "unlock", p, "", NULL);
 }

@@ -92,6 +92,8 @@ int meeting_close(struct meeting *m, uint32_t pid);
 int meeting_audit(struct meeting *m, int64_t now_ms, const char *kind,
                   const struct meeting_participant *who, const char *detail,
                   const struct meeting_participant *by);
+/* Queues MEETING_ACT_LOCKED with the current lock state, for the store. */
+int meeting_persist_lock(struct meeting *m);
 /* Sends the roster to every connected admitted participant: the host view to
  * hosts, the guest view to the others only when guests_too. */
 int meeting_broadcast_roster(struct meeting *m, bool guests_too);

@@ -199,6 +199,10 @@ static void drain(struct app *app, struct live_meeting *lm)
             if (store_meeting_set_ended(app->store, lm->id, app_now_ms()) < 0)
                 LOG_E("meeting %lld: end not stored", (long long)lm->id);
             break;
+        case MEETING_ACT_LOCKED:
+            if (store_meeting_set_locked(app->store, lm->id, a.locked) < 0)
+                LOG_E("meeting %lld: lock state not stored", (long long)lm->id);
+            break;
         }
     }
 }
@@ -237,6 +241,7 @@ static int live_get(struct app *app, const struct store_meeting *sm, struct live
         .title = sm->title,
         .max_participants = app->cfg.max_participants,
         .resume_window_ms = (int64_t)app->cfg.resume_seconds * 1000,
+        .locked = sm->locked,
     };
     int rc = meeting_create(&lm->m, &cfg);
     if (rc < 0) {

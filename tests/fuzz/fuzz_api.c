@@ -1,6 +1,11 @@
 /* Fuzzes the REST API with hostile bodies and paths against a real store.
  * Input: byte 0 picks the route and method, byte 1 an object id, the rest is
- * the request body. A logged-in caseworker with one meeting exists. */
+ * the request body. A logged-in caseworker with one meeting exists.
+ *
+ * Besides a status in range and an error body with a code, it checks who
+ * may do what: a meeting route without a session, or with another
+ * caseworker's session on a meeting she does not own, never succeeds, and
+ * such a request leaves the meeting (and its ending) as it was. */
 #include "server/app.h"
 #include "server/err.h"
 #include "server/log.h"
@@ -14,8 +19,9 @@
 static struct app app;
 static char session[TOKEN_STR_LEN + 1];
 static char other_session[TOKEN_STR_LEN + 1];
+static int64_t anna_id, bent_id;
 
-static void add_user(const char *name, const char *hash, char token[TOKEN_STR_LEN + 1])
+static int64_t add_user(const char *name, const char *hash, char token[TOKEN_STR_LEN + 1])
 {
     int64_t id;
     uint8_t digest[STORE_HASH_LEN];
@@ -23,6 +29,7 @@ static void add_user(const char *name, const char *hash, char token[TOKEN_STR_LE
         token_generate(token) < 0 || token_hash(token, digest) < 0 ||
         store_session_add(app.store, digest, id, app_now_ms(), app_now_ms() + 3600000) < 0)
         abort();
+    return id;
 }
 
 static void setup(void)
@@ -36,8 +43,19 @@ static void setup(void)
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "https://127.0.0.1:8443");
     if (store_open(&app.store, path) < 0 || password_hash("fuzz-password", hash) < 0)
         abort();
-    add_user("anna", hash, session);
-    add_user("bent", hash, other_session);
+    anna_id = add_user("anna", hash, session);
+    bent_id = add_user("bent", hash, other_session);
+    /* Anna's meeting 1 with a citizen link, for the other one to try. */
+    struct store_meeting m = {.owner_id = anna_id,
+                              .planned_start = app_now_ms(),
+                              .planned_end = app_now_ms() + 3600000,
+                              .created_at = app_now_ms()};
+    struct store_invitation inv = {
+        .role = ROLE_CITIZEN, .created_at = app_now_ms(), .expires_at = app_now_ms() + 3600000};
+    uint8_t h[1][STORE_HASH_LEN] = {{1}};
+    snprintf(m.title, sizeof m.title, "Anna's");
+    if (store_meeting_create(app.store, &m, &inv, (const uint8_t(*)[STORE_HASH_LEN])h, 1) < 0)
+        abort();
     ratelimit_windows_init(&app.login_limits, 3, 60LL * 1000000);
     app.started_ms = app_now_ms();
 }
@@ -46,6 +64,8 @@ static const struct {
     const char *method;
     const char *fmt; /* each '#' becomes the id digit */
 } routes[] = {
+    /* 0..2 need no meeting; 3 and up are about the caseworker's meetings,
+     * except join-info (10), which is public */
     {"POST", "/api/login"},
     {"POST", "/api/logout"},
     {"GET", "/api/me"},
@@ -89,12 +109,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .body = (const char *)data + 2,
         .body_len = size - 2,
     };
+    unsigned route = pick % nroutes;
+    bool meeting_route = route >= 3 && route != 10;
+    struct store_meeting before, after;
+    bool exists = store_meeting_get(app.store, id, &before) == 0;
+    int64_t who = req.session == session ? anna_id : req.session ? bent_id : 0;
+    /* Not logged in, or a meeting (by its id) that is someone else's. */
+    bool forbidden =
+        meeting_route &&
+        (who == 0 || (strchr(routes[route].fmt, '#') && exists && before.owner_id != who));
     struct http_resp resp = {0};
     api_handle(&app, &req, &resp);
     if (resp.status < 200 || resp.status > 599)
         abort();
     if (resp.status >= 400 && !json_object_get(json_object_get(resp.body, "error"), "code"))
         abort();
+    if (forbidden && resp.status < 400)
+        abort();
+    if (forbidden && exists &&
+        (store_meeting_get(app.store, id, &after) != 0 || after.ended_at != before.ended_at))
+        abort(); /* still there, as it was */
     http_resp_clear(&resp);
     return 0;
 }

@@ -23,6 +23,7 @@
 #include "media/ice.h"
 #include "media/stun.h"
 #include "server/err.h"
+#include "tests/fuzz/fuzz_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -144,15 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             invariants(a);
             continue;
         }
-        size_t len = 0;
-        if (size - off >= 2) {
-            len = (size_t)data[off] << 8 | data[off + 1];
-            off += 2;
-        } else {
-            off = size;
-        }
-        if (len > size - off)
-            len = size - off;
+        size_t len = fz_record_len(data, size, &off);
 
         now += (int64_t)(ctrl >> 4) * STEP_US;
         ice_timeout(a, now);

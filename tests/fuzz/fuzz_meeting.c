@@ -19,7 +19,16 @@
  * Besides crashes and leaks it checks the meeting's promises: every SEND is a
  * JSON object with a string "type"; a participant whose connection closed, or
  * whose seat was closed, gets nothing but errors; the counts stay within the
- * cap; an ended meeting is empty. */
+ * cap; an ended meeting is empty. While every step is drained and no
+ * allocation failure was injected, also after every step (the roster seen
+ * through meeting_int.h, the module's internals):
+ *   - seats: ids unique and below the next id, names set, RECONNECTING only
+ *     without a connection
+ *   - each connected admitted participant's last "roster" is exactly the
+ *     roster it would get now (its host or guest view): nobody misses a
+ *     change of who is there, their state, media, hands or the lock
+ *   - the lock the store was last told (MEETING_ACT_LOCKED) is the
+ *     meeting's, until it ends */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +39,7 @@
 
 #include "server/log.h"
 #include "signaling/meeting.h"
+#include "signaling/meeting_int.h"
 
 #define MAX_PIDS 4096
 #define MAX_STEPS 2000
@@ -67,6 +77,9 @@ struct run {
     bool connected[MAX_PIDS];
     bool closed[MAX_PIDS];
     unsigned joins;
+    bool views;               /* roster views are checked (no injected failure yet) */
+    json_t *roster[MAX_PIDS]; /* the last roster each participant got */
+    bool locked;              /* as last stored */
 };
 
 static uint64_t parse_num(const char *s, size_t len, size_t *used)
@@ -92,6 +105,10 @@ static void check_action(struct run *r, const struct meeting_action *a)
             abort();
         char *text = json_dumps(a->msg, JSON_COMPACT);
         free(text); /* may be NULL when an allocation was made to fail */
+        if (strcmp(type, "roster") == 0 && a->pid < MAX_PIDS) {
+            json_decref(r->roster[a->pid]);
+            r->roster[a->pid] = json_incref(a->msg);
+        }
         json_decref(a->msg);
         break;
     }
@@ -112,6 +129,11 @@ static void check_action(struct run *r, const struct meeting_action *a)
     case MEETING_ACT_ENDED:
         if (a->msg || !meeting_is_ended(r->m))
             abort();
+        break;
+    case MEETING_ACT_LOCKED:
+        if (a->msg || a->audit.meeting_id != meeting_id(r->m))
+            abort();
+        r->locked = a->locked;
         break;
     default:
         abort();
@@ -134,6 +156,33 @@ static void check_meeting(const struct run *r)
     if (total > CAP || (total == 0) != meeting_is_empty(r->m))
         abort();
     if (meeting_is_ended(r->m) && !meeting_is_empty(r->m))
+        abort();
+}
+
+/* What every participant was told matches the meeting (see the top). */
+static void check_views(const struct run *r)
+{
+    const struct meeting *m = r->m;
+    json_t *views[2] = {NULL, NULL}; /* guest, host */
+    for (size_t i = 0; i < m->core.n; i++) {
+        const struct meeting_participant *p = &m->core.p[i];
+        if (p->id == 0 || p->id >= m->core.next_pid || p->name[0] == '\0' ||
+            (p->state == PSTATE_RECONNECTING && p->connected))
+            abort();
+        for (size_t k = i + 1; k < m->core.n; k++)
+            if (m->core.p[k].id == p->id)
+                abort();
+        if (!r->tracking || !r->views || r->hold || p->state != PSTATE_ADMITTED || !p->connected)
+            continue;
+        json_t **want = &views[p->is_host];
+        if (!*want && !(*want = meeting_msg_roster(m, p->is_host)))
+            abort(); /* no failure is injected any more */
+        if (p->id >= MAX_PIDS || !json_equal(*want, r->roster[p->id]))
+            abort();
+    }
+    json_decref(views[0]);
+    json_decref(views[1]);
+    if (r->tracking && r->views && !r->hold && !meeting_is_ended(m) && r->locked != m->core.locked)
         abort();
 }
 
@@ -244,6 +293,7 @@ static void step(struct run *r, const char *line, size_t len)
         break;
     case 'o':
         fail_countdown = (long)(parse_num(line + 1, len - 1, &used) % 1000);
+        r->views = false; /* a roster update may be lost for want of memory */
         break;
     default:
         if (line[0] >= '0' && line[0] <= '9')
@@ -267,6 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&r, 0, sizeof r);
     r.now = 1000;
     r.tracking = true;
+    r.views = true;
     fail_countdown = -1;
     if (meeting_create(&r.m, &cfg) != 0)
         abort();
@@ -282,10 +333,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!r.hold)
             poll_some(&r, SIZE_MAX);
         check_meeting(&r);
+        check_views(&r);
         p += len + (nl ? 1 : 0);
     }
     fail_countdown = -1;
     /* Whatever is still queued is freed here. */
     meeting_destroy(r.m);
+    for (size_t i = 0; i < MAX_PIDS; i++)
+        json_decref(r.roster[i]);
     return 0;
 }

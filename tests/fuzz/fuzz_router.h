@@ -35,6 +35,7 @@ enum {
 #define FZ_START_US 1000000LL
 #define FZ_STEP_US 10000LL /* time advance unit of a record */
 #define FZ_CONTROL 0xffffffffu
+#define FZ_RTX_CACHE_PACKETS 32 /* router_cfg.rtx_cache_packets: small, cheap to create */
 
 /* Record format of fuzz_router (little more than the wire):
  *   ctrl  bits 0-2: who (fz_peer), bit 3: RTCP (else RTP), bits 4-7: advance
@@ -137,8 +138,10 @@ static inline void fz_consumer_cfg(struct router_consumer_cfg *c, uint32_t id)
     }
 }
 
-/* Adds whatever of the room is missing (errors such as ERR_EXISTS ignored). */
-static inline void fz_setup(struct router *r)
+/* Adds whatever of the room is missing (errors such as ERR_EXISTS ignored);
+ * consumer_rc (may be NULL) gets router_add_consumer's result for
+ * FZ_C_CAM_RTX, FZ_C_CAM and FZ_C_MIC. */
+static inline void fz_setup(struct router *r, int consumer_rc[3])
 {
     static const uint32_t ids[3] = {FZ_C_CAM_RTX, FZ_C_CAM, FZ_C_MIC};
     struct router_producer_cfg p;
@@ -150,8 +153,12 @@ static inline void fz_setup(struct router *r)
     fz_mic_cfg(&p);
     (void)router_add_producer(r, &p);
     for (unsigned i = 0; i < 3; i++) {
+        int rc;
+
         fz_consumer_cfg(&c, ids[i]);
-        (void)router_add_consumer(r, &c);
+        rc = router_add_consumer(r, &c);
+        if (consumer_rc != NULL)
+            consumer_rc[i] = rc;
     }
     memset(&pr, 0, sizeof(pr));
     pr.max_height = 180;

@@ -1,10 +1,12 @@
 // Everything that must survive a restart lives in the data directory:
-// meetings, invitations (and their revocation), ended meetings, sessions.
-// Also covers every way a token can be refused.
+// meetings, invitations (and their revocation), ended meetings, sessions,
+// a host's lock. Whoever was present when the server stopped (SIGTERM) or
+// died (SIGKILL) gets an audit `leave` (detail `server restart`) when it
+// starts again. Also covers every way a token can be refused.
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, PASSWORD, installHooks } from './lib.mjs';
+import { Server, PASSWORD, installHooks, assertSubsequence } from './lib.mjs';
 
 installHooks();
 
@@ -18,6 +20,15 @@ let revoked;   // the revoked interpreter invitation
 let expired;   // meeting planned 2 hours ago, 5 minutes long
 let ended;     // meeting ended by its host
 let liveAtStop; // meeting with people connected when the server stops
+let crashed;    // locked meeting with people present when the server is killed
+let killedAt;   // Date.now() just before SIGKILL
+let restartedAt; // Date.now() once the server answered again
+
+// The restart leaves of a meeting's audit log: [display_name, role] in order.
+async function restartLeaves(meetingId) {
+    const events = await api.audit(meetingId);
+    return events.filter((e) => e.kind === 'leave' && e.detail === 'server restart');
+}
 
 async function joinInfo(token) {
     return server.request('POST', '/api/join-info', { body: { token } });
@@ -135,6 +146,78 @@ test('a restart does not end a meeting that was live', async () => {
     assert.equal(one.meeting.ended_at, null);
     const r = await joinInfo(liveAtStop.links[0].token);
     assert.equal(r.status, 200, r.text);
+});
+
+test('after SIGTERM, who was present leaves in the audit log (server restart)', async () => {
+    const events = await api.audit(liveAtStop.meeting.id);
+    assertSubsequence(events, [
+        { kind: 'join', display_name: 'Anna Jensen' },
+        { kind: 'join', display_name: 'Mette Hansen', role: 'citizen' },
+        'admit',
+        { kind: 'leave', detail: 'server restart' },
+        { kind: 'leave', detail: 'server restart' },
+    ]);
+    const leaves = await restartLeaves(liveAtStop.meeting.id);
+    assert.deepEqual(leaves.map((e) => [e.display_name, e.role]).sort(),
+        [['Anna Jensen', 'caseworker'], ['Mette Hansen', 'citizen']]);
+});
+
+test('SIGKILL with a locked meeting in progress: restart writes the leaves, keeps the lock', async () => {
+    crashed = await api.createMeeting({ title: 'Møde der går ned', roles: ['citizen', 'employer', 'akasse'] });
+    const h = await server.join(crashed.host_link.token, 'Anna Jensen');
+    await h.next('admitted');
+    const g = await server.join(crashed.links[0].token, 'Mette Hansen');
+    await g.next('lobby');
+    h.send({ type: 'admit', participant_id: g.id });
+    await g.next('admitted');
+    const w = await server.join(crashed.links[1].token, 'Erik Arbejdsgiver'); // left waiting
+    await w.next('lobby');
+    h.send({ type: 'lock', locked: true });
+    await h.roster((ps, msg) => msg.meeting?.locked === true);
+    const late = await server.joinError(crashed.links[2].token, 'Karin A-kasse');
+    assert.equal(late.code, 'meeting_locked');
+    // The audit log has everything so far before the kill (written at once).
+    assertSubsequence(await api.audit(crashed.meeting.id), ['join', 'join', 'admit', 'join', 'lock']);
+
+    killedAt = Date.now();
+    const exit = await server.stop({ signal: 'SIGKILL' });
+    assert.equal(exit.signal, 'SIGKILL');
+    for (const c of [h, g, w]) await c.closed(5000);
+
+    await server.start();
+    restartedAt = Date.now();
+    const leaves = await restartLeaves(crashed.meeting.id);
+    assert.deepEqual(leaves.map((e) => [e.display_name, e.role]).sort(), [
+        ['Anna Jensen', 'caseworker'], ['Erik Arbejdsgiver', 'employer'], ['Mette Hansen', 'citizen']]);
+    for (const e of leaves) {
+        assert.ok(e.at >= killedAt && e.at <= restartedAt, `leave at the restart: ${e.at} in [${killedAt}, ${restartedAt}]`);
+    }
+    const events = await api.audit(crashed.meeting.id);
+    assert.equal(events.at(-1).kind, 'leave', 'the restart leaves come last');
+    // The SIGTERM restart's leaves were written once, not again.
+    assert.equal((await restartLeaves(liveAtStop.meeting.id)).length, 2);
+});
+
+test('the killed meeting is still locked: guests are refused, the host sees it locked', async () => {
+    const e = await server.joinError(crashed.links[0].token, 'Mette Hansen');
+    assert.equal(e.code, 'meeting_locked');
+    const h = await server.join(crashed.host_link.token, 'Anna Jensen');
+    await h.next('admitted');
+    await h.roster((ps, msg) => msg.meeting?.locked === true);
+    h.send({ type: 'lock', locked: false });
+    await h.roster((ps, msg) => msg.meeting?.locked === false);
+    const g = await server.join(crashed.links[0].token, 'Mette Hansen');
+    await g.next('lobby');
+    for (const c of [g, h]) {
+        c.send({ type: 'leave' });
+        await c.next('left');
+        await c.closed();
+    }
+    // Unlocked and everyone gone: the next join finds it unlocked.
+    const g2 = await server.join(crashed.links[0].token, 'Mette Hansen');
+    await g2.next('lobby');
+    g2.send({ type: 'leave' });
+    await g2.closed();
 });
 
 test('revoked token → token_revoked', async () => {

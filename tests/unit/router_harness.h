@@ -375,7 +375,9 @@ static inline void init_pubs(uint32_t ssrc_base)
     }
 }
 
-static inline int setup(void **state)
+/* A room with a 3-layer camera and a microphone on PUB; cache_packets is
+ * router_cfg.rtx_cache_packets (0: the default). */
+static inline int setup_cache(void **state, size_t cache_packets)
 {
     struct router_cfg cfg;
     struct router_producer_cfg p;
@@ -388,6 +390,7 @@ static inline int setup(void **state)
     cfg.emit = on_emit;
     cfg.event = on_event;
     cfg.now_us = g_now;
+    cfg.rtx_cache_packets = cache_packets;
     assert_int_equal(router_create(&g_r, &cfg), 0);
     cam_cfg(&p, 0x1110);
     assert_int_equal(router_add_producer(g_r, &p), 0);
@@ -405,6 +408,11 @@ static inline int setup(void **state)
     g_screen.pt = 96;
     g_screen.seq = 9000;
     return 0;
+}
+
+static inline int setup(void **state)
+{
+    return setup_cache(state, 0);
 }
 
 static inline int teardown(void **state)

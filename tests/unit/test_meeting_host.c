@@ -51,6 +51,42 @@ static void test_cap_full(void **state)
     assert_int_equal(try_join(f, "Next", ROLE_CITIZEN, false, false, &pid), 0);
 }
 
+/* The lock state the store is asked to remember, exactly once. */
+static void expect_lock_stored(bool locked)
+{
+    const struct meeting_action *found = NULL;
+    for (size_t i = 0; i < n_acts; i++) {
+        if (acts[i].kind == MEETING_ACT_LOCKED) {
+            assert_null(found);
+            found = &acts[i];
+        }
+    }
+    assert_non_null(found);
+    assert_int_equal(found->audit.meeting_id, 42);
+    assert_int_equal(found->locked, locked);
+}
+
+/* A meeting the store remembers as locked comes back locked: after a
+ * restart or a crash, or when everyone had left. */
+static void test_lock_from_store(void **state)
+{
+    (void)state;
+    struct fx f = {.now = T0};
+    struct meeting_cfg cfg = {.id = 42, .title = "Låst", .locked = true};
+    uint32_t pid;
+    assert_int_equal(meeting_create(&f.m, &cfg), 0);
+    assert_int_equal(try_join(&f, "Late", ROLE_CITIZEN, false, true, &pid), ERR_PROTO);
+    uint32_t h = join_host(&f, "Host");
+    drain(f.m);
+    assert_int_equal(input(&f, h, "{\"type\":\"lock\",\"locked\":true}"), 0);
+    assert_int_equal(n_acts, 0); /* already locked */
+    assert_int_equal(input(&f, h, "{\"type\":\"lock\",\"locked\":false}"), 0);
+    expect_lock_stored(false);
+    assert_int_equal(try_join(&f, "Late", ROLE_CITIZEN, false, true, &pid), 0);
+    acts_clear();
+    meeting_destroy(f.m);
+}
+
 static void test_lock(void **state)
 {
     struct fx *f = *state;
@@ -60,6 +96,7 @@ static void test_lock(void **state)
     assert_true(bool_of(json_object_get(sent(a, "roster"), "meeting"), "locked"));
     assert_true(bool_of(json_object_get(sent(h, "roster"), "meeting"), "locked"));
     expect_audit(0, "lock", "Host", "");
+    expect_lock_stored(true);
     /* Locking twice changes nothing. */
     assert_int_equal(input(f, h, "{\"type\":\"lock\",\"locked\":true}"), 0);
     assert_int_equal(n_acts, 0);
@@ -78,6 +115,7 @@ static void test_lock(void **state)
     expect_error(h, "bad_message", "lock");
     assert_int_equal(input(f, h, "{\"type\":\"lock\",\"locked\":false}"), 0);
     expect_audit(0, "unlock", "Host", "");
+    expect_lock_stored(false);
     assert_false(bool_of(json_object_get(sent(a, "roster"), "meeting"), "locked"));
     assert_int_equal(try_join(f, "Late", ROLE_CITIZEN, false, false, &pid), 0);
 }
@@ -278,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mute_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+        cmocka_unit_test(test_lock_from_store),
         cmocka_unit_test_setup_teardown(test_screen_share_permission, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_by_host, setup, teardown),

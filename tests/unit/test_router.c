@@ -5,6 +5,7 @@
  * test_router_layers.c, RTCP (repair, keyframes, reports) in
  * test_router_rtcp.c, the repair of losses in test_router_repair.c, the
  * seeds of the router's fuzz target in test_router_seeds.c. */
+#include "media/rtx_cache.h"
 #include "tests/unit/router_harness.h"
 
 /* ---- configuration and limits ---- */
@@ -19,6 +20,15 @@ static void test_create_invalid(void **state)
     assert_int_equal(router_create(&r, &cfg), ERR_INVAL);
     assert_null(r);
     assert_int_equal(router_create(&r, NULL), ERR_INVAL);
+    cfg.emit = on_emit;
+    cfg.rtx_cache_packets = 48; /* not a power of two */
+    assert_int_equal(router_create(&r, &cfg), ERR_INVAL);
+    cfg.rtx_cache_packets = RTX_CACHE_MAX_SLOTS * 2;
+    assert_int_equal(router_create(&r, &cfg), ERR_INVAL);
+    assert_null(r);
+    cfg.rtx_cache_packets = 1;
+    assert_int_equal(router_create(&r, &cfg), 0);
+    router_destroy(r);
     router_destroy(NULL);
 }
 

@@ -66,23 +66,55 @@ static void test_nack_no_rtx(void **state)
     assert_int_equal(stats().retransmissions, 1);
 }
 
-static void test_nack_too_old(void **state)
+/* Sends `frames` frames of 5 packets after the first one forwarded, then
+ * NACKs that first packet (older than the cache by then) and the one
+ * `later` packets after it; returns the output mark before the NACK. */
+static size_t nack_first_and(int frames, uint16_t later, uint16_t seq[2])
 {
     uint8_t b[256];
+    size_t from;
+
+    start_on_layer(C1, SUB, 0xA000, false, 2);
+    seq[0] = 3000 + 5; /* first frame forwarded */
+    for (int i = 0; i < frames; i++)
+        frame_all(0);
+    seq[1] = (uint16_t)(seq[0] + later);
+    from = mark();
+    rtcp_in(SUB, b, build_nack(b, 0xA000, seq, 2));
+    assert_null(find_out(from, SUB, 0xA000, seq[0]));
+    return from;
+}
+
+static void test_nack_too_old(void **state)
+{
+    uint16_t seq[2];
+
+    (void)state;
+    /* 550 packets: beyond the 512-packet cache; +600 is not sent yet. */
+    nack_first_and(110, 600, seq);
+    assert_int_equal(stats().retransmissions, 0);
+    assert_int_equal(stats().retransmissions_missed, 2);
+}
+
+/* With router_cfg.rtx_cache_packets = 32 the cache holds 32 packets per
+ * video stream, not 512. */
+static int setup_small_cache(void **state)
+{
+    return setup_cache(state, 32);
+}
+
+static void test_nack_small_cache(void **state)
+{
     uint16_t seq[2];
     size_t from;
 
     (void)state;
-    start_on_layer(C1, SUB, 0xA000, false, 2);
-    seq[0] = 3000 + 5;            /* first frame forwarded */
-    for (int i = 0; i < 110; i++) /* 550 packets: beyond the 512-packet cache */
-        frame_all(0);
-    seq[1] = (uint16_t)(seq[0] + 600); /* not sent yet */
-    from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, seq, 2));
-    assert_null(find_out(from, SUB, 0xA000, seq[0]));
-    assert_int_equal(stats().retransmissions, 0);
-    assert_int_equal(stats().retransmissions_missed, 2);
+    /* 40 packets: beyond a 32-packet cache; +35 is in it. */
+    from = nack_first_and(8, 35, seq);
+    assert_non_null(find_out(0, SUB, 0xA000, seq[1]));
+    assert_non_null(find_out(from, SUB, 0xA000, seq[1]));
+    assert_int_equal(stats().retransmissions, 1);
+    assert_int_equal(stats().retransmissions_missed, 1);
 }
 
 static void test_nack_across_switch(void **state)
@@ -448,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nack_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nack_no_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nack_too_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nack_small_cache, setup_small_cache, teardown),
         cmocka_unit_test_setup_teardown(test_nack_across_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pli_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_consumer_keyframe, setup, teardown),

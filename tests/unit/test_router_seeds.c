@@ -186,6 +186,36 @@ static void test_write_seeds(void **state)
     n += rec(s + n, 0, false, 15, b, fz_vp8(b, 0x10, 21, false, NULL));
     dump_seed("lossy", s, n);
 
+    /* Subscriber A on "h" switches down to "q" (prefs), then NACKs numbers
+     * of both sides of the switch; B NACKs too; waits for the copies. The
+     * layers' numbers differ, so a repair from the wrong layer shows. */
+    n = 0;
+    for (uint16_t i = 0; i < 6; i++) {
+        if (i == 3) /* 6 slow ticks: A's layer is chosen again, "f" being silent */
+            for (int t = 0; t < 6; t++)
+                n += rec(s + n, 1, false, 15, b, 0);
+        n += rec(s + n, 0, false, 1, b, fz_vp8(b, 0x10, i, i % 3 == 0, NULL));
+        n += rec(s + n, 6, false, 0, b, fz_vp8(b, 0x20, (uint16_t)(100 + i), i % 3 == 0, NULL));
+    }
+    n += rec(s + n, 5, false, 1, (const uint8_t[]){0, 0, 0, 22}, 4); /* A: height <= 176 */
+    for (uint16_t i = 6; i < 10; i++) {
+        n += rec(s + n, 0, false, 1, b, fz_vp8(b, 0x10, i, i == 6, NULL));
+        n += rec(s + n, 6, false, 0, b, fz_vp8(b, 0x20, (uint16_t)(100 + i), false, NULL));
+    }
+    {
+        const uint16_t a_seqs[3] = {103, 104, 107};
+        const uint16_t b_seqs[2] = {4, 8};
+
+        wr_init(&w, b, sizeof(b));
+        assert_int_equal(rtcp_build_nack(&w, 1, 0x100, a_seqs, 3), 0);
+        n += rec(s + n, 2, true, 1, b, (size_t)(w.p - b));
+        wr_init(&w, b, sizeof(b));
+        assert_int_equal(rtcp_build_nack(&w, 1, 0x200, b_seqs, 2), 0);
+        n += rec(s + n, 3, true, 1, b, (size_t)(w.p - b));
+    }
+    n += rec(s + n, 5, false, 15, (const uint8_t[]){6, 1}, 2);
+    dump_seed("switch_nack", s, n);
+
     /* A two-byte extension packet and an H.264-like payload on the camera. */
     {
         static const uint8_t two[] = {0x90, 96, 0,    1,    0,    0,    0,    9, 0,
