@@ -1,0 +1,204 @@
+// ICE-TCP admission under a connection flood: 3,000 TCP connections to the
+// media worker's ICE-TCP port that never authenticate (idle, or sending one
+// well-framed STUN request without credentials), re-opened as soon as the
+// server closes them, as an attacker would. Meanwhile a real Chromium runs
+// the pre-call echo check over ICE-TCP only and must reach "connected"
+// within 3 s. Three attackers: from one address, from 200 addresses (15
+// each, under the per-address cap) and from 3,000 addresses (one each).
+// Loopback is 127.0.0.0/8, so any 127.x.y.z is a local source address
+// inside the test's namespace; Chromium uses 127.0.0.1, the attackers never.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { Server, PASSWORD, installHooks, sleep } from '../integration/lib.mjs';
+import { launchChromium, until } from './browser.mjs';
+
+installHooks();
+
+const MEDIA_PORT = 40000; // one worker, alone in the test's namespace
+const FLOOD = 3000;
+const CONNECT_LIMIT_MS = 3000;
+
+let server;
+let browser;
+let token;
+
+before(async () => {
+    // 3,000 sockets here, and one per connection in the server (which
+    // raises its own soft limit to the hard one).
+    const hard = Number(spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout);
+    assert.ok(hard >= 2 * FLOOD, `the hard limit of open files (${hard}) is too low for this test`);
+    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`]);
+    assert.equal(r.status, 0, `prlimit: ${r.stderr}`);
+    server = new Server({
+        name: 'e2e-icetcp-flood',
+        config: { workers: 1, media_port_min: MEDIA_PORT, media_port_max: MEDIA_PORT },
+    });
+    server.addUser('anna', 'Anna Jensen', PASSWORD);
+    await server.start();
+    const api = await server.login('anna', PASSWORD);
+    const created = await api.expect(201, 'POST', '/api/meetings', {
+        body: { title: 'Forberedelse', roles: ['citizen'] },
+    });
+    token = created.links[0].token;
+    browser = await launchChromium();
+});
+
+after(async () => {
+    await browser?.close();
+});
+
+// A Binding request with a random transaction id and no attributes: well
+// framed STUN (RFC 4571 prefix), but no credentials.
+function bogusStunFrame() {
+    const b = Buffer.alloc(22);
+    b.writeUInt16BE(20, 0);
+    b.writeUInt16BE(0x0001, 2);
+    b.writeUInt32BE(0x2112a442, 6);
+    for (let i = 10; i < 22; i++) b[i] = (Math.random() * 256) | 0;
+    return b;
+}
+
+/** n connections from addrs (round robin), each re-opened when it closes. */
+class Flood {
+    constructor({ port, addrs, n }) {
+        this.port = port;
+        this.addrs = addrs;
+        this.open = 0;
+        this.opened = 0;
+        this.closed = 0;
+        this.errors = 0;
+        this.stopped = false;
+        this.sockets = new Set();
+        for (let i = 0; i < n; i++) this.connect(i);
+    }
+
+    connect(i) {
+        if (this.stopped) return;
+        const s = net.connect({ port: this.port, host: '127.0.0.1', localAddress: this.addrs[i % this.addrs.length] });
+        this.sockets.add(s);
+        let up = false;
+        s.on('connect', () => {
+            up = true;
+            this.open++;
+            this.opened++;
+            if (i % 2 === 1) s.write(bogusStunFrame()); // odd ones look like ICE, without credentials
+        });
+        s.on('data', () => {}); // an error response, if any
+        s.on('error', () => { this.errors++; });
+        s.on('close', () => {
+            this.sockets.delete(s);
+            if (up) {
+                this.open--;
+                this.closed++;
+            }
+            // Back at once, as an attacker would (a millisecond apart, so
+            // that the loop does not starve this process's event loop).
+            if (!this.stopped) setTimeout(() => this.connect(i), 1);
+        });
+    }
+
+    stop() {
+        this.stopped = true;
+        for (const s of this.sockets) s.destroy();
+        this.sockets.clear();
+    }
+}
+
+/* Runs in the page: the echo check offering camera and microphone. */
+async function startEcho({ token: tok, transports }) {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    for (const t of stream.getTracks()) pc.addTrack(t, stream);
+    const ws = new WebSocket(`wss://${location.host}/ws`);
+    await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error('websocket failed'));
+    });
+    const state = { pc, msgs: [] };
+    window.echoState = state;
+    ws.onmessage = async (e) => {
+        const m = JSON.parse(e.data);
+        state.msgs.push(m.type + (m.state ? `:${m.state}` : '') + (m.code ? `:${m.code}` : ''));
+        if (m.type === 'echo_answer') await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    state.t0 = performance.now();
+    ws.send(JSON.stringify({ type: 'echo_start', token: tok, sdp: pc.localDescription.sdp, transports }));
+}
+
+/* Runs in the page: connection state, time since echo_start, selected protocol. */
+async function echoState() {
+    const { pc, msgs, t0 } = window.echoState;
+    const r = { state: pc.connectionState, ms: Math.round(performance.now() - t0), msgs };
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+            const pair = stats.get(s.selectedCandidatePairId);
+            r.protocol = stats.get(pair.localCandidateId)?.protocol;
+        }
+    });
+    return r;
+}
+
+function metricSum(text, prefix) {
+    let sum = 0;
+    for (const line of text.split('\n')) if (line.startsWith(prefix)) sum += Number(line.split(' ').pop());
+    return sum;
+}
+
+async function underFlood(addrs, what) {
+    const before = (await server.request('GET', '/metrics')).text;
+    const flood = new Flood({ port: MEDIA_PORT, addrs, n: FLOOD });
+    const page = await browser.newPage();
+    try {
+        // Let the attacker settle in: every connection made at least once.
+        await until(async () => flood.opened >= FLOOD, { timeoutMs: 15000, intervalMs: 100, what: `${FLOOD} attacking connections made` });
+        await sleep(500);
+        const heldBefore = flood.open;
+        await page.goto(`${server.origin}/healthz`);
+        await page.evaluate(startEcho, { token, transports: ['tcp'] });
+        let last;
+        try {
+            last = await until(async () => {
+                last = await page.evaluate(echoState);
+                return last.state === 'connected' || last.state === 'failed' ? last : null;
+            }, { timeoutMs: 10000, intervalMs: 25, what: 'the echo check connected over ICE-TCP' });
+        } catch (e) {
+            throw new Error(`${what}: ${e.message}; last: ${JSON.stringify(last)}; attacker open ${flood.open}, opened ${flood.opened}, closed ${flood.closed}`);
+        }
+        const after = (await server.request('GET', '/metrics')).text;
+        const delta = (name) => metricSum(after, name) - metricSum(before, name);
+        console.log(`${what}: connected over ${last.protocol} in ${last.ms} ms; attacker held ${heldBefore} ` +
+            `then ${flood.open} open, ${flood.opened} opened, ${flood.closed} closed by the server; server: ` +
+            `evicted ${delta('samtale_media_tcp_dropped_total{worker="0",reason="evicted"}')}, ` +
+            `refused per address ${delta('samtale_media_tcp_dropped_total{worker="0",reason="address_cap"}')}, ` +
+            `deadline ${delta('samtale_media_tcp_dropped_total{worker="0",reason="deadline"}')}`);
+        assert.equal(last.state, 'connected', `${what}: ${JSON.stringify(last)}`);
+        assert.equal(last.protocol, 'tcp');
+        assert.ok(last.ms <= CONNECT_LIMIT_MS, `${what}: connected after ${last.ms} ms, limit ${CONNECT_LIMIT_MS} ms`);
+        return after;
+    } finally {
+        flood.stop();
+        await page.close();
+        await sleep(300);
+    }
+}
+
+const range = (n, f) => Array.from({ length: n }, (_, i) => f(i));
+
+test('3,000 connections from one address: a valid client connects over ICE-TCP within 3 s', async () => {
+    const m = await underFlood(['127.0.0.2'], 'one address');
+    assert.ok(metricSum(m, 'samtale_media_tcp_dropped_total{worker="0",reason="address_cap"}') > 0);
+});
+
+test('3,000 connections from 200 addresses: a valid client connects over ICE-TCP within 3 s', async () => {
+    const m = await underFlood(range(200, (i) => `127.0.1.${i + 1}`), '200 addresses');
+    assert.ok(metricSum(m, 'samtale_media_tcp_dropped_total{worker="0",reason="evicted"}') > 0);
+});
+
+test('3,000 connections from 3,000 addresses: a valid client connects over ICE-TCP within 3 s', async () => {
+    const m = await underFlood(range(FLOOD, (i) => `127.2.${Math.floor(i / 250)}.${(i % 250) + 1}`), '3,000 addresses');
+    assert.ok(metricSum(m, 'samtale_media_tcp_dropped_total{worker="0",reason="evicted"}') > 0);
+});
