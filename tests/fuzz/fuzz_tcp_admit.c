@@ -27,6 +27,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define N_ADDRS 16
+#define N_GROUPS 11
 #define MAX_SLOTS (16 + 8)
 #define MAX_OPS 2000 /* records looked at; the model is slow */
 
@@ -120,13 +121,16 @@ static void compare(const struct tcp_admit *a, const struct model *m)
     check(n.unauth == count_state(m, TCP_ADMIT_UNAUTH));
     check(n.auth == count_state(m, TCP_ADMIT_AUTH));
     check(n.unauth <= m->max_unauth && n.auth <= m->max_auth);
-    uint32_t groups = 0;
-    for (unsigned g = 0; g < 11; g++)
-        groups += group_count(m, g) > 0;
+    uint32_t per_group[N_GROUPS] = {0}, groups = 0;
+    for (uint32_t s = 0; s < m->n_slots; s++)
+        if (m->state[s] == TCP_ADMIT_UNAUTH)
+            per_group[m->group[s]]++;
+    for (unsigned g = 0; g < N_GROUPS; g++)
+        groups += per_group[g] > 0;
     check(n.addrs == groups);
     for (unsigned i = 0; i < N_ADDRS; i++) {
         uint32_t c = tcp_admit_addr_count(a, (const struct sockaddr *)&peers[i], peerlens[i]);
-        check(c == group_count(m, addrs[i].group) && c <= m->max_per_addr);
+        check(c == per_group[addrs[i].group] && c <= m->max_per_addr);
     }
     for (uint32_t s = 0; s < m->n_slots; s++)
         check(tcp_admit_state(a, s) == m->state[s]);
@@ -158,7 +162,7 @@ static void do_open(struct tcp_admit *a, struct model *m, int64_t now, uint32_t 
         /* The oldest of an address holding the most, if that is at least
          * TCP_ADMIT_HEAVY; else the oldest of all. */
         uint32_t most = 0;
-        for (unsigned k = 0; k < 11; k++)
+        for (unsigned k = 0; k < N_GROUPS; k++)
             if (group_count(m, k) > most)
                 most = group_count(m, k);
         check(evict < m->n_slots && m->state[evict] == TCP_ADMIT_UNAUTH);
