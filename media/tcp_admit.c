@@ -41,7 +41,7 @@ struct addr_key {
 struct addr_rec {
     struct addr_key key;
     uint32_t count;
-    struct list conns;   /* oldest first */
+    struct list conns;    /* oldest first */
     struct link by_count; /* in buckets[count] */
 };
 
@@ -201,8 +201,9 @@ int tcp_admit_create(struct tcp_admit **out, const struct tcp_admit_cfg *cfg)
 {
     *out = NULL;
     if (!cfg || cfg->max_unauth == 0 || cfg->max_auth == 0 ||
-        cfg->max_unauth > TCP_ADMIT_SLOTS_MAX - cfg->max_auth || cfg->max_auth > TCP_ADMIT_SLOTS_MAX ||
-        cfg->max_per_addr == 0 || cfg->max_per_addr > cfg->max_unauth || cfg->deadline_us <= 0)
+        cfg->max_unauth > TCP_ADMIT_SLOTS_MAX - cfg->max_auth ||
+        cfg->max_auth > TCP_ADMIT_SLOTS_MAX || cfg->max_per_addr == 0 ||
+        cfg->max_per_addr > cfg->max_unauth || cfg->deadline_us <= 0)
         return ERR_INVAL;
     struct tcp_admit *a = calloc(1, sizeof *a);
     if (!a)
@@ -230,10 +231,8 @@ int tcp_admit_create(struct tcp_admit **out, const struct tcp_admit_cfg *cfg)
         a->free_addrs[i] = cfg->max_unauth - 1 - i;
     a->n_free_addrs = cfg->max_unauth;
     for (uint32_t i = 0; i < a->n_slots; i++)
-        a->conns[i] = (struct conn){.state = TCP_ADMIT_FREE,
-                                    .addr = NONE,
-                                    .all = {NONE, NONE},
-                                    .same = {NONE, NONE}};
+        a->conns[i] = (struct conn){
+            .state = TCP_ADMIT_FREE, .addr = NONE, .all = {NONE, NONE}, .same = {NONE, NONE}};
     a->all = (struct list){NONE, NONE};
     *out = a;
     return 0;
@@ -310,7 +309,8 @@ int tcp_admit_add(struct tcp_admit *a, uint32_t slot, int64_t now_us, const stru
     c->addr = r;
     /* Never before the previous one's, so that admission order stays
      * deadline order whatever clock the caller passes. */
-    c->deadline_us = now_us > INT64_MAX - a->cfg.deadline_us ? INT64_MAX : now_us + a->cfg.deadline_us;
+    c->deadline_us =
+        now_us > INT64_MAX - a->cfg.deadline_us ? INT64_MAX : now_us + a->cfg.deadline_us;
     if (a->all.tail != NONE && c->deadline_us < a->conns[a->all.tail].deadline_us)
         c->deadline_us = a->conns[a->all.tail].deadline_us;
     list_push(a, &a->all, slot, false);

@@ -52,7 +52,7 @@ static uint32_t next(struct prng *p)
 
 /* What the stream holds, decoded in one piece. */
 struct decoded {
-    size_t n;        /* complete frames within the limits */
+    size_t n; /* complete frames within the limits */
     size_t off[MAX_FRAMES], len[MAX_FRAMES];
     bool bad;        /* frame n breaks a limit */
     size_t end;      /* end of frame n - 1 */
