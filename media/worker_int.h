@@ -50,6 +50,7 @@ struct tcp_conn {
     bool known;   /* delivered a frame: the handler knows it */
     bool closing; /* on the close list; invisible to lookups */
     bool out_armed;
+    bool abort;    /* close with a reset: one admission turned away */
     uint32_t slot; /* also its entry in the worker's tcp_admit */
     struct tcp_conn *close_next;
     struct sockaddr_storage peer;

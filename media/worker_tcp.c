@@ -50,9 +50,22 @@ int worker_tcp_init(struct worker *w, const struct worker_cfg *cfg)
     return 0;
 }
 
+/* Closes with a reset (SO_LINGER 0) rather than a FIN: no TIME_WAIT is
+ * left behind for a connection admission turned away, however many a
+ * flood brings. */
+static void close_abort(int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
 static void conn_free(struct tcp_conn *c)
 {
-    close(c->fd);
+    if (c->abort)
+        close_abort(c->fd);
+    else
+        close(c->fd);
     tcp_framing_writer_free(&c->out);
     free(c);
 }
@@ -106,12 +119,15 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
         break;
     case WCLOSE_DEADLINE:
         WSTAT_ADD(w, tcp_closed_deadline, 1);
+        c->abort = true;
         break;
     case WCLOSE_EVICTED:
         WSTAT_ADD(w, tcp_evicted, 1);
+        c->abort = true;
         break;
     case WCLOSE_AUTH_FULL:
         WSTAT_ADD(w, tcp_refused_auth, 1);
+        c->abort = true;
         break;
     case WCLOSE_OVERFLOW:
         WSTAT_ADD(w, tcp_closed_overflow, 1);
@@ -282,7 +298,7 @@ void worker_tcp_accept(struct worker *w)
         }
         int rc = admit(w, &peer, peerlen);
         if (rc != 0) {
-            close(fd);
+            close_abort(fd);
             if (rc == ERR_DENIED)
                 WSTAT_ADD(w, tcp_refused_addr, 1);
             if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 5))

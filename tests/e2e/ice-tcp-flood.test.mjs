@@ -3,7 +3,7 @@
 // well-framed STUN request without credentials), re-opened as soon as the
 // server closes them, as an attacker would. Meanwhile a real Chromium runs
 // the pre-call echo check over ICE-TCP only and must reach "connected"
-// within 3 s. Three attackers: from one address, from 200 addresses (15
+// within 3 s, and stay connected. Three attackers: from one address, from 200 addresses (15
 // each, under the per-address cap) and from 3,000 addresses (one each).
 // Loopback is 127.0.0.0/8, so any 127.x.y.z is a local source address
 // inside the test's namespace; Chromium uses 127.0.0.1, the attackers never.
@@ -131,9 +131,10 @@ async function startEcho({ token: tok, transports }) {
 /* Runs in the page: connection state, time since echo_start, selected protocol. */
 async function echoState() {
     const { pc, msgs, t0 } = window.echoState;
-    const r = { state: pc.connectionState, ms: Math.round(performance.now() - t0), msgs };
+    const r = { state: pc.connectionState, ms: Math.round(performance.now() - t0), msgs, audioPackets: 0 };
     const stats = await pc.getStats();
     stats.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') r.audioPackets = s.packetsReceived;
         if (s.type === 'transport' && s.selectedCandidatePairId) {
             const pair = stats.get(s.selectedCandidatePairId);
             r.protocol = stats.get(pair.localCandidateId)?.protocol;
@@ -168,16 +169,27 @@ async function underFlood(addrs, what) {
         } catch (e) {
             throw new Error(`${what}: ${e.message}; last: ${JSON.stringify(last)}; attacker open ${flood.open}, opened ${flood.opened}, closed ${flood.closed}`);
         }
-        const after = (await server.request('GET', '/metrics')).text;
-        const delta = (name) => metricSum(after, name) - metricSum(before, name);
-        console.log(`${what}: connected over ${last.protocol} in ${last.ms} ms; attacker held ${heldBefore} ` +
-            `then ${flood.open} open, ${flood.opened} opened, ${flood.closed} closed by the server; server: ` +
-            `evicted ${delta('samtale_media_tcp_dropped_total{worker="0",reason="evicted"}')}, ` +
-            `refused per address ${delta('samtale_media_tcp_dropped_total{worker="0",reason="address_cap"}')}, ` +
-            `deadline ${delta('samtale_media_tcp_dropped_total{worker="0",reason="deadline"}')}`);
+        console.log(`${what}: ${last.state} over ${last.protocol} in ${last.ms} ms; attacker held ${heldBefore}, ` +
+            `then ${flood.open} open, ${flood.opened} opened, ${flood.closed} closed by the server`);
         assert.equal(last.state, 'connected', `${what}: ${JSON.stringify(last)}`);
         assert.equal(last.protocol, 'tcp');
         assert.ok(last.ms <= CONNECT_LIMIT_MS, `${what}: connected after ${last.ms} ms, limit ${CONNECT_LIMIT_MS} ms`);
+
+        // The browser's connection authenticated: it is neither evicted by
+        // the flood nor closed at the deadline (4 s), and the echo flows.
+        const first = last.audioPackets;
+        await sleep(5000);
+        const later = await page.evaluate(echoState);
+        assert.equal(later.state, 'connected', `${what}, 5 s later: ${JSON.stringify(later)}`);
+        assert.ok(later.audioPackets > first + 100, `${what}: echoed audio ${first} → ${later.audioPackets}`);
+        const after = (await server.request('GET', '/metrics')).text;
+        assert.ok(metricSum(after, 'samtale_media_tcp_connections{worker="0",state="authenticated"}') >= 1);
+        const delta = (name) => metricSum(after, name) - metricSum(before, name);
+        console.log(`${what}: still connected 5 s later (${first} → ${later.audioPackets} audio packets); ` +
+            `attacker ${flood.opened} opened, ${flood.closed} closed by the server; server: ` +
+            `evicted ${delta('samtale_media_tcp_dropped_total{worker="0",reason="evicted"}')}, ` +
+            `refused per address ${delta('samtale_media_tcp_dropped_total{worker="0",reason="address_cap"}')}, ` +
+            `deadline ${delta('samtale_media_tcp_dropped_total{worker="0",reason="deadline"}')}`);
         return after;
     } finally {
         flood.stop();

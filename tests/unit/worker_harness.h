@@ -512,6 +512,21 @@ static inline bool sees_close(int fd)
     return false;
 }
 
+/* True when the peer reset the connection (rather than closing it in
+ * order) within WAIT_MS. */
+static inline bool sees_reset(int fd)
+{
+    uint8_t b[64];
+    for (int i = 0; i < 1000; i++) {
+        ssize_t r = recv(fd, b, sizeof b, 0);
+        if (r < 0)
+            return errno == ECONNRESET;
+        if (r == 0)
+            return false;
+    }
+    return false;
+}
+
 static inline bool still_open(int fd)
 {
     uint8_t b;
