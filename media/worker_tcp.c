@@ -202,7 +202,7 @@ int worker_tcp_authenticated(struct worker *w, worker_conn_id conn)
         return ERR_NOTFOUND;
     int rc = tcp_admit_auth(w->admit, c->slot);
     if (rc == ERR_FULL) {
-        if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 5))
+        if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
             LOG_W("worker %u: closing an authenticated tcp connection: %u are open", w->index,
                   w->n_conns);
         conn_mark_close(w, c, WCLOSE_AUTH_FULL);
@@ -271,7 +271,7 @@ static int admit(struct worker *w, const struct sockaddr_storage *peer, socklen_
     if (rc != 0 || victim == TCP_ADMIT_NONE)
         return rc;
     conn_mark_close(w, w->slots[victim], WCLOSE_EVICTED);
-    if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 5))
+    if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
         LOG_I("worker %u: unauthenticated tcp connections at their cap: evicting one (%u open)",
               w->index, w->n_conns);
     worker_tcp_reap(w);
@@ -301,7 +301,7 @@ void worker_tcp_accept(struct worker *w)
             close_abort(fd);
             if (rc == ERR_DENIED)
                 WSTAT_ADD(w, tcp_refused_addr, 1);
-            if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 5))
+            if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
                 LOG_I("worker %u: refusing a tcp connection: %s", w->index,
                       rc == ERR_DENIED ? "too many unauthenticated from its address"
                                        : "not an IP peer");
