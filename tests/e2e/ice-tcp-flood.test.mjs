@@ -12,8 +12,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { Server, PASSWORD, installHooks, sleep } from '../integration/lib.mjs';
+import { installHooks, sleep } from '../integration/lib.mjs';
 import { launchChromium, until } from './browser.mjs';
+import { echoServer, startEcho } from './echo-page.mjs';
 
 installHooks();
 
@@ -32,17 +33,10 @@ before(async () => {
     assert.ok(hard >= 2 * FLOOD, `the hard limit of open files (${hard}) is too low for this test`);
     const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`]);
     assert.equal(r.status, 0, `prlimit: ${r.stderr}`);
-    server = new Server({
+    ({ server, token } = await echoServer({
         name: 'e2e-icetcp-flood',
         config: { workers: 1, media_port_min: MEDIA_PORT, media_port_max: MEDIA_PORT },
-    });
-    server.addUser('anna', 'Anna Jensen', PASSWORD);
-    await server.start();
-    const api = await server.login('anna', PASSWORD);
-    const created = await api.expect(201, 'POST', '/api/meetings', {
-        body: { title: 'Forberedelse', roles: ['citizen'] },
-    });
-    token = created.links[0].token;
+    }));
     browser = await launchChromium();
 });
 
@@ -107,38 +101,13 @@ class Flood {
     }
 }
 
-/* Runs in the page: the echo check offering camera and microphone. */
-async function startEcho({ token: tok, transports }) {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    for (const t of stream.getTracks()) pc.addTrack(t, stream);
-    const ws = new WebSocket(`wss://${location.host}/ws`);
-    await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = () => reject(new Error('websocket failed'));
-    });
-    const state = { pc, msgs: [], marks: {} };
-    window.echoState = state;
-    const mark = (k) => { state.marks[k] ??= Math.round(performance.now() - state.t0); };
-    pc.oniceconnectionstatechange = () => mark(`ice-${pc.iceConnectionState}`);
-    pc.onconnectionstatechange = () => mark(`pc-${pc.connectionState}`);
-    ws.onmessage = async (e) => {
-        const m = JSON.parse(e.data);
-        state.msgs.push(m.type + (m.state ? `:${m.state}` : '') + (m.code ? `:${m.code}` : ''));
-        if (m.type === 'echo_answer') {
-            mark('answer');
-            await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
-        }
-    };
-    await pc.setLocalDescription(await pc.createOffer());
-    state.t0 = performance.now();
-    ws.send(JSON.stringify({ type: 'echo_start', token: tok, sdp: pc.localDescription.sdp, transports }));
-}
-
 /* Runs in the page: connection state, time since echo_start, selected protocol. */
 async function echoState() {
     const { pc, msgs, t0, marks } = window.echoState;
-    const r = { state: pc.connectionState, ms: Math.round(performance.now() - t0), msgs, marks, audioPackets: 0 };
+    const r = {
+        state: pc.connectionState, ms: Math.round(performance.now() - t0), marks, audioPackets: 0,
+        msgs: msgs.map((m) => m.type + (m.state ? `:${m.state}` : '') + (m.code ? `:${m.code}` : '')),
+    };
     const stats = await pc.getStats();
     stats.forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'audio') r.audioPackets = s.packetsReceived;

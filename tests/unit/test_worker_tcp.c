@@ -226,11 +226,7 @@ static void test_tcp_per_address_cap(void **state)
     close(over);
     close(other);
     close(again);
-    worker_stop(w);
-    struct obs o;
-    obs_snap(t, &o);
-    assert_int_equal(o.errors, 0);
-    ctx_free(t);
+    stop_and_check(w, t);
 }
 
 static void test_tcp_eviction(void **state)
@@ -295,11 +291,7 @@ static void test_tcp_eviction(void **state)
         close(more[i]);
     close(heavy[0]);
     close(fresh);
-    worker_stop(w);
-    struct obs o;
-    obs_snap(t, &o);
-    assert_int_equal(o.errors, 0);
-    ctx_free(t);
+    stop_and_check(w, t);
 }
 
 static void test_tcp_authenticated_budget(void **state)
@@ -352,10 +344,7 @@ static void test_tcp_authenticated_budget(void **state)
     close(b);
     for (unsigned i = 0; i < 6; i++)
         close(flood[i]);
-    worker_stop(w);
-    obs_snap(t, &o);
-    assert_int_equal(o.errors, 0);
-    ctx_free(t);
+    stop_and_check(w, t);
 }
 
 static void test_raise_fd_limit(void **state)

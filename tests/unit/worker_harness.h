@@ -567,6 +567,16 @@ static inline worker_conn_id tcp_auth_hello(struct tctx *t, int fd)
     return tcp_send_stun(t, fd, stun_auth_req);
 }
 
+/* Stops the worker; the handler must have found nothing wrong. Frees t. */
+static inline void stop_and_check(struct worker *w, struct tctx *t)
+{
+    struct obs o;
+    worker_stop(w);
+    obs_snap(t, &o);
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
+}
+
 static inline void post(struct worker *w, struct tcmd *c)
 {
     struct tcmd *heap = malloc(sizeof *heap);
