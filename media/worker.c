@@ -75,7 +75,7 @@ const char *worker_class_name(enum worker_class c)
     return "other";
 }
 
-static bool on_worker_thread(const struct worker *w)
+static inline bool on_worker_thread(const struct worker *w) /* for assertions */
 {
     return pthread_equal(pthread_self(), w->self) != 0;
 }
