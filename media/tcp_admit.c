@@ -257,7 +257,7 @@ uint32_t tcp_admit_slots(const struct tcp_admit *a)
 
 /* ---- decisions ---- */
 
-static uint32_t victim(const struct tcp_admit *a)
+uint32_t tcp_admit_victim(const struct tcp_admit *a)
 {
     if (a->max_count >= TCP_ADMIT_HEAVY)
         return a->addrs[a->buckets[a->max_count]].conns.head;
@@ -276,7 +276,7 @@ int tcp_admit_check(const struct tcp_admit *a, const struct sockaddr *peer, sock
     if (r != NONE && a->addrs[r].count >= a->cfg.max_per_addr)
         return ERR_DENIED;
     if (a->unauth >= a->cfg.max_unauth)
-        *evict = victim(a);
+        *evict = tcp_admit_victim(a);
     return 0;
 }
 

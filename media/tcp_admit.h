@@ -74,6 +74,10 @@ uint32_t tcp_admit_slots(const struct tcp_admit *a);
  * unauthenticated connections already. ERR_INVAL: not IPv4 or IPv6. */
 int tcp_admit_check(const struct tcp_admit *a, const struct sockaddr *peer, socklen_t peerlen,
                     uint32_t *evict);
+/* The unauthenticated connection a newcomer would evict (the choice
+ * above), or TCP_ADMIT_NONE when there is none. Also for making room when
+ * the process runs out of descriptors. */
+uint32_t tcp_admit_victim(const struct tcp_admit *a);
 /* Records an accepted connection in a free slot as unauthenticated, due
  * to authenticate by now_us + deadline_us. ERR_INVAL for a slot out of
  * range or in use or a bad address; ERR_DENIED or ERR_FULL when

@@ -646,7 +646,7 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
     w = calloc(1, sizeof *w);
     if (!w)
         return ERR_NOMEM;
-    w->udp_fd = w->tcp_fd = w->stop_fd = w->epfd = -1;
+    w->udp_fd = w->tcp_fd = w->stop_fd = w->epfd = w->spare_fd = -1;
     w->index = cfg->index;
     w->h = cfg->h;
     w->h_arg = cfg->h_arg;

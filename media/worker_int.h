@@ -112,6 +112,7 @@ struct worker {
     uint64_t conn_seq;
     unsigned n_conns;
     struct tcp_admit *admit; /* who may hold a connection, and until when */
+    int spare_fd;            /* held for running out of descriptors (/dev/null), or -1 */
     struct tcp_conn *close_head, *close_tail;
     uint8_t *tcp_rbuf; /* WORKER_TCP_RBUF */
 

@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ int worker_tcp_init(struct worker *w, const struct worker_cfg *cfg)
     if (rc != 0)
         return rc;
     w->max_conns = tcp_admit_slots(w->admit);
+    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* best effort */
     w->slots = calloc(w->max_conns, sizeof *w->slots);
     w->free_slots = calloc(w->max_conns, sizeof *w->free_slots);
     w->tcp_rbuf = malloc(WORKER_TCP_RBUF);
@@ -81,6 +83,8 @@ void worker_tcp_free(struct worker *w)
     free(w->free_slots);
     free(w->tcp_rbuf);
     tcp_admit_destroy(w->admit);
+    if (w->spare_fd >= 0)
+        close(w->spare_fd);
 }
 
 static struct tcp_conn *conn_get(struct worker *w, worker_conn_id id)
@@ -261,21 +265,53 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
     tcp_gauges(w);
 }
 
+/* Closes an unauthenticated connection (a slot admission named) to make
+ * room, and reaps it at once so that its slot and descriptor are free.
+ * False when there is none. */
+static bool evict(struct worker *w, uint32_t victim, const char *why)
+{
+    if (victim == TCP_ADMIT_NONE)
+        return false;
+    conn_mark_close(w, w->slots[victim], WCLOSE_EVICTED);
+    if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
+        LOG_I("worker %u: evicting an unauthenticated tcp connection: %s (%u open)", w->index, why,
+              w->n_conns);
+    worker_tcp_reap(w);
+    return true;
+}
+
 /* Makes room for a connection from peer: 0, or ERR_DENIED (its address
- * holds its share) or ERR_INVAL (not IP). Evicts the victim the admission
- * names, and reaps it at once so that its slot is free. */
+ * holds its share) or ERR_INVAL (not IP). */
 static int admit(struct worker *w, const struct sockaddr_storage *peer, socklen_t peerlen)
 {
     uint32_t victim;
     int rc = tcp_admit_check(w->admit, (const struct sockaddr *)peer, peerlen, &victim);
-    if (rc != 0 || victim == TCP_ADMIT_NONE)
-        return rc;
-    conn_mark_close(w, w->slots[victim], WCLOSE_EVICTED);
-    if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
-        LOG_I("worker %u: unauthenticated tcp connections at their cap: evicting one (%u open)",
-              w->index, w->n_conns);
-    worker_tcp_reap(w);
-    return 0;
+    if (rc == 0)
+        (void)evict(w, victim, "their budget is full");
+    return rc;
+}
+
+/* accept4(), or -1 with errno. Out of descriptors, accept4() fails even
+ * with nothing waiting, so the spare descriptor is given up to see whether
+ * a connection waits: if one does, an unauthenticated connection makes
+ * room for it (a flood cannot stop the accepting); if none can, it is
+ * turned away and EMFILE returned. */
+static int accept_one(struct worker *w, struct sockaddr_storage *peer, socklen_t *peerlen)
+{
+    int fd = accept4(w->tcp_fd, (struct sockaddr *)peer, peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || w->spare_fd < 0)
+        return fd;
+    close(w->spare_fd);
+    fd = accept4(w->tcp_fd, (struct sockaddr *)peer, peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int e = errno;
+    if (fd >= 0 && !evict(w, tcp_admit_victim(w->admit), "out of file descriptors")) {
+        close_abort(fd);
+        fd = -1;
+        e = EMFILE;
+    }
+    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    errno = e;
+    return fd;
 }
 
 void worker_tcp_accept(struct worker *w)
@@ -283,8 +319,7 @@ void worker_tcp_accept(struct worker *w)
     for (int i = 0; i < WORKER_ACCEPTS_PER_WAKEUP; i++) {
         struct sockaddr_storage peer;
         socklen_t peerlen = sizeof peer;
-        int fd =
-            accept4(w->tcp_fd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept_one(w, &peer, &peerlen);
         if (fd < 0) {
             int e = errno;
             if (e == EAGAIN || e == EWOULDBLOCK)

@@ -192,6 +192,7 @@ static void test_eviction(void **state)
         add(a, i, 20 + i, h);
     assert_int_equal(tcp_admit_check(a, SA(n), LEN4, &evict), 0);
     assert_int_equal(evict, 1);
+    assert_int_equal(tcp_admit_victim(a), 1);
     tcp_admit_remove(a, 1);
     add(a, 1, 30, v4(0x0d000001, 1));
     /* Now it holds 3, below TCP_ADMIT_HEAVY: the oldest of all (slot 5) goes. */
@@ -201,7 +202,8 @@ static void test_eviction(void **state)
     /* Authenticated ones are never chosen. */
     assert_int_equal(tcp_admit_auth(a, 5), 0);
     assert_int_equal(tcp_admit_check(a, SA(n), LEN4, &evict), 0);
-    assert_int_equal(evict, TCP_ADMIT_NONE); /* room: 5 unauthenticated now */
+    assert_int_equal(evict, TCP_ADMIT_NONE);  /* room: 5 unauthenticated now */
+    assert_int_equal(tcp_admit_victim(a), 6); /* but one would go if need be */
     tcp_admit_destroy(a);
 }
 

@@ -6,6 +6,7 @@
  * a slow connection. */
 #include "tests/unit/worker_harness.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 
 static void test_tcp_echo(void **state)
@@ -347,6 +348,65 @@ static void test_tcp_authenticated_budget(void **state)
     stop_and_check(w, t);
 }
 
+/* Sets the soft limit of open files so that exactly n more can be opened. */
+static void leave_fds(unsigned n, struct rlimit *old)
+{
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+    int fd = 0;
+    for (unsigned free_seen = 0;; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && ++free_seen == n)
+            break;
+    }
+    struct rlimit low = *old;
+    low.rlim_cur = (rlim_t)fd + 1;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+}
+
+static void test_tcp_out_of_descriptors_evicts(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.tcp_auth_us = 30 * 1000000LL; /* no deadline closes within the test */
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+    struct sockaddr_in a = loopback(tport);
+
+    /* The clients' sockets first: only the worker's accepts need more. */
+    int c[4];
+    for (unsigned i = 0; i < 4; i++) {
+        c[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(c[i] >= 0);
+        set_timeouts(c[i]);
+    }
+    struct rlimit old;
+    leave_fds(3, &old);
+    for (unsigned i = 0; i < 3; i++) {
+        if (connect(c[i], (struct sockaddr *)&a, sizeof a) != 0)
+            break;
+        WAIT_STATS(w, s, s.tcp_accepted == i + 1);
+    }
+    if (s.tcp_accepted != 3)
+        (void)setrlimit(RLIMIT_NOFILE, &old);
+    assert_int_equal(s.tcp_accepted, 3);
+    /* No descriptor left for the fourth: the oldest unauthenticated one
+     * makes room, and the worker goes on accepting. */
+    assert_int_equal(connect(c[3], (struct sockaddr *)&a, sizeof a), 0);
+    bool reset = sees_reset(c[0]);
+    WAIT_STATS(w, s, s.tcp_accepted == 4);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0); /* before any assert can return */
+    assert_true(reset);
+    assert_int_equal(s.tcp_accepted, 4);
+    assert_int_equal(s.tcp_evicted, 1);
+    assert_int_equal(s.tcp_open, 3);
+    assert_true(still_open(c[3]));
+    for (unsigned i = 0; i < 4; i++)
+        close(c[i]);
+    stop_and_check(w, t);
+}
+
 static void test_raise_fd_limit(void **state)
 {
     (void)state;
@@ -451,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_tcp_per_address_cap),
         cmocka_unit_test(test_tcp_eviction),
         cmocka_unit_test(test_tcp_authenticated_budget),
+        cmocka_unit_test(test_tcp_out_of_descriptors_evicts),
         cmocka_unit_test(test_raise_fd_limit),
         cmocka_unit_test(test_tcp_backpressure_keeps_order),
         cmocka_unit_test(test_tcp_overflow_closes),
