@@ -302,6 +302,7 @@ static int accept_one(struct worker *w, struct sockaddr_storage *peer, socklen_t
     if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || w->spare_fd < 0)
         return fd;
     close(w->spare_fd);
+    *peerlen = sizeof *peer;
     fd = accept4(w->tcp_fd, (struct sockaddr *)peer, peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     int e = errno;
     if (fd >= 0 && !evict(w, tcp_admit_victim(w->admit), "out of file descriptors")) {
