@@ -196,9 +196,13 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
     case TRANSPORT_RX_RTCP:
         break;
     }
-    if (cls == WORKER_CLASS_STUN && transport_owns_source(s->t, &addr, proto) &&
-        addrmap_get(e->by_addr, &addr, (uint8_t)proto) != s) {
-        if (addrmap_put(e->by_addr, &addr, (uint8_t)proto, s) < 0)
+    if (cls == WORKER_CLASS_STUN && transport_owns_source(s->t, &addr, proto)) {
+        /* A valid check: over ICE-TCP the connection has authenticated
+         * and leaves the worker's admission deadline. */
+        if (proto == ICE_PROTO_TCP)
+            (void)worker_tcp_authenticated(w, conn);
+        if (addrmap_get(e->by_addr, &addr, (uint8_t)proto) != s &&
+            addrmap_put(e->by_addr, &addr, (uint8_t)proto, s) < 0)
             LOG_W("worker %u: address table full", e->index);
     }
     if (rx == TRANSPORT_RX_RTP || rx == TRANSPORT_RX_RTCP) {

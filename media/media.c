@@ -30,6 +30,29 @@ void media_push_event(struct media *m, uint64_t session, enum media_event_kind k
     media_push(m, &ev);
 }
 
+/* Descriptors a worker may hold besides its ICE-TCP connections. */
+#define MEDIA_FDS_PER_WORKER 8
+/* ... and the rest of the process (store, signaling connections, files). */
+#define MEDIA_FDS_PROCESS 2048
+
+/* Every ICE-TCP connection is a descriptor: the default soft limit (1024)
+ * would stop accepting long before the admission budgets are reached. */
+static void raise_fd_limit(unsigned workers)
+{
+    uint64_t soft = 0;
+    uint64_t want = (uint64_t)workers * (WORKER_TCP_CONNS_DEFAULT + WORKER_TCP_UNAUTH_DEFAULT +
+                                         MEDIA_FDS_PER_WORKER) +
+                    MEDIA_FDS_PROCESS;
+    if (worker_raise_fd_limit(&soft) != 0)
+        LOG_W("cannot read or raise the limit of open files (RLIMIT_NOFILE)");
+    else if (soft < want)
+        LOG_W("the limit of open files is %llu; %u media workers may need %llu for ICE-TCP "
+              "(raise LimitNOFILE or ulimit -Hn)",
+              (unsigned long long)soft, workers, (unsigned long long)want);
+    else
+        LOG_I("limit of open files: %llu", (unsigned long long)soft);
+}
+
 int media_start(struct media **out, const struct media_cfg *cfg)
 {
     if (!cfg->workers || cfg->workers > MEDIA_WORKERS_MAX || !cfg->n_public ||
@@ -54,6 +77,8 @@ int media_start(struct media **out, const struct media_cfg *cfg)
     m->n_public = cfg->n_public;
     m->wake = cfg->wake;
     m->wake_arg = cfg->wake_arg;
+    if (rc == 0)
+        raise_fd_limit(cfg->workers);
 
     for (unsigned i = 0; rc == 0 && i < cfg->workers; i++) {
         struct engine *e = &m->engines[i];
@@ -342,6 +367,13 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->send_dropped_full += ws.udp_tx_dropped;
         out->send_errors += ws.udp_tx_errors;
         out->no_buffer += ws.pool_exhausted;
+        out->tcp_accepted += ws.tcp_accepted;
+        out->tcp_unauth += ws.tcp_unauth;
+        out->tcp_auth += ws.tcp_open - ws.tcp_unauth;
+        out->tcp_evicted += ws.tcp_evicted;
+        out->tcp_refused_addr += ws.tcp_refused_addr;
+        out->tcp_refused_auth += ws.tcp_refused_auth;
+        out->tcp_closed_deadline += ws.tcp_closed_deadline;
         out->dropped_garbage += ws.drop_class[WORKER_CLASS_OTHER] + load(&e->c.dropped_garbage);
         out->dropped_unknown_source += load(&e->c.dropped_unknown_source);
         out->srtp_failures += load(&e->c.srtp_failures);

@@ -153,6 +153,13 @@ struct media_stats {
     uint64_t retransmissions_pending, retransmissions_missed; /* see router_stats */
     uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
     uint64_t upstream_tail_probes, key_copies, retransmission_copies;
+    /* ICE-TCP admission (see worker_stats): accepted connections; open ones
+     * not authenticated yet and authenticated (gauges); unauthenticated
+     * ones evicted for a newer one, refused for their address's cap,
+     * refused on authenticating with the authenticated budget full, closed
+     * at the authentication deadline. */
+    uint64_t tcp_accepted, tcp_unauth, tcp_auth;
+    uint64_t tcp_evicted, tcp_refused_addr, tcp_refused_auth, tcp_closed_deadline;
 };
 /* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
 void media_get_stats(struct media *m, int worker, struct media_stats *out);

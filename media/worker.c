@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,7 +75,7 @@ const char *worker_class_name(enum worker_class c)
     return "other";
 }
 
-static bool on_worker_thread(const struct worker *w)
+static inline bool on_worker_thread(const struct worker *w) /* for assertions */
 {
     return pthread_equal(pthread_self(), w->self) != 0;
 }
@@ -130,6 +131,21 @@ void worker_ports(const struct worker *w, uint16_t *udp_port, uint16_t *tcp_port
 unsigned worker_index(const struct worker *w)
 {
     return w->index;
+}
+
+int worker_raise_fd_limit(uint64_t *soft)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return ERR_IO;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return ERR_IO;
+    }
+    *soft = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+    return 0;
 }
 
 int worker_post(struct worker *w, void *cmd)
@@ -624,20 +640,17 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
 
     *out = NULL;
     if (!cfg || !cfg->h || !cfg->bind_addr ||
-        parse_addr(cfg->bind_addr, 0, &probe, &probelen) != 0 ||
-        cfg->max_tcp_conns > WORKER_TCP_CONNS_MAX || cfg->tcp_idle_us < 0 || cfg->udp_sockbuf < 0 ||
-        cfg->tcp_sndbuf < 0)
+        parse_addr(cfg->bind_addr, 0, &probe, &probelen) != 0 || cfg->tcp_auth_us < 0 ||
+        cfg->udp_sockbuf < 0 || cfg->tcp_sndbuf < 0)
         return ERR_INVAL;
     w = calloc(1, sizeof *w);
     if (!w)
         return ERR_NOMEM;
-    w->udp_fd = w->tcp_fd = w->stop_fd = w->epfd = -1;
+    w->udp_fd = w->tcp_fd = w->stop_fd = w->epfd = w->spare_fd = -1;
     w->index = cfg->index;
     w->h = cfg->h;
     w->h_arg = cfg->h_arg;
     w->family = probe.ss_family;
-    w->max_conns = cfg->max_tcp_conns ? cfg->max_tcp_conns : WORKER_TCP_CONNS_DEFAULT;
-    w->tcp_idle_us = cfg->tcp_idle_us ? cfg->tcp_idle_us : WORKER_TCP_IDLE_DEFAULT_US;
     w->tcp_out_cap = cfg->tcp_out_cap;
     w->tcp_sndbuf = cfg->tcp_sndbuf;
     w->pin_cpu = cfg->pin_cpu;
@@ -669,7 +682,7 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
         w->rx_iov[i].iov_base = w->rx[i].data;
         w->rx_iov[i].iov_len = sizeof w->rx[i].data;
     }
-    if ((rc = worker_tcp_init(w)) != 0)
+    if ((rc = worker_tcp_init(w, cfg)) != 0)
         goto out;
 
     w->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -33,10 +33,18 @@
 #define WORKER_TX_BATCH 64        /* datagrams queued by worker_send_batch() before a flush */
 #define WORKER_GSO_MAX_SEGS 64    /* UDP_SEGMENT: segments in one send */
 #define WORKER_QUEUE_DEFAULT 1024 /* commands waiting */
-#define WORKER_TCP_CONNS_DEFAULT 1024
-#define WORKER_TCP_CONNS_MAX 65535
-#define WORKER_TCP_IDLE_DEFAULT_US (10 * 1000000LL) /* time to send a first valid frame */
-#define WORKER_SOCKBUF_DEFAULT (4 * 1024 * 1024)    /* UDP SO_RCVBUF / SO_SNDBUF */
+/* ICE-TCP admission (media/tcp_admit.h): authenticated connections, and
+ * apart from them connections that have not passed an ICE check yet, whose
+ * budget never keeps a new one out (the oldest is evicted instead). */
+#define WORKER_TCP_CONNS_DEFAULT 1024  /* authenticated */
+#define WORKER_TCP_UNAUTH_DEFAULT 1024 /* not (yet) authenticated */
+#define WORKER_TCP_PER_ADDR_DEFAULT 16 /* unauthenticated per IPv4 address or IPv6 /64 */
+#define WORKER_TCP_CONNS_MAX 65535     /* both budgets together */
+/* Time from acceptance to the first valid ICE check. A browser sends its
+ * check as soon as the connection is up; 4 s leave room for two TCP
+ * retransmissions (1 s, 2 s) of it on a lossy path. */
+#define WORKER_TCP_AUTH_DEFAULT_US (4 * 1000000LL)
+#define WORKER_SOCKBUF_DEFAULT (4 * 1024 * 1024) /* UDP SO_RCVBUF / SO_SNDBUF */
 #define WORKER_NO_DEADLINE INT64_MAX
 
 /* Identifies one accepted TCP connection for the life of the worker (never
@@ -73,7 +81,8 @@ typedef void worker_timer_fn(void *arg, struct worker *w, int64_t now_us);
 /* A command from worker_post(); the handler takes ownership of cmd. */
 typedef void worker_command_fn(void *arg, struct worker *w, void *cmd);
 /* A TCP connection that delivered at least one frame is gone (peer closed,
- * error, output overflow, worker_close_tcp(), shutdown). Called once per
+ * error, output overflow, evicted, authentication deadline, worker_close_tcp(),
+ * shutdown). Called once per
  * such connection; connections the handler never heard of close silently. */
 typedef void worker_tcp_closed_fn(void *arg, struct worker *w, worker_conn_id conn);
 /* On the worker thread: before the first event, and last thing before it exits. */
@@ -99,14 +108,17 @@ struct worker_cfg {
     bool no_tcp;           /* no ICE-TCP listener */
     bool pin_cpu;          /* pin the thread to CPU `cpu` (best effort) */
     unsigned cpu;
-    size_t pool_count;      /* packet buffers (POOL_DEFAULT_COUNT) */
-    size_t queue_capacity;  /* commands (WORKER_QUEUE_DEFAULT) */
-    unsigned max_tcp_conns; /* open connections (WORKER_TCP_CONNS_DEFAULT); more are refused */
-    int64_t tcp_idle_us;    /* closes a connection without a valid frame by then */
-    size_t tcp_out_cap;     /* bytes buffered per connection (TCP_FRAMING_OUT_DEFAULT) */
-    int tcp_sndbuf;         /* SO_SNDBUF of accepted sockets; 0 leaves kernel autotuning */
-    int udp_sockbuf;        /* SO_RCVBUF and SO_SNDBUF of the UDP socket (WORKER_SOCKBUF_DEFAULT) */
-    bool no_gso;            /* never use UDP_SEGMENT in worker_send_batch() */
+    size_t pool_count;         /* packet buffers (POOL_DEFAULT_COUNT) */
+    size_t queue_capacity;     /* commands (WORKER_QUEUE_DEFAULT) */
+    unsigned max_tcp_conns;    /* authenticated connections (WORKER_TCP_CONNS_DEFAULT) */
+    unsigned max_tcp_unauth;   /* unauthenticated ones (WORKER_TCP_UNAUTH_DEFAULT) */
+    unsigned max_tcp_per_addr; /* unauthenticated per address (WORKER_TCP_PER_ADDR_DEFAULT) */
+    int64_t tcp_auth_us;       /* closes a connection not authenticated by then
+                                  (WORKER_TCP_AUTH_DEFAULT_US) */
+    size_t tcp_out_cap;        /* bytes buffered per connection (TCP_FRAMING_OUT_DEFAULT) */
+    int tcp_sndbuf;            /* SO_SNDBUF of accepted sockets; 0 leaves kernel autotuning */
+    int udp_sockbuf; /* SO_RCVBUF and SO_SNDBUF of the UDP socket (WORKER_SOCKBUF_DEFAULT) */
+    bool no_gso;     /* never use UDP_SEGMENT in worker_send_batch() */
     const struct worker_handler *h; /* borrowed: must outlive the worker */
     void *h_arg;
 };
@@ -128,12 +140,15 @@ struct worker_stats {
     uint64_t rx_class[WORKER_CLASS_COUNT];
     /* Dropped: [OTHER] by the worker, the rest by the handler (worker_count_drop). */
     uint64_t drop_class[WORKER_CLASS_COUNT];
-    uint64_t pool_exhausted; /* pool_get() returned NULL */
-    uint64_t pool_in_use;    /* gauge, end of the last loop iteration */
-    uint64_t tcp_accepted;
-    uint64_t tcp_open;            /* gauge */
-    uint64_t tcp_refused;         /* over max_tcp_conns */
-    uint64_t tcp_closed_idle;     /* no valid frame within tcp_idle_us */
+    uint64_t pool_exhausted;      /* pool_get() returned NULL */
+    uint64_t pool_in_use;         /* gauge, end of the last loop iteration */
+    uint64_t tcp_accepted;        /* admitted (evicting another one or not) */
+    uint64_t tcp_open;            /* gauge: every open connection */
+    uint64_t tcp_unauth;          /* gauge: open and not authenticated */
+    uint64_t tcp_evicted;         /* unauthenticated, closed to admit a newer one */
+    uint64_t tcp_refused_addr;    /* not admitted: its address held max_tcp_per_addr */
+    uint64_t tcp_refused_auth;    /* closed on authenticating: max_tcp_conns were */
+    uint64_t tcp_closed_deadline; /* not authenticated within tcp_auth_us */
     uint64_t tcp_closed_overflow; /* output buffer cap exceeded */
     uint64_t tcp_closed_error;    /* bad framing, garbage, socket error */
     uint64_t tcp_closed_peer;     /* orderly close or reset by the peer */
@@ -161,6 +176,10 @@ void worker_stats(struct worker *w, struct worker_stats *out);
 /* The bound ports (udp, tcp; tcp 0 with no_tcp). Either pointer may be NULL. */
 void worker_ports(const struct worker *w, uint16_t *udp_port, uint16_t *tcp_port);
 unsigned worker_index(const struct worker *w);
+/* Raises the soft limit of open files (RLIMIT_NOFILE) to the hard limit, for
+ * a process that holds many ICE-TCP connections. Returns the soft limit now
+ * in effect (*soft), 0 or ERR_IO. */
+int worker_raise_fd_limit(uint64_t *soft);
 
 /* First-byte classification (RFC 7983); an empty buffer is OTHER. */
 enum worker_class worker_classify(const uint8_t *buf, size_t len);
@@ -198,6 +217,13 @@ void worker_flush(struct worker *w);
 int worker_send_tcp(struct worker *w, worker_conn_id conn, const uint8_t *buf, size_t len);
 /* Closes a connection (on_tcp_closed follows if it was known). 0 or ERR_NOTFOUND. */
 int worker_close_tcp(struct worker *w, worker_conn_id conn);
+/* The connection passed ICE authentication (a valid check arrived on it):
+ * it leaves the unauthenticated budget, its deadline and its address's
+ * count, and is never evicted. 0 (also when it had already); ERR_NOTFOUND;
+ * ERR_FULL when max_tcp_conns connections are authenticated already, which
+ * closes it (on_tcp_closed follows). Until this is called a connection is
+ * closed tcp_auth_us after acceptance, whatever it sends. */
+int worker_tcp_authenticated(struct worker *w, worker_conn_id conn);
 
 /* The worker's packet buffers, for the handler's outgoing packets. */
 struct pool *worker_pool(struct worker *w);

@@ -15,6 +15,7 @@
 
 #include "media/pool.h"
 #include "media/queue.h"
+#include "media/tcp_admit.h"
 #include "media/tcp_framing.h"
 #include "media/worker.h"
 #include "server/log.h"
@@ -36,7 +37,9 @@ enum {
 enum worker_close_reason {
     WCLOSE_PEER,
     WCLOSE_ERROR,
-    WCLOSE_IDLE,
+    WCLOSE_DEADLINE,  /* not authenticated in time */
+    WCLOSE_EVICTED,   /* unauthenticated, to admit a newer connection */
+    WCLOSE_AUTH_FULL, /* authenticated while max_tcp_conns were */
     WCLOSE_OVERFLOW,
     WCLOSE_LOCAL, /* worker_close_tcp() or shutdown */
 };
@@ -47,9 +50,8 @@ struct tcp_conn {
     bool known;   /* delivered a frame: the handler knows it */
     bool closing; /* on the close list; invisible to lookups */
     bool out_armed;
-    uint32_t slot;
-    int64_t idle_deadline_us;
-    struct tcp_conn *pend_prev, *pend_next; /* not yet known, by accept time */
+    bool abort;    /* close with a reset: one admission turned away */
+    uint32_t slot; /* also its entry in the worker's tcp_admit */
     struct tcp_conn *close_next;
     struct sockaddr_storage peer;
     socklen_t peerlen;
@@ -67,8 +69,7 @@ struct worker {
     void *h_arg;
     int family;
     uint16_t udp_port, tcp_port;
-    unsigned max_conns;
-    int64_t tcp_idle_us;
+    unsigned max_conns; /* slots: both admission budgets together */
     size_t tcp_out_cap;
     int tcp_sndbuf;
 
@@ -110,7 +111,8 @@ struct worker {
     uint32_t n_free_slots;
     uint64_t conn_seq;
     unsigned n_conns;
-    struct tcp_conn *pend_head, *pend_tail;
+    struct tcp_admit *admit; /* who may hold a connection, and until when */
+    int spare_fd;            /* held for running out of descriptors (/dev/null), or -1 */
     struct tcp_conn *close_head, *close_tail;
     uint8_t *tcp_rbuf; /* WORKER_TCP_RBUF */
 
@@ -136,13 +138,14 @@ static inline void wstat_set(struct worker *w, size_t idx, uint64_t v)
 #define WSTAT_SET(w, field, v) wstat_set((w), WSTAT_IDX(field), (uint64_t)(v))
 
 /* media/worker_tcp.c */
-int worker_tcp_init(struct worker *w);    /* tables; before the thread starts */
+/* Tables and admission; before the thread starts. */
+int worker_tcp_init(struct worker *w, const struct worker_cfg *cfg);
 void worker_tcp_free(struct worker *w);   /* after the thread ended */
 void worker_tcp_accept(struct worker *w); /* listener readable */
 void worker_tcp_event(struct worker *w, worker_conn_id id, uint32_t events);
-/* Closes connections past their idle deadline; returns the next deadline. */
+/* Closes connections past their authentication deadline; returns the next deadline. */
 int64_t worker_tcp_expire(struct worker *w, int64_t now_us);
-/* The earliest idle deadline, or WORKER_NO_DEADLINE. */
+/* The earliest authentication deadline, or WORKER_NO_DEADLINE. */
 int64_t worker_tcp_next_deadline(const struct worker *w);
 /* Closes every connection that was marked for closing, calling on_tcp_closed. */
 void worker_tcp_reap(struct worker *w);

@@ -1,15 +1,18 @@
 /* Media worker, ICE-TCP side: a passive listener, accepted connections with
- * an RFC 4571 reassembler and a bounded output buffer each, an idle timeout
- * for connections that never send a valid frame, and deferred closing so
- * that on_tcp_closed is never called from inside another callback. */
+ * an RFC 4571 reassembler and a bounded output buffer each, admission by
+ * media/tcp_admit (budgets, per-address caps, eviction, the deadline for
+ * authentication), and deferred closing so that on_tcp_closed is never
+ * called from inside another callback. */
 #define LOG_MODULE "worker"
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "media/worker_int.h"
@@ -17,8 +20,27 @@
 
 #define SLOT_MASK ((UINT64_C(1) << WORKER_SLOT_BITS) - 1)
 
-int worker_tcp_init(struct worker *w)
+int worker_tcp_init(struct worker *w, const struct worker_cfg *cfg)
 {
+    struct tcp_admit_cfg ac = {
+        .max_unauth = cfg->max_tcp_unauth ? cfg->max_tcp_unauth : WORKER_TCP_UNAUTH_DEFAULT,
+        .max_auth = cfg->max_tcp_conns ? cfg->max_tcp_conns : WORKER_TCP_CONNS_DEFAULT,
+        .max_per_addr = cfg->max_tcp_per_addr ? cfg->max_tcp_per_addr : WORKER_TCP_PER_ADDR_DEFAULT,
+        .deadline_us = cfg->tcp_auth_us ? cfg->tcp_auth_us : WORKER_TCP_AUTH_DEFAULT_US,
+    };
+    if (ac.max_unauth > WORKER_TCP_CONNS_MAX || ac.max_auth > WORKER_TCP_CONNS_MAX - ac.max_unauth)
+        return ERR_INVAL;
+    if (ac.max_per_addr > ac.max_unauth)
+        ac.max_per_addr = ac.max_unauth;
+    if (getrandom(ac.hash_key, sizeof ac.hash_key, 0) != (ssize_t)sizeof ac.hash_key) {
+        LOG_E("worker %u: getrandom: %s", w->index, strerror(errno));
+        return ERR_IO;
+    }
+    int rc = tcp_admit_create(&w->admit, &ac);
+    if (rc != 0)
+        return rc;
+    w->max_conns = tcp_admit_slots(w->admit);
+    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* best effort */
     w->slots = calloc(w->max_conns, sizeof *w->slots);
     w->free_slots = calloc(w->max_conns, sizeof *w->free_slots);
     w->tcp_rbuf = malloc(WORKER_TCP_RBUF);
@@ -30,9 +52,22 @@ int worker_tcp_init(struct worker *w)
     return 0;
 }
 
+/* Closes with a reset (SO_LINGER 0) rather than a FIN: no TIME_WAIT is
+ * left behind for a connection admission turned away, however many a
+ * flood brings. */
+static void close_abort(int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
 static void conn_free(struct tcp_conn *c)
 {
-    close(c->fd);
+    if (c->abort)
+        close_abort(c->fd);
+    else
+        close(c->fd);
     tcp_framing_writer_free(&c->out);
     free(c);
 }
@@ -47,6 +82,9 @@ void worker_tcp_free(struct worker *w)
     free(w->slots);
     free(w->free_slots);
     free(w->tcp_rbuf);
+    tcp_admit_destroy(w->admit);
+    if (w->spare_fd >= 0)
+        close(w->spare_fd);
 }
 
 static struct tcp_conn *conn_get(struct worker *w, worker_conn_id id)
@@ -60,30 +98,12 @@ static struct tcp_conn *conn_get(struct worker *w, worker_conn_id id)
     return c;
 }
 
-/* ---- the list of connections that have not sent a valid frame yet ---- */
-
-static void pend_append(struct worker *w, struct tcp_conn *c)
+static void tcp_gauges(struct worker *w)
 {
-    c->pend_next = NULL;
-    c->pend_prev = w->pend_tail;
-    if (w->pend_tail)
-        w->pend_tail->pend_next = c;
-    else
-        w->pend_head = c;
-    w->pend_tail = c;
-}
-
-static void pend_remove(struct worker *w, struct tcp_conn *c)
-{
-    if (c->pend_prev)
-        c->pend_prev->pend_next = c->pend_next;
-    else
-        w->pend_head = c->pend_next;
-    if (c->pend_next)
-        c->pend_next->pend_prev = c->pend_prev;
-    else
-        w->pend_tail = c->pend_prev;
-    c->pend_prev = c->pend_next = NULL;
+    struct tcp_admit_counts n;
+    tcp_admit_counts(w->admit, &n);
+    WSTAT_SET(w, tcp_open, n.unauth + n.auth);
+    WSTAT_SET(w, tcp_unauth, n.unauth);
 }
 
 /* ---- closing ---- */
@@ -92,8 +112,7 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
 {
     if (c->closing)
         return;
-    if (!c->known)
-        pend_remove(w, c); /* a connection is pending exactly while unknown and open */
+    tcp_admit_remove(w->admit, c->slot);
     c->closing = true;
     switch (why) {
     case WCLOSE_PEER:
@@ -102,8 +121,17 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
     case WCLOSE_ERROR:
         WSTAT_ADD(w, tcp_closed_error, 1);
         break;
-    case WCLOSE_IDLE:
-        WSTAT_ADD(w, tcp_closed_idle, 1);
+    case WCLOSE_DEADLINE:
+        WSTAT_ADD(w, tcp_closed_deadline, 1);
+        c->abort = true;
+        break;
+    case WCLOSE_EVICTED:
+        WSTAT_ADD(w, tcp_evicted, 1);
+        c->abort = true;
+        break;
+    case WCLOSE_AUTH_FULL:
+        WSTAT_ADD(w, tcp_refused_auth, 1);
+        c->abort = true;
         break;
     case WCLOSE_OVERFLOW:
         WSTAT_ADD(w, tcp_closed_overflow, 1);
@@ -111,6 +139,7 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
     case WCLOSE_LOCAL:
         break;
     }
+    tcp_gauges(w);
     c->close_next = NULL;
     if (w->close_tail)
         w->close_tail->close_next = c;
@@ -130,7 +159,6 @@ void worker_tcp_reap(struct worker *w)
         w->slots[c->slot] = NULL;
         w->free_slots[w->n_free_slots++] = c->slot;
         w->n_conns--;
-        WSTAT_SET(w, tcp_open, w->n_conns);
         worker_conn_id id = c->id;
         bool known = c->known;
         conn_free(c);
@@ -148,14 +176,16 @@ void worker_tcp_close_all(struct worker *w)
 
 int64_t worker_tcp_expire(struct worker *w, int64_t now_us)
 {
-    while (w->pend_head && w->pend_head->idle_deadline_us <= now_us)
-        conn_mark_close(w, w->pend_head, WCLOSE_IDLE);
+    uint32_t slot;
+    while ((slot = tcp_admit_expired(w->admit, now_us)) != TCP_ADMIT_NONE)
+        conn_mark_close(w, w->slots[slot], WCLOSE_DEADLINE); /* removes it from admit */
     return worker_tcp_next_deadline(w);
 }
 
 int64_t worker_tcp_next_deadline(const struct worker *w)
 {
-    return w->pend_head ? w->pend_head->idle_deadline_us : WORKER_NO_DEADLINE;
+    int64_t d = tcp_admit_next_deadline(w->admit);
+    return d == INT64_MAX ? WORKER_NO_DEADLINE : d;
 }
 
 int worker_close_tcp(struct worker *w, worker_conn_id conn)
@@ -166,6 +196,23 @@ int worker_close_tcp(struct worker *w, worker_conn_id conn)
         return ERR_NOTFOUND;
     conn_mark_close(w, c, WCLOSE_LOCAL);
     return 0;
+}
+
+int worker_tcp_authenticated(struct worker *w, worker_conn_id conn)
+{
+    assert(pthread_equal(pthread_self(), w->self));
+    struct tcp_conn *c = conn_get(w, conn);
+    if (!c)
+        return ERR_NOTFOUND;
+    int rc = tcp_admit_auth(w->admit, c->slot);
+    if (rc == ERR_FULL) {
+        if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
+            LOG_W("worker %u: closing an authenticated tcp connection: %u are open", w->index,
+                  w->n_conns);
+        conn_mark_close(w, c, WCLOSE_AUTH_FULL);
+    }
+    tcp_gauges(w);
+    return rc;
 }
 
 /* ---- accepting ---- */
@@ -183,7 +230,7 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
                       socklen_t peerlen)
 {
     int one = 1;
-    struct tcp_conn *c = calloc(1, sizeof *c);
+    struct tcp_conn *c = w->n_free_slots > 0 ? calloc(1, sizeof *c) : NULL;
     if (!c) {
         close(fd);
         return;
@@ -205,12 +252,67 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
         conn_free(c);
         return;
     }
+    /* Checked by the caller: admitted, a victim evicted if need be. */
+    if (tcp_admit_add(w->admit, c->slot, w->now_us, (const struct sockaddr *)peer, peerlen) != 0) {
+        (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+        w->free_slots[w->n_free_slots++] = c->slot;
+        conn_free(c);
+        return;
+    }
     w->slots[c->slot] = c;
     w->n_conns++;
-    c->idle_deadline_us = w->now_us + w->tcp_idle_us;
-    pend_append(w, c);
     WSTAT_ADD(w, tcp_accepted, 1);
-    WSTAT_SET(w, tcp_open, w->n_conns);
+    tcp_gauges(w);
+}
+
+/* Closes an unauthenticated connection (a slot admission named) to make
+ * room, and reaps it at once so that its slot and descriptor are free.
+ * False when there is none. */
+static bool evict(struct worker *w, uint32_t victim, const char *why)
+{
+    if (victim == TCP_ADMIT_NONE)
+        return false;
+    conn_mark_close(w, w->slots[victim], WCLOSE_EVICTED);
+    if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
+        LOG_I("worker %u: evicting an unauthenticated tcp connection: %s (%u open)", w->index, why,
+              w->n_conns);
+    worker_tcp_reap(w);
+    return true;
+}
+
+/* Makes room for a connection from peer: 0, or ERR_DENIED (its address
+ * holds its share) or ERR_INVAL (not IP). */
+static int admit(struct worker *w, const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+    uint32_t victim;
+    int rc = tcp_admit_check(w->admit, (const struct sockaddr *)peer, peerlen, &victim);
+    if (rc == 0)
+        (void)evict(w, victim, "their budget is full");
+    return rc;
+}
+
+/* accept4(), or -1 with errno. Out of descriptors, accept4() fails even
+ * with nothing waiting, so the spare descriptor is given up to see whether
+ * a connection waits: if one does, an unauthenticated connection makes
+ * room for it (a flood cannot stop the accepting); if none can, it is
+ * turned away and EMFILE returned. */
+static int accept_one(struct worker *w, struct sockaddr_storage *peer, socklen_t *peerlen)
+{
+    int fd = accept4(w->tcp_fd, (struct sockaddr *)peer, peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || w->spare_fd < 0)
+        return fd;
+    close(w->spare_fd);
+    *peerlen = sizeof *peer;
+    fd = accept4(w->tcp_fd, (struct sockaddr *)peer, peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int e = errno;
+    if (fd >= 0 && !evict(w, tcp_admit_victim(w->admit), "out of file descriptors")) {
+        close_abort(fd);
+        fd = -1;
+        e = EMFILE;
+    }
+    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    errno = e;
+    return fd;
 }
 
 void worker_tcp_accept(struct worker *w)
@@ -218,8 +320,7 @@ void worker_tcp_accept(struct worker *w)
     for (int i = 0; i < WORKER_ACCEPTS_PER_WAKEUP; i++) {
         struct sockaddr_storage peer;
         socklen_t peerlen = sizeof peer;
-        int fd =
-            accept4(w->tcp_fd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept_one(w, &peer, &peerlen);
         if (fd < 0) {
             int e = errno;
             if (e == EAGAIN || e == EWOULDBLOCK)
@@ -231,11 +332,15 @@ void worker_tcp_accept(struct worker *w)
             }
             continue; /* EINTR, ECONNABORTED and network errors: next one */
         }
-        if (w->n_conns >= w->max_conns) {
-            close(fd);
-            WSTAT_ADD(w, tcp_refused, 1);
+        int rc = admit(w, &peer, peerlen);
+        if (rc != 0) {
+            close_abort(fd);
+            if (rc == ERR_DENIED)
+                WSTAT_ADD(w, tcp_refused_addr, 1);
             if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
-                LOG_W("worker %u: refusing a tcp connection: %u open", w->index, w->n_conns);
+                LOG_I("worker %u: refusing a tcp connection: %s", w->index,
+                      rc == ERR_DENIED ? "too many unauthenticated from its address"
+                                       : "not an IP peer");
             continue;
         }
         conn_open(w, fd, &peer, peerlen);
@@ -277,10 +382,7 @@ static void conn_feed(struct worker *w, struct tcp_conn *c, size_t n)
         WSTAT_ADD(w, tcp_rx_frames, 1);
         WSTAT_ADD(w, tcp_rx_bytes, flen);
         wstat_add(w, WSTAT_IDX(rx_class) + (size_t)cls, 1);
-        if (!c->known) {
-            pend_remove(w, c);
-            c->known = true;
-        }
+        c->known = true; /* still on its deadline until authenticated */
         if (w->h->on_datagram)
             w->h->on_datagram(w->h_arg, w, w->now_us, f, flen, &c->peer, c->peerlen,
                               WORKER_PROTO_TCP, c->id);

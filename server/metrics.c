@@ -70,6 +70,35 @@ static void family(struct out *o, const char *name, const char *type, const char
     for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
     put((o), name "{worker=\"%u\"} %" PRIu64 "\n", i_, (live)->workers[i_].field)
 
+/* One sample per worker and label value, e.g. reason="evicted". */
+#define PER_WORKER_LABEL(o, live, name, label, value, field)                                       \
+    for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
+    put((o), name "{worker=\"%u\"," label "=\"" value "\"} %" PRIu64 "\n", i_,                     \
+        (live)->workers[i_].field)
+
+static void render_media_tcp(struct out *o, const struct metrics_live *live)
+{
+    family(o, "samtale_media_tcp_accepted_total", "counter",
+           "ICE-TCP connections accepted by the media workers.");
+    PER_WORKER(o, live, "samtale_media_tcp_accepted_total", tcp_accepted);
+    family(o, "samtale_media_tcp_connections", "gauge",
+           "Open ICE-TCP connections, by whether they passed an ICE check.");
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "unauthenticated",
+                     tcp_unauth);
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "authenticated", tcp_auth);
+    family(o, "samtale_media_tcp_dropped_total", "counter",
+           "ICE-TCP connections closed by admission: unauthenticated ones evicted for a newer "
+           "one, refused for their address's cap, closed at the authentication deadline, and "
+           "authenticated ones refused for a full budget.");
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "evicted", tcp_evicted);
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "address_cap",
+                     tcp_refused_addr);
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "deadline",
+                     tcp_closed_deadline);
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "auth_full",
+                     tcp_refused_auth);
+}
+
 static void render_media(struct out *o, const struct metrics_live *live)
 {
     family(o, "samtale_media_packets_total", "counter", "Media packets by worker and direction.");
@@ -112,6 +141,7 @@ static void render_media(struct out *o, const struct metrics_live *live)
         put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n", i,
             live->workers[i].dropped_garbage);
     }
+    render_media_tcp(o, live);
     family(o, "samtale_srtp_failures_total", "counter",
            "SRTP/SRTCP packets that failed authentication or replay checks.");
     PER_WORKER(o, live, "samtale_srtp_failures_total", srtp_failures);

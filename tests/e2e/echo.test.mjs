@@ -8,9 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
-import { Server, PASSWORD, installHooks } from '../integration/lib.mjs';
+import { installHooks } from '../integration/lib.mjs';
 import { launchChromium, until } from './browser.mjs';
 import { dtlsRecord, forge, forgedStun, metric } from './forge.mjs';
+import { echoServer, startEcho } from './echo-page.mjs';
 
 installHooks();
 
@@ -19,47 +20,13 @@ let browser;
 let token;
 
 before(async () => {
-    server = new Server({ name: 'e2e-echo' });
-    server.addUser('anna', 'Anna Jensen', PASSWORD);
-    await server.start();
-    const api = await server.login('anna', PASSWORD);
-    const created = await api.expect(201, 'POST', '/api/meetings', {
-        body: { title: 'Forberedelse', roles: ['citizen'] },
-    });
-    token = created.links[0].token;
+    ({ server, token } = await echoServer({ name: 'e2e-echo' }));
     browser = await launchChromium();
 });
 
 after(async () => {
     await browser?.close();
 });
-
-/* Runs in the page: offer camera + microphone, start the echo check. */
-async function startEcho({ token: tok, transports }) {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    for (const t of stream.getTracks()) pc.addTrack(t, stream);
-    const ws = new WebSocket(`wss://${location.host}/ws`);
-    await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = () => reject(new Error('websocket failed'));
-    });
-    const state = { msgs: [], pc, ws, answerError: null };
-    window.echoState = state;
-    ws.onmessage = async (e) => {
-        const m = JSON.parse(e.data);
-        state.msgs.push(m);
-        if (m.type === 'echo_answer') {
-            try {
-                await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
-            } catch (err) {
-                state.answerError = String(err);
-            }
-        }
-    };
-    await pc.setLocalDescription(await pc.createOffer());
-    ws.send(JSON.stringify({ type: 'echo_start', token: tok, sdp: pc.localDescription.sdp, transports }));
-}
 
 /* Runs in the page: what getStats says about the echoed media. */
 async function echoStats() {

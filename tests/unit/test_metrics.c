@@ -51,6 +51,40 @@ static void renders_every_family_with_help_and_type(void **state)
     }
 }
 
+static void renders_ice_tcp_admission_per_worker(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    static struct metrics_live live;
+    static char buf[65536];
+    memset(&m, 0, sizeof m);
+    memset(&live, 0, sizeof live);
+    live.n_workers = 2;
+    live.workers[1].tcp_accepted = 9;
+    live.workers[1].tcp_unauth = 3;
+    live.workers[1].tcp_auth = 2;
+    live.workers[1].tcp_evicted = 5;
+    live.workers[1].tcp_refused_addr = 7;
+    live.workers[1].tcp_closed_deadline = 4;
+    live.workers[1].tcp_refused_auth = 1;
+    assert_true(metrics_render(&m, &live, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "# TYPE samtale_media_tcp_connections gauge\n"));
+    assert_non_null(strstr(buf, "samtale_media_tcp_accepted_total{worker=\"1\"} 9\n"));
+    assert_non_null(strstr(buf, "samtale_media_tcp_accepted_total{worker=\"0\"} 0\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_connections{worker=\"1\",state=\"unauthenticated\"} 3\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_connections{worker=\"1\",state=\"authenticated\"} 2\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"evicted\"} 5\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"address_cap\"} 7\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"deadline\"} 4\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"auth_full\"} 1\n"));
+}
+
 static void too_small_buffer_is_an_error(void **state)
 {
     (void)state;
@@ -77,6 +111,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(renders_every_family_with_help_and_type),
+        cmocka_unit_test(renders_ice_tcp_admission_per_worker),
         cmocka_unit_test(too_small_buffer_is_an_error),
         cmocka_unit_test(error_table_is_bounded),
     };

@@ -1,8 +1,13 @@
 /* Tests for media/worker_tcp.c (the worker's ICE-TCP side) over real
- * sockets on 127.0.0.1: RFC 4571 frames in and out, garbage and oversized
- * frames, the idle timeout, the connection cap, back-pressure that keeps
- * the stream in order, and the output cap closing a slow connection. */
+ * sockets on 127.0.0.0/8: RFC 4571 frames in and out, garbage and oversized
+ * frames, admission (the authentication deadline, the per-address cap,
+ * eviction of unauthenticated connections, the authenticated budget),
+ * back-pressure that keeps the stream in order, and the output cap closing
+ * a slow connection. */
 #include "tests/unit/worker_harness.h"
+
+#include <fcntl.h>
+#include <sys/resource.h>
 
 static void test_tcp_echo(void **state)
 {
@@ -124,12 +129,12 @@ static void test_tcp_garbage_closes(void **state)
     ctx_free(t);
 }
 
-static void test_tcp_idle_timeout(void **state)
+static void test_tcp_auth_deadline(void **state)
 {
     (void)state;
     struct tctx *t = ctx_new();
     struct worker_cfg cfg = base_cfg(t);
-    cfg.tcp_idle_us = 250 * 1000;
+    cfg.tcp_auth_us = 250 * 1000;
     struct worker *w = start(&cfg);
     uint16_t tport;
     worker_ports(w, NULL, &tport);
@@ -137,68 +142,288 @@ static void test_tcp_idle_timeout(void **state)
     int silent = tcp_client(tport, 0);
     int talker = tcp_client(tport, 0);
     int partial = tcp_client(tport, 0);
-    worker_conn_id conn = tcp_hello(t, talker);
+    int authed = tcp_client(tport, 0);
+    worker_conn_id talker_id = tcp_hello(t, talker); /* well framed, never authenticated */
+    worker_conn_id authed_id = tcp_auth_hello(t, authed);
     write_all(partial, "\x00\x14\x00", 3); /* a frame begun, never finished */
     int64_t t0 = worker_clock_us();
     assert_true(sees_close(silent));
     assert_true(sees_close(partial));
+    assert_true(sees_close(talker)); /* a valid-looking frame is not authentication */
     int64_t waited = worker_clock_us() - t0;
     sleep_ms(300);
-    assert_true(still_open(talker)); /* it sent a valid frame in time */
+    assert_true(still_open(authed)); /* it authenticated in time */
     struct worker_stats s;
-    WAIT_STATS(w, s, s.tcp_closed_idle == 2);
-    assert_int_equal(s.tcp_closed_idle, 2);
+    WAIT_STATS(w, s, s.tcp_closed_deadline == 3);
+    assert_int_equal(s.tcp_closed_deadline, 3);
     assert_int_equal(s.tcp_open, 1);
-    print_message("idle connections closed %lld ms after the check began (timeout 250 ms)\n",
+    assert_int_equal(s.tcp_unauth, 0);
+    print_message("unauthenticated connections closed %lld ms after the check began "
+                  "(deadline 250 ms)\n",
                   (long long)(waited / 1000));
-
-    /* Shutdown closes the known connection and reports it. */
-    worker_stop(w);
     struct obs o;
     obs_snap(t, &o);
-    assert_int_equal(o.n_closed, 1);
-    assert_int_equal(o.closed[0], conn);
-    assert_true(sees_close(talker));
+    assert_int_equal(o.auth_ok, 1);
+    assert_int_equal(o.n_closed, 1); /* the talker was known to the handler */
+    assert_int_equal(o.closed[0], talker_id);
+
+    /* Authenticating again changes nothing; shutdown reports the known one. */
+    (void)tcp_auth_hello(t, authed);
+    worker_stop(w);
+    obs_snap(t, &o);
+    assert_int_equal(o.auth_ok, 2);
+    assert_int_equal(o.n_closed, 2);
+    assert_int_equal(o.closed[1], authed_id);
+    assert_true(sees_close(authed));
     close(silent);
     close(talker);
     close(partial);
+    close(authed);
     assert_int_equal(o.errors, 0);
     ctx_free(t);
 }
 
-static void test_tcp_connection_cap(void **state)
+static void test_tcp_per_address_cap(void **state)
 {
     (void)state;
     struct tctx *t = ctx_new();
     struct worker_cfg cfg = base_cfg(t);
-    cfg.max_tcp_conns = 2;
+    cfg.max_tcp_per_addr = 3;
     struct worker *w = start(&cfg);
     uint16_t tport;
     worker_ports(w, NULL, &tport);
     struct worker_stats s;
 
-    int a = tcp_client(tport, 0);
-    WAIT_STATS(w, s, s.tcp_accepted == 1);
-    int b = tcp_client(tport, 0);
-    WAIT_STATS(w, s, s.tcp_accepted == 2);
-    int c = tcp_client(tport, 0);
-    assert_true(sees_close(c));
-    WAIT_STATS(w, s, s.tcp_refused == 1);
-    assert_int_equal(s.tcp_refused, 1);
-    assert_int_equal(s.tcp_open, 2);
+    int a[3];
+    for (unsigned i = 0; i < 3; i++) {
+        a[i] = tcp_client_from(tport, 0, 2);
+        WAIT_STATS(w, s, s.tcp_accepted == i + 1);
+    }
+    int over = tcp_client_from(tport, 0, 2);
+    assert_true(sees_reset(over)); /* turned away without a TIME_WAIT left on the server */
+    WAIT_STATS(w, s, s.tcp_refused_addr == 1);
+    assert_int_equal(s.tcp_refused_addr, 1);
+    assert_int_equal(s.tcp_open, 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(still_open(a[i]));
+
+    /* Another address is not affected. */
+    int other = tcp_client_from(tport, 0, 3);
+    WAIT_STATS(w, s, s.tcp_accepted == 4);
+    assert_int_equal(s.tcp_accepted, 4);
+    assert_true(still_open(other));
+
+    /* An authenticated connection no longer counts against its address. */
+    (void)tcp_auth_hello(t, a[0]);
+    int again = tcp_client_from(tport, 0, 2);
+    WAIT_STATS(w, s, s.tcp_accepted == 5);
+    assert_int_equal(s.tcp_accepted, 5);
+    assert_int_equal(s.tcp_refused_addr, 1);
+    assert_int_equal(s.tcp_unauth, 4);
+    assert_true(still_open(again));
+    assert_true(still_open(a[0]));
+    for (unsigned i = 0; i < 3; i++)
+        close(a[i]);
+    close(over);
+    close(other);
+    close(again);
+    stop_and_check(w, t);
+}
+
+static void test_tcp_eviction(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.max_tcp_unauth = 8;
+    cfg.max_tcp_per_addr = 8;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+
+    /* Three from addresses of their own first (the oldest), then five
+     * from one address: the budget of 8 is full. */
+    int lone[3], heavy[5];
+    for (unsigned i = 0; i < 3; i++) {
+        lone[i] = tcp_client_from(tport, 0, (uint8_t)(10 + i));
+        WAIT_STATS(w, s, s.tcp_accepted == i + 1);
+    }
+    for (unsigned i = 0; i < 5; i++) {
+        heavy[i] = tcp_client_from(tport, 0, 2);
+        WAIT_STATS(w, s, s.tcp_accepted == 4 + i);
+    }
+    assert_int_equal(s.tcp_unauth, 8);
+
+    /* A new one is admitted; the oldest of the address holding the most
+     * goes, not the oldest of all. */
+    int fresh = tcp_client_from(tport, 0, 20);
+    assert_true(sees_reset(heavy[0]));
+    WAIT_STATS(w, s, s.tcp_evicted == 1 && s.tcp_accepted == 9);
+    assert_int_equal(s.tcp_evicted, 1);
+    assert_int_equal(s.tcp_accepted, 9);
+    assert_int_equal(s.tcp_unauth, 8);
+    assert_true(still_open(lone[0]));
+    assert_true(still_open(heavy[1]));
+
+    /* The fresh one authenticates: out of the unauthenticated budget. */
+    (void)tcp_auth_hello(t, fresh);
+    WAIT_STATS(w, s, s.tcp_unauth == 7);
+    assert_int_equal(s.tcp_unauth, 7);
+
+    /* Once no address holds several (TCP_ADMIT_HEAVY), the oldest of all goes. */
+    for (unsigned i = 1; i < 5; i++)
+        close(heavy[i]);
+    WAIT_STATS(w, s, s.tcp_unauth == 3);
+    int more[6]; /* 3 + 5 fill the budget, the sixth evicts */
+    for (unsigned i = 0; i < 6; i++) {
+        more[i] = tcp_client_from(tport, 0, (uint8_t)(30 + i));
+        WAIT_STATS(w, s, s.tcp_accepted == 10 + i);
+    }
+    assert_true(sees_close(lone[0]));
+    WAIT_STATS(w, s, s.tcp_evicted == 2);
+    assert_int_equal(s.tcp_evicted, 2);
+    assert_int_equal(s.tcp_unauth, 8);
+    assert_true(still_open(lone[1]));
+    assert_true(still_open(fresh)); /* authenticated: never evicted */
+    for (unsigned i = 0; i < 3; i++)
+        close(lone[i]);
+    for (unsigned i = 0; i < 6; i++)
+        close(more[i]);
+    close(heavy[0]);
+    close(fresh);
+    stop_and_check(w, t);
+}
+
+static void test_tcp_authenticated_budget(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.max_tcp_conns = 2;
+    cfg.max_tcp_unauth = 2;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+
+    int a = tcp_client_from(tport, 0, 2);
+    int b = tcp_client_from(tport, 0, 3);
+    (void)tcp_auth_hello(t, a);
+    (void)tcp_auth_hello(t, b);
+    /* A flood of unauthenticated ones evicts each other, never a or b. */
+    int flood[6];
+    for (unsigned i = 0; i < 6; i++) {
+        flood[i] = tcp_client_from(tport, 0, (uint8_t)(10 + i));
+        WAIT_STATS(w, s, s.tcp_accepted == 3 + i);
+    }
+    WAIT_STATS(w, s, s.tcp_evicted == 4);
+    assert_int_equal(s.tcp_evicted, 4);
+    assert_int_equal(s.tcp_open, 4);
     assert_true(still_open(a));
-    /* A slot frees up when one closes. */
+    assert_true(still_open(b));
+    for (unsigned i = 0; i < 4; i++)
+        assert_true(sees_close(flood[i]));
+
+    /* A third authenticates while two are: closed and counted. */
+    (void)tcp_auth_hello(t, flood[4]);
+    assert_true(sees_close(flood[4]));
+    WAIT_STATS(w, s, s.tcp_refused_auth == 1);
+    assert_int_equal(s.tcp_refused_auth, 1);
+    struct obs o;
+    obs_snap(t, &o);
+    assert_int_equal(o.auth_ok, 2);
+    assert_int_equal(o.auth_full, 1);
+
+    /* Room again once one of them is gone. */
     close(a);
-    WAIT_STATS(w, s, s.tcp_open == 1);
-    int d = tcp_client(tport, 0);
-    WAIT_STATS(w, s, s.tcp_accepted == 3);
-    assert_int_equal(s.tcp_accepted, 3);
-    assert_true(still_open(d));
+    WAIT_STATS(w, s, s.tcp_open == 2);
+    (void)tcp_auth_hello(t, flood[5]);
+    WAIT_OBS(t, o, o.auth_ok == 3);
+    assert_int_equal(o.auth_ok, 3);
+    assert_true(still_open(flood[5]));
     close(b);
-    close(c);
-    close(d);
-    worker_stop(w);
-    ctx_free(t);
+    for (unsigned i = 0; i < 6; i++)
+        close(flood[i]);
+    stop_and_check(w, t);
+}
+
+/* Sets the soft limit of open files so that exactly n more can be opened. */
+static void leave_fds(unsigned n, struct rlimit *old)
+{
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+    int fd = 0;
+    for (unsigned free_seen = 0;; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && ++free_seen == n)
+            break;
+    }
+    struct rlimit low = *old;
+    low.rlim_cur = (rlim_t)fd + 1;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+}
+
+static void test_tcp_out_of_descriptors_evicts(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.tcp_auth_us = 30 * 1000000LL; /* no deadline closes within the test */
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+    struct sockaddr_in a = loopback(tport);
+
+    /* The clients' sockets first: only the worker's accepts need more. */
+    int c[4];
+    for (unsigned i = 0; i < 4; i++) {
+        c[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(c[i] >= 0);
+        set_timeouts(c[i]);
+    }
+    struct rlimit old;
+    leave_fds(3, &old);
+    for (unsigned i = 0; i < 3; i++) {
+        if (connect(c[i], (struct sockaddr *)&a, sizeof a) != 0)
+            break;
+        WAIT_STATS(w, s, s.tcp_accepted == i + 1);
+    }
+    if (s.tcp_accepted != 3)
+        (void)setrlimit(RLIMIT_NOFILE, &old);
+    assert_int_equal(s.tcp_accepted, 3);
+    /* No descriptor left for the fourth: the oldest unauthenticated one
+     * makes room, and the worker goes on accepting. */
+    assert_int_equal(connect(c[3], (struct sockaddr *)&a, sizeof a), 0);
+    bool reset = sees_reset(c[0]);
+    WAIT_STATS(w, s, s.tcp_accepted == 4);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0); /* before any assert can return */
+    assert_true(reset);
+    assert_int_equal(s.tcp_accepted, 4);
+    assert_int_equal(s.tcp_evicted, 1);
+    assert_int_equal(s.tcp_open, 3);
+    assert_true(still_open(c[3]));
+    for (unsigned i = 0; i < 4; i++)
+        close(c[i]);
+    stop_and_check(w, t);
+}
+
+static void test_raise_fd_limit(void **state)
+{
+    (void)state;
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    if (old.rlim_max < 64)
+        skip();
+    low = old;
+    low.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    uint64_t soft = 0;
+    assert_int_equal(worker_raise_fd_limit(&soft), 0);
+    struct rlimit now;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+    assert_true(now.rlim_cur == now.rlim_max);
+    assert_true(soft == (now.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)now.rlim_cur));
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
 static void test_tcp_backpressure_keeps_order(void **state)
@@ -282,8 +507,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_echo),
         cmocka_unit_test(test_tcp_garbage_closes),
-        cmocka_unit_test(test_tcp_idle_timeout),
-        cmocka_unit_test(test_tcp_connection_cap),
+        cmocka_unit_test(test_tcp_auth_deadline),
+        cmocka_unit_test(test_tcp_per_address_cap),
+        cmocka_unit_test(test_tcp_eviction),
+        cmocka_unit_test(test_tcp_authenticated_budget),
+        cmocka_unit_test(test_tcp_out_of_descriptors_evicts),
+        cmocka_unit_test(test_raise_fd_limit),
         cmocka_unit_test(test_tcp_backpressure_keeps_order),
         cmocka_unit_test(test_tcp_overflow_closes),
     };

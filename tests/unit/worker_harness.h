@@ -69,7 +69,8 @@ struct obs {
     int flood_rc;
     unsigned flood_sent;
     unsigned burst_done;
-    bool holding; /* inside a CMD_HOLD */
+    bool holding;                /* inside a CMD_HOLD */
+    unsigned auth_ok, auth_full; /* worker_tcp_authenticated() results */
 };
 
 struct tctx {
@@ -119,6 +120,21 @@ static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf
     unsigned fanout = t->fanout ? t->fanout : 1;
     bool tcp_echo = t->tcp_echo;
     pthread_mutex_unlock(&t->mu);
+
+    /* A STUN frame whose transaction id begins "AUTH" stands for a valid
+     * ICE check: the connection has authenticated. */
+    if (proto == WORKER_PROTO_TCP && c == WORKER_CLASS_STUN && len >= 12 &&
+        memcmp(buf + 8, "AUTH", 4) == 0) {
+        int arc = worker_tcp_authenticated(w, conn);
+        pthread_mutex_lock(&t->mu);
+        if (arc == 0)
+            t->o.auth_ok++;
+        else if (arc == ERR_FULL)
+            t->o.auth_full++;
+        else
+            t->o.errors++;
+        pthread_mutex_unlock(&t->mu);
+    }
 
     int rc = 0;
     if (proto == WORKER_PROTO_TCP && tcp_echo) {
@@ -422,16 +438,26 @@ static inline ssize_t udp_recv(int fd, void *buf, size_t cap)
     return recv(fd, buf, cap, 0);
 }
 
-static inline int tcp_client(uint16_t port, int rcvbuf)
+/* A connection from source address 127.0.0.<host> (loopback is all of
+ * 127.0.0.0/8); host 1 is the usual 127.0.0.1. */
+static inline int tcp_client_from(uint16_t port, int rcvbuf, uint8_t host)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     if (rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     set_timeouts(fd);
+    struct sockaddr_in src = loopback(0);
+    src.sin_addr.s_addr = htonl(0x7f000000u | host);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
     struct sockaddr_in a = loopback(port);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     return fd;
+}
+
+static inline int tcp_client(uint16_t port, int rcvbuf)
+{
+    return tcp_client_from(port, rcvbuf, 1);
 }
 
 static inline void write_all(int fd, const void *buf, size_t len)
@@ -486,6 +512,21 @@ static inline bool sees_close(int fd)
     return false;
 }
 
+/* True when the peer reset the connection (rather than closing it in
+ * order) within WAIT_MS. */
+static inline bool sees_reset(int fd)
+{
+    uint8_t b[64];
+    for (int i = 0; i < 1000; i++) {
+        ssize_t r = recv(fd, b, sizeof b, 0);
+        if (r < 0)
+            return errno == ECONNRESET;
+        if (r == 0)
+            return false;
+    }
+    return false;
+}
+
 static inline bool still_open(int fd)
 {
     uint8_t b;
@@ -496,18 +537,44 @@ static inline bool still_open(int fd)
 static const uint8_t stun_req[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
                                      3,    4,    5,    6,    7,    8,    9,    10,   11, 12};
 
-static inline worker_conn_id tcp_hello(struct tctx *t, int fd)
+/* Stands for a valid ICE check (see h_datagram). */
+static const uint8_t stun_auth_req[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 'A', 'U',
+                                          'T',  'H',  5,    6,    7,    8,    9,    10,   11,  12};
+
+/* Sends one STUN frame (authenticating with stun_auth_req) and waits until
+ * the handler saw it; returns the connection's id. */
+static inline worker_conn_id tcp_send_stun(struct tctx *t, int fd, const uint8_t req[20])
 {
     uint8_t buf[64];
     struct obs o;
     uint64_t before;
     obs_snap(t, &o);
     before = o.dgrams[WORKER_CLASS_STUN][WORKER_PROTO_TCP];
-    write_all(fd, buf, frame(buf, stun_req, sizeof stun_req));
+    write_all(fd, buf, frame(buf, req, 20));
     WAIT_OBS(t, o, o.dgrams[WORKER_CLASS_STUN][WORKER_PROTO_TCP] > before);
     assert_true(o.dgrams[WORKER_CLASS_STUN][WORKER_PROTO_TCP] > before);
     assert_int_not_equal(o.last_conn, WORKER_CONN_NONE);
     return o.last_conn;
+}
+
+static inline worker_conn_id tcp_hello(struct tctx *t, int fd)
+{
+    return tcp_send_stun(t, fd, stun_req);
+}
+
+static inline worker_conn_id tcp_auth_hello(struct tctx *t, int fd)
+{
+    return tcp_send_stun(t, fd, stun_auth_req);
+}
+
+/* Stops the worker; the handler must have found nothing wrong. Frees t. */
+static inline void stop_and_check(struct worker *w, struct tctx *t)
+{
+    struct obs o;
+    worker_stop(w);
+    obs_snap(t, &o);
+    assert_int_equal(o.errors, 0);
+    ctx_free(t);
 }
 
 static inline void post(struct worker *w, struct tcmd *c)
