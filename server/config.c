@@ -120,7 +120,7 @@ void config_defaults(struct config *c)
     c->ws_rate_per_sec = 20;
     c->ws_rate_burst = 40;
     c->login_attempts_per_min = 10;
-    c->login_threads = 2;
+    c->login_threads = 0;
     c->login_queue = 32;
     c->handshake_timeout_s = 5;
     c->body_timeout_s = 10;
@@ -338,7 +338,7 @@ static const struct key_def keys[] = {
     UINT_KEY("ws_rate_per_sec", ws_rate_per_sec, 1, 1000),
     UINT_KEY("ws_rate_burst", ws_rate_burst, 1, 10000),
     UINT_KEY("login_attempts_per_min", login_attempts_per_min, 1, 1000),
-    UINT_KEY("login_threads", login_threads, 1, 8),
+    UINT_KEY("login_threads", login_threads, 0, 8),
     UINT_KEY("login_queue", login_queue, 0, 1024),
     UINT_KEY("handshake_timeout_s", handshake_timeout_s, 1, 60),
     UINT_KEY("body_timeout_s", body_timeout_s, 1, 300),

@@ -38,7 +38,7 @@ struct config {
     unsigned ws_rate_per_sec;        /* per-connection message rate; default 20 */
     unsigned ws_rate_burst;          /* default 40 */
     unsigned login_attempts_per_min; /* per client address; default 10 */
-    unsigned login_threads;          /* password-check threads; default 2 */
+    unsigned login_threads;          /* password-check threads; 0 (default) = half the cores */
     unsigned login_queue;            /* password checks waiting beyond those; default 32 */
     unsigned handshake_timeout_s;    /* TLS handshake and request headers; default 5 */
     unsigned body_timeout_s;         /* one request body; default 10 */

@@ -7,6 +7,7 @@
 #include "server/connlimit.h"
 #include "server/err.h"
 #include "server/http_guard.h"
+#include "server/http_static.h"
 #include "server/kdfpool.h"
 #include "server/log.h"
 #include "media/media.h"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define HTTP_PATH_MAX 1024
 #define HTTP_HDR_BUF 4096
@@ -75,39 +77,9 @@ static const struct lws_protocol_vhost_options security_headers[] = {
      "usb=()"},
 };
 
-static const struct {
-    const char *ext;
-    const char *mime;
-} mime_types[] = {
-    {".html", "text/html; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},
-    {".json", "application/json"},
-    {".webmanifest", "application/manifest+json"},
-    {".svg", "image/svg+xml"},
-    {".png", "image/png"},
-    {".ico", "image/x-icon"},
-    {".woff2", "font/woff2"},
-    {".txt", "text/plain; charset=utf-8"},
-    {".ics", "text/calendar; charset=utf-8"},
-    {".wav", "audio/wav"},
-};
-
 static struct app *app_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
-}
-
-static const char *mime_for(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (dot && !strchr(dot, '/')) {
-        for (size_t i = 0; i < sizeof mime_types / sizeof mime_types[0]; i++)
-            if (strcmp(dot, mime_types[i].ext) == 0)
-                return mime_types[i].mime;
-    }
-    return NULL;
 }
 
 static bool copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
@@ -374,48 +346,16 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     return rc;
 }
 
-/* Maps a URL path to a file under the web root, refusing anything that could
- * leave it. Paths without a file extension fall back to index.html so the
- * client's own routes (/join, /meeting) load the app. */
-static int resolve_static(const struct app *app, const char *path, char *out, size_t cap)
-{
-    char joined[PATH_MAX], real[PATH_MAX];
-    if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strstr(path, "//"))
-        return ERR_DENIED;
-    const char *last = strrchr(path, '/');
-    bool is_dir = path[strlen(path) - 1] == '/';
-    bool has_ext = last && strchr(last, '.');
-    int n =
-        snprintf(joined, sizeof joined, "%s%s%s", app->web_root, path, is_dir ? "index.html" : "");
-    if (n < 0 || (size_t)n >= sizeof joined)
-        return ERR_TOOBIG;
-    struct stat st;
-    if (!realpath(joined, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (has_ext)
-            return ERR_NOTFOUND;
-        n = snprintf(joined, sizeof joined, "%s/index.html", app->web_root);
-        if (n < 0 || (size_t)n >= sizeof joined || !realpath(joined, real))
-            return ERR_NOTFOUND;
-    }
-    size_t root_len = strlen(app->web_root);
-    if (strncmp(real, app->web_root, root_len) != 0 || real[root_len] != '/')
-        return ERR_DENIED;
-    if (strlen(real) >= cap)
-        return ERR_TOOBIG;
-    memcpy(out, real, strlen(real) + 1);
-    return 0;
-}
-
 static int handle_static(struct lws *wsi, struct pss *pss)
 {
     struct app *app = app_of(wsi);
     char file[PATH_MAX];
-    int rc = resolve_static(app, pss->path, file, sizeof file);
+    int rc = http_static_resolve(app, pss->path, file, sizeof file);
     if (rc == ERR_DENIED)
         return respond_error(wsi, pss, 403, "forbidden", "path not allowed");
     if (rc < 0)
         return respond_error(wsi, pss, 404, "not_found", "no such page");
-    const char *mime = mime_for(file);
+    const char *mime = http_static_mime(file);
     if (!mime)
         mime = "application/octet-stream";
     /* HTML carries the app's routes: always revalidate it. Assets may be cached briefly. */
@@ -500,6 +440,8 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
         if (rc == ERR_PARSE)
             return respond_error(wsi, pss, 400, "bad_length",
                                  "Content-Length must be a decimal number of bytes");
+        if (rc == ERR_TOOBIG)
+            return respond_error(wsi, pss, 400, "bad_length", "Content-Length is out of range");
         return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
     }
     if (rc == ERR_PROTO) {
@@ -717,6 +659,13 @@ static void stop_helpers(struct app *app)
     app->conns_acct = NULL;
 }
 
+static unsigned login_threads(const struct app *app)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = app->cfg.login_threads ? app->cfg.login_threads : (unsigned)(cores > 1 ? cores / 2 : 1);
+    return n > KDFPOOL_THREADS_MAX ? KDFPOOL_THREADS_MAX : n;
+}
+
 int http_server_start(struct app *app)
 {
     struct lws_context_creation_info info;
@@ -751,8 +700,7 @@ int http_server_start(struct app *app)
      * and the connections accepted while an idle one is being dropped. */
     info.fd_limit_per_thread = app->cfg.max_connections + 64;
 
-    int rc = kdfpool_create(&app->kdf, app->cfg.login_threads, app->cfg.login_queue, http_wake,
-                            app);
+    int rc = kdfpool_create(&app->kdf, login_threads(app), app->cfg.login_queue, http_wake, app);
     if (rc == 0)
         rc = connlimit_create(&app->conns_acct, info.fd_limit_per_thread,
                               app->cfg.max_connections_per_addr);
