@@ -34,9 +34,9 @@ struct app {
     struct store *store;
     struct metrics metrics;
     struct ratelimit_windows login_limits;
-    struct kdfpool *kdf;         /* password checks off this thread */
+    struct kdfpool *kdf;          /* password checks off this thread */
     struct connlimit *conns_acct; /* connections per address, and the idle ones */
-    struct pss *logins_waiting;  /* HTTP connections waiting for a password check */
+    struct pss *logins_waiting;   /* HTTP connections waiting for a password check */
     uint64_t next_login_ticket;
     struct lws_context *lws;
     struct live_meeting *live; /* meetings with participants, a list */
@@ -66,16 +66,16 @@ struct http_req {
 
 /* A login waiting for its password check (see api_login_finish). */
 struct api_login {
-    int64_t user_id;                     /* 0: unknown user */
-    char password[PASSWORD_MAX + 1];     /* cleansed when freed */
-    char pwhash[STORE_PWHASH_MAX + 1];   /* stored hash; empty: unknown user */
+    int64_t user_id;                   /* 0: unknown user */
+    char password[PASSWORD_MAX + 1];   /* cleansed when freed */
+    char pwhash[STORE_PWHASH_MAX + 1]; /* stored hash; empty: unknown user */
 };
 
 struct http_resp {
-    unsigned status;        /* 0 while `login` waits for its check */
-    json_t *body;           /* owned; NULL for an empty body */
-    char set_cookie[256];   /* Set-Cookie value, or empty */
-    unsigned retry_after_s; /* Retry-After, when non-zero */
+    unsigned status;         /* 0 while `login` waits for its check */
+    json_t *body;            /* owned; NULL for an empty body */
+    char set_cookie[256];    /* Set-Cookie value, or empty */
+    unsigned retry_after_s;  /* Retry-After, when non-zero */
     struct api_login *login; /* owned; set (status 0) when a password must be checked */
 };
 

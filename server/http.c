@@ -662,7 +662,8 @@ static void stop_helpers(struct app *app)
 static unsigned login_threads(const struct app *app)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned n = app->cfg.login_threads ? app->cfg.login_threads : (unsigned)(cores > 1 ? cores / 2 : 1);
+    unsigned n =
+        app->cfg.login_threads ? app->cfg.login_threads : (unsigned)(cores > 1 ? cores / 2 : 1);
     return n > KDFPOOL_THREADS_MAX ? KDFPOOL_THREADS_MAX : n;
 }
 

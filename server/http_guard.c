@@ -36,8 +36,8 @@ int http_guard_content_length(const char *s, uint64_t *out)
 
 static bool is_b64(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 bool http_guard_ws_key_ok(const char *s)
@@ -54,7 +54,8 @@ int http_guard_on_accept(struct app *app, void *args)
 {
     const struct lws_filter_network_conn_args *a = args;
     uint8_t key[CONNLIMIT_KEY_LEN];
-    if (!app->conns_acct || !a || connlimit_key((const struct sockaddr *)&a->cli_addr, a->clilen, key) < 0)
+    if (!app->conns_acct || !a ||
+        connlimit_key((const struct sockaddr *)&a->cli_addr, a->clilen, key) < 0)
         return 0;
     if (connlimit_count_addr(app->conns_acct, key) >= app->cfg.max_connections_per_addr) {
         metrics_error(&app->metrics, "too_many_connections");

@@ -70,4 +70,3 @@ int http_static_resolve(const struct app *app, const char *path, char *out, size
     memcpy(out, real, strlen(real) + 1);
     return 0;
 }
-

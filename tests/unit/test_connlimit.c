@@ -131,10 +131,8 @@ static void bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(keys),
-        cmocka_unit_test(per_address_cap),
-        cmocka_unit_test(table_full),
-        cmocka_unit_test(evicts_oldest_idle_first),
+        cmocka_unit_test(keys),          cmocka_unit_test(per_address_cap),
+        cmocka_unit_test(table_full),    cmocka_unit_test(evicts_oldest_idle_first),
         cmocka_unit_test(bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,8 @@ static void content_length(void **state)
     assert_int_equal(v, 12);
     assert_int_equal(http_guard_content_length("9999999999999999999", &v), 0); /* 19 digits */
     assert_int_equal(v, 9999999999999999999ull);
-    static const char *const bad[] = {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "abc", "1,2", "1e3"};
+    static const char *const bad[] = {"",    "-1",   "+1",  " 1",  "1 ",
+                                      "1.0", "0x10", "abc", "1,2", "1e3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 77;
         assert_int_equal(http_guard_content_length(bad[i], &v), ERR_PARSE);
@@ -40,7 +41,7 @@ static void ws_key(void **state)
     assert_true(http_guard_ws_key_ok("+/+/+/+/+/+/+/+/+/+/+w=="));
     assert_false(http_guard_ws_key_ok("!!!"));
     assert_false(http_guard_ws_key_ok(""));
-    assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25jZQ"));     /* no padding */
+    assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25jZQ"));  /* no padding */
     assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25jZQ=")); /* 23 */
     assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25jZQ==="));
     assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25j!Q=="));
