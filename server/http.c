@@ -562,6 +562,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         http_guard_on_open(app, wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
+        if (pss)
+            forget_login(app, pss); /* in case CLOSED_HTTP never came */
         http_guard_on_destroy(app, wsi);
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct kdfpool {
     unsigned n_threads;
     unsigned cap;         /* threads + queue */
     unsigned outstanding; /* submitter's count: submitted, not yet polled */
+    atomic_bool stopping; /* set by destroy: queued jobs are dropped unchecked */
     kdfpool_wake_fn *wake;
     void *wake_arg;
 };
@@ -68,6 +70,10 @@ static void *pool_main(void *arg)
         LOG_D("cannot lower the pool thread's priority: %s", strerror(errno));
     struct kdf_job *job;
     while ((job = next_job(p)) != NULL) {
+        if (atomic_load(&p->stopping)) {
+            job_free(job);
+            continue; /* until this thread's stop message */
+        }
         struct kdfpool_result r = {.ticket = job->ticket};
         if (job->stored[0]) {
             r.rc = password_verify(job->password, job->stored);
@@ -123,6 +129,7 @@ void kdfpool_destroy(struct kdfpool *p)
     if (!p)
         return;
     struct kdf_job *job = NULL;
+    atomic_store(&p->stopping, true);
     for (unsigned i = 0; i < p->n_threads; i++)
         if (queue_push(p->jobs, &job) < 0)
             LOG_E("cannot stop a password-check thread");
