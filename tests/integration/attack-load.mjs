@@ -1,7 +1,7 @@
 // The attackers of attack.test.mjs, run in a worker thread so that their own
 // TLS work does not stall the measuring thread's event loop (the attackers
 // stand for other machines). workerData: {port, ca, kind: 'logins'|'slowloris',
-// hello (slowloris: a TLS ClientHello)}. Posts {ready} once the crowd is in
+// base (logins: first source address), hello (slowloris: a TLS ClientHello)}. Posts {ready} once the crowd is in
 // place, {done, statuses} at the end; 'stop' ends the slowloris crowd.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -28,9 +28,10 @@ function badLogin(localAddress) {
 async function logins() {
     parentPort.postMessage({ ready: true });
     const statuses = [];
-    // 30 at once from 127.0.0.11-20: 3 per address, within the limit of 10 a minute.
+    // 30 at once from 10 addresses (127.0.0.<base>..<base + 9>): 3 per
+    // address, within the limit of 10 a minute.
     const all = [];
-    for (let i = 0; i < 30; i++) all.push(badLogin(`127.0.0.${11 + (i % 10)}`));
+    for (let i = 0; i < 30; i++) all.push(badLogin(`127.0.0.${workerData.base + (i % 10)}`));
     statuses.push(...await Promise.all(all));
     parentPort.postMessage({ done: true, statuses });
 }
