@@ -421,8 +421,10 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
     memset(pss, 0, sizeof *pss);
     http_guard_on_request(wsi);
     pss->method = lws_http_get_uri_and_method(wsi, &muri, &mlen);
-    if (!uri || strlen(uri) >= sizeof pss->path)
+    if (!uri || strlen(uri) >= sizeof pss->path) {
+        pss->close_after = true; /* a body, if any, is not read */
         return respond_error(wsi, pss, 414, "too_big", "path too long");
+    }
     memcpy(pss->path, uri, strlen(uri) + 1);
 
     bool changes = pss->method == LWSHUMETH_POST || pss->method == LWSHUMETH_DELETE ||
