@@ -300,9 +300,10 @@ static void login_results(struct app *app)
 static int handle_api(struct lws *wsi, struct pss *pss)
 {
     struct app *app = app_of(wsi);
-    char cookie[128], addr[64] = "", ctype[128] = "";
+    char cookie[128], peer[64] = "", addr[64], ctype[128] = "";
     bool has_cookie = session_cookie(wsi, cookie, sizeof cookie);
-    lws_get_peer_simple(wsi, addr, sizeof addr);
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    http_guard_rate_key(peer, addr, sizeof addr);
     copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
 
     struct http_req req = {

@@ -6,6 +6,7 @@
 #include "server/err.h"
 #include "server/log.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,28 @@ int http_guard_content_length(const char *s, uint64_t *out)
         v = v * 10 + (uint64_t)(s[i] - '0');
     *out = v;
     return 0;
+}
+
+void http_guard_rate_key(const char *addr, char *out, size_t cap)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+    if (inet_pton(AF_INET6, addr, &a6) == 1) {
+        if (memcmp(a6.s6_addr, mapped, sizeof mapped) == 0) {
+            if (inet_ntop(AF_INET, a6.s6_addr + 12, text, sizeof text)) {
+                snprintf(out, cap, "%s", text);
+                return;
+            }
+        } else {
+            memset(a6.s6_addr + 8, 0, 8);
+            if (inet_ntop(AF_INET6, &a6, text, sizeof text)) {
+                snprintf(out, cap, "%s/64", text);
+                return;
+            }
+        }
+    }
+    snprintf(out, cap, "%s", addr);
 }
 
 static bool is_b64(char c)

@@ -7,6 +7,7 @@
 #define SAMTALE_HTTP_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct app;
@@ -18,6 +19,12 @@ struct lws;
  * 0 and the value; ERR_PARSE for a sign, blank, non-digit or empty value;
  * ERR_TOOBIG for more than HTTP_CLEN_DIGITS_MAX digits. */
 int http_guard_content_length(const char *s, uint64_t *out);
+
+/* The key login attempts are counted under for a peer address as text: an
+ * IPv4 address as is (also when IPv4-mapped), an IPv6 address cut to its /64
+ * ("2001:db8:1:2::/64"), since one host commonly has a whole /64 to rotate
+ * through. Anything unparseable is used as given. */
+void http_guard_rate_key(const char *addr, char *out, size_t cap);
 
 /* Sec-WebSocket-Key: base64 of 16 bytes, i.e. 22 alphabet characters and "==". */
 bool http_guard_ws_key_ok(const char *s);

@@ -49,9 +49,30 @@ static void ws_key(void **state)
     assert_false(http_guard_ws_key_ok("dGhlIHNhbXBsZSBub25jZ===")); /* padding too early */
 }
 
+static void rate_key(void **state)
+{
+    (void)state;
+    char k[64];
+    http_guard_rate_key("192.0.2.7", k, sizeof k);
+    assert_string_equal(k, "192.0.2.7");
+    http_guard_rate_key("::ffff:192.0.2.7", k, sizeof k);
+    assert_string_equal(k, "192.0.2.7");
+    http_guard_rate_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", k, sizeof k);
+    assert_string_equal(k, "2001:db8:1:2::/64");
+    http_guard_rate_key("2001:db8:1:2::9", k, sizeof k);
+    assert_string_equal(k, "2001:db8:1:2::/64");
+    http_guard_rate_key("::1", k, sizeof k);
+    assert_string_equal(k, "::/64");
+    http_guard_rate_key("not an address", k, sizeof k);
+    assert_string_equal(k, "not an address");
+    http_guard_rate_key("", k, sizeof k);
+    assert_string_equal(k, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rate_key),
         cmocka_unit_test(content_length),
         cmocka_unit_test(ws_key),
     };
