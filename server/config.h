@@ -31,22 +31,24 @@ struct config {
     uint16_t media_port_max;           /* default 40099 */
     char media_public_addrs[CONFIG_PUBLIC_ADDRS_MAX][CONFIG_ADDR_MAX]; /* announced candidates */
     unsigned media_public_addr_count;
-    unsigned workers;                  /* media worker threads; 0 = one per core */
-    enum log_level log_level;          /* default info */
-    unsigned max_participants;         /* per meeting; default 8 */
-    unsigned max_connections;          /* WebSocket connections; default 1000 */
-    unsigned ws_rate_per_sec;          /* per-connection message rate; default 20 */
-    unsigned ws_rate_burst;            /* default 40 */
-    unsigned login_attempts_per_min;   /* per client address; default 10 */
-    unsigned login_threads;            /* password-check threads; 0 (default) = half the cores */
-    unsigned login_queue;              /* password checks waiting beyond those; default 32 */
-    unsigned handshake_timeout_s;      /* TLS handshake and request headers; default 5 */
+    unsigned workers;                /* media worker threads; 0 = one per core */
+    enum log_level log_level;        /* default info */
+    unsigned max_participants;       /* per meeting; default 8 */
+    unsigned max_connections;        /* WebSocket connections; default 1000 */
+    unsigned ws_rate_per_sec;        /* per-connection message rate; default 20 */
+    unsigned ws_rate_burst;          /* default 40 */
+    unsigned login_attempts_per_min; /* per client address; default 10 */
+    unsigned session_hours;          /* caseworker login lifetime; default 12 */
+    unsigned invitation_grace_min;   /* invitation expiry after planned end; default 120 */
+    unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
+    unsigned default_meeting_min;    /* planned length when none is given; default 60 */
+
+    /* Limits on the HTTPS/WSS port (see docs/OPERATIONS.md). */
+    unsigned login_threads;            /* password checkers; 0 (default) = half the cores */
+    unsigned login_queue;              /* checks waiting beyond those; default 32 */
+    unsigned handshake_timeout_s;      /* TLS handshake, then request headers; default 5 */
     unsigned body_timeout_s;           /* one request body; default 10 */
-    unsigned max_connections_per_addr; /* open connections per client address; default 128 */
-    unsigned session_hours;            /* caseworker login lifetime; default 12 */
-    unsigned invitation_grace_min;     /* invitation expiry after planned end; default 120 */
-    unsigned resume_seconds;           /* seat kept after a dropped connection; default 60 */
-    unsigned default_meeting_min;      /* planned length when none is given; default 60 */
+    unsigned max_connections_per_addr; /* per client address (IPv6: /64); default 128 */
 };
 
 /* Fills in the defaults. */
