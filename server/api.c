@@ -23,6 +23,10 @@
 void http_resp_clear(struct http_resp *resp)
 {
     json_decref(resp->body);
+    if (resp->login) {
+        OPENSSL_cleanse(resp->login, sizeof *resp->login);
+        free(resp->login);
+    }
     memset(resp, 0, sizeof *resp);
 }
 
@@ -175,6 +179,41 @@ static void audit(struct app *app, int64_t meeting_id, const char *kind, const e
 
 /* ---- login ---- */
 
+/* Answers a login once its password check (kdfpool) is done: a session
+ * and its cookie, or 401. user_id is 0 for an unknown username. */
+void api_login_finish(struct app *app, int64_t user_id, const char *client_addr, int check_rc,
+                      struct http_resp *resp)
+{
+    struct store_user user;
+    memset(resp, 0, sizeof *resp);
+    if (check_rc < 0 || user_id <= 0 || store_user_get(app->store, user_id, &user) < 0) {
+        app->metrics.logins_failed++;
+        LOG_I("failed login for a caseworker account from %s", client_addr);
+        api_error(resp, 401, "invalid_credentials", "wrong username or password");
+        return;
+    }
+    char token[TOKEN_STR_LEN + 1];
+    uint8_t hash[STORE_HASH_LEN];
+    int64_t now = app_now_ms();
+    int64_t ttl_ms = (int64_t)app->cfg.session_hours * 3600 * 1000;
+    if (token_generate(token) < 0 || token_hash(token, hash) < 0 ||
+        store_session_add(app->store, hash, user.id, now, now + ttl_ms) < 0) {
+        OPENSSL_cleanse(token, sizeof token);
+        api_error(resp, 500, "server_error", "could not start a session");
+        return;
+    }
+    snprintf(resp->set_cookie, sizeof resp->set_cookie,
+             SESSION_COOKIE "=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%u", token,
+             app->cfg.session_hours * 3600);
+    OPENSSL_cleanse(token, sizeof token);
+    app->metrics.logins_ok++;
+    LOG_I("caseworker %s logged in", user.username);
+    ok(resp, 200, json_pack("{s:o}", "user", user_json(&user)));
+}
+
+/* Everything but the password check, which is slow (scrypt): that is left
+ * in resp->login for the caller to run off the signaling thread and finish
+ * with api_login_finish(). */
 static void login(struct app *app, const struct http_req *req, struct http_resp *resp)
 {
     unsigned retry = 0;
@@ -189,42 +228,29 @@ static void login(struct app *app, const struct http_req *req, struct http_resp 
     const char *username = json_string_value(json_object_get(body, "username"));
     const char *password = json_string_value(json_object_get(body, "password"));
     struct store_user user;
-    char pwhash[STORE_PWHASH_MAX + 1];
+    struct api_login *check = NULL;
     if (!username || !password) {
         api_error(resp, 400, "bad_request", "give 'username' and 'password' as strings");
         goto out;
     }
-    int rc = store_user_find(app->store, username, &user, pwhash);
-    if (rc == ERR_NOTFOUND || rc == ERR_TOOBIG) {
-        password_burn_time(); /* same cost as a wrong password: usernames stay private */
-        rc = ERR_DENIED;
-    } else if (rc == 0) {
-        rc = password_verify(password, pwhash);
-    }
-    if (rc < 0) {
-        app->metrics.logins_failed++;
-        LOG_I("failed login for a caseworker account from %s", req->client_addr);
-        api_error(resp, 401, "invalid_credentials", "wrong username or password");
+    check = calloc(1, sizeof *check);
+    if (!check) {
+        api_error(resp, 500, "server_error", "out of memory");
         goto out;
     }
-
-    char token[TOKEN_STR_LEN + 1];
-    uint8_t hash[STORE_HASH_LEN];
-    int64_t now = app_now_ms();
-    int64_t ttl_ms = (int64_t)app->cfg.session_hours * 3600 * 1000;
-    if (token_generate(token) < 0 || token_hash(token, hash) < 0 ||
-        store_session_add(app->store, hash, user.id, now, now + ttl_ms) < 0) {
-        OPENSSL_cleanse(token, sizeof token);
-        api_error(resp, 500, "server_error", "could not start a session");
-        goto out;
-    }
-    snprintf(resp->set_cookie, sizeof resp->set_cookie,
-             SESSION_COOKIE "=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%u", token,
-             app->cfg.session_hours * 3600);
-    OPENSSL_cleanse(token, sizeof token);
-    app->metrics.logins_ok++;
-    LOG_I("caseworker %s logged in", user.username);
-    ok(resp, 200, json_pack("{s:o}", "user", user_json(&user)));
+    /* An unknown user leaves pwhash empty: the check then burns one KDF run,
+     * the same cost as a wrong password, so usernames stay private. A
+     * password over PASSWORD_MAX is cut: the check still fails. */
+    if (store_user_find(app->store, username, &user, check->pwhash) == 0)
+        check->user_id = user.id;
+    else
+        check->pwhash[0] = '\0';
+    size_t plen = strnlen(password, PASSWORD_MAX + 1);
+    if (plen > PASSWORD_MAX)
+        check->pwhash[0] = '\0', check->user_id = 0;
+    else
+        memcpy(check->password, password, plen);
+    resp->login = check; /* status stays 0: not answered yet */
 out:
     json_decref(body);
 }

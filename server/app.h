@@ -13,6 +13,7 @@
 
 #include "server/config.h"
 #include "server/metrics.h"
+#include "server/password.h"
 #include "server/ratelimit.h"
 #include "server/store.h"
 
@@ -20,7 +21,10 @@
 #define WS_MESSAGE_MAX (64 * 1024) /* one signaling message */
 #define SESSION_COOKIE "samtale_session"
 
+struct connlimit;
+struct kdfpool;
 struct lws_context;
+struct pss;
 struct live_meeting;
 struct media;
 struct ws_conn;
@@ -30,6 +34,10 @@ struct app {
     struct store *store;
     struct metrics metrics;
     struct ratelimit_windows login_limits;
+    struct kdfpool *kdf;          /* password checks off this thread */
+    struct connlimit *conns_acct; /* connections per address, and the idle ones */
+    struct pss *logins_waiting;   /* HTTP connections waiting for a password check */
+    uint64_t next_login_ticket;
     struct lws_context *lws;
     struct live_meeting *live; /* meetings with participants, a list */
     struct ws_conn *conns;     /* every open signaling connection, a list */
@@ -56,15 +64,27 @@ struct http_req {
     size_t body_len;
 };
 
+/* A login waiting for its password check (see api_login_finish). */
+struct api_login {
+    int64_t user_id;                   /* 0: unknown user */
+    char password[PASSWORD_MAX + 1];   /* cleansed when freed */
+    char pwhash[STORE_PWHASH_MAX + 1]; /* stored hash; empty: unknown user */
+};
+
 struct http_resp {
-    unsigned status;
-    json_t *body;           /* owned; NULL for an empty body */
-    char set_cookie[256];   /* Set-Cookie value, or empty */
-    unsigned retry_after_s; /* Retry-After, when non-zero */
+    unsigned status;         /* 0 while `login` waits for its check */
+    json_t *body;            /* owned; NULL for an empty body */
+    char set_cookie[256];    /* Set-Cookie value, or empty */
+    unsigned retry_after_s;  /* Retry-After, when non-zero */
+    struct api_login *login; /* owned; set (status 0) when a password must be checked */
 };
 
 /* Handles a request under /api/. Always fills resp (errors as JSON bodies). */
 void api_handle(struct app *app, const struct http_req *req, struct http_resp *resp);
+/* Finishes a login after its password check (check_rc from password_verify):
+ * fills resp with the session cookie and 200, or 401. */
+void api_login_finish(struct app *app, int64_t user_id, const char *client_addr, int check_rc,
+                      struct http_resp *resp);
 /* Sets resp to {"error":{"code","message"}} with the status. */
 void api_error(struct http_resp *resp, unsigned status, const char *code, const char *message);
 void http_resp_clear(struct http_resp *resp);

@@ -125,6 +125,11 @@ void config_defaults(struct config *c)
     c->resume_seconds = 60;
     c->default_meeting_min = 60;
     turn_config_defaults(&c->turn);
+    c->login_threads = 0;
+    c->login_queue = 32;
+    c->handshake_timeout_s = 5;
+    c->body_timeout_s = 10;
+    c->max_connections_per_addr = 128;
 }
 
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX])
@@ -338,6 +343,11 @@ static const struct key_def keys[] = {
     UINT_KEY("invitation_grace_min", invitation_grace_min, 0, 10080),
     UINT_KEY("resume_seconds", resume_seconds, 5, 600),
     UINT_KEY("default_meeting_min", default_meeting_min, 5, 1440),
+    UINT_KEY("login_threads", login_threads, 0, 8),
+    UINT_KEY("login_queue", login_queue, 0, 1024),
+    UINT_KEY("handshake_timeout_s", handshake_timeout_s, 1, 60),
+    UINT_KEY("body_timeout_s", body_timeout_s, 1, 300),
+    UINT_KEY("max_connections_per_addr", max_connections_per_addr, 1, 100000),
 };
 
 int config_set(struct config *c, const char *key, const char *value, char err[CONFIG_ERR_MAX])

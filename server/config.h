@@ -44,6 +44,13 @@ struct config {
     unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
     unsigned default_meeting_min;    /* planned length when none is given; default 60 */
     struct turn_config turn;         /* turn_* settings (server/turn.h); default off */
+
+    /* Limits on the HTTPS/WSS port (see docs/OPERATIONS.md). */
+    unsigned login_threads;            /* password checkers; 0 (default) = half the cores */
+    unsigned login_queue;              /* checks waiting beyond those; default 32 */
+    unsigned handshake_timeout_s;      /* TLS handshake, then request headers; default 5 */
+    unsigned body_timeout_s;           /* one request body; default 10 */
+    unsigned max_connections_per_addr; /* per client address (IPv6: /64); default 128 */
 };
 
 /* Fills in the defaults. */

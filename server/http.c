@@ -4,7 +4,11 @@
  * vhost's canned headers, so lws's own error pages carry them too. */
 #define LOG_MODULE "http"
 #include "server/app.h"
+#include "server/connlimit.h"
 #include "server/err.h"
+#include "server/http_guard.h"
+#include "server/http_static.h"
+#include "server/kdfpool.h"
 #include "server/log.h"
 #include "media/media.h"
 #include "signaling/session.h"
@@ -16,11 +20,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define HTTP_PATH_MAX 1024
 #define HTTP_HDR_BUF 4096
 #define METRICS_BUF (64 * 1024)
 #define SHUTDOWN_DRAIN_US (2 * 1000 * 1000)
+/* A request body over HTTP_BODY_MAX but under this is read and dropped before
+ * the 413, so the client sees the answer; a larger one is refused at once
+ * and the connection closed. */
+#define HTTP_DRAIN_MAX (1024 * 1024)
+#define LOGIN_BUSY_RETRY_S 1
+/* TLS 1.2: forward-secret AEAD suites only. TLS 1.3 keeps OpenSSL's defaults. */
+#define HTTP_TLS12_CIPHERS                                                                         \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"     \
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* Per-connection state. One protocol serves HTTP and, after the upgrade, the
  * WebSocket, so this holds both halves. */
@@ -33,8 +47,18 @@ struct pss {
     bool answered;  /* one response per request, whichever callback comes last */
     char *body;     /* request body, up to HTTP_BODY_MAX */
     size_t body_len;
+    bool close_after; /* the request's framing is broken: hang up after the answer */
+    int64_t body_deadline_us;
     uint8_t *out; /* response body waiting for HTTP_WRITEABLE, with LWS_PRE room */
     size_t out_len;
+    /* A login waiting for its password check on the kdf pool. */
+    struct lws *wsi;
+    struct pss *next_wait; /* in app->logins_waiting */
+    uint64_t login_ticket; /* non-zero while waiting */
+    int64_t login_user;
+    char addr[64];
+    bool login_ready; /* `ready` holds the answer, sent on HTTP_WRITEABLE */
+    struct http_resp ready;
     struct ws_conn *conn; /* after the WebSocket upgrade */
 };
 
@@ -53,39 +77,9 @@ static const struct lws_protocol_vhost_options security_headers[] = {
      "usb=()"},
 };
 
-static const struct {
-    const char *ext;
-    const char *mime;
-} mime_types[] = {
-    {".html", "text/html; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},
-    {".json", "application/json"},
-    {".webmanifest", "application/manifest+json"},
-    {".svg", "image/svg+xml"},
-    {".png", "image/png"},
-    {".ico", "image/x-icon"},
-    {".woff2", "font/woff2"},
-    {".txt", "text/plain; charset=utf-8"},
-    {".ics", "text/calendar; charset=utf-8"},
-    {".wav", "audio/wav"},
-};
-
 static struct app *app_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
-}
-
-static const char *mime_for(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (dot && !strchr(dot, '/')) {
-        for (size_t i = 0; i < sizeof mime_types / sizeof mime_types[0]; i++)
-            if (strcmp(dot, mime_types[i].ext) == 0)
-                return mime_types[i].mime;
-    }
-    return NULL;
 }
 
 static bool copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
@@ -141,6 +135,9 @@ static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char
                                         n, &p, end))
             return -1;
     }
+    if (pss->close_after && lws_add_http_header_by_name(wsi, (const uint8_t *)"connection:",
+                                                        (const uint8_t *)"close", 5, &p, end))
+        return -1;
     if (status == HTTP_STATUS_METHOD_NOT_ALLOWED &&
         lws_add_http_header_by_name(
             wsi, (const uint8_t *)"allow:", (const uint8_t *)"GET, POST, DELETE", 17, &p, end))
@@ -233,12 +230,80 @@ static bool session_cookie(struct lws *wsi, char *out, size_t cap)
     return false;
 }
 
+static void count_error(struct app *app, const struct http_resp *resp)
+{
+    if (resp->status >= 400 && resp->body) {
+        json_t *code = json_object_get(json_object_get(resp->body, "error"), "code");
+        if (json_is_string(code))
+            metrics_error(&app->metrics, json_string_value(code));
+    }
+}
+
+/* Hands the password check to the kdf pool; the answer goes out when the
+ * result comes back (login_results). A full pool answers 503 busy now. */
+static int start_login(struct lws *wsi, struct pss *pss, struct http_resp *resp, const char *addr)
+{
+    struct app *app = app_of(wsi);
+    uint64_t ticket = ++app->next_login_ticket;
+    int64_t user_id = resp->login->user_id;
+    int rc = kdfpool_submit(app->kdf, ticket, resp->login->password, resp->login->pwhash);
+    http_resp_clear(resp);
+    if (rc == ERR_FULL) {
+        api_error(resp, 503, "busy", "too many logins are being checked: try again in a moment");
+        resp->retry_after_s = LOGIN_BUSY_RETRY_S;
+        return 0;
+    }
+    if (rc < 0) {
+        api_error(resp, 500, "server_error", "could not check the password");
+        return 0;
+    }
+    pss->wsi = wsi;
+    pss->login_ticket = ticket;
+    pss->login_user = user_id;
+    snprintf(pss->addr, sizeof pss->addr, "%s", addr);
+    pss->next_wait = app->logins_waiting;
+    app->logins_waiting = pss;
+    return 1;
+}
+
+/* Takes a connection off the waiting list; its result, if it comes, is dropped. */
+static void forget_login(struct app *app, struct pss *pss)
+{
+    for (struct pss **pp = &app->logins_waiting; *pp; pp = &(*pp)->next_wait) {
+        if (*pp == pss) {
+            *pp = pss->next_wait;
+            break;
+        }
+    }
+    pss->next_wait = NULL;
+    pss->login_ticket = 0;
+}
+
+/* Finished password checks: each waiting connection gets its answer on its
+ * next HTTP_WRITEABLE. Results for connections that have gone are dropped. */
+static void login_results(struct app *app)
+{
+    struct kdfpool_result r;
+    while (app->kdf && kdfpool_poll(app->kdf, &r) == 0) {
+        struct pss *pss = app->logins_waiting;
+        while (pss && pss->login_ticket != r.ticket)
+            pss = pss->next_wait;
+        if (!pss)
+            continue;
+        forget_login(app, pss);
+        api_login_finish(app, pss->login_user, pss->addr, r.rc, &pss->ready);
+        pss->login_ready = true;
+        lws_callback_on_writable(pss->wsi);
+    }
+}
+
 static int handle_api(struct lws *wsi, struct pss *pss)
 {
     struct app *app = app_of(wsi);
-    char cookie[128], addr[64] = "", ctype[128] = "";
+    char cookie[128], peer[64] = "", addr[64], ctype[128] = "";
     bool has_cookie = session_cookie(wsi, cookie, sizeof cookie);
-    lws_get_peer_simple(wsi, addr, sizeof addr);
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    http_guard_rate_key(peer, addr, sizeof addr);
     copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
 
     struct http_req req = {
@@ -252,11 +317,9 @@ static int handle_api(struct lws *wsi, struct pss *pss)
     };
     struct http_resp resp = {0};
     api_handle(app, &req, &resp);
-    if (resp.status >= 400 && resp.body) {
-        json_t *code = json_object_get(json_object_get(resp.body, "error"), "code");
-        if (json_is_string(code))
-            metrics_error(&app->metrics, json_string_value(code));
-    }
+    if (resp.login && start_login(wsi, pss, &resp, addr))
+        return 0; /* answered when the check is done */
+    count_error(app, &resp);
     int rc = respond_json(wsi, pss, &resp);
     http_resp_clear(&resp);
     return rc;
@@ -284,48 +347,16 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     return rc;
 }
 
-/* Maps a URL path to a file under the web root, refusing anything that could
- * leave it. Paths without a file extension fall back to index.html so the
- * client's own routes (/join, /meeting) load the app. */
-static int resolve_static(const struct app *app, const char *path, char *out, size_t cap)
-{
-    char joined[PATH_MAX], real[PATH_MAX];
-    if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strstr(path, "//"))
-        return ERR_DENIED;
-    const char *last = strrchr(path, '/');
-    bool is_dir = path[strlen(path) - 1] == '/';
-    bool has_ext = last && strchr(last, '.');
-    int n =
-        snprintf(joined, sizeof joined, "%s%s%s", app->web_root, path, is_dir ? "index.html" : "");
-    if (n < 0 || (size_t)n >= sizeof joined)
-        return ERR_TOOBIG;
-    struct stat st;
-    if (!realpath(joined, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (has_ext)
-            return ERR_NOTFOUND;
-        n = snprintf(joined, sizeof joined, "%s/index.html", app->web_root);
-        if (n < 0 || (size_t)n >= sizeof joined || !realpath(joined, real))
-            return ERR_NOTFOUND;
-    }
-    size_t root_len = strlen(app->web_root);
-    if (strncmp(real, app->web_root, root_len) != 0 || real[root_len] != '/')
-        return ERR_DENIED;
-    if (strlen(real) >= cap)
-        return ERR_TOOBIG;
-    memcpy(out, real, strlen(real) + 1);
-    return 0;
-}
-
 static int handle_static(struct lws *wsi, struct pss *pss)
 {
     struct app *app = app_of(wsi);
     char file[PATH_MAX];
-    int rc = resolve_static(app, pss->path, file, sizeof file);
+    int rc = http_static_resolve(app, pss->path, file, sizeof file);
     if (rc == ERR_DENIED)
         return respond_error(wsi, pss, 403, "forbidden", "path not allowed");
     if (rc < 0)
         return respond_error(wsi, pss, 404, "not_found", "no such page");
-    const char *mime = mime_for(file);
+    const char *mime = http_static_mime(file);
     if (!mime)
         mime = "application/octet-stream";
     /* HTML carries the app's routes: always revalidate it. Assets may be cached briefly. */
@@ -366,14 +397,35 @@ static int dispatch(struct lws *wsi, struct pss *pss)
     return handle_static(wsi, pss);
 }
 
+/* The request body's announced length: 0 and *len (0 if none); ERR_PARSE or
+ * ERR_TOOBIG for a bad Content-Length; ERR_PROTO for any Transfer-Encoding. */
+static int body_length(struct lws *wsi, uint64_t *len)
+{
+    char v[64];
+    *len = 0;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return ERR_PROTO;
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (n <= 0)
+        return 0;
+    if ((size_t)n >= sizeof v)
+        return ERR_TOOBIG;
+    if (lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH) != n)
+        return ERR_PARSE;
+    return http_guard_content_length(v, len);
+}
+
 static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 {
     char *muri = NULL;
     int mlen = 0;
     memset(pss, 0, sizeof *pss);
+    http_guard_on_request(wsi);
     pss->method = lws_http_get_uri_and_method(wsi, &muri, &mlen);
-    if (!uri || strlen(uri) >= sizeof pss->path)
+    if (!uri || strlen(uri) >= sizeof pss->path) {
+        pss->close_after = true; /* a body, if any, is not read */
         return respond_error(wsi, pss, 414, "too_big", "path too long");
+    }
     memcpy(pss->path, uri, strlen(uri) + 1);
 
     bool changes = pss->method == LWSHUMETH_POST || pss->method == LWSHUMETH_DELETE ||
@@ -382,19 +434,44 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
      * answer goes out after it, never in the middle. */
     pss->forbidden = changes && !origin_ok(wsi);
 
-    char clen[24];
-    if (changes && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof clen) &&
-        strtoull(clen, NULL, 10) > 0) {
-        if (strtoull(clen, NULL, 10) > HTTP_BODY_MAX)
+    /* Framing first: a request whose body length cannot be known is answered
+     * and the connection closed, since what follows it cannot be parsed. */
+    uint64_t clen = 0;
+    int rc = body_length(wsi, &clen);
+    if (rc == ERR_PARSE || rc == ERR_TOOBIG || clen > HTTP_DRAIN_MAX) {
+        pss->close_after = true;
+        if (rc == ERR_PARSE)
+            return respond_error(wsi, pss, 400, "bad_length",
+                                 "Content-Length must be a decimal number of bytes");
+        if (rc == ERR_TOOBIG)
+            return respond_error(wsi, pss, 400, "bad_length", "Content-Length is out of range");
+        return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
+    }
+    if (rc == ERR_PROTO) {
+        /* libwebsockets 4.1 does not hand a chunked request body to the
+         * application: ask for a Content-Length instead of misreading it. */
+        pss->close_after = true;
+        return respond_error(wsi, pss, 411, "length_required",
+                             "send the body with a Content-Length, not chunked");
+    }
+    if (clen > 0) {
+        if (clen > HTTP_BODY_MAX)
             pss->body_too_big = true;
         pss->want_body = true; /* answered at HTTP_BODY_COMPLETION */
+        pss->body_deadline_us = app_mono_us() + (int64_t)app_of(wsi)->cfg.body_timeout_s * 1000000;
         return 0;
     }
     return dispatch(wsi, pss);
 }
 
-static int on_body(struct pss *pss, const void *in, size_t len)
+static int on_body(struct lws *wsi, struct pss *pss, const void *in, size_t len)
 {
+    if (pss->answered)
+        return 0;
+    if (app_mono_us() > pss->body_deadline_us) {
+        pss->close_after = true;
+        return respond_error(wsi, pss, 408, "timeout", "the request body took too long");
+    }
     if (pss->body_too_big || pss->forbidden || len == 0)
         return 0;
     if (len > HTTP_BODY_MAX - pss->body_len) {
@@ -416,6 +493,8 @@ static int on_body(struct pss *pss, const void *in, size_t len)
 
 static void free_http(struct pss *pss)
 {
+    http_resp_clear(&pss->ready);
+    pss->login_ready = false;
     free(pss->body);
     free(pss->out);
     pss->body = NULL;
@@ -425,12 +504,25 @@ static void free_http(struct pss *pss)
 
 static int on_http_writeable(struct lws *wsi, struct pss *pss)
 {
+    if (pss->login_ticket)
+        return 0; /* the password check is still running */
+    if (pss->login_ready) {
+        pss->login_ready = false;
+        count_error(app_of(wsi), &pss->ready);
+        int rc = respond_json(wsi, pss, &pss->ready);
+        http_resp_clear(&pss->ready);
+        return rc;
+    }
+    if (!pss->answered)
+        return 0;
     if (pss->out_len) {
         int n = lws_write(wsi, pss->out + LWS_PRE, pss->out_len, LWS_WRITE_HTTP_FINAL);
         if (n < 0 || (size_t)n != pss->out_len)
             return -1;
     }
     free_http(pss);
+    if (pss->close_after)
+        return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -453,7 +545,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP:
         return on_http(wsi, pss, in);
     case LWS_CALLBACK_HTTP_BODY:
-        return on_body(pss, in, len);
+        return on_body(wsi, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return dispatch(wsi, pss);
     case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -461,15 +553,32 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss)
+        if (pss) {
+            forget_login(app, pss);
             free_http(pss);
+        }
         return 0;
+
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return http_guard_on_accept(app, user);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        http_guard_on_open(app, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (pss)
+            forget_login(app, pss); /* in case CLOSED_HTTP never came */
+        http_guard_on_destroy(app, wsi);
+        return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_guard_on_upgrade(app, wsi);
 
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return filter_ws(wsi);
     case LWS_CALLBACK_ESTABLISHED:
-        if (pss)
+        if (pss) {
+            forget_login(app, pss);
             free_http(pss);
+        }
         pss->conn = session_open(app, wsi);
         return pss->conn ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
@@ -493,6 +602,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         SSL_CTX_set_min_proto_version((SSL_CTX *)user, TLS1_2_VERSION);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        login_results(app);
         sessions_media_events(app);
         return 0;
     default:
@@ -539,6 +649,29 @@ static const lws_retry_bo_t idle_policy = {
     .secs_since_valid_hangup = 30,
 };
 
+/* The kdf pool wakes the loop: stop it while the loop still exists. The
+ * connection table goes after the loop, whose teardown still reports closes. */
+static void stop_kdf(struct app *app)
+{
+    kdfpool_destroy(app->kdf);
+    app->kdf = NULL;
+}
+
+static void stop_helpers(struct app *app)
+{
+    stop_kdf(app);
+    connlimit_destroy(app->conns_acct);
+    app->conns_acct = NULL;
+}
+
+static unsigned login_threads(const struct app *app)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n =
+        app->cfg.login_threads ? app->cfg.login_threads : (unsigned)(cores > 1 ? cores / 2 : 1);
+    return n > KDFPOOL_THREADS_MAX ? KDFPOOL_THREADS_MAX : n;
+}
+
 int http_server_start(struct app *app)
 {
     struct lws_context_creation_info info;
@@ -558,16 +691,34 @@ int http_server_start(struct app *app)
     info.ssl_private_key_filepath = app->cfg.tls_key;
     info.alpn = "http/1.1";
     info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    info.ssl_cipher_list = HTTP_TLS12_CIPHERS;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8;
     if (!strchr(app->cfg.listen_addr, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    info.timeout_secs = 30;
+    /* A connection must finish its TLS handshake, and then its request
+     * headers, within handshake_timeout_s each (lws's timeouts for
+     * connections that hold no request yet). */
+    info.timeout_secs = app->cfg.handshake_timeout_s;
+    info.timeout_secs_ah_idle = app->cfg.handshake_timeout_s;
     info.retry_and_idle_policy = &idle_policy;
     info.ka_time = 0;
+    /* Room above max_connections for the listener, the media workers' wakeups
+     * and the connections accepted while an idle one is being dropped. */
     info.fd_limit_per_thread = app->cfg.max_connections + 64;
+
+    int rc = kdfpool_create(&app->kdf, login_threads(app), app->cfg.login_queue, http_wake, app);
+    if (rc == 0)
+        rc = connlimit_create(&app->conns_acct, info.fd_limit_per_thread,
+                              app->cfg.max_connections_per_addr);
+    if (rc < 0) {
+        LOG_E("cannot start the password-check threads: %s", err_str(rc));
+        stop_helpers(app);
+        return rc;
+    }
 
     app->lws = lws_create_context(&info);
     if (!app->lws) {
+        stop_helpers(app);
         LOG_E("cannot listen on %s:%u with certificate %s (see errors above)", app->cfg.listen_addr,
               app->cfg.listen_port, app->cfg.tls_cert);
         return ERR_IO;
@@ -594,8 +745,10 @@ int http_server_run(struct app *app)
     lws_sul_cancel(&ticker.sul);
     media_stop(app->media); /* before the loop goes: workers wake it */
     app->media = NULL;
+    stop_kdf(app);
     lws_context_destroy(app->lws);
     app->lws = NULL;
+    stop_helpers(app);
     sessions_free_all(app);
     return 0;
 }
@@ -603,8 +756,10 @@ int http_server_run(struct app *app)
 void http_server_abort(struct app *app)
 {
     lws_sul_cancel(&ticker.sul);
+    stop_kdf(app);
     lws_context_destroy(app->lws);
     app->lws = NULL;
+    stop_helpers(app);
 }
 
 void http_wake(void *arg)

@@ -70,6 +70,11 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_int_equal(a->ws_rate_per_sec, b->ws_rate_per_sec);
     assert_int_equal(a->ws_rate_burst, b->ws_rate_burst);
     assert_int_equal(a->login_attempts_per_min, b->login_attempts_per_min);
+    assert_int_equal(a->login_threads, b->login_threads);
+    assert_int_equal(a->login_queue, b->login_queue);
+    assert_int_equal(a->handshake_timeout_s, b->handshake_timeout_s);
+    assert_int_equal(a->body_timeout_s, b->body_timeout_s);
+    assert_int_equal(a->max_connections_per_addr, b->max_connections_per_addr);
     assert_int_equal(a->session_hours, b->session_hours);
     assert_int_equal(a->invitation_grace_min, b->invitation_grace_min);
     assert_int_equal(a->resume_seconds, b->resume_seconds);
@@ -102,6 +107,11 @@ static void test_defaults(void **state)
     assert_int_equal(c.ws_rate_per_sec, 20);
     assert_int_equal(c.ws_rate_burst, 40);
     assert_int_equal(c.login_attempts_per_min, 10);
+    assert_int_equal(c.login_threads, 0);
+    assert_int_equal(c.login_queue, 32);
+    assert_int_equal(c.handshake_timeout_s, 5);
+    assert_int_equal(c.body_timeout_s, 10);
+    assert_int_equal(c.max_connections_per_addr, 128);
     assert_int_equal(c.session_hours, 12);
     assert_int_equal(c.invitation_grace_min, 120);
     assert_int_equal(c.resume_seconds, 60);
@@ -429,6 +439,11 @@ static void test_number_ranges(void **state)
         RANGE(ws_rate_per_sec, 1, 1000),
         RANGE(ws_rate_burst, 1, 10000),
         RANGE(login_attempts_per_min, 1, 1000),
+        RANGE(login_threads, 0, 8),
+        RANGE(login_queue, 0, 1024),
+        RANGE(handshake_timeout_s, 1, 60),
+        RANGE(body_timeout_s, 1, 300),
+        RANGE(max_connections_per_addr, 1, 100000),
         RANGE(session_hours, 1, 168),
         RANGE(invitation_grace_min, 0, 10080),
         RANGE(resume_seconds, 5, 600),

@@ -1,0 +1,138 @@
+/* Connection accounting (see connlimit.h). One array of slots and a stack of
+ * free indexes; lookups are linear scans, which at a few thousand slots cost
+ * microseconds, once per accepted connection. */
+#include "server/connlimit.h"
+#include "server/err.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct connlimit_slot {
+    uint8_t key[CONNLIMIT_KEY_LEN];
+    int64_t opened_us;
+    void *owner;
+    bool used;
+    bool proven;
+    bool evicting;
+};
+
+struct connlimit {
+    struct connlimit_slot *slots;
+    unsigned *free_idx; /* stack of unused slot indexes */
+    unsigned n_slots;
+    unsigned n_free;
+    unsigned per_addr;
+};
+
+int connlimit_create(struct connlimit **out, unsigned slots, unsigned per_addr)
+{
+    *out = NULL;
+    if (slots < 1 || slots > CONNLIMIT_SLOTS_MAX || per_addr < 1)
+        return ERR_INVAL;
+    struct connlimit *c = calloc(1, sizeof *c);
+    if (!c)
+        return ERR_NOMEM;
+    c->slots = calloc(slots, sizeof c->slots[0]);
+    c->free_idx = calloc(slots, sizeof c->free_idx[0]);
+    if (!c->slots || !c->free_idx) {
+        connlimit_destroy(c);
+        return ERR_NOMEM;
+    }
+    c->n_slots = c->n_free = slots;
+    c->per_addr = per_addr;
+    for (unsigned i = 0; i < slots; i++)
+        c->free_idx[i] = slots - 1 - i;
+    *out = c;
+    return 0;
+}
+
+void connlimit_destroy(struct connlimit *c)
+{
+    if (!c)
+        return;
+    free(c->slots);
+    free(c->free_idx);
+    free(c);
+}
+
+int connlimit_key(const struct sockaddr *sa, socklen_t len, uint8_t key[CONNLIMIT_KEY_LEN])
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memset(key, 0, CONNLIMIT_KEY_LEN);
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)sa;
+        memcpy(key, mapped, sizeof mapped);
+        memcpy(key + 12, &in4->sin_addr, 4);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        const uint8_t *a = in6->sin6_addr.s6_addr;
+        if (memcmp(a, mapped, sizeof mapped) == 0)
+            memcpy(key, a, CONNLIMIT_KEY_LEN);
+        else
+            memcpy(key, a, 8); /* the /64 */
+        return 0;
+    }
+    return ERR_PARSE;
+}
+
+unsigned connlimit_count_addr(const struct connlimit *c, const uint8_t key[CONNLIMIT_KEY_LEN])
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->n_slots; i++)
+        if (c->slots[i].used && memcmp(c->slots[i].key, key, CONNLIMIT_KEY_LEN) == 0)
+            n++;
+    return n;
+}
+
+unsigned connlimit_count(const struct connlimit *c)
+{
+    return c->n_slots - c->n_free;
+}
+
+int connlimit_open(struct connlimit *c, const uint8_t key[CONNLIMIT_KEY_LEN], void *owner,
+                   int64_t now_us, struct connlimit_slot **out)
+{
+    *out = NULL;
+    if (c->n_free == 0 || connlimit_count_addr(c, key) >= c->per_addr)
+        return ERR_FULL;
+    struct connlimit_slot *s = &c->slots[c->free_idx[--c->n_free]];
+    memset(s, 0, sizeof *s);
+    memcpy(s->key, key, CONNLIMIT_KEY_LEN);
+    s->opened_us = now_us;
+    s->owner = owner;
+    s->used = true;
+    *out = s;
+    return 0;
+}
+
+void connlimit_proven(struct connlimit_slot *s)
+{
+    if (s)
+        s->proven = true;
+}
+
+void connlimit_close(struct connlimit *c, struct connlimit_slot *s)
+{
+    if (!s || !s->used)
+        return;
+    s->used = false;
+    s->owner = NULL;
+    c->free_idx[c->n_free++] = (unsigned)(s - c->slots);
+}
+
+void *connlimit_evict_oldest(struct connlimit *c)
+{
+    struct connlimit_slot *oldest = NULL;
+    for (unsigned i = 0; i < c->n_slots; i++) {
+        struct connlimit_slot *s = &c->slots[i];
+        if (s->used && !s->proven && !s->evicting && (!oldest || s->opened_us < oldest->opened_us))
+            oldest = s;
+    }
+    if (!oldest)
+        return NULL;
+    oldest->evicting = true;
+    return oldest->owner;
+}
