@@ -9,10 +9,15 @@
 //  2. The call holds for HOLD_MS (90 s, three times the 30 s consent timeout):
 //     every direction keeps decoding in every sample window, no peer
 //     connection goes "failed" or is replaced, no ICE restart (the local
-//     ice-ufrag never changes), and the server counts no failed transport.
-//     Firefox nominates both its UDP and its TCP pair and keeps consent on
-//     the UDP pair only: the server must stay on the pair with consent
-//     (docs/PROTOCOL.md, "Readings of the specification").
+//     ice-ufrag never changes), the server sends no transport_state
+//     "failed" and counts no failed transport.
+//     Firefox's ICE-TCP connections to the server are held back (nftables
+//     drops their SYNs, the kernel retries) until its UDP pairs are
+//     nominated, as on a slow network; Firefox then nominates its TCP pair
+//     too, UDP first and TCP a moment later, and keeps consent on the UDP
+//     pair only. The server must stay on the higher-priority pair with
+//     consent (docs/PROTOCOL.md, "Readings of the specification"); a server
+//     that follows the last nomination drops the call 30 s later.
 //  3. Firefox's simulcast layers (a=simulcast:send with rids, one
 //     ssrc-group:FID per layer) are each forwarded: a Chromium subscriber
 //     that asks for a layer's size (subscribe_prefs over its own signaling
@@ -33,7 +38,8 @@ const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const HOLD_MS = 90000; // the call must hold this long (consent timeout: 30 s)
 const SAMPLE_MS = 10000; // every direction decodes within each window
 const WAIT_MS = 45000; // one condition (Firefox starts slowly on 2 busy cores)
-const LAYER_WAIT_MS = 30000;
+const LAYER_WAIT_MS = 45000; // the first switch up waits for the subscriber's bandwidth estimate (measured ~15 s)
+const PREFS_REPEAT_MS = 3000;
 
 const NAMES = { caseworker: 'Anna Jensen', citizen: 'Mette Hansen', interpreter: 'Omar Haddad' };
 const ENGINE = { caseworker: 'chromium', citizen: 'chromium', interpreter: 'firefox' };
@@ -129,8 +135,8 @@ async function readOutbound() {
             if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
             out[r.rid || String(r.ssrc)] = {
                 width: r.frameWidth || 0, height: r.frameHeight || 0, framesEncoded: r.framesEncoded || 0,
-                keyFrames: r.keyFramesEncoded, bytesSent: r.bytesSent || 0, pli: r.pliCount, fir: r.firCount, nack: r.nackCount,
-                retransmittedBytes: r.retransmittedBytesSent,
+                keyFrames: r.keyFramesEncoded, bytesSent: r.bytesSent || 0, headerBytes: r.headerBytesSent, packets: r.packetsSent,
+                fps: r.framesPerSecond, pli: r.pliCount, fir: r.firCount, nack: r.nackCount, retransmittedBytes: r.retransmittedBytesSent,
             };
         });
     }
@@ -175,6 +181,7 @@ async function readInbound() {
             res[name] = {
                 size: `${r.frameWidth || 0}x${r.frameHeight || 0}`, framesDecoded: r.framesDecoded, keyFrames: r.keyFramesDecoded,
                 pli: r.pliCount, nack: r.nackCount, lost: r.packetsLost, freezes: r.freezeCount, dropped: r.framesDropped,
+                bytes: r.bytesReceived, packets: r.packetsReceived,
             };
         });
     }
@@ -189,7 +196,7 @@ async function waitPage(who, pred, what, timeoutMs = WAIT_MS) {
     try {
         return await until(async () => {
             last = await read(who);
-            return pred(last) ? last : null;
+            return (await pred(last)) ? last : null;
         }, { timeoutMs, intervalMs: 500, what: `${who}: ${what}` });
     } catch (e) {
         throw new Error(`${e.message}; last: ${JSON.stringify(last)}; errors: ${JSON.stringify(people[who].errors.slice(-10))}`);
@@ -308,8 +315,9 @@ async function assertTransportsHeld(label) {
         assert.deepEqual(failed, [], `${label}: the server failed none of ${who}'s (${ENGINE[who]}) transports`);
         assert.equal(s.pcs.length, 2, `${label}: ${who} (${ENGINE[who]}) made no new peer connection: ${JSON.stringify(s.pcs)}`);
         for (const p of s.pcs) {
+            // "disconnected" for a moment is not a failure (a busy machine may delay a consent answer).
             assert.ok(!p.states.includes('failed'), `${label}: ${who} (${ENGINE[who]}) ${p.role} connection never failed: ${JSON.stringify(p)}`);
-            assert.equal(p.state, 'connected', `${label}: ${who} (${ENGINE[who]}) ${p.role} connection is connected: ${JSON.stringify(p)}`);
+            assert.ok(p.state === 'connected' || p.state === 'disconnected', `${label}: ${who} (${ENGINE[who]}) ${p.role} connection is up: ${JSON.stringify(p)}`);
             assert.equal(p.ufrags.length, 1, `${label}: ${who} (${ENGINE[who]}) ${p.role} connection made no ICE restart: ${JSON.stringify(p)}`);
         }
     }
@@ -355,7 +363,7 @@ async function meeting() {
     const ffUp = Date.now();
     releaseIceTcp();
     const someTcp = (x) => x.some((pc) => pc.pairs.some((p) => p.proto === 'tcp' && p.nominated));
-    await until(async () => someTcp(pairs = await ff.evaluate(readPairs)), { timeoutMs: 20000, what: 'Firefox nominating a TCP pair as well' })
+    await until(async () => someTcp(pairs = await ff.evaluate(readPairs)), { timeoutMs: WAIT_MS, what: 'Firefox nominating a TCP pair as well' })
         .catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(pairs)}`); });
     console.log(`Firefox's candidate pairs ${Date.now() - ffUp} ms after its UDP pairs were nominated: ${JSON.stringify(pairs)}`);
 
@@ -420,13 +428,20 @@ async function askLayer(who, sender, width, height) {
         return e ? e[0] : null;
     }, NAMES[sender]);
     assert.ok(mid, `${who}: ${sender}'s camera is on its subscribe connection`);
-    await page.evaluate((prefs) => {
+    // The page's own layout may send its prefs again (a tile resized by a
+    // pixel): the request is repeated every PREFS_REPEAT_MS while waiting.
+    const ask = () => page.evaluate((prefs) => {
         const ws = window.__samtaleTest.sockets.find((w) => w.readyState === WebSocket.OPEN);
         ws.send(JSON.stringify({ type: 'subscribe_prefs', prefs: [prefs] }));
     }, { mid, width, height, paused: false });
     const t0 = Date.now();
+    let asked = 0;
     let first;
-    const s = await waitPage(who, (x) => {
+    const s = await waitPage(who, async (x) => {
+        if (Date.now() - asked >= PREFS_REPEAT_MS) {
+            asked = Date.now();
+            await ask();
+        }
         const t = x.tiles.find((y) => y.name === NAMES[sender]);
         if (!t || t.frameSize !== `${width}x${height}`) return false;
         first ??= t.frames;
