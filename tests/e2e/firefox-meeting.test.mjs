@@ -19,9 +19,11 @@
 //     consent (docs/PROTOCOL.md, "Readings of the specification"); a server
 //     that follows the last nomination drops the call 30 s later.
 //  3. Firefox's simulcast layers (a=simulcast:send with rids, one
-//     ssrc-group:FID per layer) are each forwarded: a Chromium subscriber
-//     that asks for a layer's size (subscribe_prefs over its own signaling
-//     connection) receives frames of that size.
+//     ssrc-group:FID per layer, listed in rid order as the server assumes)
+//     are each forwarded: a Chromium subscriber that asks for a layer's size
+//     (subscribe_prefs over its own signaling connection, the other camera
+//     paused so that its downlink estimate is no limit) receives frames of
+//     that size, top, lowest, middle and top again.
 // Figures (decode rates per direction, layers) are printed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,7 +40,7 @@ const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const HOLD_MS = 90000; // the call must hold this long (consent timeout: 30 s)
 const SAMPLE_MS = 10000; // every direction decodes within each window
 const WAIT_MS = 45000; // one condition (Firefox starts slowly on 2 busy cores)
-const LAYER_WAIT_MS = 45000; // the first switch up waits for the subscriber's bandwidth estimate (measured ~15 s)
+const LAYER_WAIT_MS = 45000; // measured: ~2 s per switch
 const PREFS_REPEAT_MS = 3000;
 
 const NAMES = { caseworker: 'Anna Jensen', citizen: 'Mette Hansen', interpreter: 'Omar Haddad' };
@@ -71,7 +73,7 @@ after(async () => {
  * WebSocket, without changing what they do.
  */
 function instrument() {
-    const rec = { pcs: [], sockets: [], transportStates: [], tracks: {} };
+    const rec = { pcs: [], sockets: [], transportStates: [], tracks: [] };
     window.__samtaleTest = rec;
     const OrigPC = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends OrigPC {
@@ -98,7 +100,7 @@ function instrument() {
                 try {
                     const m = JSON.parse(ev.data);
                     if (m.type === 'transport_state') rec.transportStates.push(m);
-                    if (m.type === 'subscribe_offer' && m.tracks) rec.tracks = m.tracks;
+                    if (m.type === 'subscribe_offer' && Array.isArray(m.tracks)) rec.tracks = m.tracks;
                 } catch { /* not JSON: not ours to judge */ }
             });
         }
@@ -134,7 +136,7 @@ async function readOutbound() {
         stats.forEach((r) => {
             if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
             out[r.rid || String(r.ssrc)] = {
-                width: r.frameWidth || 0, height: r.frameHeight || 0, framesEncoded: r.framesEncoded || 0,
+                ssrc: r.ssrc, width: r.frameWidth || 0, height: r.frameHeight || 0, framesEncoded: r.framesEncoded || 0,
                 keyFrames: r.keyFramesEncoded, bytesSent: r.bytesSent || 0, headerBytes: r.headerBytesSent, packets: r.packetsSent,
                 fps: r.framesPerSecond, pli: r.pliCount, fir: r.firCount, nack: r.nackCount, retransmittedBytes: r.retransmittedBytesSent,
             };
@@ -421,19 +423,21 @@ async function meeting() {
  * large), and waits until frames of `height` are decoded. */
 async function askLayer(who, sender, width, height) {
     const page = people[who].page;
-    const mid = await page.evaluate((name) => {
+    // The sender's camera at that size, the other cameras paused: the
+    // subscriber's downlink is for this one video.
+    const prefs = await page.evaluate(({ name, width, height }) => {
         const tile = [...document.querySelectorAll('.tiles .tile')].find((t) => t.querySelector('.tile-name')?.textContent === name);
         const id = Number(tile?.dataset.participantId);
-        const e = Object.entries(window.__samtaleTest.tracks).find(([, t]) => t.participant_id === id && t.source === 'camera');
-        return e ? e[0] : null;
-    }, NAMES[sender]);
-    assert.ok(mid, `${who}: ${sender}'s camera is on its subscribe connection`);
+        return window.__samtaleTest.tracks.filter((t) => t.kind === 'video' && t.source === 'camera')
+            .map((t) => (t.participant_id === id ? { mid: t.mid, width, height, paused: false } : { mid: t.mid, paused: true }));
+    }, { name: NAMES[sender], width, height });
+    assert.ok(prefs.some((p) => !p.paused), `${who}: ${sender}'s camera is on its subscribe connection: ${JSON.stringify(prefs)}`);
     // The page's own layout may send its prefs again (a tile resized by a
     // pixel): the request is repeated every PREFS_REPEAT_MS while waiting.
-    const ask = () => page.evaluate((prefs) => {
+    const ask = () => page.evaluate((list) => {
         const ws = window.__samtaleTest.sockets.find((w) => w.readyState === WebSocket.OPEN);
-        ws.send(JSON.stringify({ type: 'subscribe_prefs', prefs: [prefs] }));
-    }, { mid, width, height, paused: false });
+        ws.send(JSON.stringify({ type: 'subscribe_prefs', prefs: list }));
+    }, prefs);
     const t0 = Date.now();
     let asked = 0;
     let first;
@@ -463,6 +467,14 @@ async function firefoxLayers() {
     console.log(`Firefox sends (rid: size, frames encoded): ${JSON.stringify(out)}`);
     const sizes = [...new Map(sent.map(([, v]) => [v.height, [v.width, v.height]])).values()].sort((a, b) => a[1] - b[1]);
     assert.equal(sizes.length, 3, `three layers of different sizes: ${JSON.stringify(out)}`);
+    // The server takes the offer's ssrc-group:FID lines in a=rid order
+    // (signaling/sfu.c): true of Firefox's offer.
+    const fid = await people.interpreter.page.evaluate(() => {
+        const e = window.__samtaleTest.pcs.find((x) => x.role === 'publish');
+        const video = e.pc.localDescription.sdp.split(/\r\nm=/).find((m) => /a=simulcast:send/.test(m));
+        return [...video.matchAll(/a=ssrc-group:FID (\d+) (\d+)/g)].map((m) => Number(m[1]));
+    });
+    assert.deepEqual(fid, ['q', 'h', 'f'].map((rid) => out[rid]?.ssrc), `Firefox lists its FID groups in rid order: ${JSON.stringify({ fid, out })}`);
     const m0 = await metrics();
     // Top, lowest, middle, top again: every layer, and a switch both ways.
     for (const [w, h] of [sizes[2], sizes[0], sizes[1], sizes[2]]) {

@@ -1,8 +1,9 @@
 /* Test harness for media/ice.c: credentials, addresses, an agent on a fake
  * clock, STUN check builders and expectations on what the agent emits.
  * Shared by test_ice.c (create, checks, credentials, integrity, hostile
- * input, fuzz seeds) and test_ice_consent.c (selection, consent, timeouts,
- * restart, bounds). */
+ * input, fuzz seeds), test_ice_consent.c (selection, consent, timeouts,
+ * restart, bounds) and test_ice_select.c (several nominated pairs,
+ * consent over several pairs). */
 #ifndef SAMTALE_TESTS_ICE_HARNESS_H
 #define SAMTALE_TESTS_ICE_HARNESS_H
 

@@ -1,7 +1,8 @@
 /* Tests for media/ice.c: the ICE-lite agent driven with a fake clock and
  * STUN messages built with media/stun.h; no sockets. This file: creation,
  * connectivity checks, credentials and integrity, hostile input. Harness in
- * ice_harness.h; selection, consent and restart in test_ice_consent.c.
+ * ice_harness.h; selection, consent and restart in test_ice_consent.c and
+ * test_ice_select.c.
  *
  * With SAMTALE_SEED_DIR set, seeds for tests/fuzz/fuzz_ice.c are also
  * written there (in its record format, with its credentials):
