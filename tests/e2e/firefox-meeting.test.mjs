@@ -416,6 +416,7 @@ async function meeting() {
     // 3. Firefox's simulcast layers, each forwarded when a subscriber asks for its size.
     await firefoxLayers();
     await assertTransportsHeld('after the layer changes');
+    for (const [who, p] of Object.entries(people)) assert.deepEqual(p.errors, [], `${who} (${ENGINE[who]}): no script error in the web client`);
 }
 
 /* Asks, over `who`'s own signaling connection, for `sender`'s camera at
