@@ -9,7 +9,10 @@
 struct ice_pair {
     struct stun_addr addr;
     enum ice_proto proto;
-    int64_t last_check_us; /* last valid check on this pair */
+    int64_t last_check_us;  /* last valid check on this pair */
+    uint64_t nominated_seq; /* order of its last nomination among all, if nominated */
+    uint32_t priority;      /* PRIORITY of the last valid check that carried one */
+    bool nominated;         /* a valid check with USE-CANDIDATE since creation or restart */
 };
 
 struct ice_tx_slot {
@@ -37,7 +40,8 @@ struct ice_agent {
     enum ice_state state;
     struct ice_pair pairs[ICE_MAX_PAIRS];
     size_t n_pairs;
-    int sel; /* index into pairs, or -1 */
+    int sel;                   /* index into pairs, or -1 */
+    uint64_t nominations_seen; /* valid checks with USE-CANDIDATE, for their order */
 
     struct ice_tx_slot tx[ICE_TX_QUEUE];
     size_t tx_head, tx_count;
@@ -148,8 +152,11 @@ static int find_pair(const struct ice_agent *a, const struct stun_addr *addr, en
     return -1;
 }
 
+/* Removes pair i; removing the selected pair leaves nothing selected. */
 static void remove_pair(struct ice_agent *a, size_t i)
 {
+    if (a->sel == (int)i)
+        a->sel = -1;
     a->n_pairs--;
     if (i != a->n_pairs) {
         a->pairs[i] = a->pairs[a->n_pairs];
@@ -258,25 +265,105 @@ static bool username_ok(const struct ice_agent *a, const struct stun_msg *m)
            memcmp(u + l + 1, a->remote_ufrag, a->remote_ufrag_len) == 0;
 }
 
-/* A valid check from (from, proto): remember the pair, follow nomination,
- * update the state. */
+/* How long after its last valid check a pair counts as live: the
+ * disconnect timeout, or the consent timeout when that is shorter. */
+static int64_t live_us(const struct ice_agent *a)
+{
+    return a->disconnect_us < a->consent_us ? a->disconnect_us : a->consent_us;
+}
+
+static bool pair_live(const struct ice_agent *a, int i, int64_t now_us)
+{
+    return now_us < sat_add(a->pairs[i].last_check_us, live_us(a));
+}
+
+/* Whether nominated pair i is preferred to nominated pair j: higher
+ * PRIORITY, then the later nomination. */
+static bool nominated_better(const struct ice_agent *a, int i, int j)
+{
+    const struct ice_pair *p = &a->pairs[i], *q = &a->pairs[j];
+
+    if (p->priority != q->priority)
+        return p->priority > q->priority;
+    return p->nominated_seq > q->nominated_seq;
+}
+
+/* The pair that should be selected now (see "Selection" in ice.h), or -1.
+ * Applying it again at the same time gives the same pair. */
+static int choose(const struct ice_agent *a, int64_t now_us)
+{
+    int best = -1;
+
+    /* The live nominated pair with the highest priority. */
+    for (int i = 0; i < (int)a->n_pairs; i++) {
+        if (!a->pairs[i].nominated || !pair_live(a, i, now_us))
+            continue;
+        if (best < 0 || nominated_better(a, i, best))
+            best = i;
+    }
+    if (best >= 0)
+        return best;
+    /* None: a live selection stays. */
+    if (a->sel >= 0 && pair_live(a, a->sel, now_us))
+        return a->sel;
+    /* Nothing selected (first check, or the selected pair lost consent):
+     * the most recently checked pair. The selected pair is quiet: the most
+     * recently checked of the pairs checked since it stopped being live
+     * (the browser moved its checks there), else it stays. */
+    int64_t since = a->sel >= 0 ? sat_add(a->pairs[a->sel].last_check_us, live_us(a)) : INT64_MIN;
+
+    for (int i = 0; i < (int)a->n_pairs; i++) {
+        if (a->pairs[i].last_check_us < since)
+            continue;
+        if (best < 0 || a->pairs[i].last_check_us > a->pairs[best].last_check_us)
+            best = i;
+    }
+    return best >= 0 ? best : a->sel;
+}
+
+/* Applies choose(): SELECTED when the selection moves, then the state
+ * follows whether the selected pair is live. Returns whether it moved. */
+static bool reselect(struct ice_agent *a, int64_t now_us)
+{
+    int i = choose(a, now_us);
+    bool moved = i >= 0 && i != a->sel;
+
+    if (moved) {
+        a->sel = i;
+        push_event(a, ICE_EVENT_SELECTED, &a->pairs[i].addr, a->pairs[i].proto);
+    }
+    if (a->sel < 0)
+        return moved;
+    if (pair_live(a, a->sel, now_us)) {
+        if (a->state != ICE_STATE_CONNECTED) {
+            a->state = ICE_STATE_CONNECTED;
+            push_event(a, ICE_EVENT_CONNECTED, NULL, ICE_PROTO_UDP);
+        }
+    } else if (a->state == ICE_STATE_CONNECTED && a->disconnect_us < a->consent_us) {
+        a->state = ICE_STATE_DISCONNECTED;
+        push_event(a, ICE_EVENT_DISCONNECTED, NULL, ICE_PROTO_UDP);
+    }
+    return moved;
+}
+
+/* A valid check from (from, proto): remember the pair, its priority and
+ * nomination, then select and update the state. */
 static void on_valid_check(struct ice_agent *a, int64_t now_us, const struct stun_msg *m,
                            const struct stun_addr *from, enum ice_proto proto)
 {
     int i = add_pair(a, from, proto);
     bool nominate = (m->has & STUN_HAS_USE_CANDIDATE) != 0;
+    struct ice_pair *p = &a->pairs[i];
 
-    a->pairs[i].last_check_us = now_us;
-    if (a->sel != i && (nominate || a->sel < 0)) {
-        a->sel = i;
-        if (nominate)
-            a->stats.nominations++;
-        push_event(a, ICE_EVENT_SELECTED, from, proto);
+    p->last_check_us = now_us;
+    if (m->has & STUN_HAS_PRIORITY)
+        p->priority = m->priority;
+    if (nominate) {
+        p->nominated = true;
+        p->nominated_seq = ++a->nominations_seen;
     }
-    if (a->sel == i && a->state != ICE_STATE_CONNECTED) {
-        a->state = ICE_STATE_CONNECTED;
-        push_event(a, ICE_EVENT_CONNECTED, NULL, ICE_PROTO_UDP);
-    }
+    if (reselect(a, now_us) && nominate && a->sel == i)
+        a->stats.nominations++;
 }
 
 /* ---- API ---- */
@@ -426,23 +513,17 @@ void ice_timeout(struct ice_agent *a, int64_t now_us)
         return;
     }
 
-    /* Forget idle non-selected pairs (their consent has expired). */
+    /* Forget pairs whose consent has expired, the selected one included:
+     * another pair that still has consent then takes over. */
     for (size_t i = a->n_pairs; i-- > 0;) {
-        if ((int)i != a->sel && now_us >= sat_add(a->pairs[i].last_check_us, a->consent_us))
+        if (now_us >= sat_add(a->pairs[i].last_check_us, a->consent_us))
             remove_pair(a, i);
     }
-    if (a->sel < 0) /* cannot happen outside NEW/FAILED */
-        return;
-
-    int64_t last = a->pairs[a->sel].last_check_us;
-
-    if (now_us >= sat_add(last, a->consent_us)) {
+    if (a->n_pairs == 0) {
         fail(a);
-    } else if (a->state == ICE_STATE_CONNECTED && a->disconnect_us < a->consent_us &&
-               now_us >= sat_add(last, a->disconnect_us)) {
-        a->state = ICE_STATE_DISCONNECTED;
-        push_event(a, ICE_EVENT_DISCONNECTED, NULL, ICE_PROTO_UDP);
+        return;
     }
+    (void)reselect(a, now_us);
 }
 
 int64_t ice_next_deadline(const struct ice_agent *a)
@@ -537,6 +618,7 @@ int ice_restart(struct ice_agent *a, int64_t now_us, const char *local_ufrag, co
         /* Keep only the selected pair; media continues on it. */
         a->pairs[0] = a->pairs[a->sel];
         a->pairs[0].last_check_us = now_us;
+        a->pairs[0].nominated = false; /* any nomination with the new credentials wins */
         a->n_pairs = 1;
         a->sel = 0;
     } else {

@@ -4,9 +4,9 @@
  * A lite agent never sends connectivity checks. It answers the browser's
  * Binding requests (authenticated with the local ufrag/password from our
  * SDP), learns the 5-tuples that passed a check, follows the browser's
- * nomination (USE-CANDIDATE) and watches consent freshness (RFC 7675): the
- * browser keeps sending checks on the selected pair, and when they stop the
- * transport has failed.
+ * nominations (USE-CANDIDATE) and watches consent freshness (RFC 7675): the
+ * browser keeps sending checks on the pair it uses, and when no pair gets
+ * checks any more the transport has failed.
  *
  * Sans-IO: the caller (a media worker) feeds received STUN with
  * ice_input(), time with ice_timeout(), and takes what to send and what
@@ -39,27 +39,45 @@
  *  - Pairs: a valid check makes (source address, UDP/TCP) a valid pair,
  *    at most ICE_MAX_PAIRS of them (the least recently checked one that is
  *    not selected is evicted). Only valid pairs are ice_is_valid_source():
- *    the worker drops DTLS/SRTP from anything else. A non-selected pair
- *    without a valid check for the consent timeout is forgotten.
+ *    the worker drops DTLS/SRTP from anything else. A pair without a valid
+ *    check for the consent timeout is forgotten, the selected one included.
+ *    Each pair remembers its last valid check, whether it was nominated (a
+ *    valid check with USE-CANDIDATE since it was learnt or since the last
+ *    restart) and the PRIORITY of its last check that carried one (0
+ *    before). A pair is *live* while its last valid check is younger than
+ *    the disconnect timeout (or the consent timeout, if shorter).
  *
- *  - Selection: a valid check with USE-CANDIDATE selects its pair
- *    (nomination; this is how the browser moves a call from Wi-Fi to mobile
- *    data or from UDP to TCP). Before anything is selected, the first valid
- *    pair is selected provisionally, without nomination, so that the
- *    browser's DTLS ClientHello (which may come before its nomination) is
- *    answered; a later check without USE-CANDIDATE never moves the
- *    selection. ICE_EVENT_SELECTED is emitted whenever the selected pair
- *    changes (not when a provisional pair is later nominated as is).
+ *  - Selection (RFC 8445 §8.1.1: of several nominated pairs the one with
+ *    the highest priority is used). A browser may nominate more than one
+ *    pair: Firefox nominates its UDP pair and, some 30 ms later, its
+ *    lower-priority TCP pair, then sends consent checks on the UDP pair
+ *    only. The agent does not know the browser's pair priorities; the
+ *    PRIORITY attribute (the browser's candidate priority, RFC 8445
+ *    §7.1.1) orders pairs the same way here, since our own candidates
+ *    rank alike (UDP above TCP). After every valid check and timeout:
+ *      1. The live nominated pair with the highest PRIORITY is selected
+ *         (equal PRIORITY: the latest nomination). This is how the browser
+ *         moves a call from Wi-Fi to mobile data or from UDP to TCP; a
+ *         lower-priority nomination takes over once the higher one has not
+ *         been checked for the live time.
+ *      2. Without a live nominated pair, a live selection stays; with
+ *         nothing selected, the most recently checked pair is selected
+ *         provisionally, without nomination, so that the browser's DTLS
+ *         ClientHello (which may come before its nomination) is answered.
+ *      3. A selected pair that is no longer live gives way to the most
+ *         recently checked of the pairs checked since it stopped being
+ *         live (the browser moved its checks there); when its consent
+ *         expires, to the most recently checked pair left (2).
+ *    ICE_EVENT_SELECTED is emitted whenever the selected pair changes (not
+ *    when a provisional pair is later nominated as is).
  *
- *  - States and consent: NEW until the first valid check, then CONNECTED.
- *    Without a valid check on the selected pair for disconnect_timeout_us
- *    the state becomes DISCONNECTED (informational only: media keeps
- *    flowing to the selected pair, which stays valid), and the next valid
- *    check on the selected pair (or a nomination of another) returns it to
- *    CONNECTED. Without one for consent_timeout_us the state becomes
- *    FAILED; so does NEW after connect_timeout_us without any valid check.
- *    FAILED forgets all pairs, ignores input and ends only with
- *    ice_restart().
+ *  - States and consent: NEW until the first valid check, then CONNECTED
+ *    while the selected pair is live and DISCONNECTED when it is not
+ *    (informational only: media keeps flowing to the selected pair, which
+ *    stays valid). The transport FAILs only when no pair has had a valid
+ *    check for consent_timeout_us; so does NEW after connect_timeout_us
+ *    without any valid check. FAILED forgets all pairs, ignores input and
+ *    ends only with ice_restart().
  *
  *  - Events, in order of occurrence: SELECTED (with the pair) comes before
  *    the CONNECTED of the same check, so the destination is known when
@@ -70,7 +88,8 @@
  *    credentials take effect at once and the old ones are refused. Valid
  *    pairs are forgotten except the selected one, which keeps carrying media
  *    (and stays a valid source) until a check with the new credentials
- *    nominates another; its consent timer restarts. From NEW or FAILED the
+ *    nominates another, whatever its priority (the kept pair counts as not
+ *    nominated); its consent timer restarts. From NEW or FAILED the
  *    agent starts over in NEW with a new connect timer. Emits RESTARTED.
  *
  * Responses to be sent over ICE-TCP are plain STUN messages; the caller adds
@@ -143,7 +162,7 @@ struct ice_cfg {
 
 struct ice_stats {
     uint64_t checks_ok;       /* valid checks answered with a success response */
-    uint64_t nominations;     /* checks with USE-CANDIDATE that changed the selection */
+    uint64_t nominations;     /* checks with USE-CANDIDATE that selected their pair */
     uint64_t bad_credentials; /* 401 sent */
     uint64_t malformed;       /* unparsable, bad or no FINGERPRINT, 400 or 420 sent */
     uint64_t role_conflicts;  /* 487 sent */

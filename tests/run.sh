@@ -86,7 +86,7 @@ run_node_tests() {
 
 # Integration tests: the real binary over HTTPS and WSS.
 run_part integration && run_node_tests integration env
-# End-to-end tests: real Chromium against the real server, inside a network
+# End-to-end tests: real Chromium and Firefox ESR against the real server, inside a network
 # namespace of their own that has only loopback.
 run_part e2e && run_node_tests e2e sh tests/e2e/netns-run.sh
 

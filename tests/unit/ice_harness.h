@@ -1,8 +1,9 @@
 /* Test harness for media/ice.c: credentials, addresses, an agent on a fake
  * clock, STUN check builders and expectations on what the agent emits.
  * Shared by test_ice.c (create, checks, credentials, integrity, hostile
- * input, fuzz seeds) and test_ice_consent.c (selection, consent, timeouts,
- * restart, bounds). */
+ * input, fuzz seeds), test_ice_consent.c (selection, consent, timeouts,
+ * restart, bounds) and test_ice_select.c (several nominated pairs,
+ * consent over several pairs). */
 #ifndef SAMTALE_TESTS_ICE_HARNESS_H
 #define SAMTALE_TESTS_ICE_HARNESS_H
 
@@ -97,7 +98,11 @@ struct req {
     uint16_t unknown_attr; /* 0: none */
     enum stun_class cls;
     uint8_t tid0;
+    uint32_t priority; /* PRIORITY; 0: CHECK_PRIORITY */
 };
+
+/* PRIORITY of the harness's checks unless a test sets one. */
+#define CHECK_PRIORITY 0x6e0001ffu
 
 static __attribute__((unused)) struct req check_req(uint8_t tid0)
 {
@@ -133,7 +138,7 @@ static __attribute__((unused)) size_t build(uint8_t *buf, size_t cap, const stru
         memset(&q, 0, sizeof(q));
         memcpy(q.tid, tid, STUN_TID_LEN);
         q.username = r->username;
-        q.priority = 0x6e0001ff;
+        q.priority = r->priority != 0 ? r->priority : CHECK_PRIORITY;
         q.controlling = r->role == ROLE_CONTROLLING;
         q.tie_breaker = 0x0123456789abcdefULL;
         q.use_candidate = r->use_candidate;
@@ -146,7 +151,7 @@ static __attribute__((unused)) size_t build(uint8_t *buf, size_t cap, const stru
     struct stun_builder b;
 
     stun_build_begin(&b, buf, cap, STUN_METHOD_BINDING, r->cls, tid);
-    stun_build_u32(&b, STUN_ATTR_PRIORITY, 0x6e0001ff);
+    stun_build_u32(&b, STUN_ATTR_PRIORITY, r->priority != 0 ? r->priority : CHECK_PRIORITY);
     if (r->role == ROLE_CONTROLLING)
         stun_build_u64(&b, STUN_ATTR_ICE_CONTROLLING, 1);
     else if (r->role == ROLE_CONTROLLED)
@@ -182,6 +187,19 @@ static __attribute__((unused)) int check(struct ice_agent *a, int64_t now,
     struct req r = check_req(0x10);
 
     r.use_candidate = nominate;
+    return send_req(a, now, &r, from, proto);
+}
+
+/* A valid check with PRIORITY `priority`, as a browser sends on a pair whose
+ * local candidate has that priority. */
+static __attribute__((unused)) int check_prio(struct ice_agent *a, int64_t now,
+                                              const struct stun_addr *from, enum ice_proto proto,
+                                              bool nominate, uint32_t priority)
+{
+    struct req r = check_req(0x20);
+
+    r.use_candidate = nominate;
+    r.priority = priority;
     return send_req(a, now, &r, from, proto);
 }
 

@@ -1,7 +1,8 @@
 /* Tests for media/ice.c: the ICE-lite agent driven with a fake clock and
  * STUN messages built with media/stun.h; no sockets. This file: creation,
  * connectivity checks, credentials and integrity, hostile input. Harness in
- * ice_harness.h; selection, consent and restart in test_ice_consent.c.
+ * ice_harness.h; selection, consent and restart in test_ice_consent.c and
+ * test_ice_select.c.
  *
  * With SAMTALE_SEED_DIR set, seeds for tests/fuzz/fuzz_ice.c are also
  * written there (in its record format, with its credentials):
@@ -28,7 +29,7 @@ static size_t seed_record(uint8_t *out, size_t cap, uint8_t ctrl, const struct r
  * ICE restart to the second credential set. */
 static int write_seeds(void **state)
 {
-    uint8_t buf[4 * STUN_MAX_MESSAGE];
+    uint8_t buf[16 * STUN_MAX_MESSAGE];
     size_t n;
     struct req r;
 
@@ -61,6 +62,23 @@ static int write_seeds(void **state)
     r.use_candidate = true;
     n += seed_record(buf + n, sizeof(buf) - n, 0x13, &r);
     dump_seed("restart", buf, n);
+
+    /* Firefox: UDP nominated, its lower-priority TCP pair nominated right
+     * after, then consent checks every 4 s on UDP only, past 30 s. */
+    r = check_req(10);
+    r.use_candidate = true;
+    r.priority = 0x6e7f1eff;
+    n = seed_record(buf, sizeof(buf), 0x00, &r);
+    r.tid0 = 11;
+    r.priority = 0x6e3f1eff;
+    n += seed_record(buf + n, sizeof(buf) - n, 0x08, &r);
+    r.use_candidate = false;
+    r.priority = 0x6e7f1eff;
+    for (uint8_t k = 0; k < 12; k++) {
+        r.tid0 = (uint8_t)(12 + k);
+        n += seed_record(buf + n, sizeof(buf) - n, 0x20, &r);
+    }
+    dump_seed("firefox_two_nominations", buf, n);
 
     r = check_req(6);
     r.role = ROLE_CONTROLLED;

@@ -170,7 +170,7 @@ static void test_consent_kept_by_checks(void **state)
     ice_destroy(a);
 }
 
-static void test_consent_only_on_selected_pair(void **state)
+static void test_consent_moves_to_another_pair(void **state)
 {
     struct ice_agent *a = make_agent(0);
     struct stun_addr sel = v4(10, 0, 0, 1, 1);
@@ -180,13 +180,35 @@ static void test_consent_only_on_selected_pair(void **state)
     (void)state;
     assert_int_equal(check(a, 0, &sel, ICE_PROTO_UDP, true), 0);
     drain(a);
-    /* Checks keep arriving, but only on a pair that is not selected. */
-    for (t = 5 * SEC; t < 30 * SEC; t += 5 * SEC) {
+    /* Checks keep arriving, but only on a pair that is not selected: while
+     * the selected pair is live it stays selected. */
+    for (t = 5 * SEC; t < ICE_DISCONNECT_TIMEOUT_US; t += 5 * SEC) {
         ice_timeout(a, t);
         assert_int_equal(check(a, t, &other, ICE_PROTO_UDP, false), 0);
+        expect_success(a, &other, ICE_PROTO_UDP, LPWD);
+        expect_nothing(a);
+        expect_selected(a, &sel, ICE_PROTO_UDP);
     }
-    ice_timeout(a, 30 * SEC);
-    assert_int_equal(ice_state(a), ICE_STATE_FAILED);
+    /* The selected pair goes quiet for the disconnect time... */
+    ice_timeout(a, ICE_DISCONNECT_TIMEOUT_US);
+    expect_event(a, ICE_EVENT_DISCONNECTED);
+    expect_nothing(a);
+    /* ... and the next check elsewhere moves the selection there. */
+    assert_int_equal(check(a, ICE_DISCONNECT_TIMEOUT_US, &other, ICE_PROTO_UDP, false), 0);
+    expect_success(a, &other, ICE_PROTO_UDP, LPWD);
+    expect_selected_event(a, &other, ICE_PROTO_UDP);
+    expect_event(a, ICE_EVENT_CONNECTED);
+    expect_nothing(a);
+    for (t = 15 * SEC; t < 120 * SEC; t += 5 * SEC) {
+        ice_timeout(a, t);
+        assert_int_equal(check(a, t, &other, ICE_PROTO_UDP, false), 0);
+        expect_success(a, &other, ICE_PROTO_UDP, LPWD);
+        expect_nothing(a);
+    }
+    assert_int_equal(ice_state(a), ICE_STATE_CONNECTED);
+    expect_selected(a, &other, ICE_PROTO_UDP);
+    /* The old pair's consent expired: forgotten. */
+    assert_false(ice_is_valid_source(a, &sel, ICE_PROTO_UDP));
     ice_destroy(a);
 }
 
@@ -228,17 +250,18 @@ static void test_disconnected_and_back(void **state)
     expect_event(a, ICE_EVENT_DISCONNECTED);
     expect_nothing(a);
     assert_int_equal(ice_state(a), ICE_STATE_DISCONNECTED);
-    /* A check on another pair without nomination does not reconnect. */
-    assert_int_equal(check(a, 11 * SEC, &other, ICE_PROTO_UDP, false), 0);
-    expect_success(a, &other, ICE_PROTO_UDP, LPWD);
-    expect_nothing(a);
-    assert_int_equal(ice_state(a), ICE_STATE_DISCONNECTED);
-    /* A check on the selected pair does. */
+    /* A check on the selected pair reconnects. */
     assert_int_equal(check(a, 12 * SEC, &from, ICE_PROTO_UDP, false), 0);
     expect_success(a, &from, ICE_PROTO_UDP, LPWD);
     expect_event(a, ICE_EVENT_CONNECTED);
     expect_nothing(a);
     assert_int_equal(ice_state(a), ICE_STATE_CONNECTED);
+    /* A check on another pair, without nomination, while the selected one
+     * is live, moves nothing. */
+    assert_int_equal(check(a, 13 * SEC, &other, ICE_PROTO_UDP, false), 0);
+    expect_success(a, &other, ICE_PROTO_UDP, LPWD);
+    expect_nothing(a);
+    expect_selected(a, &from, ICE_PROTO_UDP);
     ice_destroy(a);
 }
 
@@ -453,7 +476,7 @@ int main(void)
         cmocka_unit_test(test_switch_udp_to_tcp),
         cmocka_unit_test(test_consent_29s_ok_31s_failed),
         cmocka_unit_test(test_consent_kept_by_checks),
-        cmocka_unit_test(test_consent_only_on_selected_pair),
+        cmocka_unit_test(test_consent_moves_to_another_pair),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_disconnected_and_back),
         cmocka_unit_test(test_restart),
