@@ -43,6 +43,14 @@ static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_
     return worker_send_batch(s->e->w, p);
 }
 
+static void close_tcp_cb(void *arg, uint64_t tcp_conn, enum transport_tcp_close why)
+{
+    struct msession *s = arg;
+    (void)worker_close_tcp(s->e->w, tcp_conn,
+                           why == TRANSPORT_TCP_CLOSE_SUPERSEDED ? WORKER_TCP_CLOSE_SUPERSEDED
+                                                                 : WORKER_TCP_CLOSE_ENDED);
+}
+
 void engine_session_free(struct engine *e, struct msession *s)
 {
     if (s->room)
@@ -264,6 +272,7 @@ int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, cons
         .remote_fp = fp,
         .send = send_cb,
         .send_arg = s,
+        .close_tcp = close_tcp_cb,
         .now_us = now,
     };
     int rc = transport_create(&s->t, &cfg);

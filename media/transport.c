@@ -7,12 +7,12 @@
 #include <string.h>
 
 #define TRANSPORT_EVENTS_MAX 8
-#define TRANSPORT_TCP_PATHS 8 /* remembered ICE-TCP connections, one per source */
-
 struct tcp_path {
     struct stun_addr addr;
     uint64_t conn;
+    uint64_t since; /* order of arrival or last valid input (as ICE ranks its pairs) */
     bool used;
+    bool valid; /* its source passed an ICE check */
 };
 
 struct transport {
@@ -21,12 +21,13 @@ struct transport {
     struct srtpx *srtp;
     transport_send_fn send;
     void *send_arg;
+    transport_tcp_close_fn close_tcp;
     bool failed;
     bool has_path;
     struct stun_addr path;
     enum ice_proto path_proto;
-    struct tcp_path tcp[TRANSPORT_TCP_PATHS];
-    unsigned tcp_next; /* round-robin victim when all slots are used */
+    struct tcp_path tcp[TRANSPORT_TCP_PATHS]; /* one per source address */
+    uint64_t tcp_seq;
     struct transport_output events[TRANSPORT_EVENTS_MAX];
     unsigned ev_head, ev_count;
     struct transport_stats stats;
@@ -61,19 +62,73 @@ static struct tcp_path *tcp_find(struct transport *t, const struct stun_addr *a)
     return NULL;
 }
 
-static void tcp_remember(struct transport *t, const struct stun_addr *a, uint64_t conn)
+static bool tcp_is_selected(const struct transport *t, const struct tcp_path *p)
+{
+    return t->has_path && t->path_proto == ICE_PROTO_TCP && stun_addr_equal(&t->path, &p->addr);
+}
+
+static void tcp_forget(struct transport *t, struct tcp_path *p, enum transport_tcp_close why)
+{
+    p->used = false;
+    if (t->close_tcp)
+        t->close_tcp(t->send_arg, p->conn, why);
+}
+
+/* The path a newcomer may take when all are used: the least recently used
+ * one that never passed a check, else (only for a newcomer that passed
+ * one) the least recently used one at all, which is also the pair ICE lets
+ * go; never the selected pair's. NULL if none. */
+static struct tcp_path *tcp_victim(struct transport *t, bool valid)
+{
+    struct tcp_path *p = NULL;
+    for (int pass = 0; pass < 2 && !p; pass++) {
+        if (pass == 1 && !valid)
+            break;
+        for (size_t i = 0; i < TRANSPORT_TCP_PATHS; i++) {
+            struct tcp_path *q = &t->tcp[i];
+            if (tcp_is_selected(t, q) || (pass == 0 && q->valid) || (p && p->since < q->since))
+                continue;
+            p = q;
+        }
+    }
+    return p;
+}
+
+/* Remembers the connection of a source (valid: it passed a check). When all
+ * are used, a victim makes room and is closed; an unchecked newcomer that
+ * finds none is not remembered (nothing can be sent to it). */
+static void tcp_remember(struct transport *t, const struct stun_addr *a, uint64_t conn, bool valid)
 {
     struct tcp_path *p = tcp_find(t, a);
     for (size_t i = 0; !p && i < TRANSPORT_TCP_PATHS; i++)
         if (!t->tcp[i].used)
             p = &t->tcp[i];
-    if (!p) {
-        p = &t->tcp[t->tcp_next];
-        t->tcp_next = (t->tcp_next + 1) % TRANSPORT_TCP_PATHS;
-    }
+    if (!p)
+        p = tcp_victim(t, valid);
+    if (!p)
+        return;
+    if (p->used && p->conn != conn)
+        tcp_forget(t, p, TRANSPORT_TCP_CLOSE_SUPERSEDED);
+    if (!p->used || valid)
+        p->since = ++t->tcp_seq;
+    if (!p->used)
+        p->valid = false;
     p->addr = *a;
     p->conn = conn;
+    p->valid = p->valid || valid;
     p->used = true;
+}
+
+/* Closes the connections of sources ICE held valid and no longer does
+ * (restart, pair eviction, consent expiry), but the selected one's. */
+static void tcp_prune(struct transport *t)
+{
+    for (size_t i = 0; i < TRANSPORT_TCP_PATHS; i++) {
+        struct tcp_path *p = &t->tcp[i];
+        if (p->used && p->valid && !tcp_is_selected(t, p) &&
+            !ice_is_valid_source(t->ice, &p->addr, ICE_PROTO_TCP))
+            tcp_forget(t, p, TRANSPORT_TCP_CLOSE_ENDED);
+    }
 }
 
 static int send_to(struct transport *t, const uint8_t *buf, size_t len, const struct stun_addr *to,
@@ -179,6 +234,7 @@ int transport_create(struct transport **out, const struct transport_cfg *cfg)
     }
     t->send = cfg->send;
     t->send_arg = cfg->send_arg;
+    t->close_tcp = cfg->close_tcp;
     *out = t;
     return 0;
 }
@@ -191,6 +247,9 @@ void transport_destroy(struct transport *t)
         dtls_close(t->dtls);
         pump_dtls(t);
     }
+    for (size_t i = 0; i < TRANSPORT_TCP_PATHS; i++)
+        if (t->tcp[i].used)
+            tcp_forget(t, &t->tcp[i], TRANSPORT_TCP_CLOSE_ENDED);
     srtpx_destroy(t->srtp);
     dtls_destroy(t->dtls);
     ice_destroy(t->ice);
@@ -211,13 +270,13 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
     if (t->failed || n == 0)
         return TRANSPORT_RX_NONE;
     t->stats.bytes_in += n;
-    if (proto == ICE_PROTO_TCP && (buf[0] <= 3 || valid_source(t, from, proto)))
-        tcp_remember(t, from, tcp_conn);
-
     uint8_t first = buf[0];
     if (first <= 3) { /* STUN (RFC 7983) */
-        ice_input(t->ice, now_us, buf, n, from, proto);
+        int rc = ice_input(t->ice, now_us, buf, n, from, proto);
+        if (proto == ICE_PROTO_TCP) /* before the response is sent on it */
+            tcp_remember(t, from, tcp_conn, rc == 0);
         pump_ice(t, now_us);
+        tcp_prune(t); /* ICE may have let a pair go for this one */
         pump_dtls(t);
         return TRANSPORT_RX_NONE;
     }
@@ -225,6 +284,8 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
         t->stats.dropped_unknown_source++;
         return TRANSPORT_RX_DROP_UNKNOWN_SOURCE;
     }
+    if (proto == ICE_PROTO_TCP)
+        tcp_remember(t, from, tcp_conn, true);
     if (first >= 20 && first <= 63) { /* DTLS */
         struct dtls_stats before, after;
         dtls_get_stats(t->dtls, &before);
@@ -262,6 +323,7 @@ void transport_timeout(struct transport *t, int64_t now_us)
 {
     ice_timeout(t->ice, now_us);
     pump_ice(t, now_us);
+    tcp_prune(t);
     dtls_timeout(t->dtls, now_us);
     pump_dtls(t);
 }
@@ -309,6 +371,7 @@ int transport_restart_ice(struct transport *t, int64_t now_us, const char *local
 {
     int rc = ice_restart(t->ice, now_us, local_ufrag, local_pwd, remote_ufrag);
     pump_ice(t, now_us);
+    tcp_prune(t);
     return rc;
 }
 

@@ -29,6 +29,27 @@ typedef int (*transport_send_fn)(void *arg, const uint8_t *buf, size_t len,
                                  const struct stun_addr *to, enum ice_proto proto,
                                  uint64_t tcp_conn);
 
+/* Why the transport gives up an ICE-TCP connection. */
+enum transport_tcp_close {
+    /* Its transport held TRANSPORT_TCP_PATHS connections and a newer one
+     * came: the oldest that does not carry the selected pair goes. */
+    TRANSPORT_TCP_CLOSE_SUPERSEDED,
+    /* The transport ended (transport_destroy) or ICE forgot the pair (ICE
+     * restart, consent expiry of a pair that is not selected). */
+    TRANSPORT_TCP_CLOSE_ENDED,
+};
+
+/* Asks the caller to close an ICE-TCP connection the transport has
+ * forgotten. Called from transport_input(), transport_timeout(),
+ * transport_restart_ice() and transport_destroy(); the callee must not
+ * call back into the transport. */
+typedef void (*transport_tcp_close_fn)(void *arg, uint64_t tcp_conn, enum transport_tcp_close why);
+
+/* ICE-TCP connections a transport holds at most: one per ICE pair. More
+ * from one peer connection is not a browser; they would only let whoever
+ * holds its credentials fill the worker's authenticated budget. */
+#define TRANSPORT_TCP_PATHS ICE_MAX_PAIRS
+
 struct transport_cfg {
     const char *local_ufrag;
     const char *local_pwd;
@@ -38,7 +59,8 @@ struct transport_cfg {
     const char *remote_fp_alg; /* from the peer's a=fingerprint */
     const char *remote_fp;
     transport_send_fn send;
-    void *send_arg;
+    void *send_arg;                   /* also for close_tcp */
+    transport_tcp_close_fn close_tcp; /* NULL: forgotten connections stay open */
     int64_t now_us;
 };
 
@@ -81,7 +103,8 @@ struct transport_stats {
 };
 
 int transport_create(struct transport **out, const struct transport_cfg *cfg);
-/* NULL-safe. Sends close_notify if connected. */
+/* NULL-safe. Sends close_notify if connected, then asks for every ICE-TCP
+ * connection it holds to be closed (TRANSPORT_TCP_CLOSE_ENDED). */
 void transport_destroy(struct transport *t);
 
 /* Handles one datagram. SRTP is decrypted in place (buf is the worker's

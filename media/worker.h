@@ -152,6 +152,9 @@ struct worker_stats {
     uint64_t tcp_closed_overflow; /* output buffer cap exceeded */
     uint64_t tcp_closed_error;    /* bad framing, garbage, socket error */
     uint64_t tcp_closed_peer;     /* orderly close or reset by the peer */
+    /* Closed by the handler: its transport held its share of connections
+     * and a newer one came, or its transport ended or dropped the pair. */
+    uint64_t tcp_closed_superseded, tcp_closed_ended;
     uint64_t commands;
     uint64_t timer_calls;
     uint64_t wakeups; /* epoll_wait returns */
@@ -215,8 +218,14 @@ void worker_flush(struct worker *w);
  * ERR_FULL when the cap is exceeded and ERR_IO on a socket error, both of
  * which close the connection (on_tcp_closed follows). */
 int worker_send_tcp(struct worker *w, worker_conn_id conn, const uint8_t *buf, size_t len);
+/* Why the handler closes a connection (counted in worker_stats). */
+enum worker_tcp_close {
+    WORKER_TCP_CLOSE_LOCAL = 0,  /* not counted */
+    WORKER_TCP_CLOSE_SUPERSEDED, /* tcp_closed_superseded */
+    WORKER_TCP_CLOSE_ENDED,      /* tcp_closed_ended */
+};
 /* Closes a connection (on_tcp_closed follows if it was known). 0 or ERR_NOTFOUND. */
-int worker_close_tcp(struct worker *w, worker_conn_id conn);
+int worker_close_tcp(struct worker *w, worker_conn_id conn, enum worker_tcp_close why);
 /* The connection passed ICE authentication (a valid check arrived on it):
  * it leaves the unauthenticated budget, its deadline and its address's
  * count, and is never evicted. 0 (also when it had already); ERR_NOTFOUND;

@@ -41,7 +41,9 @@ enum worker_close_reason {
     WCLOSE_EVICTED,   /* unauthenticated, to admit a newer connection */
     WCLOSE_AUTH_FULL, /* authenticated while max_tcp_conns were */
     WCLOSE_OVERFLOW,
-    WCLOSE_LOCAL, /* worker_close_tcp() or shutdown */
+    WCLOSE_LOCAL,      /* worker_close_tcp() or shutdown */
+    WCLOSE_SUPERSEDED, /* worker_close_tcp(): its transport had its share */
+    WCLOSE_ENDED,      /* worker_close_tcp(): its transport is gone */
 };
 
 struct tcp_conn {

@@ -136,6 +136,12 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
     case WCLOSE_OVERFLOW:
         WSTAT_ADD(w, tcp_closed_overflow, 1);
         break;
+    case WCLOSE_SUPERSEDED:
+        WSTAT_ADD(w, tcp_closed_superseded, 1);
+        break;
+    case WCLOSE_ENDED:
+        WSTAT_ADD(w, tcp_closed_ended, 1);
+        break;
     case WCLOSE_LOCAL:
         break;
     }
@@ -188,13 +194,16 @@ int64_t worker_tcp_next_deadline(const struct worker *w)
     return d == INT64_MAX ? WORKER_NO_DEADLINE : d;
 }
 
-int worker_close_tcp(struct worker *w, worker_conn_id conn)
+int worker_close_tcp(struct worker *w, worker_conn_id conn, enum worker_tcp_close why)
 {
     assert(pthread_equal(pthread_self(), w->self));
     struct tcp_conn *c = conn_get(w, conn);
     if (!c)
         return ERR_NOTFOUND;
-    conn_mark_close(w, c, WCLOSE_LOCAL);
+    conn_mark_close(w, c,
+                    why == WORKER_TCP_CLOSE_SUPERSEDED ? WCLOSE_SUPERSEDED
+                    : why == WORKER_TCP_CLOSE_ENDED    ? WCLOSE_ENDED
+                                                       : WCLOSE_LOCAL);
     return 0;
 }
 

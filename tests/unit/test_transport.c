@@ -17,6 +17,7 @@
 
 #define OUTBOX_MAX 64
 #define PKT_MAX 2048
+#define CLOSED_MAX 32
 
 #define SERVER_UFRAG "srvU"
 #define SERVER_PWD "serverpassword0123456789abc"
@@ -41,7 +42,21 @@ struct sim {
     unsigned tid_counter;
     bool connected, failed, path_changed;
     const char *reason;
+    struct {
+        uint64_t conn;
+        enum transport_tcp_close why;
+    } closed[CLOSED_MAX]; /* ICE-TCP connections the transport asked to close */
+    size_t n_closed;
 };
+
+static void record_close(void *arg, uint64_t tcp_conn, enum transport_tcp_close why)
+{
+    struct sim *s = arg;
+    assert_true(s->n_closed < CLOSED_MAX);
+    s->closed[s->n_closed].conn = tcp_conn;
+    s->closed[s->n_closed].why = why;
+    s->n_closed++;
+}
 
 static int record_send(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
                        enum ice_proto proto, uint64_t tcp_conn)
@@ -89,8 +104,10 @@ static void to_transport(struct sim *s, uint8_t *buf, size_t len, const struct s
     drain_events(s);
 }
 
-/* The browser checks the server's candidate from `from`. */
-static void check(struct sim *s, const struct stun_addr *from, bool nominate)
+/* The browser checks the server's candidate from `from` (over TCP
+ * connection `conn`, if not 0), with the right password or not. */
+static void check_on(struct sim *s, const struct stun_addr *from, uint64_t conn, bool nominate,
+                     const char *pwd)
 {
     uint8_t buf[PKT_MAX];
     size_t len;
@@ -100,12 +117,19 @@ static void check(struct sim *s, const struct stun_addr *from, bool nominate)
         .controlling = true,
         .tie_breaker = 42,
         .use_candidate = nominate,
-        .key = (const uint8_t *)SERVER_PWD,
-        .key_len = strlen(SERVER_PWD),
+        .key = (const uint8_t *)pwd,
+        .key_len = strlen(pwd),
     };
     req.tid[0] = (uint8_t)++s->tid_counter;
     assert_int_equal(stun_build_binding_request(buf, sizeof buf, &req, &len), 0);
-    to_transport(s, buf, len, from);
+    size_t n = len;
+    transport_input(s->t, s->now, buf, &n, from, conn ? ICE_PROTO_TCP : ICE_PROTO_UDP, conn);
+    drain_events(s);
+}
+
+static void check(struct sim *s, const struct stun_addr *from, bool nominate)
+{
+    check_on(s, from, 0, nominate, SERVER_PWD);
 }
 
 /* Delivers DTLS sent by the transport to the browser, and the browser's
@@ -164,6 +188,7 @@ static int setup_with_fp(void **state, bool wrong_fp)
         .remote_fp = browser_fp,
         .send = record_send,
         .send_arg = s,
+        .close_tcp = record_close,
         .now_us = s->now,
     };
     assert_int_equal(transport_create(&s->t, &cfg), 0);
@@ -435,6 +460,119 @@ static void path_switch_and_consent_timeout(void **state)
     assert_true(s->failed);
 }
 
+/* ---- ICE-TCP connections ---- */
+
+/* Valid checks over TCP connections 1..n, from ports 40001.., the first
+ * nominated (so selected). */
+static void tcp_checks(struct sim *s, uint64_t first, uint64_t n)
+{
+    for (uint64_t c = first; c < first + n; c++) {
+        struct stun_addr a;
+        addr_v4(&a, 1, (uint16_t)(40000 + c));
+        s->now += 1000;
+        check_on(s, &a, c, c == 1, SERVER_PWD);
+    }
+}
+
+static void assert_closed(const struct sim *s, size_t i, uint64_t conn,
+                          enum transport_tcp_close why)
+{
+    assert_true(i < s->n_closed);
+    assert_int_equal(s->closed[i].conn, conn);
+    assert_int_equal(s->closed[i].why, why);
+}
+
+/* One peer connection needs one TCP connection per ICE pair at most:
+ * past TRANSPORT_TCP_PATHS the oldest that is not selected is closed. */
+static void tcp_connections_per_transport_are_bounded(void **state)
+{
+    struct sim *s = *state;
+    tcp_checks(s, 1, TRANSPORT_TCP_PATHS);
+    assert_int_equal(s->n_closed, 0);
+    tcp_checks(s, TRANSPORT_TCP_PATHS + 1, 3);
+    /* 1 is selected (nominated): 2, 3, 4 go, oldest first. */
+    assert_int_equal(s->n_closed, 3);
+    assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_SUPERSEDED);
+    assert_closed(s, 1, 3, TRANSPORT_TCP_CLOSE_SUPERSEDED);
+    assert_closed(s, 2, 4, TRANSPORT_TCP_CLOSE_SUPERSEDED);
+    /* The newest is answered on its connection; the selected one still works. */
+    struct stun_addr a;
+    addr_v4(&a, 1, 40001);
+    s->outbox_len = 0;
+    check_on(s, &a, 1, false, SERVER_PWD);
+    assert_int_equal(s->outbox_len, 1);
+    assert_int_equal(s->outbox[0].proto, ICE_PROTO_TCP);
+    assert_int_equal(s->n_closed, 3);
+}
+
+/* A connection without the password does not push out one that has it. */
+static void unchecked_tcp_connection_evicts_no_checked_one(void **state)
+{
+    struct sim *s = *state;
+    tcp_checks(s, 1, TRANSPORT_TCP_PATHS);
+    struct stun_addr a;
+    addr_v4(&a, 9, 40100);
+    for (uint64_t c = 100; c < 110; c++) {
+        a.port = (uint16_t)(40000 + c);
+        check_on(s, &a, c, true, "not-the-server-password-0123");
+    }
+    assert_int_equal(s->n_closed, 0);
+    /* Every checked connection is still remembered: its checks are answered on it. */
+    for (uint64_t c = 1; c <= TRANSPORT_TCP_PATHS; c++) {
+        addr_v4(&a, 1, (uint16_t)(40000 + c));
+        s->outbox_len = 0;
+        check_on(s, &a, c, false, SERVER_PWD);
+        assert_int_equal(s->outbox_len, 1);
+    }
+    assert_int_equal(s->n_closed, 0);
+}
+
+/* Ending the transport closes every connection it holds. */
+static void destroy_closes_tcp_connections(void **state)
+{
+    struct sim *s = *state;
+    tcp_checks(s, 1, 3);
+    transport_destroy(s->t);
+    s->t = NULL;
+    assert_int_equal(s->n_closed, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(s->closed[i].why, TRANSPORT_TCP_CLOSE_ENDED);
+}
+
+/* An ICE restart forgets every pair but the selected one: their
+ * connections are closed, the selected one's is kept. */
+static void ice_restart_closes_dropped_pairs(void **state)
+{
+    struct sim *s = *state;
+    tcp_checks(s, 1, 3);
+    assert_int_equal(
+        transport_restart_ice(s->t, s->now, "srvV", "serverpassword9876543210xyz", "brwV"), 0);
+    assert_int_equal(s->n_closed, 2);
+    assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
+    assert_closed(s, 1, 3, TRANSPORT_TCP_CLOSE_ENDED);
+}
+
+/* A pair whose consent expired is forgotten by ICE: its connection goes. */
+static void consent_expiry_closes_tcp_connection(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s); /* over UDP */
+    struct stun_addr a;
+    addr_v4(&a, 1, 40002);
+    check_on(s, &a, 2, false, SERVER_PWD);
+    for (int i = 0; i < 8; i++) {
+        s->now += 5 * 1000000LL;
+        check(s, &s->browser_addr, false);
+        transport_timeout(s->t, s->now);
+        drain_events(s);
+        if (i < 5)
+            assert_int_equal(s->n_closed, 0);
+    }
+    assert_false(s->failed);
+    assert_int_equal(s->n_closed, 1);
+    assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +583,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(forged_dtls_from_the_peer_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(fingerprint_mismatch_fails, setup_wrong_fp, teardown),
         cmocka_unit_test_setup_teardown(path_switch_and_consent_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_connections_per_transport_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(unchecked_tcp_connection_evicts_no_checked_one, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(destroy_closes_tcp_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(ice_restart_closes_dropped_pairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(consent_expiry_closes_tcp_connection, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
