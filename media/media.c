@@ -376,6 +376,7 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->tcp_closed_deadline += ws.tcp_closed_deadline;
         out->tcp_closed_superseded += ws.tcp_closed_superseded;
         out->tcp_closed_ended += ws.tcp_closed_ended;
+        out->tcp_refused_auth_addr += ws.tcp_refused_auth_addr;
         out->dropped_garbage += ws.drop_class[WORKER_CLASS_OTHER] + load(&e->c.dropped_garbage);
         out->dropped_unknown_source += load(&e->c.dropped_unknown_source);
         out->srtp_failures += load(&e->c.srtp_failures);

@@ -158,10 +158,11 @@ struct media_stats {
      * ones evicted for a newer one, refused for their address's cap,
      * refused on authenticating with the authenticated budget full, closed
      * at the authentication deadline; closed for a newer one of their
-     * transport, or because their transport ended or dropped their pair. */
+     * transport, or because their transport ended or dropped their pair;
+     * refused on authenticating for their address's authenticated cap. */
     uint64_t tcp_accepted, tcp_unauth, tcp_auth;
     uint64_t tcp_evicted, tcp_refused_addr, tcp_refused_auth, tcp_closed_deadline;
-    uint64_t tcp_closed_superseded, tcp_closed_ended;
+    uint64_t tcp_closed_superseded, tcp_closed_ended, tcp_refused_auth_addr;
 };
 /* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
 void media_get_stats(struct media *m, int worker, struct media_stats *out);

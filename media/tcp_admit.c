@@ -27,7 +27,7 @@ struct list {
 
 struct conn {
     uint8_t state;    /* enum tcp_admit_state */
-    uint32_t addr;    /* its address record, while unauthenticated */
+    uint32_t addr;    /* its address record, while not free */
     struct link all;  /* in tcp_admit.all */
     struct link same; /* in its address record's list */
     int64_t deadline_us;
@@ -40,21 +40,22 @@ struct addr_key {
 
 struct addr_rec {
     struct addr_key key;
-    uint32_t count;
-    struct list conns;    /* oldest first */
-    struct link by_count; /* in buckets[count] */
+    uint32_t count;       /* unauthenticated connections */
+    uint32_t auth;        /* authenticated connections */
+    struct list conns;    /* unauthenticated, oldest first */
+    struct link by_count; /* in buckets[count], while count > 0 */
 };
 
 struct tcp_admit {
     struct tcp_admit_cfg cfg;
     uint32_t n_slots;
     struct conn *conns;     /* n_slots */
-    struct addr_rec *addrs; /* max_unauth */
+    struct addr_rec *addrs; /* n_slots: one per connection at most */
     uint32_t *free_addrs;   /* stack of unused records */
     uint32_t n_free_addrs;
     uint32_t *table; /* record index or NONE; table_mask + 1 entries */
     uint32_t table_mask;
-    uint32_t *buckets; /* max_per_addr + 1 list heads: records by count */
+    uint32_t *buckets; /* max_per_addr + 1 list heads: records by count (count > 0) */
     uint32_t max_count;
     struct list all; /* unauthenticated, by admission (and so deadline) order */
     uint32_t unauth, auth, n_addrs;
@@ -203,20 +204,23 @@ int tcp_admit_create(struct tcp_admit **out, const struct tcp_admit_cfg *cfg)
     if (!cfg || cfg->max_unauth == 0 || cfg->max_auth == 0 ||
         cfg->max_unauth > TCP_ADMIT_SLOTS_MAX - cfg->max_auth ||
         cfg->max_auth > TCP_ADMIT_SLOTS_MAX || cfg->max_per_addr == 0 ||
-        cfg->max_per_addr > cfg->max_unauth || cfg->deadline_us <= 0)
+        cfg->max_per_addr > cfg->max_unauth || cfg->max_auth_per_addr > cfg->max_auth ||
+        cfg->deadline_us <= 0)
         return ERR_INVAL;
     struct tcp_admit *a = calloc(1, sizeof *a);
     if (!a)
         return ERR_NOMEM;
     a->cfg = *cfg;
+    if (a->cfg.max_auth_per_addr == 0)
+        a->cfg.max_auth_per_addr = cfg->max_auth;
     a->n_slots = cfg->max_unauth + cfg->max_auth;
     uint32_t cap = 2;
-    while (cap < 2 * cfg->max_unauth)
+    while (cap < 2 * a->n_slots)
         cap *= 2;
     a->table_mask = cap - 1;
     a->conns = calloc(a->n_slots, sizeof *a->conns);
-    a->addrs = calloc(cfg->max_unauth, sizeof *a->addrs);
-    a->free_addrs = calloc(cfg->max_unauth, sizeof *a->free_addrs);
+    a->addrs = calloc(a->n_slots, sizeof *a->addrs);
+    a->free_addrs = calloc(a->n_slots, sizeof *a->free_addrs);
     a->table = malloc(cap * sizeof *a->table);
     a->buckets = malloc(((size_t)cfg->max_per_addr + 1) * sizeof *a->buckets);
     if (!a->conns || !a->addrs || !a->free_addrs || !a->table || !a->buckets) {
@@ -227,9 +231,9 @@ int tcp_admit_create(struct tcp_admit **out, const struct tcp_admit_cfg *cfg)
         a->table[i] = NONE;
     for (uint32_t i = 0; i <= cfg->max_per_addr; i++)
         a->buckets[i] = NONE;
-    for (uint32_t i = 0; i < cfg->max_unauth; i++)
-        a->free_addrs[i] = cfg->max_unauth - 1 - i;
-    a->n_free_addrs = cfg->max_unauth;
+    for (uint32_t i = 0; i < a->n_slots; i++)
+        a->free_addrs[i] = a->n_slots - 1 - i;
+    a->n_free_addrs = a->n_slots;
     for (uint32_t i = 0; i < a->n_slots; i++)
         a->conns[i] = (struct conn){
             .state = TCP_ADMIT_FREE, .addr = NONE, .all = {NONE, NONE}, .same = {NONE, NONE}};
@@ -293,14 +297,15 @@ int tcp_admit_add(struct tcp_admit *a, uint32_t slot, int64_t now_us, const stru
         return ERR_DENIED;
     if (a->unauth >= a->cfg.max_unauth)
         return ERR_FULL;
-    if (r == NONE) { /* a record is free: n_addrs <= unauth < max_unauth */
+    if (r == NONE) { /* a record is free: one per connection, and a slot is */
         r = a->free_addrs[--a->n_free_addrs];
-        a->addrs[r] = (struct addr_rec){.key = k, .count = 0, .conns = {NONE, NONE}};
+        a->addrs[r] = (struct addr_rec){.key = k, .count = 0, .auth = 0, .conns = {NONE, NONE}};
         a->table[pos] = r;
-        a->n_addrs++;
-    } else {
-        bucket_unlink(a, r);
     }
+    if (a->addrs[r].count > 0)
+        bucket_unlink(a, r);
+    else
+        a->n_addrs++;
     a->addrs[r].count++;
     bucket_link(a, r);
 
@@ -319,6 +324,20 @@ int tcp_admit_add(struct tcp_admit *a, uint32_t slot, int64_t now_us, const stru
     return 0;
 }
 
+/* Frees the record of an address that holds no connection any more. */
+static void addr_release(struct tcp_admit *a, uint32_t r)
+{
+    struct addr_rec *ar = &a->addrs[r];
+    if (ar->count > 0 || ar->auth > 0)
+        return;
+    uint32_t pos;
+    (void)find(a, &ar->key, &pos);
+    table_delete(a, pos);
+    a->free_addrs[a->n_free_addrs++] = r;
+}
+
+/* Takes an unauthenticated connection out of the lists and its address's
+ * count; the record stays (the caller releases it). */
 static void unauth_unlink(struct tcp_admit *a, uint32_t slot)
 {
     struct conn *c = &a->conns[slot];
@@ -328,16 +347,10 @@ static void unauth_unlink(struct tcp_admit *a, uint32_t slot)
     list_unlink(a, &ar->conns, slot, true);
     bucket_unlink(a, r);
     ar->count--;
-    if (ar->count > 0) {
+    if (ar->count > 0)
         bucket_link(a, r);
-    } else {
-        uint32_t pos;
-        (void)find(a, &ar->key, &pos);
-        table_delete(a, pos);
-        a->free_addrs[a->n_free_addrs++] = r;
+    else
         a->n_addrs--;
-    }
-    c->addr = NONE;
     a->unauth--;
 }
 
@@ -349,7 +362,11 @@ int tcp_admit_auth(struct tcp_admit *a, uint32_t slot)
         return 0;
     if (a->auth >= a->cfg.max_auth)
         return ERR_FULL;
+    struct addr_rec *ar = &a->addrs[a->conns[slot].addr];
+    if (ar->auth >= a->cfg.max_auth_per_addr)
+        return ERR_DENIED;
     unauth_unlink(a, slot);
+    ar->auth++;
     a->conns[slot].state = TCP_ADMIT_AUTH;
     a->auth++;
     return 0;
@@ -357,13 +374,18 @@ int tcp_admit_auth(struct tcp_admit *a, uint32_t slot)
 
 void tcp_admit_remove(struct tcp_admit *a, uint32_t slot)
 {
-    if (slot >= a->n_slots)
+    if (slot >= a->n_slots || a->conns[slot].state == TCP_ADMIT_FREE)
         return;
-    if (a->conns[slot].state == TCP_ADMIT_UNAUTH)
+    struct conn *c = &a->conns[slot];
+    if (c->state == TCP_ADMIT_UNAUTH) {
         unauth_unlink(a, slot);
-    else if (a->conns[slot].state == TCP_ADMIT_AUTH)
+    } else {
+        a->addrs[c->addr].auth--;
         a->auth--;
-    a->conns[slot].state = TCP_ADMIT_FREE;
+    }
+    addr_release(a, c->addr);
+    c->addr = NONE;
+    c->state = TCP_ADMIT_FREE;
 }
 
 uint32_t tcp_admit_expired(const struct tcp_admit *a, int64_t now_us)
@@ -398,4 +420,15 @@ uint32_t tcp_admit_addr_count(const struct tcp_admit *a, const struct sockaddr *
         return 0;
     uint32_t r = find(a, &k, &pos);
     return r == NONE ? 0 : a->addrs[r].count;
+}
+
+uint32_t tcp_admit_addr_auth_count(const struct tcp_admit *a, const struct sockaddr *peer,
+                                   socklen_t peerlen)
+{
+    struct addr_key k;
+    uint32_t pos;
+    if (addr_key(peer, peerlen, &k) != 0)
+        return 0;
+    uint32_t r = find(a, &k, &pos);
+    return r == NONE ? 0 : a->addrs[r].auth;
 }

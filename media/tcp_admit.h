@@ -19,7 +19,10 @@
  *    most max_per_addr unauthenticated connections: more are refused.
  *  - Authenticated connections (the handler saw a valid check on them)
  *    have their own budget (max_auth) and no deadline here; a connection
- *    that authenticates when it is full is refused.
+ *    that authenticates when it is full is refused, and so is one whose
+ *    address (or /64) holds max_auth_per_addr authenticated ones already:
+ *    whoever has valid credentials for many transports cannot take the
+ *    whole budget from one address.
  *
  * Sans-IO and allocation-free after creation: the caller (the worker)
  * accepts, closes and reads the clock; this module only decides. Entries
@@ -42,11 +45,12 @@
 #define TCP_ADMIT_IPV6_PREFIX_BYTES 8 /* /64 */
 
 struct tcp_admit_cfg {
-    uint32_t max_unauth;   /* >= 1 */
-    uint32_t max_auth;     /* >= 1 */
-    uint32_t max_per_addr; /* 1 .. max_unauth */
-    int64_t deadline_us;   /* > 0 */
-    uint64_t hash_key[2];  /* secret, random per instance: the address table's hash key */
+    uint32_t max_unauth;        /* >= 1 */
+    uint32_t max_auth;          /* >= 1 */
+    uint32_t max_per_addr;      /* 1 .. max_unauth */
+    uint32_t max_auth_per_addr; /* 1 .. max_auth; 0: max_auth (no cap of its own) */
+    int64_t deadline_us;        /* > 0 */
+    uint64_t hash_key[2];       /* secret, random per instance: the address table's hash key */
 };
 
 enum tcp_admit_state {
@@ -85,8 +89,10 @@ uint32_t tcp_admit_victim(const struct tcp_admit *a);
 int tcp_admit_add(struct tcp_admit *a, uint32_t slot, int64_t now_us, const struct sockaddr *peer,
                   socklen_t peerlen);
 /* The connection passed ICE authentication. 0 (also when it had already);
- * ERR_FULL when max_auth connections are authenticated (the entry stays
- * unauthenticated; the caller should close it); ERR_INVAL for a free slot. */
+ * ERR_FULL when max_auth connections are authenticated, ERR_DENIED when
+ * its address holds max_auth_per_addr authenticated ones (either way the
+ * entry stays unauthenticated; the caller should close it); ERR_INVAL for
+ * a free slot. */
 int tcp_admit_auth(struct tcp_admit *a, uint32_t slot);
 /* The connection is gone (any state; a free slot is ignored). */
 void tcp_admit_remove(struct tcp_admit *a, uint32_t slot);
@@ -102,5 +108,8 @@ void tcp_admit_counts(const struct tcp_admit *a, struct tcp_admit_counts *out);
 /* Unauthenticated connections held by peer's address (or /64); 0 for a bad address. */
 uint32_t tcp_admit_addr_count(const struct tcp_admit *a, const struct sockaddr *peer,
                               socklen_t peerlen);
+/* Authenticated connections held by peer's address (or /64); 0 for a bad address. */
+uint32_t tcp_admit_addr_auth_count(const struct tcp_admit *a, const struct sockaddr *peer,
+                                   socklen_t peerlen);
 
 #endif

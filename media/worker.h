@@ -40,6 +40,13 @@
 #define WORKER_TCP_UNAUTH_DEFAULT 1024 /* not (yet) authenticated */
 #define WORKER_TCP_PER_ADDR_DEFAULT 16 /* unauthenticated per IPv4 address or IPv6 /64 */
 #define WORKER_TCP_CONNS_MAX 65535     /* both budgets together */
+/* Authenticated per IPv4 address or IPv6 /64: a quarter of the default
+ * budget. An office or a town hall behind one NAT address, 2 peer
+ * connections per participant, fits 128 participants on each worker (and
+ * sessions are spread over the workers); whoever holds valid credentials
+ * for many transports cannot take a worker's whole budget from one
+ * address. */
+#define WORKER_TCP_AUTH_PER_ADDR_DEFAULT 256
 /* Time from acceptance to the first valid ICE check. A browser sends its
  * check as soon as the connection is up; 4 s leave room for two TCP
  * retransmissions (1 s, 2 s) of it on a lossy path. */
@@ -108,15 +115,17 @@ struct worker_cfg {
     bool no_tcp;           /* no ICE-TCP listener */
     bool pin_cpu;          /* pin the thread to CPU `cpu` (best effort) */
     unsigned cpu;
-    size_t pool_count;         /* packet buffers (POOL_DEFAULT_COUNT) */
-    size_t queue_capacity;     /* commands (WORKER_QUEUE_DEFAULT) */
-    unsigned max_tcp_conns;    /* authenticated connections (WORKER_TCP_CONNS_DEFAULT) */
-    unsigned max_tcp_unauth;   /* unauthenticated ones (WORKER_TCP_UNAUTH_DEFAULT) */
-    unsigned max_tcp_per_addr; /* unauthenticated per address (WORKER_TCP_PER_ADDR_DEFAULT) */
-    int64_t tcp_auth_us;       /* closes a connection not authenticated by then
-                                  (WORKER_TCP_AUTH_DEFAULT_US) */
-    size_t tcp_out_cap;        /* bytes buffered per connection (TCP_FRAMING_OUT_DEFAULT) */
-    int tcp_sndbuf;            /* SO_SNDBUF of accepted sockets; 0 leaves kernel autotuning */
+    size_t pool_count;              /* packet buffers (POOL_DEFAULT_COUNT) */
+    size_t queue_capacity;          /* commands (WORKER_QUEUE_DEFAULT) */
+    unsigned max_tcp_conns;         /* authenticated connections (WORKER_TCP_CONNS_DEFAULT) */
+    unsigned max_tcp_unauth;        /* unauthenticated ones (WORKER_TCP_UNAUTH_DEFAULT) */
+    unsigned max_tcp_per_addr;      /* unauthenticated per address (WORKER_TCP_PER_ADDR_DEFAULT) */
+    unsigned max_tcp_auth_per_addr; /* authenticated per address
+                                       (WORKER_TCP_AUTH_PER_ADDR_DEFAULT) */
+    int64_t tcp_auth_us;            /* closes a connection not authenticated by then
+                                       (WORKER_TCP_AUTH_DEFAULT_US) */
+    size_t tcp_out_cap;             /* bytes buffered per connection (TCP_FRAMING_OUT_DEFAULT) */
+    int tcp_sndbuf;                 /* SO_SNDBUF of accepted sockets; 0 leaves kernel autotuning */
     int udp_sockbuf; /* SO_RCVBUF and SO_SNDBUF of the UDP socket (WORKER_SOCKBUF_DEFAULT) */
     bool no_gso;     /* never use UDP_SEGMENT in worker_send_batch() */
     const struct worker_handler *h; /* borrowed: must outlive the worker */
@@ -140,18 +149,20 @@ struct worker_stats {
     uint64_t rx_class[WORKER_CLASS_COUNT];
     /* Dropped: [OTHER] by the worker, the rest by the handler (worker_count_drop). */
     uint64_t drop_class[WORKER_CLASS_COUNT];
-    uint64_t pool_exhausted;      /* pool_get() returned NULL */
-    uint64_t pool_in_use;         /* gauge, end of the last loop iteration */
-    uint64_t tcp_accepted;        /* admitted (evicting another one or not) */
-    uint64_t tcp_open;            /* gauge: every open connection */
-    uint64_t tcp_unauth;          /* gauge: open and not authenticated */
-    uint64_t tcp_evicted;         /* unauthenticated, closed to admit a newer one */
-    uint64_t tcp_refused_addr;    /* not admitted: its address held max_tcp_per_addr */
-    uint64_t tcp_refused_auth;    /* closed on authenticating: max_tcp_conns were */
-    uint64_t tcp_closed_deadline; /* not authenticated within tcp_auth_us */
-    uint64_t tcp_closed_overflow; /* output buffer cap exceeded */
-    uint64_t tcp_closed_error;    /* bad framing, garbage, socket error */
-    uint64_t tcp_closed_peer;     /* orderly close or reset by the peer */
+    uint64_t pool_exhausted;        /* pool_get() returned NULL */
+    uint64_t pool_in_use;           /* gauge, end of the last loop iteration */
+    uint64_t tcp_accepted;          /* admitted (evicting another one or not) */
+    uint64_t tcp_open;              /* gauge: every open connection */
+    uint64_t tcp_unauth;            /* gauge: open and not authenticated */
+    uint64_t tcp_evicted;           /* unauthenticated, closed to admit a newer one */
+    uint64_t tcp_refused_addr;      /* not admitted: its address held max_tcp_per_addr */
+    uint64_t tcp_refused_auth;      /* closed on authenticating: max_tcp_conns were */
+    uint64_t tcp_refused_auth_addr; /* closed on authenticating: its address held
+                                       max_tcp_auth_per_addr authenticated ones */
+    uint64_t tcp_closed_deadline;   /* not authenticated within tcp_auth_us */
+    uint64_t tcp_closed_overflow;   /* output buffer cap exceeded */
+    uint64_t tcp_closed_error;      /* bad framing, garbage, socket error */
+    uint64_t tcp_closed_peer;       /* orderly close or reset by the peer */
     /* Closed by the handler: its transport held its share of connections
      * and a newer one came, or its transport ended or dropped the pair. */
     uint64_t tcp_closed_superseded, tcp_closed_ended;
@@ -229,7 +240,8 @@ int worker_close_tcp(struct worker *w, worker_conn_id conn, enum worker_tcp_clos
 /* The connection passed ICE authentication (a valid check arrived on it):
  * it leaves the unauthenticated budget, its deadline and its address's
  * count, and is never evicted. 0 (also when it had already); ERR_NOTFOUND;
- * ERR_FULL when max_tcp_conns connections are authenticated already, which
+ * ERR_FULL when max_tcp_conns connections are authenticated already, or
+ * ERR_DENIED when its address holds max_tcp_auth_per_addr, either of which
  * closes it (on_tcp_closed follows). Until this is called a connection is
  * closed tcp_auth_us after acceptance, whatever it sends. */
 int worker_tcp_authenticated(struct worker *w, worker_conn_id conn);

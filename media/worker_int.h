@@ -40,6 +40,7 @@ enum worker_close_reason {
     WCLOSE_DEADLINE,  /* not authenticated in time */
     WCLOSE_EVICTED,   /* unauthenticated, to admit a newer connection */
     WCLOSE_AUTH_FULL, /* authenticated while max_tcp_conns were */
+    WCLOSE_AUTH_ADDR, /* authenticated while its address held max_tcp_auth_per_addr */
     WCLOSE_OVERFLOW,
     WCLOSE_LOCAL,      /* worker_close_tcp() or shutdown */
     WCLOSE_SUPERSEDED, /* worker_close_tcp(): its transport had its share */

@@ -26,12 +26,16 @@ int worker_tcp_init(struct worker *w, const struct worker_cfg *cfg)
         .max_unauth = cfg->max_tcp_unauth ? cfg->max_tcp_unauth : WORKER_TCP_UNAUTH_DEFAULT,
         .max_auth = cfg->max_tcp_conns ? cfg->max_tcp_conns : WORKER_TCP_CONNS_DEFAULT,
         .max_per_addr = cfg->max_tcp_per_addr ? cfg->max_tcp_per_addr : WORKER_TCP_PER_ADDR_DEFAULT,
+        .max_auth_per_addr = cfg->max_tcp_auth_per_addr ? cfg->max_tcp_auth_per_addr
+                                                        : WORKER_TCP_AUTH_PER_ADDR_DEFAULT,
         .deadline_us = cfg->tcp_auth_us ? cfg->tcp_auth_us : WORKER_TCP_AUTH_DEFAULT_US,
     };
     if (ac.max_unauth > WORKER_TCP_CONNS_MAX || ac.max_auth > WORKER_TCP_CONNS_MAX - ac.max_unauth)
         return ERR_INVAL;
     if (ac.max_per_addr > ac.max_unauth)
         ac.max_per_addr = ac.max_unauth;
+    if (ac.max_auth_per_addr > ac.max_auth)
+        ac.max_auth_per_addr = ac.max_auth;
     if (getrandom(ac.hash_key, sizeof ac.hash_key, 0) != (ssize_t)sizeof ac.hash_key) {
         LOG_E("worker %u: getrandom: %s", w->index, strerror(errno));
         return ERR_IO;
@@ -133,6 +137,10 @@ static void conn_mark_close(struct worker *w, struct tcp_conn *c, enum worker_cl
         WSTAT_ADD(w, tcp_refused_auth, 1);
         c->abort = true;
         break;
+    case WCLOSE_AUTH_ADDR:
+        WSTAT_ADD(w, tcp_refused_auth_addr, 1);
+        c->abort = true;
+        break;
     case WCLOSE_OVERFLOW:
         WSTAT_ADD(w, tcp_closed_overflow, 1);
         break;
@@ -214,11 +222,12 @@ int worker_tcp_authenticated(struct worker *w, worker_conn_id conn)
     if (!c)
         return ERR_NOTFOUND;
     int rc = tcp_admit_auth(w->admit, c->slot);
-    if (rc == ERR_FULL) {
+    if (rc == ERR_FULL || rc == ERR_DENIED) {
         if (log_ratelimit_ok(&w->rl_tcp, w->now_us, 1))
-            LOG_W("worker %u: closing an authenticated tcp connection: %u are open", w->index,
+            LOG_W("worker %u: closing an authenticated tcp connection: %s (%u open)", w->index,
+                  rc == ERR_FULL ? "the budget is full" : "its address holds its share",
                   w->n_conns);
-        conn_mark_close(w, c, WCLOSE_AUTH_FULL);
+        conn_mark_close(w, c, rc == ERR_FULL ? WCLOSE_AUTH_FULL : WCLOSE_AUTH_ADDR);
     }
     tcp_gauges(w);
     return rc;

@@ -89,8 +89,8 @@ static void render_media_tcp(struct out *o, const struct metrics_live *live)
     family(o, "samtale_media_tcp_dropped_total", "counter",
            "ICE-TCP connections closed by admission: unauthenticated ones evicted for a newer "
            "one, refused for their address's cap, closed at the authentication deadline, and "
-           "authenticated ones refused for a full budget, superseded by a newer one of their "
-           "transport, or left by their ended transport.");
+           "authenticated ones refused for a full budget or their address's cap, superseded by "
+           "a newer one of their transport, or left by their ended transport.");
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "evicted", tcp_evicted);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "address_cap",
                      tcp_refused_addr);
@@ -98,6 +98,8 @@ static void render_media_tcp(struct out *o, const struct metrics_live *live)
                      tcp_closed_deadline);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "auth_full",
                      tcp_refused_auth);
+    PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "auth_address_cap",
+                     tcp_refused_auth_addr);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "transport_cap",
                      tcp_closed_superseded);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "transport_ended",

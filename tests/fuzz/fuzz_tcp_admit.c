@@ -87,7 +87,7 @@ static void init_peers(void)
 }
 
 struct model {
-    uint32_t max_unauth, max_auth, max_per_addr;
+    uint32_t max_unauth, max_auth, max_per_addr, max_auth_per_addr;
     int64_t deadline;
     uint32_t n_slots;
     enum tcp_admit_state state[MAX_SLOTS];
@@ -105,12 +105,17 @@ static uint32_t count_state(const struct model *m, enum tcp_admit_state st)
     return n;
 }
 
-static uint32_t group_count(const struct model *m, unsigned g)
+static uint32_t group_count_in(const struct model *m, unsigned g, enum tcp_admit_state st)
 {
     uint32_t n = 0;
     for (uint32_t s = 0; s < m->n_slots; s++)
-        n += m->state[s] == TCP_ADMIT_UNAUTH && m->group[s] == g;
+        n += m->state[s] == st && m->group[s] == g;
     return n;
+}
+
+static uint32_t group_count(const struct model *m, unsigned g)
+{
+    return group_count_in(m, g, TCP_ADMIT_UNAUTH);
 }
 
 /* The unauthenticated slot admitted first, optionally only of group g. */
@@ -141,6 +146,8 @@ static void compare(const struct tcp_admit *a, const struct model *m)
     for (unsigned i = 0; i < N_ADDRS; i++) {
         uint32_t c = tcp_admit_addr_count(a, (const struct sockaddr *)&peers[i], peerlens[i]);
         check(c == per_group[addrs[i].group] && c <= m->max_per_addr);
+        c = tcp_admit_addr_auth_count(a, (const struct sockaddr *)&peers[i], peerlens[i]);
+        check(c == group_count_in(m, addrs[i].group, TCP_ADMIT_AUTH) && c <= m->max_auth_per_addr);
     }
     for (uint32_t s = 0; s < m->n_slots; s++)
         check(tcp_admit_state(a, s) == m->state[s]);
@@ -211,6 +218,9 @@ static void do_auth(struct tcp_admit *a, struct model *m, uint32_t s)
     } else if (count_state(m, TCP_ADMIT_AUTH) >= m->max_auth) {
         check(rc == ERR_FULL);
         remove_slot(a, m, s); /* the worker closes it */
+    } else if (group_count_in(m, m->group[s], TCP_ADMIT_AUTH) >= m->max_auth_per_addr) {
+        check(rc == ERR_DENIED);
+        remove_slot(a, m, s);
     } else {
         check(rc == 0);
         m->state[s] = TCP_ADMIT_AUTH;
@@ -243,10 +253,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     m.max_per_addr = 1 + data[2] % m.max_unauth;
     m.deadline = (1 + data[3] % 64) * 1000;
     m.n_slots = m.max_unauth + m.max_auth;
+    /* The top bits of data[3]: 0 is no cap of its own (max_auth). */
+    uint32_t auth_cap = (uint32_t)(data[3] >> 6);
+    m.max_auth_per_addr = auth_cap == 0 || auth_cap > m.max_auth ? m.max_auth : auth_cap;
     struct tcp_admit_cfg cfg = {
         .max_unauth = m.max_unauth,
         .max_auth = m.max_auth,
         .max_per_addr = m.max_per_addr,
+        .max_auth_per_addr = auth_cap > m.max_auth ? 0 : auth_cap,
         .deadline_us = m.deadline,
         .hash_key = {size, 0x5bd1e995u},
     };

@@ -67,6 +67,9 @@ static void renders_ice_tcp_admission_per_worker(void **state)
     live.workers[1].tcp_refused_addr = 7;
     live.workers[1].tcp_closed_deadline = 4;
     live.workers[1].tcp_refused_auth = 1;
+    live.workers[1].tcp_refused_auth_addr = 6;
+    live.workers[1].tcp_closed_superseded = 8;
+    live.workers[1].tcp_closed_ended = 11;
     assert_true(metrics_render(&m, &live, buf, sizeof buf) > 0);
     assert_non_null(strstr(buf, "# TYPE samtale_media_tcp_connections gauge\n"));
     assert_non_null(strstr(buf, "samtale_media_tcp_accepted_total{worker=\"1\"} 9\n"));
@@ -83,6 +86,12 @@ static void renders_ice_tcp_admission_per_worker(void **state)
         strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"deadline\"} 4\n"));
     assert_non_null(
         strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"auth_full\"} 1\n"));
+    assert_non_null(strstr(
+        buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"auth_address_cap\"} 6\n"));
+    assert_non_null(
+        strstr(buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"transport_cap\"} 8\n"));
+    assert_non_null(strstr(
+        buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"transport_ended\"} 11\n"));
 }
 
 static void too_small_buffer_is_an_error(void **state)

@@ -79,6 +79,8 @@ static void test_config(void **state)
     assert_int_equal(tcp_admit_create(&a, &bad), ERR_INVAL);
     bad = ok, bad.max_per_addr = 5; /* above max_unauth */
     assert_int_equal(tcp_admit_create(&a, &bad), ERR_INVAL);
+    bad = ok, bad.max_auth_per_addr = 5; /* above max_auth */
+    assert_int_equal(tcp_admit_create(&a, &bad), ERR_INVAL);
     bad = ok, bad.deadline_us = 0;
     assert_int_equal(tcp_admit_create(&a, &bad), ERR_INVAL);
     bad = ok, bad.max_unauth = 60000, bad.max_auth = 6000; /* slots above TCP_ADMIT_SLOTS_MAX */
@@ -235,6 +237,69 @@ static void test_authenticated_budget(void **state)
 
 /* Many addresses coming and going, most colliding in the table: every
  * count must stay what a recount says. */
+/* One address (or /64) may hold max_auth_per_addr authenticated
+ * connections; the record of an address outlives its unauthenticated ones
+ * while authenticated ones remain. */
+static void test_authenticated_per_address(void **state)
+{
+    (void)state;
+    struct tcp_admit_cfg cfg = {
+        .max_unauth = 8,
+        .max_auth = 8,
+        .max_per_addr = 4,
+        .max_auth_per_addr = 3,
+        .deadline_us = 1000,
+        .hash_key = {1, 2},
+    };
+    struct tcp_admit *a = NULL;
+    assert_int_equal(tcp_admit_create(&a, &cfg), 0);
+    struct sockaddr_storage nat = v4(0xc0a80001, 1), other = v4(0xc0a80002, 1);
+    struct sockaddr_storage six = v6("2001:db8:1:2::1", 1), six_b = v6("2001:db8:1:2::99", 1);
+    for (uint32_t s = 0; s < 4; s++)
+        add(a, s, 100, nat);
+    for (uint32_t s = 0; s < 3; s++)
+        assert_int_equal(tcp_admit_auth(a, s), 0);
+    assert_int_equal(tcp_admit_addr_count(a, SA(nat), LEN4), 1);
+    assert_int_equal(tcp_admit_addr_auth_count(a, SA(nat), LEN4), 3);
+    /* The fourth from that address is refused, and stays unauthenticated. */
+    assert_int_equal(tcp_admit_auth(a, 3), ERR_DENIED);
+    assert_int_equal(tcp_admit_state(a, 3), TCP_ADMIT_UNAUTH);
+    tcp_admit_remove(a, 3);
+    /* Its unauthenticated ones gone, the address still counts its authenticated ones. */
+    struct tcp_admit_counts n;
+    tcp_admit_counts(a, &n);
+    assert_int_equal(n.addrs, 0);
+    assert_int_equal(n.auth, 3);
+    add(a, 3, 200, nat);
+    assert_int_equal(tcp_admit_auth(a, 3), ERR_DENIED);
+    tcp_admit_remove(a, 3);
+    /* Another address is not concerned. */
+    add(a, 4, 200, other);
+    assert_int_equal(tcp_admit_auth(a, 4), 0);
+    /* One gone: room for one more from the NAT. */
+    tcp_admit_remove(a, 1);
+    assert_int_equal(tcp_admit_addr_auth_count(a, SA(nat), LEN4), 2);
+    add(a, 1, 300, nat);
+    assert_int_equal(tcp_admit_auth(a, 1), 0);
+    /* An IPv6 /64 counts as one address. */
+    add(a, 5, 300, six);
+    add(a, 6, 300, six_b);
+    add(a, 7, 300, six);
+    add(a, 8, 300, six_b);
+    for (uint32_t s = 5; s < 8; s++)
+        assert_int_equal(tcp_admit_auth(a, s), 0);
+    assert_int_equal(tcp_admit_auth(a, 8), ERR_DENIED);
+    assert_int_equal(tcp_admit_addr_auth_count(a, SA(six_b), LEN6), 3);
+    /* All gone: every record is free again (the table is empty). */
+    for (uint32_t s = 0; s < tcp_admit_slots(a); s++)
+        tcp_admit_remove(a, s);
+    tcp_admit_counts(a, &n);
+    assert_int_equal(n.unauth + n.auth + n.addrs, 0);
+    assert_int_equal(tcp_admit_addr_auth_count(a, SA(nat), LEN4), 0);
+    assert_int_equal(tcp_admit_addr_count(a, SA(six), LEN6), 0);
+    tcp_admit_destroy(a);
+}
+
 static void test_address_table_churn(void **state)
 {
     (void)state;
@@ -294,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_per_address),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_authenticated_budget),
+        cmocka_unit_test(test_authenticated_per_address),
         cmocka_unit_test(test_address_table_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

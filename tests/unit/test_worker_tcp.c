@@ -362,6 +362,81 @@ static void leave_fds(unsigned n, struct rlimit *old)
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 }
 
+/* An address may hold max_tcp_auth_per_addr authenticated connections:
+ * one more is closed with a reset and counted; another address is not
+ * concerned. */
+static void test_tcp_authenticated_per_address(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    cfg.max_tcp_auth_per_addr = 2;
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+    struct obs o;
+
+    int a = tcp_client_from(tport, 0, 2);
+    int b = tcp_client_from(tport, 0, 2);
+    int c = tcp_client_from(tport, 0, 2);
+    int d = tcp_client_from(tport, 0, 3);
+    (void)tcp_auth_hello(t, a);
+    (void)tcp_auth_hello(t, b);
+    (void)tcp_auth_hello(t, c);
+    assert_true(sees_reset(c));
+    WAIT_STATS(w, s, s.tcp_refused_auth_addr == 1);
+    assert_int_equal(s.tcp_refused_auth_addr, 1);
+    assert_int_equal(s.tcp_refused_auth, 0);
+    (void)tcp_auth_hello(t, d);
+    WAIT_OBS(t, o, o.auth_ok == 3);
+    assert_int_equal(o.auth_ok, 3);
+    assert_int_equal(o.auth_denied, 1);
+    assert_true(still_open(a));
+    assert_true(still_open(b));
+    assert_true(still_open(d));
+    close(a);
+    close(b);
+    close(c);
+    close(d);
+    stop_and_check(w, t);
+}
+
+/* The handler closes connections whose transport had its share or ended:
+ * each reason is counted, on_tcp_closed follows, the peer sees the close. */
+static void test_tcp_handler_close_reasons(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    struct worker_cfg cfg = base_cfg(t);
+    struct worker *w = start(&cfg);
+    uint16_t tport;
+    worker_ports(w, NULL, &tport);
+    struct worker_stats s;
+    struct obs o;
+    static const uint8_t ends[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 'E', 'N',
+                                     'D',  'S',  5,    6,    7,    8,    9,    10,   11,  12};
+    static const uint8_t sups[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 'S', 'U',
+                                     'P',  'S',  5,    6,    7,    8,    9,    10,   11,  12};
+
+    int a = tcp_client_from(tport, 0, 2);
+    int b = tcp_client_from(tport, 0, 2);
+    (void)tcp_auth_hello(t, a);
+    (void)tcp_send_stun(t, a, ends);
+    (void)tcp_send_stun(t, b, sups);
+    assert_true(sees_close(a));
+    assert_true(sees_close(b));
+    WAIT_STATS(w, s, s.tcp_open == 0);
+    assert_int_equal(s.tcp_closed_ended, 1);
+    assert_int_equal(s.tcp_closed_superseded, 1);
+    assert_int_equal(s.tcp_closed_peer + s.tcp_closed_error, 0);
+    WAIT_OBS(t, o, o.n_closed == 2);
+    assert_int_equal(o.n_closed, 2);
+    close(a);
+    close(b);
+    stop_and_check(w, t);
+}
+
 static void test_tcp_out_of_descriptors_evicts(void **state)
 {
     (void)state;
@@ -511,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_tcp_per_address_cap),
         cmocka_unit_test(test_tcp_eviction),
         cmocka_unit_test(test_tcp_authenticated_budget),
+        cmocka_unit_test(test_tcp_authenticated_per_address),
+        cmocka_unit_test(test_tcp_handler_close_reasons),
         cmocka_unit_test(test_tcp_out_of_descriptors_evicts),
         cmocka_unit_test(test_raise_fd_limit),
         cmocka_unit_test(test_tcp_backpressure_keeps_order),

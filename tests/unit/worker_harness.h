@@ -69,8 +69,8 @@ struct obs {
     int flood_rc;
     unsigned flood_sent;
     unsigned burst_done;
-    bool holding;                /* inside a CMD_HOLD */
-    unsigned auth_ok, auth_full; /* worker_tcp_authenticated() results */
+    bool holding;                             /* inside a CMD_HOLD */
+    unsigned auth_ok, auth_full, auth_denied; /* worker_tcp_authenticated() results */
 };
 
 struct tctx {
@@ -131,9 +131,25 @@ static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf
             t->o.auth_ok++;
         else if (arc == ERR_FULL)
             t->o.auth_full++;
+        else if (arc == ERR_DENIED)
+            t->o.auth_denied++;
         else
             t->o.errors++;
         pthread_mutex_unlock(&t->mu);
+    }
+
+    /* "ENDS" / "SUPS": the handler's transport ended / had its share. */
+    if (proto == WORKER_PROTO_TCP && c == WORKER_CLASS_STUN && len >= 12 &&
+        (memcmp(buf + 8, "ENDS", 4) == 0 || memcmp(buf + 8, "SUPS", 4) == 0)) {
+        if (worker_close_tcp(w, conn,
+                             buf[8] == 'E' ? WORKER_TCP_CLOSE_ENDED
+                                           : WORKER_TCP_CLOSE_SUPERSEDED) != 0 ||
+            worker_close_tcp(w, conn, WORKER_TCP_CLOSE_ENDED) != ERR_NOTFOUND) {
+            pthread_mutex_lock(&t->mu);
+            t->o.errors++;
+            pthread_mutex_unlock(&t->mu);
+        }
+        return;
     }
 
     int rc = 0;
