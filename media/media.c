@@ -37,12 +37,13 @@ void media_push_event(struct media *m, uint64_t session, enum media_event_kind k
 
 /* Every ICE-TCP connection is a descriptor: the default soft limit (1024)
  * would stop accepting long before the admission budgets are reached. */
-static void raise_fd_limit(unsigned workers)
+static void raise_fd_limit(const struct media_cfg *cfg)
 {
     uint64_t soft = 0;
-    uint64_t want = (uint64_t)workers * (WORKER_TCP_CONNS_DEFAULT + WORKER_TCP_UNAUTH_DEFAULT +
-                                         MEDIA_FDS_PER_WORKER) +
-                    MEDIA_FDS_PROCESS;
+    unsigned workers = cfg->workers;
+    uint64_t conns = cfg->tcp_conns ? cfg->tcp_conns : WORKER_TCP_CONNS_DEFAULT;
+    uint64_t unauth = cfg->tcp_unauth ? cfg->tcp_unauth : WORKER_TCP_UNAUTH_DEFAULT;
+    uint64_t want = workers * (conns + unauth + MEDIA_FDS_PER_WORKER) + MEDIA_FDS_PROCESS;
     if (worker_raise_fd_limit(&soft) != 0)
         LOG_W("cannot read or raise the limit of open files (RLIMIT_NOFILE)");
     else if (soft < want)
@@ -78,7 +79,7 @@ int media_start(struct media **out, const struct media_cfg *cfg)
     m->wake = cfg->wake;
     m->wake_arg = cfg->wake_arg;
     if (rc == 0)
-        raise_fd_limit(cfg->workers);
+        raise_fd_limit(cfg);
 
     for (unsigned i = 0; rc == 0 && i < cfg->workers; i++) {
         struct engine *e = &m->engines[i];
@@ -93,6 +94,11 @@ int media_start(struct media **out, const struct media_cfg *cfg)
             .bind_addr = cfg->bind,
             .udp_port = port,
             .tcp_port = port,
+            .max_tcp_conns = cfg->tcp_conns,
+            .max_tcp_unauth = cfg->tcp_unauth,
+            .max_tcp_per_addr = cfg->tcp_unauth_per_addr,
+            .max_tcp_auth_per_addr = cfg->tcp_auth_per_addr,
+            .tcp_auth_us = cfg->tcp_auth_us,
             .h = &engine_handler,
             .h_arg = e,
         };

@@ -31,6 +31,9 @@ struct media_cfg {
     uint16_t port_min;               /* worker i binds port_min + i; 0: ephemeral */
     const char *const *public_addrs; /* announced in candidates */
     size_t n_public;
+    /* ICE-TCP admission per worker (worker_cfg); 0: the worker's default. */
+    unsigned tcp_conns, tcp_unauth, tcp_unauth_per_addr, tcp_auth_per_addr;
+    int64_t tcp_auth_us;
     void (*wake)(void *arg); /* called on a worker thread after queuing events */
     void *wake_arg;
 };

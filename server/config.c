@@ -130,6 +130,11 @@ void config_defaults(struct config *c)
     c->handshake_timeout_s = 5;
     c->body_timeout_s = 10;
     c->max_connections_per_addr = 128;
+    c->media_tcp_conns = 1024;
+    c->media_tcp_unauth = 1024;
+    c->media_tcp_unauth_per_addr = 16;
+    c->media_tcp_auth_per_addr = 256;
+    c->media_tcp_auth_timeout_ms = 4000;
 }
 
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX])
@@ -348,6 +353,11 @@ static const struct key_def keys[] = {
     UINT_KEY("handshake_timeout_s", handshake_timeout_s, 1, 60),
     UINT_KEY("body_timeout_s", body_timeout_s, 1, 300),
     UINT_KEY("max_connections_per_addr", max_connections_per_addr, 1, 100000),
+    UINT_KEY("media_tcp_conns", media_tcp_conns, 1, 65535),
+    UINT_KEY("media_tcp_unauth", media_tcp_unauth, 1, 65535),
+    UINT_KEY("media_tcp_unauth_per_addr", media_tcp_unauth_per_addr, 1, 65535),
+    UINT_KEY("media_tcp_auth_per_addr", media_tcp_auth_per_addr, 1, 65535),
+    UINT_KEY("media_tcp_auth_timeout_ms", media_tcp_auth_timeout_ms, 500, 60000),
 };
 
 int config_set(struct config *c, const char *key, const char *value, char err[CONFIG_ERR_MAX])
@@ -597,6 +607,11 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
     if (c->media_port_min && c->workers > 0 && ports < c->workers) {
         set_err(err, "media ports %u..%u give %u ports, fewer than workers (%u)",
                 (unsigned)c->media_port_min, (unsigned)c->media_port_max, ports, c->workers);
+        return ERR_INVAL;
+    }
+    if (c->media_tcp_conns + c->media_tcp_unauth > 65535) {
+        set_err(err, "media_tcp_conns + media_tcp_unauth (%u) is above 65535",
+                c->media_tcp_conns + c->media_tcp_unauth);
         return ERR_INVAL;
     }
     if (c->tls_cert[0] == '\0') {

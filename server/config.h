@@ -51,6 +51,13 @@ struct config {
     unsigned handshake_timeout_s;      /* TLS handshake, then request headers; default 5 */
     unsigned body_timeout_s;           /* one request body; default 10 */
     unsigned max_connections_per_addr; /* per client address (IPv6: /64); default 128 */
+
+    /* ICE-TCP admission per media worker (see docs/OPERATIONS.md). */
+    unsigned media_tcp_conns;           /* authenticated; default 1024 */
+    unsigned media_tcp_unauth;          /* not authenticated yet; default 1024 */
+    unsigned media_tcp_unauth_per_addr; /* unauthenticated per address (IPv6: /64); default 16 */
+    unsigned media_tcp_auth_per_addr;   /* authenticated per address (IPv6: /64); default 256 */
+    unsigned media_tcp_auth_timeout_ms; /* to the first valid ICE check; default 4000 */
 };
 
 /* Fills in the defaults. */

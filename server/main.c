@@ -128,6 +128,11 @@ static int start_media(struct app *app)
         .port_min = c->media_port_min,
         .public_addrs = addrs,
         .n_public = c->media_public_addr_count,
+        .tcp_conns = c->media_tcp_conns,
+        .tcp_unauth = c->media_tcp_unauth,
+        .tcp_unauth_per_addr = c->media_tcp_unauth_per_addr,
+        .tcp_auth_per_addr = c->media_tcp_auth_per_addr,
+        .tcp_auth_us = (int64_t)c->media_tcp_auth_timeout_ms * 1000,
         .wake = http_wake,
         .wake_arg = app,
     };

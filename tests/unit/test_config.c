@@ -75,6 +75,11 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_int_equal(a->handshake_timeout_s, b->handshake_timeout_s);
     assert_int_equal(a->body_timeout_s, b->body_timeout_s);
     assert_int_equal(a->max_connections_per_addr, b->max_connections_per_addr);
+    assert_int_equal(a->media_tcp_conns, b->media_tcp_conns);
+    assert_int_equal(a->media_tcp_unauth, b->media_tcp_unauth);
+    assert_int_equal(a->media_tcp_unauth_per_addr, b->media_tcp_unauth_per_addr);
+    assert_int_equal(a->media_tcp_auth_per_addr, b->media_tcp_auth_per_addr);
+    assert_int_equal(a->media_tcp_auth_timeout_ms, b->media_tcp_auth_timeout_ms);
     assert_int_equal(a->session_hours, b->session_hours);
     assert_int_equal(a->invitation_grace_min, b->invitation_grace_min);
     assert_int_equal(a->resume_seconds, b->resume_seconds);
@@ -112,6 +117,11 @@ static void test_defaults(void **state)
     assert_int_equal(c.handshake_timeout_s, 5);
     assert_int_equal(c.body_timeout_s, 10);
     assert_int_equal(c.max_connections_per_addr, 128);
+    assert_int_equal(c.media_tcp_conns, 1024);
+    assert_int_equal(c.media_tcp_unauth, 1024);
+    assert_int_equal(c.media_tcp_unauth_per_addr, 16);
+    assert_int_equal(c.media_tcp_auth_per_addr, 256);
+    assert_int_equal(c.media_tcp_auth_timeout_ms, 4000);
     assert_int_equal(c.session_hours, 12);
     assert_int_equal(c.invitation_grace_min, 120);
     assert_int_equal(c.resume_seconds, 60);
@@ -444,6 +454,11 @@ static void test_number_ranges(void **state)
         RANGE(handshake_timeout_s, 1, 60),
         RANGE(body_timeout_s, 1, 300),
         RANGE(max_connections_per_addr, 1, 100000),
+        RANGE(media_tcp_conns, 1, 65535),
+        RANGE(media_tcp_unauth, 1, 65535),
+        RANGE(media_tcp_unauth_per_addr, 1, 65535),
+        RANGE(media_tcp_auth_per_addr, 1, 65535),
+        RANGE(media_tcp_auth_timeout_ms, 500, 60000),
         RANGE(session_hours, 1, 168),
         RANGE(invitation_grace_min, 0, 10080),
         RANGE(resume_seconds, 5, 600),
@@ -709,6 +724,15 @@ static void test_validate(void **state)
     assert_int_equal(config_validate(&c, err), 0);
     assert_int_equal(config_set(&c, "workers", "9", err), 0);
     assert_int_equal(config_validate(&c, err), ERR_INVAL);
+
+    /* a worker's two ICE-TCP budgets share 65535 connection slots */
+    config_defaults(&c);
+    assert_int_equal(config_set(&c, "media_tcp_conns", "60000", err), 0);
+    assert_int_equal(config_set(&c, "media_tcp_unauth", "5535", err), 0);
+    assert_int_equal(config_validate(&c, err), 0);
+    assert_int_equal(config_set(&c, "media_tcp_unauth", "5536", err), 0);
+    assert_int_equal(config_validate(&c, err), ERR_INVAL);
+    assert_non_null(strstr(err, "media_tcp_conns"));
 }
 
 static void test_example_file_loads(void **state)
