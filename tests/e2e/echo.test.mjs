@@ -2,7 +2,8 @@
 // microphone to the real server, which sends them back through ICE-lite,
 // DTLS-SRTP and the RTP/RTCP rewriting. The echoed video must decode and the
 // echoed audio arrive within 10 s, over UDP, and again over ICE-TCP when the
-// server withholds its UDP candidates. Hostile datagrams, from strangers and
+// server withholds its UDP candidates (and when that check is stopped over
+// signaling, the server closes its ICE-TCP connection itself). Hostile datagrams, from strangers and
 // forged with the browser's own address, never end the call.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +55,33 @@ async function echoStats() {
     return r;
 }
 
-async function runEcho(transports, expectProtocol) {
+/* Sum of the samples of a metric family whose labels include `label`. */
+function metricWith(text, name, label) {
+    let sum = 0;
+    for (const line of text.split('\n'))
+        if (line.startsWith(name + '{') && line.includes(label)) sum += Number(line.split(' ').pop());
+    return sum;
+}
+
+/* The check is stopped over signaling while the browser keeps its peer
+ * connection open: the server ends the transport and closes its ICE-TCP
+ * connection itself (it does not wait for the browser to). */
+async function stopAndSeeTcpClosed(page) {
+    const m0 = (await server.request('GET', '/metrics')).text;
+    const ended0 = metricWith(m0, 'samtale_media_tcp_dropped_total', 'reason="transport_ended"');
+    assert.ok(metricWith(m0, 'samtale_media_tcp_connections', 'state="authenticated"') >= 1, m0);
+    await page.evaluate(() => window.echoState.ws.send(JSON.stringify({ type: 'echo_stop' })));
+    const m1 = await until(async () => {
+        const t = (await server.request('GET', '/metrics')).text;
+        return metricWith(t, 'samtale_media_tcp_connections', 'state="authenticated"') === 0 ? t : null;
+    }, { timeoutMs: 3000, intervalMs: 100, what: 'the server closing the ICE-TCP connection' });
+    const ended = metricWith(m1, 'samtale_media_tcp_dropped_total', 'reason="transport_ended"') - ended0;
+    assert.ok(ended >= 1, `transport_ended grew by ${ended}`);
+    assert.notEqual(await page.evaluate(() => window.echoState.pc.connectionState), 'closed');
+    console.log(`echo over tcp stopped: ${ended} ICE-TCP connection(s) closed by the server`);
+}
+
+async function runEcho(transports, expectProtocol, { stopOverSignaling = false } = {}) {
     const page = await browser.newPage();
     try {
         await page.goto(`${server.origin}/healthz`);
@@ -81,6 +108,7 @@ async function runEcho(transports, expectProtocol) {
         }, { timeoutMs: 5000, what: 'more frames decoded' });
         console.log(`echo over ${expectProtocol}: connected and decoding in ${took} ms, ` +
             `${later.framesDecoded} frames, ${later.audioPackets} audio packets, rtt ${later.rtt}`);
+        if (stopOverSignaling) await stopAndSeeTcpClosed(page);
     } finally {
         await page.close();
     }
@@ -90,8 +118,8 @@ test('echo check over UDP: the echoed video decodes and audio arrives within 10 
     await runEcho(['udp', 'tcp'], 'udp');
 });
 
-test('echo check over ICE-TCP with the UDP candidates withheld', async () => {
-    await runEcho(['tcp'], 'tcp');
+test('echo check over ICE-TCP with the UDP candidates withheld; stopping it closes the connection', async () => {
+    await runEcho(['tcp'], 'tcp', { stopOverSignaling: true });
 });
 
 test('hostile datagrams to the media port are dropped and counted; the call goes on', async () => {
