@@ -223,6 +223,24 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
         engine_session_rearm(e, s);
 }
 
+/* A connection is gone: its transport (found by its address, mapped at its
+ * first valid check) forgets it, so that it no longer counts against the
+ * transport's share. */
+static void on_tcp_closed(void *arg, struct worker *w, worker_conn_id conn,
+                          const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+    (void)w;
+    struct engine *e = arg;
+    struct stun_addr addr;
+    if (stun_addr_from_sockaddr(&addr, (const struct sockaddr *)peer, peerlen) < 0)
+        return;
+    struct msession *s = addrmap_get(e->by_addr, &addr, (uint8_t)ICE_PROTO_TCP);
+    if (!s)
+        return;
+    transport_tcp_closed(s->t, conn);
+    addrmap_del(e->by_addr, &addr, (uint8_t)ICE_PROTO_TCP);
+}
+
 static void on_timer(void *arg, struct worker *w, int64_t now_us)
 {
     (void)w;
@@ -337,5 +355,6 @@ const struct worker_handler engine_handler = {
     .on_datagram = on_datagram,
     .on_timer = on_timer,
     .on_command = on_command,
+    .on_tcp_closed = on_tcp_closed,
     .on_stop = on_stop,
 };

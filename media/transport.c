@@ -375,6 +375,13 @@ int transport_restart_ice(struct transport *t, int64_t now_us, const char *local
     return rc;
 }
 
+void transport_tcp_closed(struct transport *t, uint64_t tcp_conn)
+{
+    for (size_t i = 0; i < TRANSPORT_TCP_PATHS; i++)
+        if (t->tcp[i].used && t->tcp[i].conn == tcp_conn)
+            t->tcp[i].used = false;
+}
+
 bool transport_is_connected(const struct transport *t)
 {
     return t->srtp && !t->failed;

@@ -130,6 +130,9 @@ int transport_restart_ice(struct transport *t, int64_t now_us, const char *local
                           const char *local_pwd, const char *remote_ufrag);
 
 bool transport_is_connected(const struct transport *t);
+/* The ICE-TCP connection is gone (closed by either side): forgets it,
+ * without asking for it to be closed. */
+void transport_tcp_closed(struct transport *t, uint64_t tcp_conn);
 /* The local ufrag: the worker finds the transport of an unknown address by it. */
 const char *transport_local_ufrag(const struct transport *t);
 /* Whether `from` has passed an ICE check (packets from it are ours). */

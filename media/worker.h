@@ -89,9 +89,10 @@ typedef void worker_timer_fn(void *arg, struct worker *w, int64_t now_us);
 typedef void worker_command_fn(void *arg, struct worker *w, void *cmd);
 /* A TCP connection that delivered at least one frame is gone (peer closed,
  * error, output overflow, evicted, authentication deadline, worker_close_tcp(),
- * shutdown). Called once per
+ * shutdown); peer is its remote address, as in on_datagram. Called once per
  * such connection; connections the handler never heard of close silently. */
-typedef void worker_tcp_closed_fn(void *arg, struct worker *w, worker_conn_id conn);
+typedef void worker_tcp_closed_fn(void *arg, struct worker *w, worker_conn_id conn,
+                                  const struct sockaddr_storage *peer, socklen_t peerlen);
 /* On the worker thread: before the first event, and last thing before it exits. */
 typedef void worker_thread_fn(void *arg, struct worker *w);
 

@@ -175,9 +175,11 @@ void worker_tcp_reap(struct worker *w)
         w->n_conns--;
         worker_conn_id id = c->id;
         bool known = c->known;
+        struct sockaddr_storage peer = c->peer;
+        socklen_t peerlen = c->peerlen;
         conn_free(c);
         if (known && w->h->on_tcp_closed)
-            w->h->on_tcp_closed(w->h_arg, w, id);
+            w->h->on_tcp_closed(w->h_arg, w, id, &peer, peerlen);
     }
 }
 

@@ -505,6 +505,26 @@ static void tcp_connections_per_transport_are_bounded(void **state)
     assert_int_equal(s->n_closed, 3);
 }
 
+/* A connection that is gone no longer counts against the transport's share:
+ * a newer one takes its place without superseding another (ICE, which
+ * holds ICE_MAX_PAIRS pairs of its own, lets its least recently checked
+ * pair go, whose connection is then closed as ended). */
+static void closed_tcp_connection_frees_its_place(void **state)
+{
+    struct sim *s = *state;
+    tcp_checks(s, 1, TRANSPORT_TCP_PATHS);
+    transport_tcp_closed(s->t, 3);
+    transport_tcp_closed(s->t, 999); /* unknown: nothing */
+    tcp_checks(s, TRANSPORT_TCP_PATHS + 1, 1);
+    assert_int_equal(s->n_closed, 1);
+    assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
+    /* Nothing is sent on it any more, nor asked to be closed at the end. */
+    transport_destroy(s->t);
+    s->t = NULL;
+    for (size_t i = 0; i < s->n_closed; i++)
+        assert_int_not_equal(s->closed[i].conn, 3);
+}
+
 /* A connection without the password does not push out one that has it. */
 static void unchecked_tcp_connection_evicts_no_checked_one(void **state)
 {
@@ -586,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tcp_connections_per_transport_are_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(unchecked_tcp_connection_evicts_no_checked_one, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(closed_tcp_connection_frees_its_place, setup, teardown),
         cmocka_unit_test_setup_teardown(destroy_closes_tcp_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(ice_restart_closes_dropped_pairs, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_expiry_closes_tcp_connection, setup, teardown),

@@ -305,10 +305,15 @@ static void h_command(void *arg, struct worker *w, void *cmd)
     free(c);
 }
 
-static void h_tcp_closed(void *arg, struct worker *w, worker_conn_id conn)
+static void h_tcp_closed(void *arg, struct worker *w, worker_conn_id conn,
+                         const struct sockaddr_storage *peer, socklen_t peerlen)
 {
     struct tctx *t = arg;
     pthread_mutex_lock(&t->mu);
+    if (peer->ss_family != AF_INET && peer->ss_family != AF_INET6)
+        t->o.errors++;
+    if (peerlen < (socklen_t)sizeof(struct sockaddr_in))
+        t->o.errors++;
     if (t->o.n_closed < MAX_REC)
         t->o.closed[t->o.n_closed++] = conn;
     if (worker_send_tcp(w, conn, (const uint8_t *)"\0", 1) != ERR_NOTFOUND)
