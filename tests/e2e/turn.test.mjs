@@ -261,8 +261,30 @@ async function openPage(ctx, label, { forceRelay = false, forge = false, replace
     const page = await ctx.newPage();
     await page.addInitScript(wrapPeerConnection, { forceRelay, forge, replace });
     page.on('pageerror', (e) => console.log(`${label}: page error ${e.message}`));
+    // For a failure's log: what the page could not load, and what it complained of.
+    page.on('requestfailed', (r) => console.log(`${label}: ${r.method()} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`));
+    page.on('console', (m) => { if (m.type() === 'error') console.log(`${label}: console error ${m.text()}`); });
     pages[label] = page;
     return page;
+}
+
+/**
+ * Starts the pre-call check. If the page has not offered it within 30 s, logs
+ * what the page shows and what failed to load, then reloads once: seen once
+ * under ASan in CI (cause not found: the log now says what the page showed), not reproduced
+ * since; the relay itself is what this file tests.
+ */
+async function clickStart(page) {
+    const start = page.getByRole('button', { name: 'Start testen' });
+    try {
+        await start.click({ timeout: 30000 });
+        return;
+    } catch (e) {
+        const shown = await page.locator('main').innerText().catch((x) => `(unreadable: ${x.message})`);
+        console.log(`NOTE: no "Start testen" after 30 s at ${page.url()}; the page shows: ${shown.slice(0, 400)}; reloading once`);
+    }
+    await page.reload();
+    await start.click({ timeout: 30000 });
 }
 
 async function joinAs(page, origin, url, name) {
@@ -310,7 +332,7 @@ test('the pre-call check behind "TCP 443 only" goes through coturn too', async (
     const token = new URL(created.links[0].url).hash.slice(1);
     const page = await openPage(blockedBrowser, 'precall');
     await page.goto(`${proxy.origin}/check#${token}`);
-    await page.getByRole('button', { name: 'Start testen' }).click();
+    await clickStart(page);
     const checkData = () => page.locator('section.precall').evaluate((el) => ({ ...el.dataset }));
     const data = await until(async () => {
         const d = await checkData();
@@ -339,7 +361,7 @@ test('an expired credential, correctly signed, is refused: the check finds no co
     const credential = crypto.createHmac('sha1', SECRET).update(username).digest('base64');
     const page = await openPage(browser, 'expired', { forceRelay: true, replace: { username, credential } });
     await page.goto(`${server.origin}/check#${token}`);
-    await page.getByRole('button', { name: 'Start testen' }).click();
+    await clickStart(page);
     const r = await until(async () => {
         const x = await page.evaluate(peerReport);
         return x.errors.filter((e) => e.code === 401).length >= 3 ? x : null;
