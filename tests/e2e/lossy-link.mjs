@@ -75,6 +75,12 @@ export class LossyNamespace {
         try {
             run('ip', ['link', 'add', this.hostIf, 'type', 'veth', 'peer', 'name', this.nsIf]);
             run('ip', ['link', 'set', this.nsIf, 'netns', this.name]);
+            // No IPv6 on the link: its link-local addresses would appear a moment
+            // after the link comes up, and Chromium aborts requests under way
+            // with ERR_NETWORK_CHANGED when an address changes.
+            const noV6 = (dev) => `f=/proc/sys/net/ipv6/conf/${dev}/disable_ipv6; [ ! -e $f ] || echo 1 > $f`;
+            run('sh', ['-c', noV6(this.hostIf)]);
+            this.exec('sh', '-c', noV6(this.nsIf));
             run('ip', ['addr', 'add', `${LINK.server}/${LINK.prefix}`, 'dev', this.hostIf]);
             run('ip', ['link', 'set', this.hostIf, 'up']);
             this.exec('ip', 'link', 'set', 'lo', 'up');
