@@ -60,6 +60,7 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 LIB_SRCS :=
+include base/module.mk
 include server/module.mk
 include signaling/module.mk
 include media/module.mk

@@ -1,5 +1,5 @@
 #include "media/addrmap.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

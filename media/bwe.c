@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define HIST_MASK ((uint64_t)BWE_HISTORY - 1)
 _Static_assert((BWE_HISTORY & (BWE_HISTORY - 1)) == 0, "history: a power of two");

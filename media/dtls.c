@@ -31,8 +31,8 @@
 #include <openssl/srtp.h>
 
 #include "media/dtls_int.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 /* RFC 5764 §4.2 */
 #define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"

@@ -29,7 +29,7 @@
  * the handshake (the peer gets a bad_certificate alert); no keys are
  * exported.
  *
- * Error codes are the project's (server/err.h). */
+ * Error codes are the project's (base/err.h). */
 #ifndef SAMTALE_MEDIA_DTLS_H
 #define SAMTALE_MEDIA_DTLS_H
 

@@ -12,8 +12,8 @@
 #include <openssl/rand.h>
 #include <openssl/srtp.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #define CERT_CN "samtale"
 #define CERT_NOT_BEFORE_S (-24L * 3600)    /* now - 1 day: tolerate peers' clock skew */

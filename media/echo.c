@@ -2,7 +2,7 @@
 #include "media/rd.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <string.h>
 

@@ -10,8 +10,8 @@
 #include "media/transport.h"
 #include "media/twcc.h"
 #include "media/bwe.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/twcc.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 struct ice_pair {
     struct stun_addr addr;

@@ -3,8 +3,8 @@
 #define LOG_MODULE "media"
 #include "media/media_int.h"
 #include "media/srtp.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

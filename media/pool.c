@@ -5,7 +5,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 #define PKT_FREE 0x46524545u  /* "FREE": on the free list */
 #define PKT_TAKEN 0x54414b45u /* "TAKE": handed out by pool_get() */

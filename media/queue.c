@@ -10,7 +10,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 struct queue {
     pthread_mutex_t lock;

@@ -9,7 +9,7 @@
 #include "media/rd.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define BUCKETS (REMB_EST_WINDOW_US / REMB_EST_UPDATE_US)
 #define INCREASE_PER_S 1.08

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "media/router_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* ---- helpers shared by the router files ---- */
 

@@ -46,7 +46,7 @@
 
 #include "media/router_int.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 static bool one_byte_id(uint8_t id)
 {

@@ -10,7 +10,7 @@
 
 #include "media/router_int.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* ---- RTP input ---- */
 

@@ -11,7 +11,7 @@
 
 #include "media/router_int.h"
 #include "media/rtcp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define NTP_UNIX_OFFSET 2208988800ULL /* 1900 to 1970 */
 

@@ -5,7 +5,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 /* ---- iteration ---- */
 

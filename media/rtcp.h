@@ -10,7 +10,7 @@
  * buffer; builders append one whole RTCP packet to a struct wr (media/rd.h)
  * or, if it does not fit, write nothing, set the writer's error flag and
  * return ERR_TOOBIG. Call several builders on one writer for a compound
- * packet. Functions return 0 or a negative ERR_* code (server/err.h).
+ * packet. Functions return 0 or a negative ERR_* code (base/err.h).
  *
  * media/rtcp.c holds the iterator, SR/RR/SDES/BYE and SSRC rewriting;
  * media/rtcp_fb.c the feedback messages. */

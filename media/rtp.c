@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 int rtp_parse(struct rtp_packet *pkt, const uint8_t *buf, size_t len)
 {

@@ -4,7 +4,7 @@
  *
  * Sans-IO and allocation-free: parsers return views (pointer + length) into
  * the caller's buffer, which must outlive the view. Functions return 0 or a
- * negative ERR_* code from server/err.h. */
+ * negative ERR_* code from base/err.h. */
 #ifndef SAMTALE_RTP_H
 #define SAMTALE_RTP_H
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 struct rtx_slot {
     int64_t ext_seq; /* -1: empty */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 struct speaker_bucket {
     int64_t idx; /* now_us / SPEAKER_BUCKET_US; -1: empty */

@@ -11,8 +11,8 @@
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 /* Trailers per profile (libsrtp writes exactly these: no MKI is used). */
 #define AES_CM_TAG_LEN 10

@@ -12,7 +12,7 @@
  * for the negotiated profile is srtpx_rtp_trailer()/srtpx_rtcp_trailer().
  *
  * Not thread-safe: an srtpx belongs to the worker owning the transport.
- * Errors are the project's (server/err.h): ERR_DENIED for a packet that
+ * Errors are the project's (base/err.h): ERR_DENIED for a packet that
  * fails authentication or the replay check (counted in the stats),
  * ERR_PARSE for a packet too short or malformed, ERR_TOOBIG when the buffer
  * has no room for the trailer, ERR_CRYPTO for other libsrtp failures,

@@ -9,7 +9,7 @@
 #include <openssl/params.h>
 
 #include "media/stun_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* RFC 8489 §14: attributes are padded to a multiple of 4 bytes. */
 size_t stun_pad4(size_t n)

@@ -12,7 +12,7 @@
  *   stun_check_integrity()    HMAC-SHA1 with the short-term key (the ICE
  *                             password); never trust attributes before this.
  *
- * Error codes are the project's (server/err.h): ERR_PARSE for malformed
+ * Error codes are the project's (base/err.h): ERR_PARSE for malformed
  * input, ERR_TOOBIG when a named limit is exceeded, ERR_NOTFOUND when an
  * attribute to check is absent, ERR_DENIED when MESSAGE-INTEGRITY does not
  * match, ERR_INVAL for bad arguments from our own code, ERR_CRYPTO when

@@ -1,7 +1,7 @@
 /* Building STUN messages (the builder and whole ICE messages); see stun.h. */
 #include "media/stun.h"
 #include "media/stun_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <string.h>
 

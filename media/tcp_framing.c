@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 /* RFC 7983: a first byte of 0..3 is STUN. */
 static int frame_len_ok(size_t flen, const uint8_t *first)

@@ -1,7 +1,7 @@
 #include "media/transport.h"
 #include "media/rtp.h"
 #include "media/srtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <stdlib.h>
 #include <string.h>

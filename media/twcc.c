@@ -8,7 +8,7 @@
 #include "media/rd.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define SLOT_EMPTY INT64_MIN
 #define WINDOW_MASK ((uint64_t)TWCC_RECV_WINDOW - 1)

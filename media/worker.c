@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "media/worker_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103

@@ -18,7 +18,7 @@
 #include "media/tcp_admit.h"
 #include "media/tcp_framing.h"
 #include "media/worker.h"
-#include "server/log.h"
+#include "base/log.h"
 
 /* epoll data.u64 tags of the fixed descriptors; connection ids are larger. */
 enum {

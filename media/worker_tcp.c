@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "media/worker_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define SLOT_MASK ((UINT64_C(1) << WORKER_SLOT_BITS) - 1)
 

@@ -3,8 +3,8 @@
  * struct http_req and sends struct http_resp back. See docs/PROTOCOL.md. */
 #define LOG_MODULE "api"
 #include "server/app.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server/password.h"
 #include "server/token.h"
 

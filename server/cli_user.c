@@ -2,7 +2,7 @@
  * Talks to the store directly; the server does not need to be running, but
  * SQLite's WAL lets both work on the same file at once. */
 #include "server/cli_user.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "server/password.h"
 #include "server/store.h"
 

@@ -4,7 +4,7 @@
  * the value is good, so a rejected setting leaves the config as it was.
  * config_load_file works on a copy and commits only a fully good file. */
 #include "server/config.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

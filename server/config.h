@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/log.h"
+#include "base/log.h"
 #include "server/turn.h"
 
 #define CONFIG_PATH_MAX 512

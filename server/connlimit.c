@@ -2,7 +2,7 @@
  * free indexes; lookups are linear scans, which at a few thousand slots cost
  * microseconds, once per accepted connection. */
 #include "server/connlimit.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>

@@ -5,11 +5,11 @@
 #define LOG_MODULE "http"
 #include "server/app.h"
 #include "server/connlimit.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "server/http_guard.h"
 #include "server/http_static.h"
 #include "server/kdfpool.h"
-#include "server/log.h"
+#include "base/log.h"
 #include "media/media.h"
 #include "signaling/session.h"
 

@@ -3,8 +3,8 @@
 #include "server/http_guard.h"
 #include "server/app.h"
 #include "server/connlimit.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <arpa/inet.h>
 #include <libwebsockets.h>

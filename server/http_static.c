@@ -2,7 +2,7 @@
  * and the MIME type to send. */
 #include "server/http_static.h"
 #include "server/app.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
 #define LOG_MODULE "kdfpool"
 #include "server/kdfpool.h"
 #include "media/queue.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server/password.h"
 
 #include <errno.h>

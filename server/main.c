@@ -3,8 +3,8 @@
 #define LOG_MODULE "main"
 #include "server/app.h"
 #include "server/cli_user.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "media/media.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "server/metrics.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

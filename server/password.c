@@ -1,8 +1,8 @@
 /* scrypt password hashes (see password.h for the stored format). */
 #define LOG_MODULE "password"
 #include "server/password.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,5 +1,5 @@
 #include "server/role.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <string.h>
 

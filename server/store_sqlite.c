@@ -4,8 +4,8 @@
 #define LOG_MODULE "store"
 #include "server/store.h"
 #include "server/store_sqlite_int.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,8 @@
  * To change the schema, append a step: never edit a step that has shipped. */
 #define LOG_MODULE "store"
 #include "server/store_sqlite_int.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <stdio.h>
 

@@ -1,8 +1,8 @@
 /* Random bearer tokens and their digests (see token.h). */
 #define LOG_MODULE "token"
 #include "server/token.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

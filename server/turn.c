@@ -1,6 +1,6 @@
 /* TURN settings and REST credentials (see turn.h). */
 #include "server/turn.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 #define LOG_MODULE "echo"
 #include "signaling/echo.h"
 #include "media/media.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "signaling/sdp.h"
 #include "signaling/session_int.h"
 

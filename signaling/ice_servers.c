@@ -1,6 +1,6 @@
 #define LOG_MODULE "turn"
 #include "signaling/ice_servers.h"
-#include "server/log.h"
+#include "base/log.h"
 #include "server/token.h"
 #include "server/turn.h"
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #define DEFAULT_MAX_PARTICIPANTS 8u
 #define DEFAULT_RESUME_WINDOW_MS 60000

@@ -16,8 +16,8 @@
 
 #include <string.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)

@@ -3,7 +3,7 @@
  * when an allocation failed; nothing leaks on failure. */
 #include "signaling/meeting_int.h"
 
-#include "server/err.h"
+#include "base/err.h"
 #include "server/role.h"
 
 static const char *const state_names[PSTATE_COUNT] = {"lobby", "admitted", "reconnecting"};

@@ -24,7 +24,7 @@
  * The builders write text with CRLF line ends into a caller buffer and
  * NUL-terminate it; what they write always parses back with sdp_parse().
  *
- * Error codes are the project's (server/err.h): ERR_PARSE for malformed
+ * Error codes are the project's (base/err.h): ERR_PARSE for malformed
  * input, ERR_TOOBIG when a named limit is exceeded (or an output buffer is
  * too small), ERR_PROTO when an offer cannot be answered at all, ERR_INVAL
  * for bad arguments from our own code. */

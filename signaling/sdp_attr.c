@@ -2,7 +2,7 @@
  * ssrc-group, msid, rid, simulcast, candidate) and a=fingerprint. */
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "signaling/sdp.h"
 #include "signaling/sdp_int.h"
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "signaling/sdp.h"
 #include "signaling/sdp_int.h"
 

@@ -1,7 +1,7 @@
 #define LOG_MODULE "sfu"
 #include "signaling/sfu_int.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* Subscribe connections: the server offers every other participant's tracks
  * and renegotiates as they come and go; consumers follow the answers. */
 #define LOG_MODULE "sfu"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "signaling/sfu_int.h"
 
 #include <stdio.h>

@@ -7,8 +7,8 @@
  * caseworker's session on a meeting she does not own, never succeeds, and
  * such a request leaves the meeting (and its ending) as it was. */
 #include "server/app.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server/password.h"
 #include "server/token.h"
 

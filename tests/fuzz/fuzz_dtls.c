@@ -29,7 +29,7 @@
 
 #include "media/dtls.h"
 #include "media/dtls_int.h"
-#include "server/err.h"
+#include "base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

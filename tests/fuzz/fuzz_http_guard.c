@@ -2,7 +2,7 @@
  * Sec-WebSocket-Key, the rest (up to the first NUL) is the header value.
  * Checks their invariants: an accepted Content-Length is exactly the decimal
  * value of the digits, an accepted key decodes to 16 bytes. */
-#include "server/err.h"
+#include "base/err.h"
 #include "server/http_guard.h"
 
 #include <stdlib.h>

@@ -33,7 +33,7 @@
 
 #include "media/ice.h"
 #include "media/stun.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/fuzz/fuzz_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -37,7 +37,7 @@
 
 #include <jansson.h>
 
-#include "server/log.h"
+#include "base/log.h"
 #include "signaling/meeting.h"
 #include "signaling/meeting_int.h"
 

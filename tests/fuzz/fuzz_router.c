@@ -36,7 +36,7 @@
 #include "media/router.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/fuzz/fuzz_record.h"
 #include "tests/fuzz/fuzz_router.h"
 

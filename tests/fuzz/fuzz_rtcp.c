@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "media/rtcp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "signaling/sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

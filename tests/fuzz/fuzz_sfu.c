@@ -41,8 +41,8 @@
 
 #include "media/media.h"
 #include "server/app.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "signaling/meeting.h"
 #include "signaling/sdp.h"
 #include "signaling/sfu.h"

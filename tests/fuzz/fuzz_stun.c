@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "media/stun.h"
-#include "server/err.h"
+#include "base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "media/tcp_admit.h"
-#include "server/err.h"
+#include "base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "media/tcp_framing.h"
-#include "server/err.h"
+#include "base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

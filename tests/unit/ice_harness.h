@@ -20,7 +20,7 @@
 
 #include "media/ice.h"
 #include "media/stun.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define SEC 1000000LL
 

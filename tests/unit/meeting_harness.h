@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "signaling/meeting.h"
 #include "signaling/meeting_int.h" /* only to check that refused operations change nothing */
 

@@ -22,7 +22,7 @@
 #include "media/router.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define MS 1000LL
 #define SEC 1000000LL

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "media/rtp.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/unit/seed_dump.h"
 
 /* ---- vectors ---- */

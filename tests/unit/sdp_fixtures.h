@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "signaling/sdp.h"
 
 /* Parsed descriptions are big: keep them out of the stack. */

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server/store.h"
 
 struct fixture {

@@ -17,7 +17,7 @@
 
 #include "media/rd.h"
 #include "media/stun.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* ---- RFC 5769 test vectors ---- */
 

@@ -16,7 +16,7 @@
 #include "media/bwe.h"
 #include "media/rtcp.h"
 #include "media/twcc.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define T0 1000000
 #define PKT_BYTES 1200

@@ -18,7 +18,7 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/twcc.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define T0 1000000
 #define TWCC_ID 3

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "server/cli_user.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server/password.h"
 #include "server/store.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "server/config.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* Writes `text` to a fresh temporary file; returns its path in path[64]. */
 static void write_tmp(char path[64], const char *text, size_t len)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "server/connlimit.h"
-#include "server/err.h"
+#include "base/err.h"
 
 static void key4(const char *ip, uint8_t key[CONNLIMIT_KEY_LEN])
 {

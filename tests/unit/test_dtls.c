@@ -13,7 +13,7 @@
 
 #include "media/dtls.h"
 #include "media/dtls_int.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/unit/dtls_harness.h"
 
 static struct dtls_cert *cert_a; /* "our server" */

@@ -21,7 +21,7 @@
 
 #include "media/dtls.h"
 #include "media/dtls_int.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/unit/dtls_harness.h"
 
 #define CAPTURE_MAX 48

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "server/http_guard.h"
 
 static void content_length(void **state)

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "server/kdfpool.h"
 #include "server/password.h"
 

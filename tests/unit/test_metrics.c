@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "server/metrics.h"
 
 static void renders_every_family_with_help_and_type(void **state)

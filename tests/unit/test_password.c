@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 #include "server/password.h"
 
 /* RFC 7914 section 12, third vector: scrypt("pleaseletmein", "SodiumChloride",

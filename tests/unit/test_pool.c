@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "media/pool.h"
-#include "server/err.h"
+#include "base/err.h"
 
 static void test_default_and_limits(void **state)
 {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "media/queue.h"
-#include "server/err.h"
+#include "base/err.h"
 
 struct msg {
     uint32_t type;

@@ -10,7 +10,7 @@
 
 #include "media/rtcp.h"
 #include "media/remb_est.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define T0 1000000
 #define ME 0xabcdef01u

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "media/rtx_cache.h"
-#include "server/err.h"
+#include "base/err.h"
 
 static void fill(uint8_t *b, size_t n, int64_t seq)
 {

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "media/speaker.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define MS 1000LL
 

@@ -11,7 +11,7 @@
 
 #include "media/dtls.h"
 #include "media/srtp.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "tests/unit/dtls_harness.h"
 
 #define CANARY 0xEE

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "media/tcp_admit.h"
-#include "server/err.h"
+#include "base/err.h"
 
 static struct sockaddr_storage v4(uint32_t host, uint16_t port)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "media/tcp_framing.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define MAX_FRAMES 16
 

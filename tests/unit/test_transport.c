@@ -13,7 +13,7 @@
 #include "media/srtp.h"
 #include "media/stun.h"
 #include "media/transport.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define OUTBOX_MAX 64
 #define PKT_MAX 2048

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "server/config.h"
-#include "server/err.h"
+#include "base/err.h"
 #include "server/turn.h"
 
 #define GOOD_SECRET "0123456789abcdef0123456789abcdef"

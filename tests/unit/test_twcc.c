@@ -11,7 +11,7 @@
 
 #include "media/rtcp.h"
 #include "media/twcc.h"
-#include "server/err.h"
+#include "base/err.h"
 
 #define T0 1000000 /* fake clock start, us */
 #define SENDER 0x11111111u

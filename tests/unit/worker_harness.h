@@ -31,8 +31,8 @@
 
 #include "media/pool.h"
 #include "media/worker.h"
-#include "server/err.h"
-#include "server/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #define WAIT_MS 5000 /* upper bound of every wait */
 #define MAX_REC 64

@@ -1,5 +1,5 @@
-#include "server/log.h"
-#include "server/err.h"
+#include "base/log.h"
+#include "base/err.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

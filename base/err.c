@@ -1,4 +1,4 @@
-#include "server/err.h"
+#include "base/err.h"
 
 const char *err_str(int code)
 {
