@@ -411,24 +411,28 @@ void tcp_admit_counts(const struct tcp_admit *a, struct tcp_admit_counts *out)
     out->addrs = a->n_addrs;
 }
 
-uint32_t tcp_admit_addr_count(const struct tcp_admit *a, const struct sockaddr *peer,
-                              socklen_t peerlen)
+/* The address entry of peer, or NULL when it holds nothing. */
+static const struct addr_rec *peer_entry(const struct tcp_admit *a, const struct sockaddr *peer,
+                                         socklen_t peerlen)
 {
     struct addr_key k;
     uint32_t pos;
     if (addr_key(peer, peerlen, &k) != 0)
-        return 0;
+        return NULL;
     uint32_t r = find(a, &k, &pos);
-    return r == NONE ? 0 : a->addrs[r].count;
+    return r == NONE ? NULL : &a->addrs[r];
+}
+
+uint32_t tcp_admit_addr_count(const struct tcp_admit *a, const struct sockaddr *peer,
+                              socklen_t peerlen)
+{
+    const struct addr_rec *e = peer_entry(a, peer, peerlen);
+    return e ? e->count : 0;
 }
 
 uint32_t tcp_admit_addr_auth_count(const struct tcp_admit *a, const struct sockaddr *peer,
                                    socklen_t peerlen)
 {
-    struct addr_key k;
-    uint32_t pos;
-    if (addr_key(peer, peerlen, &k) != 0)
-        return 0;
-    uint32_t r = find(a, &k, &pos);
-    return r == NONE ? 0 : a->addrs[r].auth;
+    const struct addr_rec *e = peer_entry(a, peer, peerlen);
+    return e ? e->auth : 0;
 }
