@@ -8,6 +8,7 @@
  * full), counting its connections, and linked into the bucket of its count
  * so that the address holding the most is found at once. */
 #include "media/tcp_admit.h"
+#include "base/addr_group.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -65,28 +66,16 @@ struct tcp_admit {
 
 static int addr_key(const struct sockaddr *sa, socklen_t len, struct addr_key *k)
 {
-    if (!sa)
+    uint8_t g[ADDR_GROUP_LEN];
+    if (addr_group(sa, len, g) != 0)
         return ERR_INVAL;
-    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
-        struct sockaddr_in a4;
-        memcpy(&a4, sa, sizeof a4);
-        k->family = 4;
-        k->bits = ntohl(a4.sin_addr.s_addr);
-        return 0;
-    }
-    if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-        struct sockaddr_in6 a6;
-        memcpy(&a6, sa, sizeof a6);
-        const uint8_t *b = a6.sin6_addr.s6_addr;
-        bool mapped = IN6_IS_ADDR_V4MAPPED(&a6.sin6_addr);
-        size_t from = mapped ? 12 : 0, n = mapped ? 4 : TCP_ADMIT_IPV6_PREFIX_BYTES;
-        k->family = mapped ? 4 : 6;
-        k->bits = 0;
-        for (size_t i = 0; i < n; i++)
-            k->bits = k->bits << 8 | b[from + i];
-        return 0;
-    }
-    return ERR_INVAL;
+    bool v4 = addr_group_is_v4(g);
+    size_t from = v4 ? 12 : 0, n = v4 ? 4 : 8;
+    k->family = v4 ? 4 : 6;
+    k->bits = 0;
+    for (size_t i = 0; i < n; i++)
+        k->bits = k->bits << 8 | g[from + i];
+    return 0;
 }
 
 static uint64_t mix64(uint64_t x)

@@ -42,7 +42,6 @@
  * unauthenticated connections. A browser opens one or two (one per peer
  * connection) at a time, an attacker as many as it may. */
 #define TCP_ADMIT_HEAVY 4
-#define TCP_ADMIT_IPV6_PREFIX_BYTES 8 /* /64 */
 
 struct tcp_admit_cfg {
     uint32_t max_unauth;        /* >= 1 */

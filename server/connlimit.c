@@ -2,6 +2,7 @@
  * free indexes; lookups are linear scans, which at a few thousand slots cost
  * microseconds, once per accepted connection. */
 #include "server/connlimit.h"
+#include "base/addr_group.h"
 #include "base/err.h"
 
 #include <netinet/in.h>
@@ -58,24 +59,7 @@ void connlimit_destroy(struct connlimit *c)
 
 int connlimit_key(const struct sockaddr *sa, socklen_t len, uint8_t key[CONNLIMIT_KEY_LEN])
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    memset(key, 0, CONNLIMIT_KEY_LEN);
-    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
-        const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)sa;
-        memcpy(key, mapped, sizeof mapped);
-        memcpy(key + 12, &in4->sin_addr, 4);
-        return 0;
-    }
-    if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        const uint8_t *a = in6->sin6_addr.s6_addr;
-        if (memcmp(a, mapped, sizeof mapped) == 0)
-            memcpy(key, a, CONNLIMIT_KEY_LEN);
-        else
-            memcpy(key, a, 8); /* the /64 */
-        return 0;
-    }
-    return ERR_PARSE;
+    return addr_group(sa, len, key) == 0 ? 0 : ERR_PARSE;
 }
 
 unsigned connlimit_count_addr(const struct connlimit *c, const uint8_t key[CONNLIMIT_KEY_LEN])

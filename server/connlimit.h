@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #define CONNLIMIT_SLOTS_MAX 200000
-#define CONNLIMIT_KEY_LEN 16
+#define CONNLIMIT_KEY_LEN 16 /* ADDR_GROUP_LEN */
 
 struct connlimit;
 struct connlimit_slot;

@@ -3,6 +3,7 @@
 #include "server/http_guard.h"
 #include "server/app.h"
 #include "server/connlimit.h"
+#include "base/addr_group.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -37,21 +38,15 @@ int http_guard_content_length(const char *s, uint64_t *out)
 
 void http_guard_rate_key(const char *addr, char *out, size_t cap)
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    struct in6_addr a6;
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+    uint8_t g[ADDR_GROUP_LEN];
     char text[INET6_ADDRSTRLEN];
-    if (inet_pton(AF_INET6, addr, &a6) == 1) {
-        if (memcmp(a6.s6_addr, mapped, sizeof mapped) == 0) {
-            if (inet_ntop(AF_INET, a6.s6_addr + 12, text, sizeof text)) {
-                snprintf(out, cap, "%s", text);
-                return;
-            }
-        } else {
-            memset(a6.s6_addr + 8, 0, 8);
-            if (inet_ntop(AF_INET6, &a6, text, sizeof text)) {
-                snprintf(out, cap, "%s/64", text);
-                return;
-            }
+    if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1 &&
+        addr_group((const struct sockaddr *)&in6, sizeof in6, g) == 0) {
+        bool v4 = addr_group_is_v4(g);
+        if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? g + 12 : g, text, sizeof text)) {
+            snprintf(out, cap, v4 ? "%s" : "%s/64", text);
+            return;
         }
     }
     snprintf(out, cap, "%s", addr);
