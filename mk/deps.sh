@@ -7,8 +7,8 @@ want="$1"
 
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
 libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
-libjansson-dev libsqlite3-dev openssl ca-certificates curl"
-TEST_PKGS="libcmocka-dev nodejs npm iproute2 nftables chromium firefox-esr coturn"
+libjansson-dev libsqlite3-dev openssl ca-certificates curl nodejs npm"
+TEST_PKGS="libcmocka-dev iproute2 nftables chromium firefox-esr coturn"
 
 pkgs="$BUILD_PKGS"
 [ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"
@@ -45,3 +45,6 @@ if [ "$want" = test ]; then
         touch tests/node_modules
     fi
 fi
+
+# Front-end libraries the web client serves (pdf rendering and the like).
+sh mk/vendor.sh
