@@ -81,7 +81,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
 .SECONDARY:
 
-.PHONY: all build run test asan release fuzz fuzz-build certs deps test-deps \
+.PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
         unit format format-check clean
 
 all: build
@@ -120,6 +120,11 @@ test-deps:
 
 certs:
 	@sh certs/make-dev-certs.sh certs/dev
+
+# A certificate for trying samtale from a phone on the local network (README.md).
+lan-certs:
+	@test -n "$(HOST)" || { echo "usage: make lan-certs HOST=192.168.1.20 (this machine's LAN address or name)"; exit 2; }
+	@sh certs/make-dev-certs.sh certs/lan $(HOST)
 
 run: deps
 	@$(MAKE) --no-print-directory MODE=$(MODE) build
