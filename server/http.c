@@ -24,7 +24,6 @@
 
 #define HTTP_PATH_MAX 1024
 #define HTTP_HDR_BUF 4096
-#define METRICS_BUF (64 * 1024)
 #define SHUTDOWN_DRAIN_US (2 * 1000 * 1000)
 /* A request body over HTTP_BODY_MAX but under this is read and dropped before
  * the 413, so the client sees the answer; a larger one is refused at once
@@ -336,13 +335,12 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
         for (unsigned i = 0; i < live.n_workers; i++)
             media_get_stats(app->media, (int)i, &live.workers[i]);
     }
-    char *buf = malloc(METRICS_BUF);
-    if (!buf)
-        return -1;
-    int n = metrics_render(&app->metrics, &live, buf, METRICS_BUF);
-    int rc = n < 0 ? respond_error(wsi, pss, 500, "server_error", "metrics too large")
-                   : respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf,
-                             (size_t)n, NULL, "no-store");
+    char *buf = NULL;
+    size_t n = 0;
+    int err = metrics_render_alloc(&app->metrics, &live, &buf, &n);
+    int rc = err < 0 ? respond_error(wsi, pss, 500, "server_error", "metrics could not be rendered")
+                     : respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf, n,
+                               NULL, "no-store");
     free(buf);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void metrics_error(struct metrics *m, const char *code)
@@ -290,4 +291,26 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
     if (o.full)
         return ERR_TOOBIG;
     return (int)o.len;
+}
+
+int metrics_render_alloc(const struct metrics *m, const struct metrics_live *live, char **out,
+                         size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    for (size_t cap = 64 * 1024; cap <= METRICS_RENDER_MAX; cap *= 2) {
+        char *buf = malloc(cap);
+        if (!buf)
+            return ERR_NOMEM;
+        int n = metrics_render(m, live, buf, cap);
+        if (n >= 0) {
+            *out = buf;
+            *len = (size_t)n;
+            return 0;
+        }
+        free(buf);
+        if (n != ERR_TOOBIG)
+            return n;
+    }
+    return ERR_TOOBIG;
 }

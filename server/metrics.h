@@ -47,4 +47,13 @@ struct metrics_live {
  * Returns the length, or ERR_TOOBIG if buf is too small. */
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap);
 
+/* Upper bound of one rendering: far above 64 workers at full counters. */
+#define METRICS_RENDER_MAX (4u * 1024 * 1024)
+
+/* Renders into a buffer that grows (from 64 KiB, doubling, up to METRICS_RENDER_MAX) until
+ * everything fits, so the output never depends on how many workers run. On success *out
+ * (to free()) holds *len bytes plus a NUL. ERR_NOMEM, or ERR_TOOBIG beyond the bound. */
+int metrics_render_alloc(const struct metrics *m, const struct metrics_live *live, char **out,
+                         size_t *len);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -103,6 +104,27 @@ static void too_small_buffer_is_an_error(void **state)
     assert_int_equal(metrics_render(&m, &live, buf, sizeof buf), ERR_TOOBIG);
 }
 
+/* Every worker's samples appear however many workers run: at 64 workers with full counters
+ * the rendering is several times the first 64 KiB buffer. */
+static void all_workers_render_at_any_count(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    static struct metrics_live live;
+    memset(&m, 0, sizeof m);
+    memset(&live, 0xff, sizeof live.workers);
+    live.n_workers = MEDIA_WORKERS_MAX;
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(metrics_render_alloc(&m, &live, &out, &len), 0);
+    assert_true(len > 64 * 1024);
+    assert_int_equal(strlen(out), len);
+    assert_non_null(strstr(out, "samtale_sfu_upstream_repair_seconds_total{worker=\"63\"}"));
+    assert_non_null(strstr(out, "samtale_media_packets_total{worker=\"63\",direction=\"out\"} "
+                                "18446744073709551615\n"));
+    free(out);
+}
+
 static void error_table_is_bounded(void **state)
 {
     (void)state;
@@ -122,6 +144,7 @@ int main(void)
         cmocka_unit_test(renders_every_family_with_help_and_type),
         cmocka_unit_test(renders_ice_tcp_admission_per_worker),
         cmocka_unit_test(too_small_buffer_is_an_error),
+        cmocka_unit_test(all_workers_render_at_any_count),
         cmocka_unit_test(error_table_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
