@@ -513,11 +513,12 @@ static inline size_t count_fb(size_t from, uint32_t peer, enum rtcp_fb_type type
 }
 
 /* Builds a subscriber's RTCP feedback packet. */
-static inline size_t build_nack(uint8_t *b, uint32_t media, const uint16_t *seqs, size_t n)
+static inline size_t build_nack(uint8_t *b, size_t cap, uint32_t media, const uint16_t *seqs,
+                                size_t n)
 {
     struct wr w;
 
-    wr_init(&w, b, 1500);
+    wr_init(&w, b, cap);
     assert_int_equal(rtcp_build_nack(&w, 0xC0FFEE, media, seqs, n), 0);
     return (size_t)(w.p - b);
 }

@@ -393,7 +393,7 @@ static void test_subscriber_nack_before_repair(void **state)
     /* The subscriber asks before the publisher's repair has come. */
     from = mark();
     advance(10 * MS);
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &lost, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &lost, 1));
     assert_null(find_out(from, SUB, 0xA000, lost));
     assert_int_equal(stats().retransmissions, 0);
     assert_int_equal(stats().retransmissions_pending, 1);
@@ -406,7 +406,7 @@ static void test_subscriber_nack_before_repair(void **state)
     assert_int_equal(got->at, g_now);
     /* Asked again now, it is answered from the cache (as RTX). */
     from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &lost, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &lost, 1));
     {
         size_t idx[4];
         struct rtp_packet x;
@@ -430,7 +430,7 @@ static void test_retransmission_copy(void **state)
     frame_all(0);
     from = mark();
     t0 = g_now;
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &seq, 1));
     assert_int_equal(rtp_out(from, SUB, 0xA001, idx, 8), 1);
     /* The same retransmission again, ROUTER_RTX_COPY_US later, once. */
     advance_fine(ROUTER_RTX_COPY_US - MS);
@@ -458,12 +458,12 @@ static void test_retransmission_copy(void **state)
 
         for (int i = 0; i < 10; i++)
             seqs[i] = (uint16_t)(3000 + 5 + i); /* all that was sent */
-        rtcp_in(SUB, b, build_nack(b, 0xA000, seqs, 10));
-        rtcp_in(SUB, b, build_nack(b, 0xA000, seqs, 10));
+        rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 10));
+        rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 10));
         assert_int_equal(stats().retransmissions, 1 + 20);
         advance_fine(ROUTER_RTX_COPY_US);
         assert_int_equal(stats().retransmission_copies, 1 + 20);
-        rtcp_in(SUB, b, build_nack(b, 0xA000, seqs, 1));
+        rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 1));
         assert_int_equal(router_remove_consumer(g_r, C1), 0);
         advance_fine(SEC);
         assert_int_equal(stats().retransmission_copies, 1 + 20);
@@ -514,7 +514,7 @@ static void test_key_copy(void **state)
     /* A subscriber that reports no loss (or only a little) gets no copies,
      * NACKs or not (they may be for losses upstream). */
     seq = 1000 + 5;
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &seq, 1));
     report_loss(0xA000, 1000, 0);
     report_loss(0xA000, 1000 + 2 * ROUTER_LOSSY_PACKETS, 3);       /* 1.5 % */
     report_loss(0xA000, 1000 + 3 * ROUTER_LOSSY_PACKETS, 3);       /* late ones came: 0 */

@@ -23,7 +23,7 @@ static void test_nack_rtx(void **state)
     assert_non_null(orig);
     assert_int_equal(rtp_parse(&o, orig->buf, orig->len), 0);
     from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, seqs, 2));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 2));
     assert_int_equal(rtp_out(from, SUB, 0xA001, idx, 8), 2);
     assert_int_equal(rtp_parse(&x, g_out[idx[0]].buf, g_out[idx[0]].len), 0);
     assert_int_equal(x.pt, 101);
@@ -56,7 +56,7 @@ static void test_nack_no_rtx(void **state)
     assert_non_null(orig);
     from = mark();
     advance(20 * MS);
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &seq, 1));
     again = find_out(from, SUB, 0xA000, seq);
     assert_non_null(again);
     assert_int_equal(again->len, orig->len);
@@ -80,7 +80,7 @@ static size_t nack_first_and(int frames, uint16_t later, uint16_t seq[2])
         frame_all(0);
     seq[1] = (uint16_t)(seq[0] + later);
     from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, seq, 2));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seq, 2));
     assert_null(find_out(from, SUB, 0xA000, seq[0]));
     return from;
 }
@@ -135,7 +135,7 @@ static void test_nack_across_switch(void **state)
     orig = find_out(0, SUB, 0xA000, seq);
     assert_non_null(orig);
     from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &seq, 1));
     again = find_out(from, SUB, 0xA000, seq);
     assert_non_null(again);
     assert_int_equal(again->len, orig->len);
@@ -145,7 +145,7 @@ static void test_nack_across_switch(void **state)
     orig = find_out(0, SUB, 0xA000, seq);
     assert_non_null(orig);
     from = mark();
-    rtcp_in(SUB, b, build_nack(b, 0xA000, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, &seq, 1));
     again = find_out(from, SUB, 0xA000, seq);
     assert_non_null(again);
     assert_memory_equal(again->buf + 20, orig->buf + 20, orig->len - 20);
