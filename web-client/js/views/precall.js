@@ -2,7 +2,7 @@
 // the join page's button or directly at /check#TOKEN (?transport=tcp tries
 // the TCP fallback only). Shows the camera and microphone preview with device
 // choice, the media choice for the meeting (video or audio only, kept in
-// sessionStorage "samtale.mediaChoice"), and runs the server echo check
+// localStorage "samtale.mediaChoice"), and runs the server echo check
 // (../precall.js): the returned video, a level meter for the returned sound,
 // the connection (UDP/TCP), round trip, packet loss and a plain result.
 // Everything is stopped when the view goes away.
