@@ -186,6 +186,8 @@ test('from the join page: the check starts, "Kun lyd" is remembered, "Fortsæt" 
     await page.getByText('Du har valgt at deltage med kun lyd.').waitFor();
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
     assert.deepEqual(errors, [], 'no script errors');
+    // The choice is kept for the whole browser: the next tests start with none.
+    await page.evaluate(() => localStorage.removeItem('samtale.mediaChoice'));
     await page.close();
 });
 
