@@ -110,18 +110,16 @@ async function shareThreeTimes() {
         await pages.host.getByRole('button', { name: `Luk ${names[role]} ind` }).first().click();
         await pages[role].locator('.room').waitFor();
     }
-    for (const [who, page] of Object.entries(pages)) {
-        await until(() => page.evaluate(() => document.querySelectorAll('.tiles .tile').length >= 4), { timeoutMs: 30000, what: `${who}: four tiles` });
-    }
+    await Promise.all(Object.entries(pages).map(([who, page]) => until(() => page.evaluate(() => document.querySelectorAll('.tiles .tile').length >= 4), { timeoutMs: 30000, what: `${who}: four tiles` })));
 
     for (let round = 1; round <= 3; round++) {
         await clickControl(pages.host, 'Del skærm');
-        for (const who of roles) {
+        await Promise.all(roles.map(async (who) => {
             const first = await waitPage(pages[who], (s) => s.screen && s.screen.width > 0 && s.screen.frames > 0, `round ${round}, ${who}: the shared screen decodes`);
             await waitPage(pages[who], (s) => s.screen && s.screen.frames > first.screen.frames + 2, `round ${round}, ${who}: more screen frames`);
-        }
+        }));
         await clickControl(pages.host, 'Stop deling');
-        for (const who of roles) await waitPage(pages[who], (s) => s.screen === null, `round ${round}, ${who}: the shared screen goes away`);
+        await Promise.all(roles.map((who) => waitPage(pages[who], (s) => s.screen === null, `round ${round}, ${who}: the shared screen goes away`)));
     }
 
     for (const [who, page] of Object.entries(pages)) {
