@@ -25,6 +25,12 @@ void sfu_send_error(struct app *app, struct sfu_room *r, uint32_t pid, const cha
                       "ref", ref));
 }
 
+bool sfu_valid_seq(const json_t *seq)
+{
+    return json_is_integer(seq) && json_integer_value(seq) >= 0 &&
+           json_integer_value(seq) <= SFU_SEQ_MAX;
+}
+
 struct sfu_peer *sfu_peer_find(struct sfu_room *r, uint32_t pid)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
@@ -227,8 +233,10 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
 {
     const char *sdp = json_string_value(json_object_get(msg, "sdp"));
     const json_t *tracks = json_object_get(msg, "tracks");
-    if (!sdp || (tracks && !json_is_array(tracks))) {
-        sfu_send_error(app, r, pid, "bad_message", "publish needs 'sdp' and optionally 'tracks'",
+    const json_t *seq = json_object_get(msg, "seq");
+    if (!sdp || (tracks && !json_is_array(tracks)) || (seq && !sfu_valid_seq(seq))) {
+        sfu_send_error(app, r, pid, "bad_message",
+                       "publish needs 'sdp', optionally 'tracks' and a 'seq' from 0 to 2^53",
                        "publish");
         return;
     }
@@ -303,8 +311,10 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
     if (fresh ? remb : remb != p->pub_remb)
         media_peer_remb(app->media, r->worker, p->pub_session, remb);
     p->pub_remb = remb;
-    r->send(app, r->send_arg, pid,
-            json_pack("{s:s, s:s}", "type", "publish_answer", "sdp", w->answer));
+    json_t *ans = json_pack("{s:s, s:s}", "type", "publish_answer", "sdp", w->answer);
+    if (ans && seq)
+        json_object_set_new(ans, "seq", json_integer(json_integer_value(seq)));
+    r->send(app, r->send_arg, pid, ans);
     sfu_mark_others_dirty(r, pid);
     sfu_flush_offers(app, r);
 out:
@@ -342,10 +352,8 @@ bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *t
     } else if (strcmp(type, "subscribe") == 0) {
         /* Entering the room: everything the others publish, now and later. */
         struct sfu_peer *p = sfu_peer_get(r, pid);
-        if (p) {
-            p->dirty = true;
-            sfu_flush_offers(app, r);
-        }
+        if (p)
+            sfu_subscribe_again(app, r, p, json_is_true(json_object_get(msg, "fresh")));
     } else if (strcmp(type, "subscribe_restart") == 0) {
         struct sfu_peer *p = sfu_peer_get(r, pid);
         if (p) {

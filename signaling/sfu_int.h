@@ -17,6 +17,9 @@
 #define SFU_SUB_MAX SDP_MAX_MEDIA /* m-lines of a subscribe connection */
 #define SFU_SDP_MAX (64 * 1024)
 #define SFU_CANDIDATES_MAX 8
+/* Offer numbers a client may use ("seq" of publish, "version" of subscribe_answer):
+ * integers JavaScript represents exactly. */
+#define SFU_SEQ_MAX ((json_int_t)1 << 53)
 
 /* Payload types and extension ids of our subscribe offers. */
 enum { PT_OPUS = 111, PT_VP8 = 96, PT_VP8_RTX = 97, PT_H264 = 102, PT_H264_RTX = 103 };
@@ -78,6 +81,8 @@ struct sfu_room {
 uint32_t sfu_random_u32(void);
 void sfu_send_error(struct app *app, struct sfu_room *r, uint32_t pid, const char *code,
                     const char *message, const char *ref);
+/* An offer number from a client: an integer from 0 to SFU_SEQ_MAX. */
+bool sfu_valid_seq(const json_t *seq);
 struct sfu_peer *sfu_peer_find(struct sfu_room *r, uint32_t pid);
 struct sfu_peer *sfu_peer_get(struct sfu_room *r, uint32_t pid);
 const char *sfu_source_name(enum router_source s);
@@ -91,6 +96,9 @@ enum dtls_role sfu_role_from(const struct sdp_session *s);
 /* sfu_subscribe.c */
 void sfu_drop_line(struct app *app, struct sfu_room *r, struct sfu_sub_line *l);
 void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p);
+/* "subscribe": everything the others publish; fresh: on a new subscribe
+ * connection (the client dropped its old one). */
+void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool fresh);
 /* Sends the next offer to every peer whose subscription changed. */
 void sfu_flush_offers(struct app *app, struct sfu_room *r);
 void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);

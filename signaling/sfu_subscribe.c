@@ -179,11 +179,31 @@ void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p)
     }
     p->offer_in_flight = true;
     p->dirty = false;
-    r->send(
-        app, r->send_arg, p->pid,
-        json_pack("{s:s, s:s, s:o}", "type", "subscribe_offer", "sdp", w->sdp, "tracks", tracks));
+    r->send(app, r->send_arg, p->pid,
+            json_pack("{s:s, s:s, s:o, s:I}", "type", "subscribe_offer", "sdp", w->sdp, "tracks",
+                      tracks, "version", (json_int_t)p->sub_version));
 out:
     free(w);
+}
+
+void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool fresh)
+{
+    if (fresh && p->sub_session) {
+        /* A new subscribe connection replaces the old one (e.g. the client
+         * could not apply an offer): the old one and its consumers go, the
+         * offer out is no longer awaited. */
+        for (size_t i = 0; i < p->n_sub; i++)
+            sfu_drop_line(app, r, &p->sub[i]);
+        if (p->sub_created)
+            media_session_close(app->media, r->worker, p->sub_session);
+        p->sub_session = 0;
+        p->sub_created = false;
+        p->sub_restart = false;
+        p->n_sub = 0;
+        p->offer_in_flight = false;
+    }
+    p->dirty = true;
+    sfu_flush_offers(app, r);
 }
 
 void sfu_flush_offers(struct app *app, struct sfu_room *r)
@@ -204,6 +224,20 @@ void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, con
 {
     struct sfu_peer *p = sfu_peer_find(r, pid);
     const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+    const json_t *version = json_object_get(msg, "version");
+    if (version && !sfu_valid_seq(version)) {
+        sfu_send_error(app, r, pid, "bad_message",
+                       "subscribe_answer 'version' must be the offer's version",
+                       "subscribe_answer");
+        return;
+    }
+    if (p && version && (uint64_t)json_integer_value(version) != p->sub_version) {
+        /* The answer to an offer that a newer one replaced (e.g. after the
+         * transport was rebuilt): the newer offer's answer follows. */
+        LOG_D("meeting %lld: participant %u answered an old subscribe offer",
+              (long long)r->meeting_id, pid);
+        return;
+    }
     if (!p || !p->offer_in_flight) {
         sfu_send_error(app, r, pid, "wrong_state", "no subscribe offer is waiting for an answer",
                        "subscribe_answer");
@@ -249,6 +283,16 @@ void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, con
         const struct sdp_media *am = sdp_find_mid(ans, l->mid);
         if (!am || am->port == 0) {
             l->producer = 0; /* refused, e.g. a codec the browser lacks */
+            continue;
+        }
+        const struct sfu_peer *owner;
+        const struct sfu_pub_track *track;
+        if (!wanted(r, p, l->producer, &owner, &track)) {
+            /* The track stopped while this offer was out (a screen share
+             * ended, its owner left): nothing to consume; the next offer
+             * makes the line inactive. */
+            l->producer = 0;
+            p->dirty = true;
             continue;
         }
         struct router_consumer_cfg cc = {

@@ -16,8 +16,11 @@ const FLAGS = [
     '--disable-backgrounding-occluded-windows', '--mute-audio',
 ];
 
-/** A browser with a fresh profile; close() also removes the profile. */
-export async function launchChromium({ extraArgs = [] } = {}) {
+/**
+ * A browser with a fresh profile; close() also removes the profile. Its
+ * pages prefer Danish (navigator.languages), as the tests read Danish.
+ */
+export async function launchChromium({ extraArgs = [], locale = 'da-DK' } = {}) {
     if (!process.env.SAMTALE_NETNS) throw new Error('end-to-end tests run inside tests/e2e/netns-run.sh');
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'samtale-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
@@ -26,6 +29,7 @@ export async function launchChromium({ extraArgs = [] } = {}) {
         args: [...FLAGS, ...extraArgs],
         ignoreHTTPSErrors: true, // the development CA is not in Chromium's trust store
         viewport: { width: 360, height: 640 },
+        locale,
     });
     const close = context.close.bind(context);
     context.close = async () => {

@@ -31,6 +31,8 @@ export const FIREFOX_PREFS = {
     // Autoplay of the remote sound without a click.
     'media.autoplay.default': 0,
     'media.autoplay.blocking_policy': 0,
+    // The pages prefer Danish (navigator.languages), as the tests read Danish.
+    'intl.accept_languages': 'da-DK, da',
     // No network traffic of its own.
     'app.update.enabled': false,
     'browser.shell.checkDefaultBrowser': false,

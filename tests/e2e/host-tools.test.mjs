@@ -296,7 +296,7 @@ async function hostTools() {
     await citizenItem.screenshot({ path: path.join(LOG_DIR, 'host-tools-links.png') });
     assert.match(citizenLink, /\/join#[A-Za-z0-9_-]{32}$/);
     const ics = await download(host, () => host.getByRole('button', { name: 'Hent kalenderinvitation til Borger' }).click());
-    assert.equal(ics.name, 'samtale-citizen.ics');
+    assert.equal(ics.name, 'kalenderinvitation-borger.ics', 'named in the page\'s language');
     const lines = readIcs(ics.bytes);
     assert.ok(ics.bytes.toString('utf8').includes('\r\n '), 'long lines are folded');
     assert.deepEqual(lines[0], ['BEGIN', 'VCALENDAR']);

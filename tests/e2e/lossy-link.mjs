@@ -314,6 +314,7 @@ export async function launchChromiumIn(ns, { extraArgs = [] } = {}) {
             args: [...FLAGS, ...extraArgs],
             ignoreHTTPSErrors: true,
             viewport: { width: 360, height: 640 },
+            locale: 'da-DK', // the tests read Danish
         });
     } catch (e) {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -177,7 +177,7 @@ test('from the join page: the check starts, "Kun lyd" is remembered, "Fortsæt" 
     assert.equal(data.framesDecoded, '0', 'no video is sent with sound only');
     assert.ok(Number(data.audioPackets) > 0, describe(data, text));
     assert.match(text, /Ikke testet – kun lyd/);
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('samtale.mediaChoice')), 'audio');
+    assert.equal(await page.evaluate(() => localStorage.getItem('samtale.mediaChoice')), 'audio');
 
     await page.getByRole('button', { name: 'Fortsæt' }).click();
     await page.getByRole('button', { name: 'Deltag', exact: true }).waitFor();
@@ -186,6 +186,8 @@ test('from the join page: the check starts, "Kun lyd" is remembered, "Fortsæt" 
     await page.getByText('Du har valgt at deltage med kun lyd.').waitFor();
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
     assert.deepEqual(errors, [], 'no script errors');
+    // The choice is kept for the whole browser: the next tests start with none.
+    await page.evaluate(() => localStorage.removeItem('samtale.mediaChoice'));
     await page.close();
 });
 

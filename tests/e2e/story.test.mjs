@@ -336,7 +336,7 @@ async function story() {
         await ip.getByRole('button', { name: 'Send', exact: true }).tap();
         await ip.locator('.chat-log .msg.is-own', { hasText: hello }).waitFor();
         // The citizen's chat button counts the unread message.
-        await cp.locator('.controls').getByRole('button', { name: 'Chat, 1 nye beskeder' }).waitFor();
+        await cp.locator('.controls').getByRole('button', { name: 'Chat, 1 ny besked' }).waitFor();
         await cp.locator('.controls').getByRole('button', { name: /^Chat/ }).tap();
         for (const who of ['citizen', 'caseworker']) {
             const msg = people[who].page.locator('.chat-log .msg', { hasText: hello });

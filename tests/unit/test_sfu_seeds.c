@@ -126,6 +126,25 @@ static void test_write_seeds(void **state)
     rec_byte(OP_AUTO_ANSWER, 0, 0);
     dump_seed("screen", g_seed, g_n);
 
+    /* Renegotiation races: the host's screen stops while a guest's offer
+     * is out (the late answer must consume nothing), a stale answer, a
+     * fresh subscribe connection, offer numbers. */
+    g_n = 0;
+    rec(OP_SUBSCRIBE, 1, "", 0);
+    publish(0, "chromium-offer-simulcast.sdp", SCREEN_TRACKS);
+    publish(0, "chromium-offer-simulcast.sdp", CAM_TRACKS);
+    rec_byte(OP_AUTO_ANSWER, 1, 0);
+    rec_str(OP_JSON, 1, "{\"type\":\"subscribe_answer\",\"version\":1,\"sdp\":\"v=0\"}");
+    rec_str(OP_JSON, 1, "{\"type\":\"subscribe_answer\",\"version\":\"x\",\"sdp\":\"v=0\"}");
+    rec_str(OP_JSON, 1, "{\"type\":\"subscribe\",\"fresh\":true}");
+    rec_byte(OP_AUTO_ANSWER, 1, 0);
+    rec_str(OP_JSON, 1, "{\"type\":\"subscribe\",\"fresh\":true}");
+    rec_str(OP_JSON, 1, "{\"type\":\"subscribe\",\"fresh\":true}");
+    rec_byte(OP_AUTO_ANSWER, 1, 0);
+    rec_str(OP_JSON, 0, "{\"type\":\"publish\",\"seq\":-1,\"sdp\":\"v=0\"}");
+    rec_str(OP_JSON, 0, "{\"type\":\"publish\",\"seq\":9007199254740993,\"sdp\":\"v=0\"}");
+    dump_seed("renegotiation", g_seed, g_n);
+
     /* Offers that are not plain media: a data channel, receive-only. */
     g_n = 0;
     publish(1, "chromium-offer-datachannel.sdp", CAM_TRACKS);

@@ -6,7 +6,8 @@
 //   /check#TOKEN      the pre-call check: camera, microphone and connection
 import { api, ApiError } from './api.js';
 import { append, clear, focusHeading, h } from './dom.js';
-import { getLang, getLanguages, initI18n, onLangChange, retranslate, setLang, t } from './i18n.js';
+import { initI18n, onLangChange, retranslate, t } from './i18n.js';
+import { languageSelect } from './lang-select.js';
 import { icon } from './icons.js';
 import { pruneLinks } from './linkstore.js';
 import { mountJoin } from './views/join.js';
@@ -42,16 +43,6 @@ function setChrome(kind) {
     renderTopbar();
 }
 
-function languageSelect() {
-    const id = 'lang-select';
-    const select = h('select', { id, class: 'lang-select', attrs: { name: 'lang' } });
-    for (const l of getLanguages()) {
-        select.append(h('option', { attrs: { value: l.code, lang: l.code, selected: l.code === getLang() }, text: l.name }));
-    }
-    select.addEventListener('change', () => setLang(select.value));
-    return h('div', { class: 'lang' }, h('label', { class: 'visually-hidden', attrs: { for: id }, t: 'app.language' }), select);
-}
-
 function renderTopbar() {
     clear(topbar);
     topbar.hidden = chrome === 'none';
@@ -69,7 +60,7 @@ function renderTopbar() {
             h('button', { class: 'btn btn-quiet btn-small', attrs: { type: 'button' }, t: 'app.logout', on: { click: logout } }),
         );
     }
-    right.append(languageSelect());
+    right.append(languageSelect({ id: 'lang-select' }));
     append(topbar, [h('div', { class: 'topbar-inner' }, brand, right)]);
 }
 

@@ -2,6 +2,15 @@
 // module loads them, translates keys and re-translates the page when the
 // language changes.
 //
+// The language is the one the person chose (localStorage "samtale.lang"),
+// else the first of the browser's languages (navigator.languages) that we
+// have, by its primary subtag (da, da-DK, da-GL → Danish), else English.
+//
+// A string that depends on a number is an object of Intl.PluralRules
+// categories, e.g. {"one": "{n} ny besked", "other": "{n} nye beskeder"}; the
+// number is the parameter "count", else "n" (it must be a number; a formatted
+// string counts as "other").
+//
 // An element translated with setText()/setAttr() remembers its key and
 // parameters (data-i18n, data-i18n-args, data-i18n-attr-*), so setLang() can
 // re-translate the whole document without the views re-rendering. Parameter
@@ -9,12 +18,14 @@
 // or {d: ms, f: "date"|"time"|"datetime"|"long"} (formatted in the locale).
 
 const STORAGE_KEY = 'samtale.lang';
-const DEFAULT_LANG = 'da';
+const DEFAULT_LANG = 'da'; // the strings every other language falls back to
+const BROWSER_FALLBACK_LANG = 'en'; // for a browser that asks for none we have
 
 let languages = [];
 let current = null; // {code, name, dir, locale}
 let strings = {};
 let fallback = {};
+let plurals = null; // Intl.PluralRules of the current language, made when first needed
 const listeners = new Set();
 
 async function loadJson(path) {
@@ -31,12 +42,28 @@ function storedLang() {
     }
 }
 
-/** Loads the language list and the chosen (or default) language. */
+/** The first of the browser's languages we have (by primary subtag), or null. */
+export function browserLang(list, prefs) {
+    for (const tag of prefs || []) {
+        const primary = String(tag).toLowerCase().split('-')[0];
+        if (list.some((l) => l.code === primary)) return primary;
+    }
+    return null;
+}
+
+function navigatorLanguages() {
+    if (typeof navigator === 'undefined') return [];
+    if (Array.isArray(navigator.languages) && navigator.languages.length) return navigator.languages;
+    return navigator.language ? [navigator.language] : [];
+}
+
+/** Loads the language list and the chosen language (else the browser's, else English). */
 export async function initI18n() {
     languages = (await loadJson('/i18n/languages.json')).languages;
     fallback = await loadJson(`/i18n/${DEFAULT_LANG}.json`);
     const wanted = storedLang();
-    const code = languages.some((l) => l.code === wanted) ? wanted : DEFAULT_LANG;
+    let code = languages.some((l) => l.code === wanted) ? wanted : browserLang(languages, navigatorLanguages());
+    if (!code) code = languages.some((l) => l.code === BROWSER_FALLBACK_LANG) ? BROWSER_FALLBACK_LANG : DEFAULT_LANG;
     await applyLang(code);
 }
 
@@ -44,6 +71,7 @@ async function applyLang(code) {
     const lang = languages.find((l) => l.code === code) || languages.find((l) => l.code === DEFAULT_LANG);
     strings = lang.code === DEFAULT_LANG ? fallback : await loadJson(`/i18n/${lang.code}.json`);
     current = lang;
+    plurals = null;
     document.documentElement.lang = lang.code;
     document.documentElement.dir = lang.dir === 'rtl' ? 'rtl' : 'ltr';
 }
@@ -94,10 +122,26 @@ function resolveParam(v) {
     return v === null || v === undefined ? '' : String(v);
 }
 
+/** The plural category ("one", "other", …) of params.count or params.n in the current language. */
+function pluralCategory(params) {
+    const raw = params ? (params.count ?? params.n) : undefined;
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) return 'other';
+    if (!plurals) plurals = new Intl.PluralRules(current ? current.locale || current.code : DEFAULT_LANG);
+    return plurals.select(raw);
+}
+
+/** A string of the table, the form for the number in params if it has plural forms. */
+function entry(table, key, params) {
+    const v = table[key];
+    if (typeof v === 'string' || !v || typeof v !== 'object') return v;
+    const form = v[pluralCategory(params)];
+    return typeof form === 'string' ? form : v.other;
+}
+
 /** The translation of key with {name} placeholders filled in. */
 export function t(key, params) {
-    let s = strings[key];
-    if (typeof s !== 'string') s = fallback[key];
+    let s = entry(strings, key, params);
+    if (typeof s !== 'string') s = entry(fallback, key, params);
     if (typeof s !== 'string') {
         console.warn(`i18n: missing key ${key}`);
         return key;

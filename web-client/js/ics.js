@@ -112,7 +112,16 @@ export function buildIcs({ meetingId, role, title, start, end, url, description,
     return lines.map(foldLine).join(CRLF) + CRLF;
 }
 
-/** A file name for the invitation: samtale-citizen.ics. */
-export function icsFileName(role) {
-    return `samtale-${String(role).replace(/[^A-Za-z0-9-]/g, '') || 'link'}.ics`;
+/**
+ * A file name for the invitation from a translated base such as
+ * "kalenderinvitation-Borger": lower case, spaces and characters that file
+ * systems refuse become "-", then ".ics" (kalenderinvitation-borger.ics).
+ */
+export function icsFileName(base) {
+    const name = String(base)
+        .toLocaleLowerCase()
+        .replace(/[\s\\/:*?"<>|\u0000-\u001f\u007f]+/g, '-')
+        .replace(/^[-.]+|[-.]+$/g, '')
+        .slice(0, 80);
+    return `${name || 'invitation'}.ics`;
 }

@@ -2,7 +2,7 @@
 // switching), simulcast, screen sharing, offers and renegotiation.
 // Mixed into MeetingMedia (media.js); `this` is the MeetingMedia.
 
-import { pcConfig, CAMERA_ENCODINGS, SCREEN_MAX_BITRATE, CAMERA_CONSTRAINTS, AUDIO_CONSTRAINTS, RESTART_MIN_GAP_MS, ANSWER_TIMEOUT_MS, RETRY_DELAYS_MS, screenShareSupported, stopTrack, trackSize, errorCode } from './media-shared.js';
+import { pcConfig, CAMERA_ENCODINGS, SCREEN_MAX_BITRATE, CAMERA_CONSTRAINTS, AUDIO_CONSTRAINTS, RESTART_MIN_GAP_MS, ANSWER_TIMEOUT_MS, RETRY_DELAYS_MS, PUBLISH_ATTEMPTS, screenShareSupported, stopTrack, trackSize, errorCode } from './media-shared.js';
 
 export class PublishMethods {
     // ---- devices ----
@@ -422,12 +422,16 @@ export class PublishMethods {
         }
         pub.busy = true;
         pub.dirty = false;
+        const seq = ++pub.seq;
+        pub.waitingSeq = 0;
         try {
             const offer = await pc.createOffer();
             if (pc !== this.pub.pc) return;
             await pc.setLocalDescription(offer);
             if (pc !== this.pub.pc) return;
-            const msg = { type: 'publish', sdp: pc.localDescription.sdp, tracks: this.publishTracks() };
+            // The server echoes seq in its answer: an answer to an offer given up on is told apart.
+            pub.waitingSeq = seq;
+            const msg = { type: 'publish', seq, sdp: pc.localDescription.sdp, tracks: this.publishTracks() };
             if (!this.send(msg)) {
                 // No socket now: offer again once it is back (resumed()).
                 return;
@@ -451,6 +455,7 @@ export class PublishMethods {
         const pub = this.pub;
         clearTimeout(pub.answerTimer);
         pub.busy = false;
+        pub.waitingSeq = 0;
         if (pub.pc && pub.pc.signalingState === 'have-local-offer') {
             try {
                 await pub.pc.setLocalDescription({ type: 'rollback' });
@@ -460,23 +465,43 @@ export class PublishMethods {
         }
     }
 
+    /**
+     * The server's answer. Only the answer to the one offer out is applied,
+     * once: a late answer to an offer given up on (timeout, reconnect) or a
+     * second copy is dropped, so it can never meet a connection that is
+     * already "stable".
+     */
     async onPublishAnswer(msg) {
         const pub = this.pub;
         const pc = pub.pc;
-        if (!pc || typeof msg.sdp !== 'string' || pc.signalingState !== 'have-local-offer') return;
+        if (!pc || typeof msg.sdp !== 'string' || !pub.waitingSeq) return;
+        if (typeof msg.seq === 'number' && msg.seq !== pub.waitingSeq) return;
+        if (pc.signalingState !== 'have-local-offer') return;
+        pub.waitingSeq = 0;
         clearTimeout(pub.answerTimer);
+        let failed = false;
         try {
             await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
             this.retry.publish = 0;
             if (this.status === 'starting') this.setStatus('active');
         } catch (e) {
-            console.error(e);
-            this.rollbackPublish();
-            this.emit('notice', { code: 'media_failed' });
+            failed = true;
+            if (pc === this.pub.pc && pc.signalingState !== 'closed') this.publishFailed(e);
         }
-        if (pc !== this.pub.pc) return;
+        if (pc !== this.pub.pc || failed) return;
         pub.busy = false;
         if (pub.dirty) this.negotiatePublish();
+    }
+
+    /** An answer could not be applied: offer again; the person hears of it only if that keeps failing. */
+    async publishFailed(e) {
+        await this.rollbackPublish();
+        if (this.retry.publish < PUBLISH_ATTEMPTS) {
+            this.schedulePublishRetry();
+            return;
+        }
+        console.error(e);
+        this.emit('notice', { code: 'media_failed' });
     }
 
     schedulePublishRetry() {

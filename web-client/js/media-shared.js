@@ -37,6 +37,10 @@ export const QUALITY_EVERY = 2; // quality from every second stats round
 export const DISCONNECTED_GRACE_MS = 4000; // "disconnected" this long: restart ICE
 export const RESTART_MIN_GAP_MS = 5000;
 export const ANSWER_TIMEOUT_MS = 15000;
+/** Offers whose answer fails to apply before the person is told (media_failed). */
+export const PUBLISH_ATTEMPTS = 3;
+/** Subscribe connections rebuilt after a failed offer before the person is told. */
+export const SUBSCRIBE_REBUILDS = 2;
 export const RETRY_DELAYS_MS = [2000, 5000, 10000, 20000, 30000];
 // The sender's bandwidth estimate (kbit/s) under which the connection is fair / poor.
 export const FAIR_KBPS = 500;

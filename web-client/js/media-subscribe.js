@@ -2,14 +2,15 @@
 // answers, the remote track map and subscribe_prefs.
 // Mixed into MeetingMedia (media.js); `this` is the MeetingMedia.
 
-import { pcConfig, PREFS_DEBOUNCE_MS, RESTART_MIN_GAP_MS, MAX_PIXEL_RATIO } from './media-shared.js';
+import { pcConfig, SUBSCRIBE_REBUILDS, PREFS_DEBOUNCE_MS, RESTART_MIN_GAP_MS, MAX_PIXEL_RATIO } from './media-shared.js';
 
 export class SubscribeMethods {
     // ---- subscribe ----
 
-    requestSubscribe() {
+    /** fresh: the server is to forget our old subscribe connection too. */
+    requestSubscribe(fresh = false) {
         if (this.sub.requested) return;
-        if (this.send({ type: 'subscribe' })) this.sub.requested = true;
+        if (this.send(fresh ? { type: 'subscribe', fresh: true } : { type: 'subscribe' })) this.sub.requested = true;
     }
 
     onSubscribeOffer(msg) {
@@ -36,12 +37,16 @@ export class SubscribeMethods {
             const answer = await pc.createAnswer();
             await pc.setLocalDescription(answer);
         } catch (e) {
-            console.error(e);
-            this.emit('notice', { code: 'media_failed' });
+            // A connection closed or replaced meanwhile is no failure: its successor answers.
+            if (sub !== this.sub || this.closed || pc.signalingState === 'closed') return;
+            this.subscribeFailed(e);
             return;
         }
         if (sub !== this.sub || this.closed) return;
-        this.send({ type: 'subscribe_answer', sdp: pc.localDescription.sdp });
+        const reply = { type: 'subscribe_answer', sdp: pc.localDescription.sdp };
+        if (typeof msg.version === 'number') reply.version = msg.version; // which offer this answers
+        this.send(reply);
+        this.rebuilds = 0;
         this.retry.subscribe = 0;
         if (this.status === 'starting' && !this.pub.sources.size) this.setStatus('active');
         const tracks = new Map();
@@ -57,6 +62,17 @@ export class SubscribeMethods {
         for (const mid of [...this.sentPrefs.keys()]) if (!tracks.has(mid)) this.sentPrefs.delete(mid);
         this.emit('remote', new Map(tracks));
         this.schedulePrefs(0);
+    }
+
+    /** An offer could not be applied: a new subscribe connection; the person hears of it only if that keeps failing. */
+    subscribeFailed(e) {
+        if (this.rebuilds < SUBSCRIBE_REBUILDS) {
+            this.rebuilds += 1;
+            this.rebuildSubscribe(true);
+            return;
+        }
+        console.error(e);
+        this.emit('notice', { code: 'media_failed' });
     }
 
     dropSubscribe() {
@@ -75,13 +91,13 @@ export class SubscribeMethods {
     }
 
     /** The server dropped the subscribe connection: a new one, subscribing again. */
-    async rebuildSubscribe() {
+    async rebuildSubscribe(fresh = false) {
         if (this.closed || !this.started) return;
         this.dropSubscribe();
         this.emit('remote', new Map());
         await this.freshIceServers(); // the new connection is made with them (knownIceServers)
         if (this.closed || !this.started) return;
-        this.requestSubscribe();
+        this.requestSubscribe(fresh);
     }
 
     async restartSubscribe() {

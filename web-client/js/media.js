@@ -76,6 +76,7 @@ export class MeetingMedia {
         this.cameraCount = 0;
         this.busyCamera = false;
         this.retry = { publish: 0, subscribe: 0, timer: null };
+        this.rebuilds = 0; // subscribe connections rebuilt after an offer failed (media-subscribe.js)
         this.pageHidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
         this.onVisibility = () => {
             this.pageHidden = document.visibilityState === 'hidden';
@@ -86,7 +87,8 @@ export class MeetingMedia {
     }
 
     emptyPublish() {
-        return { pc: null, tr: { mic: null, camera: null, screen: null }, sources: new Map(), busy: false, dirty: false, answerTimer: null, discTimer: null, lastRestart: 0 };
+        // seq numbers the offers; waitingSeq is the one whose answer is awaited (0: none).
+        return { pc: null, tr: { mic: null, camera: null, screen: null }, sources: new Map(), busy: false, dirty: false, seq: 0, waitingSeq: 0, answerTimer: null, discTimer: null, lastRestart: 0 };
     }
 
     emptySubscribe() {

@@ -37,10 +37,14 @@ const RTT_WARN_MS = 400;
 
 const MEDIA_CHOICE_KEY = 'samtale.mediaChoice';
 
-/** "video" | "audio" chosen in this tab, or null. */
+/**
+ * "video" | "audio" as last chosen in this browser (the pre-call check or the
+ * meeting's "Kun lyd"), or null. Kept in localStorage: the link opened again
+ * in a new tab, or the next day, starts the way the person chose.
+ */
 export function loadMediaChoice() {
     try {
-        const v = sessionStorage.getItem(MEDIA_CHOICE_KEY);
+        const v = localStorage.getItem(MEDIA_CHOICE_KEY);
         return v === 'video' || v === 'audio' ? v : null;
     } catch {
         return null;
@@ -49,9 +53,9 @@ export function loadMediaChoice() {
 
 export function saveMediaChoice(choice) {
     try {
-        sessionStorage.setItem(MEDIA_CHOICE_KEY, choice === 'audio' ? 'audio' : 'video');
+        localStorage.setItem(MEDIA_CHOICE_KEY, choice === 'audio' ? 'audio' : 'video');
     } catch {
-        /* not kept: the meeting view asks again */
+        /* not kept: the meeting starts with the camera, the person can switch */
     }
 }
 

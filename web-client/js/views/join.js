@@ -272,13 +272,15 @@ export async function mountJoin(main, ctx) {
 
     function showProblem(code, err) {
         state.phase = 'problem';
-        ctx.setTitle('join.problem.title');
+        // An ended meeting is no broken link: say that it ended, and nothing about new links.
+        const ended = code === 'meeting_ended';
+        ctx.setTitle(ended ? 'join.ended' : 'join.problem.title');
         const sec = screen('card narrow');
-        const heading = h('h1', { t: 'join.problem.title' });
+        const heading = h('h1', { t: ended ? 'join.ended' : 'join.problem.title' });
         let key = PROBLEMS[code];
         if (!key) key = err && err.code === 'network' ? 'error.network' : 'error.generic';
         sec.append(heading, h('p', { class: 'lead', t: key }));
-        if (code) sec.append(h('p', { t: 'join.problem.contact' }));
+        if (code && !ended) sec.append(h('p', { t: 'join.problem.contact' }));
         else sec.append(h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, t: 'common.retry', on: { click: () => ctx.navigate(location.pathname + location.hash, { replace: true }) } }));
         focusHeading(heading);
     }

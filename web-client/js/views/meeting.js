@@ -204,7 +204,7 @@ export async function mountMeeting(main, ctx, id) {
                 showError(e);
                 return;
             }
-            downloadText(icsFileName(inv.role), text, 'text/calendar;charset=utf-8');
+            downloadText(icsFileName(t('ics.file_name', { role: roleLabel })), text, 'text/calendar;charset=utf-8');
             announce('meeting.ics_done', { role: roleLabel });
         });
         return btn;

@@ -2,7 +2,7 @@
 // the join page's button or directly at /check#TOKEN (?transport=tcp tries
 // the TCP fallback only). Shows the camera and microphone preview with device
 // choice, the media choice for the meeting (video or audio only, kept in
-// sessionStorage "samtale.mediaChoice"), and runs the server echo check
+// localStorage "samtale.mediaChoice"), and runs the server echo check
 // (../precall.js): the returned video, a level meter for the returned sound,
 // the connection (UDP/TCP), round trip, packet loss and a plain result.
 // Everything is stopped when the view goes away.
@@ -73,11 +73,12 @@ export async function mountCheck(main, ctx) {
 
 function showProblem(main, code, err, ctx) {
     const sec = h('section', { class: 'card narrow' });
-    const heading = h('h1', { t: 'join.problem.title' });
+    const ended = code === 'meeting_ended'; // no broken link: nothing about new links
+    const heading = h('h1', { t: ended ? 'join.ended' : 'join.problem.title' });
     let key = PROBLEMS[code];
     if (!key) key = err && err.code === 'network' ? 'error.network' : 'error.generic';
     sec.append(heading, h('p', { class: 'lead', t: key }));
-    if (code) sec.append(h('p', { t: 'join.problem.contact' }));
+    if (code && !ended) sec.append(h('p', { t: 'join.problem.contact' }));
     else if (ctx) sec.append(h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, t: 'common.retry', on: { click: () => ctx.navigate(location.pathname + location.search + location.hash, { replace: true }) } }));
     main.append(sec);
     focusHeading(heading);
@@ -600,7 +601,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         // Video and sound
         const videoSent = s ? s.videoSent : st.stream ? st.stream.getVideoTracks().length > 0 : st.choice === 'video';
         if (!videoSent) setText(rows.video, 'precall.video.not_tested');
-        else if (s && s.video.framesDecoded > 0) setText(rows.video, 'precall.video.ok', { n: fmt(s.video.framesDecoded) });
+        else if (s && s.video.framesDecoded > 0) setText(rows.video, 'precall.video.ok', { n: fmt(s.video.framesDecoded), count: s.video.framesDecoded });
         else if (done) setText(rows.video, 'precall.video.none');
         else setText(rows.video, st.phase === 'running' ? 'precall.waiting' : 'precall.dash');
         if (s && s.audio.packetsReceived > 0) setText(rows.audio, 'precall.audio.ok');

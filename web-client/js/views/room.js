@@ -8,6 +8,7 @@
 import { announce, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
 import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
+import { languageSelect } from '../lang-select.js';
 import { isMediaError, MeetingMedia, screenShareSupported } from '../media.js';
 import { loadMediaChoice } from '../precall.js';
 import { initials, roleKey } from '../roles.js';
@@ -105,7 +106,9 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const peopleId = uniqueId('panel-people');
     const peopleH = h('h2', { id: `${peopleId}-h`, t: 'room.people' });
     const peopleBody = h('div', { class: 'people-body' });
-    const peoplePanel = h('aside', { class: 'panel', id: peopleId, attrs: { hidden: true, 'aria-labelledby': peopleH.id } }, panelHead(peopleH, 'room.people_close'), peopleBody);
+    // The meeting has no top bar: the language is chosen here.
+    const langChoice = languageSelect({ labelClass: 'people-lang-label', className: 'people-lang' });
+    const peoplePanel = h('aside', { class: 'panel', id: peopleId, attrs: { hidden: true, 'aria-labelledby': peopleH.id } }, panelHead(peopleH, 'room.people_close'), peopleBody, langChoice);
 
     // The host's private notes: kept in this browser only (./notes.js).
     const notesId = uniqueId('panel-notes');
@@ -524,7 +527,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
 
     function renderBar() {
         const n = st.participants.filter(inMeeting).length || 1;
-        setText(countEl, n === 1 ? 'room.count_one' : 'room.count', { n });
+        setText(countEl, 'room.count', { n });
         lockBadge.hidden = !st.locked;
     }
 
