@@ -31,9 +31,9 @@ const char *docstore_mime(enum doc_type t);
 
 /* What the presenter is looking at, followed by everyone else. */
 struct doc_view {
-    uint32_t page;   /* 1..DOC_PAGE_MAX */
-    double zoom;     /* DOC_ZOOM_MIN..DOC_ZOOM_MAX */
-    double x, y;     /* scroll position as a fraction of the scrollable range, 0..1 */
+    uint32_t page; /* 1..DOC_PAGE_MAX */
+    double zoom;   /* DOC_ZOOM_MIN..DOC_ZOOM_MAX */
+    double x, y;   /* scroll position as a fraction of the scrollable range, 0..1 */
 };
 
 struct doc {

@@ -79,8 +79,8 @@ bool http_origin_ok(struct lws *wsi)
 
 /* Writes status and headers now; the body (if any) goes out on HTTP_WRITEABLE. */
 int http_respond(struct lws *wsi, struct pss *pss, unsigned status, const char *ctype,
-                   const char *body, size_t body_len, const struct http_resp *extra,
-                   const char *cache)
+                 const char *body, size_t body_len, const struct http_resp *extra,
+                 const char *cache)
 {
     uint8_t hdr[LWS_PRE + HTTP_HDR_BUF];
     uint8_t *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
@@ -147,7 +147,7 @@ static int respond_json(struct lws *wsi, struct pss *pss, const struct http_resp
 }
 
 int http_respond_error(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
-                         const char *message)
+                       const char *message)
 {
     struct http_resp resp = {0};
     api_error(&resp, status, code, message);
@@ -314,7 +314,7 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     int n = metrics_render(&app->metrics, &live, buf, METRICS_BUF);
     int rc = n < 0 ? http_respond_error(wsi, pss, 500, "server_error", "metrics too large")
                    : http_respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf,
-                             (size_t)n, NULL, "no-store");
+                                  (size_t)n, NULL, "no-store");
     free(buf);
     return rc;
 }
@@ -417,9 +417,10 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
         pss->close_after = true;
         if (rc == ERR_PARSE)
             return http_respond_error(wsi, pss, 400, "bad_length",
-                                 "Content-Length must be a decimal number of bytes");
+                                      "Content-Length must be a decimal number of bytes");
         if (rc == ERR_TOOBIG)
-            return http_respond_error(wsi, pss, 400, "bad_length", "Content-Length is out of range");
+            return http_respond_error(wsi, pss, 400, "bad_length",
+                                      "Content-Length is out of range");
         return http_respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
     }
     if (rc == ERR_PROTO) {
@@ -427,7 +428,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
          * application: ask for a Content-Length instead of misreading it. */
         pss->close_after = true;
         return http_respond_error(wsi, pss, 411, "length_required",
-                             "send the body with a Content-Length, not chunked");
+                                  "send the body with a Content-Length, not chunked");
     }
     if (clen > 0) {
         if (clen > HTTP_BODY_MAX)

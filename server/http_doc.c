@@ -127,8 +127,7 @@ static int start_download(struct lws *wsi, struct pss *pss)
     metrics_http(&app->metrics, 200);
     if (lws_add_http_common_headers(wsi, 200, docstore_mime(x->doc->type), x->doc->len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const uint8_t *)"cache-control:",
-                                    (const uint8_t *)no_store, (int)sizeof no_store - 1, &p,
-                                    end) ||
+                                    (const uint8_t *)no_store, (int)sizeof no_store - 1, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);

@@ -41,7 +41,7 @@ struct pss {
     char addr[64];
     bool login_ready; /* `ready` holds the answer, sent on HTTP_WRITEABLE */
     struct http_resp ready;
-    struct ws_conn *conn; /* after the WebSocket upgrade */
+    struct ws_conn *conn;      /* after the WebSocket upgrade */
     struct http_doc_xfer *doc; /* a stage document's upload or download */
 };
 

@@ -28,11 +28,10 @@ static void room_send(struct app *app, struct live_meeting *lm, uint32_t except,
 
 static json_t *view_fields(json_t *msg, const struct doc *d)
 {
-    if (msg && json_object_update_new(msg, json_pack("{s:I, s:I, s:f, s:f, s:f}", "doc",
-                                                     (json_int_t)d->id, "page",
-                                                     (json_int_t)d->view.page, "zoom",
-                                                     d->view.zoom, "x", d->view.x, "y",
-                                                     d->view.y)) != 0) {
+    if (msg &&
+        json_object_update_new(msg, json_pack("{s:I, s:I, s:f, s:f, s:f}", "doc", (json_int_t)d->id,
+                                              "page", (json_int_t)d->view.page, "zoom",
+                                              d->view.zoom, "x", d->view.x, "y", d->view.y)) != 0) {
         json_decref(msg);
         return NULL;
     }
@@ -41,9 +40,9 @@ static json_t *view_fields(json_t *msg, const struct doc *d)
 
 static json_t *document_message(const struct doc *d)
 {
-    json_t *msg = json_pack("{s:s, s:I, s:s, s:I}", "type", "document", "owner",
-                            (json_int_t)d->owner_pid, "mime", docstore_mime(d->type), "size",
-                            (json_int_t)d->len);
+    json_t *msg =
+        json_pack("{s:s, s:I, s:s, s:I}", "type", "document", "owner", (json_int_t)d->owner_pid,
+                  "mime", docstore_mime(d->type), "size", (json_int_t)d->len);
     return view_fields(msg, d);
 }
 
