@@ -93,16 +93,17 @@ static void drop_upload(struct http_doc_xfer *x)
     x->reserved = 0;
 }
 
-/* Refuses the request. A body of up to HTTP_DRAIN_MAX bytes still to come is
- * read and dropped first, so the client gets the answer rather than a reset;
- * with a larger one the answer goes now and the connection is closed. */
-static int refuse(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
-                  const char *msg)
+/* Refuses the request after reading and dropping what is left of the body
+ * (so the client gets the answer rather than a reset): all of it when
+ * drain_all (its size was accepted already), else up to HTTP_DRAIN_MAX; with
+ * more than that the answer goes now and the connection is closed. */
+static int refuse_after(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
+                        const char *msg, bool drain_all)
 {
     struct http_doc_xfer *x = pss->doc;
     size_t left = x->want - x->got;
     drop_upload(x);
-    if (left > 0 && left <= HTTP_DRAIN_MAX && !x->refuse_status) {
+    if (left > 0 && (drain_all || left <= HTTP_DRAIN_MAX) && !x->refuse_status) {
         x->refuse_status = status;
         x->refuse_code = code;
         x->refuse_msg = msg;
@@ -111,6 +112,12 @@ static int refuse(struct lws *wsi, struct pss *pss, unsigned status, const char 
     if (left > 0)
         pss->close_after = true;
     return http_respond_error(wsi, pss, status, code, msg);
+}
+
+static int refuse(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
+                  const char *msg)
+{
+    return refuse_after(wsi, pss, status, code, msg, false);
 }
 
 static int start_download(struct lws *wsi, struct pss *pss)
@@ -238,8 +245,8 @@ int http_doc_on_body(struct lws *wsi, struct pss *pss, const void *in, size_t le
     /* Not a type we show: let go of the memory now, answer once it is all in. */
     if (x->buf && (x->got >= DOC_SNIFF_LEN || x->got == x->want) &&
         docstore_sniff(x->buf, x->got) == DOC_NONE)
-        return refuse(wsi, pss, 415, "unsupported_type",
-                      "the file is not a PDF or a JPEG, PNG or WebP image");
+        return refuse_after(wsi, pss, 415, "unsupported_type",
+                            "the file is not a PDF or a JPEG, PNG or WebP image", true);
     return 0;
 }
 

@@ -6,11 +6,13 @@
 // cv.pdf and a 30 MB file are refused in plain Danish. The citizen shows the
 // CV again, the host ends the meeting, and fetching it with the citizen's
 // seat then gives 404. No page hit a CSP violation or a script error, and
-// neither the data directory nor the server's log holds the file's bytes.
+// neither the data directory nor the server's log holds the file's bytes;
+// axe-core finds nothing serious on the presenter's and a follower's phone.
 // Screenshots: build/test-logs/document-citizen.png, document-caseworker.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
 import { launchBrowser, PHONE, until, watchForeignRequests } from './browser.mjs';
@@ -22,6 +24,8 @@ const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const WAIT_MS = 15000;
 const MARKER = `CV-MARKOR-${process.pid}-${Date.now()}`;
 const PDF = makeCvPdf(MARKER);
+const AXE_SOURCE = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const NAMES = { caseworker: 'Anna Jensen', citizen: 'Mette Hansen', interpreter: 'Ali Rahimi' };
 
 let server;
@@ -107,14 +111,25 @@ async function waitRendered(who, page, pages = '2') {
     }
 }
 
-async function choose(who, name, buffer, mimeType) {
+/** axe-core on the page as it is: no serious or critical violation. */
+async function axe(who) {
+    const { page } = people[who];
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))), AXE_TAGS);
+    assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `${who}: axe-core with the document shown`);
+}
+
+/** Presses "Vis dokument" and picks a file: {name, mimeType, buffer}, or a path on disk. */
+async function choose(who, file) {
     const { page } = people[who];
     const more = page.getByRole('button', { name: 'Flere' });
     if (await more.isVisible()) await more.click();
     const chooser = page.waitForEvent('filechooser');
     await page.getByRole('button', { name: 'Vis dokument' }).click();
-    await (await chooser).setFiles({ name, mimeType, buffer });
+    await (await chooser).setFiles(file);
 }
+
+const pdfFile = () => ({ name: 'cv.pdf', mimeType: 'application/pdf', buffer: PDF });
 
 test('a citizen on a phone shows a CV; the others follow its pages; the host removes it', async () => {
     const t0 = Date.now();
@@ -129,7 +144,7 @@ test('a citizen on a phone shows a CV; the others follow its pages; the host rem
         await people[who].page.getByRole('heading', { name: 'Gennemgang af CV' }).waitFor();
     }
 
-    await choose('citizen', 'cv.pdf', PDF, 'application/pdf');
+    await choose('citizen', pdfFile());
     const first = {};
     for (const who of ['caseworker', 'interpreter', 'citizen']) first[who] = await waitRendered(who, 1);
     // Only the one showing it steers.
@@ -144,6 +159,8 @@ test('a citizen on a phone shows a CV; the others follow its pages; the host rem
         assert.equal(second.page, '2');
     }
     await people.caseworker.page.screenshot({ path: path.join(LOG_DIR, 'document-caseworker.png') });
+    await axe('citizen');
+    await axe('interpreter');
 
     // The interpreter may not remove it; the host may.
     assert.equal(await people.interpreter.page.locator('.doc-remove').isVisible(), false);
@@ -157,17 +174,25 @@ test('a citizen on a phone shows a CV; the others follow its pages; the host rem
 test('a renamed program and a 30 MB file are refused in plain words', async () => {
     const { page } = people.citizen;
     const banner = page.locator('.doc-banner');
-    await choose('citizen', 'cv.pdf', makeElf(), 'application/pdf');
+    await choose('citizen', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: makeElf() });
     await until(async () => (await banner.getAttribute('data-error')) === 'unsupported_type' && (await banner.isVisible()), { what: 'the type refusal' });
     assert.match(await banner.innerText(), /Filen er ikke en PDF eller et billede/);
-    await choose('citizen', 'cv.pdf', Buffer.concat([PDF, Buffer.alloc(30 * 1024 * 1024 - PDF.length, 0x20)]), 'application/pdf');
-    await until(async () => (await banner.getAttribute('data-error')) === 'too_big', { what: 'the size refusal' });
+    // 30 MB from a file on disk (handed to Chromium by path, not copied over the wire).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samtale-doc-'));
+    const big = path.join(dir, 'cv.pdf');
+    fs.writeFileSync(big, Buffer.concat([PDF, Buffer.alloc(30 * 1024 * 1024 - PDF.length, 0x20)]));
+    try {
+        await choose('citizen', big);
+        await until(async () => (await banner.getAttribute('data-error')) === 'too_big', { what: 'the size refusal' });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
     assert.match(await banner.innerText(), /Filen er for stor \(højst 20 MB\)/);
     for (const who of ['caseworker', 'interpreter']) assert.equal((await docState(people[who].page)).shown, false, `${who}: nothing was shown`);
 });
 
 test('after the meeting ends, the document cannot be fetched', async () => {
-    await choose('citizen', 'cv.pdf', PDF, 'application/pdf');
+    await choose('citizen', pdfFile());
     await waitRendered('caseworker', 1);
     const seat = await people.citizen.page.evaluate(() => JSON.parse(sessionStorage.getItem('samtale.seat')).resume_token);
     const docPath = `/api/meetings/${meeting.meeting.id}/document`;
