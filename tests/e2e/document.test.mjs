@@ -3,7 +3,8 @@
 // "Vis dokument"; the caseworker and the interpreter see page 1 drawn (a
 // canvas that is not blank), then page 2 when the citizen turns the page (a
 // different drawing); the host removes it with "Fjern". A program renamed
-// cv.pdf and a 30 MB file are refused in plain Danish. The citizen shows the
+// cv.pdf and a 30 MB file are refused in plain Danish. A PNG photo is shown
+// to the others too, and its owner removes it. The citizen shows the
 // CV again, the host ends the meeting, and fetching it with the citizen's
 // seat then gives 404. No page hit a CSP violation or a script error, and
 // neither the data directory nor the server's log holds the file's bytes;
@@ -16,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
 import { launchBrowser, PHONE, until, watchForeignRequests } from './browser.mjs';
-import { makeCvPdf, makeElf } from '../fixtures/cv-pdf.mjs';
+import { makeCvPdf, makeElf, makePng } from '../fixtures/cv-pdf.mjs';
 
 installHooks();
 
@@ -189,6 +190,24 @@ test('a renamed program and a 30 MB file are refused in plain words', async () =
     }
     assert.match(await banner.innerText(), /Filen er for stor \(højst 20 MB\)/);
     for (const who of ['caseworker', 'interpreter']) assert.equal((await docState(people[who].page)).shown, false, `${who}: nothing was shown`);
+});
+
+test('a photo is shown as well, and its owner removes it', async () => {
+    await choose('citizen', { name: 'foto.png', mimeType: 'image/png', buffer: makePng() });
+    for (const who of ['caseworker', 'interpreter']) {
+        await until(
+            () => people[who].page.evaluate(() => {
+                const el = document.querySelector('.doc-stage');
+                const img = el && el.querySelector('.doc-img');
+                return !el.hidden && el.dataset.mime === 'image/png' && el.dataset.renderedPage === '1' && !img.hidden && img.naturalWidth === 120;
+            }),
+            { timeoutMs: WAIT_MS, what: `${who} shows the photo` },
+        );
+    }
+    await people.citizen.page.getByRole('button', { name: 'Fjern dokumentet' }).click();
+    for (const who of ['caseworker', 'interpreter', 'citizen']) {
+        await until(async () => !(await docState(people[who].page)).shown, { timeoutMs: WAIT_MS, what: `${who}: the photo is gone` });
+    }
 });
 
 test('after the meeting ends, the document cannot be fetched', async () => {

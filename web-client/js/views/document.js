@@ -13,7 +13,7 @@
 // and their errors; pick() opens the file chooser. Test hooks (data-*) on
 // the section: data-doc (id), data-owner, data-mime, data-page, data-pages,
 // data-zoom and data-rendered-page (the page last drawn, set once drawing is
-// done); the banner's data-error holds the last refusal's code.
+// done); the error banner (.doc-banner) has data-error, the last refusal's code.
 import { announce, h, uniqueId } from '../dom.js';
 import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -90,6 +90,7 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
     const errorText = h('span');
     const errorClose = h('button', { class: 'btn-icon', attrs: { type: 'button' }, tAttrs: { 'aria-label': 'doc.err.close' } }, icon('close'));
     const banner = h('div', { class: 'banner banner-warning doc-banner', attrs: { hidden: true, role: 'alert' } }, h('p', { class: 'banner-text' }, icon('warning', 'icon icon-sm'), errorText), errorClose, fileInput);
+    const sending = h('div', { class: 'banner banner-info doc-sending', attrs: { hidden: true, role: 'status' } }, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), h('span', { t: 'doc.sending' }));
 
     prevBtn.addEventListener('click', () => steerTo({ page: st.view.page - 1, x: 0, y: 0 }));
     nextBtn.addEventListener('click', () => steerTo({ page: st.view.page + 1, x: 0, y: 0 }));
@@ -156,7 +157,7 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
             return;
         }
         st.uploading = true;
-        el.dataset.uploading = 'true';
+        sending.hidden = false;
         try {
             const r = await fetch(`/api/meetings/${meetingId()}/document`, {
                 method: 'POST',
@@ -177,7 +178,7 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
             showError('doc.err.generic', 'network');
         } finally {
             st.uploading = false;
-            delete el.dataset.uploading;
+            sending.hidden = true;
         }
     }
 
@@ -408,5 +409,5 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
         if (ro) ro.disconnect();
     }
 
-    return { el, banner, pick, handle, reset, destroy, refresh: renderControls, isShown: () => !!st.doc };
+    return { el, banners: [sending, banner], pick, handle, reset, destroy, refresh: renderControls, isShown: () => !!st.doc };
 }

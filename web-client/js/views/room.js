@@ -158,7 +158,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
 
     const root = h('div', { class: `room${isHost ? ' is-host' : ''}`, dataset: { quality: 'unknown', audioOnly: 'false', sound: 'on', mediaStatus: 'idle', videoPackets: '0' } }, bar, banners, roomBody, controls, toast, stageView.audio);
     main.append(root);
-    banners.append(docView.banner);
+    banners.append(...docView.banners);
     docBtn.btn.addEventListener('click', () => {
         closeMore();
         docView.pick();
