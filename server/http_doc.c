@@ -56,13 +56,13 @@ static bool bearer(struct lws *wsi, char *out, size_t cap)
 {
     char v[DOC_AUTH_MAX + 2];
     int len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    if (len <= 7 || (size_t)len >= sizeof v ||
-        lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) != len ||
-        strncmp(v, "Bearer ", 7) != 0 || strlen(v + 7) >= cap)
-        return false;
-    memcpy(out, v + 7, strlen(v + 7) + 1);
+    bool ok = len > 7 && (size_t)len < sizeof v &&
+              lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) == len &&
+              strncmp(v, "Bearer ", 7) == 0 && strlen(v + 7) < cap;
+    if (ok)
+        memcpy(out, v + 7, strlen(v + 7) + 1);
     OPENSSL_cleanse(v, sizeof v);
-    return true;
+    return ok;
 }
 
 void http_doc_free(struct pss *pss)
