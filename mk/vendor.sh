@@ -6,7 +6,7 @@
 set -eu
 web=mk/web
 if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$web" && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
     mkdir -p "$web/node_modules"
     touch "$web/node_modules"
 fi

@@ -22,6 +22,7 @@
 #define SESSION_COOKIE "samtale_session"
 
 struct connlimit;
+struct docstore;
 struct kdfpool;
 struct lws_context;
 struct pss;
@@ -42,6 +43,7 @@ struct app {
     struct live_meeting *live; /* meetings with participants, a list */
     struct ws_conn *conns;     /* every open signaling connection, a list */
     struct media *media;       /* the media workers */
+    struct docstore *docs;     /* documents on meetings' stages, memory only */
     uint64_t next_media_session;
     char web_root[PATH_MAX]; /* resolved with realpath() */
     int64_t started_ms;
@@ -96,6 +98,12 @@ void sessions_count(struct app *app, unsigned *meetings, unsigned participants[P
 unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id);
 /* Ends a live meeting for everyone (deletion). No-op if not live. */
 void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason);
+/* The stage document's REST routes prove a seat with the participant's resume
+ * secret: 0 and its pid if it belongs to a participant admitted into the
+ * live meeting meeting_id; ERR_NOTFOUND otherwise (also for a lobby guest). */
+int sessions_doc_seat(struct app *app, int64_t meeting_id, const char *secret, uint32_t *pid);
+/* A document was put on the meeting's stage: tells every admitted participant. */
+void sessions_doc_shown(struct app *app, int64_t meeting_id);
 /* Periodic work: resume windows, freeing empty meetings. */
 void sessions_tick(struct app *app);
 /* Carries media worker events to the connections they concern. */

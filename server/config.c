@@ -130,6 +130,9 @@ void config_defaults(struct config *c)
     c->handshake_timeout_s = 5;
     c->body_timeout_s = 10;
     c->max_connections_per_addr = 128;
+    c->document_max_mb = 20;
+    c->document_memory_mb = 200;
+    c->document_timeout_s = 120;
     c->media_tcp_conns = 1024;
     c->media_tcp_unauth = 1024;
     c->media_tcp_unauth_per_addr = 16;
@@ -353,6 +356,9 @@ static const struct key_def keys[] = {
     UINT_KEY("handshake_timeout_s", handshake_timeout_s, 1, 60),
     UINT_KEY("body_timeout_s", body_timeout_s, 1, 300),
     UINT_KEY("max_connections_per_addr", max_connections_per_addr, 1, 100000),
+    UINT_KEY("document_max_mb", document_max_mb, 1, 100),
+    UINT_KEY("document_memory_mb", document_memory_mb, 1, 65536),
+    UINT_KEY("document_timeout_s", document_timeout_s, 5, 3600),
     UINT_KEY("media_tcp_conns", media_tcp_conns, 1, 65535),
     UINT_KEY("media_tcp_unauth", media_tcp_unauth, 1, 65535),
     UINT_KEY("media_tcp_unauth_per_addr", media_tcp_unauth_per_addr, 1, 65535),
@@ -612,6 +618,11 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
     if (c->media_tcp_conns + c->media_tcp_unauth > 65535) {
         set_err(err, "media_tcp_conns + media_tcp_unauth (%u) is above 65535",
                 c->media_tcp_conns + c->media_tcp_unauth);
+        return ERR_INVAL;
+    }
+    if (c->document_memory_mb < c->document_max_mb) {
+        set_err(err, "document_memory_mb (%u) is below document_max_mb (%u)", c->document_memory_mb,
+                c->document_max_mb);
         return ERR_INVAL;
     }
     if (c->tls_cert[0] == '\0') {

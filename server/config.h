@@ -52,6 +52,11 @@ struct config {
     unsigned body_timeout_s;           /* one request body; default 10 */
     unsigned max_connections_per_addr; /* per client address (IPv6: /64); default 128 */
 
+    /* Documents shown on the stage, held in memory only (see docs/OPERATIONS.md). */
+    unsigned document_max_mb;    /* one document; default 20 */
+    unsigned document_memory_mb; /* all documents and uploads together; default 200 */
+    unsigned document_timeout_s; /* one upload's body; default 120 */
+
     /* ICE-TCP admission per media worker (see docs/OPERATIONS.md). */
     unsigned media_tcp_conns;           /* authenticated; default 1024 */
     unsigned media_tcp_unauth;          /* not authenticated yet; default 1024 */

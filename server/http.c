@@ -6,7 +6,10 @@
 #include "server/app.h"
 #include "server/connlimit.h"
 #include "base/err.h"
+#include "server/docstore.h"
+#include "server/http_doc.h"
 #include "server/http_guard.h"
+#include "server/http_int.h"
 #include "server/http_static.h"
 #include "server/kdfpool.h"
 #include "base/log.h"
@@ -22,44 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HTTP_PATH_MAX 1024
 #define HTTP_HDR_BUF 4096
 #define SHUTDOWN_DRAIN_US (2 * 1000 * 1000)
-/* A request body over HTTP_BODY_MAX but under this is read and dropped before
- * the 413, so the client sees the answer; a larger one is refused at once
- * and the connection closed. */
-#define HTTP_DRAIN_MAX (1024 * 1024)
 #define LOGIN_BUSY_RETRY_S 1
 /* TLS 1.2: forward-secret AEAD suites only. TLS 1.3 keeps OpenSSL's defaults. */
 #define HTTP_TLS12_CIPHERS                                                                         \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"     \
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-
-/* Per-connection state. One protocol serves HTTP and, after the upgrade, the
- * WebSocket, so this holds both halves. */
-struct pss {
-    int method;
-    char path[HTTP_PATH_MAX];
-    bool want_body;
-    bool body_too_big;
-    bool forbidden; /* cross-origin: refused once the body has been read */
-    bool answered;  /* one response per request, whichever callback comes last */
-    char *body;     /* request body, up to HTTP_BODY_MAX */
-    size_t body_len;
-    bool close_after; /* the request's framing is broken: hang up after the answer */
-    int64_t body_deadline_us;
-    uint8_t *out; /* response body waiting for HTTP_WRITEABLE, with LWS_PRE room */
-    size_t out_len;
-    /* A login waiting for its password check on the kdf pool. */
-    struct lws *wsi;
-    struct pss *next_wait; /* in app->logins_waiting */
-    uint64_t login_ticket; /* non-zero while waiting */
-    int64_t login_user;
-    char addr[64];
-    bool login_ready; /* `ready` holds the answer, sent on HTTP_WRITEABLE */
-    struct http_resp ready;
-    struct ws_conn *conn; /* after the WebSocket upgrade */
-};
 
 static const struct lws_protocol_vhost_options security_headers[] = {
     {&security_headers[1], NULL, "content-security-policy:",
@@ -92,7 +64,7 @@ static bool copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, si
 /* State-changing requests must come from our own pages: a present Origin has
  * to match the Host it was sent to. The session cookie is SameSite=Strict as
  * well; this is the second line. */
-static bool origin_ok(struct lws *wsi)
+bool http_origin_ok(struct lws *wsi)
 {
     char origin[300], host[256], expect[300];
     if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
@@ -105,9 +77,9 @@ static bool origin_ok(struct lws *wsi)
 }
 
 /* Writes status and headers now; the body (if any) goes out on HTTP_WRITEABLE. */
-static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char *ctype,
-                   const char *body, size_t body_len, const struct http_resp *extra,
-                   const char *cache)
+int http_respond(struct lws *wsi, struct pss *pss, unsigned status, const char *ctype,
+                 const char *body, size_t body_len, const struct http_resp *extra,
+                 const char *cache)
 {
     uint8_t hdr[LWS_PRE + HTTP_HDR_BUF];
     uint8_t *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
@@ -168,13 +140,13 @@ static int respond_json(struct lws *wsi, struct pss *pss, const struct http_resp
             return -1;
         len = strlen(text);
     }
-    int rc = respond(wsi, pss, resp->status, "application/json", text, len, resp, "no-store");
+    int rc = http_respond(wsi, pss, resp->status, "application/json", text, len, resp, "no-store");
     free(text);
     return rc;
 }
 
-static int respond_error(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
-                         const char *message)
+int http_respond_error(struct lws *wsi, struct pss *pss, unsigned status, const char *code,
+                       const char *message)
 {
     struct http_resp resp = {0};
     api_error(&resp, status, code, message);
@@ -338,8 +310,9 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     char *buf = NULL;
     size_t n = 0;
     int err = metrics_render_alloc(&app->metrics, &live, &buf, &n);
-    int rc = err < 0 ? respond_error(wsi, pss, 500, "server_error", "metrics could not be rendered")
-                     : respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf, n,
+    int rc =
+        err < 0 ? http_respond_error(wsi, pss, 500, "server_error", "metrics could not be rendered")
+                : http_respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", buf, n,
                                NULL, "no-store");
     free(buf);
     return rc;
@@ -351,9 +324,9 @@ static int handle_static(struct lws *wsi, struct pss *pss)
     char file[PATH_MAX];
     int rc = http_static_resolve(app, pss->path, file, sizeof file);
     if (rc == ERR_DENIED)
-        return respond_error(wsi, pss, 403, "forbidden", "path not allowed");
+        return http_respond_error(wsi, pss, 403, "forbidden", "path not allowed");
     if (rc < 0)
-        return respond_error(wsi, pss, 404, "not_found", "no such page");
+        return http_respond_error(wsi, pss, 404, "not_found", "no such page");
     const char *mime = http_static_mime(file);
     if (!mime)
         mime = "application/octet-stream";
@@ -378,17 +351,17 @@ static int dispatch(struct lws *wsi, struct pss *pss)
     if (pss->answered)
         return 0;
     if (pss->forbidden)
-        return respond_error(wsi, pss, 403, "forbidden", "cross-origin request refused");
+        return http_respond_error(wsi, pss, 403, "forbidden", "cross-origin request refused");
     if (strncmp(path, "/api/", 5) == 0) {
         if (pss->body_too_big)
-            return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
+            return http_respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
         return handle_api(wsi, pss);
     }
     if (pss->method != LWSHUMETH_GET)
-        return respond_error(wsi, pss, 405, "method_not_allowed", "only GET is allowed here");
+        return http_respond_error(wsi, pss, 405, "method_not_allowed", "only GET is allowed here");
     if (strcmp(path, "/healthz") == 0) {
         static const char ok[] = "{\"status\":\"ok\"}";
-        return respond(wsi, pss, 200, "application/json", ok, sizeof ok - 1, NULL, "no-store");
+        return http_respond(wsi, pss, 200, "application/json", ok, sizeof ok - 1, NULL, "no-store");
     }
     if (strcmp(path, "/metrics") == 0)
         return handle_metrics(wsi, pss);
@@ -397,7 +370,7 @@ static int dispatch(struct lws *wsi, struct pss *pss)
 
 /* The request body's announced length: 0 and *len (0 if none); ERR_PARSE or
  * ERR_TOOBIG for a bad Content-Length; ERR_PROTO for any Transfer-Encoding. */
-static int body_length(struct lws *wsi, uint64_t *len)
+int http_body_length(struct lws *wsi, uint64_t *len)
 {
     char v[64];
     *len = 0;
@@ -422,35 +395,39 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
     pss->method = lws_http_get_uri_and_method(wsi, &muri, &mlen);
     if (!uri || strlen(uri) >= sizeof pss->path) {
         pss->close_after = true; /* a body, if any, is not read */
-        return respond_error(wsi, pss, 414, "too_big", "path too long");
+        return http_respond_error(wsi, pss, 414, "too_big", "path too long");
     }
     memcpy(pss->path, uri, strlen(uri) + 1);
+    int64_t doc_meeting;
+    if (http_doc_route(pss->path, &doc_meeting))
+        return http_doc_on_http(wsi, pss, doc_meeting);
 
     bool changes = pss->method == LWSHUMETH_POST || pss->method == LWSHUMETH_DELETE ||
                    pss->method == LWSHUMETH_PUT || pss->method == LWSHUMETH_PATCH;
     /* A refused request's body is still read (and dropped) so that the one
      * answer goes out after it, never in the middle. */
-    pss->forbidden = changes && !origin_ok(wsi);
+    pss->forbidden = changes && !http_origin_ok(wsi);
 
     /* Framing first: a request whose body length cannot be known is answered
      * and the connection closed, since what follows it cannot be parsed. */
     uint64_t clen = 0;
-    int rc = body_length(wsi, &clen);
+    int rc = http_body_length(wsi, &clen);
     if (rc == ERR_PARSE || rc == ERR_TOOBIG || clen > HTTP_DRAIN_MAX) {
         pss->close_after = true;
         if (rc == ERR_PARSE)
-            return respond_error(wsi, pss, 400, "bad_length",
-                                 "Content-Length must be a decimal number of bytes");
+            return http_respond_error(wsi, pss, 400, "bad_length",
+                                      "Content-Length must be a decimal number of bytes");
         if (rc == ERR_TOOBIG)
-            return respond_error(wsi, pss, 400, "bad_length", "Content-Length is out of range");
-        return respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
+            return http_respond_error(wsi, pss, 400, "bad_length",
+                                      "Content-Length is out of range");
+        return http_respond_error(wsi, pss, 413, "too_big", "request body over 64 KiB");
     }
     if (rc == ERR_PROTO) {
         /* libwebsockets 4.1 does not hand a chunked request body to the
          * application: ask for a Content-Length instead of misreading it. */
         pss->close_after = true;
-        return respond_error(wsi, pss, 411, "length_required",
-                             "send the body with a Content-Length, not chunked");
+        return http_respond_error(wsi, pss, 411, "length_required",
+                                  "send the body with a Content-Length, not chunked");
     }
     if (clen > 0) {
         if (clen > HTTP_BODY_MAX)
@@ -464,11 +441,13 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
 
 static int on_body(struct lws *wsi, struct pss *pss, const void *in, size_t len)
 {
+    if (pss->doc)
+        return http_doc_on_body(wsi, pss, in, len);
     if (pss->answered)
         return 0;
     if (app_mono_us() > pss->body_deadline_us) {
         pss->close_after = true;
-        return respond_error(wsi, pss, 408, "timeout", "the request body took too long");
+        return http_respond_error(wsi, pss, 408, "timeout", "the request body took too long");
     }
     if (pss->body_too_big || pss->forbidden || len == 0)
         return 0;
@@ -492,6 +471,7 @@ static int on_body(struct lws *wsi, struct pss *pss, const void *in, size_t len)
 static void free_http(struct pss *pss)
 {
     http_resp_clear(&pss->ready);
+    http_doc_free(pss);
     pss->login_ready = false;
     free(pss->body);
     free(pss->out);
@@ -502,6 +482,8 @@ static void free_http(struct pss *pss)
 
 static int on_http_writeable(struct lws *wsi, struct pss *pss)
 {
+    if (http_doc_sending(pss))
+        return http_doc_writeable(wsi, pss);
     if (pss->login_ticket)
         return 0; /* the password check is still running */
     if (pss->login_ready) {
@@ -530,7 +512,7 @@ static int filter_ws(struct lws *wsi)
     char uri[64];
     if (!copy_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) || strcmp(uri, "/ws") != 0)
         return 1;
-    return origin_ok(wsi) ? 0 : 1;
+    return http_origin_ok(wsi) ? 0 : 1;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -545,7 +527,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY:
         return on_body(wsi, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return dispatch(wsi, pss);
+        return pss->doc ? http_doc_on_complete(wsi, pss) : dispatch(wsi, pss);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return on_http_writeable(wsi, pss);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
@@ -660,6 +642,8 @@ static void stop_helpers(struct app *app)
     stop_kdf(app);
     connlimit_destroy(app->conns_acct);
     app->conns_acct = NULL;
+    docstore_destroy(app->docs); /* after the connections: downloads hold documents */
+    app->docs = NULL;
 }
 
 static unsigned login_threads(const struct app *app)
@@ -708,6 +692,9 @@ int http_server_start(struct app *app)
     if (rc == 0)
         rc = connlimit_create(&app->conns_acct, info.fd_limit_per_thread,
                               app->cfg.max_connections_per_addr);
+    if (rc == 0)
+        rc = docstore_create(&app->docs, (size_t)app->cfg.document_memory_mb << 20,
+                             (size_t)app->cfg.document_max_mb << 20);
     if (rc < 0) {
         LOG_E("cannot start the password-check threads: %s", err_str(rc));
         stop_helpers(app);

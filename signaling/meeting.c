@@ -616,6 +616,25 @@ bool meeting_is_admitted(const struct meeting *m, uint32_t pid)
     return false;
 }
 
+bool meeting_is_host(const struct meeting *m, uint32_t pid)
+{
+    for (size_t i = 0; m && i < m->core.n; i++)
+        if (m->core.p[i].id == pid)
+            return m->core.p[i].is_host;
+    return false;
+}
+
+int meeting_find_secret(const struct meeting *m, const char *secret, uint32_t *pid_out)
+{
+    long i;
+    if (!m || !secret || !pid_out || m->core.ended || secret_check(secret) != 0)
+        return ERR_NOTFOUND;
+    if ((i = find_by_secret(m, secret)) < 0)
+        return ERR_NOTFOUND;
+    *pid_out = m->core.p[i].id;
+    return 0;
+}
+
 bool meeting_may_share_screen(const struct meeting *m, uint32_t pid)
 {
     for (size_t i = 0; m && i < m->core.n; i++)

@@ -93,6 +93,12 @@ int64_t meeting_id(const struct meeting *m);
 /* Whether pid is a participant admitted into the meeting (the only ones
  * who may send or receive media). */
 bool meeting_is_admitted(const struct meeting *m, uint32_t pid);
+/* Whether pid joined with host rights. */
+bool meeting_is_host(const struct meeting *m, uint32_t pid);
+/* The participant holding this resume secret (any state), without touching
+ * its seat: for requests that prove a seat outside the WebSocket (fetching
+ * the stage document). ERR_NOTFOUND if none or the meeting has ended. */
+int meeting_find_secret(const struct meeting *m, const char *secret, uint32_t *pid_out);
 /* Whether pid may share a screen: hosts always, others when a host allowed it. */
 bool meeting_may_share_screen(const struct meeting *m, uint32_t pid);
 /* Adds this meeting's participant counts per state to counts[PSTATE_COUNT]. */

@@ -10,24 +10,13 @@
 #include "signaling/ice_servers.h"
 #include "signaling/meeting.h"
 #include "signaling/sfu.h"
+#include "server/docstore.h"
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A meeting with participants, on this node. */
-struct live_meeting {
-    struct live_meeting *next;
-    struct meeting *m;
-    struct sfu_room *sfu; /* made with the first media message */
-    int64_t id;
-    struct {
-        uint32_t pid;
-        struct ws_conn *conn;
-    } seats[MEETING_PARTICIPANTS_LIMIT];
-};
 
 /* ---- outgoing ---- */
 
@@ -93,7 +82,7 @@ static void close_after_flush(struct ws_conn *c, enum lws_close_status code)
 
 /* ---- live meetings ---- */
 
-static struct live_meeting *live_find(struct app *app, int64_t id)
+struct live_meeting *session_live_find(struct app *app, int64_t id)
 {
     for (struct live_meeting *lm = app->live; lm; lm = lm->next)
         if (lm->id == id)
@@ -101,7 +90,7 @@ static struct live_meeting *live_find(struct app *app, int64_t id)
     return NULL;
 }
 
-static struct ws_conn **seat_of(struct live_meeting *lm, uint32_t pid)
+struct ws_conn **session_seat_of(struct live_meeting *lm, uint32_t pid)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
         if (lm->seats[i].pid == pid && lm->seats[i].conn)
@@ -113,7 +102,7 @@ static void detach(struct ws_conn *c)
 {
     if (!c->lm)
         return;
-    struct ws_conn **seat = seat_of(c->lm, c->pid);
+    struct ws_conn **seat = session_seat_of(c->lm, c->pid);
     if (seat && *seat == c) {
         *seat = NULL;
     }
@@ -123,7 +112,7 @@ static void detach(struct ws_conn *c)
 
 static int attach(struct live_meeting *lm, struct ws_conn *c, uint32_t pid)
 {
-    struct ws_conn **old = seat_of(lm, pid);
+    struct ws_conn **old = session_seat_of(lm, pid);
     if (old) {
         /* The same seat on a new connection (resume before the old socket was
          * noticed dead): the newer connection wins. */
@@ -167,16 +156,21 @@ static void send_ice_servers(struct app *app, struct ws_conn *c, int64_t meeting
 static void drain(struct app *app, struct live_meeting *lm)
 {
     struct meeting_action a;
+    uint32_t admitted[MEETING_PARTICIPANTS_LIMIT];
+    size_t n_admitted = 0;
     while (meeting_poll(lm->m, &a)) {
         struct ws_conn **seat = NULL;
         const char *type;
         switch (a.kind) {
         case MEETING_ACT_SEND:
-            seat = seat_of(lm, a.pid);
+            seat = session_seat_of(lm, a.pid);
             type = json_string_value(json_object_get(a.msg, "type"));
+            bool admission = type && strcmp(type, "admitted") == 0;
             /* Media credentials come with admission, never to the lobby. */
-            if (seat && type && strcmp(type, "admitted") == 0 && turn_enabled(&app->cfg.turn))
+            if (seat && admission && turn_enabled(&app->cfg.turn))
                 send_ice_servers(app, *seat, lm->id, a.pid);
+            if (seat && admission && n_admitted < MEETING_PARTICIPANTS_LIMIT)
+                admitted[n_admitted++] = a.pid;
             if (seat)
                 session_send_json(app, *seat, a.msg);
             else
@@ -184,7 +178,8 @@ static void drain(struct app *app, struct live_meeting *lm)
             break;
         case MEETING_ACT_CLOSE:
             sfu_participant_left(app, lm->sfu, a.pid);
-            seat = seat_of(lm, a.pid);
+            session_doc_owner_left(app, lm, a.pid);
+            seat = session_seat_of(lm, a.pid);
             if (seat) {
                 struct ws_conn *c = *seat;
                 detach(c);
@@ -196,6 +191,7 @@ static void drain(struct app *app, struct live_meeting *lm)
                 LOG_E("meeting %lld: audit event '%s' not stored", (long long)lm->id, a.audit.kind);
             break;
         case MEETING_ACT_ENDED:
+            docstore_remove(app->docs, lm->id, NULL);
             if (store_meeting_set_ended(app->store, lm->id, app_now_ms()) < 0)
                 LOG_E("meeting %lld: end not stored", (long long)lm->id);
             break;
@@ -205,6 +201,9 @@ static void drain(struct app *app, struct live_meeting *lm)
             break;
         }
     }
+    /* The stage document follows the roster, so the room is built by then. */
+    for (size_t i = 0; i < n_admitted; i++)
+        session_doc_send_state(app, lm, admitted[i]);
 }
 
 static void live_free(struct app *app, struct live_meeting *lm)
@@ -221,6 +220,7 @@ static void live_free(struct app *app, struct live_meeting *lm)
             lm->seats[i].conn->pid = 0;
         }
     }
+    docstore_remove(app->docs, lm->id, NULL);
     sfu_room_destroy(app, lm->sfu);
     meeting_destroy(lm->m);
     free(lm);
@@ -228,7 +228,7 @@ static void live_free(struct app *app, struct live_meeting *lm)
 
 static int live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out)
 {
-    struct live_meeting *lm = live_find(app, sm->id);
+    struct live_meeting *lm = session_live_find(app, sm->id);
     if (lm) {
         *out = lm;
         return 0;
@@ -377,7 +377,7 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
 static void send_to_pid(struct app *app, void *arg, uint32_t pid, json_t *msg)
 {
     struct live_meeting *lm = arg;
-    struct ws_conn **seat = seat_of(lm, pid);
+    struct ws_conn **seat = session_seat_of(lm, pid);
     if (seat)
         session_send_json(app, *seat, msg);
     else
@@ -489,6 +489,10 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
     struct live_meeting *lm = c->lm;
     if (is_media_message(type)) {
         handle_media(app, c, lm, type, msg);
+        goto out;
+    }
+    if (strcmp(type, "doc_view") == 0 || strcmp(type, "doc_remove") == 0) {
+        session_doc_message(app, c, lm, type, msg);
         goto out;
     }
     meeting_input(lm->m, app_now_ms(), c->pid, msg);
@@ -654,7 +658,7 @@ void sessions_count(struct app *app, unsigned *meetings, unsigned participants[P
 
 unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id)
 {
-    struct live_meeting *lm = live_find(app, meeting_id);
+    struct live_meeting *lm = session_live_find(app, meeting_id);
     if (!lm)
         return 0;
     unsigned counts[PSTATE_COUNT] = {0}, total = 0;
@@ -666,7 +670,7 @@ unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id)
 
 void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason)
 {
-    struct live_meeting *lm = live_find(app, meeting_id);
+    struct live_meeting *lm = session_live_find(app, meeting_id);
     if (!lm)
         return;
     meeting_end(lm->m, app_now_ms(), reason);

@@ -10,6 +10,22 @@
 
 #include "server/app.h"
 #include "server/store.h"
+#include "signaling/meeting.h"
+
+struct meeting;
+struct sfu_room;
+
+/* A meeting with participants, on this node. */
+struct live_meeting {
+    struct live_meeting *next;
+    struct meeting *m;
+    struct sfu_room *sfu; /* made with the first media message */
+    int64_t id;
+    struct {
+        uint32_t pid;
+        struct ws_conn *conn;
+    } seats[MEETING_PARTICIPANTS_LIMIT];
+};
 
 struct out_msg {
     struct out_msg *next;
@@ -40,6 +56,20 @@ struct ws_conn {
 void session_send_json(struct app *app, struct ws_conn *c, json_t *msg);
 void session_send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
                         const char *ref);
+
+/* The live meeting with this id, or NULL; the connection slot of pid in it
+ * (NULL when pid has no open connection). */
+struct live_meeting *session_live_find(struct app *app, int64_t id);
+struct ws_conn **session_seat_of(struct live_meeting *lm, uint32_t pid);
+
+/* The stage document (signaling/session_doc.c). */
+/* doc_view and doc_remove from participant c. */
+void session_doc_message(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+                         const char *type, const json_t *msg);
+/* Tells a newly admitted (or resumed) pid what the stage shows, if anything. */
+void session_doc_send_state(struct app *app, struct live_meeting *lm, uint32_t pid);
+/* pid is no longer a participant: its document goes, and the room is told. */
+void session_doc_owner_left(struct app *app, struct live_meeting *lm, uint32_t pid);
 
 /* Whether an invitation token may be used now; if not, *code and *why say
  * why in the protocol's terms (invalid_token, token_revoked, ...). */

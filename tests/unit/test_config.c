@@ -75,6 +75,9 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_int_equal(a->handshake_timeout_s, b->handshake_timeout_s);
     assert_int_equal(a->body_timeout_s, b->body_timeout_s);
     assert_int_equal(a->max_connections_per_addr, b->max_connections_per_addr);
+    assert_int_equal(a->document_max_mb, b->document_max_mb);
+    assert_int_equal(a->document_memory_mb, b->document_memory_mb);
+    assert_int_equal(a->document_timeout_s, b->document_timeout_s);
     assert_int_equal(a->media_tcp_conns, b->media_tcp_conns);
     assert_int_equal(a->media_tcp_unauth, b->media_tcp_unauth);
     assert_int_equal(a->media_tcp_unauth_per_addr, b->media_tcp_unauth_per_addr);
@@ -463,6 +466,9 @@ static void test_number_ranges(void **state)
         RANGE(invitation_grace_min, 0, 10080),
         RANGE(resume_seconds, 5, 600),
         RANGE(default_meeting_min, 5, 1440),
+        RANGE(document_max_mb, 1, 100),
+        RANGE(document_memory_mb, 1, 65536),
+        RANGE(document_timeout_s, 5, 3600),
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct range_case *rc = &cases[i];
@@ -733,6 +739,16 @@ static void test_validate(void **state)
     assert_int_equal(config_set(&c, "media_tcp_unauth", "5536", err), 0);
     assert_int_equal(config_validate(&c, err), ERR_INVAL);
     assert_non_null(strstr(err, "media_tcp_conns"));
+
+    /* the documents' memory holds at least one document of the largest size */
+    config_defaults(&c);
+    assert_int_equal(c.document_max_mb, 20);
+    assert_int_equal(c.document_memory_mb, 200);
+    assert_int_equal(config_set(&c, "document_memory_mb", "20", err), 0);
+    assert_int_equal(config_validate(&c, err), 0);
+    assert_int_equal(config_set(&c, "document_memory_mb", "19", err), 0);
+    assert_int_equal(config_validate(&c, err), ERR_INVAL);
+    assert_non_null(strstr(err, "document_memory_mb"));
 }
 
 static void test_example_file_loads(void **state)

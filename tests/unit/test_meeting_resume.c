@@ -218,6 +218,46 @@ static void test_resume_secret_rules(void **state)
     assert_int_equal(meeting_resume(f->m, f->now, NULL, &pid), ERR_INVAL);
 }
 
+/* meeting_find_secret: the seat a secret proves (for the stage document's
+ * HTTP routes), without touching it; and meeting_is_host. */
+static void test_find_secret(void **state)
+{
+    struct fx *f = *state;
+    uint32_t pid = 0, h = join_host(f, "Host");
+    uint32_t a = join(f, "Ali", ROLE_CITIZEN, false, false); /* waits in the lobby */
+    assert_int_equal(meeting_find_secret(f->m, tokens[a], &pid), 0);
+    assert_int_equal(pid, a);
+    assert_false(meeting_is_admitted(f->m, a));
+    assert_int_equal(meeting_find_secret(f->m, tokens[h], &pid), 0);
+    assert_int_equal(pid, h);
+    assert_true(meeting_is_host(f->m, h));
+    assert_false(meeting_is_host(f->m, a));
+    assert_false(meeting_is_host(f->m, 999));
+    acts_clear();
+    /* Nothing is queued: the seat is only looked at. */
+    assert_int_equal(meeting_find_secret(f->m, tokens[a], &pid), 0);
+    assert_int_equal(drain(f->m), 0);
+    /* Unknown, empty, too long, non-printable: not found. */
+    assert_int_equal(meeting_find_secret(f->m, "no-such-secret", &pid), ERR_NOTFOUND);
+    assert_int_equal(meeting_find_secret(f->m, "", &pid), ERR_NOTFOUND);
+    assert_int_equal(meeting_find_secret(f->m, NULL, &pid), ERR_NOTFOUND);
+    char longer[MEETING_RESUME_SECRET_MAX + 2];
+    memset(longer, 'A', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_int_equal(meeting_find_secret(f->m, longer, &pid), ERR_NOTFOUND);
+    char prefix[MEETING_RESUME_SECRET_MAX + 1];
+    snprintf(prefix, sizeof prefix, "%s", tokens[a]);
+    prefix[strlen(prefix) - 1] = '\0';
+    assert_int_equal(meeting_find_secret(f->m, prefix, &pid), ERR_NOTFOUND);
+    /* A participant who left is gone; after the end nobody is found. */
+    assert_int_equal(input(f, a, "{\"type\":\"leave\"}"), 0);
+    drain(f->m);
+    assert_int_equal(meeting_find_secret(f->m, tokens[a], &pid), ERR_NOTFOUND);
+    meeting_end(f->m, f->now, "host");
+    drain(f->m);
+    assert_int_equal(meeting_find_secret(f->m, tokens[h], &pid), ERR_NOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admit_disconnected_lobby_seat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_secret_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_secret, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

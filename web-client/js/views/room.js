@@ -14,6 +14,7 @@ import { loadMediaChoice } from '../precall.js';
 import { initials, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
 import { createChat } from './chat.js';
+import { createDocumentView } from './document.js';
 import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
 
@@ -95,7 +96,16 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     });
     const tiles = stageView.tiles;
     const stageH = h('h2', { class: 'visually-hidden', id: uniqueId('stage'), t: 'room.stage_heading' });
-    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, stageView.screen, tiles);
+    // A PDF or photo on the stage (./document.js): its section sits above the shared screen.
+    const docView = createDocumentView({
+        client,
+        meetingId: () => meetingId,
+        myId: () => st.me.id,
+        isHost: () => isHost || !!st.me.host,
+        nameOf: (id) => (st.participants.find((p) => p.id === id) || {}).name || '',
+        send,
+    });
+    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, docView.el, stageView.screen, tiles);
 
     // Chat panel
     const chatId = uniqueId('panel-chat');
@@ -130,6 +140,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const chatBtn = ctl('chat', 'room.chat', 'ctl ctl-chat');
     const peopleBtn = ctl('people', 'room.people', 'ctl ctl-people');
     const notesBtn = ctl('note', 'room.notes', 'ctl ctl-notes');
+    const docBtn = ctl('document', 'doc.show', 'ctl ctl-doc');
     const moreBtn = ctl('more', 'room.more', 'ctl ctl-more');
     const leaveBtn = ctl('leave', 'room.leave', 'ctl ctl-leave');
     chatBtn.btn.setAttribute('aria-controls', chatId);
@@ -141,7 +152,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     notesBtn.btn.hidden = !notes;
     audioOnlyBtn.btn.setAttribute('aria-pressed', 'false');
     const moreId = uniqueId('more');
-    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
+    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, docBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
     moreBtn.btn.setAttribute('aria-controls', moreId);
     moreBtn.btn.setAttribute('aria-expanded', 'false');
     setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
@@ -150,6 +161,11 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
 
     const root = h('div', { class: `room${isHost ? ' is-host' : ''}`, dataset: { quality: 'unknown', audioOnly: 'false', sound: 'on', mediaStatus: 'idle', videoPackets: '0' } }, bar, banners, roomBody, controls, toast, stageView.audio);
     main.append(root);
+    banners.append(...docView.banners);
+    docBtn.btn.addEventListener('click', () => {
+        closeMore();
+        docView.pick();
+    });
 
     // ---- events ----
     micBtn.btn.addEventListener('click', () => media.setMic(!st.mediaState.mic));
@@ -416,6 +432,11 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
                 media.applyMuteRequest(msg.kind);
                 showMuteRequest(msg.kind);
                 break;
+            case 'document':
+            case 'doc_view':
+            case 'document_removed':
+                docView.handle(msg);
+                break;
             case 'server_shutdown':
                 shutdownBanner.hidden = false;
                 break;
@@ -492,6 +513,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     /** A fresh seat (the old one was lost): ids start over on the server. */
     function newSeat(you) {
         chat.newSeat();
+        docView.reset(); /* told again on admission */
         st.known = null;
         st.knownLobby = null;
         // The server forgot our peer connections: new ones once admitted again.
@@ -722,6 +744,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         wide.removeEventListener('change', onWide);
         allControls.removeEventListener('change', onAllControls);
         media.close();
+        docView.destroy();
         stageView.destroy();
         root.remove();
     }
