@@ -183,6 +183,17 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "samtale: cannot open the store %s\n", db_path);
         return 1;
     }
+    char key_path[CONFIG_PATH_MAX + 16];
+    if (app.cfg.link_key_file[0])
+        snprintf(key_path, sizeof key_path, "%s", app.cfg.link_key_file);
+    else
+        snprintf(key_path, sizeof key_path, "%s/link.key", app.cfg.data_dir);
+    if (linkkey_load(&app.link_key, key_path) < 0) {
+        fprintf(stderr, "samtale: cannot use the link key %s (see the log)\n", key_path);
+        store_close(app.store);
+        app.store = NULL;
+        return 1;
+    }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
     app.started_ms = app_now_ms();
     if (close_open_seats(&app) < 0)
@@ -219,6 +230,7 @@ out:
     app.media = NULL;
     store_close(app.store);
     app.store = NULL;
+    linkkey_clear(&app.link_key);
     return rc;
 }
 
