@@ -285,10 +285,40 @@ static void logout(struct app *app, const struct http_req *req, struct http_resp
 
 /* ---- meetings ---- */
 
+/* A guest link's status, for the meeting list. */
+static int list_link_status(void *arg, const struct store_invitation *inv)
+{
+    enum link_status st = LINK_NOT_OPENED;
+    if (inv->is_host || inv->revoked_at)
+        return 0;
+    (void)link_status_parse(inv->status, &st);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)inv->id, "role",
+                          role_name(inv->role), "label", inv->label, "status", link_status_name(st),
+                          "status_reason",
+                          inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
+                          "status_at", time_or_null(inv->status_at));
+    return json_array_append_new(arg, j) ? ERR_NOMEM : 0;
+}
+
 static int list_one(void *arg, const struct store_meeting *m)
 {
     void **ctx = arg;
-    return json_array_append_new(ctx[1], meeting_json(ctx[0], m)) ? ERR_NOMEM : 0;
+    json_t *j = meeting_json(ctx[0], m);
+    json_t *links = json_array();
+    if (!j || !links || json_object_set_new(j, "links", links) < 0) {
+        json_decref(j);
+        return ERR_NOMEM;
+    }
+    /* Statuses matter for meetings still to come or going on. */
+    if (!m->ended_at) {
+        struct app *app = ctx[0];
+        int rc = store_invitation_list(app->store, m->id, list_link_status, links);
+        if (rc < 0) {
+            json_decref(j);
+            return rc;
+        }
+    }
+    return json_array_append_new(ctx[1], j) ? ERR_NOMEM : 0;
 }
 
 static void list_meetings(struct app *app, const struct store_user *user, struct http_resp *resp)
@@ -503,9 +533,16 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
         api_error(resp, 400, "bad_request", "'label' must be a string of at most 100 bytes");
         goto out;
     }
-    if (!optional_bool(body, "auto_admit", &inv.auto_admit, resp))
+    if (!optional_bool(body, "auto_admit", &inv.auto_admit, resp) ||
+        !optional_bool(body, "host", &inv.is_host, resp))
         goto out;
-    snprintf(inv.label, sizeof inv.label, "%s", label ? label : "");
+    if (inv.is_host && inv.role != ROLE_CASEWORKER) {
+        api_error(resp, 400, "bad_request", "a host link has the role caseworker");
+        goto out;
+    }
+    if (inv.is_host)
+        inv.auto_admit = true; /* a host never waits */
+    snprintf(inv.label, sizeof inv.label, "%s", label ? label : inv.is_host ? "host" : "");
     inv.expires_at = m->planned_end + (int64_t)app->cfg.invitation_grace_min * MINUTE_MS;
     inv.has_salt = true;
     int rc = linkkey_new(&app->link_key, inv.salt, token, hash);
@@ -515,7 +552,10 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
         store_failed(resp, rc);
         goto out;
     }
-    audit(app, m->id, "invitation_created", &inv.role, "", inv.auto_admit ? "auto-admit" : "");
+    audit(app, m->id, "invitation_created", &inv.role, "",
+          inv.is_host      ? "host link"
+          : inv.auto_admit ? "auto-admit"
+                           : "");
     ok(resp, 201, json_pack("{s:o}", "invitation", invitation_json(app, &inv, token)));
 out:
     OPENSSL_cleanse(token, sizeof token);

@@ -6,16 +6,19 @@
 #include <string.h>
 
 static const char *const names[LINK_STATUS_COUNT] = {
-    [LINK_NOT_OPENED] = "not_opened", [LINK_OPENED] = "opened",
-    [LINK_CHECK_PASSED] = "check_passed", [LINK_CHECK_FAILED] = "check_failed",
-    [LINK_WAITING] = "waiting",       [LINK_IN_MEETING] = "in_meeting",
+    [LINK_NOT_OPENED] = "not_opened",
+    [LINK_OPENED] = "opened",
+    [LINK_CHECK_PASSED] = "check_passed",
+    [LINK_CHECK_FAILED] = "check_failed",
+    [LINK_WAITING] = "waiting",
+    [LINK_IN_MEETING] = "in_meeting",
     [LINK_LEFT] = "left",
 };
 
 /* The pre-call check's failure codes (web-client/js/precall.js). */
 static const char *const reasons[] = {
-    "no_connection", "no_media", "no_audio", "permission", "no_mic",
-    "mic_busy",      "unsupported", "browser", "server",  "busy",
+    "no_connection", "no_media",    "no_audio", "permission", "no_mic",
+    "mic_busy",      "unsupported", "browser",  "server",     "busy",
 };
 
 const char *link_status_name(enum link_status st)

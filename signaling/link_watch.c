@@ -34,18 +34,17 @@ static void push(struct app *app, int64_t owner_id, const struct store_invitatio
         if (!c->watching || c->watch_user != owner_id ||
             (c->watch_meeting && c->watch_meeting != inv->meeting_id))
             continue;
-        session_send_json(app, c,
-                          json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:I}", "type", "link_status",
-                                    "meeting_id", (json_int_t)inv->meeting_id, "invitation_id",
-                                    (json_int_t)inv->id, "role", role_name(inv->role), "status",
-                                    link_status_name(st), "reason",
-                                    reason[0] ? json_string(reason) : json_null(), "at",
-                                    (json_int_t)at));
+        session_send_json(
+            app, c,
+            json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:I}", "type", "link_status", "meeting_id",
+                      (json_int_t)inv->meeting_id, "invitation_id", (json_int_t)inv->id, "role",
+                      role_name(inv->role), "status", link_status_name(st), "reason",
+                      reason[0] ? json_string(reason) : json_null(), "at", (json_int_t)at));
     }
 }
 
-void sessions_link_event(struct app *app, const struct store_invitation *inv,
-                         enum link_status st, const char *reason)
+void sessions_link_event(struct app *app, const struct store_invitation *inv, enum link_status st,
+                         const char *reason)
 {
     enum link_status cur = LINK_NOT_OPENED;
     struct store_meeting m;
@@ -63,8 +62,8 @@ void sessions_link_event(struct app *app, const struct store_invitation *inv,
     }
     const char *kind = audit_kind(st);
     if (kind) {
-        struct store_audit_event ev = {.meeting_id = inv->meeting_id, .at = now, .has_role = true,
-                                       .role = inv->role};
+        struct store_audit_event ev = {
+            .meeting_id = inv->meeting_id, .at = now, .has_role = true, .role = inv->role};
         snprintf(ev.kind, sizeof ev.kind, "%s", kind);
         snprintf(ev.detail, sizeof ev.detail, "%s", reason[0] ? reason : inv->label);
         if (store_audit_add(app->store, &ev) < 0)
@@ -161,7 +160,8 @@ static void handle_lobby_message(struct app *app, struct ws_conn *c, const json_
                            "lobby_message");
         return;
     }
-    if (login_user(app, c) != c->watch_user || store_user_get(app->store, c->watch_user, &user) < 0) {
+    if (login_user(app, c) != c->watch_user ||
+        store_user_get(app->store, c->watch_user, &user) < 0) {
         session_send_error(app, c, "not_permitted", "log in as a caseworker first",
                            "lobby_message");
         return;

@@ -219,8 +219,8 @@ int main(void)
     log_set_level(LOG_LEVEL_ERROR);
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_known_vector),         T(test_created_once_private), T(test_derivation),
-        T(test_bad_files),            T(test_status_names),         T(test_status_replaces),
+        T(test_known_vector),      T(test_created_once_private), T(test_derivation),
+        T(test_bad_files),         T(test_status_names),         T(test_status_replaces),
         T(test_status_from_audit),
     };
 #undef T

@@ -23,9 +23,8 @@ static void test_reaches_the_waiting_guest_only(void **state)
     uint32_t c = join_link(f, "Mette", 9);
     unsigned n = 0;
     f->now += 1000;
-    assert_int_equal(meeting_lobby_message(f->m, f->now, 9, "Jeg kommer om to minutter",
-                                           "Anna Jensen", &n),
-                     0);
+    assert_int_equal(
+        meeting_lobby_message(f->m, f->now, 9, "Jeg kommer om to minutter", "Anna Jensen", &n), 0);
     assert_int_equal(n, 1);
     drain(f->m);
     const json_t *msg = sent(c, "lobby_message");
