@@ -429,6 +429,7 @@ export async function mountMeeting(main, ctx, id) {
             const detail = h('td');
             const d = ev.detail || '';
             if (AUDIT_DETAILS[d]) setText(detail, AUDIT_DETAILS[d]);
+            else if (ev.kind === 'check_failed' && CHECK_REASONS.includes(d)) setText(detail, `linkstatus.reason.${d}`);
             else if (d.startsWith('by ')) setText(detail, 'audit.detail.by', { name: d.slice(3) });
             else detail.textContent = d;
             const cells = [
