@@ -163,6 +163,11 @@ static int close_open_seats(struct app *app)
                 err_str(rc));
     else if (n > 0)
         LOG_I("%zu participants present before the restart left (audit \"leave\")", n);
+    if (rc == 0 && (rc = store_invitation_close_statuses(app->store, app->started_ms, &n)) < 0)
+        fprintf(stderr, "samtale: cannot close the link statuses open before the restart: %s\n",
+                err_str(rc));
+    else if (rc == 0 && n > 0)
+        LOG_I("%zu links waiting or in a meeting before the restart are now \"left\"", n);
     return rc;
 }
 

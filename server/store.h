@@ -145,6 +145,10 @@ int store_invitation_list(struct store *s, int64_t meeting_id, store_invitation_
 /* Replaces the invitation's link status (name and reason as above). */
 int store_invitation_set_status(struct store *s, int64_t id, const char *status, const char *reason,
                                 int64_t at);
+/* At start-up: live meetings are gone, so every link whose status is
+ * "waiting" or "in_meeting" becomes "left" at `at`. *n_out (may be NULL):
+ * how many. */
+int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out);
 /* ERR_NOTFOUND if missing; revoking twice keeps the first time. */
 int store_invitation_revoke(struct store *s, int64_t id, int64_t at);
 

@@ -70,6 +70,8 @@ static const char *const sq_sql[SQ_COUNT] = {
                            " ORDER BY id",
     [SQ_INVITATION_SET_STATUS] = "UPDATE invitations SET status = ?2, status_reason = ?3,"
                                  " status_at = ?4 WHERE id = ?1",
+    [SQ_INVITATION_CLOSE_STATUSES] = "UPDATE invitations SET status = 'left', status_reason = '',"
+                                     " status_at = ?1 WHERE status IN ('waiting', 'in_meeting')",
     [SQ_INVITATION_REVOKE] = "UPDATE invitations SET revoked_at = coalesce(revoked_at, ?2)"
                              " WHERE id = ?1",
 

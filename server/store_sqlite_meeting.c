@@ -385,6 +385,20 @@ int store_invitation_set_status(struct store *s, int64_t id, const char *status,
     return ret;
 }
 
+int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out)
+{
+    sqlite3_stmt *st;
+    int ret = store_sq_take(s, SQ_INVITATION_CLOSE_STATUSES, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, at) != SQLITE_OK)
+        return bind_fail(s, st, "bind restart time");
+    ret = store_sq_exec(s, st, "close link statuses");
+    if (ret == 0 && n_out)
+        *n_out = (size_t)sqlite3_changes(s->db);
+    return ret;
+}
+
 int store_invitation_revoke(struct store *s, int64_t id, int64_t at)
 {
     if (at == 0)

@@ -10,7 +10,8 @@
 // - the caseworker's lobby message: validated, rate limited, only to the
 //   waiting guest of that link, audited without its text;
 // - a replaced key withdraws derived links; links from before derived
-//   tokens (no salt) keep working but cannot be shown.
+//   tokens (no salt) keep working but cannot be shown; after a restart
+//   nobody is waiting or in a meeting any more.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -195,6 +196,8 @@ test('a new host link can be made; only with the caseworker role', async () => {
 test('links from before derived tokens work but cannot be shown; a new key withdraws derived links', async () => {
     const m2 = await api.createMeeting({ title: 'Før og efter', roles: ['citizen', 'employer'] });
     const legacy = m2.links.find((l) => l.role === 'employer');
+    const waiting = await server.join(m2.links.find((l) => l.role === 'citizen').token, 'Ole');
+    await waiting.next('lobby');
     await server.stop();
     assertNoToken([m.host_link.token, ...m.links.map((l) => l.token), ...m2.links.map((l) => l.token)]);
     // As a database from before derived links would have it: no salt.
@@ -203,6 +206,8 @@ test('links from before derived tokens work but cannot be shown; a new key withd
     await server.start({ keepPort: true });
     api = await server.login('anna', PASSWORD);
     let got = await api.expect(200, 'GET', `/api/meetings/${m2.meeting.id}`);
+    // Live meetings do not outlive the server: who waited has left.
+    assert.equal(got.invitations.find((i) => i.role === 'citizen').status, 'left');
     const inv = got.invitations.find((i) => i.id === legacy.id);
     assert.equal(inv.link_available, false);
     assert.equal(inv.url, undefined);

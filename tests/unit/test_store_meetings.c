@@ -259,6 +259,18 @@ static void test_invitation_salt_and_status(void **state)
     reason[sizeof reason - 1] = '\0';
     assert_int_equal(store_invitation_set_status(f->s, inv.id, "opened", reason, 70), ERR_TOOBIG);
 
+    /* A restart: whoever was waiting or in a meeting has left; other
+     * statuses stay. */
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "in_meeting", "", 80), 0);
+    size_t n = 99;
+    assert_int_equal(store_invitation_close_statuses(f->s, 90, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_invitation_get(f->s, inv.id, &got), 0);
+    assert_string_equal(got.status, "left");
+    assert_int_equal(got.status_at, 90);
+    assert_int_equal(store_invitation_close_statuses(f->s, 95, &n), 0);
+    assert_int_equal(n, 0);
+
     /* add_meeting's invitation has no salt: made "before" derived links. */
     fill_hash(h, 1);
     assert_int_equal(store_invitation_find(f->s, h, &got), 0);
