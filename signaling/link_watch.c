@@ -36,9 +36,10 @@ static void push(struct app *app, int64_t owner_id, const struct store_invitatio
             continue;
         session_send_json(
             app, c,
-            json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:I}", "type", "link_status", "meeting_id",
-                      (json_int_t)inv->meeting_id, "invitation_id", (json_int_t)inv->id, "role",
-                      role_name(inv->role), "status", link_status_name(st), "reason",
+            json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:I}", "type", "link_status",
+                      "meeting_id", (json_int_t)inv->meeting_id, "invitation_id",
+                      (json_int_t)inv->id, "role", role_name(inv->role), "is_host", inv->is_host,
+                      "status", link_status_name(st), "reason",
                       reason[0] ? json_string(reason) : json_null(), "at", (json_int_t)at));
     }
 }

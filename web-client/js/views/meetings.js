@@ -55,6 +55,7 @@ export async function mountMeetings(main, ctx) {
     const watcher = watchLinks({
         onStatus: (msg) => {
             const line = lines.get(msg.invitation_id);
+            if (!line && msg.is_host) return; // host links are not listed
             if (!line) {
                 if (ready) load();
                 return;
