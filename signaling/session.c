@@ -482,6 +482,9 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
             session_send_error(app, c, "wrong_state", "already in a meeting", type);
         else if (c->close_after_flush)
             session_send_error(app, c, "wrong_state", "this connection is closing", type);
+        else if (c->watching)
+            session_send_error(app, c, "wrong_state", "this connection watches link statuses",
+                               type);
         else if (is_join)
             handle_join(app, c, msg);
         else

@@ -95,6 +95,8 @@ test('statuses: opened, device check, waiting, in the meeting, left — live, st
     await watch.next('watching');
     watch.send({ type: 'watch' });
     await watch.error('wrong_state');
+    watch.send({ type: 'join', token: citizen().token, name: 'Sneaky' });
+    await watch.error('wrong_state');
     const token = citizen().token;
     const statusOf = async () => (await api.expect(200, 'GET', `/api/meetings/${m.meeting.id}`)).invitations.find((i) => i.id === citizen().id);
     const pushed = async (status) => {
