@@ -66,7 +66,10 @@ void sessions_link_event(struct app *app, const struct store_invitation *inv, en
         struct store_audit_event ev = {
             .meeting_id = inv->meeting_id, .at = now, .has_role = true, .role = inv->role};
         snprintf(ev.kind, sizeof ev.kind, "%s", kind);
-        snprintf(ev.detail, sizeof ev.detail, "%s", reason[0] ? reason : inv->label);
+        snprintf(ev.detail, sizeof ev.detail, "%s",
+                 reason[0]      ? reason
+                 : inv->is_host ? "host link"
+                                : inv->label);
         if (store_audit_add(app->store, &ev) < 0)
             LOG_E("meeting %lld: audit event '%s' not stored", (long long)inv->meeting_id, kind);
     }

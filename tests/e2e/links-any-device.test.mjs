@@ -4,11 +4,16 @@
 // and copies the same participant link and the same host link there. The
 // database files alone contain no token, neither as text nor as its bytes
 // (the tokens are derived from the link key, a file of its own).
-// Screenshot: build/test-logs/links-any-device.png (the second browser).
+// Links from before derived tokens (no salt in the database, as after the
+// migration) are said honestly not to be available, and a new host link
+// can be made from the page.
+// Screenshots: build/test-logs/links-any-device.png (the second browser),
+// links-any-device-legacy.png (links that cannot be shown).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
 import { launchBrowser } from './browser.mjs';
 
@@ -107,4 +112,25 @@ test('the host sees and copies the same links from a second browser; the databas
     await server.stop();
     check(); // and checkpointed
     assert.equal(fs.statSync(path.join(server.dataDir, 'link.key')).mode & 0o777, 0o600);
+});
+
+test('links made before they could be shown again: said so, and a new host link from the page', async () => {
+    // As the migration leaves them: no salt, so no way to derive the token.
+    const sql = spawnSync('sqlite3', [path.join(server.dataDir, 'samtale.db'), 'UPDATE invitations SET salt = NULL;'], { encoding: 'utf8' });
+    assert.equal(sql.status, 0, sql.stderr);
+    await server.start({ keepPort: true });
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1024, height: 900 } });
+    const page = await ctx.newPage();
+    await login(page);
+    await page.getByRole('link', { name: TITLE }).click();
+    await page.getByRole('heading', { name: TITLE }).waitFor();
+    await page.getByText('Værtslinket kan ikke vises', { exact: false }).waitFor();
+    await page.locator('.link-item').getByText('Linket kan ikke vises', { exact: false }).waitFor();
+    assert.equal(await page.locator('.link-url').count(), 0, 'no link is made up');
+    await page.screenshot({ path: path.join(LOG_DIR, 'links-any-device-legacy.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Lav et nyt værtslink' }).click();
+    const start = page.getByRole('link', { name: 'Start mødet' });
+    await start.waitFor();
+    assert.match(await start.getAttribute('href'), /^\/join#[A-Za-z0-9_-]{32}$/);
+    await ctx.close();
 });
