@@ -488,15 +488,12 @@ export async function mountMeeting(main, ctx, id) {
     renderDanger();
     focusHeading(heading);
     loadAudit();
-    // Live statuses; each (re)connection reloads, so nothing in between is missed.
-    let firstWatch = true;
+    // Live statuses; each (re)connection reloads (the first one too: a change
+    // between the load above and the watch would be missed otherwise).
     const watcher = watchLinks({
         meetingId: meeting.id,
         onStatus: onLinkStatus,
-        onReady: () => {
-            if (firstWatch) firstWatch = false;
-            else reload().catch(() => {});
-        },
+        onReady: () => reload().catch(() => {}),
     });
     return () => {
         watcher.close();

@@ -49,7 +49,7 @@ export async function mountMeetings(main, ctx) {
 
     const lines = new Map(); // invitation id -> {el, inv}
     let gone = false;
-    let ready = false;
+    let ready = false; // the first list is on the page
     // Live statuses for all of the caseworker's meetings; a link not on the
     // page yet (or a reconnect) reloads the list.
     const watcher = watchLinks({
@@ -63,9 +63,8 @@ export async function mountMeetings(main, ctx) {
             Object.assign(line.inv, { status: msg.status, status_reason: msg.reason, status_at: msg.at });
             fillLinkStatus(line.el, line.inv);
         },
-        onReady: () => {
-            if (ready) load();
-        },
+        // Each (re)connection reloads: nothing between a load and the watch is missed.
+        onReady: () => load(),
     });
     await load();
     ready = true;
