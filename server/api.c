@@ -305,7 +305,10 @@ static int list_one(void *arg, const struct store_meeting *m)
     void **ctx = arg;
     json_t *j = meeting_json(ctx[0], m);
     json_t *links = json_array();
+    /* set_new takes links even when it fails */
     if (!j || !links || json_object_set_new(j, "links", links) < 0) {
+        if (!j)
+            json_decref(links);
         json_decref(j);
         return ERR_NOMEM;
     }
