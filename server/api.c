@@ -18,6 +18,7 @@
 #define API_ROLES_MAX 16 /* invitations per create request, besides the host link */
 #define MINUTE_MS 60000LL
 #define LOGIN_WINDOW_US (60LL * 1000 * 1000)
+#define JOIN_CHECK_INTERVAL_MS 1000   /* device check reports per link at most this often */
 #define TIME_MAX_MS 253402300799999LL /* 9999-12-31, a sanity bound for planned times */
 
 void http_resp_clear(struct http_resp *resp)
@@ -80,21 +81,38 @@ static json_t *meeting_json(struct app *app, const struct store_meeting *m)
                      (json_int_t)present);
 }
 
-/* token is NULL when listing: only a digest is stored, the link is shown once. */
+/* An invitation for its owner. token is NULL when listing: the link is then
+ * derived again from the invitation's salt with the link key while it is
+ * usable; links made before tokens were derived, or under a replaced key,
+ * cannot be shown ("link_available": false). */
 static json_t *invitation_json(struct app *app, const struct store_invitation *inv,
                                const char *token)
 {
-    json_t *j =
-        json_pack("{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:o}", "id", (json_int_t)inv->id, "role",
-                  role_name(inv->role), "label", inv->label, "is_host", inv->is_host, "auto_admit",
-                  inv->auto_admit, "created_at", (json_int_t)inv->created_at, "expires_at",
-                  (json_int_t)inv->expires_at, "revoked_at", time_or_null(inv->revoked_at));
+    char derived[TOKEN_STR_LEN + 1] = "";
+    enum link_status st = LINK_NOT_OPENED;
+    (void)link_status_parse(inv->status, &st);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:o, s:o}", "id",
+                          (json_int_t)inv->id, "role", role_name(inv->role), "label", inv->label,
+                          "is_host", inv->is_host, "auto_admit", inv->auto_admit, "created_at",
+                          (json_int_t)inv->created_at, "expires_at", (json_int_t)inv->expires_at,
+                          "revoked_at", time_or_null(inv->revoked_at), "status",
+                          link_status_name(st), "status_reason",
+                          inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
+                          "status_at", time_or_null(inv->status_at));
+    bool usable = !inv->revoked_at && app_now_ms() < inv->expires_at;
+    if (!token && usable && linkkey_invitation_ok(&app->link_key, inv) && inv->has_salt &&
+        linkkey_token(&app->link_key, inv->salt, derived) == 0)
+        token = derived;
+    if (j)
+        json_object_set_new(j, "link_available", json_boolean(token != NULL));
     if (j && token) {
         char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];
         snprintf(url, sizeof url, "%s/join#%s", app->cfg.public_url, token);
         json_object_set_new(j, "url", json_string(url));
         json_object_set_new(j, "token", json_string(token));
+        OPENSSL_cleanse(url, sizeof url);
     }
+    OPENSSL_cleanse(derived, sizeof derived);
     return j;
 }
 
@@ -267,10 +285,43 @@ static void logout(struct app *app, const struct http_req *req, struct http_resp
 
 /* ---- meetings ---- */
 
+/* A guest link's status, for the meeting list. */
+static int list_link_status(void *arg, const struct store_invitation *inv)
+{
+    enum link_status st = LINK_NOT_OPENED;
+    if (inv->is_host || inv->revoked_at)
+        return 0;
+    (void)link_status_parse(inv->status, &st);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)inv->id, "role",
+                          role_name(inv->role), "label", inv->label, "status", link_status_name(st),
+                          "status_reason",
+                          inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
+                          "status_at", time_or_null(inv->status_at));
+    return json_array_append_new(arg, j) ? ERR_NOMEM : 0;
+}
+
 static int list_one(void *arg, const struct store_meeting *m)
 {
     void **ctx = arg;
-    return json_array_append_new(ctx[1], meeting_json(ctx[0], m)) ? ERR_NOMEM : 0;
+    json_t *j = meeting_json(ctx[0], m);
+    json_t *links = json_array();
+    /* set_new takes links even when it fails */
+    if (!j || !links || json_object_set_new(j, "links", links) < 0) {
+        if (!j)
+            json_decref(links);
+        json_decref(j);
+        return ERR_NOMEM;
+    }
+    /* Statuses matter for meetings still to come or going on. */
+    if (!m->ended_at) {
+        struct app *app = ctx[0];
+        int rc = store_invitation_list(app->store, m->id, list_link_status, links);
+        if (rc < 0) {
+            json_decref(j);
+            return rc;
+        }
+    }
+    return json_array_append_new(ctx[1], j) ? ERR_NOMEM : 0;
 }
 
 static void list_meetings(struct app *app, const struct store_user *user, struct http_resp *resp)
@@ -401,7 +452,8 @@ static void create_meeting(struct app *app, const struct store_user *user,
                 if (auto_roles[k] == inv->role)
                     inv->auto_admit = true;
         }
-        if (token_generate(tokens[i]) < 0 || token_hash(tokens[i], hashes[i]) < 0) {
+        inv->has_salt = true;
+        if (linkkey_new(&app->link_key, inv->salt, tokens[i], hashes[i]) < 0) {
             api_error(resp, 500, "server_error", "could not create links");
             goto out;
         }
@@ -484,20 +536,29 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
         api_error(resp, 400, "bad_request", "'label' must be a string of at most 100 bytes");
         goto out;
     }
-    if (!optional_bool(body, "auto_admit", &inv.auto_admit, resp))
+    if (!optional_bool(body, "auto_admit", &inv.auto_admit, resp) ||
+        !optional_bool(body, "host", &inv.is_host, resp))
         goto out;
-    snprintf(inv.label, sizeof inv.label, "%s", label ? label : "");
+    if (inv.is_host && inv.role != ROLE_CASEWORKER) {
+        api_error(resp, 400, "bad_request", "a host link has the role caseworker");
+        goto out;
+    }
+    if (inv.is_host)
+        inv.auto_admit = true; /* a host never waits */
+    snprintf(inv.label, sizeof inv.label, "%s", label ? label : inv.is_host ? "host" : "");
     inv.expires_at = m->planned_end + (int64_t)app->cfg.invitation_grace_min * MINUTE_MS;
-    int rc = token_generate(token);
-    if (rc == 0)
-        rc = token_hash(token, hash);
+    inv.has_salt = true;
+    int rc = linkkey_new(&app->link_key, inv.salt, token, hash);
     if (rc == 0)
         rc = store_invitation_add(app->store, &inv, hash);
     if (rc < 0) {
         store_failed(resp, rc);
         goto out;
     }
-    audit(app, m->id, "invitation_created", &inv.role, "", inv.auto_admit ? "auto-admit" : "");
+    audit(app, m->id, "invitation_created", &inv.role, "",
+          inv.is_host      ? "host link"
+          : inv.auto_admit ? "auto-admit"
+                           : "");
     ok(resp, 201, json_pack("{s:o}", "invitation", invitation_json(app, &inv, token)));
 out:
     OPENSSL_cleanse(token, sizeof token);
@@ -547,27 +608,38 @@ static void get_audit(struct app *app, const struct store_meeting *m, struct htt
 
 /* ---- guests: what a link is for, before joining ---- */
 
+/* The invitation and meeting of a link that may be used now, or an error in resp. */
+static bool usable_link(struct app *app, const json_t *body, struct store_invitation *inv,
+                        struct store_meeting *m, struct http_resp *resp)
+{
+    const char *token = json_string_value(json_object_get(body, "token"));
+    uint8_t hash[STORE_HASH_LEN];
+    if (!token) {
+        api_error(resp, 400, "bad_request", "give the link's 'token' as a string");
+    } else if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, inv) < 0 ||
+               store_meeting_get(app->store, inv->meeting_id, m) < 0) {
+        api_error(resp, 404, "invalid_token", "this link is not valid");
+    } else if (inv->revoked_at || !linkkey_invitation_ok(&app->link_key, inv)) {
+        api_error(resp, 410, "token_revoked", "this link has been withdrawn by the caseworker");
+    } else if (m->ended_at) {
+        api_error(resp, 410, "meeting_ended", "this meeting has ended");
+    } else if (app_now_ms() >= inv->expires_at) {
+        api_error(resp, 410, "token_expired", "this link has expired");
+    } else {
+        return true;
+    }
+    return false;
+}
+
 static void join_info(struct app *app, const struct http_req *req, struct http_resp *resp)
 {
     json_t *body = parse_body(req, resp);
     if (!body)
         return;
-    const char *token = json_string_value(json_object_get(body, "token"));
-    uint8_t hash[STORE_HASH_LEN];
     struct store_invitation inv;
     struct store_meeting m;
-    if (!token) {
-        api_error(resp, 400, "bad_request", "give the link's 'token' as a string");
-    } else if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, &inv) < 0 ||
-               store_meeting_get(app->store, inv.meeting_id, &m) < 0) {
-        api_error(resp, 404, "invalid_token", "this link is not valid");
-    } else if (inv.revoked_at) {
-        api_error(resp, 410, "token_revoked", "this link has been withdrawn by the caseworker");
-    } else if (m.ended_at) {
-        api_error(resp, 410, "meeting_ended", "this meeting has ended");
-    } else if (app_now_ms() >= inv.expires_at) {
-        api_error(resp, 410, "token_expired", "this link has expired");
-    } else {
+    if (usable_link(app, body, &inv, &m, resp)) {
+        sessions_link_event(app, &inv, LINK_OPENED, "");
         unsigned present = sessions_meeting_participants(app, m.id);
         ok(resp, 200,
            json_pack("{s:{s:s, s:I, s:I, s:s}, s:s, s:b}", "meeting", "title", m.title,
@@ -575,6 +647,40 @@ static void join_info(struct app *app, const struct http_req *req, struct http_r
                      (json_int_t)m.planned_end, "status", present ? "live" : "planned", "role",
                      role_name(inv.role), "is_host", inv.is_host));
     }
+    json_decref(body);
+}
+
+/* The pre-call page's device check result for a link's status. */
+static void join_check(struct app *app, const struct http_req *req, struct http_resp *resp)
+{
+    json_t *body = parse_body(req, resp);
+    if (!body)
+        return;
+    struct store_invitation inv;
+    struct store_meeting m;
+    const char *result = json_string_value(json_object_get(body, "result"));
+    const json_t *reason_v = json_object_get(body, "reason");
+    const char *reason = json_string_value(reason_v);
+    bool passed = result && strcmp(result, "passed") == 0;
+    if (!usable_link(app, body, &inv, &m, resp))
+        goto out;
+    if (!passed && !(result && strcmp(result, "failed") == 0)) {
+        api_error(resp, 400, "bad_request", "'result' must be \"passed\" or \"failed\"");
+    } else if (passed ? reason_v != NULL : !link_check_reason_valid(reason)) {
+        api_error(resp, 400, "bad_request",
+                  "a failed check needs a 'reason' from the list in the protocol; a passed one "
+                  "has none");
+    } else if ((strcmp(inv.status, "check_passed") == 0 ||
+                strcmp(inv.status, "check_failed") == 0) &&
+               app_now_ms() - inv.status_at < JOIN_CHECK_INTERVAL_MS) {
+        api_error(resp, 429, "rate_limited", "the link's status changed a moment ago");
+        resp->retry_after_s = 1;
+    } else {
+        sessions_link_event(app, &inv, passed ? LINK_CHECK_PASSED : LINK_CHECK_FAILED,
+                            passed ? "" : reason);
+        ok(resp, 204, NULL);
+    }
+out:
     json_decref(body);
 }
 
@@ -663,6 +769,9 @@ void api_handle(struct app *app, const struct http_req *req, struct http_resp *r
     } else if (n == 2 && strcmp(what, "join-info") == 0) {
         if (method_is(req, "POST", resp, "POST"))
             join_info(app, req, resp);
+    } else if (n == 2 && strcmp(what, "join-check") == 0) {
+        if (method_is(req, "POST", resp, "POST"))
+            join_check(app, req, resp);
     } else if (n == 2 && strcmp(what, "me") == 0) {
         if (method_is(req, "GET", resp, "GET") && authenticate(app, req, resp, &user))
             ok(resp, 200, json_pack("{s:o}", "user", user_json(&user)));

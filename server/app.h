@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "server/config.h"
+#include "server/linkkey.h"
+#include "server/linkstatus.h"
 #include "server/metrics.h"
 #include "server/password.h"
 #include "server/ratelimit.h"
@@ -33,6 +35,7 @@ struct ws_conn;
 struct app {
     struct config cfg;
     struct store *store;
+    struct linkkey link_key; /* invitation tokens are derived from it */
     struct metrics metrics;
     struct ratelimit_windows login_limits;
     struct kdfpool *kdf;          /* password checks off this thread */
@@ -96,6 +99,12 @@ void http_resp_clear(struct http_resp *resp);
 void sessions_count(struct app *app, unsigned *meetings, unsigned participants[PSTATE_COUNT]);
 /* Participants currently in a meeting (0 if not live). */
 unsigned sessions_meeting_participants(struct app *app, int64_t meeting_id);
+/* An invitation's link status changed to `st` (reason: the failed check's
+ * code, else ""): stores it if linkstatus says it replaces the current one,
+ * audits the link's own events (opened, checks) and tells the owner's
+ * watching pages (signaling/link_watch.c). */
+void sessions_link_event(struct app *app, const struct store_invitation *inv, enum link_status st,
+                         const char *reason);
 /* Ends a live meeting for everyone (deletion). No-op if not live. */
 void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reason);
 /* The stage document's REST routes prove a seat with the participant's resume

@@ -334,6 +334,7 @@ static const struct key_def keys[] = {
     PATH_KEY("tls_cert", tls_cert),
     PATH_KEY("tls_key", tls_key),
     PATH_KEY("web_root", web_root),
+    PATH_KEY("link_key_file", link_key_file),
     {"public_url", KEY_URL, 0, 0, 0, 0},
     {"media_bind", KEY_IP, offsetof(struct config, media_bind),
      sizeof((struct config *)0)->media_bind, 0, 0},

@@ -19,17 +19,19 @@
 #define CONFIG_ERR_MAX 256
 
 struct config {
-    char listen_addr[CONFIG_ADDR_MAX]; /* "127.0.0.1", "::", "0.0.0.0"; default 127.0.0.1 */
-    uint16_t listen_port;              /* default 8443 */
-    char data_dir[CONFIG_PATH_MAX];    /* default "data": holds samtale.db */
-    char tls_cert[CONFIG_PATH_MAX];    /* PEM chain; default certs/dev/server.pem */
-    char tls_key[CONFIG_PATH_MAX];     /* PEM key; default certs/dev/server.key */
-    char web_root[CONFIG_PATH_MAX];    /* static files; default "web-client" */
-    char public_url[CONFIG_URL_MAX];   /* base of invitation links; default https://<listen> */
-    char media_bind[CONFIG_ADDR_MAX];  /* media sockets' address; default 127.0.0.1 */
-    uint16_t media_port_min;           /* worker i uses min + i for UDP and TCP; default 40000;
-                                          0 = ephemeral ports (tests) */
-    uint16_t media_port_max;           /* default 40099 */
+    char listen_addr[CONFIG_ADDR_MAX];   /* "127.0.0.1", "::", "0.0.0.0"; default 127.0.0.1 */
+    uint16_t listen_port;                /* default 8443 */
+    char data_dir[CONFIG_PATH_MAX];      /* default "data": holds samtale.db */
+    char tls_cert[CONFIG_PATH_MAX];      /* PEM chain; default certs/dev/server.pem */
+    char tls_key[CONFIG_PATH_MAX];       /* PEM key; default certs/dev/server.key */
+    char web_root[CONFIG_PATH_MAX];      /* static files; default "web-client" */
+    char link_key_file[CONFIG_PATH_MAX]; /* the link key (server/linkkey.h); default
+                                            "<data_dir>/link.key" when empty */
+    char public_url[CONFIG_URL_MAX];     /* base of invitation links; default https://<listen> */
+    char media_bind[CONFIG_ADDR_MAX];    /* media sockets' address; default 127.0.0.1 */
+    uint16_t media_port_min;             /* worker i uses min + i for UDP and TCP; default 40000;
+                                            0 = ephemeral ports (tests) */
+    uint16_t media_port_max;             /* default 40099 */
     char media_public_addrs[CONFIG_PUBLIC_ADDRS_MAX][CONFIG_ADDR_MAX]; /* announced candidates */
     unsigned media_public_addr_count;
     unsigned workers;                /* media worker threads; 0 = one per core */

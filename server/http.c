@@ -559,7 +559,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             forget_login(app, pss);
             free_http(pss);
         }
-        pss->conn = session_open(app, wsi);
+        char cookie[128];
+        bool has_cookie = session_cookie(wsi, cookie, sizeof cookie);
+        pss->conn = session_open(app, wsi, has_cookie ? cookie : NULL);
+        OPENSSL_cleanse(cookie, sizeof cookie);
         return pss->conn ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
         if (!pss->conn)

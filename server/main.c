@@ -163,6 +163,11 @@ static int close_open_seats(struct app *app)
                 err_str(rc));
     else if (n > 0)
         LOG_I("%zu participants present before the restart left (audit \"leave\")", n);
+    if (rc == 0 && (rc = store_invitation_close_statuses(app->store, app->started_ms, &n)) < 0)
+        fprintf(stderr, "samtale: cannot close the link statuses open before the restart: %s\n",
+                err_str(rc));
+    else if (rc == 0 && n > 0)
+        LOG_I("%zu links waiting or in a meeting before the restart are now \"left\"", n);
     return rc;
 }
 
@@ -181,6 +186,17 @@ static int serve(int argc, char **argv)
     snprintf(db_path, sizeof db_path, "%s/samtale.db", app.cfg.data_dir);
     if (store_open(&app.store, db_path) < 0) {
         fprintf(stderr, "samtale: cannot open the store %s\n", db_path);
+        return 1;
+    }
+    char key_path[CONFIG_PATH_MAX + 16];
+    if (app.cfg.link_key_file[0])
+        snprintf(key_path, sizeof key_path, "%s", app.cfg.link_key_file);
+    else
+        snprintf(key_path, sizeof key_path, "%s/link.key", app.cfg.data_dir);
+    if (linkkey_load(&app.link_key, key_path) < 0) {
+        fprintf(stderr, "samtale: cannot use the link key %s (see the log)\n", key_path);
+        store_close(app.store);
+        app.store = NULL;
         return 1;
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
@@ -219,6 +235,7 @@ out:
     app.media = NULL;
     store_close(app.store);
     app.store = NULL;
+    linkkey_clear(&app.link_key);
     return rc;
 }
 

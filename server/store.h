@@ -23,7 +23,10 @@
 #define STORE_AUDIT_KIND_MAX 32 /* "join", "admit", ... */
 #define STORE_DETAIL_MAX 256
 #define STORE_PWHASH_MAX 256
-#define STORE_HASH_LEN 32 /* SHA-256 digest of a token */
+#define STORE_HASH_LEN 32   /* SHA-256 digest of a token */
+#define STORE_SALT_LEN 32   /* an invitation's salt for its derived token (server/linkkey.h) */
+#define STORE_STATUS_MAX 16 /* an invitation's link status name ("opened", ...) */
+#define STORE_REASON_MAX 32 /* the reason code of a failed device check */
 
 struct store;
 
@@ -55,6 +58,17 @@ struct store_invitation {
     int64_t created_at;
     int64_t expires_at;
     int64_t revoked_at; /* 0 while not revoked */
+    /* The salt its token is derived from with the link key; has_salt is
+     * false for invitations made before tokens were derived (their tokens
+     * cannot be recovered). */
+    bool has_salt;
+    uint8_t salt[STORE_SALT_LEN];
+    uint8_t token_hash[STORE_HASH_LEN]; /* filled in by reads; ignored when adding */
+    /* The latest link status (server/linkstatus.h): name ("" = not opened),
+     * the device check's reason code when it failed, and when. */
+    char status[STORE_STATUS_MAX + 1];
+    char status_reason[STORE_REASON_MAX + 1];
+    int64_t status_at;
 };
 
 struct store_audit_event {
@@ -128,6 +142,13 @@ int store_invitation_find(struct store *s, const uint8_t hash[STORE_HASH_LEN],
                           struct store_invitation *out);
 typedef int (*store_invitation_fn)(void *arg, const struct store_invitation *inv);
 int store_invitation_list(struct store *s, int64_t meeting_id, store_invitation_fn fn, void *arg);
+/* Replaces the invitation's link status (name and reason as above). */
+int store_invitation_set_status(struct store *s, int64_t id, const char *status, const char *reason,
+                                int64_t at);
+/* At start-up: live meetings are gone, so every link whose status is
+ * "waiting" or "in_meeting" becomes "left" at `at`. *n_out (may be NULL):
+ * how many. */
+int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out);
 /* ERR_NOTFOUND if missing; revoking twice keeps the first time. */
 int store_invitation_revoke(struct store *s, int64_t id, int64_t at);
 

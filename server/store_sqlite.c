@@ -19,7 +19,8 @@
 
 #define MEETING_COLS "id, owner_id, title, planned_start, planned_end, created_at, ended_at, locked"
 #define INVITATION_COLS                                                                            \
-    "id, meeting_id, role, is_host, auto_admit, label, created_at, expires_at, revoked_at"
+    "id, meeting_id, role, is_host, auto_admit, label, created_at, expires_at, revoked_at,"        \
+    " salt, token_hash, coalesce(status, ''), coalesce(status_reason, ''), coalesce(status_at, 0)"
 #define OWNED_MEETINGS "(SELECT id FROM meetings WHERE owner_id = ?1)"
 
 static const char *const sq_sql[SQ_COUNT] = {
@@ -61,12 +62,16 @@ static const char *const sq_sql[SQ_COUNT] = {
     [SQ_MEETING_DEL] = "DELETE FROM meetings WHERE id = ?1",
 
     [SQ_INVITATION_ADD] = "INSERT INTO invitations (meeting_id, token_hash, role, is_host,"
-                          " auto_admit, label, created_at, expires_at, revoked_at)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          " auto_admit, label, created_at, expires_at, revoked_at, salt)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [SQ_INVITATION_GET] = "SELECT " INVITATION_COLS " FROM invitations WHERE id = ?1",
     [SQ_INVITATION_FIND] = "SELECT " INVITATION_COLS " FROM invitations WHERE token_hash = ?1",
     [SQ_INVITATION_LIST] = "SELECT " INVITATION_COLS " FROM invitations WHERE meeting_id = ?1"
                            " ORDER BY id",
+    [SQ_INVITATION_SET_STATUS] = "UPDATE invitations SET status = ?2, status_reason = ?3,"
+                                 " status_at = ?4 WHERE id = ?1",
+    [SQ_INVITATION_CLOSE_STATUSES] = "UPDATE invitations SET status = 'left', status_reason = '',"
+                                     " status_at = ?1 WHERE status IN ('waiting', 'in_meeting')",
     [SQ_INVITATION_REVOKE] = "UPDATE invitations SET revoked_at = coalesce(revoked_at, ?2)"
                              " WHERE id = ?1",
 

@@ -78,7 +78,9 @@ static int insert_invitation(struct store *s, const struct store_invitation *inv
         sqlite3_bind_text(st, 6, inv->label, label_len, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_int64(st, 7, inv->created_at) != SQLITE_OK ||
         sqlite3_bind_int64(st, 8, inv->expires_at) != SQLITE_OK ||
-        bind_opt_time(st, 9, inv->revoked_at) != SQLITE_OK)
+        bind_opt_time(st, 9, inv->revoked_at) != SQLITE_OK ||
+        (inv->has_salt ? sqlite3_bind_blob(st, 10, inv->salt, STORE_SALT_LEN, SQLITE_STATIC)
+                       : sqlite3_bind_null(st, 10)) != SQLITE_OK)
         return bind_fail(s, st, "bind invitation");
     ret = store_sq_exec(s, st, "add invitation");
     if (ret == 0)
@@ -245,6 +247,23 @@ int store_meeting_delete(struct store *s, int64_t id)
 
 /* ---- invitations ---- */
 
+/* A BLOB column of exactly `len` bytes; NULL only where `nullable`. */
+static int read_blob(struct store *s, sqlite3_stmt *st, int col, uint8_t *dst, size_t len,
+                     bool nullable, bool *present)
+{
+    *present = false;
+    if (sqlite3_column_type(st, col) == SQLITE_NULL && nullable)
+        return 0;
+    const void *p = sqlite3_column_blob(st, col);
+    if (!p || (size_t)sqlite3_column_bytes(st, col) != len) {
+        LOG_E("%s: a damaged value in the invitations table", s->path);
+        return ERR_IO;
+    }
+    memcpy(dst, p, len);
+    *present = true;
+    return 0;
+}
+
 static int read_invitation(struct store *s, sqlite3_stmt *st, struct store_invitation *inv)
 {
     memset(inv, 0, sizeof *inv);
@@ -255,9 +274,19 @@ static int read_invitation(struct store *s, sqlite3_stmt *st, struct store_invit
     inv->created_at = sqlite3_column_int64(st, 6);
     inv->expires_at = sqlite3_column_int64(st, 7);
     inv->revoked_at = sqlite3_column_int64(st, 8);
+    inv->status_at = sqlite3_column_int64(st, 13);
     int ret = read_role(s, st, 2, &inv->role);
     if (ret == 0)
         ret = store_sq_col_text(s, st, 5, inv->label, sizeof inv->label);
+    if (ret == 0)
+        ret = read_blob(s, st, 9, inv->salt, STORE_SALT_LEN, true, &inv->has_salt);
+    bool has_hash;
+    if (ret == 0)
+        ret = read_blob(s, st, 10, inv->token_hash, STORE_HASH_LEN, false, &has_hash);
+    if (ret == 0)
+        ret = store_sq_col_text(s, st, 11, inv->status, sizeof inv->status);
+    if (ret == 0)
+        ret = store_sq_col_text(s, st, 12, inv->status_reason, sizeof inv->status_reason);
     return ret;
 }
 
@@ -330,6 +359,43 @@ int store_invitation_list(struct store *s, int64_t meeting_id, store_invitation_
         ret = store_sq_err(s, rc, "list invitations");
 out:
     store_sq_done(st);
+    return ret;
+}
+
+int store_invitation_set_status(struct store *s, int64_t id, const char *status, const char *reason,
+                                int64_t at)
+{
+    sqlite3_stmt *st;
+    int status_len, reason_len;
+    int ret = store_sq_check_str(status, STORE_STATUS_MAX, 0, &status_len);
+    if (ret == 0)
+        ret = store_sq_check_str(reason, STORE_REASON_MAX, 1, &reason_len);
+    if (ret == 0)
+        ret = store_sq_take(s, SQ_INVITATION_SET_STATUS, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+        sqlite3_bind_text(st, 2, status, status_len, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 3, reason, reason_len, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 4, at) != SQLITE_OK)
+        return bind_fail(s, st, "bind invitation status");
+    ret = store_sq_exec(s, st, "set invitation status");
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = ERR_NOTFOUND;
+    return ret;
+}
+
+int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out)
+{
+    sqlite3_stmt *st;
+    int ret = store_sq_take(s, SQ_INVITATION_CLOSE_STATUSES, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, at) != SQLITE_OK)
+        return bind_fail(s, st, "bind restart time");
+    ret = store_sq_exec(s, st, "close link statuses");
+    if (ret == 0 && n_out)
+        *n_out = (size_t)sqlite3_changes(s->db);
     return ret;
 }
 

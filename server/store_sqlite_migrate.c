@@ -68,6 +68,13 @@ static const char *const migrations[] = {
     /* 2: a host's lock outlives the live meeting (restarts, crashes) */
     "ALTER TABLE meetings ADD COLUMN locked INTEGER NOT NULL DEFAULT 0"
     " CHECK (locked IN (0, 1));",
+    /* 3: tokens derived from a server key and a per-invitation salt, so the
+     * owner can see links again (NULL: made before, not recoverable); the
+     * latest link status per invitation */
+    "ALTER TABLE invitations ADD COLUMN salt BLOB CHECK (salt IS NULL OR length(salt) = 32);"
+    "ALTER TABLE invitations ADD COLUMN status TEXT;"
+    "ALTER TABLE invitations ADD COLUMN status_reason TEXT;"
+    "ALTER TABLE invitations ADD COLUMN status_at INTEGER;",
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -17,14 +17,8 @@ _Static_assert(TOKEN_STR_LEN == TOKEN_BYTES / 3 * 4, "token string length");
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int token_generate(char out[TOKEN_STR_LEN + 1])
+void token_encode(const uint8_t raw[TOKEN_BYTES], char out[TOKEN_STR_LEN + 1])
 {
-    uint8_t raw[TOKEN_BYTES];
-    out[0] = '\0';
-    if (RAND_bytes(raw, sizeof raw) != 1) {
-        LOG_E("random source failed");
-        return ERR_CRYPTO;
-    }
     char *o = out;
     for (size_t i = 0; i < TOKEN_BYTES; i += 3) {
         uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
@@ -34,6 +28,17 @@ int token_generate(char out[TOKEN_STR_LEN + 1])
         *o++ = b64url[v & 63];
     }
     *o = '\0';
+}
+
+int token_generate(char out[TOKEN_STR_LEN + 1])
+{
+    uint8_t raw[TOKEN_BYTES];
+    out[0] = '\0';
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        LOG_E("random source failed");
+        return ERR_CRYPTO;
+    }
+    token_encode(raw, out);
     OPENSSL_cleanse(raw, sizeof raw);
     return 0;
 }

@@ -16,6 +16,9 @@
  * ERR_CRYPTO if the random source fails (out is then the empty string). */
 int token_generate(char out[TOKEN_STR_LEN + 1]);
 
+/* The token string of TOKEN_BYTES raw bytes (base64url, no padding). */
+void token_encode(const uint8_t raw[TOKEN_BYTES], char out[TOKEN_STR_LEN + 1]);
+
 /* SHA-256 of the token string. ERR_PARSE unless `token` is exactly
  * TOKEN_STR_LEN base64url characters, so callers can pass untrusted input
  * (a URL path, a cookie) straight in. */

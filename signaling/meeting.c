@@ -139,6 +139,7 @@ int meeting_audit(struct meeting *m, int64_t now_ms, const char *kind,
 {
     struct meeting_action a = {.kind = MEETING_ACT_AUDIT};
     a.pid = who ? who->id : 0;
+    a.invitation_id = who ? who->invitation_id : 0;
     a.audit.meeting_id = m->id;
     a.audit.at = now_ms;
     copy_str(a.audit.kind, sizeof a.audit.kind, kind);

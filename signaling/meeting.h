@@ -20,6 +20,7 @@
 #define MEETING_CHAT_MAX 2000         /* chat text, bytes of UTF-8 */
 #define MEETING_CHAT_HISTORY 50       /* messages replayed to a newly admitted participant */
 #define MEETING_RESUME_SECRET_MAX 64  /* resume secret string length */
+#define MEETING_LOBBY_TEXT_MAX 200    /* lobby message, characters (code points) */
 #define MEETING_ACTIONS_MAX 4096      /* queued actions before the meeting refuses input */
 
 enum participant_state {
@@ -77,6 +78,16 @@ void meeting_disconnected(struct meeting *m, int64_t now_ms, uint32_t pid);
  * ERR_* code; the meeting itself is unchanged by a rejected message. */
 int meeting_input(struct meeting *m, int64_t now_ms, uint32_t pid, const json_t *msg);
 
+/* A short text from the caseworker ("I'll be two minutes") to whoever waits
+ * in the lobby with invitation `invitation_id`: each gets
+ * {"type":"lobby_message","text":...,"at":now_ms}, and each send is audited
+ * as "lobby_message" (detail "by <from_name>"; the text is not logged).
+ * ERR_PARSE: text empty, blank, over MEETING_LOBBY_TEXT_MAX characters or
+ * with control characters; ERR_NOTFOUND: nobody of that link is waiting;
+ * ERR_EXPIRED: the meeting has ended. *n_out: how many got it. */
+int meeting_lobby_message(struct meeting *m, int64_t now_ms, int64_t invitation_id,
+                          const char *text, const char *from_name, unsigned *n_out);
+
 /* Ends the meeting for everyone (host's "end", deletion, server shutdown):
  * queues "meeting_ended" to all, closes all, audits "end" and MEETING_ACT_ENDED. */
 void meeting_end(struct meeting *m, int64_t now_ms, const char *reason);
@@ -115,6 +126,7 @@ enum meeting_action_kind {
 struct meeting_action {
     enum meeting_action_kind kind;
     uint32_t pid;
+    int64_t invitation_id;          /* AUDIT: the participant's invitation, 0 if none */
     json_t *msg;                    /* SEND: a new reference the caller must json_decref() */
     struct store_audit_event audit; /* AUDIT: meeting_id, at, kind, role, name, detail */
     bool locked;                    /* LOCKED: the new state */

@@ -105,10 +105,10 @@ int meeting_name_check(const char *name, char out[MEETING_NAME_MAX + 1])
     return 0;
 }
 
-/* Chat text: valid UTF-8, no control characters but tab and line breaks. */
-static bool chat_text_ok(const char *s, size_t len, bool *blank)
+bool meeting_text_ok(const char *s, size_t len, bool *blank, size_t *chars)
 {
     *blank = true;
+    *chars = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = utf8_next((const unsigned char *)s + i, len - i, &cp);
@@ -119,6 +119,7 @@ static bool chat_text_ok(const char *s, size_t len, bool *blank)
         if (!is_ascii_space(s[i]))
             *blank = false;
         i += k;
+        (*chars)++;
     }
     return true;
 }
@@ -221,6 +222,7 @@ static int h_chat(struct meeting *m, int64_t now_ms, struct meeting_participant 
     const char *text;
     size_t len;
     bool blank;
+    size_t chars;
     json_t *chat;
     int rc;
     if ((rc = require_admitted(p, r, "Chat is available once you are admitted to the meeting")))
@@ -232,7 +234,7 @@ static int h_chat(struct meeting *m, int64_t now_ms, struct meeting_participant 
     if (len > MEETING_CHAT_MAX)
         return reject(r, ERR_TOOBIG, "bad_message",
                       "Chat text is longer than " STR(MEETING_CHAT_MAX) " bytes");
-    if (strnlen(text, len) != len || !chat_text_ok(text, len, &blank))
+    if (strnlen(text, len) != len || !meeting_text_ok(text, len, &blank, &chars))
         return BAD(r, "Chat text must not contain control characters");
     if (blank)
         return BAD(r, "Chat text must not be empty");

@@ -109,6 +109,10 @@ int meeting_end_core(struct meeting *m, int64_t now_ms, const char *reason,
 bool meeting_guest_visible(const struct meeting_participant *p);
 size_t meeting_admitted_count(const struct meeting *m);
 
+/* Chat and lobby text: valid UTF-8, no control characters but tab and line
+ * breaks. *blank: only whitespace; *chars: the number of code points. */
+bool meeting_text_ok(const char *s, size_t len, bool *blank, size_t *chars);
+
 /* ---- meeting_msg.c: outgoing JSON; each returns a new object or NULL ---- */
 
 json_t *meeting_msg_participant(const struct meeting_participant *p);

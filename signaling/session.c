@@ -90,6 +90,11 @@ struct live_meeting *session_live_find(struct app *app, int64_t id)
     return NULL;
 }
 
+struct meeting *session_live_meeting(struct live_meeting *lm)
+{
+    return lm->m;
+}
+
 struct ws_conn **session_seat_of(struct live_meeting *lm, uint32_t pid)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
@@ -153,7 +158,7 @@ static void send_ice_servers(struct app *app, struct ws_conn *c, int64_t meeting
 }
 
 /* Carries out what the meeting asked for: messages, closes, audit, end. */
-static void drain(struct app *app, struct live_meeting *lm)
+void session_drain(struct app *app, struct live_meeting *lm)
 {
     struct meeting_action a;
     uint32_t admitted[MEETING_PARTICIPANTS_LIMIT];
@@ -189,6 +194,7 @@ static void drain(struct app *app, struct live_meeting *lm)
         case MEETING_ACT_AUDIT:
             if (store_audit_add(app->store, &a.audit) < 0)
                 LOG_E("meeting %lld: audit event '%s' not stored", (long long)lm->id, a.audit.kind);
+            link_watch_audit(app, lm->id, a.invitation_id, &a.audit);
             break;
         case MEETING_ACT_ENDED:
             docstore_remove(app->docs, lm->id, NULL);
@@ -265,7 +271,7 @@ bool session_check_invitation(struct app *app, const char *token, struct store_i
         store_meeting_get(app->store, inv->meeting_id, sm) < 0) {
         *code = "invalid_token";
         *why = "this link is not valid";
-    } else if (inv->revoked_at) {
+    } else if (inv->revoked_at || !linkkey_invitation_ok(&app->link_key, inv)) {
         *code = "token_revoked";
         *why = "this link has been withdrawn by the caseworker";
     } else if (sm->ended_at) {
@@ -345,7 +351,7 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
         meeting_disconnected(lm->m, now, pid);
         session_send_error(app, c, "server_error", "could not join the meeting", "join");
     }
-    drain(app, lm);
+    session_drain(app, lm);
 }
 
 static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
@@ -364,7 +370,7 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
                 meeting_disconnected(lm->m, now, pid);
                 session_send_error(app, c, "server_error", "could not resume", "resume");
             }
-            drain(app, lm);
+            session_drain(app, lm);
             return;
         }
     }
@@ -476,10 +482,17 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
             session_send_error(app, c, "wrong_state", "already in a meeting", type);
         else if (c->close_after_flush)
             session_send_error(app, c, "wrong_state", "this connection is closing", type);
+        else if (c->watching)
+            session_send_error(app, c, "wrong_state", "this connection watches link statuses",
+                               type);
         else if (is_join)
             handle_join(app, c, msg);
         else
             handle_resume(app, c, msg);
+        goto out;
+    }
+    if (!c->lm && (strcmp(type, "watch") == 0 || strcmp(type, "lobby_message") == 0)) {
+        link_watch_handle(app, c, type, msg);
         goto out;
     }
     if (!c->lm) {
@@ -496,7 +509,7 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         goto out;
     }
     meeting_input(lm->m, app_now_ms(), c->pid, msg);
-    drain(app, lm);
+    session_drain(app, lm);
     if (strcmp(type, "allow_screen_share") == 0 && c->lm == lm)
         sfu_enforce_screen_permission(app, lm->sfu, lm->m);
 out:
@@ -595,7 +608,7 @@ int session_writeable(struct app *app, struct ws_conn *c)
     return 0;
 }
 
-struct ws_conn *session_open(struct app *app, struct lws *wsi)
+struct ws_conn *session_open(struct app *app, struct lws *wsi, const char *login_cookie)
 {
     if (app->stopping || app->metrics.ws_connections >= app->cfg.max_connections) {
         LOG_W("refusing a signaling connection: %s",
@@ -606,6 +619,9 @@ struct ws_conn *session_open(struct app *app, struct lws *wsi)
     if (!c)
         return NULL;
     c->wsi = wsi;
+    c->has_login = login_cookie && token_hash(login_cookie, c->login_hash) == 0;
+    ratelimit_bucket_init(&c->lobby_bucket, LINK_WATCH_LOBBY_PER_SEC, LINK_WATCH_LOBBY_BURST,
+                          app_mono_us());
     ratelimit_bucket_init(&c->bucket, app->cfg.ws_rate_per_sec, app->cfg.ws_rate_burst,
                           app_mono_us());
     c->next = app->conns;
@@ -625,7 +641,7 @@ void session_closed(struct app *app, struct ws_conn *c)
         uint32_t pid = c->pid;
         detach(c);
         meeting_disconnected(lm->m, app_now_ms(), pid);
-        drain(app, lm);
+        session_drain(app, lm);
     }
     if (c->prev)
         c->prev->next = c->next;
@@ -674,7 +690,7 @@ void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reaso
     if (!lm)
         return;
     meeting_end(lm->m, app_now_ms(), reason);
-    drain(app, lm);
+    session_drain(app, lm);
 }
 
 void sessions_tick(struct app *app)
@@ -685,7 +701,7 @@ void sessions_tick(struct app *app)
         struct live_meeting *next = lm->next;
         if (meeting_next_deadline(lm->m) <= now) {
             meeting_timeout(lm->m, now);
-            drain(app, lm);
+            session_drain(app, lm);
         }
         if (meeting_is_empty(lm->m))
             live_free(app, lm);

@@ -51,6 +51,13 @@ struct ws_conn {
     enum lws_close_status close_code;
     uint64_t echo_session; /* the running media echo, 0 if none */
     unsigned echo_worker;
+    /* A caseworker's meeting page watching link statuses (link_watch.c). */
+    bool has_login;                     /* a session cookie came with the upgrade */
+    uint8_t login_hash[STORE_HASH_LEN]; /* its digest, checked on use */
+    bool watching;
+    int64_t watch_user;    /* the logged-in caseworker */
+    int64_t watch_meeting; /* one meeting, or 0 for all of theirs */
+    struct ratelimit_bucket lobby_bucket;
 };
 /* Queues a message (takes ownership of msg) / an error message to c. */
 void session_send_json(struct app *app, struct ws_conn *c, json_t *msg);
@@ -75,5 +82,18 @@ void session_doc_owner_left(struct app *app, struct live_meeting *lm, uint32_t p
  * why in the protocol's terms (invalid_token, token_revoked, ...). */
 bool session_check_invitation(struct app *app, const char *token, struct store_invitation *inv,
                               struct store_meeting *sm, const char **code, const char **why);
+
+/* The live meeting with this id, or NULL; its state machine; carrying out
+ * what it queued. */
+struct live_meeting *session_live_find(struct app *app, int64_t id);
+struct meeting *session_live_meeting(struct live_meeting *lm);
+void session_drain(struct app *app, struct live_meeting *lm);
+
+/* ---- link_watch.c ---- */
+/* "watch" and "lobby_message" on a connection that has not joined a meeting. */
+void link_watch_handle(struct app *app, struct ws_conn *c, const char *type, const json_t *msg);
+/* What a meeting's audit event means for its participant's link status. */
+void link_watch_audit(struct app *app, int64_t meeting_id, int64_t invitation_id,
+                      const struct store_audit_event *ev);
 
 #endif

@@ -34,14 +34,16 @@ static int64_t add_user(const char *name, const char *hash, char token[TOKEN_STR
 
 static void setup(void)
 {
-    char dir[] = "/tmp/samtale-fuzz-api-XXXXXX", path[64], hash[STORE_PWHASH_MAX + 1];
+    char dir[] = "/tmp/samtale-fuzz-api-XXXXXX", path[64], key[64], hash[STORE_PWHASH_MAX + 1];
     if (!mkdtemp(dir))
         abort();
     snprintf(path, sizeof path, "%s/samtale.db", dir);
     log_set_level(LOG_LEVEL_ERROR);
     config_defaults(&app.cfg);
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "https://127.0.0.1:8443");
-    if (store_open(&app.store, path) < 0 || password_hash("fuzz-password", hash) < 0)
+    snprintf(key, sizeof key, "%s/link.key", dir);
+    if (store_open(&app.store, path) < 0 || password_hash("fuzz-password", hash) < 0 ||
+        linkkey_load(&app.link_key, key) < 0)
         abort();
     anna_id = add_user("anna", hash, session);
     bent_id = add_user("bent", hash, other_session);
@@ -65,7 +67,7 @@ static const struct {
     const char *fmt; /* each '#' becomes the id digit */
 } routes[] = {
     /* 0..2 need no meeting; 3 and up are about the caseworker's meetings,
-     * except join-info (10), which is public */
+     * except join-info (10) and join-check (13), which are public */
     {"POST", "/api/login"},
     {"POST", "/api/logout"},
     {"GET", "/api/me"},
@@ -79,6 +81,7 @@ static const struct {
     {"POST", "/api/join-info"},
     {"PUT", "/api/meetings/#"},
     {"GET", "/api/meetings/x#/../audit"},
+    {"POST", "/api/join-check"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -110,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .body_len = size - 2,
     };
     unsigned route = pick % nroutes;
-    bool meeting_route = route >= 3 && route != 10;
+    bool meeting_route = route >= 3 && route != 10 && route != 13;
     struct store_meeting before, after;
     bool exists = store_meeting_get(app.store, id, &before) == 0;
     int64_t who = req.session == session ? anna_id : req.session ? bent_id : 0;

@@ -10,6 +10,8 @@
  *   d<pid>             the connection of <pid> closed
  *   t<ms>              the clock moves on by <ms> and meeting_timeout runs
  *   e<reason>          meeting_end(reason)
+ *   l<k> <text>        the caseworker's lobby message <text> (raw bytes) to
+ *                      invitation <k> (join number k - 1 has invitation k - 1)
  *   h                  hold: stop (or restart) draining the actions after every step
  *   p<n>               poll at most <n> actions now
  *   o<n>               the <n>th JSON allocation the meeting makes from now fails
@@ -250,6 +252,23 @@ static void step_resume(struct run *r, const char *line, size_t len)
     }
 }
 
+static void step_lobby_message(struct run *r, const char *line, size_t len)
+{
+    char text[1024];
+    size_t used;
+    unsigned n = 0;
+    uint64_t k = parse_num(line + 1, len - 1, &used);
+    size_t at = 1 + used + (1 + used < len); /* skip one separator */
+    size_t tlen = at < len ? len - at : 0;
+    if (tlen >= sizeof text)
+        tlen = sizeof text - 1;
+    memcpy(text, line + at, tlen);
+    text[tlen] = '\0';
+    int rc = meeting_lobby_message(r->m, r->now, (int64_t)(k % 1000000), text, "Anna", &n);
+    if ((rc == 0) != (n > 0))
+        abort(); /* sent to somebody exactly when it succeeds */
+}
+
 static void step(struct run *r, const char *line, size_t len)
 {
     size_t used;
@@ -281,6 +300,9 @@ static void step(struct run *r, const char *line, size_t len)
         memcpy(text, line + 1, len);
         text[len] = '\0';
         meeting_end(r->m, r->now, text);
+        break;
+    case 'l':
+        step_lobby_message(r, line, len);
         break;
     case 'h':
         r->hold = !r->hold;

@@ -217,6 +217,66 @@ static void test_invitation_add_and_revoke(void **state)
     assert_int_equal(n, 2); /* add_meeting's one plus ours */
 }
 
+/* A derived link's salt comes back with its digest; the latest status is
+ * replaced, not appended; a link without a salt says so. */
+static void test_invitation_salt_and_status(void **state)
+{
+    struct fixture *f = *state;
+    int64_t mid = add_meeting(f->s, add_user(f->s, "alice"), 1000, 1);
+    struct store_invitation inv = {.meeting_id = mid,
+                                   .role = ROLE_CITIZEN,
+                                   .created_at = 1,
+                                   .expires_at = 9,
+                                   .has_salt = true};
+    memset(inv.salt, 0xa5, sizeof inv.salt);
+    uint8_t h[STORE_HASH_LEN];
+    fill_hash(h, 77);
+    assert_int_equal(store_invitation_add(f->s, &inv, h), 0);
+
+    struct store_invitation got;
+    assert_int_equal(store_invitation_get(f->s, inv.id, &got), 0);
+    assert_true(got.has_salt);
+    assert_memory_equal(got.salt, inv.salt, STORE_SALT_LEN);
+    assert_memory_equal(got.token_hash, h, STORE_HASH_LEN);
+    assert_string_equal(got.status, "");
+    assert_string_equal(got.status_reason, "");
+    assert_int_equal(got.status_at, 0);
+
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "opened", "", 50), 0);
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "check_failed", "no_audio", 60), 0);
+    assert_int_equal(store_invitation_find(f->s, h, &got), 0);
+    assert_string_equal(got.status, "check_failed");
+    assert_string_equal(got.status_reason, "no_audio");
+    assert_int_equal(got.status_at, 60);
+
+    assert_int_equal(store_invitation_set_status(f->s, inv.id + 100, "opened", "", 70),
+                     ERR_NOTFOUND);
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "", "", 70), ERR_INVAL);
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "a_status_name_too_long", "", 70),
+                     ERR_TOOBIG);
+    char reason[STORE_REASON_MAX + 2];
+    memset(reason, 'r', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "opened", reason, 70), ERR_TOOBIG);
+
+    /* A restart: whoever was waiting or in a meeting has left; other
+     * statuses stay. */
+    assert_int_equal(store_invitation_set_status(f->s, inv.id, "in_meeting", "", 80), 0);
+    size_t n = 99;
+    assert_int_equal(store_invitation_close_statuses(f->s, 90, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_invitation_get(f->s, inv.id, &got), 0);
+    assert_string_equal(got.status, "left");
+    assert_int_equal(got.status_at, 90);
+    assert_int_equal(store_invitation_close_statuses(f->s, 95, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* add_meeting's invitation has no salt: made "before" derived links. */
+    fill_hash(h, 1);
+    assert_int_equal(store_invitation_find(f->s, h, &got), 0);
+    assert_false(got.has_salt);
+}
+
 /* ---- audit ---- */
 
 struct audit_list {
@@ -456,6 +516,7 @@ int main(void)
         T(test_meeting_list),
         T(test_meeting_set_ended),
         T(test_invitation_add_and_revoke),
+        T(test_invitation_salt_and_status),
         T(test_audit_order),
         T(test_user_remove_cascades),
         T(test_meeting_delete_cascades),

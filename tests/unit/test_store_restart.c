@@ -73,16 +73,27 @@ static void test_migration_adds_lock(void **state)
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "ALTER TABLE meetings DROP COLUMN locked;"
+                                  "ALTER TABLE invitations DROP COLUMN salt;"
+                                  "ALTER TABLE invitations DROP COLUMN status;"
+                                  "ALTER TABLE invitations DROP COLUMN status_reason;"
+                                  "ALTER TABLE invitations DROP COLUMN status_at;"
                                   "PRAGMA user_version = 1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(&f->s, f->path), 0);
-    assert_int_equal(store_schema_version(f->s), 2);
+    assert_int_equal(store_schema_version(f->s), 3);
     struct store_meeting m;
     assert_int_equal(store_meeting_get(f->s, mid, &m), 0);
     assert_false(m.locked);
     assert_int_equal(store_meeting_set_locked(f->s, mid, true), 0);
+    /* Its invitation predates derived links: no salt, not opened. */
+    uint8_t h[STORE_HASH_LEN];
+    struct store_invitation inv;
+    fill_hash(h, 1);
+    assert_int_equal(store_invitation_find(f->s, h, &inv), 0);
+    assert_false(inv.has_salt);
+    assert_string_equal(inv.status, "");
 }
 
 static void test_close_open_seats(void **state)

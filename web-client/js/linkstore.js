@@ -1,7 +1,8 @@
-// Invitation links are shown by the server only once, when they are made.
-// This keeps them in this browser's localStorage, per caseworker and meeting,
-// so the meeting page can show them again. Links past their expiry are
-// dropped; nothing leaves the browser.
+// Links saved in this browser's localStorage, per caseworker and meeting, by
+// versions of samtale that could show a link only once. The server now shows
+// every link again to its owner on any browser; this is read only for links
+// made before that (which the server cannot show), and emptied as they expire
+// or are revoked. Nothing new is saved; nothing leaves the browser.
 
 const PREFIX = 'samtale.links.';
 
@@ -37,18 +38,6 @@ export function pruneLinks(userId, now = Date.now()) {
         if (Object.keys(links).length === 0) delete data[mid];
     }
     save(userId, data);
-}
-
-/** Remembers invitations (as returned with url/token) for a meeting. */
-export function rememberLinks(userId, meetingId, invitations) {
-    const data = load(userId);
-    const links = data[meetingId] || {};
-    for (const inv of invitations) {
-        if (!inv || !inv.url) continue;
-        links[inv.id] = { url: inv.url, role: inv.role, is_host: !!inv.is_host, expires_at: inv.expires_at };
-    }
-    data[meetingId] = links;
-    return save(userId, data);
 }
 
 /** {invitationId: {url, role, is_host, expires_at}} for a meeting. */

@@ -26,6 +26,7 @@
 import { signalingUrl } from './signaling.js';
 import { IceServers } from './ice-servers.js';
 import { pcConfig } from './media-shared.js';
+import { request } from './api.js';
 
 export const DECIDE_MS = 10000; // the result is due this long after the offer goes out
 const SETTLE_MS = 2000; // connected this long before an early "ok" (RTT and loss settle)
@@ -572,4 +573,21 @@ export function createLevelMeter(stream) {
             ctx.close().catch(() => {});
         },
     };
+}
+
+// The failure codes the server accepts for a link's status (docs/PROTOCOL.md,
+// POST /api/join-check); link problems (invalid, expired, ...) are not sent.
+const REPORTED_FAILURES = new Set(['no_connection', 'no_media', 'no_audio', 'permission', 'no_mic', 'mic_busy', 'unsupported', 'browser', 'server', 'busy']);
+
+/**
+ * Tells the caseworker (through the link's status) how the check went:
+ * passed (also with warnings) or failed with its code. Best effort: the
+ * check's own result on the page does not depend on it.
+ */
+export function reportCheckResult(token, result) {
+    if (!token || !result) return;
+    let body = null;
+    if (result.level !== 'fail') body = { token, result: 'passed' };
+    else if (REPORTED_FAILURES.has(result.code)) body = { token, result: 'failed', reason: result.code };
+    if (body) request('POST', '/api/join-check', body).catch(() => {});
 }

@@ -200,6 +200,14 @@ export async function mountJoin(main, ctx) {
         const heading = h('h1', { t: 'lobby.heading' });
         const conn = h('p', { class: 'alert alert-warning', attrs: { role: 'status', hidden: true }, t: 'room.reconnecting' });
         state.lobbyConn = conn;
+        // A short text from the caseworker ("I'll be two minutes"): the latest one is shown.
+        const msgText = h('p', { class: 'lobby-message-text' });
+        const msgBox = h('div', { class: 'alert alert-info lobby-message-box', attrs: { hidden: true } }, h('h2', { class: 'lobby-message-heading', t: 'lobby.message_heading' }), msgText);
+        state.lobbyMessage = (text) => {
+            msgText.textContent = text;
+            msgBox.hidden = false;
+            announce('lobby.message_announce', { text });
+        };
         const leaveBtn = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, t: 'lobby.leave', on: { click: leave } });
         sec.append(
             h('div', { class: 'waiting-dots', attrs: { 'aria-hidden': 'true' } }, h('span'), h('span'), h('span')),
@@ -207,6 +215,7 @@ export async function mountJoin(main, ctx) {
             h('p', { class: 'lead', t: ['lobby.body', { title: state.info.meeting.title }] }),
             h('p', {}, h('span', { t: 'lobby.you_are' }), ' ', h('strong', { text: state.name }), ' · ', h('span', { t: roleKey(state.info.role, state.info.is_host) })),
             h('p', { class: 'hint', t: 'lobby.hint' }),
+            msgBox,
             conn,
             leaveBtn,
         );
@@ -307,6 +316,9 @@ export async function mountJoin(main, ctx) {
             if (wasReconnecting && state.phase === 'room') announce('room.reconnected');
         });
         on('lobby', () => showLobby());
+        on('lobby_message', (msg) => {
+            if (state.phase === 'lobby' && state.lobbyMessage && typeof msg.text === 'string') state.lobbyMessage(msg.text);
+        });
         on('admitted', () => {
             const fromLobby = state.phase === 'lobby';
             showRoom();

@@ -1,12 +1,17 @@
 // One meeting for its caseworker: time and status, the host link ("start"),
-// the participants' links (copy, calendar invitation, revoke, add), the
-// caseworker's private notes, the audit log, deletion.
+// the participants' links (copy, calendar invitation, revoke, add) with each
+// link's live status (opened, device check, waiting, in the meeting, left) and
+// a short message to whoever waits in the lobby, the caseworker's private
+// notes, the audit log, deletion. The server shows the links again on any
+// browser; links made before it could are shown only where they were saved
+// (../linkstore.js).
 import { api, ApiError } from '../api.js';
 import { announce, append, clear, confirmDialog, copyText, field, focusHeading, h, uniqueId } from '../dom.js';
 import { buildIcs, icsFileName } from '../ics.js';
 import { getLang, setAttr, setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
-import { forgetLink, forgetMeeting, rememberLinks, storedLinks, tokenOf } from '../linkstore.js';
+import { forgetLink, forgetMeeting, storedLinks, tokenOf } from '../linkstore.js';
+import { watchLinks } from '../linkwatch.js';
 import { ROLES, roleKey } from '../roles.js';
 import { createNotes, downloadText, forgetNotes } from './notes.js';
 
@@ -22,7 +27,25 @@ const AUDIT_DETAILS = {
     deleted: 'audit.detail.deleted',
     shutdown: 'audit.detail.shutdown',
 };
-const AUDIT_KINDS = ['created', 'invitation_created', 'invitation_revoked', 'join', 'leave', 'admit', 'deny', 'remove', 'lock', 'unlock', 'end', 'resume'];
+const AUDIT_KINDS = ['created', 'invitation_created', 'invitation_revoked', 'join', 'leave', 'admit', 'deny', 'remove', 'lock', 'unlock', 'end', 'resume', 'link_opened', 'check_passed', 'check_failed', 'lobby_message'];
+const LINK_STATUSES = ['not_opened', 'opened', 'check_passed', 'check_failed', 'waiting', 'in_meeting', 'left'];
+const CHECK_REASONS = ['no_connection', 'no_media', 'no_audio', 'permission', 'no_mic', 'mic_busy', 'unsupported', 'browser', 'server', 'busy'];
+
+/** [key, params] for an invitation's link status, in words. */
+export function linkStatusText(inv) {
+    const status = LINK_STATUSES.includes(inv.status) ? inv.status : 'not_opened';
+    const params = {};
+    if (status === 'check_failed') params.reason = { k: CHECK_REASONS.includes(inv.status_reason) ? `linkstatus.reason.${inv.status_reason}` : 'linkstatus.reason.browser' };
+    return [`linkstatus.${status}`, params];
+}
+
+/** The status line of an invitation: words and, once it changed, when. */
+export function fillLinkStatus(el, inv) {
+    const [key, params] = linkStatusText(inv);
+    el.dataset.status = LINK_STATUSES.includes(inv.status) ? inv.status : 'not_opened';
+    if (inv.status_at) setText(el, 'linkstatus.since', { status: { k: key, p: params }, at: { d: inv.status_at, f: 'time' } });
+    else setText(el, key, params);
+}
 
 function copyButton(url, input, labelParams) {
     const label = h('span', { t: 'meeting.copy' });
@@ -73,6 +96,7 @@ export async function mountMeeting(main, ctx, id) {
     let meeting = data.meeting;
     let invitations = data.invitations || [];
     let highlight = null; // invitation id just added
+    const statusViews = new Map(); // invitation id -> {line, form, roleLabel}
 
     clear(page);
     const heading = h('h1', { class: 'meeting-heading', text: meeting.title });
@@ -95,7 +119,7 @@ export async function mountMeeting(main, ctx, id) {
                 { class: 'alert alert-success', attrs: { role: 'status' } },
                 h('strong', { t: 'meeting.created' }),
                 ' ',
-                h('span', { t: note.stored ? 'meeting.created_stored' : 'meeting.created_not_stored' }),
+                h('span', { t: 'meeting.created_links' }),
             ),
         );
     }
@@ -108,18 +132,26 @@ export async function mountMeeting(main, ctx, id) {
         setText(whenEl, 'meeting.when', { start: { d: meeting.planned_start, f: 'long' }, end: { d: meeting.planned_end, f: 'time' } });
     }
 
+    /** The link of an invitation: from the server, else as saved in this browser before it could. */
+    function linkOf(inv, stored) {
+        if (inv.url) return { url: inv.url };
+        return stored[inv.id] || null;
+    }
+
     function renderHost() {
         clear(hostSec);
         const hid = 'host-h';
         hostSec.append(h('h2', { id: hid, t: 'meeting.host_heading' }));
-        const hostInv = invitations.find((i) => i.is_host);
+        const now = Date.now();
         const stored = storedLinks(userId, meeting.id);
-        const link = hostInv && stored[hostInv.id];
+        const hosts = invitations.filter((i) => i.is_host && invitationState(i, now) === 'active');
+        const hostInv = hosts.find((i) => linkOf(i, stored)) || hosts[0];
+        const link = hostInv && linkOf(hostInv, stored);
         if (meeting.status === 'ended') {
             hostSec.append(h('p', { t: 'meeting.ended_note' }));
             return;
         }
-        if (hostInv && link && invitationState(hostInv, Date.now()) === 'active') {
+        if (hostInv && link) {
             hostSec.append(
                 h('p', { class: 'hint', t: 'meeting.host_hint' }),
                 h(
@@ -130,7 +162,20 @@ export async function mountMeeting(main, ctx, id) {
                 ),
             );
         } else {
-            hostSec.append(h('p', { class: 'alert alert-info', t: 'meeting.host_missing' }));
+            const btn = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' } }, icon('plus'), h('span', { t: 'meeting.host_new' }));
+            btn.addEventListener('click', async () => {
+                btn.disabled = true;
+                errorBox.hidden = true;
+                try {
+                    await api.addInvitation(meeting.id, { role: 'caseworker', host: true });
+                    announce('meeting.host_new_done');
+                    await reload();
+                } catch (e) {
+                    btn.disabled = false;
+                    showError(e);
+                }
+            });
+            hostSec.append(h('p', { class: 'alert alert-info', t: 'meeting.host_missing' }), h('div', { class: 'button-row' }, btn));
         }
     }
 
@@ -139,6 +184,7 @@ export async function mountMeeting(main, ctx, id) {
         linksSec.append(h('h2', { id: 'links-h', t: 'meeting.links_heading' }));
         const stored = storedLinks(userId, meeting.id);
         const guests = invitations.filter((i) => !i.is_host);
+        statusViews.clear();
         if (!guests.length) {
             linksSec.append(h('p', { class: 'muted', t: 'meeting.no_links' }));
             return;
@@ -157,7 +203,8 @@ export async function mountMeeting(main, ctx, id) {
             else if (inv.auto_admit) head.append(h('span', { class: 'badge badge-auto', t: 'meeting.auto_admit_badge' }));
             li.append(head);
             if (inv.label) li.append(h('p', { class: 'link-label', text: inv.label }));
-            const link = stored[inv.id];
+            const link = linkOf(inv, stored);
+            if (state === 'active') li.append(statusBlock(inv, roleLabel));
             if (state === 'active') {
                 if (link) {
                     const inputId = uniqueId('link');
@@ -180,6 +227,65 @@ export async function mountMeeting(main, ctx, id) {
             list.append(li);
         }
         linksSec.append(list);
+    }
+
+    /** The live status of a guest link, and the lobby message form while someone waits. */
+    function statusBlock(inv, roleLabel) {
+        const line = h('p', { class: 'link-status', attrs: { 'data-invitation': inv.id } });
+        fillLinkStatus(line, inv);
+        const inputId = uniqueId('lobbymsg');
+        const hintId = uniqueId('lobbymsg-hint');
+        const input = h('input', { id: inputId, class: 'lobby-message-input', attrs: { type: 'text', maxlength: 200, autocomplete: 'off', 'aria-describedby': hintId } });
+        const feedback = h('p', { class: 'hint lobby-message-feedback', attrs: { role: 'status' } });
+        const send = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'submit' } }, icon('send'), h('span', { t: 'lobbymsg.send' }));
+        const form = h(
+            'form',
+            { class: 'lobby-message', attrs: { novalidate: true } },
+            h('label', { attrs: { for: inputId }, t: 'lobbymsg.label' }),
+            h('p', { id: hintId, class: 'hint', t: 'lobbymsg.hint' }),
+            h('div', { class: 'button-row' }, input, send),
+            feedback,
+        );
+        form.addEventListener('submit', async (ev) => {
+            ev.preventDefault();
+            const text = input.value.trim();
+            if (!text || [...text].length > 200) {
+                setText(feedback, 'lobbymsg.bad_text');
+                return;
+            }
+            send.disabled = true;
+            try {
+                await watcher.lobbyMessage(inv.id, text);
+                input.value = '';
+                setText(feedback, 'lobbymsg.sent');
+            } catch (e) {
+                const key = { not_found: 'lobbymsg.not_waiting', rate_limited: 'lobbymsg.too_fast', bad_message: 'lobbymsg.bad_text' }[e && e.code] || 'lobbymsg.failed';
+                setText(feedback, key);
+            } finally {
+                send.disabled = false;
+            }
+        });
+        form.hidden = inv.status !== 'waiting';
+        statusViews.set(inv.id, { line, form, roleLabel });
+        return h('div', { class: 'link-status-block' }, line, form);
+    }
+
+    /** A status pushed by the server: update that link in place (a form being typed in stays). */
+    function onLinkStatus(msg) {
+        const inv = invitations.find((i) => i.id === msg.invitation_id);
+        if (!inv) {
+            reload();
+            return;
+        }
+        inv.status = msg.status;
+        inv.status_reason = msg.reason;
+        inv.status_at = msg.at;
+        const view = statusViews.get(inv.id);
+        if (!view) return;
+        fillLinkStatus(view.line, inv);
+        view.form.hidden = inv.status !== 'waiting';
+        const [key, params] = linkStatusText(inv);
+        announce('linkstatus.announce', { role: view.roleLabel, status: { k: key, p: params } });
     }
 
     /** Downloads an invitation for the recipient's calendar, made here from the stored link. */
@@ -268,7 +374,6 @@ export async function mountMeeting(main, ctx, id) {
                 const label = labelField.input.value.trim();
                 if (label) body.label = label;
                 const res = await api.addInvitation(meeting.id, body);
-                rememberLinks(userId, meeting.id, [res.invitation]);
                 highlight = res.invitation.id;
                 labelField.input.value = '';
                 auto.checked = false;
@@ -324,6 +429,7 @@ export async function mountMeeting(main, ctx, id) {
             const detail = h('td');
             const d = ev.detail || '';
             if (AUDIT_DETAILS[d]) setText(detail, AUDIT_DETAILS[d]);
+            else if (ev.kind === 'check_failed' && CHECK_REASONS.includes(d)) setText(detail, `linkstatus.reason.${d}`);
             else if (d.startsWith('by ')) setText(detail, 'audit.detail.by', { name: d.slice(3) });
             else detail.textContent = d;
             const cells = [
@@ -382,5 +488,15 @@ export async function mountMeeting(main, ctx, id) {
     renderDanger();
     focusHeading(heading);
     loadAudit();
-    return () => notes.destroy();
+    // Live statuses; each (re)connection reloads (the first one too: a change
+    // between the load above and the watch would be missed otherwise).
+    const watcher = watchLinks({
+        meetingId: meeting.id,
+        onStatus: onLinkStatus,
+        onReady: () => reload().catch(() => {}),
+    });
+    return () => {
+        watcher.close();
+        notes.destroy();
+    };
 }

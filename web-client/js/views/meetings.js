@@ -1,17 +1,33 @@
-// The caseworker's meeting list and the form for a new meeting.
+// The caseworker's meeting list, with each guest link's live status, and the
+// form for a new meeting.
 import { api, ApiError } from '../api.js';
 import { append, clear, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
 import { setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
-import { rememberLinks } from '../linkstore.js';
+import { watchLinks } from '../linkwatch.js';
 import { ROLES, roleKey } from '../roles.js';
+import { fillLinkStatus } from './meeting.js';
 
 function statusBadge(status) {
     const key = { planned: 'status.planned', live: 'status.live', ended: 'status.ended' }[status] || 'status.planned';
     return h('span', { class: `badge badge-${status}`, t: key });
 }
 
-function meetingItem(m) {
+/** Guest links and their statuses; lines are kept in `lines` by invitation id for live updates. */
+function linkStatuses(m, lines) {
+    const links = (m.links || []).filter((l) => l.status);
+    if (!links.length || m.status === 'ended') return null;
+    const list = h('ul', { class: 'meeting-links', tAttrs: { 'aria-label': 'meetings.links_status' } });
+    for (const l of links) {
+        const status = h('span', { class: 'link-status' });
+        fillLinkStatus(status, l);
+        lines.set(l.id, { el: status, inv: l });
+        list.append(h('li', {}, h('span', { class: 'meeting-link-role', t: roleKey(l.role) }), l.label ? h('span', { class: 'muted', text: ` (${l.label})` }) : null, ': ', status));
+    }
+    return list;
+}
+
+function meetingItem(m, lines) {
     const link = h('a', { class: 'meeting-link', attrs: { href: `/meetings/${m.id}` }, dataset: { link: '' }, text: m.title });
     const meta = h(
         'p',
@@ -20,7 +36,7 @@ function meetingItem(m) {
     );
     const extra = [];
     if (m.status === 'live') extra.push(h('span', { class: 'meeting-count', t: ['meetings.present', { n: m.participants }] }));
-    return h('li', { class: 'meeting-item' }, h('div', { class: 'meeting-item-head' }, h('h3', { class: 'meeting-title' }, link), statusBadge(m.status)), meta, extra);
+    return h('li', { class: 'meeting-item' }, h('div', { class: 'meeting-item-head' }, h('h3', { class: 'meeting-title' }, link), statusBadge(m.status)), meta, extra, linkStatuses(m, lines));
 }
 
 export async function mountMeetings(main, ctx) {
@@ -31,35 +47,68 @@ export async function mountMeetings(main, ctx) {
     append(main, [h('div', { class: 'page' }, h('div', { class: 'page-head' }, heading, newBtn), body)]);
     focusHeading(heading);
 
-    let res;
-    try {
-        res = await api.meetings();
-    } catch (e) {
-        if (e instanceof ApiError && e.status === 401) {
-            ctx.user = null;
-            ctx.navigate('/', { replace: true });
-            return null;
-        }
-        clear(body);
-        body.append(h('p', { class: 'alert alert-error', attrs: { role: 'alert' }, t: e.code === 'network' ? 'error.network' : 'error.generic' }));
-        return null;
-    }
-    const meetings = res.meetings || [];
-    const current = meetings.filter((m) => m.status !== 'ended').sort((a, b) => a.planned_start - b.planned_start);
-    const ended = meetings.filter((m) => m.status === 'ended').sort((a, b) => (b.ended_at || b.planned_start) - (a.ended_at || a.planned_start));
-    clear(body);
-    const sec = (titleKey, list, emptyKey) => {
-        const hid = uniqueId('sec');
-        return h(
-            'section',
-            { class: 'stack-sm', attrs: { 'aria-labelledby': hid } },
-            h('h2', { id: hid, t: titleKey }),
-            list.length ? h('ul', { class: 'meeting-list' }, list.map(meetingItem)) : h('p', { class: 'muted', t: emptyKey }),
-        );
+    const lines = new Map(); // invitation id -> {el, inv}
+    let gone = false;
+    let ready = false; // the first list is on the page
+    // Live statuses for all of the caseworker's meetings; a link not on the
+    // page yet (or a reconnect) reloads the list.
+    const watcher = watchLinks({
+        onStatus: (msg) => {
+            const line = lines.get(msg.invitation_id);
+            if (!line && msg.is_host) return; // host links are not listed
+            if (!line) {
+                if (ready) load();
+                return;
+            }
+            Object.assign(line.inv, { status: msg.status, status_reason: msg.reason, status_at: msg.at });
+            fillLinkStatus(line.el, line.inv);
+        },
+        // Each (re)connection reloads: nothing between a load and the watch is missed.
+        onReady: () => load(),
+    });
+    await load();
+    ready = true;
+    return () => {
+        gone = true;
+        watcher.close();
     };
-    body.append(sec('meetings.upcoming', current, 'meetings.none'));
-    if (ended.length) body.append(sec('meetings.ended', ended.slice(0, 50), 'meetings.none'));
-    return null;
+
+    async function load() {
+        let res;
+        try {
+            res = await api.meetings();
+        } catch (e) {
+            if (gone) return;
+            if (e instanceof ApiError && e.status === 401) {
+                watcher.close();
+                ctx.user = null;
+                ctx.navigate('/', { replace: true });
+                return;
+            }
+            clear(body);
+            body.append(h('p', { class: 'alert alert-error', attrs: { role: 'alert' }, t: e.code === 'network' ? 'error.network' : 'error.generic' }));
+            return;
+        }
+        if (!gone) render(res.meetings || []);
+    }
+
+    function render(meetings) {
+        const current = meetings.filter((m) => m.status !== 'ended').sort((a, b) => a.planned_start - b.planned_start);
+        const ended = meetings.filter((m) => m.status === 'ended').sort((a, b) => (b.ended_at || b.planned_start) - (a.ended_at || a.planned_start));
+        clear(body);
+        lines.clear();
+        const sec = (titleKey, list, emptyKey) => {
+            const hid = uniqueId('sec');
+            return h(
+                'section',
+                { class: 'stack-sm', attrs: { 'aria-labelledby': hid } },
+                h('h2', { id: hid, t: titleKey }),
+                list.length ? h('ul', { class: 'meeting-list' }, list.map((m) => meetingItem(m, lines))) : h('p', { class: 'muted', t: emptyKey }),
+            );
+        };
+        body.append(sec('meetings.upcoming', current, 'meetings.none'));
+        if (ended.length) body.append(sec('meetings.ended', ended.slice(0, 50), 'meetings.none'));
+    }
 }
 
 function pad(n) {
@@ -172,8 +221,7 @@ export function mountCreate(main, ctx) {
                 roles,
                 auto_admit: autoAdmit,
             });
-            const stored = rememberLinks(ctx.user.id, res.meeting.id, [res.host_link, ...res.links]);
-            ctx.createdNote = { meetingId: res.meeting.id, stored };
+            ctx.createdNote = { meetingId: res.meeting.id };
             ctx.navigate(`/meetings/${res.meeting.id}`);
         } catch (e) {
             if (e instanceof ApiError && e.status === 401) {

@@ -10,7 +10,7 @@ import { api, ApiError } from '../api.js';
 import { announce, clear, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
 import { getLang, getLanguages, onLangChange, setText } from '../i18n.js';
 import { icon } from '../icons.js';
-import { createLevelMeter, echoCheckSupported, loadMediaChoice, saveMediaChoice, startEchoCheck } from '../precall.js';
+import { createLevelMeter, echoCheckSupported, loadMediaChoice, reportCheckResult, saveMediaChoice, startEchoCheck } from '../precall.js';
 
 const PROBLEMS = {
     missing: 'join.problem.missing',
@@ -388,6 +388,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         });
         c.on('result', (r) => {
             st.result = mergeResult(r.issues);
+            reportCheckResult(token, st.result);
             // A failed check lets go of the camera at once; "Test igen" starts over.
             if (st.result.level === 'fail') endNow();
             else render();
@@ -410,6 +411,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
 
     function finishWith(issues) {
         st.result = mergeResult(issues, true);
+        reportCheckResult(token, st.result);
         endNow();
     }
 

@@ -1,0 +1,55 @@
+/* A caseworker's short text to someone waiting in the lobby (meeting.h). */
+#include "signaling/meeting.h"
+#include "signaling/meeting_int.h"
+#include "base/err.h"
+
+#include <string.h>
+
+/* UTF-8 takes at most 4 bytes per character. */
+#define LOBBY_TEXT_BYTES_MAX (4 * MEETING_LOBBY_TEXT_MAX)
+
+int meeting_lobby_message(struct meeting *m, int64_t now_ms, int64_t invitation_id,
+                          const char *text, const char *from_name, unsigned *n_out)
+{
+    bool blank;
+    size_t chars;
+    unsigned n = 0;
+    int rc = 0;
+    *n_out = 0;
+    if (!m || !text || !from_name)
+        return ERR_INVAL;
+    size_t len = strnlen(text, LOBBY_TEXT_BYTES_MAX + 1);
+    if (len == 0 || len > LOBBY_TEXT_BYTES_MAX || !meeting_text_ok(text, len, &blank, &chars) ||
+        blank || chars > MEETING_LOBBY_TEXT_MAX)
+        return ERR_PARSE;
+    if (m->core.ended)
+        return ERR_EXPIRED;
+    if (meeting_queued(m) + MEETING_OP_RESERVE > MEETING_ACTIONS_MAX)
+        return ERR_AGAIN;
+    if ((rc = meeting_txn_begin(m)) != 0)
+        return rc;
+    struct meeting_participant by;
+    memset(&by, 0, sizeof by);
+    size_t nlen = strnlen(from_name, MEETING_NAME_MAX);
+    memcpy(by.name, from_name, nlen);
+    for (size_t i = 0; i < m->core.n; i++) {
+        const struct meeting_participant *p = &m->core.p[i];
+        if (p->invitation_id != invitation_id || p->state != PSTATE_LOBBY || !p->connected)
+            continue;
+        json_t *msg = json_pack("{s:s, s:s%, s:I}", "type", "lobby_message", "text", text, len,
+                                "at", (json_int_t)now_ms);
+        if ((rc = meeting_send(m, p, msg)) != 0 ||
+            (rc = meeting_audit(m, now_ms, "lobby_message", p, NULL, &by)) != 0)
+            break;
+        n++;
+    }
+    if (rc == 0 && n == 0)
+        rc = ERR_NOTFOUND;
+    if (rc) {
+        meeting_txn_abort(m);
+        return rc;
+    }
+    meeting_txn_commit(m);
+    *n_out = n;
+    return 0;
+}
