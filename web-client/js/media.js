@@ -39,6 +39,7 @@ import { STATS_MS, DISCONNECTED_GRACE_MS, RETRY_DELAYS_MS, isMediaError, mediaSu
 import { PublishMethods } from './media-publish.js';
 import { SubscribeMethods } from './media-subscribe.js';
 import { StatsMethods } from './media-stats.js';
+import { DeviceMethods } from './media-devices.js';
 
 export { isMediaError, screenShareSupported, mediaSupported } from './media-shared.js';
 
@@ -75,6 +76,8 @@ export class MeetingMedia {
         this.speaker = null;
         this.cameraCount = 0;
         this.busyCamera = false;
+        this.chosen = { mic: null, camera: null }; // devices picked during the call (media-devices.js)
+        this.cameraEffect = null; // e.g. background blur, between the camera and what is sent
         this.retry = { publish: 0, subscribe: 0, timer: null };
         this.pageHidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
         this.onVisibility = () => {
@@ -119,7 +122,7 @@ export class MeetingMedia {
     }
 
     emitLocal() {
-        this.emit('local', { ...this.local });
+        this.emit('local', this.shownLocal());
     }
 
     emitState() {
@@ -199,6 +202,8 @@ export class MeetingMedia {
     reset() {
         this.dropPublish();
         this.dropSubscribe();
+        if (this.cameraEffect) this.cameraEffect.stop();
+        this.cameraEffect = null;
         clearTimeout(this.retry.timer);
         this.retry = { publish: 0, subscribe: 0, timer: null };
         clearInterval(this.statsTimer);
@@ -237,6 +242,8 @@ export class MeetingMedia {
         if (navigator.mediaDevices && navigator.mediaDevices.removeEventListener) navigator.mediaDevices.removeEventListener('devicechange', this.onDevices);
         this.dropPublish();
         this.dropSubscribe();
+        if (this.cameraEffect) this.cameraEffect.stop();
+        this.cameraEffect = null;
         for (const k of ['mic', 'camera', 'screen']) {
             stopTrack(this.local[k]);
             this.local[k] = null;
@@ -349,3 +356,4 @@ export class MeetingMedia {
 mixin(MeetingMedia, PublishMethods);
 mixin(MeetingMedia, SubscribeMethods);
 mixin(MeetingMedia, StatsMethods);
+mixin(MeetingMedia, DeviceMethods);

@@ -10,7 +10,7 @@
 // loss) and the choice of camera, microphone and speaker.
 // Everything is stopped when the view goes away.
 import { api, ApiError } from '../api.js';
-import { announce, clear, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
+import { announce, clear, deviceOptions, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
 import { getLang, getLanguages, onLangChange, setText } from '../i18n.js';
 import { listSpeakers, loadSpeakerId, playTestTone, saveSpeakerId } from '../audio-output.js';
 import { icon } from '../icons.js';
@@ -615,22 +615,13 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         };
         const speakers = await listSpeakers();
         if (st.destroyed) return;
-        fillSelect(camField.input, cams, current('video'), 'precall.camera_n');
-        fillSelect(micField.input, mics, current('audio'), 'precall.mic_n');
-        fillSelect(spkField.input, speakers, st.speakerId || (speakers[0] && speakers[0].deviceId), 'precall.speaker_n');
+        deviceOptions(camField.input, cams, current('video'), 'precall.camera_n');
+        deviceOptions(micField.input, mics, current('audio'), 'precall.mic_n');
+        deviceOptions(spkField.input, speakers, st.speakerId || (speakers[0] && speakers[0].deviceId), 'precall.speaker_n');
         camField.wrap.hidden = cams.length === 0 || st.choice === 'audio';
         micField.wrap.hidden = mics.length === 0;
         spkField.wrap.hidden = speakers.length < 2;
         devices.hidden = camField.wrap.hidden && micField.wrap.hidden && spkField.wrap.hidden;
-    }
-
-    function fillSelect(select, list, currentId, fallbackKey) {
-        clear(select);
-        list.forEach((d, i) => {
-            const opt = d.label ? h('option', { attrs: { value: d.deviceId }, text: d.label }) : h('option', { attrs: { value: d.deviceId }, t: [fallbackKey, { n: i + 1 }] });
-            if (d.deviceId === currentId) opt.selected = true;
-            select.append(opt);
-        });
     }
 
     // ---- rendering ----

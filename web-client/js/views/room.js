@@ -13,6 +13,7 @@ import { loadMediaChoice } from '../precall.js';
 import { initials, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
 import { createChat } from './chat.js';
+import { createDevices } from './devices.js';
 import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
 
@@ -121,6 +122,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const micBtn = ctl('mic', 'room.mic', 'ctl ctl-mic');
     const camBtn = ctl('camera', 'room.camera', 'ctl ctl-camera');
     const switchBtn = ctl('cameraSwitch', 'room.camera_switch', 'ctl ctl-switch');
+    const devicesBtn = ctl('sliders', 'devices.button', 'ctl ctl-devices');
     const screenBtn = ctl('screen', 'room.screen_start', 'ctl ctl-screen');
     const audioOnlyBtn = ctl('headphones', 'room.audio_only', 'ctl ctl-audio-only');
     const handBtn = ctl('hand', 'room.hand_raise', 'ctl ctl-hand');
@@ -138,7 +140,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     notesBtn.btn.hidden = !notes;
     audioOnlyBtn.btn.setAttribute('aria-pressed', 'false');
     const moreId = uniqueId('more');
-    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
+    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, devicesBtn.btn, screenBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
     moreBtn.btn.setAttribute('aria-controls', moreId);
     moreBtn.btn.setAttribute('aria-expanded', 'false');
     setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
@@ -147,6 +149,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
 
     const root = h('div', { class: `room${isHost ? ' is-host' : ''}`, dataset: { quality: 'unknown', audioOnly: 'false', sound: 'on', mediaStatus: 'idle', videoPackets: '0' } }, bar, banners, roomBody, controls, toast, stageView.audio);
     main.append(root);
+    // Microphone, camera and speaker during the call, and background blur (./devices.js).
+    const devices = createDevices({ media, root, button: devicesBtn.btn, onOpen: () => closeMore() });
 
     // ---- events ----
     micBtn.btn.addEventListener('click', () => media.setMic(!st.mediaState.mic));
@@ -716,6 +720,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         document.removeEventListener('keydown', onKey);
         document.removeEventListener('click', onDocClick);
         if (notes) notes.destroy();
+        devices.destroy();
         wide.removeEventListener('change', onWide);
         allControls.removeEventListener('change', onAllControls);
         media.close();
