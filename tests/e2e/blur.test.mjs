@@ -5,7 +5,7 @@
 //   1. The citizen mutes, picks another microphone and another camera in
 //      "Enheder": the publish connection's senders carry the new tracks
 //      without a new offer, the microphone stays muted, and the caseworker
-//      keeps receiving her video.
+//      keeps receiving her video. The speaker she picks plays the others.
 //   2. She turns on "Slør baggrunden": the video the caseworker receives from
 //      her loses its fine detail (the fake camera shows no person, so all of
 //      its picture is background: the edges of its pie and its frame counter
@@ -215,6 +215,18 @@ test('another microphone and camera during the call: replaceTrack, no new offer,
     assert.equal(now.audio.enabled, false, 'the microphone is still muted');
     assert.equal(now.video.state, 'live');
     assert.equal(now.sdp, first.sdp, 'no new offer: the same local description');
+    // The speaker: every remote <audio> plays through the chosen output (setSinkId).
+    const spk = dlg.getByLabel('Højttaler', { exact: true });
+    await spk.selectOption({ label: 'Fake Audio Output 1' });
+    const sinks = await until(async () => {
+        const r = await citizen.evaluate(async () => {
+            const out = (await navigator.mediaDevices.enumerateDevices()).find((d) => d.kind === 'audiooutput' && d.label === 'Fake Audio Output 1');
+            const audios = [...document.querySelectorAll('.room audio')];
+            return { want: out && out.deviceId, sinks: audios.map((a) => a.sinkId) };
+        });
+        return r.sinks.length && r.sinks.every((x) => x === r.want) ? r : null;
+    }, { timeoutMs: 5000, what: 'the remote sound on the chosen speaker' });
+    assert.ok(sinks.want);
     await dlg.getByRole('button', { name: 'Færdig' }).click();
     await citizen.locator('.controls .ctl-mic').click(); // unmute
     await until(async () => (await citizen.evaluate(senders)).audio.enabled === true, { timeoutMs: 5000, what: 'the microphone on again' });
@@ -254,18 +266,24 @@ test('background blur: what the others receive loses the background detail; too 
         throw e;
     });
     await host.screenshot({ path: path.join(LOG_DIR, 'blur-after.png') });
-    const cost = { ms: await room.getAttribute('data-blur-ms'), busy: await room.getAttribute('data-blur-busy') };
-    console.log(`blur: sharp edges ${sharp.toFixed(2)} → ${blurred.toFixed(2)} ‰ of pixels (${size} received); cost on this machine ${cost.ms} ms per frame, ${cost.busy} % of a core`);
-    assert.equal(await citizen.evaluate(() => localStorage.getItem('samtale.blur')), 'on', 'the choice is remembered');
-
-    // A slow phone: the blur turns itself off and says why.
-    const cdp = await citizen.context().newCDPSession(citizen);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
-    try {
-        await until(async () => (await room.getAttribute('data-blur')) === 'off', { timeoutMs: 15000, what: 'the blur to turn itself off on a slow CPU' });
-    } finally {
-        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    const state = await room.evaluate((el) => ({ ...el.dataset }));
+    if (state.blur === 'on') {
+        console.log(`blur: sharp edges ${sharp.toFixed(2)} → ${blurred.toFixed(2)} ‰ of pixels (${size} received); cost on this machine ${state.blurMs} ms per frame, ${state.blurBusy} % of a core`);
+        assert.equal(await citizen.evaluate(() => localStorage.getItem('samtale.blur')), 'on', 'the choice is remembered');
+        // A slow phone: the blur turns itself off and says why.
+        const cdp = await citizen.context().newCDPSession(citizen);
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+        try {
+            await until(async () => (await room.getAttribute('data-blur')) === 'off', { timeoutMs: 15000, what: 'the blur to turn itself off on a slow CPU' });
+        } finally {
+            await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+        }
+    } else {
+        // This machine was already too slow for it (other work on its cores): it turned itself off.
+        console.log(`blur: sharp edges ${sharp.toFixed(2)} → ${blurred.toFixed(2)} ‰ of pixels (${size} received); turned itself off at ${state.blurOffMs} ms per frame on this loaded machine`);
+        assert.ok(Number(state.blurOffMs) >= 60, `off only for being slow: ${JSON.stringify(state)}`);
     }
+    assert.ok(Number(await room.getAttribute('data-blur-off-ms')) >= 60, 'it went off for taking 60 ms or more a frame');
     await citizen.getByText('Baggrundssløring er slået fra, fordi din enhed er for langsom til den.').waitFor();
     assert.equal(await citizen.evaluate(() => localStorage.getItem('samtale.blur')), null, 'off is remembered');
     await framesRising(host, citizenId, 'the camera without blur at the caseworker');
