@@ -20,6 +20,7 @@
 //   media.on('remote', ...); media.start();     // once admitted
 //   media.handle(msg);                           // every server message
 //   media.setMic(false); media.setAudioOnly(true); media.startScreen(); ...
+//   media.useMic(id); media.useCamera(id); media.setCameraEffect(blur);  (media-devices.js)
 //   media.close();
 //
 // Events (on(type, fn) returns an unsubscribe function):
