@@ -212,6 +212,11 @@ export async function mountJoin(main, ctx) {
         });
         const parts = [];
         if (level) parts.push(h('p', { class: `precall-done is-${level}`, dataset: { result: level } }, icon(level === 'ok' ? 'okCircle' : level === 'warn' ? 'warning' : 'error', 'icon icon-sm'), h('span', { t: `precall.done.${level}` })));
+        // What was found stays in words after the check is folded away.
+        if (level && level !== 'ok') {
+            const issue = last.result.issues.find((i) => i.code === last.result.code) || {};
+            parts.push(h('p', { class: 'precall-done-issue', t: [`precall.issue.${last.result.code}`, issue.params || {}] }));
+        }
         if (choice) parts.push(h('p', { class: 'precall-entry-choice', dataset: { mediaChoice: choice }, t: choice === 'audio' ? 'precall.chosen_audio' : 'precall.chosen_video' }));
         box.append(h('div', { class: 'precall-entry' }, ...parts, again));
     }

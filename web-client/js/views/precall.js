@@ -432,7 +432,9 @@ export function createPrecall(container, { token, title = null, autoStart = fals
     }
 
     function mergeResult(issues, already = false) {
-        const all = already ? issues : [...st.mediaIssues, ...issues];
+        // "No" to the speaker test is the person's own finding: a warning with advice (the meeting can still work).
+        const all = (already ? issues : [...st.mediaIssues, ...issues]).filter((i) => i.code !== 'no_speaker');
+        if (st.speaker === 'no') all.push({ level: 'warn', code: 'no_speaker' });
         const level = all.reduce((lvl, i) => (RANK[i.level] > RANK[lvl] ? i.level : lvl), 'ok');
         const first = all.find((i) => i.level === level);
         return { level, code: first ? first.code : 'ok', issues: all };
@@ -490,9 +492,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         st.speaker = value;
         renderSpeaker();
         if (st.result) {
-            // "No" is the person's own finding: a warning with advice (the meeting can still work).
-            const others = st.result.issues.filter((i) => i.code !== 'no_speaker');
-            checkFinished(mergeResult(value === 'no' ? [...others, { level: 'warn', code: 'no_speaker' }] : others, true));
+            checkFinished(mergeResult(st.result.issues, true));
             renderStatus();
             renderData();
         }
