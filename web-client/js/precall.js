@@ -214,6 +214,7 @@ class EchoCheck {
             await this.pc.setLocalDescription(offer);
             offerSdp = this.pc.localDescription.sdp;
         } catch (e) {
+            if (this.stopped) return; // stopped meanwhile (e.g. "Deltag" pressed): the connection was closed
             console.error(e);
             this.finish({ level: 'fail', code: 'unsupported' });
             return;
@@ -344,6 +345,7 @@ class EchoCheck {
                 try {
                     await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
                 } catch (e) {
+                    if (this.stopped) return;
                     console.error(e);
                     this.finish({ level: 'fail', code: 'browser' });
                 }
