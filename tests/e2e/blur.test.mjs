@@ -215,6 +215,13 @@ test('another microphone and camera during the call: replaceTrack, no new offer,
     assert.equal(now.audio.enabled, false, 'the microphone is still muted');
     assert.equal(now.video.state, 'live');
     assert.equal(now.sdp, first.sdp, 'no new offer: the same local description');
+    const kept = await citizen.evaluate(() => JSON.parse(sessionStorage.getItem('samtale.devices')));
+    const ids = await citizen.evaluate(() => {
+        const pc = window.__pcs.find((p) => p.signalingState !== 'closed' && p.getSenders().some((s) => s.track && s.track.kind === 'audio'));
+        const get = (k) => pc.getSenders().find((s) => s.track && s.track.kind === k).track.getSettings().deviceId;
+        return { mic: get('audio'), camera: get('video') };
+    });
+    assert.deepEqual(kept, ids, 'the picks are kept for this visit (a rejoin opens them)');
     // The speaker: every remote <audio> plays through the chosen output (setSinkId).
     const spk = dlg.getByLabel('Højttaler', { exact: true });
     await spk.selectOption({ label: 'Fake Audio Output 1' });

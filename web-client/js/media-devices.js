@@ -2,13 +2,38 @@
 // microphone or camera without renegotiating (RTCRtpSender.replaceTrack on the
 // same transceiver; mute and camera-off stay as they were), and a camera
 // effect (background blur, ./blur.js) between the camera and what is sent.
-// `this` is the MeetingMedia.
+// `this` is the MeetingMedia. Devices picked in the pre-call check or here are
+// kept for the tab (sessionStorage "samtale.devices") and opened first when the
+// meeting starts (preferred, not required: a device that is gone falls back).
 //
 //   media.useMic(deviceId); media.useCamera(deviceId);
 //   media.setCameraEffect(effect | null);   // {setInput(track) → output track, stop()}
 //   media.deviceChoice() → {mic, camera}: the device ids in use (or chosen)
 
 import { AUDIO_CONSTRAINTS, errorCode, stopTrack } from './media-shared.js';
+
+const DEVICES_KEY = 'samtale.devices';
+
+/** {mic, camera}: device ids picked in this tab (pre-call check or "Enheder"), or nulls. */
+export function loadDeviceChoice() {
+    try {
+        const v = JSON.parse(sessionStorage.getItem(DEVICES_KEY) || '{}');
+        return { mic: typeof v.mic === 'string' && v.mic ? v.mic : null, camera: typeof v.camera === 'string' && v.camera ? v.camera : null };
+    } catch {
+        return { mic: null, camera: null };
+    }
+}
+
+/** Keeps a picked device ('mic' | 'camera') for the rest of this tab's visit. */
+export function saveDeviceChoice(kind, id) {
+    const v = loadDeviceChoice();
+    v[kind] = id || null;
+    try {
+        sessionStorage.setItem(DEVICES_KEY, JSON.stringify(v));
+    } catch {
+        /* not kept: the defaults are used */
+    }
+}
 
 export class DeviceMethods {
     /** The device ids in use now, or the ones chosen for when the device is next opened. */
@@ -20,6 +45,7 @@ export class DeviceMethods {
     /** Another microphone. Muted stays muted. Resolves false when it could not be opened. */
     async useMic(deviceId) {
         this.chosen.mic = deviceId || null;
+        saveDeviceChoice('mic', deviceId);
         const old = this.local.mic;
         if (!old) return true; // used when the microphone is next opened
         if (old.getSettings && old.getSettings().deviceId === deviceId) return true;
@@ -47,6 +73,7 @@ export class DeviceMethods {
     /** Another camera. A camera that is off stays off (the choice is used when it is turned on). */
     async useCamera(deviceId) {
         this.chosen.camera = deviceId || null;
+        saveDeviceChoice('camera', deviceId);
         const old = this.local.camera;
         if (!old || this.busyCamera) return true;
         if (old.getSettings && old.getSettings().deviceId === deviceId) return true;

@@ -12,7 +12,10 @@ export class PublishMethods {
         let stream = null;
         if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
             try {
-                stream = await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS, video: wantVideo ? { ...CAMERA_CONSTRAINTS, facingMode: 'user' } : false });
+                // Devices picked in the pre-call check come first (ideal: one that is gone falls back).
+                const audio = this.chosen.mic ? { ...AUDIO_CONSTRAINTS, deviceId: { ideal: this.chosen.mic } } : AUDIO_CONSTRAINTS;
+                const video = this.chosen.camera ? { ...CAMERA_CONSTRAINTS, deviceId: { ideal: this.chosen.camera } } : { ...CAMERA_CONSTRAINTS, facingMode: 'user' };
+                stream = await navigator.mediaDevices.getUserMedia({ audio, video: wantVideo ? video : false });
             } catch (e) {
                 if (wantVideo) {
                     // The camera may be the problem (missing, busy): try the microphone alone.

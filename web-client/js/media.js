@@ -40,7 +40,7 @@ import { STATS_MS, DISCONNECTED_GRACE_MS, RETRY_DELAYS_MS, isMediaError, mediaSu
 import { PublishMethods } from './media-publish.js';
 import { SubscribeMethods } from './media-subscribe.js';
 import { StatsMethods } from './media-stats.js';
-import { DeviceMethods } from './media-devices.js';
+import { DeviceMethods, loadDeviceChoice } from './media-devices.js';
 
 export { isMediaError, screenShareSupported, mediaSupported } from './media-shared.js';
 
@@ -77,7 +77,7 @@ export class MeetingMedia {
         this.speaker = null;
         this.cameraCount = 0;
         this.busyCamera = false;
-        this.chosen = { mic: null, camera: null }; // devices picked during the call (media-devices.js)
+        this.chosen = loadDeviceChoice(); // devices picked in the check or during the call (media-devices.js)
         this.cameraEffect = null; // e.g. background blur, between the camera and what is sent
         this.retry = { publish: 0, subscribe: 0, timer: null };
         this.pageHidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';

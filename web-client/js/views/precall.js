@@ -13,6 +13,7 @@ import { api, ApiError } from '../api.js';
 import { announce, clear, deviceOptions, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
 import { getLang, getLanguages, onLangChange, setText } from '../i18n.js';
 import { listSpeakers, loadSpeakerId, playTestTone, saveSpeakerId } from '../audio-output.js';
+import { loadDeviceChoice, saveDeviceChoice } from '../media-devices.js';
 import { icon } from '../icons.js';
 import { createLevelMeter, echoCheckSupported, loadMediaChoice, rememberCheck, saveMediaChoice, startEchoCheck } from '../precall.js';
 
@@ -105,8 +106,8 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         result: null,
         reported: '',
         mediaIssues: [],
-        camId: null,
-        micId: null,
+        camId: loadDeviceChoice().camera,
+        micId: loadDeviceChoice().mic,
         speakerId: loadSpeakerId(),
         speaker: '', // '' | playing | asked | yes | no | failed
         gen: 0,
@@ -359,6 +360,8 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             if (e && e.name === 'OverconstrainedError' && (st.camId || st.micId)) {
                 // A remembered device is gone: take the defaults.
                 st.camId = st.micId = null;
+                saveDeviceChoice('camera', null);
+                saveDeviceChoice('mic', null);
                 return acquire();
             }
             if (!wantVideo) throw micIssue(e, e);
@@ -567,6 +570,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         showFieldError(f, null);
         if (kind === 'video') st.camId = deviceId;
         else st.micId = deviceId;
+        saveDeviceChoice(kind === 'video' ? 'camera' : 'mic', deviceId); // the meeting opens this one
         if (!st.stream) return;
         const old = kind === 'video' ? st.stream.getVideoTracks()[0] : st.stream.getAudioTracks()[0];
         if (old && old.getSettings().deviceId === deviceId) return;
@@ -583,6 +587,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             showFieldError(f, 'precall.device_failed');
             if (kind === 'video') st.camId = null;
             else st.micId = null;
+            saveDeviceChoice(kind === 'video' ? 'camera' : 'mic', null);
             if (st.phase === 'running') run();
             return;
         }
