@@ -197,6 +197,21 @@ test('the join page: the check runs first, phone first; speaker test, "Detaljer"
     assert.ok(statusBox && statusBox.top >= 0 && statusBox.bottom <= contBox.top, `the whole result is in view above "Fortsæt" at 360×640: result ${JSON.stringify(statusBox)}, "Fortsæt" ${JSON.stringify(contBox)}`);
     fs.mkdirSync(LOG_DIR, { recursive: true });
     await page.screenshot({ path: path.join(LOG_DIR, 'precall-join-360x640.png') });
+    // Smaller and sideways: "Fortsæt" stays in reach at the bottom of the screen.
+    for (const size of [{ width: 320, height: 568 }, { width: 640, height: 360 }]) {
+        await page.setViewportSize(size);
+        const b = await until(async () => {
+            const r = await box(cont);
+            return r && r.bottom <= size.height && r.right <= size.width ? r : null;
+        }, { timeoutMs: 3000, what: `"Fortsæt" within ${size.width}×${size.height}` }).catch(async (e) => {
+            await page.screenshot({ path: path.join(LOG_DIR, `precall-join-${size.width}x${size.height}.png`) });
+            e.message += ` ${JSON.stringify(await box(cont))} scrollY ${await page.evaluate(() => window.scrollY)}`;
+            throw e;
+        });
+        assert.ok(b.top >= 0, JSON.stringify(b));
+        await page.screenshot({ path: path.join(LOG_DIR, `precall-join-${size.width}x${size.height}.png`) });
+    }
+    await page.setViewportSize(viewport);
 
     // The technical figures wait behind "Detaljer".
     const udp = check.getByText('Forbundet via UDP');
