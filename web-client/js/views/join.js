@@ -1,5 +1,7 @@
-// /join#TOKEN: what the link is for, the name form, the lobby, the meeting
-// room, and the screens after it (left, removed, denied, ended, problems).
+// /join#TOKEN: what the link is for, the pre-call check (first, on the same
+// page: it starts by itself for a guest and folds into one line with
+// "Fortsæt"), the name form, the lobby, the meeting room, and the screens
+// after it (left, removed, denied, ended, problems).
 import { api, ApiError } from '../api.js';
 import { announce, append, clear, field, focusHeading, h, showFieldError } from '../dom.js';
 import { setText, t } from '../i18n.js';
