@@ -29,6 +29,7 @@ const STATS_WINDOW_MS = 5000;
 const WARMUP_MS = 1500;
 const SEG_W = 256; // the landscape model's input size: the model sees no more than this
 const SEG_H = 144;
+const SEG_EVERY = 2;
 
 /** Whether this browser can run the blur. */
 export function blurSupported() {
@@ -91,6 +92,7 @@ class BlurEffect {
         this.lastOut = -Infinity;
         this.times = []; // [at, ms] per processed frame
         this.frames = 0;
+        this.processed = 0;
         this.slowSince = 0;
         this.firstAt = 0;
         this.src = new OffscreenCanvas(1, 1);
@@ -168,8 +170,12 @@ class BlurEffect {
         const timestamp = frame.timestamp;
         this.srcCtx.drawImage(frame, 0, 0, w, h);
         frame.close();
-        this.segCtx.drawImage(this.src, 0, 0, SEG_W, SEG_H);
-        await this.seg.send({ image: this.segIn });
+        // The person moves little between two frames: the model runs on every
+        // SEG_EVERY-th frame, and the frames between reuse its mask.
+        if (this.processed++ % SEG_EVERY === 0 || !this.latestMask()) {
+            this.segCtx.drawImage(this.src, 0, 0, SEG_W, SEG_H);
+            await this.seg.send({ image: this.segIn });
+        }
         const mask = this.latestMask();
         if (this.stopped) return;
         const ctx = this.outCtx;
