@@ -1,6 +1,6 @@
 // /join#TOKEN: what the link is for, the pre-call check (first, on the same
 // page: it starts by itself for a guest and folds into one line with
-// "Fortsæt"), the name form, the lobby, the meeting room, and the screens
+// "Fortsæt"; the host's is folded, one press away), the name form, the lobby, the meeting room, and the screens
 // after it (left, removed, denied, ended, problems).
 import { api, ApiError } from '../api.js';
 import { announce, append, clear, field, focusHeading, h, showFieldError } from '../dom.js';
@@ -166,7 +166,8 @@ export async function mountJoin(main, ctx) {
         const check = h('div', { class: 'join-check' });
         sec.append(summary, check, form);
         if (!state.info.is_host) sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
-        const done = state.checked || !!lastCheck(token) || !echoCheckSupported();
+        // The host (a caseworker at her desk) gets it folded, one press away.
+        const done = state.checked || !!lastCheck(token) || !echoCheckSupported() || state.info.is_host;
         if (done || errorKey) showCheckSummary(check, name.input);
         else showCheck(check, name.input);
         if (errorKey) name.input.focus();
@@ -174,9 +175,9 @@ export async function mountJoin(main, ctx) {
     }
 
     /**
-     * The pre-call check on the join page. A guest's starts by itself (the
-     * browser asks for the camera and microphone); the host starts it with a
-     * button. "Fortsæt" folds it into one line and goes on to the name.
+     * The pre-call check on the join page. It starts by itself (the browser
+     * asks for the camera and microphone); "Fortsæt" folds it into one line
+     * and goes on to the name.
      */
     function showCheck(box, nameInput) {
         stopPrecall();
@@ -185,7 +186,7 @@ export async function mountJoin(main, ctx) {
         state.precall = createPrecall(box, {
             token,
             embedded: true,
-            autoStart: !state.info.is_host,
+            autoStart: true,
             onContinue: () => {
                 state.checked = true;
                 stopPrecall();
