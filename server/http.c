@@ -35,7 +35,8 @@
 
 static const struct lws_protocol_vhost_options security_headers[] = {
     {&security_headers[1], NULL, "content-security-policy:",
-     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+     "img-src 'self' data: blob:; "
      "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
     {&security_headers[2], NULL, "strict-transport-security:", "max-age=31536000"},

@@ -26,6 +26,9 @@ static const struct {
     {".txt", "text/plain; charset=utf-8"},
     {".ics", "text/calendar; charset=utf-8"},
     {".wav", "audio/wav"},
+    {".wasm", "application/wasm"},
+    {".tflite", "application/octet-stream"},
+    {".binarypb", "application/octet-stream"},
 };
 
 const char *http_static_mime(const char *path)

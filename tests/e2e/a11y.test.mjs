@@ -281,6 +281,12 @@ async function walkThrough(lang) {
     await guest.locator('.chat-log .msg').first().waitFor();
     await audit(guest, 'room-chat', lang, problems);
     await guest.keyboard.press('Escape');
+    // "Enheder": microphone, camera, speaker and blur, in a dialog.
+    if (!(await guest.locator('.controls .ctl-devices').isVisible())) await guest.locator('.controls .ctl-more').click();
+    await guest.locator('.controls .ctl-devices').click();
+    await guest.locator('dialog.devices-dialog[open] select').first().waitFor();
+    await audit(guest, 'room-devices', lang, problems);
+    await guest.keyboard.press('Escape');
     if (!(await cw.locator('.controls .ctl-people').isVisible())) await cw.locator('.controls .ctl-more').click();
     await cw.locator('.controls .ctl-people').click();
     await cw.locator('.people-body .person').first().waitFor();

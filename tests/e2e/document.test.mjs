@@ -57,7 +57,7 @@ async function open(who, size) {
     // Sound only: the test is about the document, and cameras cost CPU.
     await context.addInitScript(() => {
         try {
-            sessionStorage.setItem('samtale.mediaChoice', 'audio');
+            localStorage.setItem('samtale.mediaChoice', 'audio');
         } catch {
             /* ignore */
         }

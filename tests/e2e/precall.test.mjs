@@ -3,8 +3,9 @@
 // real WebRTC peer connection and come back through the server's media echo.
 // The page must say it is connected over UDP (or TCP when only TCP is
 // offered), that video frames decode and that sound arrives, and no request
-// may leave the server's origin. A screenshot of the result is saved to
-// build/test-logs/precall.png.
+// may leave the server's origin. On the join page the check comes before
+// "Deltag", and at 360×640 its plain result and "Fortsæt" are in view without
+// scrolling. Screenshots go to build/test-logs/precall*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -121,6 +122,7 @@ test('/check#TOKEN: the echo comes back over UDP with decoding video and sound',
     await page.getByRole('button', { name: 'Start testen' }).click();
 
     const data = await waitForResult(page, errors);
+    await page.locator('summary', { hasText: 'Detaljer' }).click();
     const text = await page.locator('main').innerText();
     assert.equal(data.result, 'ok', `the check should pass\n${describe(data, text)}`);
     assert.equal(data.transport, 'udp', describe(data, text));
@@ -145,6 +147,9 @@ test('/check#TOKEN: the echo comes back over UDP with decoding video and sound',
     await page.getByRole('button', { name: 'Fortsæt' }).click();
     await page.getByRole('button', { name: 'Deltag', exact: true }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/join');
+    // The join page shows what the check found instead of running it again.
+    await page.getByText('Testen er bestået – alt virker.').waitFor();
+    assert.equal(await page.locator('section.precall').count(), 0);
     const left = await mediaLeft(page);
     assert.deepEqual({ liveTracks: left.liveTracks, openPcs: left.openPcs, openSockets: left.openSockets }, { liveTracks: [], openPcs: 0, openSockets: 0 }, JSON.stringify(left));
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
@@ -152,18 +157,80 @@ test('/check#TOKEN: the echo comes back over UDP with decoding video and sound',
     await page.close();
 });
 
-test('from the join page: the check starts, "Kun lyd" is remembered, "Fortsæt" returns to the form', async () => {
+/** The element's box in the viewport: {top, bottom, left, right} (CSS px), or null when hidden. */
+function box(locator) {
+    return locator.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width && r.height ? { top: r.top, bottom: r.bottom, left: r.left, right: r.right } : null;
+    });
+}
+
+test('the join page: the check runs first, phone first; speaker test, "Detaljer", "Kun lyd"; "Fortsæt" leads to the name and "Deltag"', async () => {
     const token = await citizenToken();
     const { page, foreign, errors } = await openPage();
+    const viewport = page.viewportSize();
+    assert.deepEqual(viewport, { width: 360, height: 640 });
     await page.goto(`${server.origin}/join#${token}`);
-    await page.getByLabel(/navn/i).fill('Mette Hansen');
-    await page.getByRole('button', { name: 'Test kamera, mikrofon og forbindelse' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Jobsamtale' }).waitFor();
     await page.getByRole('heading', { name: 'Test kamera, mikrofon og forbindelse' }).waitFor();
-    assert.equal(new URL(page.url()).pathname, '/check');
 
-    // Opened from the join page, the check starts by itself.
+    // A guest's check starts by itself, before the name and "Deltag".
     let data = await waitForResult(page, errors);
-    assert.equal(data.result, 'ok', describe(data, await page.locator('main').innerText()));
+    const check = page.locator('section.precall');
+    assert.equal(data.result, 'ok', describe(data, await check.innerText()));
+    const order = await page.evaluate(() => {
+        const c = document.querySelector('section.precall');
+        const join = [...document.querySelectorAll('button[type="submit"]')].find((b) => b.textContent.trim() === 'Deltag');
+        return join ? !!(c.compareDocumentPosition(join) & Node.DOCUMENT_POSITION_FOLLOWING) : null;
+    });
+    assert.equal(order, true, 'the check comes before "Deltag" on the page');
+
+    // One screen at 360×640: the plain result and "Fortsæt" are in view without scrolling.
+    const scrollY = await page.evaluate(() => window.scrollY);
+    assert.equal(scrollY, 0, 'the page has not been scrolled');
+    const status = check.locator('.precall-status');
+    assert.match(await status.innerText(), /Alt virker/);
+    const statusBox = await box(status);
+    const cont = page.getByRole('button', { name: 'Fortsæt' });
+    const contBox = await box(cont);
+    assert.ok(contBox && contBox.top >= 0 && contBox.bottom <= viewport.height && contBox.left >= 0 && contBox.right <= viewport.width, `"Fortsæt" is within the 360×640 viewport: ${JSON.stringify(contBox)}`);
+    assert.ok(statusBox && statusBox.top >= 0 && statusBox.bottom <= contBox.top, `the whole result is in view above "Fortsæt" at 360×640: result ${JSON.stringify(statusBox)}, "Fortsæt" ${JSON.stringify(contBox)}`);
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(LOG_DIR, 'precall-join-360x640.png') });
+    // Smaller and sideways: "Fortsæt" stays in reach at the bottom of the screen.
+    for (const size of [{ width: 320, height: 568 }, { width: 640, height: 360 }]) {
+        await page.setViewportSize(size);
+        const b = await until(async () => {
+            const r = await box(cont);
+            return r && r.bottom <= size.height && r.right <= size.width ? r : null;
+        }, { timeoutMs: 3000, what: `"Fortsæt" within ${size.width}×${size.height}` }).catch(async (e) => {
+            await page.screenshot({ path: path.join(LOG_DIR, `precall-join-${size.width}x${size.height}.png`) });
+            e.message += ` ${JSON.stringify(await box(cont))} scrollY ${await page.evaluate(() => window.scrollY)}`;
+            throw e;
+        });
+        assert.ok(b.top >= 0, JSON.stringify(b));
+        await page.screenshot({ path: path.join(LOG_DIR, `precall-join-${size.width}x${size.height}.png`) });
+    }
+    await page.setViewportSize(viewport);
+
+    // The technical figures wait behind "Detaljer".
+    const udp = check.getByText('Forbundet via UDP');
+    assert.equal(await udp.isVisible(), false, 'the figures are folded away');
+    await check.locator('summary', { hasText: 'Detaljer' }).click();
+    await udp.waitFor();
+    assert.match(await check.locator('.precall-stats').innerText(), /Svartid[\s\S]*Pakketab/);
+
+    // The speaker test: a chime, then "Kan du høre lyden?" with yes and no.
+    await check.getByText('Kan du høre lyden?').waitFor();
+    await check.getByRole('button', { name: 'Afspil lyd' }).click();
+    await check.getByRole('button', { name: 'Nej', exact: true }).click({ timeout: 5000 });
+    await until(async () => (await checkData(page)).resultCode === 'no_speaker', { timeoutMs: 3000, what: 'the "no" answer in the result' });
+    data = await checkData(page);
+    assert.equal(data.result, 'warn', describe(data, await check.innerText()));
+    assert.equal(data.speaker, 'no');
+    assert.match(await status.innerText(), /kunne ikke høre testlyden/);
+    await check.getByRole('button', { name: 'Ja', exact: true }).click();
+    await until(async () => (await checkData(page)).result === 'ok', { timeoutMs: 3000, what: 'the "yes" answer to clear the warning' });
 
     // Sound only: the check runs again without the camera.
     await page.getByLabel('Kun lyd (uden kamera)').check();
@@ -172,18 +239,26 @@ test('from the join page: the check starts, "Kun lyd" is remembered, "Fortsæt" 
         return d.result && d.mediaChoice === 'audio' ? d : null;
     }, { timeoutMs: RESULT_TIMEOUT_MS, what: 'the audio-only result' });
     data = await checkData(page);
-    const text = await page.locator('main').innerText();
+    const text = await check.innerText();
     assert.equal(data.result, 'ok', describe(data, text));
     assert.equal(data.framesDecoded, '0', 'no video is sent with sound only');
     assert.ok(Number(data.audioPackets) > 0, describe(data, text));
     assert.match(text, /Ikke testet – kun lyd/);
     assert.equal(await page.evaluate(() => localStorage.getItem('samtale.mediaChoice')), 'audio');
 
-    await page.getByRole('button', { name: 'Fortsæt' }).click();
+    // "Fortsæt" folds the check into one line, lets go of the camera and
+    // microphone, and goes on to the name.
+    await page.getByLabel(/navn/i).fill('Mette Hansen');
+    await cont.click();
+    await page.getByText('Testen er bestået – alt virker.').waitFor();
+    await page.getByText('Du har valgt at deltage med kun lyd.').waitFor();
+    assert.equal(await page.locator('section.precall').count(), 0, 'the check is folded away');
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.name), 'name', 'the name field has the focus');
+    assert.equal(await page.getByLabel(/navn/i).inputValue(), 'Mette Hansen', 'the typed name is kept');
     await page.getByRole('button', { name: 'Deltag', exact: true }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/join');
-    assert.equal(await page.getByLabel(/navn/i).inputValue(), 'Mette Hansen', 'the typed name is kept');
-    await page.getByText('Du har valgt at deltage med kun lyd.').waitFor();
+    const left = await mediaLeft(page);
+    assert.deepEqual({ liveTracks: left.liveTracks, openPcs: left.openPcs, openSockets: left.openSockets }, { liveTracks: [], openPcs: 0, openSockets: 0 }, JSON.stringify(left));
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
     assert.deepEqual(errors, [], 'no script errors');
     // The choice is kept for the whole browser: the next tests start with none.
@@ -197,6 +272,7 @@ test('/check?transport=tcp: only TCP is offered; the page says TCP works but can
     await page.goto(`${server.origin}/check?transport=tcp#${token}`);
     await page.getByRole('button', { name: 'Start testen' }).click();
     const data = await waitForResult(page, errors);
+    await page.locator('summary', { hasText: 'Detaljer' }).click();
     const text = await page.locator('main').innerText();
     assert.equal(data.transport, 'tcp', describe(data, text));
     assert.equal(data.result, 'warn', describe(data, text));

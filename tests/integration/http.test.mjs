@@ -25,6 +25,7 @@ before(async () => {
     fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><title>samtale test</title><p>index-marker</p>\n');
     fs.writeFileSync(path.join(www, 'app.js'), 'export const marker = "js-marker";\n');
     fs.writeFileSync(path.join(www, 'style.css'), 'body { color: black; } /* css-marker */\n');
+    fs.writeFileSync(path.join(www, 'm.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     fs.writeFileSync(path.join(www, 'sub', 'page.html'), '<!doctype html><p>sub-marker</p>\n');
     fs.writeFileSync(path.join(tmp, 'secret.txt'), `${SECRET}\n`);
 
@@ -52,6 +53,8 @@ function assertSecurityHeaders(r, what) {
     const directives = Object.fromEntries(csp.split(';').map((d) => d.trim()).filter(Boolean)
         .map((d) => { const [k, ...v] = d.split(/\s+/); return [k.toLowerCase(), v]; }));
     assert.deepEqual(directives['default-src'], ["'self'"], `${what}: default-src 'self' in ${csp}`);
+    // Scripts only from our origin; WebAssembly may be compiled (the background blur's model), nothing may be eval'd.
+    assert.deepEqual(directives['script-src'], ["'self'", "'wasm-unsafe-eval'"], `${what}: script-src in ${csp}`);
     for (const [name, sources] of Object.entries(directives)) {
         for (const s of sources) {
             assert.notEqual(s, '*', `${what}: wildcard source in ${name}`);
@@ -109,6 +112,10 @@ test('static files: content, MIME types and Cache-Control', () => {
     assert.match(js.body, /js-marker/);
     assert.match(js.headers['content-type'], /^text\/javascript(;\s*charset=utf-8)?$/i);
     assert.ok(js.headers['cache-control'], '.js has Cache-Control');
+
+    const wasm = get('/m.wasm');
+    assert.equal(wasm.status, 200);
+    assert.match(wasm.headers['content-type'], /^application\/wasm$/i, 'WebAssembly is served as application/wasm (streaming compile)');
 
     const css = get('/style.css');
     assert.match(css.body, /css-marker/);

@@ -79,6 +79,19 @@ export function uniqueId(prefix = 'id') {
 }
 
 /** A labelled form field: returns {wrap, input, error}. */
+/**
+ * Fills a <select> with media devices (from enumerateDevices): their labels,
+ * or "<fallbackKey> n" while the browser hides labels; currentId is selected.
+ */
+export function deviceOptions(select, list, currentId, fallbackKey) {
+    clear(select);
+    list.forEach((d, i) => {
+        const opt = d.label ? h('option', { attrs: { value: d.deviceId }, text: d.label }) : h('option', { attrs: { value: d.deviceId }, t: [fallbackKey, { n: i + 1 }] });
+        if (d.deviceId === currentId) opt.selected = true;
+        select.append(opt);
+    });
+}
+
 export function field({ label, type = 'text', name, required = false, attrs = {}, hint = null, control = null }) {
     const id = uniqueId(name || 'f');
     const input = control || h('input', { attrs: { type, name, id, required, ...attrs } });

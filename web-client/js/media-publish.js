@@ -12,7 +12,10 @@ export class PublishMethods {
         let stream = null;
         if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
             try {
-                stream = await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS, video: wantVideo ? { ...CAMERA_CONSTRAINTS, facingMode: 'user' } : false });
+                // Devices picked in the pre-call check come first (ideal: one that is gone falls back).
+                const audio = this.chosen.mic ? { ...AUDIO_CONSTRAINTS, deviceId: { ideal: this.chosen.mic } } : AUDIO_CONSTRAINTS;
+                const video = this.chosen.camera ? { ...CAMERA_CONSTRAINTS, deviceId: { ideal: this.chosen.camera } } : { ...CAMERA_CONSTRAINTS, facingMode: 'user' };
+                stream = await navigator.mediaDevices.getUserMedia({ audio, video: wantVideo ? video : false });
             } catch (e) {
                 if (wantVideo) {
                     // The camera may be the problem (missing, busy): try the microphone alone.
@@ -108,7 +111,7 @@ export class PublishMethods {
 
     async acquireMic() {
         try {
-            const s = await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS });
+            const s = await navigator.mediaDevices.getUserMedia({ audio: this.micConstraints() });
             const track = s.getAudioTracks()[0];
             if (!track || this.closed) return stopTrack(track);
             this.setLocal('mic', track);
@@ -167,7 +170,7 @@ export class PublishMethods {
         if (!this.local.camera) {
             let track;
             try {
-                track = await this.getCamera(this.flags.facing);
+                track = await this.getCamera(this.flags.facing, this.chosen.camera);
             } catch (e) {
                 this.emit('notice', { code: `camera_${errorCode(e)}` });
                 this.emitState();
@@ -355,7 +358,7 @@ export class PublishMethods {
         const pub = this.pub;
         let tr;
         if (source === 'camera') {
-            tr = pub.pc.addTransceiver(track, { direction: 'sendonly', streams: [this.stream], sendEncodings: CAMERA_ENCODINGS.map((e) => ({ ...e })) });
+            tr = pub.pc.addTransceiver(this.outgoingCamera(track), { direction: 'sendonly', streams: [this.stream], sendEncodings: CAMERA_ENCODINGS.map((e) => ({ ...e })) });
         } else if (source === 'screen') {
             tr = pub.pc.addTransceiver(track, { direction: 'sendonly', streams: [this.screenStream || new MediaStream([track])], sendEncodings: [{ maxBitrate: SCREEN_MAX_BITRATE }] });
             this.screenParameters(tr.sender);
@@ -385,7 +388,7 @@ export class PublishMethods {
         const tr = pub.tr[source];
         if (tr && !tr.stopped && tr.currentDirection !== 'stopped') {
             try {
-                await tr.sender.replaceTrack(track);
+                await tr.sender.replaceTrack(source === 'camera' ? this.outgoingCamera(track) : track);
                 if (source === 'camera' && track) this.sizes.camera = trackSize(track) || this.sizes.camera;
                 return;
             } catch (e) {

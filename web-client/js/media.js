@@ -20,6 +20,7 @@
 //   media.on('remote', ...); media.start();     // once admitted
 //   media.handle(msg);                           // every server message
 //   media.setMic(false); media.setAudioOnly(true); media.startScreen(); ...
+//   media.useMic(id); media.useCamera(id); media.setCameraEffect(blur);  (media-devices.js)
 //   media.close();
 //
 // Events (on(type, fn) returns an unsubscribe function):
@@ -39,6 +40,7 @@ import { STATS_MS, DISCONNECTED_GRACE_MS, RETRY_DELAYS_MS, isMediaError, mediaSu
 import { PublishMethods } from './media-publish.js';
 import { SubscribeMethods } from './media-subscribe.js';
 import { StatsMethods } from './media-stats.js';
+import { DeviceMethods, loadDeviceChoice } from './media-devices.js';
 
 export { isMediaError, screenShareSupported, mediaSupported } from './media-shared.js';
 
@@ -75,6 +77,8 @@ export class MeetingMedia {
         this.speaker = null;
         this.cameraCount = 0;
         this.busyCamera = false;
+        this.chosen = loadDeviceChoice(); // devices picked in the check or during the call (media-devices.js)
+        this.cameraEffect = null; // e.g. background blur, between the camera and what is sent
         this.retry = { publish: 0, subscribe: 0, timer: null };
         this.rebuilds = 0; // subscribe connections rebuilt after an offer failed (media-subscribe.js)
         this.pageHidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
@@ -121,7 +125,7 @@ export class MeetingMedia {
     }
 
     emitLocal() {
-        this.emit('local', { ...this.local });
+        this.emit('local', this.shownLocal());
     }
 
     emitState() {
@@ -201,6 +205,8 @@ export class MeetingMedia {
     reset() {
         this.dropPublish();
         this.dropSubscribe();
+        if (this.cameraEffect) this.cameraEffect.stop();
+        this.cameraEffect = null;
         clearTimeout(this.retry.timer);
         this.retry = { publish: 0, subscribe: 0, timer: null };
         clearInterval(this.statsTimer);
@@ -239,6 +245,8 @@ export class MeetingMedia {
         if (navigator.mediaDevices && navigator.mediaDevices.removeEventListener) navigator.mediaDevices.removeEventListener('devicechange', this.onDevices);
         this.dropPublish();
         this.dropSubscribe();
+        if (this.cameraEffect) this.cameraEffect.stop();
+        this.cameraEffect = null;
         for (const k of ['mic', 'camera', 'screen']) {
             stopTrack(this.local[k]);
             this.local[k] = null;
@@ -351,3 +359,4 @@ export class MeetingMedia {
 mixin(MeetingMedia, PublishMethods);
 mixin(MeetingMedia, SubscribeMethods);
 mixin(MeetingMedia, StatsMethods);
+mixin(MeetingMedia, DeviceMethods);

@@ -52,6 +52,19 @@ export function loadMediaChoice() {
     }
 }
 
+// The last check's outcome per link, for this page's lifetime (the join page
+// shows it after "Fortsæt" on /check). Never stored.
+let last = null;
+
+export function rememberCheck(token, outcome) {
+    last = { token, ...outcome };
+}
+
+/** {result, choice} of the last check of this link in this page, or null. */
+export function lastCheck(token) {
+    return last && last.token === token ? last : null;
+}
+
 export function saveMediaChoice(choice) {
     try {
         localStorage.setItem(MEDIA_CHOICE_KEY, choice === 'audio' ? 'audio' : 'video');
@@ -206,6 +219,7 @@ class EchoCheck {
             await this.pc.setLocalDescription(offer);
             offerSdp = this.pc.localDescription.sdp;
         } catch (e) {
+            if (this.stopped) return; // stopped meanwhile (e.g. "Deltag" pressed): the connection was closed
             console.error(e);
             this.finish({ level: 'fail', code: 'unsupported' });
             return;
@@ -336,6 +350,7 @@ class EchoCheck {
                 try {
                     await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
                 } catch (e) {
+                    if (this.stopped) return;
                     console.error(e);
                     this.finish({ level: 'fail', code: 'browser' });
                 }
@@ -519,10 +534,11 @@ class EchoCheck {
 
 /**
  * A level meter for a stream's audio (WebAudio AnalyserNode). The sound is
- * not played unless setMonitor(true) asks for it, at low volume.
- * Returns {level() → 0..1, setMonitor(on), close()} or null.
+ * not played unless setMonitor(true) asks for it, at low volume, through
+ * speaker sinkId where the browser can choose one.
+ * Returns {level() → 0..1, setMonitor(on), setSink(id), close()} or null.
  */
-export function createLevelMeter(stream) {
+export function createLevelMeter(stream, sinkId = '') {
     const AC = window.AudioContext || window.webkitAudioContext;
     if (!AC || !stream.getAudioTracks().length) return null;
     let ctx;
@@ -547,7 +563,12 @@ export function createLevelMeter(stream) {
     gain.connect(ctx.destination);
     const buf = new Float32Array(analyser.fftSize);
     if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+    const setSink = (id) => {
+        if (typeof ctx.setSinkId === 'function') ctx.setSinkId(id || '').catch(() => {});
+    };
+    if (sinkId) setSink(sinkId);
     return {
+        setSink,
         level() {
             analyser.getFloatTimeDomainData(buf);
             let sum = 0;

@@ -1,14 +1,16 @@
-// /join#TOKEN: what the link is for, the name form, the lobby, the meeting
-// room, and the screens after it (left, removed, denied, ended, problems).
+// /join#TOKEN: what the link is for, the pre-call check (first, on the same
+// page: it starts by itself for a guest and folds into one line with
+// "Fortsæt"; the host's is folded, one press away), the name form, the lobby, the meeting room, and the screens
+// after it (left, removed, denied, ended, problems).
 import { api, ApiError } from '../api.js';
 import { announce, append, clear, field, focusHeading, h, showFieldError } from '../dom.js';
 import { setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
 import { roleKey } from '../roles.js';
-import { loadMediaChoice } from '../precall.js';
+import { echoCheckSupported, lastCheck, loadMediaChoice } from '../precall.js';
 import { loadSeat, SignalingClient } from '../signaling.js';
 import { chime, unlockSound } from '../sound.js';
-import { FROM_JOIN_STATE } from './precall.js';
+import { createPrecall } from './precall.js';
 import { createRoom } from './room.js';
 
 const NAME_MAX_BYTES = 64;
@@ -53,6 +55,8 @@ export async function mountJoin(main, ctx) {
         me: null,
         meetingId: null,
         phase: 'loading',
+        precall: null,
+        checked: false, // "Fortsæt" was pressed on this page's check
         offs: [],
         destroyed: false,
     };
@@ -94,6 +98,7 @@ export async function mountJoin(main, ctx) {
     // ---- screens ----
 
     function screen(cls = 'card narrow') {
+        stopPrecall();
         if (state.room) {
             state.room.destroy();
             state.room = null;
@@ -157,31 +162,71 @@ export async function mountJoin(main, ctx) {
             join();
         });
         if (state.info.meeting.status === 'live') summary.append(h('p', { class: 'join-live' }, h('span', { class: 'badge badge-live', t: 'join.live_now' })));
-        sec.append(summary, form, precallEntry(name.input));
+        // The check comes first on the same page; the name and "Deltag" follow it.
+        const check = h('div', { class: 'join-check' });
+        sec.append(summary, check, form);
         if (!state.info.is_host) sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
-        if (!initial) name.input.focus();
+        // The host (a caseworker at her desk) gets it folded, one press away.
+        const done = state.checked || !!lastCheck(token) || !echoCheckSupported() || state.info.is_host;
+        if (done || errorKey) showCheckSummary(check, name.input);
+        else showCheck(check, name.input);
+        if (errorKey) name.input.focus();
         else focusHeading(sec.querySelector('h1'));
     }
 
-    /** The way to the pre-call check (/check#TOKEN); back here with "Fortsæt". */
-    function precallEntry(nameInput) {
-        const choice = loadMediaChoice();
-        const open = h('button', { class: 'btn btn-secondary btn-block', attrs: { type: 'button' } }, icon('camera'), h('span', { t: 'precall.open' }));
-        open.addEventListener('click', () => {
+    /**
+     * The pre-call check on the join page. It starts by itself (the browser
+     * asks for the camera and microphone); "Fortsæt" folds it into one line
+     * and goes on to the name.
+     */
+    function showCheck(box, nameInput) {
+        stopPrecall();
+        clear(box);
+        box.classList.remove('is-done');
+        state.precall = createPrecall(box, {
+            token,
+            embedded: true,
+            autoStart: true,
+            onContinue: () => {
+                state.checked = true;
+                stopPrecall();
+                showCheckSummary(box, nameInput);
+                nameInput.focus();
+            },
+        });
+    }
+
+    /** One line after the check: what it found and the choice made, with a way back to it. */
+    function showCheckSummary(box, nameInput) {
+        stopPrecall();
+        clear(box);
+        box.classList.add('is-done');
+        const last = lastCheck(token);
+        const choice = (last && last.choice) || loadMediaChoice();
+        const level = last && last.result ? last.result.level : '';
+        const again = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: last ? 'precall.retry' : 'precall.open' });
+        again.addEventListener('click', () => {
             // Keep what was typed for the way back.
             const typed = nameInput.value.trim();
             if (typed) rememberName(typed);
             unlockSound();
-            ctx.navigate(`/check#${encodeURIComponent(token)}`, { state: FROM_JOIN_STATE });
+            state.checked = false;
+            showCheck(box, nameInput);
         });
-        return h(
-            'div',
-            { class: 'precall-entry' },
-            h('h2', { class: 'precall-entry-title', t: 'precall.entry_heading' }),
-            h('p', { class: 'hint', t: 'precall.entry_hint' }),
-            open,
-            choice ? h('p', { class: 'precall-entry-choice', dataset: { mediaChoice: choice }, t: choice === 'audio' ? 'precall.chosen_audio' : 'precall.chosen_video' }) : null,
-        );
+        const parts = [];
+        if (level) parts.push(h('p', { class: `precall-done is-${level}`, dataset: { result: level } }, icon(level === 'ok' ? 'okCircle' : level === 'warn' ? 'warning' : 'error', 'icon icon-sm'), h('span', { t: `precall.done.${level}` })));
+        // What was found stays in words after the check is folded away.
+        if (level && level !== 'ok') {
+            const issue = last.result.issues.find((i) => i.code === last.result.code) || {};
+            parts.push(h('p', { class: 'precall-done-issue', t: [`precall.issue.${last.result.code}`, issue.params || {}] }));
+        }
+        if (choice) parts.push(h('p', { class: 'precall-entry-choice', dataset: { mediaChoice: choice }, t: choice === 'audio' ? 'precall.chosen_audio' : 'precall.chosen_video' }));
+        box.append(h('div', { class: 'precall-entry' }, ...parts, again));
+    }
+
+    function stopPrecall() {
+        if (state.precall) state.precall.destroy();
+        state.precall = null;
     }
 
     function showConnecting(key) {
@@ -387,6 +432,7 @@ export async function mountJoin(main, ctx) {
 
     function destroy() {
         state.destroyed = true;
+        stopPrecall();
         if (state.room) state.room.destroy();
         state.room = null;
         stopClient();

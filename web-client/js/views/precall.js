@@ -1,16 +1,21 @@
-// The pre-call check: "Test kamera, mikrofon og forbindelse". Reached from
-// the join page's button or directly at /check#TOKEN (?transport=tcp tries
-// the TCP fallback only). Shows the camera and microphone preview with device
-// choice, the media choice for the meeting (video or audio only, kept in
-// localStorage "samtale.mediaChoice"), and runs the server echo check
-// (../precall.js): the returned video, a level meter for the returned sound,
-// the connection (UDP/TCP), round trip, packet loss and a plain result.
+// The pre-call check: "Test kamera, mikrofon og forbindelse". Part of the join
+// page (before the name and "Deltag"), and on its own at /check#TOKEN
+// (?transport=tcp tries the TCP fallback only). Phone first: on a 360×640
+// screen the preview, the plain result and "Fortsæt" fit without scrolling.
+// Shows the camera preview and the picture and sound that came back through
+// the server's echo (../precall.js), the result in plain words, a speaker
+// test (a short chime, "Kan du høre lyden?"), the media choice for the
+// meeting (video or audio only, localStorage "samtale.mediaChoice"), and
+// behind disclosures the technical figures (connection, round trip, packet
+// loss) and the choice of camera, microphone and speaker.
 // Everything is stopped when the view goes away.
 import { api, ApiError } from '../api.js';
-import { announce, clear, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
+import { announce, clear, deviceOptions, field, focusHeading, h, showFieldError, uniqueId } from '../dom.js';
 import { getLang, getLanguages, onLangChange, setText } from '../i18n.js';
+import { listSpeakers, loadSpeakerId, playTestTone, saveSpeakerId } from '../audio-output.js';
+import { loadDeviceChoice, saveDeviceChoice } from '../media-devices.js';
 import { icon } from '../icons.js';
-import { createLevelMeter, echoCheckSupported, loadMediaChoice, reportCheckResult, saveMediaChoice, startEchoCheck } from '../precall.js';
+import { createLevelMeter, echoCheckSupported, loadMediaChoice, rememberCheck, reportCheckResult, saveMediaChoice, startEchoCheck } from '../precall.js';
 
 const PROBLEMS = {
     missing: 'join.problem.missing',
@@ -28,8 +33,11 @@ const RANK = { ok: 0, warn: 1, fail: 2 };
 // Results where no media was ever sent: the details table would say nothing true.
 const BEFORE_MEDIA = new Set(['unsupported', 'permission', 'no_mic', 'mic_busy', 'server', 'busy', 'browser', 'link_invalid', 'link_expired', 'link_revoked', 'link_ended']);
 
-/** The history state the join page pushes when it opens the check. */
-export const FROM_JOIN_STATE = { precall: 'join' };
+/** The element's id, given one when it has none (for aria-labelledby). */
+function uniqueIdFor(el) {
+    if (!el.id) el.id = uniqueId('pc');
+    return el.id;
+}
 
 function fmt(n, digits = 0) {
     const lang = getLanguages().find((l) => l.code === getLang());
@@ -56,17 +64,12 @@ export async function mountCheck(main, ctx) {
         return () => {};
     }
     clear(main);
-    const fromJoin = !!(history.state && history.state.precall === 'join');
     const transport = new URLSearchParams(location.search).get('transport');
     const check = createPrecall(main, {
         token,
         title: info.meeting && info.meeting.title,
-        autoStart: fromJoin,
         transports: transport === 'udp' || transport === 'tcp' ? [transport] : null,
-        onContinue: () => {
-            if (fromJoin) history.back();
-            else ctx.navigate(`/join#${encodeURIComponent(token)}`);
-        },
+        onContinue: () => ctx.navigate(`/join#${encodeURIComponent(token)}`),
     });
     return () => check.destroy();
 }
@@ -86,9 +89,12 @@ function showProblem(main, code, err, ctx) {
 
 /**
  * The check inside `container`. {token, title, autoStart, transports,
- * onContinue}. Returns {destroy}.
+ * embedded, onContinue, onResult}. embedded: part of the join page (the
+ * heading is an h2 under the meeting's h1). onContinue({result, choice}):
+ * "Fortsæt" was pressed (the camera is let go first). onResult(outcome): see
+ * checkFinished(). Returns {destroy}.
  */
-export function createPrecall(container, { token, title = null, autoStart = false, transports = null, onContinue }) {
+export function createPrecall(container, { token, title = null, autoStart = false, transports = null, embedded = false, onContinue, onResult = null }) {
     const st = {
         phase: 'idle', // idle | media | running | ended
         net: null, // the check's phase: signaling | connecting | connected | disconnected | failed
@@ -99,9 +105,12 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         monitor: false,
         stats: null,
         result: null,
+        reported: '',
         mediaIssues: [],
-        camId: null,
-        micId: null,
+        camId: loadDeviceChoice().camera,
+        micId: loadDeviceChoice().mic,
+        speakerId: loadSpeakerId(),
+        speaker: '', // '' | playing | asked | yes | no | failed
         gen: 0,
         raf: 0,
         level: 0,
@@ -109,25 +118,48 @@ export function createPrecall(container, { token, title = null, autoStart = fals
     };
 
     // ---- skeleton ----
-    const heading = h('h1', { t: 'precall.title' });
+    const heading = h(embedded ? 'h2' : 'h1', { class: 'precall-title', t: 'precall.title' });
     const startBtn = h('button', { class: 'btn btn-primary btn-large btn-block', attrs: { type: 'button' } }, icon('camera'), h('span', { t: 'precall.start' }));
-    const startBlock = h('div', { class: 'precall-start' }, startBtn, h('p', { class: 'hint', t: 'precall.start_hint' }));
+    const startBlock = h('div', { class: 'precall-start' }, h('p', { class: 'precall-intro', t: 'precall.intro' }), startBtn, h('p', { class: 'hint', t: 'precall.start_hint' }));
 
     const local = videoBox('precall.local');
     const remote = videoBox('precall.remote');
-    const media = h('div', { class: 'precall-media' }, local.fig, remote.fig);
-
     const meterFill = h('span', { class: 'meter-fill' });
-    const meterBlock = h(
-        'div',
-        { class: 'precall-meter' },
-        h('p', { class: 'precall-meter-label' }, icon('mic', 'icon icon-sm'), h('span', { t: 'precall.meter_label' })),
-        h('div', { class: 'meter', attrs: { 'aria-hidden': 'true' } }, meterFill),
-        h('p', { class: 'hint', t: 'precall.meter_hint' }),
-    );
+    // The returned sound's level, on the returned picture: it moves when you speak.
+    const meterBlock = h('div', { class: 'precall-meter', attrs: { 'aria-hidden': 'true' } }, icon('mic', 'icon icon-sm'), h('div', { class: 'meter' }, meterFill));
+    remote.fig.querySelector('.precall-video-box').append(meterBlock);
+    const media = h('div', { class: 'precall-media' }, local.fig, remote.fig);
 
     const status = h('div', { class: 'precall-status', attrs: { role: 'status' } });
 
+    // The speaker test: a short chime through the chosen output, and a yes/no answer.
+    const playBtn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' } }, icon('speaker', 'icon icon-sm'), h('span', { t: 'precall.speaker_play' }));
+    const yesBtn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'precall.speaker_yes' });
+    const noBtn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, t: 'precall.speaker_no' });
+    const answer = h('div', { class: 'precall-speaker-answer', attrs: { role: 'group', hidden: true } }, yesBtn, noBtn);
+    const speakerQ = h('p', { class: 'precall-speaker-q', t: 'precall.speaker_question' });
+    const speakerNote = h('p', { class: 'precall-speaker-note', attrs: { hidden: true } });
+    const speakerBlock = h('div', { class: 'precall-speaker', dataset: { speaker: '' } }, h('div', { class: 'precall-speaker-row' }, speakerQ, playBtn, answer), speakerNote);
+    answer.setAttribute('aria-labelledby', uniqueIdFor(speakerQ));
+
+    const radioName = uniqueId('media-choice');
+    const radios = {};
+    const choiceSet = h('fieldset', { class: 'fieldset precall-choice' }, h('legend', { t: 'precall.choice' }));
+    const choiceRow = h('div', { class: 'precall-choice-row' });
+    for (const [value, key] of [
+        ['video', 'precall.choice_video'],
+        ['audio', 'precall.choice_audio'],
+    ]) {
+        const id = uniqueId('choice');
+        radios[value] = h('input', { id, attrs: { type: 'radio', name: radioName, value } });
+        radios[value].addEventListener('change', () => {
+            if (radios[value].checked) setChoice(value);
+        });
+        choiceRow.append(h('div', { class: 'check' }, radios[value], h('label', { attrs: { for: id }, t: key })));
+    }
+    choiceSet.append(choiceRow);
+
+    // Behind "Detaljer": the technical figures, and hearing yourself.
     const rows = {};
     const statsList = h('dl', { class: 'precall-stats' });
     for (const [k, label] of [
@@ -140,30 +172,6 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         rows[k] = h('dd', { dataset: { row: k } });
         statsList.append(h('div', { class: 'precall-stat' }, h('dt', { t: label }), rows[k]));
     }
-    const statsBlock = h('div', { class: 'precall-details' }, h('h2', { class: 'precall-h2', t: 'precall.details' }), statsList);
-
-    const radioName = uniqueId('media-choice');
-    const radios = {};
-    const choiceSet = h('fieldset', { class: 'fieldset precall-choice' }, h('legend', { t: 'precall.choice' }));
-    for (const [value, key] of [
-        ['video', 'precall.choice_video'],
-        ['audio', 'precall.choice_audio'],
-    ]) {
-        const id = uniqueId('choice');
-        radios[value] = h('input', { id, attrs: { type: 'radio', name: radioName, value } });
-        radios[value].addEventListener('change', () => {
-            if (radios[value].checked) setChoice(value);
-        });
-        choiceSet.append(h('div', { class: 'check' }, radios[value], h('label', { attrs: { for: id }, t: key })));
-    }
-    choiceSet.append(h('p', { class: 'hint', t: 'precall.choice_hint' }));
-
-    const camField = field({ label: 'precall.camera', name: 'camera', control: h('select', { attrs: { name: 'camera' } }) });
-    const micField = field({ label: 'precall.mic', name: 'microphone', control: h('select', { attrs: { name: 'microphone' } }) });
-    camField.input.addEventListener('change', () => switchDevice('video', camField.input.value));
-    micField.input.addEventListener('change', () => switchDevice('audio', micField.input.value));
-    const devices = h('div', { class: 'precall-devices', attrs: { hidden: true } }, camField.wrap, micField.wrap);
-
     const monitorId = uniqueId('monitor');
     const monitorBox = h('input', { id: monitorId, attrs: { type: 'checkbox', 'aria-describedby': `${monitorId}-hint` } });
     monitorBox.addEventListener('change', () => {
@@ -176,37 +184,59 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         h('div', { class: 'check' }, monitorBox, h('label', { attrs: { for: monitorId }, t: 'precall.monitor' })),
         h('p', { class: 'hint', id: `${monitorId}-hint`, t: 'precall.monitor_hint' }),
     );
+    const statsBlock = h('details', { class: 'precall-details' }, h('summary', { t: 'precall.details' }), statsList, monitor);
+
+    const camField = field({ label: 'precall.camera', name: 'camera', control: h('select', { attrs: { name: 'camera' } }) });
+    const micField = field({ label: 'precall.mic', name: 'microphone', control: h('select', { attrs: { name: 'microphone' } }) });
+    const spkField = field({ label: 'precall.speaker', name: 'speaker', control: h('select', { attrs: { name: 'speaker' } }) });
+    camField.input.addEventListener('change', () => switchDevice('video', camField.input.value));
+    micField.input.addEventListener('change', () => switchDevice('audio', micField.input.value));
+    spkField.input.addEventListener('change', () => {
+        st.speakerId = spkField.input.value;
+        saveSpeakerId(st.speakerId);
+        if (st.meter && st.meter.setSink) st.meter.setSink(st.speakerId);
+    });
+    const devices = h('details', { class: 'precall-devices', attrs: { hidden: true } }, h('summary', { t: 'precall.devices' }), h('div', { class: 'precall-devices-body' }, camField.wrap, micField.wrap, spkField.wrap));
 
     const endedNote = h('p', { class: 'alert alert-info', attrs: { hidden: true } });
-    const retryBtn = h('button', { class: 'btn btn-secondary btn-block', attrs: { type: 'button' }, t: 'precall.retry' });
-    const continueBtn = h('button', { class: 'btn btn-primary btn-large btn-block', attrs: { type: 'button' }, t: 'precall.continue' });
-    const actions = h('div', { class: 'button-column precall-actions' }, retryBtn, continueBtn);
+    const retryBtn = h('button', { class: 'btn btn-secondary', attrs: { type: 'button' }, t: 'precall.retry' });
+    const continueBtn = h('button', { class: 'btn btn-primary btn-large', attrs: { type: 'button' }, t: 'precall.continue' });
+    const actions = h('div', { class: 'precall-actions' }, retryBtn, continueBtn);
 
     const root = h(
         'section',
-        { class: 'card narrow precall', dataset: { phase: 'idle' } },
-        title ? h('p', { class: 'eyebrow', t: ['precall.for_meeting', { title }] }) : null,
+        { class: embedded ? 'precall precall-embedded' : 'card narrow precall', dataset: { phase: 'idle' } },
+        title && !embedded ? h('p', { class: 'eyebrow', t: ['precall.for_meeting', { title }] }) : null,
         heading,
-        h('p', { class: 'precall-intro', t: 'precall.intro' }),
         startBlock,
         media,
         status,
-        meterBlock,
-        statsBlock,
+        speakerBlock,
         choiceSet,
+        statsBlock,
         devices,
-        monitor,
         endedNote,
         actions,
     );
+    root.setAttribute('aria-labelledby', uniqueIdFor(heading));
     container.append(root);
 
     startBtn.addEventListener('click', () => run());
     retryBtn.addEventListener('click', () => run());
+    playBtn.addEventListener('click', () => speakerTest());
+    yesBtn.addEventListener('click', () => speakerAnswer('yes'));
+    noBtn.addEventListener('click', () => speakerAnswer('no'));
     continueBtn.addEventListener('click', () => {
         // "Continue" confirms the choice on screen, also the untouched default.
         saveMediaChoice(st.choice);
-        if (onContinue) onContinue();
+        const result = st.result;
+        if (embedded) {
+            // The meeting takes the camera next: let go of it now.
+            st.gen++;
+            stopCheck();
+            stopStream();
+        }
+        if (onContinue) onContinue({ result, choice: st.choice, speaker: st.speaker });
     });
 
     const onDeviceChange = () => refreshDevices();
@@ -216,11 +246,12 @@ export function createPrecall(container, { token, title = null, autoStart = fals
     const offLang = onLangChange(() => {
         renderStats();
         renderStatus();
+        renderSpeaker();
     });
 
     radios[st.choice].checked = true;
     render();
-    focusHeading(heading);
+    if (!embedded) focusHeading(heading);
     if (autoStart) run();
 
     return { destroy };
@@ -257,6 +288,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         const gen = ++st.gen;
         stopCheck();
         st.result = null;
+        st.reported = '';
         st.stats = null;
         st.net = null;
         st.phase = 'media';
@@ -329,6 +361,8 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             if (e && e.name === 'OverconstrainedError' && (st.camId || st.micId)) {
                 // A remembered device is gone: take the defaults.
                 st.camId = st.micId = null;
+                saveDeviceChoice('camera', null);
+                saveDeviceChoice('mic', null);
                 return acquire();
             }
             if (!wantVideo) throw micIssue(e, e);
@@ -373,7 +407,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         c.on('track', ({ track, stream }) => {
             if (track.kind === 'video') remote.show(stream);
             if (track.kind === 'audio' && !st.meter) {
-                st.meter = createLevelMeter(stream);
+                st.meter = createLevelMeter(stream, st.speakerId);
                 if (st.meter) {
                     st.meter.setMonitor(st.monitor);
                     startMeterLoop();
@@ -387,15 +421,14 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             renderData();
         });
         c.on('result', (r) => {
-            st.result = mergeResult(r.issues);
-            reportCheckResult(token, st.result);
+            checkFinished(mergeResult(r.issues));
             // A failed check lets go of the camera at once; "Test igen" starts over.
             if (st.result.level === 'fail') endNow();
             else render();
         });
         c.on('ended', ({ reason }) => {
             if (st.result && st.result.level !== 'fail' && (reason === 'failed' || reason === 'socket_closed')) {
-                st.result = mergeResult([...st.result.issues, { level: 'warn', code: 'dropped' }], true);
+                checkFinished(mergeResult([...st.result.issues, { level: 'warn', code: 'dropped' }], true));
             }
             endNow();
         });
@@ -403,16 +436,83 @@ export function createPrecall(container, { token, title = null, autoStart = fals
     }
 
     function mergeResult(issues, already = false) {
-        const all = already ? issues : [...st.mediaIssues, ...issues];
+        // "No" to the speaker test is the person's own finding: a warning with advice (the meeting can still work).
+        const all = (already ? issues : [...st.mediaIssues, ...issues]).filter((i) => i.code !== 'no_speaker');
+        if (st.speaker === 'no') all.push({ level: 'warn', code: 'no_speaker' });
         const level = all.reduce((lvl, i) => (RANK[i.level] > RANK[lvl] ? i.level : lvl), 'ok');
         const first = all.find((i) => i.level === level);
         return { level, code: first ? first.code : 'ok', issues: all };
     }
 
     function finishWith(issues) {
-        st.result = mergeResult(issues, true);
-        reportCheckResult(token, st.result);
+        checkFinished(mergeResult(issues, true));
         endNow();
+    }
+
+    /**
+     * The one place a check ends: every result (passed, passed with a
+     * warning, failed) comes through here, and again when the person's
+     * answer to the speaker test changes it. onResult gets {passed, level,
+     * code, issues: [codes], speaker: '' | 'yes' | 'no'}: passed is false only
+     * for a "fail" (the meeting would not work); code is the first issue's
+     * code (precall.issue.<code> in the i18n files says it in plain words).
+     */
+    function checkFinished(result) {
+        st.result = result;
+        rememberCheck(token, { result, choice: st.choice });
+        reportCheckResult(token, result);
+        const outcome = { passed: result.level !== 'fail', level: result.level, code: result.code, issues: result.issues.map((i) => i.code), speaker: st.speaker === 'yes' || st.speaker === 'no' ? st.speaker : '' };
+        const key = JSON.stringify(outcome);
+        if (key === st.reported) return;
+        st.reported = key;
+        if (onResult) {
+            try {
+                onResult(outcome);
+            } catch (e) {
+                console.error(e);
+            }
+        }
+    }
+
+    // ---- the speaker test ----
+
+    async function speakerTest() {
+        st.speaker = 'playing';
+        renderSpeaker();
+        try {
+            await playTestTone(st.speakerId);
+        } catch {
+            if (st.destroyed) return;
+            st.speaker = 'failed';
+            renderSpeaker();
+            return;
+        }
+        if (st.destroyed) return;
+        st.speaker = 'asked';
+        renderSpeaker();
+        yesBtn.focus();
+    }
+
+    function speakerAnswer(value) {
+        st.speaker = value;
+        renderSpeaker();
+        if (st.result) {
+            checkFinished(mergeResult(st.result.issues, true));
+            renderStatus();
+            renderData();
+        }
+        playBtn.focus();
+    }
+
+    function renderSpeaker() {
+        speakerBlock.dataset.speaker = st.speaker;
+        playBtn.disabled = st.speaker === 'playing';
+        answer.hidden = st.speaker !== 'asked' && st.speaker !== 'yes' && st.speaker !== 'no';
+        yesBtn.setAttribute('aria-pressed', String(st.speaker === 'yes'));
+        noBtn.setAttribute('aria-pressed', String(st.speaker === 'no'));
+        const note = { yes: 'precall.speaker_ok', no: 'precall.speaker_help', failed: 'precall.speaker_failed', playing: 'precall.speaker_playing' }[st.speaker];
+        speakerNote.hidden = !note;
+        if (note) setText(speakerNote, note);
     }
 
     /** The echo is over: stop the check, the camera and the microphone. */
@@ -472,6 +572,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         showFieldError(f, null);
         if (kind === 'video') st.camId = deviceId;
         else st.micId = deviceId;
+        saveDeviceChoice(kind === 'video' ? 'camera' : 'mic', deviceId); // the meeting opens this one
         if (!st.stream) return;
         const old = kind === 'video' ? st.stream.getVideoTracks()[0] : st.stream.getAudioTracks()[0];
         if (old && old.getSettings().deviceId === deviceId) return;
@@ -488,6 +589,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             showFieldError(f, 'precall.device_failed');
             if (kind === 'video') st.camId = null;
             else st.micId = null;
+            saveDeviceChoice(kind === 'video' ? 'camera' : 'mic', null);
             if (st.phase === 'running') run();
             return;
         }
@@ -518,20 +620,15 @@ export function createPrecall(container, { token, title = null, autoStart = fals
             const tr = st.stream && (kind === 'video' ? st.stream.getVideoTracks()[0] : st.stream.getAudioTracks()[0]);
             return (tr && tr.getSettings().deviceId) || (kind === 'video' ? st.camId : st.micId);
         };
-        fillSelect(camField.input, cams, current('video'), 'precall.camera_n');
-        fillSelect(micField.input, mics, current('audio'), 'precall.mic_n');
+        const speakers = await listSpeakers();
+        if (st.destroyed) return;
+        deviceOptions(camField.input, cams, current('video'), 'precall.camera_n');
+        deviceOptions(micField.input, mics, current('audio'), 'precall.mic_n');
+        deviceOptions(spkField.input, speakers, st.speakerId || (speakers[0] && speakers[0].deviceId), 'precall.speaker_n');
         camField.wrap.hidden = cams.length === 0 || st.choice === 'audio';
         micField.wrap.hidden = mics.length === 0;
-        devices.hidden = camField.wrap.hidden && micField.wrap.hidden;
-    }
-
-    function fillSelect(select, list, currentId, fallbackKey) {
-        clear(select);
-        list.forEach((d, i) => {
-            const opt = d.label ? h('option', { attrs: { value: d.deviceId }, text: d.label }) : h('option', { attrs: { value: d.deviceId }, t: [fallbackKey, { n: i + 1 }] });
-            if (d.deviceId === currentId) opt.selected = true;
-            select.append(opt);
-        });
+        spkField.wrap.hidden = speakers.length < 2;
+        devices.hidden = camField.wrap.hidden && micField.wrap.hidden && spkField.wrap.hidden;
     }
 
     // ---- rendering ----
@@ -546,6 +643,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         if (st.choice === 'audio') camField.wrap.hidden = true;
         renderStatus();
         renderStats();
+        renderSpeaker();
         renderData();
     }
 
@@ -627,6 +725,7 @@ export function createPrecall(container, { token, title = null, autoStart = fals
         d.videoPackets = s ? String(s.video.packetsReceived) : '';
         d.audioPackets = s ? String(s.audio.packetsReceived) : '';
         d.audioLevel = s && s.audio.audioLevel !== null ? String(s.audio.audioLevel) : '';
+        d.speaker = st.speaker;
     }
 
     function destroy() {

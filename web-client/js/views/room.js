@@ -15,6 +15,7 @@ import { initials, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
 import { createChat } from './chat.js';
 import { createDocumentView } from './document.js';
+import { createDevices } from './devices.js';
 import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
 
@@ -134,6 +135,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const micBtn = ctl('mic', 'room.mic', 'ctl ctl-mic');
     const camBtn = ctl('camera', 'room.camera', 'ctl ctl-camera');
     const switchBtn = ctl('cameraSwitch', 'room.camera_switch', 'ctl ctl-switch');
+    const devicesBtn = ctl('sliders', 'devices.button', 'ctl ctl-devices');
     const screenBtn = ctl('screen', 'room.screen_start', 'ctl ctl-screen');
     const audioOnlyBtn = ctl('headphones', 'room.audio_only', 'ctl ctl-audio-only');
     const handBtn = ctl('hand', 'room.hand_raise', 'ctl ctl-hand');
@@ -152,7 +154,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     notesBtn.btn.hidden = !notes;
     audioOnlyBtn.btn.setAttribute('aria-pressed', 'false');
     const moreId = uniqueId('more');
-    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, screenBtn.btn, docBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
+    const moreMenu = h('div', { class: 'more-menu', id: moreId, attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.more_label' } }, switchBtn.btn, devicesBtn.btn, screenBtn.btn, docBtn.btn, audioOnlyBtn.btn, handBtn.btn, peopleBtn.btn, notesBtn.btn);
     moreBtn.btn.setAttribute('aria-controls', moreId);
     moreBtn.btn.setAttribute('aria-expanded', 'false');
     setAttr(moreBtn.btn, 'aria-label', 'room.more_label');
@@ -166,6 +168,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         closeMore();
         docView.pick();
     });
+    // Microphone, camera and speaker during the call, and background blur (./devices.js).
+    const devices = createDevices({ media, root, button: devicesBtn.btn, onOpen: () => closeMore() });
 
     // ---- events ----
     micBtn.btn.addEventListener('click', () => media.setMic(!st.mediaState.mic));
@@ -741,6 +745,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         document.removeEventListener('keydown', onKey);
         document.removeEventListener('click', onDocClick);
         if (notes) notes.destroy();
+        devices.destroy();
         wide.removeEventListener('change', onWide);
         allControls.removeEventListener('change', onAllControls);
         media.close();
