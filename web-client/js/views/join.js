@@ -159,8 +159,9 @@ export async function mountJoin(main, ctx) {
         if (state.info.meeting.status === 'live') summary.append(h('p', { class: 'join-live' }, h('span', { class: 'badge badge-live', t: 'join.live_now' })));
         sec.append(summary, form, precallEntry(name.input));
         if (!state.info.is_host) sec.append(h('p', { class: 'hint privacy-hint', t: 'join.privacy' }));
-        if (!initial) name.input.focus();
-        else focusHeading(sec.querySelector('h1'));
+        // Focus starts at the heading: the page is read from the top, a phone's
+        // keyboard does not cover it at once, and Tab goes name → join → check.
+        focusHeading(sec.querySelector('h1'));
     }
 
     /** The way to the pre-call check (/check#TOKEN); back here with "Fortsæt". */
