@@ -11,7 +11,13 @@
 //     point;
 //   - sideways the tiles come up with the participants button;
 //   - the citizen's own tile is the small picture over the stage, and a tile
-//     can be pinned from the keyboard.
+//     can be pinned from the keyboard;
+//   - with six people (four more join over the signaling WebSocket alone,
+//     without media, so they cost no browser) every name is whole and every
+//     role is shown (as its word or its icon), and the tiles below the
+//     screen that are out of sight are announced by a visible button, with
+//     the scrolling list reachable by Tab;
+//   - the full-screen button puts the screen in full screen (Fullscreen API).
 // Screenshots in build/test-logs/: phone-stage-portrait.png,
 // phone-stage-portrait-zoom.png, phone-stage-landscape.png,
 // phone-stage-landscape-zoom.png, phone-stage-landscape-tiles.png
@@ -28,6 +34,7 @@ installHooks();
 const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const WAIT_MS = 20000;
 const PORTRAIT = { width: 360, height: 640 };
+const EXTRA = { interpreter: 'Omar Haddad', employer: 'Birgitte Kristoffersen', akasse: 'Karin Østergaard-Nielsen', advocate: 'Jens Peter Frederiksen' };
 const LANDSCAPE = { width: 640, height: 360 };
 
 let server;
@@ -120,13 +127,19 @@ function measure() {
     };
 }
 
-/** Two touch taps in a row in the middle of the shared screen. */
+/**
+ * Two touch taps in a row on the shared screen, sent as one burst of touch
+ * events (as a finger does; separate round trips could be slower than a
+ * double tap on a busy machine).
+ */
 async function doubleTap(page) {
     const box = await page.locator('.screen-viewport').boundingBox();
     const x = box.x + box.width * 0.3;
     const y = box.y + box.height * 0.4;
-    await page.touchscreen.tap(x, y);
-    await page.touchscreen.tap(x, y);
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    await Promise.all([touch('touchStart'), touch('touchEnd'), touch('touchStart'), touch('touchEnd')]);
+    await cdp.detach();
     return until(async () => {
         const m = await page.evaluate(measure);
         return m.scale >= 2 ? m : null;
@@ -163,9 +176,28 @@ test('a shared screen on a phone: fit to width upright, most of the screen sidew
     }
 });
 
+/* Runs in the page: each tile's name whole (nothing cut off) and its role shown. */
+function readTiles() {
+    return [...document.querySelectorAll('.tiles .tile')].map((t) => {
+        const name = t.querySelector('.tile-name');
+        const role = t.querySelector('.tile-role');
+        const text = t.querySelector('.tile-role-text');
+        const icon = t.querySelector('.tile-role-icon');
+        const shown = (el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && el.getBoundingClientRect().width > 2;
+        return {
+            name: name.textContent,
+            nameWhole: name.scrollWidth <= name.clientWidth + 1 && name.scrollHeight <= name.clientHeight + 1,
+            role: role.title,
+            roleShown: shown(role) && (shown(text) || shown(icon)),
+        };
+    });
+}
+
 async function phoneStage() {
+    const t0 = Date.now();
+    const step = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     const api = await server.login('anna', PASSWORD);
-    const created = await api.expect(201, 'POST', '/api/meetings', { body: { title: 'Opfølgningssamtale', roles: ['citizen'] } });
+    const created = await api.expect(201, 'POST', '/api/meetings', { body: { title: 'Opfølgningssamtale', roles: ['citizen', ...Object.keys(EXTRA)] } });
 
     const cw = await person('caseworker', { viewport: { width: 1280, height: 800 } }, fakeScreen);
     await joinAs(cw, created.host_link.url, 'Anna Jensen');
@@ -175,6 +207,7 @@ async function phoneStage() {
     await cw.getByRole('button', { name: 'Luk Mette Hansen ind' }).first().click();
     await phone.locator('.room').waitFor();
 
+    step('both in the room');
     // Two people on a phone: the citizen's own tile is the small picture over the stage.
     await until(() => phone.locator('.tiles .tile').count().then((n) => n === 2), { timeoutMs: WAIT_MS, what: 'two tiles' });
     const sizes = await phone.evaluate(() => [...document.querySelectorAll('.tiles .tile')].map((t) => ({ me: t.classList.contains('is-me'), pip: t.classList.contains('is-pip'), area: t.getBoundingClientRect().width * t.getBoundingClientRect().height })));
@@ -199,6 +232,7 @@ async function phoneStage() {
         return s && !s.hidden && s.dataset.hasVideo === 'true' && Number(s.dataset.frames) > 2 && v.videoWidth > 0;
     }), { timeoutMs: WAIT_MS, what: 'the phone decodes the shared screen' });
 
+    step('the screen decodes');
     // Upright: the screen is as wide as the stage.
     const portrait = await settled(phone);
     console.log(`portrait: ${JSON.stringify(portrait)}`);
@@ -210,6 +244,30 @@ async function phoneStage() {
     assert.ok(zoomedUp.zoomedWidth >= 1.99, `the picture is drawn twice as large: ${JSON.stringify(zoomedUp)}`);
     await phone.screenshot({ path: path.join(LOG_DIR, 'phone-stage-portrait-zoom.png') });
     await resetZoom(phone);
+    step('portrait done');
+
+    // Four more people (signaling only): every name whole, every role shown,
+    // and the tiles out of sight below the screen are announced.
+    const extra = [];
+    for (const [role, name] of Object.entries(EXTRA)) {
+        const token = created.links.find((l) => l.role === role).token;
+        extra.push(await server.join(token, name));
+        await cw.getByRole('button', { name: `Luk ${name} ind` }).first().click();
+    }
+    await until(() => phone.locator('.tiles .tile').count().then((n) => n === 6), { timeoutMs: WAIT_MS, what: 'six tiles' });
+    const six = await phone.evaluate(readTiles);
+    await phone.screenshot({ path: path.join(LOG_DIR, 'phone-stage-portrait-six.png') });
+    assert.ok(six.every((t) => t.nameWhole && t.roleShown), `every name whole and every role shown: ${JSON.stringify(six)}`);
+    await until(() => phone.locator('.tiles-more').isVisible(), { timeoutMs: 5000, what: 'the hint about tiles out of sight' }).catch(async (e) => {
+        const d = await phone.locator('.tiles').evaluate((el) => ({ sh: el.scrollHeight, ch: el.clientHeight, hidden: el.dataset.hiddenTiles, area: el.parentElement.getBoundingClientRect().height, stage: el.closest('.stage').getBoundingClientRect().height, ov: getComputedStyle(el).overflowY, flex: getComputedStyle(el).flex }));
+        throw new Error(`${e.message}: ${JSON.stringify(d)}`);
+    });
+    const hintText = await phone.locator('.tiles-more').innerText();
+    assert.match(hintText, /deltager.* mere – rul for at se/, hintText);
+    assert.equal(await phone.locator('.tiles').getAttribute('tabindex'), '0', 'the scrolling tiles are a Tab stop');
+    await phone.locator('.tiles-more').tap();
+    await until(async () => (await phone.locator('.tiles').evaluate((el) => el.scrollTop)) > 0, { timeoutMs: 5000, what: 'the hint scrolls the tiles' });
+    step('six people done');
 
     // Sideways: the screen has most of the viewport; the tiles wait behind a button.
     await phone.setViewportSize(LANDSCAPE);
@@ -227,5 +285,13 @@ async function phoneStage() {
     await until(async () => (await phone.evaluate(measure)).tilesShown, { timeoutMs: 5000, what: 'the tiles come up' });
     assert.equal(await phone.locator('.stage-tiles-btn').getAttribute('aria-expanded'), 'true');
     await phone.screenshot({ path: path.join(LOG_DIR, 'phone-stage-landscape-tiles.png') });
-    await phone.setViewportSize(PORTRAIT);
+    step('landscape done');
+
+    // Real full screen (the Fullscreen API), and back.
+    await phone.getByRole('button', { name: 'Fuld skærm', exact: true }).tap();
+    await until(() => phone.evaluate(() => document.fullscreenElement?.classList.contains('screen-stage')), { timeoutMs: 5000, what: 'the screen in full screen' });
+    await phone.getByRole('button', { name: 'Afslut fuld skærm' }).tap();
+    await until(() => phone.evaluate(() => document.fullscreenElement === null), { timeoutMs: 5000, what: 'full screen ends' });
+    for (const c of extra) c.close();
+    step('full screen done');
 }

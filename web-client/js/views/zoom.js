@@ -10,7 +10,7 @@ const STEP = 1.5;
 const KEY_PAN_PX = 60;
 const DOUBLE_TAP_SCALE = 2.5;
 const TAP_MS = 300; // longest press that is a tap
-const DOUBLE_TAP_MS = 350; // longest gap between the two taps
+const DOUBLE_TAP_MS = 400; // longest gap between the two taps
 const TAP_SLOP_PX = 24; // how far a finger may move and still tap
 
 export function createZoom(viewport, content, { onChange = () => {} } = {}) {
