@@ -11,7 +11,8 @@
 // build/test-logs/a11y-<page>-<size>-<lang>.json.
 //
 // Besides axe: every button and form control has an accessible name (as
-// Chromium's accessibility tree computes it), Tab reaches the microphone,
+// Chromium's accessibility tree computes it), no word in a heading, button,
+// label or tile name is broken across two lines in any size ("Mikrofo-n"), Tab reaches the microphone,
 // camera and leave controls in the room and focus is visibly drawn on them,
 // the first Tabs on the join page each land on something with a visible
 // focus ring, and waiting in the lobby, being admitted, joining and leaving
@@ -154,6 +155,28 @@ async function unnamedControls(page) {
     }
 }
 
+/* Runs in the page: words of headings, buttons, labels and tile names that
+   are drawn on more than one line (broken inside the word). */
+function brokenWords() {
+    const out = [];
+    const els = document.querySelectorAll('h1, h2, h3, button, label, legend, .tile-name, .ctl-label, .screen-caption');
+    for (const el of els) {
+        if (!el.getClientRects().length) continue;
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const text = node.textContent;
+            for (const m of text.matchAll(/\S+/g)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+                if (tops.size > 1) out.push(`"${m[0]}" in ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
+            }
+        }
+    }
+    return [...new Set(out)];
+}
+
 /** The page drawn at its new size (two animation frames, so observers have run). */
 async function settle(page) {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))));
@@ -173,6 +196,7 @@ async function audit(page, name, lang, problems) {
         problems.push(...(await runAxe(page, label, lang)));
         const t1 = Date.now();
         if (size === SIZES[0]) for (const u of await unnamedControls(page)) problems.push(`${label} (${lang}): control without an accessible name: ${u}`);
+        for (const w of await page.evaluate(brokenWords)) problems.push(`${label} (${lang}): a word broken across lines: ${w}`);
         timings.push(`${label}: axe ${t1 - t0} ms, names ${Date.now() - t1} ms`);
     }
 }

@@ -363,7 +363,7 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         zoomBar.hidden = !showVideo;
         if (entry) {
             screenVideo.dataset.mid = entry.mid;
-            if (showVideo) used.add(entry.mid);
+            used.add(entry.mid);
         } else {
             delete screenVideo.dataset.mid;
         }
