@@ -10,8 +10,9 @@
 //   - one double tap (two touch taps) zooms it to at least 2× at the tapped
 //     point;
 //   - sideways the tiles come up with the participants button;
-//   - the citizen's own tile is the small picture over the stage, and a tile
-//     can be pinned from the keyboard;
+//   - the citizen's own tile is the small picture over the stage; a finger
+//     drags it to another corner, and its move button (keyboard) does too;
+//     a tile can be pinned from the keyboard;
 //   - with six people (four more join over the signaling WebSocket alone,
 //     without media, so they cost no browser) every name is whole and every
 //     role is shown (as its word or its icon), and the tiles below the
@@ -59,8 +60,11 @@ function local(url) {
 }
 
 /* Runs in the caseworker's page before its scripts: the "screen" is a
-   1920×1080 canvas of 16 px text, redrawn (a clock) so frames keep coming. */
+   1920×1080 canvas of 16 px text, redrawn (a clock) so frames keep coming.
+   She joins with sound only (the pre-call choice), so the test spends the
+   machine on the screen and the phone, not on her camera. */
 function fakeScreen() {
+    sessionStorage.setItem('samtale.mediaChoice', 'audio');
     navigator.mediaDevices.getDisplayMedia = async () => {
         const c = document.createElement('canvas');
         c.width = 1920;
@@ -214,6 +218,21 @@ async function phoneStage() {
     const mine = sizes.find((s) => s.me);
     const other = sizes.find((s) => !s.me);
     assert.ok(mine.pip && mine.area * 4 < other.area, `the own tile is a small picture: ${JSON.stringify(sizes)}`);
+
+    // Drag the own picture up to the top left corner with a finger; the move button sends it on.
+    const pip = phone.locator('.tile.is-pip');
+    assert.equal(await pip.getAttribute('data-corner'), 'br');
+    const from = await pip.boundingBox();
+    const cdp = await phone.context().newCDPSession(phone);
+    const at = (x, y) => [{ x: from.x + from.width / 2 + x, y: from.y + from.height / 2 + y }];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0, 0) });
+    for (let i = 1; i <= 5; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(-45 * i, -80 * i) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await cdp.detach();
+    await until(async () => (await pip.getAttribute('data-corner')) === 'tl', { timeoutMs: 5000, what: 'the own picture dragged to the top left' });
+    await phone.getByRole('button', { name: 'Flyt dit eget billede til et andet hjørne' }).focus();
+    await phone.keyboard.press('Enter');
+    assert.equal(await pip.getAttribute('data-corner'), 'tr', 'the move button sends the picture to the next corner');
 
     // Pin the caseworker's tile from the keyboard, then unpin it.
     const pin = phone.getByRole('button', { name: 'Fastgør Anna Jensen på skærmen' });
