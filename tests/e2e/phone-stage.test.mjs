@@ -233,6 +233,8 @@ async function phoneStage() {
     await phone.getByRole('button', { name: 'Flyt dit eget billede til et andet hjørne' }).focus();
     await phone.keyboard.press('Enter');
     assert.equal(await pip.getAttribute('data-corner'), 'tr', 'the move button sends the picture to the next corner');
+    await phone.keyboard.press('Enter');
+    assert.equal(await pip.getAttribute('data-corner'), 'br', 'and round to where it began');
 
     // Pin the caseworker's tile from the keyboard, then unpin it.
     const pin = phone.getByRole('button', { name: 'Fastgør Anna Jensen på skærmen' });
