@@ -1,15 +1,22 @@
-// Accessibility (WCAG 2.1 AA) of the web client in real Chromium on a
-// phone-sized page (360×640), in Danish (the default) and in English: axe-core
-// runs on the login page, the meeting list, the new meeting form, one meeting
-// (its links), the guest's pre-call check, the join form, the lobby, and the
+// Accessibility (WCAG 2.1 AA) of the web client in real Chromium on
+// phone-sized pages, in Danish (the default) and in English: axe-core runs on
+// the login page, the meeting list, the new meeting form, one meeting (its
+// links), the guest's pre-call check, the join form, the lobby, and the
 // meeting room with a caseworker and a citizen admitted (also with the chat
-// and the participant panel open), and the page after leaving. Any serious or
-// critical violation fails the test; every result (all impacts) is written to
-// build/test-logs/a11y-<page>-<lang>.json.
+// and the participant panel open, a pinned tile, and a shared screen), and
+// the page after leaving. Every page is checked in four sizes, upright and
+// sideways at 360 and 320 px wide (360×640, 640×360, 320×568, 568×320), in
+// one browser by resizing the page. Any serious or critical violation fails
+// the test; every result (all impacts) is written to
+// build/test-logs/a11y-<page>-<size>-<lang>.json.
 //
 // Besides axe: every button and form control has an accessible name (as
-// Chromium's accessibility tree computes it), Tab reaches the microphone,
-// camera and leave controls in the room and focus is visibly drawn on them,
+// Chromium's accessibility tree computes it), no word in a heading, button,
+// label or tile name is broken across two lines in any size ("Mikrofo-n"),
+// Tab reaches the microphone, camera and leave controls in the room and
+// focus is visibly drawn on them, on the join page (360×640 and 568×320)
+// every Tab from where the page puts focus until focus leaves the page lands
+// on something whose whole focus ring is on screen (at least three stops),
 // and waiting in the lobby, being admitted, joining and leaving are said in
 // the page's aria-live region.
 //
@@ -36,6 +43,13 @@ const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const AXE_SOURCE = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const BLOCKING = new Set(['serious', 'critical']);
+// Upright and sideways, at 360 and 320 px wide; the first is where the walk runs.
+const SIZES = [
+    { width: 360, height: 640 },
+    { width: 640, height: 360 },
+    { width: 320, height: 568 },
+    { width: 568, height: 320 },
+];
 const STRINGS = {
     da: JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'web-client', 'i18n', 'da.json'), 'utf8')),
     en: JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'web-client', 'i18n', 'en.json'), 'utf8')),
@@ -44,6 +58,7 @@ const STRINGS = {
 let server;
 let browser;
 const foreign = [];
+const timings = [];
 
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
@@ -110,7 +125,7 @@ async function runAxe(page, name, lang) {
             })),
         AXE_TAGS,
     );
-    fs.writeFileSync(path.join(LOG_DIR, `a11y-${name}-${lang}.json`), JSON.stringify({ page: name, lang, ...results }, null, 2));
+    fs.writeFileSync(path.join(LOG_DIR, `a11y-${name.replace('@', '-')}-${lang}.json`), JSON.stringify({ page: name, lang, ...results }, null, 2));
     return results.violations
         .filter((v) => BLOCKING.has(v.impact))
         .map((v) => `${name} (${lang}): ${v.id} [${v.impact}] ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${(n.failureSummary || '').replace(/\s+/g, ' ')}`).join('\n')}`);
@@ -142,10 +157,77 @@ async function unnamedControls(page) {
     }
 }
 
-/** axe plus the accessible-name check; collects the problems instead of stopping at the first page. */
+/* Runs in the page: words of headings, buttons, labels and tile names that
+   are drawn on more than one line (broken inside the word). */
+function brokenWords() {
+    const out = [];
+    const els = document.querySelectorAll('h1, h2, h3, button, label, legend, .tile-name, .ctl-label, .screen-caption');
+    for (const el of els) {
+        if (!el.getClientRects().length) continue;
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const text = node.textContent;
+            for (const m of text.matchAll(/\S+/g)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+                if (tops.size > 1) out.push(`"${m[0]}" in ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
+            }
+        }
+    }
+    return [...new Set(out)];
+}
+
+/** The page drawn at its new size (two animation frames, so observers have run). */
+async function settle(page) {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/**
+ * axe plus the accessible-name check in every size of SIZES (the page ends
+ * at the first again); collects the problems instead of stopping at the
+ * first page.
+ */
 async function audit(page, name, lang, problems) {
-    problems.push(...(await runAxe(page, name, lang)));
-    for (const u of await unnamedControls(page)) problems.push(`${name} (${lang}): control without an accessible name: ${u}`);
+    for (const size of [...SIZES.slice(1), SIZES[0]]) {
+        await page.setViewportSize(size);
+        await settle(page);
+        const label = `${name}@${size.width}x${size.height}`;
+        const t0 = Date.now();
+        problems.push(...(await runAxe(page, label, lang)));
+        const t1 = Date.now();
+        if (size === SIZES[0]) for (const u of await unnamedControls(page)) problems.push(`${label} (${lang}): control without an accessible name: ${u}`);
+        for (const w of await page.evaluate(brokenWords)) problems.push(`${label} (${lang}): a word broken across lines: ${w}`);
+        timings.push(`${label}: axe ${t1 - t0} ms, names ${Date.now() - t1} ms`);
+    }
+}
+
+/**
+ * From where the page put focus, Tab until focus leaves the page (at most
+ * 12 times): every stop draws a focus ring (an outline of 2 px or more, or a
+ * box shadow) that lies wholly inside the viewport. At least three stops.
+ */
+async function tabsShowFocus(page, who, problems) {
+    const stops = [];
+    for (let i = 1; i <= 12; i++) {
+        await page.keyboard.press('Tab');
+        const f = await page.evaluate(() => {
+            const a = document.activeElement;
+            if (!a || a === document.body) return null;
+            const cs = getComputedStyle(a);
+            const r = a.getBoundingClientRect();
+            const outline = cs.outlineStyle !== 'none' ? parseFloat(cs.outlineWidth) || 0 : 0;
+            const ring = outline >= 2 || cs.boxShadow !== 'none';
+            const out = Math.max(0, outline + (parseFloat(cs.outlineOffset) || 0));
+            const inside = r.width > 0 && r.height > 0 && r.top - out >= 0 && r.left - out >= 0 && r.bottom + out <= innerHeight && r.right + out <= innerWidth;
+            return { desc: `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''} "${(a.textContent || a.value || '').trim().slice(0, 30)}"`, ring, inside };
+        });
+        if (!f) break;
+        stops.push(f.desc);
+        if (!f.ring || !f.inside) problems.push(`${who}: Tab ${i} lands on ${f.desc} without a whole focus ring on screen (${JSON.stringify(f)})`);
+    }
+    if (stops.length < 3) problems.push(`${who}: only ${stops.length} Tab stops: ${stops.join(' → ')}`);
 }
 
 async function announced(page) {
@@ -246,6 +328,14 @@ async function walkThrough(lang) {
     await guest.goto(guestUrl.href);
     await guest.locator('input[name="name"]').waitFor();
     await audit(guest, 'join', lang, problems);
+    // Upright at 360 (where it was seen) and the shortest page, sideways at 320.
+    for (const size of [SIZES[0], SIZES[3]]) {
+        await guest.setViewportSize(size);
+        await guest.reload();
+        await guest.locator('input[name="name"]').waitFor();
+        await tabsShowFocus(guest, `join@${size.width}x${size.height} (${lang})`, problems);
+    }
+    await guest.setViewportSize(SIZES[0]);
 
     await cw.locator('a.btn[href^="/join#"]').click();
     await cw.locator('form button[type="submit"]').click();
@@ -273,6 +363,23 @@ async function walkThrough(lang) {
     await audit(guest, 'room', lang, problems);
     await audit(cw, 'room-host', lang, problems);
     await keyboardReachesControls(guest, `citizen (${lang})`);
+
+    // A pinned tile (its pin button, from the keyboard).
+    await guest.locator('.tile:not(.is-me) .tile-pin').focus();
+    await guest.keyboard.press('Enter');
+    await guest.locator('.tile.is-pinned').waitFor();
+    await audit(guest, 'room-pinned', lang, problems);
+    await guest.keyboard.press('Enter');
+
+    // A shared screen on the citizen's phone (the host shares Chromium's fake screen).
+    if (!(await cw.locator('.controls .ctl-screen').isVisible())) await cw.locator('.controls .ctl-more').click();
+    await cw.locator('.controls .ctl-screen').click();
+    await until(() => guest.locator('.screen-stage').evaluate((el) => !el.hidden && el.dataset.hasVideo === 'true' && Number(el.dataset.frames) > 0), { timeoutMs: 20000, what: 'the citizen sees the shared screen' });
+    await audit(guest, 'room-screen', lang, problems);
+    await audit(cw, 'room-host-sharing', lang, problems);
+    if (!(await cw.locator('.controls .ctl-screen').isVisible())) await cw.locator('.controls .ctl-more').click();
+    await cw.locator('.controls .ctl-screen').click();
+    await until(() => guest.locator('.screen-stage').evaluate((el) => el.hidden), { timeoutMs: 10000, what: 'the shared screen goes away' });
 
     // The chat panel (citizen) and the participant panel with the host's tools.
     await guest.locator('.controls .ctl-chat').click();
@@ -322,5 +429,6 @@ for (const lang of ['da', 'en']) {
 }
 
 test('no request leaves the server origin', () => {
+    console.log(timings.join('\n'));
     assert.deepEqual(foreign, []);
 });

@@ -7,6 +7,13 @@ export function roleKey(role, isHost = false) {
     return ROLES.includes(role) ? `role.${role}` : 'role.unknown';
 }
 
+const ROLE_ICONS = { citizen: 'user', akasse: 'building', employer: 'briefcase', interpreter: 'translate', advocate: 'heart', caseworker: 'idCard' };
+
+/** The icon (../icons.js) that stands for a role where its word does not fit. */
+export function roleIcon(role) {
+    return ROLE_ICONS[role] || 'user';
+}
+
 /** Initials for a name card: first letters of the first and last word. */
 export function initials(name) {
     const words = String(name || '').trim().split(/\s+/).filter(Boolean);

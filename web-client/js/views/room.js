@@ -11,7 +11,7 @@ import { icon } from '../icons.js';
 import { languageSelect } from '../lang-select.js';
 import { isMediaError, MeetingMedia, screenShareSupported } from '../media.js';
 import { loadMediaChoice } from '../precall.js';
-import { initials, roleKey } from '../roles.js';
+import { initials, roleIcon, roleKey } from '../roles.js';
 import { chime } from '../sound.js';
 import { createChat } from './chat.js';
 import { createDocumentView } from './document.js';
@@ -95,7 +95,6 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
             root.dataset.sound = blocked ? 'blocked' : 'on';
         },
     });
-    const tiles = stageView.tiles;
     const stageH = h('h2', { class: 'visually-hidden', id: uniqueId('stage'), t: 'room.stage_heading' });
     // A PDF or photo on the stage (./document.js): its section sits above the shared screen.
     const docView = createDocumentView({
@@ -106,7 +105,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         nameOf: (id) => (st.participants.find((p) => p.id === id) || {}).name || '',
         send,
     });
-    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, docView.el, stageView.screen, tiles);
+    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, docView.el, stageView.screen, stageView.tilesArea);
 
     // Chat panel
     const chatId = uniqueId('panel-chat');
@@ -342,7 +341,9 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         if (speaking) chips.push(h('span', { class: 'chip chip-speaking' }, icon('speaker', 'icon icon-sm'), h('span', { t: 'room.speaking' })));
         chips.push(...badges(p));
         if (micOff) chips.push(h('span', { class: 'chip chip-muted' }, icon('micOff', 'icon icon-sm'), h('span', { class: 'visually-hidden', t: 'room.mic_muted' })));
-        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), h('p', { class: 'tile-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, chips)];
+        // Where the tile is small the role shows as its icon (its word stays for screen readers and as a tooltip).
+        const role = h('p', { class: 'tile-role', tAttrs: { title: roleKey(p.role, p.host) } }, icon(roleIcon(p.role), 'icon icon-sm tile-role-icon'), h('span', { class: 'tile-role-text', t: roleKey(p.role, p.host) }));
+        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), role, h('div', { class: 'tile-chips' }, chips)];
     }
 
     function send(msg) {

@@ -1,6 +1,17 @@
 // The meeting's stage: an equal tile for every participant (camera video, or
-// the name card when there is none), a shared screen above the tiles (pinch
-// and buttons to zoom), and one hidden <audio> per remote microphone.
+// the name card when there is none), a shared screen above the tiles (pinch,
+// double tap and buttons to zoom, fit to width by default, full screen where
+// the browser allows), and one hidden <audio> per remote microphone.
+//
+// Any tile can be pinned (its pin button): it then fills the stage and the
+// others line up below it. On phones your own tile is a small picture over
+// the stage that can be dragged to another corner (./pip.js). On a phone held
+// sideways, the shared screen takes the stage and the tiles come up with the
+// "participants" button.
+//
+// The main area can also hold any other element instead of the shared screen
+// (setMainContent: e.g. a document viewer); it then gets the same place, the
+// caption, full screen, and the tiles move aside exactly as for a screen.
 //
 // Fed by the room view: setPeople (roster), setRemote / setLocal / setMediaState
 // / setSpeaker / setStats (from ../media.js). Tells the media module how big
@@ -10,12 +21,19 @@
 // ("true" when the camera video is shown), data-frames (frames decoded of
 // that camera, every second), data-audio-packets, data-audio ("playing" |
 // "blocked" | "none"), data-speaking, data-frame-size (the size received, e.g.
-// "320x180": the simulcast layer); the screen area has data-participant-id,
-// data-has-video and data-frames.
+// "320x180": the simulcast layer), data-pinned; the screen area has
+// data-participant-id, data-has-video, data-frames and data-main ("screen" |
+// "content" when setMainContent put an element there); the screen viewport
+// has data-scale (its zoom).
 import { h, uniqueId } from '../dom.js';
-import { setText } from '../i18n.js';
+import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
+import { createPip } from './pip.js';
+import { createTilesHint } from './tiles-hint.js';
 import { createZoom } from './zoom.js';
+
+/** Phones: portrait up to 599 px wide, or held sideways (short). */
+const PHONE = '(max-width: 599px), (orientation: landscape) and (max-height: 500px)';
 
 export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly, onSoundBlocked }) {
     const st = {
@@ -27,14 +45,20 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         speaker: null,
         stats: new Map(),
         soundBlocked: false,
+        pinned: null, // participant id of the pinned tile
+        tilesOpen: false, // sideways phone with a shared screen: tiles shown
+        main: null, // {el, caption} put on the stage by setMainContent
         destroyed: false,
     };
+    const phone = window.matchMedia(PHONE);
     const tilesById = new Map(); // participant id → tile record
     const audios = new Map(); // mid → <audio>
     const visible = new WeakMap(); // video element → intersecting
     const reported = new Set(); // mids told to the media module
 
-    const tiles = h('ul', { class: 'tiles', tAttrs: { 'aria-label': 'room.tiles_label' } });
+    const tiles = h('ul', { class: 'tiles', id: uniqueId('tiles'), tAttrs: { 'aria-label': 'room.tiles_label' } });
+    const hint = createTilesHint(tiles);
+    const tilesArea = h('div', { class: 'tiles-area' }, tiles, hint.button);
 
     // Screen share area.
     const captionId = uniqueId('screen-caption');
@@ -45,13 +69,16 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
     const screenViewport = h('div', { class: 'screen-viewport', attrs: { tabindex: '0', role: 'group' }, tAttrs: { 'aria-label': 'room.screen_viewport' } }, screenContent);
     const zoomOutBtn = zoomButton('zoomOut', 'room.zoom_out');
     const zoomInBtn = zoomButton('zoomIn', 'room.zoom_in');
-    const zoomResetBtn = zoomButton('fit', 'room.zoom_reset');
+    const zoomResetBtn = zoomButton('fitWidth', 'room.zoom_reset');
     const zoomPct = h('span', { class: 'zoom-pct', attrs: { 'aria-live': 'polite' } });
     const zoomBar = h('div', { class: 'zoom-bar', attrs: { role: 'group' }, tAttrs: { 'aria-label': 'room.zoom_group' } }, zoomOutBtn, zoomPct, zoomInBtn, zoomResetBtn);
+    const fullBtn = zoomButton('fullscreen', 'room.fullscreen');
+    const tilesBtn = h('button', { class: 'btn-icon stage-tiles-btn', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': tiles.id }, tAttrs: { 'aria-label': 'room.tiles_show', title: 'room.tiles_show' } }, icon('people'));
+    const mainHost = h('div', { class: 'stage-main-content', attrs: { hidden: true } });
     const screenNoteText = h('p', { class: 'screen-note-text' });
     const screenNoteBtn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' } });
     const screenNote = h('div', { class: 'screen-note', attrs: { hidden: true } }, icon('screen', 'icon screen-note-icon'), screenNoteText, screenNoteBtn);
-    const screenSection = h('section', { class: 'screen-stage', attrs: { hidden: true, 'aria-labelledby': captionId } }, h('div', { class: 'screen-head' }, screenCaption, zoomBar), screenViewport, screenNote);
+    const screenSection = h('section', { class: 'screen-stage', attrs: { hidden: true, 'aria-labelledby': captionId } }, h('div', { class: 'screen-head' }, screenCaption, h('div', { class: 'screen-tools' }, zoomBar, tilesBtn, fullBtn)), screenViewport, mainHost, screenNote);
     const audioBox = h('div', { class: 'remote-audio', attrs: { 'aria-hidden': 'true' } });
     let screenAction = null;
     screenNoteBtn.addEventListener('click', () => screenAction && screenAction());
@@ -61,6 +88,17 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
     zoomOutBtn.addEventListener('click', () => zoom.zoomOut());
     zoomResetBtn.addEventListener('click', () => zoom.reset());
     renderZoom(1);
+    const canFullscreen = !!(document.fullscreenEnabled && typeof screenSection.requestFullscreen === 'function');
+    fullBtn.hidden = !canFullscreen;
+    fullBtn.addEventListener('click', toggleFullscreen);
+    const onFullscreen = () => renderFullscreen();
+    document.addEventListener('fullscreenchange', onFullscreen);
+    tilesBtn.addEventListener('click', () => {
+        st.tilesOpen = !st.tilesOpen;
+        render();
+    });
+    const onPhone = () => render();
+    phone.addEventListener('change', onPhone);
 
     const ro = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => entries.forEach((e) => report(e.target))) : null;
     const io =
@@ -73,8 +111,40 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
               })
             : null;
     observe(screenVideo);
-    screenVideo.addEventListener('resize', () => screenViewport.classList.toggle('has-frame', screenVideo.videoWidth > 0));
-    screenVideo.addEventListener('loadeddata', () => screenViewport.classList.toggle('has-frame', screenVideo.videoWidth > 0));
+    screenVideo.addEventListener('resize', screenFrame);
+    screenVideo.addEventListener('loadeddata', screenFrame);
+
+    /** A frame of the shared screen: the viewport takes its shape (fit to width). */
+    function screenFrame() {
+        const w = screenVideo.videoWidth;
+        const hgt = screenVideo.videoHeight;
+        screenViewport.classList.toggle('has-frame', w > 0);
+        if (w > 0 && hgt > 0) screenViewport.style.setProperty('--screen-aspect', `${w} / ${hgt}`);
+        zoom.refit();
+    }
+
+    function toggleFullscreen() {
+        if (document.fullscreenElement === screenSection) {
+            document.exitFullscreen().catch(() => {});
+            return;
+        }
+        screenSection
+            .requestFullscreen({ navigationUI: 'hide' })
+            .then(() => {
+                // Phones: a screen reads best sideways (where the browser allows it).
+                if (phone.matches && screen.orientation && typeof screen.orientation.lock === 'function') screen.orientation.lock('landscape').catch(() => {});
+            })
+            .catch(() => {});
+    }
+
+    function renderFullscreen() {
+        const full = document.fullscreenElement === screenSection;
+        screenSection.classList.toggle('is-fullscreen', full);
+        fullBtn.replaceChildren(icon(full ? 'fullscreenExit' : 'fullscreen'));
+        setAttr(fullBtn, 'aria-label', full ? 'room.fullscreen_exit' : 'room.fullscreen');
+        setAttr(fullBtn, 'title', full ? 'room.fullscreen_exit' : 'room.fullscreen');
+        zoom.refit();
+    }
 
     function zoomButton(name, key) {
         const b = h('button', { class: 'btn-icon zoom-btn', attrs: { type: 'button' }, tAttrs: { 'aria-label': key, title: key } }, icon(name));
@@ -83,6 +153,7 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
 
     function renderZoom(scale) {
         setText(zoomPct, 'room.zoom_pct', { pct: Math.round(scale * 100) });
+        screenViewport.dataset.scale = String(Math.round(scale * 100) / 100);
         // Called by the zoom only after it exists (its observers are asynchronous).
         zoomOutBtn.disabled = scale <= zoom.min;
         zoomInBtn.disabled = scale >= zoom.max;
@@ -132,8 +203,14 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         const card = h('div', { class: 'tile-card' });
         const video = h('video', { class: 'tile-video', attrs: { muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' } });
         video.muted = true;
-        const li = h('li', { class: 'tile', dataset: { participantId: String(p.id) } }, video, card);
-        const t = { id: p.id, li, card, video };
+        const pin = h('button', { class: 'tile-btn tile-pin', attrs: { type: 'button', 'aria-pressed': 'false' } }, icon('pin'));
+        const li = h('li', { class: 'tile', dataset: { participantId: String(p.id) } }, video, card, pin);
+        const t = { id: p.id, li, card, video, pin, name: null, move: null, pip: null };
+        pin.addEventListener('click', () => {
+            st.pinned = st.pinned === p.id ? null : p.id;
+            render();
+            pin.focus();
+        });
         const frame = () => li.classList.toggle('has-frame', video.videoWidth > 0 && li.dataset.hasVideo === 'true');
         video.addEventListener('resize', frame);
         video.addEventListener('loadeddata', frame);
@@ -142,12 +219,30 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         return t;
     }
 
-    function renderTiles() {
+    /** Your own tile gets the picture-in-picture drag and its move button. */
+    function makeMovable(t) {
+        t.move = h('button', { class: 'tile-btn tile-move', attrs: { type: 'button', hidden: true }, tAttrs: { 'aria-label': 'room.pip_move', title: 'room.pip_move' } }, icon('move'));
+        t.li.append(t.move);
+        t.pip = createPip(t.li, { container: () => tilesArea.parentElement || tilesArea });
+        t.move.addEventListener('click', () => t.pip.next());
+    }
+
+    function renderTiles(hasMain) {
         let people = st.people;
-        tiles.dataset.count = String(Math.min(people.length, 16));
         const ids = new Set(people.map((p) => p.id));
+        if (st.pinned !== null && !ids.has(st.pinned)) st.pinned = null;
+        // Your own picture floats on phones when there is someone else to see.
+        const pip = phone.matches && people.length >= 2 && st.pinned !== st.meId;
+        if (st.pinned !== null) people = [...people.filter((p) => p.id === st.pinned), ...people.filter((p) => p.id !== st.pinned)];
+        const shown = pip ? people.length - 1 : people.length;
+        tiles.dataset.count = String(Math.min(shown, 16));
+        tiles.classList.toggle('has-pin', st.pinned !== null && !hasMain);
+        tiles.classList.toggle('has-pip', pip);
+        // The others below a pinned tile: up to four in a row.
+        tiles.style.setProperty('--pin-cols', String(Math.max(1, Math.min(4, shown - 1))));
         for (const [id, t] of tilesById) {
             if (ids.has(id)) continue;
+            if (t.pip) t.pip.destroy();
             unobserve(t.video);
             t.video.srcObject = null;
             t.li.remove();
@@ -175,7 +270,19 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
                 }
             }
             const show = !!track;
-            t.li.className = `tile${p.state === 'reconnecting' ? ' is-away' : ''}${p.hand ? ' has-hand' : ''}${me ? ' is-me' : ''}${show ? ' has-video' : ''}${speaking ? ' is-speaking' : ''}${me && st.media.facing === 'user' ? ' is-mirrored' : ''}`;
+            const pinned = st.pinned === p.id;
+            const isPip = me && pip;
+            if (me && !t.move) makeMovable(t);
+            t.li.className = `tile${p.state === 'reconnecting' ? ' is-away' : ''}${p.hand ? ' has-hand' : ''}${me ? ' is-me' : ''}${show ? ' has-video' : ''}${speaking ? ' is-speaking' : ''}${me && st.media.facing === 'user' ? ' is-mirrored' : ''}${pinned ? ' is-pinned' : ''}${isPip ? ' is-pip' : ''}`;
+            t.li.dataset.pinned = pinned ? 'true' : 'false';
+            t.pin.setAttribute('aria-pressed', String(pinned));
+            t.pin.hidden = isPip;
+            if (t.move) t.move.hidden = !isPip;
+            if (t.name !== p.name) {
+                t.name = p.name;
+                setAttr(t.pin, 'aria-label', 'room.pin', { name: p.name });
+                setAttr(t.pin, 'title', 'room.pin', { name: p.name });
+            }
             t.li.dataset.hasVideo = show ? 'true' : 'false';
             t.li.dataset.speaking = speaking ? 'true' : 'false';
             if (t.video.dataset.mid && t.video.dataset.mid !== (mid || '')) delete t.video.dataset.mid;
@@ -215,7 +322,15 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         const selfSharing = st.media.screen && !!st.local.screen;
         screenAction = null;
         let showVideo = false;
-        if (entry) {
+        const main = st.main;
+        if (main) {
+            screenSection.hidden = false;
+            delete screenSection.dataset.participantId;
+            const [key, params] = Array.isArray(main.caption) ? main.caption : [main.caption];
+            if (key) setText(screenCaption, key, params);
+            else screenCaption.textContent = '';
+            if (main.el.parentNode !== mainHost) mainHost.replaceChildren(main.el);
+        } else if (entry) {
             screenSection.hidden = false;
             screenSection.dataset.participantId = String(sharer.id);
             setText(screenCaption, 'room.screen_from', { name: sharer.name });
@@ -240,7 +355,10 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         // Just shown: the intersection seen while hidden is stale until the observer speaks again.
         if (showVideo && screenSection.dataset.hasVideo !== 'true') visible.delete(screenVideo);
         screenSection.dataset.hasVideo = showVideo ? 'true' : 'false';
-        screenNote.hidden = screenSection.hidden || showVideo;
+        screenSection.dataset.main = main ? 'content' : showVideo ? 'screen' : '';
+        mainHost.hidden = !main;
+        if (!main && mainHost.firstChild) mainHost.replaceChildren();
+        screenNote.hidden = screenSection.hidden || showVideo || !!main;
         screenViewport.hidden = !showVideo;
         zoomBar.hidden = !showVideo;
         if (entry) {
@@ -257,6 +375,7 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
             screenViewport.classList.toggle('has-frame', screenVideo.videoWidth > 0 && showVideo);
         }
         if (entry) report(screenVideo);
+        if (screenSection.hidden && document.fullscreenElement === screenSection) document.exitFullscreen().catch(() => {});
         return !screenSection.hidden;
     }
 
@@ -328,9 +447,18 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
 
     function render() {
         if (st.destroyed) return;
-        const used = renderTiles();
+        const used = new Set();
         const hasScreen = renderScreen(used);
+        for (const mid of renderTiles(hasScreen)) used.add(mid);
         tiles.classList.toggle('is-strip', hasScreen);
+        // A phone held sideways: the shared screen has the stage, the tiles come on request.
+        const open = hasScreen && st.tilesOpen;
+        tilesArea.classList.toggle('is-open', open);
+        tilesArea.classList.toggle('is-strip', hasScreen);
+        tilesBtn.setAttribute('aria-expanded', String(open));
+        setAttr(tilesBtn, 'aria-label', open ? 'room.tiles_hide' : 'room.tiles_show');
+        setAttr(tilesBtn, 'title', open ? 'room.tiles_hide' : 'room.tiles_show');
+        hint.update();
         renderAudio();
         renderAudioState();
         // Videos no longer shown anywhere: tell the server to stop sending them.
@@ -364,8 +492,20 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
 
     return {
         tiles,
+        /** The tiles with their "more tiles" hint: what the stage shows below the main area. */
+        tilesArea,
         screen: screenSection,
         audio: audioBox,
+        /**
+         * Puts any element on the stage's main area, where a shared screen
+         * goes (it takes the screen's place while it is there), with a caption:
+         * a translation key or [key, params]. setMainContent(null) takes it
+         * away. The element should fill its box (width and height 100%).
+         */
+        setMainContent(el, { caption = null } = {}) {
+            st.main = el ? { el, caption } : null;
+            render();
+        },
         setPeople(people, meId) {
             st.people = people;
             st.meId = meId;
@@ -396,6 +536,11 @@ export function createStage({ media, renderCard, onStopScreen, onLeaveAudioOnly,
         destroy() {
             st.destroyed = true;
             zoom.destroy();
+            hint.destroy();
+            phone.removeEventListener('change', onPhone);
+            document.removeEventListener('fullscreenchange', onFullscreen);
+            if (document.fullscreenElement === screenSection) document.exitFullscreen().catch(() => {});
+            for (const t of tilesById.values()) if (t.pip) t.pip.destroy();
             if (ro) ro.disconnect();
             if (io) io.disconnect();
             for (const t of tilesById.values()) t.video.srcObject = null;

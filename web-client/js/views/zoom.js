@@ -1,17 +1,25 @@
 // Pinch-zoom and pan for a shared screen: two fingers pinch and move, one
-// finger (or the mouse) drags once zoomed in, ctrl + wheel zooms, the arrow
-// keys pan the focused viewport, and zoomIn/zoomOut/reset serve the + / − /
-// fit buttons. The content is moved with a CSS transform (set through the
+// finger (or the mouse) drags once zoomed in, a double tap (or double click)
+// zooms to DOUBLE_TAP_SCALE at the tapped point and back, ctrl + wheel
+// zooms, the arrow keys pan the focused viewport, and zoomIn/zoomOut/reset
+// serve the + / − / fit buttons. The content is moved with a CSS transform (set through the
 // CSSOM, which the page's CSP allows); the viewport clips it.
 const MIN = 1;
 const MAX = 6;
 const STEP = 1.5;
 const KEY_PAN_PX = 60;
+const DOUBLE_TAP_SCALE = 2.5;
+const TAP_MS = 300; // longest press that is a tap
+const DOUBLE_TAP_MS = 400; // longest gap between the two taps
+const TAP_SLOP_PX = 24; // how far a finger may move and still tap
 
 export function createZoom(viewport, content, { onChange = () => {} } = {}) {
     const z = { scale: 1, x: 0, y: 0 };
     const pointers = new Map(); // pointerId → {x, y}
     let gesture = null; // {scale, x, y, dist, mx, my} at the start of a pinch or drag
+    let tap = null; // the touch that may become a tap: {id, x, y, t}
+    let lastTap = null; // the last tap: {x, y, t}
+    let lastTouchMs = -Infinity; // a touch's own double tap is handled; its dblclick is not
 
     function size() {
         return { w: viewport.clientWidth || 1, h: viewport.clientHeight || 1 };
@@ -63,7 +71,12 @@ export function createZoom(viewport, content, { onChange = () => {} } = {}) {
 
     function onDown(ev) {
         if (ev.pointerType === 'mouse' && ev.button !== 0) return;
-        pointers.set(ev.pointerId, local(ev));
+        const p = local(ev);
+        if (ev.pointerType !== 'mouse') {
+            lastTouchMs = ev.timeStamp;
+            tap = pointers.size === 0 ? { id: ev.pointerId, x: p.x, y: p.y, t: ev.timeStamp } : null;
+        }
+        pointers.set(ev.pointerId, p);
         try {
             viewport.setPointerCapture(ev.pointerId);
         } catch {
@@ -74,7 +87,9 @@ export function createZoom(viewport, content, { onChange = () => {} } = {}) {
 
     function onMove(ev) {
         if (!pointers.has(ev.pointerId)) return;
-        pointers.set(ev.pointerId, local(ev));
+        const p = local(ev);
+        if (tap && tap.id === ev.pointerId && Math.hypot(p.x - tap.x, p.y - tap.y) > TAP_SLOP_PX) tap = null;
+        pointers.set(ev.pointerId, p);
         if (!gesture) return;
         const pts = [...pointers.values()];
         if (pts.length >= 2 && gesture.dist) {
@@ -102,6 +117,23 @@ export function createZoom(viewport, content, { onChange = () => {} } = {}) {
     function onUp(ev) {
         if (!pointers.delete(ev.pointerId)) return;
         startGesture();
+        if (ev.type === 'pointerup' && tap && tap.id === ev.pointerId && ev.timeStamp - tap.t <= TAP_MS) onTap(tap);
+        if (tap && tap.id === ev.pointerId) tap = null;
+    }
+
+    /** Two taps close in time and place: zoom in there, or back to the fit. */
+    function onTap(t) {
+        if (lastTap && t.t - lastTap.t <= DOUBLE_TAP_MS && Math.hypot(t.x - lastTap.x, t.y - lastTap.y) <= TAP_SLOP_PX * 2) {
+            lastTap = null;
+            toggleAt(t.x, t.y);
+        } else {
+            lastTap = { x: t.x, y: t.y, t: t.t };
+        }
+    }
+
+    function toggleAt(x, y) {
+        if (z.scale > 1) api.reset();
+        else zoomAt(DOUBLE_TAP_SCALE, x, y);
     }
 
     function onWheel(ev) {
@@ -125,9 +157,9 @@ export function createZoom(viewport, content, { onChange = () => {} } = {}) {
     }
 
     function onDouble(ev) {
+        if (ev.timeStamp - lastTouchMs < 1000) return; // a touch: onTap had it
         const p = local(ev);
-        if (z.scale > 1) api.reset();
-        else zoomAt(2.5, p.x, p.y);
+        toggleAt(p.x, p.y);
     }
 
     viewport.addEventListener('pointerdown', onDown);
@@ -158,6 +190,10 @@ export function createZoom(viewport, content, { onChange = () => {} } = {}) {
         },
         get scale() {
             return z.scale;
+        },
+        /** Re-applies the limits after the viewport changed shape. */
+        refit() {
+            apply();
         },
         get min() {
             return MIN;
