@@ -53,7 +53,7 @@ function fraction(pos, size, view) {
     return range > 0 ? Math.min(1, Math.max(0, pos / range)) : 0;
 }
 
-export function createDocumentView({ client, meetingId, myId, isHost, nameOf, send }) {
+export function createDocumentView({ client, meetingId, myId, isHost, nameOf, send, onShown }) {
     const st = {
         doc: null, // {id, owner, mime, size}
         view: { page: 1, zoom: 1, x: 0, y: 0 },
@@ -215,6 +215,7 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
         el.dataset.doc = String(msg.doc);
         el.dataset.owner = String(msg.owner);
         el.dataset.mime = msg.mime;
+        if (onShown) onShown(true); /* the stage gives it the main place (stage.js setMainContent) */
         el.closest('.stage')?.classList.add('has-document');
         const mine = isOwner();
         setText(caption, mine ? 'doc.caption_self' : 'doc.caption', { name: nameOf(msg.owner) });
@@ -400,6 +401,7 @@ export function createDocumentView({ client, meetingId, myId, isHost, nameOf, se
         st.view = { page: 1, zoom: 1, x: 0, y: 0 };
         el.hidden = true;
         el.closest('.stage')?.classList.remove('has-document');
+        if (onShown) onShown(false);
         for (const k of ['doc', 'owner', 'mime', 'page', 'pages', 'zoom', 'renderedPage']) delete el.dataset[k];
     }
 

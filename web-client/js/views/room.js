@@ -104,8 +104,9 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         isHost: () => isHost || !!st.me.host,
         nameOf: (id) => (st.participants.find((p) => p.id === id) || {}).name || '',
         send,
+        onShown: (shown) => stageView.setMainContent(shown ? docView.el : null),
     });
-    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, docView.el, stageView.screen, stageView.tilesArea);
+    const stage = h('section', { class: 'stage', attrs: { 'aria-labelledby': stageH.id } }, stageH, stageView.screen, stageView.tilesArea);
 
     // Chat panel
     const chatId = uniqueId('panel-chat');
