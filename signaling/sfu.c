@@ -452,6 +452,13 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
     struct sfu_peer *p = peer_by_session(r, ev->session, &publish);
     if (!p)
         return false;
+    if (ev->kind == MEDIA_EVENT_VIDEO_PAUSED) {
+        /* Audio first: tell the subscriber why its videos stopped. */
+        r->send(app, r->send_arg, p->pid,
+                json_pack("{s:s, s:b, s:s}", "type", "video_paused", "paused", ev->paused, "reason",
+                          "downlink"));
+        return true;
+    }
     bool up = ev->kind == MEDIA_EVENT_CONNECTED || ev->kind == MEDIA_EVENT_PATH;
     json_t *msg =
         json_pack("{s:s, s:s, s:s}", "type", "transport_state", "transport",

@@ -1,0 +1,61 @@
+/* Audio first on a weak downlink: see vpause.h. */
+#include "media/vpause.h"
+
+void vpause_init(struct vpause *v)
+{
+    v->paused = false;
+    v->below_since_us = INT64_MIN;
+    v->above_since_us = INT64_MIN;
+}
+
+uint64_t vpause_pause_below(uint64_t audio_bps, uint64_t video_bps)
+{
+    uint64_t need = audio_bps + video_bps, margin = need * VPAUSE_MARGIN_PCT / 100;
+
+    if (video_bps == 0)
+        return 0;
+    return need + (margin > VPAUSE_MARGIN_MIN_BPS ? margin : VPAUSE_MARGIN_MIN_BPS);
+}
+
+uint64_t vpause_resume_at(uint64_t audio_bps, uint64_t video_bps)
+{
+    return (audio_bps + video_bps) * VPAUSE_RESUME_PCT / 100 + VPAUSE_RESUME_EXTRA_BPS;
+}
+
+static enum vpause_change set(struct vpause *v, bool paused)
+{
+    v->paused = paused;
+    v->below_since_us = INT64_MIN;
+    v->above_since_us = INT64_MIN;
+    return paused ? VPAUSE_PAUSED : VPAUSE_RESUMED;
+}
+
+enum vpause_change vpause_update(struct vpause *v, int64_t now_us, uint64_t estimate_bps,
+                                 uint64_t audio_bps, uint64_t video_bps)
+{
+    if (estimate_bps == 0 || video_bps == 0) {
+        v->below_since_us = INT64_MIN;
+        v->above_since_us = INT64_MIN;
+        return v->paused ? set(v, false) : VPAUSE_SAME;
+    }
+    if (!v->paused) {
+        if (estimate_bps >= vpause_pause_below(audio_bps, video_bps)) {
+            v->below_since_us = INT64_MIN;
+            return VPAUSE_SAME;
+        }
+        if (v->below_since_us == INT64_MIN)
+            v->below_since_us = now_us;
+        if (now_us - v->below_since_us >= VPAUSE_PAUSE_HOLD_US)
+            return set(v, true);
+        return VPAUSE_SAME;
+    }
+    if (estimate_bps < vpause_resume_at(audio_bps, video_bps)) {
+        v->above_since_us = INT64_MIN;
+        return VPAUSE_SAME;
+    }
+    if (v->above_since_us == INT64_MIN)
+        v->above_since_us = now_us;
+    if (now_us - v->above_since_us >= VPAUSE_RESUME_HOLD_US)
+        return set(v, false);
+    return VPAUSE_SAME;
+}
