@@ -20,8 +20,7 @@
 
 /* Feeds the estimate every 200 ms for `us`; returns the first change seen
  * and when (*at), or VPAUSE_SAME. */
-static enum vpause_change run(struct vpause *v, int64_t *now, int64_t us, uint64_t est,
-                              int64_t *at)
+static enum vpause_change run(struct vpause *v, int64_t *now, int64_t us, uint64_t est, int64_t *at)
 {
     enum vpause_change first = VPAUSE_SAME;
     int64_t end = *now + us;
@@ -85,8 +84,7 @@ static void test_short_dip_does_not_pause(void **state)
     }
     assert_false(v.paused);
     /* Just at the threshold is enough to keep video. */
-    assert_int_equal(run(&v, &now, 3 * SEC, vpause_pause_below(AUDIO, VIDEO), NULL),
-                     VPAUSE_SAME);
+    assert_int_equal(run(&v, &now, 3 * SEC, vpause_pause_below(AUDIO, VIDEO), NULL), VPAUSE_SAME);
     assert_int_equal(run(&v, &now, 3 * SEC, vpause_pause_below(AUDIO, VIDEO) - 1, NULL),
                      VPAUSE_PAUSED);
 }
@@ -156,7 +154,8 @@ static void test_probe_dispersion(void **state)
     struct rtcp_twcc fb = {.base_seq = 99, .status_count = 5, .ref_time = 1000};
     /* seq 99 (audio), 100..102 the train 37.5 ms apart, 103 audio. */
     struct rtcp_twcc_pkt k[5] = {
-        {99, true, 1000}, {100, true, 5000}, {101, true, 37500}, {102, true, 37500}, {103, true, 250},
+        {99, true, 1000},   {100, true, 5000}, {101, true, 37500},
+        {102, true, 37500}, {103, true, 250},
     };
     uint64_t bps = 1;
 
