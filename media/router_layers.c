@@ -196,6 +196,7 @@ void router_layers_eval_peer(struct router *r, int slot, int64_t now_us)
             c->eval = -1;
             c->cur = -1; /* on resume: a new segment from a keyframe */
             c->syncing = true;
+            c->n_copies = 0; /* no second copies of what went before */
         }
         total = 0;
     }

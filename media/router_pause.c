@@ -7,7 +7,10 @@
  * (vpause decides, with hysteresis), router_layers.c gives every video
  * consumer of the peer no layer: only audio is forwarded. On resume each
  * video waits for a keyframe (asked for at once) and starts a new segment,
- * so the subscriber sees continuous sequence numbers.
+ * so the subscriber sees continuous sequence numbers. While paused, the
+ * subscriber's NACKs for its videos go unanswered (router_fwd.c): it keeps
+ * asking for what it lost before the pause, and the answers would fill the
+ * very link the pause is meant to leave to the audio.
  *
  * Probes (router_send_probe): padding-only RTP packets on the RTX SSRC of a
  * paused video consumer, which the subscriber knows from the offer. They

@@ -10,11 +10,9 @@ void vpause_init(struct vpause *v)
 
 uint64_t vpause_pause_below(uint64_t audio_bps, uint64_t video_bps)
 {
-    uint64_t need = audio_bps + video_bps, margin = need * VPAUSE_MARGIN_PCT / 100;
-
     if (video_bps == 0)
         return 0;
-    return need + (margin > VPAUSE_MARGIN_MIN_BPS ? margin : VPAUSE_MARGIN_MIN_BPS);
+    return (audio_bps + video_bps) * VPAUSE_PAUSE_PCT / 100;
 }
 
 uint64_t vpause_resume_at(uint64_t audio_bps, uint64_t video_bps)

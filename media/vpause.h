@@ -5,9 +5,15 @@
  * voices break up is worse than one without pictures.
  *
  * Per subscriber, with hysteresis (need = the audio's bitrate + the lowest
- * layer of every video it takes):
- *   pause   when the estimate stays below need + max(VPAUSE_MARGIN_PCT %,
- *           VPAUSE_MARGIN_MIN_BPS) for VPAUSE_PAUSE_HOLD_US;
+ * layer of every video it takes, as they come in):
+ *   pause   when the estimate stays below need x VPAUSE_PAUSE_PCT % for
+ *           VPAUSE_PAUSE_HOLD_US. The estimate is a congestion controller's
+ *           (bwe.h): at each sign of congestion it falls to 0.85 x what got
+ *           through, so a link that carries the need exactly shows about
+ *           0.85 x need and recovers from there. The threshold sits below
+ *           that point, so one such back-off on a link that does carry the
+ *           video pauses nothing, while a link that carries markedly less
+ *           (64 kbit/s against a need of 110 kbit/s shows about 55) does.
  *   resume  when the estimate stays at or above
  *           need x VPAUSE_RESUME_PCT % + VPAUSE_RESUME_EXTRA_BPS for
  *           VPAUSE_RESUME_HOLD_US (a higher threshold held for longer, so a
@@ -18,7 +24,8 @@
  * While video is paused, only audio flows and the estimate cannot grow on
  * its own (it is capped near what is acknowledged). The engine then sends
  * a short capacity probe every VPAUSE_PROBE_INTERVAL_US (see probe.h), so
- * that a recovered link shows within about a second.
+ * that a recovered link shows within about two seconds; three packets
+ * every two seconds cost a 64 kbit/s link about 4 kbit/s.
  *
  * Sans-IO and deterministic: time comes in, nothing is allocated. */
 #ifndef SAMTALE_MEDIA_VPAUSE_H
@@ -27,13 +34,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VPAUSE_MARGIN_PCT 15
-#define VPAUSE_MARGIN_MIN_BPS 16000
-#define VPAUSE_PAUSE_HOLD_US 600000
+#define VPAUSE_PAUSE_PCT 70
+#define VPAUSE_PAUSE_HOLD_US 1000000
 #define VPAUSE_RESUME_PCT 150
 #define VPAUSE_RESUME_EXTRA_BPS 32000
 #define VPAUSE_RESUME_HOLD_US 2000000
-#define VPAUSE_PROBE_INTERVAL_US 1000000
+#define VPAUSE_PROBE_INTERVAL_US 2000000
 
 enum vpause_change {
     VPAUSE_SAME = 0,

@@ -115,7 +115,7 @@ static void test_no_pause_when_it_fits(void **state)
     assert_false(router_peer_video_paused(g_r, SUB));
     assert_int_equal(router_consumer_layer(g_r, C1), 0);
     /* A short dip (shorter than the hold) pauses nothing. */
-    run(300 * MS, 40000, 0);
+    run(700 * MS, 40000, 0);
     run(1 * SEC, 250000, 0);
     assert_int_equal(pause_events(1), 0);
     /* Neither does an unknown estimate. */
@@ -133,7 +133,7 @@ static void test_probe_packets(void **state)
     (void)state;
     /* Not paused, or no such peer: no probe carrier is needed... */
     assert_int_equal(router_send_probe(g_r, 999, 3), ERR_NOTFOUND);
-    run(1 * SEC, 50000, 0);
+    run(1500 * MS, 50000, 0);
     assert_true(router_peer_video_paused(g_r, SUB));
     at = mark();
     assert_int_equal(router_send_probe(g_r, SUB, 10), PROBE_PACKETS); /* at most a train */

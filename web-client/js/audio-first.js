@@ -8,35 +8,62 @@
 //         (docs/PROTOCOL.md). Resuming is the server's decision too.
 //   up    this module watches the publish connection's outgoing statistics
 //         (the browser's bandwidth estimate, availableOutgoingBitrate; the
-//         camera's qualityLimitationReason; the loss the server reports for
-//         the microphone) and stops sending camera video before the audio
-//         suffers: every camera encoding active = false (the microphone is
-//         untouched). After a while it tries again with the lowest layer
-//         only (a trial; the browser probes its link when the allocation
-//         grows); the trial either shows enough room, and every layer comes
-//         back, or the camera pauses again and the next trial comes later.
+//         round trip and loss the server reports in its receiver reports)
+//         and stops sending camera video before the audio suffers: every
+//         camera encoding active = false (the microphone goes on). After a
+//         while it tries again with the lowest layer only (a trial): if the
+//         estimate grows, or the link carries the trial without queueing
+//         (round trip) or loss, every layer comes back; else the camera
+//         pauses again and the next trial comes a little later.
 //
 //   const af = new AudioFirst({ media, signaling });
 //   af.on('change', ({ paused, up, down }) => ...);   paused = up || down
 //   af.start(); ... af.stop();
 //
+// Sound itself must fit too: on a 64 kbit/s link, Opus at the browser's
+// default 32 kbit/s in 20 ms packets takes about 60 kbit/s with its RTP,
+// SRTP and IP headers. While this browser's uplink is weak, or the server
+// says that someone in the meeting listens over a weak link
+// ({"type": "weak_listener", "participant_id": id, "weak": true|false}),
+// the microphone is capped at WEAK_AUDIO_BPS (Opus at 12 kbit/s is still
+// clear wideband speech; about 40 kbit/s on the wire, which leaves a
+// 64 kbit/s link room for its RTCP and the server's probes).
+//
 // The room view shows the notice; media.js knows nothing of this module
 // beyond the publish connection it reads (media.pub.pc, media.pub.tr.camera).
 
+export const WEAK_AUDIO_BPS = 12000;
+
 export const UPLINK = {
     checkMs: 1000,
-    // The lowest camera layer (~30–150 kbit/s) plus Opus (~50 kbit/s with
-    // headers) do not fit under this estimate: the camera pauses after
-    // `pauseAfter` such checks in a row.
+    // Weak: the browser's estimate is under this (the lowest camera layer,
+    // ~30–150 kbit/s, plus Opus, ~45–60 kbit/s with headers, do not fit)
+    // and the link shows it: the round trip has grown by rttRiseS over the
+    // least seen, or the server reports lossy of the packets lost. Or the
+    // microphone alone loses audioLoss. `pauseAfter` weak checks in a row
+    // pause the camera.
     pauseBelowBps: 110000,
+    rttRiseS: 0.2,
+    lossy: 0.05,
+    audioLoss: 0.1,
     pauseAfter: 2,
-    // Or the server reports this much of the microphone's packets lost.
-    pauseAudioLoss: 0.1,
-    // A trial resumes every layer once the estimate reaches this.
-    resumeAtBps: 220000,
-    trialMs: 4000, // a trial that has not shown room by then fails
-    trialSettleMs: 1500, // before a trial may fail early (its start costs a keyframe)
-    trialAfterMs: [3000, 4000, 6000], // from a pause to the next trial, growing with failures
+    // A trial (the lowest layer only) resumes every layer once the estimate
+    // reaches resumeAtBps, or once it has run trialMs with the round trip
+    // within rttRiseS of the least and no loss: the link carries it. It
+    // fails once it has run trialSettleMs and the round trip has grown by
+    // rttRiseS since it began (a queue is building) or loss shows, or at
+    // trialMaxMs.
+    resumeAtBps: 120000,
+    trialMs: 3000,
+    trialSettleMs: 1500,
+    trialMaxMs: 6000,
+    // From a pause to the next trial, growing with failures: each trial on a
+    // link that is still weak costs the sound a moment. Sooner when there is
+    // reason to think the link has recovered: the browser's estimate has
+    // grown to resumeAtBps, or the server resumes video towards us (its
+    // probes found the downlink recovered; mostly both directions share
+    // one link).
+    trialAfterMs: [8000, 15000, 30000],
 };
 
 export class AudioFirst {
@@ -56,6 +83,10 @@ export class AudioFirst {
         this.checking = false;
         this.offs = [];
         this.last = { paused: false, up: false, down: false };
+        this.minRtt = null; // the least round trip seen (s): the link's own, without queueing
+        this.trialRtt = null; // the round trip when the trial began
+        this.weakListeners = new Set(); // participant ids whose downlink is weak
+        this.micCap = undefined; // what the microphone's sender was last given
     }
 
     on(type, fn) {
@@ -85,6 +116,7 @@ export class AudioFirst {
     start() {
         if (this.timer) return;
         this.offs.push(this.signaling.on('video_paused', (msg) => this.onServer(msg)));
+        this.offs.push(this.signaling.on('weak_listener', (msg) => this.onWeakListener(msg)));
         this.timer = setInterval(() => this.check(), this.cfg.checkMs);
     }
 
@@ -97,8 +129,37 @@ export class AudioFirst {
 
     /** {"type": "video_paused"} from the server: video towards us paused or back. */
     onServer(msg) {
+        const was = this.down;
         this.down = !!(msg && msg.paused === true);
+        if (was && !this.down && this.up === 'paused') this.nextTrial = 0;
         this.changed();
+    }
+
+    /** {"type": "weak_listener"}: someone's downlink is weak (or no longer). */
+    onWeakListener(msg) {
+        if (!msg || typeof msg.participant_id !== 'number') return;
+        if (msg.weak === true) this.weakListeners.add(msg.participant_id);
+        else this.weakListeners.delete(msg.participant_id);
+        this.capMic();
+    }
+
+    /** The microphone at WEAK_AUDIO_BPS while a link in the meeting is weak, else as the browser likes. */
+    async capMic() {
+        const tr = this.media.pub && this.media.pub.tr && this.media.pub.tr.mic;
+        if (!tr || tr.stopped || tr.currentDirection === 'stopped') return;
+        const cap = this.weakListeners.size > 0 || this.up !== 'normal' ? WEAK_AUDIO_BPS : null;
+        if (cap === this.micCap && tr.sender === this.micSender) return;
+        try {
+            const p = tr.sender.getParameters();
+            if (!p.encodings || !p.encodings.length) return;
+            if (cap) p.encodings[0].maxBitrate = cap;
+            else delete p.encodings[0].maxBitrate;
+            await tr.sender.setParameters(p);
+            this.micCap = cap;
+            this.micSender = tr.sender;
+        } catch (e) {
+            console.error(e);
+        }
     }
 
     cameraSender() {
@@ -131,22 +192,30 @@ export class AudioFirst {
     async readStats(pc) {
         const report = await pc.getStats();
         let pair = null;
-        let limitation = null;
         let audioLoss = null;
+        let videoLoss = null;
+        let rtt = null;
         report.forEach((r) => {
             if (r.type === 'transport' && r.selectedCandidatePairId) pair = report.get(r.selectedCandidatePairId) || pair;
         });
         report.forEach((r) => {
             if (!pair && r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') pair = r;
-            if (r.type === 'outbound-rtp' && r.kind === 'video' && r.qualityLimitationReason === 'bandwidth') limitation = 'bandwidth';
-            if (r.type === 'remote-inbound-rtp' && r.kind === 'audio' && typeof r.fractionLost === 'number') audioLoss = r.fractionLost;
+            if (r.type !== 'remote-inbound-rtp') return;
+            if (typeof r.roundTripTime === 'number' && r.roundTripTime > 0) rtt = Math.max(rtt || 0, r.roundTripTime);
+            if (typeof r.fractionLost !== 'number') return;
+            if (r.kind === 'audio') audioLoss = Math.max(audioLoss || 0, r.fractionLost);
+            else videoLoss = Math.max(videoLoss || 0, r.fractionLost);
         });
+        if (rtt === null && pair && typeof pair.currentRoundTripTime === 'number') rtt = pair.currentRoundTripTime;
+        if (rtt !== null && (this.minRtt === null || rtt < this.minRtt)) this.minRtt = rtt;
         const bps = pair && typeof pair.availableOutgoingBitrate === 'number' ? pair.availableOutgoingBitrate : null;
-        return { bps, limitation, audioLoss };
+        const rise = rtt !== null && this.minRtt !== null ? rtt - this.minRtt : null;
+        return { bps, rtt, rise, audioLoss, videoLoss };
     }
 
     async check() {
         if (this.checking) return;
+        this.capMic();
         const pc = this.media.pub && this.media.pub.pc;
         const sender = this.cameraSender();
         if (!pc || !sender || pc.connectionState !== 'connected') {
@@ -155,6 +224,7 @@ export class AudioFirst {
                 this.up = 'normal';
                 this.weak = 0;
                 if (sender) await this.setLayers(sender, 'all');
+                this.capMic();
                 this.changed();
             }
             return;
@@ -170,13 +240,22 @@ export class AudioFirst {
         }
     }
 
+    /** The link shows strain: queueing (a longer round trip) or loss. */
+    strained(s, riseS) {
+        const c = this.cfg;
+        return (s.rise !== null && s.rise > riseS) || (s.audioLoss !== null && s.audioLoss >= c.lossy) || (s.videoLoss !== null && s.videoLoss >= c.lossy);
+    }
+
     isWeak(s) {
-        return (s.bps !== null && s.bps < this.cfg.pauseBelowBps) || (s.audioLoss !== null && s.audioLoss >= this.cfg.pauseAudioLoss);
+        const c = this.cfg;
+        if (s.audioLoss !== null && s.audioLoss >= c.audioLoss) return true;
+        return s.bps !== null && s.bps < c.pauseBelowBps && this.strained(s, c.rttRiseS);
     }
 
     async pause(sender, now) {
         this.up = 'paused';
         this.weak = 0;
+        this.capMic();
         const steps = this.cfg.trialAfterMs;
         this.nextTrial = now + steps[Math.min(this.failures, steps.length - 1)];
         await this.setLayers(sender, 'none');
@@ -184,6 +263,7 @@ export class AudioFirst {
     }
 
     async decide(sender, s, now) {
+        if (window.__afDebug) window.__afDebug.push({ at: now, up: this.up, ...s });
         if (this.up === 'normal') {
             this.weak = this.isWeak(s) ? this.weak + 1 : 0;
             if (this.weak >= this.cfg.pauseAfter) {
@@ -197,20 +277,26 @@ export class AudioFirst {
             if (now < this.nextTrial && !(s.bps !== null && s.bps >= this.cfg.resumeAtBps)) return;
             this.up = 'trial';
             this.trialStart = now;
+            this.trialRtt = s.rtt;
             await this.setLayers(sender, 'lowest');
             return;
         }
         // A trial with the lowest layer.
-        if (s.bps !== null && s.bps >= this.cfg.resumeAtBps && !this.isWeak(s)) {
+        const c = this.cfg;
+        const age = now - this.trialStart;
+        const carried = age >= c.trialMs && s.rise !== null && !this.strained(s, c.rttRiseS);
+        if ((s.bps !== null && s.bps >= c.resumeAtBps && !this.strained(s, c.rttRiseS)) || carried) {
             this.up = 'normal';
             this.failures = 0;
             this.weak = 0;
             await this.setLayers(sender, 'all');
+            this.capMic();
             this.changed();
             return;
         }
-        const age = now - this.trialStart;
-        if (age >= this.cfg.trialMs || (age >= this.cfg.trialSettleMs && this.isWeak(s))) {
+        const growing = s.rtt !== null && this.trialRtt !== null && s.rtt - this.trialRtt > c.rttRiseS;
+        const lossy = (s.audioLoss !== null && s.audioLoss >= c.lossy) || (s.videoLoss !== null && s.videoLoss >= c.lossy);
+        if (age >= c.trialMaxMs || (age >= c.trialSettleMs && (growing || lossy))) {
             this.failures += 1;
             await this.pause(sender, now);
         }
