@@ -14,7 +14,9 @@
 //         while it tries again with the lowest layer only (a trial): if the
 //         estimate grows, or the link carries the trial without queueing
 //         (round trip) or loss, every layer comes back; else the camera
-//         pauses again and the next trial comes a little later.
+//         pauses again and the next trial comes a little later. While the
+//         server has paused video towards us too, trials wait for it to
+//         resume (its probes cost the link far less than a trial).
 //
 //   const af = new AudioFirst({ media, signaling });
 //   af.on('change', ({ paused, up, down }) => ...);   paused = up || down
@@ -39,7 +41,8 @@ export const UPLINK = {
     // Weak: the browser's estimate is under this (the lowest camera layer,
     // ~30–150 kbit/s, plus Opus, ~45–60 kbit/s with headers, do not fit)
     // and the link shows it: the round trip has grown by rttRiseS over the
-    // least seen, or the server reports lossy of the packets lost. Or the
+    // least seen, or the server reports `lossy` of the microphone's packets
+    // lost. Or the
     // microphone alone loses audioLoss. `pauseAfter` weak checks in a row
     // pause the camera.
     pauseBelowBps: 110000,
@@ -51,18 +54,19 @@ export const UPLINK = {
     // reaches resumeAtBps, or once it has run trialMs with the round trip
     // within rttRiseS of the least and no loss: the link carries it. It
     // fails once it has run trialSettleMs and the round trip has grown by
-    // rttRiseS since it began (a queue is building) or loss shows, or at
-    // trialMaxMs.
+    // rttRiseS since it began or by 1.5 x rttRiseS over the least (a queue
+    // is building) or the microphone loses packets, or at trialMaxMs.
     resumeAtBps: 120000,
     trialMs: 3000,
     trialSettleMs: 1500,
     trialMaxMs: 6000,
     // From a pause to the next trial, growing with failures: each trial on a
-    // link that is still weak costs the sound a moment. Sooner when there is
-    // reason to think the link has recovered: the browser's estimate has
-    // grown to resumeAtBps, or the server resumes video towards us (its
-    // probes found the downlink recovered; mostly both directions share
-    // one link).
+    // link that is still weak costs the sound a moment. None while the
+    // server has paused video towards us as well (the link is weak both
+    // ways; mostly both directions share one link): then the trial comes
+    // when the server resumes it, its cheap probes having found the link
+    // recovered. At once, too, when the browser's estimate has grown to
+    // resumeAtBps.
     trialAfterMs: [8000, 15000, 30000],
 };
 
@@ -240,10 +244,14 @@ export class AudioFirst {
         }
     }
 
-    /** The link shows strain: queueing (a longer round trip) or loss. */
+    /**
+     * The link shows strain: queueing (a longer round trip) or the
+     * microphone's loss. (A video layer's reported loss goes stale while
+     * the layer is paused: only the audio, always flowing, says it fresh.)
+     */
     strained(s, riseS) {
         const c = this.cfg;
-        return (s.rise !== null && s.rise > riseS) || (s.audioLoss !== null && s.audioLoss >= c.lossy) || (s.videoLoss !== null && s.videoLoss >= c.lossy);
+        return (s.rise !== null && s.rise > riseS) || (s.audioLoss !== null && s.audioLoss >= c.lossy);
     }
 
     isWeak(s) {
@@ -274,7 +282,11 @@ export class AudioFirst {
         }
         if (this.up === 'paused') {
             await this.setLayers(sender, 'none'); // a new camera track or transceiver starts active
-            if (now < this.nextTrial && !(s.bps !== null && s.bps >= this.cfg.resumeAtBps)) return;
+            // While the server has paused video towards us too, the link is
+            // known to be weak both ways: its cheap probes, not a trial that
+            // costs the sound, will say when it has recovered.
+            const due = now >= this.nextTrial && !this.down;
+            if (!due && !(s.bps !== null && s.bps >= this.cfg.resumeAtBps)) return;
             this.up = 'trial';
             this.trialStart = now;
             this.trialRtt = s.rtt;
@@ -295,8 +307,9 @@ export class AudioFirst {
             return;
         }
         const growing = s.rtt !== null && this.trialRtt !== null && s.rtt - this.trialRtt > c.rttRiseS;
-        const lossy = (s.audioLoss !== null && s.audioLoss >= c.lossy) || (s.videoLoss !== null && s.videoLoss >= c.lossy);
-        if (age >= c.trialMaxMs || (age >= c.trialSettleMs && (growing || lossy))) {
+        const lossy = s.audioLoss !== null && s.audioLoss >= c.lossy;
+        const queued = s.rise !== null && s.rise > 1.5 * c.rttRiseS;
+        if (age >= c.trialMaxMs || (age >= c.trialSettleMs && (growing || queued || lossy))) {
             this.failures += 1;
             await this.pause(sender, now);
         }
