@@ -343,13 +343,6 @@ static void probe_result(struct mroom *room, struct msession *s, int64_t now_us,
                          const struct rtcp_twcc *tw, const struct rtcp_twcc_pkt *pkts)
 {
     uint64_t bps, cap;
-    if (s->probe.active && s->probe.n > 0) {
-        for (size_t i = 0; i < tw->status_count; i++)
-            for (size_t k = 0; k < s->probe.n; k++)
-                if (pkts[i].seq == s->probe.seq[k])
-                    LOG_D("DBG probe seq %u recv %d delta %d (fb base %u n %u)", pkts[i].seq,
-                          pkts[i].received, pkts[i].delta_us, tw->base_seq, tw->status_count);
-    }
     if (!probe_on_feedback(&s->probe, now_us, tw, pkts, tw->status_count, &bps))
         return;
     cap = 2 * router_peer_resume_bps(room->router, peer_id(s));

@@ -94,7 +94,6 @@ function instrument(sampleMs) {
         }
     };
     const af = { samples: [] };
-    window.__afDebug = [];
     window.__af = af;
     let busy = false;
     setInterval(async () => {
@@ -235,7 +234,6 @@ async function debugFigures() {
         for (let i = 20; i < list.length; i += 20) per2.push(`${list[i].pcBytesOut.map((b, k) => Math.round(((b - (list[i - 20].pcBytesOut[k] ?? 0)) * 8) / (list[i].at - list[i - 20].at))).join('/')}|rtx ${Math.round(((list[i].rtxBytesOut - list[i - 20].rtxBytesOut) * 8) / 1000)}`);
         console.log(`${who} transport kbit/s out per second (per pc):`, per2.join(' '));
     }
-    if (pages.citizen) console.log('uplink decisions:', JSON.stringify(await pages.citizen.evaluate(() => window.__afDebug).catch(() => null)));
 }
 
 async function scenario() {

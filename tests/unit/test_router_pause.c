@@ -105,6 +105,47 @@ static void test_pause_keeps_audio(void **state)
     check_continuity(from, SUB, CAM_SSRC, &st);
 }
 
+/* While paused, NACKs for the video go unanswered (the repairs would fill
+ * the weak link); once resumed they are answered again. */
+static void test_no_repairs_while_paused(void **state)
+{
+    uint8_t b[1500];
+    size_t at, idx[MAX_OUT], n;
+    uint16_t seq;
+    struct rtp_packet k;
+    struct router_stats s0, s1;
+
+    (void)state;
+    at = mark();
+    step(0);
+    n = rtp_out(at, SUB, CAM_SSRC, idx, MAX_OUT);
+    assert_true(n > 0);
+    assert_int_equal(rtp_parse(&k, g_out[idx[n - 1]].buf, g_out[idx[n - 1]].len), 0);
+    seq = k.seq;
+    run(1500 * MS, 50000, 0);
+    assert_true(router_peer_video_paused(g_r, SUB));
+    s0 = stats();
+    at = mark();
+    rtcp_in(SUB, b, build_nack(b, CAM_SSRC, &seq, 1));
+    advance(50 * MS);
+    s1 = stats();
+    assert_int_equal(s1.retransmissions, s0.retransmissions);
+    assert_int_equal(rtp_out(at, SUB, CAM_SSRC + 1, idx, MAX_OUT), 0);
+    /* Back: a NACK is answered again. */
+    run(3 * SEC, 2000000, 0);
+    assert_false(router_peer_video_paused(g_r, SUB));
+    at = mark();
+    run(100 * MS, 2000000, 7);
+    n = rtp_out(at, SUB, CAM_SSRC, idx, MAX_OUT);
+    assert_true(n > 0);
+    assert_int_equal(rtp_parse(&k, g_out[idx[n - 1]].buf, g_out[idx[n - 1]].len), 0);
+    seq = k.seq;
+    s0 = stats();
+    rtcp_in(SUB, b, build_nack(b, CAM_SSRC, &seq, 1));
+    s1 = stats();
+    assert_int_equal(s1.retransmissions, s0.retransmissions + 1);
+}
+
 static void test_no_pause_when_it_fits(void **state)
 {
     (void)state;
@@ -163,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pause_keeps_audio, pause_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_repairs_while_paused, pause_setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pause_when_it_fits, pause_setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_packets, pause_setup, teardown),
     };

@@ -271,7 +271,6 @@ export class AudioFirst {
     }
 
     async decide(sender, s, now) {
-        if (window.__afDebug) window.__afDebug.push({ at: now, up: this.up, ...s });
         if (this.up === 'normal') {
             this.weak = this.isWeak(s) ? this.weak + 1 : 0;
             if (this.weak >= this.cfg.pauseAfter) {
