@@ -13,9 +13,10 @@
 // What "no gap over 200 ms" means here: in each page, every 50 ms, the
 // inbound audio's packetsReceived (getStats) is read; a gap is the time
 // from a reading at which it had grown to the last reading before it grows
-// again (a lower bound of the time without audio packets, exact to one
-// reading interval; a reading delayed by a busy page cannot make one,
-// and the longest interval between readings is printed). It is measured
+// again, by the readings' own timestamps (RTCStats.timestamp: when the
+// figures were taken). That is a lower bound of the time without audio
+// packets, exact to one reading interval; a reading delayed by a busy page
+// cannot make a gap, and the longest interval between readings is printed. It is measured
 // with the limit on, from STEADY_MS after both pauses are in place (the
 // 500 ms queue the video filled before the pause has drained by then)
 // until the limit lifts, LIMITED_MS in all, and must stay at or under
@@ -108,6 +109,7 @@ function instrument(sampleMs) {
                     if (x.type === 'transport') s.pcBytesOut.push(x.bytesSent || 0);
                     if (x.type === 'outbound-rtp') s.rtxBytesOut += x.retransmittedBytesSent || 0;
                     if (x.type === 'inbound-rtp' && x.kind === 'audio') {
+                        s.at = Math.round(x.timestamp); // when the figures were taken, not asked for
                         s.audioPackets += x.packetsReceived || 0;
                         s.concealed += x.concealedSamples || 0;
                         s.samples += x.totalSamplesReceived || 0;
