@@ -92,7 +92,7 @@ static void test_pause_keeps_audio(void **state)
     /* Recovered: after the hold, the camera comes back from a keyframe, on
      * the lowest layers that fit, numbered on from where it stopped. */
     t0 = g_now;
-    run(1500 * MS, 2000000, 0);
+    run(VPAUSE_RESUME_HOLD_US - 400 * MS, 2000000, 0);
     assert_true(router_peer_video_paused(g_r, SUB));
     run(1000 * MS, 2000000, 0);
     assert_false(router_peer_video_paused(g_r, SUB));

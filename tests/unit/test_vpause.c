@@ -104,7 +104,8 @@ static void test_resume_needs_higher_and_longer(void **state)
     assert_true(v.paused);
     /* Above the resume threshold, but interrupted before the hold ends. */
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(run(&v, &now, 1800 * MS, 300000, NULL), VPAUSE_SAME);
+        assert_int_equal(run(&v, &now, VPAUSE_RESUME_HOLD_US - 200 * MS, 300000, NULL),
+                         VPAUSE_SAME);
         assert_int_equal(run(&v, &now, 200 * MS, 260000, NULL), VPAUSE_SAME);
     }
     assert_true(v.paused);

@@ -57,8 +57,8 @@ export const UPLINK = {
     // rttRiseS since it began or by 1.5 x rttRiseS over the least (a queue
     // is building) or the microphone loses packets, or at trialMaxMs.
     resumeAtBps: 120000,
-    trialMs: 3000,
-    trialSettleMs: 1500,
+    trialMs: 2000,
+    trialSettleMs: 1200,
     trialMaxMs: 6000,
     // From a pause to the next trial, growing with failures: each trial on a
     // link that is still weak costs the sound a moment. None while the
