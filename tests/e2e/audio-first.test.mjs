@@ -116,6 +116,11 @@ function instrument(sampleMs) {
                 const r = await pc.getStats();
                 r.forEach((x) => {
                     if (x.type === 'transport') s.pcBytesOut.push(x.bytesSent || 0);
+                    if (x.type === 'outbound-rtp') {
+                        if (!s.dbg) s.dbg = {};
+                        const k = x.kind + (x.rid || '');
+                        s.dbg[k] = (s.dbg[k] || 0) + (x.bytesSent || 0) + (x.headerBytesSent || 0) + (x.retransmittedBytesSent || 0);
+                    }
                     if (x.type === 'outbound-rtp') s.rtxBytesOut += x.retransmittedBytesSent || 0;
                     if (x.type === 'inbound-rtp' && x.kind === 'audio') {
                         s.at = Math.round(x.timestamp); // when the figures were taken, not asked for
@@ -341,7 +346,17 @@ async function scenario() {
         `into the pause (not bounded): ${JSON.stringify(transition)}; after the lift until video is back (not bounded): ${JSON.stringify(recovery)}`);
     console.log(`audio-first figures: limited window (${tLift - from} ms): Mette ${JSON.stringify(limited.citizen)}, Anna ${JSON.stringify(limited.caseworker)}; relay ${JSON.stringify(limitedRelay)}`);
 
-    if (process.env.SAMTALE_AF_DEBUG) await debugFigures();
+    if (process.env.SAMTALE_AF_DEBUG) {
+        await debugFigures();
+        const list = await samples('citizen');
+        const rows = [];
+        for (let i = 20; i < list.length; i += 20) {
+            const a = list[i - 20].dbg || {};
+            const b = list[i].dbg || {};
+            rows.push(Object.keys(b).map((k) => `${k}:${Math.round(((b[k] - (a[k] || 0)) * 8) / 1000)}`).join(','));
+        }
+        console.log('citizen outbound kbit/s:', rows.join(' | '));
+    }
     for (const [what, g] of Object.entries(gaps)) assert.ok(g.maxMs <= MAX_GAP_MS, `${what}: no audio gap over ${MAX_GAP_MS} ms (longest ${g.maxMs} ms)`);
     assert.ok(limited.citizen.audioPackets > (LIMITED_MS / 20) * 0.75, `Mette keeps receiving audio: ${JSON.stringify(limited.citizen)}`);
     assert.ok(limited.caseworker.audioPackets > (LIMITED_MS / 20) * 0.75, `Anna keeps receiving audio: ${JSON.stringify(limited.caseworker)}`);
