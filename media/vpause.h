@@ -18,6 +18,11 @@
  *           need x VPAUSE_RESUME_PCT % + VPAUSE_RESUME_EXTRA_BPS for
  *           VPAUSE_RESUME_HOLD_US (a higher threshold held for longer, so a
  *           link at the boundary does not flap).
+ * Right after a resume the estimate is fragile: what is acknowledged is
+ * still small (the videos are only starting, from keyframes, whose burst
+ * can look like congestion), and one back-off takes it to 0.85 x that.
+ * Within VPAUSE_REPAUSE_WINDOW_US of a resume, pausing again therefore
+ * takes VPAUSE_REPAUSE_HOLD_US below the threshold instead.
  * An unknown estimate (0) or no video to take (video_bps 0) never pauses,
  * and resumes at once: there is nothing to protect the audio from.
  *
@@ -36,6 +41,8 @@
 
 #define VPAUSE_PAUSE_PCT 70
 #define VPAUSE_PAUSE_HOLD_US 1000000
+#define VPAUSE_REPAUSE_WINDOW_US 10000000
+#define VPAUSE_REPAUSE_HOLD_US 3000000
 #define VPAUSE_RESUME_PCT 150
 #define VPAUSE_RESUME_EXTRA_BPS 32000
 #define VPAUSE_RESUME_HOLD_US 1500000
@@ -51,6 +58,7 @@ struct vpause {
     bool paused;
     int64_t below_since_us; /* INT64_MIN: not below the pause threshold */
     int64_t above_since_us; /* INT64_MIN: not above the resume threshold */
+    int64_t resumed_us;     /* the last resume; INT64_MIN: none */
 };
 
 void vpause_init(struct vpause *v);

@@ -115,7 +115,16 @@ static void test_resume_needs_higher_and_longer(void **state)
     assert_false(v.paused);
     assert_true(at - t0 >= VPAUSE_RESUME_HOLD_US);
     assert_true(at - t0 < VPAUSE_RESUME_HOLD_US + 200 * MS);
-    /* And it pauses again when the link falls once more. */
+    /* Right after a resume, one back-off (or two seconds low) does not
+     * pause again; a link that stays low does, after the longer hold. */
+    assert_int_equal(run(&v, &now, 2 * SEC, 60000, NULL), VPAUSE_SAME);
+    assert_int_equal(run(&v, &now, 400 * MS, 300000, NULL), VPAUSE_SAME);
+    t0 = now;
+    assert_int_equal(run(&v, &now, 4 * SEC, 60000, &at), VPAUSE_PAUSED);
+    assert_true(at - t0 >= VPAUSE_REPAUSE_HOLD_US);
+    /* Long after a resume the usual hold applies again. */
+    assert_int_equal(run(&v, &now, 3 * SEC, 400000, NULL), VPAUSE_RESUMED);
+    assert_int_equal(run(&v, &now, VPAUSE_REPAUSE_WINDOW_US, 400000, NULL), VPAUSE_SAME);
     assert_int_equal(run(&v, &now, 1400 * MS, 60000, NULL), VPAUSE_PAUSED);
 }
 
@@ -138,7 +147,7 @@ static void test_unknown_or_no_video(void **state)
     /* The video went away (or the estimate did): resumed at once. */
     assert_int_equal(vpause_update(&v, now, 30000, AUDIO, 0), VPAUSE_RESUMED);
     assert_false(v.paused);
-    assert_int_equal(run(&v, &now, 1400 * MS, 30000, NULL), VPAUSE_PAUSED);
+    assert_int_equal(run(&v, &now, VPAUSE_REPAUSE_HOLD_US + 400 * MS, 30000, NULL), VPAUSE_PAUSED);
     assert_int_equal(vpause_update(&v, now, 0, AUDIO, VIDEO), VPAUSE_RESUMED);
 }
 
