@@ -42,9 +42,8 @@ export const UPLINK = {
     // ~30–150 kbit/s, plus Opus, ~45–60 kbit/s with headers, do not fit)
     // and the link shows it: the round trip has grown by rttRiseS over the
     // least seen, or the server reports `lossy` of the microphone's packets
-    // lost. Or the
-    // microphone alone loses audioLoss. `pauseAfter` weak checks in a row
-    // pause the camera.
+    // lost. Or the microphone alone loses audioLoss. `pauseAfter` weak
+    // checks in a row pause the camera.
     pauseBelowBps: 110000,
     rttRiseS: 0.2,
     lossy: 0.05,
@@ -91,6 +90,7 @@ export class AudioFirst {
         this.trialRtt = null; // the round trip when the trial began
         this.weakListeners = new Set(); // participant ids whose downlink is weak
         this.micCap = undefined; // what the microphone's sender was last given
+        this.micSender = null; // ... and which sender that was
     }
 
     on(type, fn) {
