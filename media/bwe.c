@@ -750,6 +750,18 @@ void bwe_set_max(struct bwe *b, uint64_t max_bps)
     b->loss_bps = clampd(b->loss_bps, (double)b->min_bps, (double)b->max_bps);
 }
 
+void bwe_on_probe(struct bwe *b, uint64_t bps)
+{
+    double v = clampd((double)bps, (double)b->min_bps, (double)b->max_bps);
+
+    if (v > b->delay_bps) {
+        b->delay_bps = v;
+        b->have_cap = false; /* the link got faster: relearn its capacity */
+    }
+    if (v > b->loss_bps)
+        b->loss_bps = v;
+}
+
 uint64_t bwe_estimate(const struct bwe *b)
 {
     double e = b->delay_bps < b->loss_bps ? b->delay_bps : b->loss_bps;

@@ -48,7 +48,9 @@
  *     filter and the throughput window instead of being taken as
  *     congestion; such resets never lower the estimate.
  *
- * What it does not do (unlike full GCC): probing, ALR detection,
+ * What it does not do (unlike full GCC): sending probes of its own (the
+ * engine probes a subscriber whose video is paused, probe.h, and feeds the
+ * result to bwe_on_probe), ALR detection,
  * pacing, the Kalman filter variant, loss-based v2, packet-size
  * deltas, or using transport-cc "not received" marks as loss (only
  * receiver reports feed the loss controller). Memory: about 66 KB per
@@ -146,6 +148,12 @@ void bwe_on_rtt(struct bwe *b, int64_t rtt_us);
 /* Changes the maximum (e.g. what the subscriber's SDP allows); 0 restores
  * BWE_DEFAULT_MAX_BPS. Raised to the minimum if below it. */
 void bwe_set_max(struct bwe *b, uint64_t max_bps);
+
+/* A capacity probe (probe.h) showed the path carries bps now: the
+ * delay-based rate and the loss-based limit rise to it (within the
+ * maximum; neither is lowered), as a probe result does in GCC. Without it
+ * an estimate held low while little was sent could only grow at 8 %/s. */
+void bwe_on_probe(struct bwe *b, uint64_t bps);
 
 /* Current estimate in bits per second. */
 uint64_t bwe_estimate(const struct bwe *b);

@@ -5,6 +5,8 @@
 #include "media/router.h"
 #include "media/transport.h"
 #include "media/bwe.h"
+#include "media/probe.h"
+#include "media/vpause.h"
 #include "media/remb_est.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
@@ -44,6 +46,17 @@ static struct msession *room_peer(struct mroom *room, uint32_t peer)
     return NULL;
 }
 
+/* A probe packet just stamped: its transport-wide seq joins the train. */
+static void record_probe(struct msession *s, const uint8_t *buf, size_t len)
+{
+    struct rtp_packet p;
+    struct rtp_ext_elem el;
+    uint16_t seq;
+    if (rtp_parse(&p, buf, len) == 0 && rtp_ext_find(&p, s->twcc_out_id, &el) == 0 &&
+        rtp_ext_read_twcc_seq(&el, &seq) == 0)
+        probe_sent(&s->probe, seq, len + 38);
+}
+
 /* The router sends to a peer: protect and send on its transport. */
 static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
 {
@@ -58,15 +71,36 @@ static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, 
     /* Our own transport-wide sequence number, for the subscriber's feedback:
      * only on packets that carry the extension (bwe_stamp), else the
      * estimator would wait for feedback about a number never sent. */
-    if (s->bwe && s->twcc_out_id)
-        (void)bwe_stamp(s->bwe, worker_clock_us(), buf, len, s->twcc_out_id,
-                        len + 38 /* SRTP, UDP, IP */);
+    if (s->bwe && s->twcc_out_id &&
+        bwe_stamp(s->bwe, worker_clock_us(), buf, len, s->twcc_out_id,
+                  len + 38 /* SRTP, UDP, IP */) == 0 &&
+        s->probe_sending)
+        record_probe(s, buf, len);
     transport_send_rtp(s->t, buf, len, cap);
 }
 
 static void on_router_event(void *arg, const struct router_event *ev)
 {
     struct mroom *room = arg;
+    if (ev->kind == ROUTER_EVENT_VIDEO_PAUSED) {
+        struct msession *s = room_peer(room, ev->peer);
+        if (!s)
+            return;
+        s->next_probe_us = ev->layer ? worker_clock_us() + VPAUSE_PROBE_INTERVAL_US : INT64_MAX;
+        s->probe.active = false;
+        if (ev->layer)
+            worker_set_deadline(room->e->w, s->next_probe_us);
+        LOG_I("session %llu: video %s (audio first)", (unsigned long long)s->id,
+              ev->layer ? "paused: the downlink cannot carry it" : "resumed");
+        struct media_event out = {
+            .kind = MEDIA_EVENT_VIDEO_PAUSED,
+            .session = s->id,
+            .room = room->id,
+            .paused = ev->layer != 0,
+        };
+        media_push(room->e->m, &out);
+        return;
+    }
     if (ev->kind != ROUTER_EVENT_ACTIVE_SPEAKER)
         return;
     struct media_event out = {
@@ -196,6 +230,8 @@ static void create_peer(struct engine *e, const struct media_cmd *cmd)
     s->room = room;
     room->peers[slot] = s;
     s->twcc_out_id = p->twcc_out_id;
+    s->next_probe_us = INT64_MAX;
+    probe_init(&s->probe);
     if (twcc_recv_create(&s->twcc, NULL) < 0 || bwe_create(&s->bwe, NULL) < 0)
         LOG_W("session %llu: no congestion control (out of memory)", (unsigned long long)s->id);
     engine_session_rearm(e, s);
@@ -300,6 +336,44 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
     rearm_room(e, room);
 }
 
+/* A completed probe raises the estimate to what it showed, up to twice what
+ * resuming the paused video takes (a few back-to-back packets overstate a
+ * fast link; the AIMD control goes on from there). */
+static void probe_result(struct mroom *room, struct msession *s, int64_t now_us,
+                         const struct rtcp_twcc *tw, const struct rtcp_twcc_pkt *pkts)
+{
+    uint64_t bps, cap;
+    if (!probe_on_feedback(&s->probe, now_us, tw, pkts, tw->status_count, &bps))
+        return;
+    cap = 2 * router_peer_resume_bps(room->router, peer_id(s));
+    LOG_D("session %llu: probe showed %llu bit/s (estimate %llu)", (unsigned long long)s->id,
+          (unsigned long long)bps, (unsigned long long)bwe_estimate(s->bwe));
+    if (bps > 0 && cap > 0)
+        bwe_on_probe(s->bwe, bps < cap ? bps : cap);
+}
+
+/* While video towards a subscriber is paused: a probe train when due. */
+static void send_probes(struct engine *e, struct mroom *room, int64_t now_us)
+{
+    for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
+        struct msession *s = room->peers[i];
+        if (!s || !s->bwe || !s->twcc_out_id || s->next_probe_us == INT64_MAX)
+            continue;
+        if (!router_peer_video_paused(room->router, peer_id(s))) {
+            s->next_probe_us = INT64_MAX;
+            continue;
+        }
+        if (s->next_probe_us <= now_us && transport_is_connected(s->t)) {
+            probe_start(&s->probe, now_us);
+            s->probe_sending = true;
+            (void)router_send_probe(room->router, peer_id(s), PROBE_PACKETS);
+            s->probe_sending = false;
+            s->next_probe_us = now_us + VPAUSE_PROBE_INTERVAL_US;
+        }
+        worker_set_deadline(e->w, s->next_probe_us);
+    }
+}
+
 /* A subscriber's feedback about what we sent it: transport-cc and losses. */
 static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, const uint8_t *buf,
                      size_t len)
@@ -313,9 +387,10 @@ static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, con
         struct rtcp_twcc tw;
         struct rtcp_rr rr;
         if (b.pt == RTCP_RTPFB && rtcp_parse_fb(&fb, &b) == 0 && fb.type == RTCP_FB_TWCC &&
-            rtcp_parse_twcc(&tw, pkts, ROOM_TWCC_PKTS, &fb) == 0)
+            rtcp_parse_twcc(&tw, pkts, ROOM_TWCC_PKTS, &fb) == 0) {
             bwe_on_feedback(s->bwe, now_us, &tw, pkts, tw.status_count);
-        else if (b.pt == RTCP_RR && rtcp_parse_rr(&rr, &b) == 0 && rr.report_count) {
+            probe_result(room, s, now_us, &tw, pkts);
+        } else if (b.pt == RTCP_RR && rtcp_parse_rr(&rr, &b) == 0 && rr.report_count) {
             for (size_t k = 0; k < rr.report_count; k++)
                 bwe_on_report_block(s->bwe, now_us, &rr.reports[k]);
         }
@@ -400,6 +475,7 @@ void engine_rooms_timeout(struct engine *e, int64_t now_us)
         }
         send_feedback(e, room, now_us);
         send_rembs(e, room, now_us);
+        send_probes(e, room, now_us);
         rearm_room(e, room);
     }
 }

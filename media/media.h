@@ -122,6 +122,9 @@ enum media_event_kind {
     MEDIA_EVENT_FAILED,    /* reason */
     MEDIA_EVENT_CLOSED,    /* reason: the peer, or the time limit */
     MEDIA_EVENT_SPEAKER,   /* room, producer: the active speaker's microphone (0: none) */
+    /* session (a subscriber's), paused: video towards it paused because its
+     * downlink cannot carry it, or resumed (audio first, router_pause.c) */
+    MEDIA_EVENT_VIDEO_PAUSED,
 };
 
 struct media_event {
@@ -131,6 +134,7 @@ struct media_event {
     const char *reason; /* static string */
     int64_t room;
     uint32_t producer;
+    bool paused; /* MEDIA_EVENT_VIDEO_PAUSED */
 };
 
 /* Takes the next event from any worker. */

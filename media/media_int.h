@@ -7,6 +7,7 @@
 
 #include "media/addrmap.h"
 #include "media/media.h"
+#include "media/probe.h"
 #include "media/queue.h"
 #include "media/worker.h"
 
@@ -120,6 +121,10 @@ struct msession {
     int64_t bwe_reported_us;
     uint64_t max_bps;      /* the subscriber's own cap; 0 = none */
     struct remb_est *remb; /* publishers without transport-cc: REMB from our estimate */
+    /* Audio first: capacity probes while video towards it is paused. */
+    struct probe probe;
+    int64_t next_probe_us;
+    bool probe_sending; /* emit() records the probe's transport-wide seqs */
 };
 
 void engine_session_free(struct engine *e, struct msession *s);

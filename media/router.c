@@ -104,6 +104,7 @@ static int peer_get(struct router *r, uint32_t id, int64_t now_us)
             r->peers[i].used = true;
             r->peers[i].id = id;
             r->peers[i].next_rr_us = now_us + ROUTER_REPORT_US;
+            vpause_init(&r->peers[i].vp);
             return i;
         }
     }

@@ -127,6 +127,10 @@ enum router_event_kind {
     ROUTER_EVENT_ACTIVE_SPEAKER,   /* producer: the microphone now loudest; 0 = silence */
     ROUTER_EVENT_LAYER,            /* consumer switched to layer (0-based) */
     ROUTER_EVENT_KEYFRAME_REQUEST, /* a PLI went upstream to producer/layer (for tests, stats) */
+    /* Audio first: video towards subscriber `peer` paused (layer 1) because
+     * its downlink estimate cannot carry the lowest layers plus the audio,
+     * or resumed (layer 0). See router_layers.c and vpause.h. */
+    ROUTER_EVENT_VIDEO_PAUSED,
 };
 
 struct router_event {
@@ -216,6 +220,19 @@ void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8
  * re-evaluation, speaker detection. */
 void router_timeout(struct router *r, int64_t now_us);
 int64_t router_next_deadline(const struct router *r);
+
+/* Audio first: true while video towards subscriber `peer` is paused
+ * because its downlink is too weak (router_layers.c). */
+bool router_peer_video_paused(const struct router *r, uint32_t peer);
+/* The estimate at which the peer's paused video would resume (0: unknown). */
+uint64_t router_peer_resume_bps(const struct router *r, uint32_t peer);
+/* A capacity probe towards a subscriber whose video is paused: `count`
+ * padding-only packets (PROBE_PADDING_BYTES each, with the transport-cc
+ * extension for the engine to stamp) on the RTX stream of one of its
+ * paused video consumers, emitted back to back. Returns how many went out;
+ * ERR_NOTFOUND when the peer has no video consumer with RTX and
+ * transport-cc to carry them. */
+int router_send_probe(struct router *r, uint32_t peer, size_t count);
 
 void router_get_stats(const struct router *r, struct router_stats *out);
 /* The layer a consumer forwards now (-1 none yet), for tests and stats. */

@@ -360,6 +360,8 @@ miss:
 void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
                            int64_t now_us)
 {
+    if (c->kind == ROUTER_VIDEO && r->peers[c->peer_slot].vp.paused)
+        return; /* audio first: repairs of a paused video would crowd out the sound */
     if (resend(r, c, out_seq, false, now_us))
         copy_later(r, c, out_seq, false, now_us + ROUTER_RTX_COPY_US);
 }

@@ -20,6 +20,7 @@
 #include "media/rtp.h"
 #include "media/rtx_cache.h"
 #include "media/speaker.h"
+#include "media/vpause.h"
 
 #define ROUTER_AUDIO_CACHE_PACKETS 64
 #define ROUTER_SEQ_BIAS 0x10000 /* extended seqs start here: early reordering stays >= 0 */
@@ -209,6 +210,10 @@ struct router_peer {
     int64_t next_rr_us;
     /* A publisher's round trip, NACK to repair (first tries only); 0 = none yet. */
     int64_t nack_srtt_us, nack_rttvar_us;
+    /* Audio first (router_layers.c): video towards this subscriber paused
+     * while its downlink cannot carry it, and what the decision last saw. */
+    struct vpause vp;
+    uint64_t need_audio_bps, need_video_bps;
 };
 
 struct router {
@@ -300,5 +305,13 @@ bool router_stream_active(const struct router_stream *s, int64_t now_us);
  * for keyframes where a consumer waits for one. */
 void router_layers_eval_peer(struct router *r, int peer_slot, int64_t now_us);
 uint64_t router_peer_bps(const struct router_peer *p);
+/* The peer's (lowest active) layer a paused consumer would resume at: -1 none. */
+int router_layers_lowest(const struct router_producer *p, int64_t now_us);
+
+/* ---- router_pause.c ---- */
+/* Audio first: measures what the slot's audio and lowest video layers take,
+ * runs the pause decision on the budget (0 = unknown) and emits
+ * ROUTER_EVENT_VIDEO_PAUSED on a change. True while video is paused. */
+bool router_pause_eval(struct router *r, int slot, uint64_t budget, int64_t now_us);
 
 #endif

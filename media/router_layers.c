@@ -16,8 +16,11 @@
  *     exceeds the estimate, the camera consumer with the costliest choice
  *     steps down one layer; screen shares step down only when every camera
  *     is at its lowest layer, because a readable document matters more in
- *     these meetings than a sharp face. Nothing is paused for bandwidth:
- *     at the lowest layers the engine's pacing has to cope.
+ *     these meetings than a sharp face.
+ *  3. audio first (router_pause.c): when even the lowest layers plus the
+ *     audio do not fit the estimate (held, with hysteresis: vpause.h),
+ *     every video consumer of the peer pauses and only audio goes out;
+ *     video resumes, from keyframes, once the estimate has recovered.
  *     A layer above the one a consumer takes now is costed at
  *     ROUTER_UPSWITCH_PCT percent of its bitrate, so a consumer moves up
  *     only with headroom and does not flap around the boundary; one whose
@@ -100,6 +103,15 @@ static int by_size(const struct router_producer *p, const struct router_prefs *p
     return highest;
 }
 
+int router_layers_lowest(const struct router_producer *p, int64_t now_us)
+{
+    for (int l = 0; l < (int)p->cfg.n_layers; l++) {
+        if (layer_ok(p, l, now_us))
+            return l;
+    }
+    return -1;
+}
+
 static int lower_ok(const struct router_producer *p, int layer, int64_t now_us)
 {
     for (int l = layer - 1; l >= 0; l--) {
@@ -174,6 +186,19 @@ void router_layers_eval_peer(struct router *r, int slot, int64_t now_us)
             continue;
         c->eval = c->kind == ROUTER_AUDIO ? 0 : by_size(c->prod, &c->prefs, now_us);
         total += cost(c, c->eval, now_us);
+    }
+    if (router_pause_eval(r, slot, budget, now_us)) {
+        for (size_t i = 0; i < r->n_cons; i++) {
+            struct router_consumer *c = r->cons[i];
+
+            if (c->peer_slot != slot || c->kind != ROUTER_VIDEO || c->eval < 0)
+                continue;
+            c->eval = -1;
+            c->cur = -1; /* on resume: a new segment from a keyframe */
+            c->syncing = true;
+            c->n_copies = 0; /* no second copies of what went before */
+        }
+        total = 0;
     }
     while (budget != 0 && total > budget) {
         struct router_consumer *c = step_candidate(r, slot, now_us);

@@ -236,6 +236,7 @@ bool echo_media_event(struct app *app, const struct media_event *ev)
                                     ev->reason ? ev->reason : ""));
         break;
     case MEDIA_EVENT_SPEAKER:
+    case MEDIA_EVENT_VIDEO_PAUSED:
         break;
     }
     return true;

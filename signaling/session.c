@@ -725,7 +725,8 @@ void sessions_media_events(struct app *app)
 {
     struct media_event ev;
     while (app->media && media_poll_event(app->media, &ev)) {
-        if (ev.kind != MEDIA_EVENT_SPEAKER && echo_media_event(app, &ev))
+        if (ev.kind != MEDIA_EVENT_SPEAKER && ev.kind != MEDIA_EVENT_VIDEO_PAUSED &&
+            echo_media_event(app, &ev))
             continue;
         for (struct live_meeting *lm = app->live; lm; lm = lm->next)
             if (lm->sfu && sfu_media_event(app, lm->sfu, &ev))

@@ -406,11 +406,30 @@ static void close_peer_media(struct app *app, struct sfu_room *r, struct sfu_pee
         media_session_close(app->media, r->worker, p->sub_session);
 }
 
+/* Audio first: video towards p paused (its downlink is weak) or resumed.
+ * p is told why its pictures stopped; everyone else that a listener's link
+ * is weak, so their clients keep their microphones' bitrate low. */
+static void set_video_paused(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool paused)
+{
+    if (p->video_paused == paused)
+        return;
+    p->video_paused = paused;
+    r->send(app, r->send_arg, p->pid,
+            json_pack("{s:s, s:b, s:s}", "type", "video_paused", "paused", paused, "reason",
+                      "downlink"));
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
+        if (r->peers[i].used && r->peers[i].pid != p->pid)
+            r->send(app, r->send_arg, r->peers[i].pid,
+                    json_pack("{s:s, s:I, s:b}", "type", "weak_listener", "participant_id",
+                              (json_int_t)p->pid, "weak", paused));
+}
+
 void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid)
 {
     struct sfu_peer *p = r ? sfu_peer_find(r, pid) : NULL;
     if (!p)
         return;
+    set_video_paused(app, r, p, false);
     close_peer_media(app, r, p);
     memset(p, 0, sizeof *p);
     sfu_mark_others_dirty(r, pid);
@@ -460,6 +479,11 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
     struct sfu_peer *p = peer_by_session(r, ev->session, &publish);
     if (!p)
         return false;
+    if (ev->kind == MEDIA_EVENT_VIDEO_PAUSED) {
+        if (!publish)
+            set_video_paused(app, r, p, ev->paused);
+        return true;
+    }
     bool up = ev->kind == MEDIA_EVENT_CONNECTED || ev->kind == MEDIA_EVENT_PATH;
     json_t *msg =
         json_pack("{s:s, s:s, s:s}", "type", "transport_state", "transport",
@@ -478,6 +502,7 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
             p->pub_session = 0;
             sfu_mark_others_dirty(r, p->pid);
         } else {
+            set_video_paused(app, r, p, false); /* a new transport starts with video */
             for (size_t i = 0; i < p->n_sub; i++)
                 p->sub[i].consumer = 0;
             p->sub_session = 0;

@@ -65,6 +65,7 @@ struct sfu_peer {
     unsigned next_mid;
     bool offer_in_flight, dirty;
     uint64_t sub_version, pub_version;
+    bool video_paused; /* audio first: the worker paused video towards it */
 };
 
 struct sfu_room {

@@ -15,7 +15,13 @@
 //   datagram with probability `loss` (independently) and holding it
 //   `delayMs` (in order, no queue limit), in both directions (like netem on
 //   both ends of the veth); `loss` may be {up, down} to impair one
-//   direction only ("up": from the lossy participant to the server). It
+//   direction only ("up": from the lossy participant to the server).
+//   `rate` {up, down} (bits/s, 0 = none; setRate() changes it while running)
+//   limits a direction like a slow link: a token bucket one datagram deep
+//   (so nothing bursts past the rate: each datagram leaves when the one
+//   before it has been "on the wire" for its size at the rate; a datagram
+//   counts its UDP payload plus 28 bytes of IPv4 and UDP headers) with a
+//   drop-tail queue of `queueMs` worth of bytes in front of it. It
 //   runs in a worker thread, so the test's own work does not delay
 //   datagrams; describe() reports how late it forwarded them. The server
 //   announces 10.213.0.1 as a second media address
@@ -105,8 +111,9 @@ export class LossyNamespace {
 }
 
 // Shared counters of the relay thread (Float64Array slots).
-const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7 };
-const N_COUNTERS = 8;
+const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7, upBytes: 8, downBytes: 9, upQueueDropped: 10, downQueueDropped: 11 };
+const N_COUNTERS = 12;
+const IP_UDP_BYTES = 28;
 
 /*
  * The relay itself, run in a worker thread (eval'd from its source text, so
@@ -119,9 +126,10 @@ function relayThread() {
     /* eslint-disable no-undef */
     const { parentPort, workerData } = require('node:worker_threads');
     const dgram = require('node:dgram');
-    const { ports, listenAddr, targetAddr, loss, delayMs, seed } = workerData;
+    const { ports, listenAddr, targetAddr, loss, delayMs, seed, queueMs } = workerData;
     const n = new Float64Array(workerData.counters);
-    const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7 };
+    const C = { upSeen: 0, upDropped: 1, downSeen: 2, downDropped: 3, lateN: 4, lateSum: 5, lateMax: 6, lateOver10: 7, upBytes: 8, downBytes: 9, upQueueDropped: 10, downQueueDropped: 11 };
+    const IP_UDP_BYTES = 28;
     // mulberry32: a run's losses can be replayed with its seed.
     let a = seed >>> 0;
     const random = () => {
@@ -153,14 +161,54 @@ function relayThread() {
         }
         if (q.length) timers[dir] = setTimeout(flush, Math.max(0, q[0].due - performance.now()), dir);
     };
-    const impair = (dir, send) => {
+    const delayed = (dir, send) => {
+        queues[dir].push({ due: performance.now() + delayMs, send });
+        if (!timers[dir]) timers[dir] = setTimeout(flush, delayMs, dir);
+    };
+    // The rate limit: per direction a FIFO of {bytes, send} drained at
+    // `rate` bit/s, one datagram at a time ("free" is when the link is idle
+    // again), dropping at the tail when `queueMs` worth of bytes wait.
+    const links = {
+        up: { rate: workerData.rate.up, free: 0, queue: [], bytes: 0, timer: null },
+        down: { rate: workerData.rate.down, free: 0, queue: [], bytes: 0, timer: null },
+    };
+    const drain = (dir) => {
+        const l = links[dir];
+        l.timer = null;
+        let now = performance.now();
+        while (l.queue.length) {
+            if (l.rate > 0 && l.free > now + 0.5) break;
+            const item = l.queue.shift();
+            l.bytes -= item.bytes;
+            l.free = Math.max(l.free, now) + (l.rate > 0 ? (item.bytes * 8 * 1000) / l.rate : 0);
+            if (!closed) delayed(dir, item.send);
+            now = performance.now();
+        }
+        if (l.queue.length) l.timer = setTimeout(drain, Math.max(0, l.free - now), dir);
+    };
+    const limited = (dir, size, send) => {
+        const l = links[dir];
+        const bytes = size + IP_UDP_BYTES;
+        n[dir === 'up' ? C.upBytes : C.downBytes] += bytes;
+        if (l.rate <= 0 && !l.queue.length) {
+            delayed(dir, send);
+            return;
+        }
+        if (l.rate > 0 && l.bytes + bytes > (l.rate * queueMs) / 8000) {
+            n[dir === 'up' ? C.upQueueDropped : C.downQueueDropped]++;
+            return;
+        }
+        l.queue.push({ bytes, send });
+        l.bytes += bytes;
+        if (!l.timer) drain(dir);
+    };
+    const impair = (dir, size, send) => {
         n[dir === 'up' ? C.upSeen : C.downSeen]++;
         if (random() < loss[dir]) {
             n[dir === 'up' ? C.upDropped : C.downDropped]++;
             return;
         }
-        queues[dir].push({ due: performance.now() + delayMs, send });
-        if (!timers[dir]) timers[dir] = setTimeout(flush, delayMs, dir);
+        limited(dir, size, send);
     };
     let pending = ports.length;
     for (const port of ports) {
@@ -173,12 +221,12 @@ function relayThread() {
             if (!up) {
                 up = dgram.createSocket('udp4');
                 up.on('error', () => {});
-                up.on('message', (back) => impair('down', () => front.send(back, rinfo.port, rinfo.address)));
+                up.on('message', (back) => impair('down', back.length, () => front.send(back, rinfo.port, rinfo.address)));
                 up.bind(0, targetAddr);
                 flows.set(key, up);
                 sockets.push(up);
             }
-            impair('up', () => up.send(msg, port, targetAddr));
+            impair('up', msg.length, () => up.send(msg, port, targetAddr));
         });
         front.bind(port, listenAddr, () => {
             front.removeAllListeners('error');
@@ -187,7 +235,16 @@ function relayThread() {
         });
     }
     parentPort.on('message', (m) => {
+        if (m && m.rate) {
+            for (const dir of ['up', 'down']) {
+                links[dir].rate = m.rate[dir];
+                if (links[dir].timer) clearTimeout(links[dir].timer);
+                drain(dir);
+            }
+            return;
+        }
         if (m !== 'close') return;
+        for (const l of Object.values(links)) if (l.timer) clearTimeout(l.timer);
         closed = true;
         for (const t of Object.values(timers)) if (t) clearTimeout(t);
         for (const s of sockets) {
@@ -206,8 +263,9 @@ function relayThread() {
  * as "late").
  */
 export class UdpImpairer {
-    constructor({ ports, listenAddr = LINK.server, targetAddr = '127.0.0.1', loss = 0.07, delayMs = 50, seed = Date.now() & 0xffffffff }) {
-        Object.assign(this, { ports, listenAddr, targetAddr, delayMs, seed });
+    constructor({ ports, listenAddr = LINK.server, targetAddr = '127.0.0.1', loss = 0.07, delayMs = 50, seed = Date.now() & 0xffffffff, rate = { up: 0, down: 0 }, queueMs = 500 }) {
+        Object.assign(this, { ports, listenAddr, targetAddr, delayMs, seed, queueMs });
+        this.rate = { up: rate.up ?? 0, down: rate.down ?? 0 };
         this.loss = typeof loss === 'number' ? { up: loss, down: loss } : { up: loss.up ?? 0, down: loss.down ?? 0 };
         for (const p of Object.values(this.loss)) {
             if (!(p >= 0 && p < 1)) throw new Error(`loss must be in [0, 1): ${JSON.stringify(loss)}`);
@@ -218,10 +276,10 @@ export class UdpImpairer {
     }
 
     async start() {
-        const { ports, listenAddr, targetAddr, loss, delayMs, seed } = this;
+        const { ports, listenAddr, targetAddr, loss, delayMs, seed, rate, queueMs } = this;
         this.worker = new Worker(`(${relayThread.toString()})()`, {
             eval: true,
-            workerData: { ports, listenAddr, targetAddr, loss, delayMs, seed, counters: this.shared },
+            workerData: { ports, listenAddr, targetAddr, loss, delayMs, seed, rate, queueMs, counters: this.shared },
         });
         await new Promise((resolve, reject) => {
             this.worker.once('error', reject);
@@ -233,10 +291,23 @@ export class UdpImpairer {
         return this;
     }
 
-    /** Datagrams seen and dropped per direction ("up": towards the server). */
+    /** Changes the rate limit per direction (bits/s, 0 = none) while running. */
+    setRate({ up = 0, down = 0 }) {
+        this.rate = { up, down };
+        this.worker?.postMessage({ rate: this.rate });
+    }
+
+    /**
+     * Datagrams seen and dropped (at random, and by a full rate-limit queue)
+     * per direction ("up": towards the server), and bytes offered (with
+     * IPv4 and UDP headers).
+     */
     get counts() {
         const n = this.n;
-        return { up: { seen: n[C.upSeen], dropped: n[C.upDropped] }, down: { seen: n[C.downSeen], dropped: n[C.downDropped] } };
+        return {
+            up: { seen: n[C.upSeen], dropped: n[C.upDropped], queueDropped: n[C.upQueueDropped], bytes: n[C.upBytes] },
+            down: { seen: n[C.downSeen], dropped: n[C.downDropped], queueDropped: n[C.downQueueDropped], bytes: n[C.downBytes] },
+        };
     }
 
     /** How late the relay forwarded datagrams, beyond delayMs: its own jitter. */

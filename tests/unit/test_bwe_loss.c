@@ -2,7 +2,8 @@
  * blocks: random loss of a few percent (a lossy radio link, not
  * congestion) must not ratchet the estimate down, sustained heavy loss
  * must lower it within seconds, and odd blocks (a source's first,
- * reordered, restarted, cumulative loss going back) count nothing. */
+ * reordered, restarted, cumulative loss going back) count nothing. A
+ * capacity probe's result lifts it again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +113,30 @@ static void test_heavy_loss_lowers(void **state)
     bwe_destroy(b);
 }
 
+/* A probe's result raises a low estimate (the loss-based limit too), never
+ * lowers it, and stays within the maximum. */
+static void test_probe_raises(void **state)
+{
+    struct src srcs[2] = {{0x1001, 45, 0, 0, 0}, {0x2001, 50, 0, 0, 0}};
+    struct bwe_cfg cfg = {.max_bps = 2000000};
+    struct bwe *b;
+    uint32_t seed = 5;
+    int t;
+
+    (void)state;
+    assert_int_equal(bwe_create(&b, &cfg), 0);
+    for (t = 0; t < 30; t++)
+        second(srcs, 2, 40, &seed, T0 + t * SEC, b, NULL);
+    assert_true(bwe_estimate(b) < 200000);
+    bwe_on_probe(b, 600000);
+    assert_int_equal(bwe_estimate(b), 600000);
+    bwe_on_probe(b, 100000);
+    assert_int_equal(bwe_estimate(b), 600000);
+    bwe_on_probe(b, 90000000);
+    assert_int_equal(bwe_estimate(b), 2000000);
+    bwe_destroy(b);
+}
+
 static void block(struct bwe *b, int64_t now, uint32_t ssrc, uint32_t ext, int32_t cum)
 {
     struct rtcp_report_block rb;
@@ -163,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_loss_holds),
         cmocka_unit_test(test_heavy_loss_lowers),
+        cmocka_unit_test(test_probe_raises),
         cmocka_unit_test(test_odd_blocks),
     };
 

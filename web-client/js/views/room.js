@@ -9,6 +9,7 @@ import { announce, clear, confirmDialog, focusHeading, h, uniqueId } from '../do
 import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
 import { languageSelect } from '../lang-select.js';
+import { AudioFirst } from '../audio-first.js';
 import { isMediaError, MeetingMedia, screenShareSupported } from '../media.js';
 import { loadMediaChoice } from '../precall.js';
 import { initials, roleIcon, roleKey } from '../roles.js';
@@ -59,6 +60,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const wide = window.matchMedia(WIDE);
     const allControls = window.matchMedia(ALL_CONTROLS);
     const media = new MeetingMedia({ signaling: client, choice: loadMediaChoice() || 'video' });
+    const audioFirst = new AudioFirst({ media, signaling: client });
 
     // ---- skeleton ----
     const titleEl = h('h1', { class: 'room-title', text: title });
@@ -80,10 +82,12 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     const lobbyBanner = h('div', { class: 'banner banner-lobby', attrs: { hidden: true } });
     const noticeBanner = h('div', { class: 'banner banner-info', attrs: { hidden: true, role: 'alert' } });
     const mediaBanner = h('div', { class: 'banner banner-info', attrs: { hidden: true, role: 'alert' } });
+    // Audio first (audio-first.js): why the pictures stopped.
+    const audioFirstBanner = h('div', { class: 'banner banner-info audio-first', attrs: { hidden: true, role: 'status' } }, h('span', { t: 'room.audio_first' }));
     const soundBtn = h('button', { class: 'btn btn-primary btn-small', attrs: { type: 'button' } }, icon('speaker', 'icon icon-sm'), h('span', { t: 'room.sound_enable' }));
     const soundBanner = h('div', { class: 'banner banner-sound', attrs: { hidden: true } }, h('p', { class: 'banner-text' }, icon('soundOff', 'icon icon-sm'), h('span', { t: 'room.sound_blocked' })), h('div', { class: 'banner-actions' }, soundBtn));
     const toast = h('div', { class: 'toast', attrs: { role: 'status', hidden: true } });
-    const banners = h('div', { class: 'room-banners' }, reconnectBanner, shutdownBanner, lobbyBanner, soundBanner, noticeBanner, mediaBanner);
+    const banners = h('div', { class: 'room-banners' }, reconnectBanner, shutdownBanner, lobbyBanner, soundBanner, noticeBanner, mediaBanner, audioFirstBanner);
 
     const stageView = createStage({
         media,
@@ -286,6 +290,12 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
             renderQuality(media.quality);
         });
         media.on('notice', ({ code }) => showMediaNotice(code));
+        audioFirst.on('change', ({ paused, up, down }) => {
+            audioFirstBanner.hidden = !paused;
+            audioFirstBanner.dataset.up = String(up);
+            audioFirstBanner.dataset.down = String(down);
+        });
+        audioFirst.start();
     }
 
     function renderMediaControls() {
@@ -750,6 +760,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         devices.destroy();
         wide.removeEventListener('change', onWide);
         allControls.removeEventListener('change', onAllControls);
+        audioFirst.stop();
         media.close();
         docView.destroy();
         stageView.destroy();
