@@ -126,7 +126,7 @@ static void test_no_repairs_while_paused(void **state)
     assert_true(router_peer_video_paused(g_r, SUB));
     s0 = stats();
     at = mark();
-    rtcp_in(SUB, b, build_nack(b, CAM_SSRC, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, CAM_SSRC, &seq, 1));
     advance(50 * MS);
     s1 = stats();
     assert_int_equal(s1.retransmissions, s0.retransmissions);
@@ -141,7 +141,7 @@ static void test_no_repairs_while_paused(void **state)
     assert_int_equal(rtp_parse(&k, g_out[idx[n - 1]].buf, g_out[idx[n - 1]].len), 0);
     seq = k.seq;
     s0 = stats();
-    rtcp_in(SUB, b, build_nack(b, CAM_SSRC, &seq, 1));
+    rtcp_in(SUB, b, build_nack(b, sizeof b, CAM_SSRC, &seq, 1));
     s1 = stats();
     assert_int_equal(s1.retransmissions, s0.retransmissions + 1);
 }
