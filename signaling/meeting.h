@@ -72,8 +72,9 @@ int meeting_resume(struct meeting *m, int64_t now_ms, const char *secret, uint32
 void meeting_disconnected(struct meeting *m, int64_t now_ms, uint32_t pid);
 
 /* A message from participant `pid`: a JSON object with a string "type".
- * Handles chat, hand, media_state, admit, deny, mute_request, remove, lock,
- * end and leave. Anything wrong queues an error message to `pid`
+ * Handles chat, hand, media_state, admit, deny, lobby_message (a host's text
+ * to one waiting participant), mute_request, remove, lock, end and leave. Anything wrong queues an
+ * error message to `pid`
  * ({"type":"error","code":...,"message":...,"ref":<type>}) and returns its
  * ERR_* code; the meeting itself is unchanged by a rejected message. */
 int meeting_input(struct meeting *m, int64_t now_ms, uint32_t pid, const json_t *msg);

@@ -351,6 +351,32 @@ static int h_deny(struct meeting *m, int64_t now_ms, struct meeting_participant 
     return eject(m, now_ms, t, p, "denied", "The host did not let you in", "deny");
 }
 
+/* A host's short text to one participant waiting in the lobby; the host
+ * gets "lobby_message_sent". Checked and audited as meeting_lobby_message. */
+static int h_lobby_message(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
+                           const json_t *msg, struct rejection *r)
+{
+    json_t *v = json_object_get(msg, "text");
+    struct meeting_participant *t;
+    size_t len = 0;
+    int rc;
+    if ((rc = require_host(p, r, "Only a host can write to someone in the lobby")) ||
+        (rc = get_target(m, msg, &t, r)))
+        return rc;
+    if (!json_is_string(v) ||
+        strnlen(json_string_value(v), json_string_length(v)) != json_string_length(v) ||
+        meeting_lobby_text_check(json_string_value(v), &len) != 0)
+        return BAD(r, "Field \"text\" must be 1 to " STR(
+                          MEETING_LOBBY_TEXT_MAX) " characters without control characters");
+    if (t->state != PSTATE_LOBBY || !t->connected)
+        return reject(r, ERR_NOTFOUND, "not_found", "That participant is not waiting in the lobby");
+    if ((rc = meeting_lobby_deliver(m, now_ms, t, json_string_value(v), len, p)) != 0)
+        return rc;
+    return meeting_send(
+        m, p,
+        json_pack("{s:s, s:I}", "type", "lobby_message_sent", "participant_id", (json_int_t)t->id));
+}
+
 static int h_remove(struct meeting *m, int64_t now_ms, struct meeting_participant *p,
                     const json_t *msg, struct rejection *r)
 {
@@ -442,6 +468,7 @@ static const struct {
     {"leave", h_leave},
     {"admit", h_admit},
     {"deny", h_deny},
+    {"lobby_message", h_lobby_message},
     {"remove", h_remove},
     {"mute_request", h_mute_request},
     {"lock", h_lock},

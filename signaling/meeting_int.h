@@ -113,6 +113,16 @@ size_t meeting_admitted_count(const struct meeting *m);
  * breaks. *blank: only whitespace; *chars: the number of code points. */
 bool meeting_text_ok(const char *s, size_t len, bool *blank, size_t *chars);
 
+/* ---- meeting_lobby.c ---- */
+
+/* A lobby message's text: 1..MEETING_LOBBY_TEXT_MAX characters of
+ * meeting_text_ok, not blank. 0 with *len_out its length in bytes, or ERR_PARSE. */
+int meeting_lobby_text_check(const char *text, size_t *len_out);
+/* Sends a checked lobby text to `to` and audits it "lobby_message" by `by`
+ * (the text is not logged). Inside a transaction. */
+int meeting_lobby_deliver(struct meeting *m, int64_t now_ms, const struct meeting_participant *to,
+                          const char *text, size_t len, const struct meeting_participant *by);
+
 /* ---- meeting_msg.c: outgoing JSON; each returns a new object or NULL ---- */
 
 json_t *meeting_msg_participant(const struct meeting_participant *p);

@@ -508,6 +508,12 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         session_doc_message(app, c, lm, type, msg);
         goto out;
     }
+    /* A host's text to the lobby: as few as from the meeting page. */
+    if (strcmp(type, "lobby_message") == 0 &&
+        !ratelimit_bucket_take(&c->lobby_bucket, app_mono_us())) {
+        session_send_error(app, c, "rate_limited", "wait a moment before the next message", type);
+        goto out;
+    }
     meeting_input(lm->m, app_now_ms(), c->pid, msg);
     session_drain(app, lm);
     if (strcmp(type, "allow_screen_share") == 0 && c->lm == lm)

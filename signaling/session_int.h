@@ -55,9 +55,9 @@ struct ws_conn {
     bool has_login;                     /* a session cookie came with the upgrade */
     uint8_t login_hash[STORE_HASH_LEN]; /* its digest, checked on use */
     bool watching;
-    int64_t watch_user;    /* the logged-in caseworker */
-    int64_t watch_meeting; /* one meeting, or 0 for all of theirs */
-    struct ratelimit_bucket lobby_bucket;
+    int64_t watch_user;                   /* the logged-in caseworker */
+    int64_t watch_meeting;                /* one meeting, or 0 for all of theirs */
+    struct ratelimit_bucket lobby_bucket; /* lobby_message, watching or as a host */
 };
 /* Queues a message (takes ownership of msg) / an error message to c. */
 void session_send_json(struct app *app, struct ws_conn *c, json_t *msg);
