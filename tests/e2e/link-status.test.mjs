@@ -4,8 +4,10 @@
 // the lobby, is let in and leaves: opened → check passed → waiting → in the
 // meeting → left, pushed over the page's watch connection. While the citizen
 // waits, the caseworker sends "I'll be two minutes" from the meeting page and
-// it shows in the citizen's lobby. The meeting list shows the status too.
-// The host in the meeting (who admits) is a plain WebSocket client.
+// it shows in the citizen's lobby; then the caseworker, in the meeting room,
+// sends another from the waiting guest's entry in the participant list, and
+// it replaces the first. The meeting list shows the status too. The host in
+// the meeting who admits is a plain WebSocket client.
 // axe-core finds nothing on the three pages in those states.
 // Screenshots: build/test-logs/link-status-waiting.png (meeting page),
 // link-status-lobby.png (the citizen's lobby), link-status-list.png.
@@ -21,6 +23,7 @@ installHooks();
 const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
 const TITLE = 'Samtale om job';
 const MESSAGE = 'Jeg kommer om to minutter';
+const ROOM_MESSAGE = 'Nu lukker jeg dig ind';
 const STEP_MS = 20000;
 const AXE_SOURCE = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -54,7 +57,7 @@ test('the caseworker sees opened → check passed → waiting → in the meeting
     const errors = [];
 
     // The caseworker's meeting page, recording every status the citizen's line shows.
-    const hostCtx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1024, height: 900 } });
+    const hostCtx = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'da-DK', viewport: { width: 1024, height: 900 } });
     const page = await hostCtx.newPage();
     page.on('pageerror', (e) => errors.push(`caseworker: ${e.message}`));
     await page.goto(`${server.origin}/`);
@@ -79,7 +82,7 @@ test('the caseworker sees opened → check passed → waiting → in the meeting
     };
 
     // The citizen, on a phone, opens the device check from the link.
-    const citizenCtx = await browser.newContext({ ignoreHTTPSErrors: true, ...PHONE });
+    const citizenCtx = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'da-DK', ...PHONE });
     const citizen = await citizenCtx.newPage();
     citizen.on('pageerror', (e) => errors.push(`citizen: ${e.message}`));
     await citizen.goto(`${server.origin}/check#${link.token}`);
@@ -107,6 +110,27 @@ test('the caseworker sees opened → check passed → waiting → in the meeting
     await axeClean(citizen, 'the lobby with a message');
     await axeClean(page, 'the meeting page with someone waiting');
 
+    // From the meeting room: the waiting guest's entry has "Send besked".
+    const room = await hostCtx.newPage();
+    room.on('pageerror', (e) => errors.push(`room: ${e.message}`));
+    await room.goto(`${server.origin}/join#${m.host_link.token}`);
+    await room.getByRole('button', { name: 'Deltag', exact: true }).click();
+    await room.locator('.room').waitFor();
+    const people = room.locator('.controls').getByRole('button', { name: 'Deltagere, 1 venter' });
+    if (!(await people.isVisible())) await room.locator('.controls .ctl-more').click();
+    await people.click();
+    await room.getByRole('button', { name: 'Send besked til Mette Hansen' }).click();
+    const field = room.getByRole('textbox', { name: 'Besked til Mette Hansen' });
+    assert.equal(await field.evaluate((el) => el === document.activeElement), true, 'the field gets focus');
+    assert.equal(await field.getAttribute('maxlength'), '200');
+    await field.fill(ROOM_MESSAGE);
+    await room.locator('.lobby-note').getByRole('button', { name: 'Send besked', exact: true }).click();
+    await room.locator('.lobby-note').getByText('Beskeden er sendt.').waitFor({ timeout: STEP_MS });
+    await box.getByText(ROOM_MESSAGE).waitFor({ timeout: STEP_MS });
+    assert.equal(await box.getByText(MESSAGE).count(), 0, 'the newer message replaces the first');
+    await axeClean(room, 'the room with a lobby message sent');
+    await room.close();
+
     // The meeting list says it too.
     const listPage = await hostCtx.newPage();
     await listPage.goto(`${server.origin}/`);
@@ -129,7 +153,9 @@ test('the caseworker sees opened → check passed → waiting → in the meeting
     assert.deepEqual(errors, []);
     const events = await api.audit(m.meeting.id);
     assertSubsequence(events, ['link_opened', 'check_passed', { kind: 'join', detail: 'lobby' }, { kind: 'lobby_message', display_name: 'Mette Hansen' }, 'admit', 'leave']);
+    assert.equal(events.filter((e) => e.kind === 'lobby_message' && e.display_name === 'Mette Hansen' && e.detail === 'by Anna Jensen').length, 2, 'both messages audited');
     assert.equal(JSON.stringify(events).includes(MESSAGE), false, 'the message text is not logged');
+    assert.equal(JSON.stringify(events).includes(ROOM_MESSAGE), false, 'the room message text is not logged');
     await citizenCtx.close();
     await hostCtx.close();
 });

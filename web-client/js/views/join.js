@@ -372,7 +372,7 @@ export async function mountJoin(main, ctx) {
                 announce('room.admitted');
             }
         });
-        const forRoom = ['admitted', 'chat_history', 'roster', 'chat', 'mute_request', 'error', 'server_shutdown', 'publish_answer', 'subscribe_offer', 'transport_state', 'active_speaker', 'document', 'doc_view', 'document_removed'];
+        const forRoom = ['admitted', 'chat_history', 'roster', 'chat', 'mute_request', 'lobby_message_sent', 'error', 'server_shutdown', 'publish_answer', 'subscribe_offer', 'transport_state', 'active_speaker', 'document', 'doc_view', 'document_removed'];
         for (const type of forRoom) {
             on(type, (msg) => state.room && state.room.handle(msg));
         }

@@ -1,10 +1,11 @@
 // The meeting room: an equal tile for every participant (camera video or
 // name card, see ./stage.js), a shared screen, sound, the participant list,
-// the host's lobby queue with admit/deny and a chime, chat (./chat.js), raise
-// hand, leave, the host's controls (ask to mute, remove, lock, who may share
-// a screen, end for all) and private notes (./notes.js), and the media
-// controls (microphone, camera, switch camera, share screen, audio only) with
-// a connection quality indicator. The media itself is ../media.js.
+// the host's lobby queue with admit/deny, a short message to a waiting guest
+// (./lobby-note.js) and a chime, chat (./chat.js), raise hand, leave, the
+// host's controls (ask to mute, remove, lock, who may share a screen, end for
+// all) and private notes (./notes.js), and the media controls (microphone,
+// camera, switch camera, share screen, audio only) with a connection quality
+// indicator. The media itself is ../media.js.
 import { announce, clear, confirmDialog, focusHeading, h, uniqueId } from '../dom.js';
 import { setAttr, setText } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -17,6 +18,7 @@ import { chime } from '../sound.js';
 import { createChat } from './chat.js';
 import { createDocumentView } from './document.js';
 import { createDevices } from './devices.js';
+import { createLobbyNote } from './lobby-note.js';
 import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
 
@@ -128,6 +130,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     // The host's private notes: kept in this browser only (./notes.js).
     const notesId = uniqueId('panel-notes');
     const notesH = h('h2', { id: `${notesId}-h`, t: 'notes.heading' });
+    const lobbyNote = createLobbyNote(send);
     const notes = isHost && meetingId ? createNotes({ meetingId, title, date: plannedStart }) : null;
     const notesPanel = notes ? h('aside', { class: 'panel', id: notesId, attrs: { hidden: true, 'aria-labelledby': notesH.id } }, panelHead(notesH, 'room.notes_close'), h('div', { class: 'notes-body' }, notes.el)) : null;
 
@@ -424,7 +427,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
 
     // ---- state from the server ----
     function handle(msg) {
-        if (st.destroyed) return;
+        if (st.destroyed || lobbyNote.handle(msg)) return;
         if (MEDIA_TYPES.has(msg.type)) {
             media.handle(msg);
             return;
@@ -642,6 +645,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         clear(peopleBody);
         if (isHost) {
             const lobby = st.participants.filter((p) => p.state === 'lobby');
+            lobbyNote.keepOnly(new Set(lobby.map((p) => p.id)));
             const lh = h('h3', { t: ['room.lobby_heading', { n: lobby.length }] });
             const sec = h('section', { class: 'people-section lobby-section' }, lh);
             if (!lobby.length) sec.append(h('p', { class: 'muted', t: 'room.lobby_empty' }));
@@ -654,6 +658,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
                             { class: 'person is-waiting' },
                             h('div', { class: 'person-main' }, avatar(p, 'avatar avatar-sm'), h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }))),
                             h('div', { class: 'person-actions' }, admitButton(p, 'btn btn-primary btn-small'), denyButton(p, 'btn btn-secondary btn-small')),
+                            lobbyNote.forGuest(p),
                         ),
                     );
                 }
