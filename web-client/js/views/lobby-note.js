@@ -19,12 +19,12 @@ function clearFeedback(el) {
 /** send(msg) → whether it went out (the room's send, which says so if not). */
 export function createLobbyNote(send) {
     const notes = new Map(); // participant id → its controls
-    let pending = null; // the note waiting for the server's answer
+    let pending = []; // the notes waiting for the server's answer, oldest first
 
     function make(p) {
         const inputId = uniqueId('lobbynote');
         const hintId = uniqueId('lobbynote-hint');
-        const open = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button', 'aria-expanded': 'false' }, dataset: { focusKey: `lobbynote-${p.id}` } }, icon('send', 'icon icon-sm'), h('span', { t: 'lobbymsg.send' }));
+        const open = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, dataset: { focusKey: `lobbynote-${p.id}` } }, icon('send', 'icon icon-sm'), h('span', { t: 'lobbymsg.send' }));
         const label = h('label', { attrs: { for: inputId } });
         const input = h('input', { id: inputId, class: 'lobby-note-input', attrs: { type: 'text', maxlength: MAX_CHARS, autocomplete: 'off', 'aria-describedby': hintId }, dataset: { focusKey: `lobbynote-input-${p.id}` } });
         const submit = h('button', { class: 'btn btn-primary btn-small', attrs: { type: 'submit' }, dataset: { focusKey: `lobbynote-send-${p.id}` } }, h('span', { t: 'lobbymsg.send' }));
@@ -37,7 +37,6 @@ export function createLobbyNote(send) {
         function show(on) {
             form.hidden = !on;
             open.hidden = on;
-            open.setAttribute('aria-expanded', String(on));
             (on ? input : open).focus();
         }
         open.addEventListener('click', () => {
@@ -60,7 +59,7 @@ export function createLobbyNote(send) {
                 return;
             }
             if (!send({ type: 'lobby_message', participant_id: note.id, text })) return;
-            pending = note;
+            pending.push(note);
             submit.disabled = true;
         });
         return note;
@@ -82,7 +81,7 @@ export function createLobbyNote(send) {
     function keepOnly(ids) {
         for (const id of notes.keys()) {
             if (ids.has(id)) continue;
-            if (pending && pending.id === id) pending = null;
+            pending = pending.filter((n) => n.id !== id);
             notes.delete(id);
         }
     }
@@ -91,16 +90,17 @@ export function createLobbyNote(send) {
     function handle(msg) {
         const answer = msg.type === 'lobby_message_sent' || (msg.type === 'error' && msg.ref === 'lobby_message');
         if (!answer) return false;
-        const note = pending;
-        pending = null;
+        // A success names its guest; an error answers the oldest note sent.
+        const sent = msg.type === 'lobby_message_sent';
+        const note = sent ? notes.get(msg.participant_id) : pending[0];
+        pending = pending.filter((n) => n !== note);
         if (!note) return true;
         note.submit.disabled = false;
-        if (msg.type === 'lobby_message_sent') {
+        if (sent) {
             note.input.value = '';
             setText(note.feedback, 'lobbymsg.sent');
             note.form.hidden = true;
             note.open.hidden = false;
-            note.open.setAttribute('aria-expanded', 'false');
             if (note.el.contains(document.activeElement) || document.activeElement === document.body) note.open.focus();
         } else {
             setText(note.feedback, ERROR_KEYS[msg.code] || 'lobbymsg.failed');
