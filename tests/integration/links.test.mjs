@@ -123,6 +123,10 @@ test('statuses: opened, device check, waiting, in the meeting, left — live, st
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await check({ result: 'passed' })).status, 204);
     await pushed('check_passed');
+    // The same report again (a second tab): accepted, and nothing changes.
+    const before = await statusOf();
+    assert.equal((await check({ result: 'passed' })).status, 204, 'the same report again is no error');
+    assert.deepEqual(await statusOf(), before, 'the same report again changes nothing');
     // Opening the link again does not hide the check's result.
     await server.request('POST', '/api/join-info', { body: { token } });
     assert.equal((await statusOf()).status, 'check_passed');
