@@ -246,7 +246,7 @@ test('background blur: what the others receive loses the background detail; too 
         const v = document.querySelector(`.tiles .tile[data-participant-id="${id}"] video`);
         return `${v.videoWidth}x${v.videoHeight}`;
     }, citizenId);
-    assert.ok(sharp > 2, `the camera has sharp edges to begin with: ${sharp} ‰ at ${size}`);
+    assert.ok(sharp > 0.5, `the camera has sharp edges to begin with: ${sharp} ‰ at ${size}`);
     await host.screenshot({ path: path.join(LOG_DIR, 'blur-before.png') });
 
     await clickControl(citizen, 'Enheder');

@@ -81,7 +81,8 @@ function instrument() {
     window.RTCPeerConnection = class extends OrigPC {
         constructor(...args) {
             super(...args);
-            const e = { pc: this, states: [], ufrags: [], role: null };
+            // The join page's own device check (an echo call) comes before the room.
+            const e = { pc: this, states: [], ufrags: [], role: null, beforeRoom: !document.querySelector('.room') };
             rec.pcs.push(e);
             this.addEventListener('connectionstatechange', () => e.states.push(this.connectionState));
             this.addEventListener('signalingstatechange', () => {
@@ -123,7 +124,7 @@ function readPage() {
     return {
         tiles,
         room: !!document.querySelector('.room'),
-        pcs: rec ? rec.pcs.map((e) => ({ role: e.role, states: e.states, ufrags: e.ufrags, state: e.pc.connectionState })) : [],
+        pcs: rec ? rec.pcs.filter((e) => !(e.beforeRoom && e.pc.connectionState === 'closed')).map((e) => ({ role: e.role, states: e.states, ufrags: e.ufrags, state: e.pc.connectionState })) : [],
         transportStates: rec ? rec.transportStates : [],
     };
 }
