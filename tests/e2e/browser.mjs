@@ -45,7 +45,11 @@ export async function launchChromium({ extraArgs = [], locale = 'da-DK' } = {}) 
  */
 export async function launchBrowser({ extraArgs = [] } = {}) {
     if (!process.env.SAMTALE_NETNS) throw new Error('end-to-end tests run inside tests/e2e/netns-run.sh');
-    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+    // Pages prefer Danish unless a test says otherwise, as the tests read Danish.
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = (options = {}) => newContext({ locale: 'da-DK', ...options });
+    return browser;
 }
 
 /** Context options for a phone-sized touch screen. */
