@@ -82,9 +82,10 @@ test('sound only, chosen in the pre-call check, stays so after leaving and joini
     let second = null;
     try {
         await page.goto(local(created.links[0].url));
-        await page.getByLabel(/navn/i).fill('Mette Hansen');
-        await page.getByRole('button', { name: 'Test kamera, mikrofon og forbindelse' }).click();
+        // A guest's join page starts with the device check; sound only is chosen there.
+        await page.getByRole('heading', { name: 'Test kamera, mikrofon og forbindelse' }).waitFor();
         await page.getByLabel('Kun lyd (uden kamera)').check();
+        await page.getByLabel(/navn/i).fill('Mette Hansen');
         await page.getByRole('button', { name: 'Fortsæt' }).click();
         await page.getByRole('button', { name: 'Deltag', exact: true }).click();
         await soundOnlyInRoom(page, 'first join');

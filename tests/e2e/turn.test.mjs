@@ -144,11 +144,14 @@ class Coturn {
 /** Runs in the page before its scripts: watches (and, for the test, bends) every RTCPeerConnection. */
 function wrapPeerConnection({ forceRelay, forge, replace }) {
     const Native = window.RTCPeerConnection;
-    const state = { pcs: [], errors: [], usernames: [] };
-    const adjust = (cfg) => {
+    const state = { pcs: [], errors: [] };
+    const users = new WeakMap(); // peer connection → TURN usernames it was given
+    const adjust = (pc, cfg) => {
         const c = { ...(cfg || {}) };
         if (Array.isArray(c.iceServers)) {
-            for (const s of c.iceServers) if (s.username && !state.usernames.includes(s.username)) state.usernames.push(s.username);
+            const mine = users.get(pc) || [];
+            for (const s of c.iceServers) if (s.username && !mine.includes(s.username)) mine.push(s.username);
+            users.set(pc, mine);
             // A forged credential: one character changed.
             if (forge) c.iceServers = c.iceServers.map((s) => ({ ...s, credential: (s.credential[0] === 'A' ? 'B' : 'A') + s.credential.slice(1) }));
             // Another, correctly signed credential (an expired one).
@@ -159,16 +162,21 @@ function wrapPeerConnection({ forceRelay, forge, replace }) {
     };
     class Watched extends Native {
         constructor(cfg) {
-            super(adjust(cfg));
+            const names = {};
+            super(adjust(names, cfg));
+            users.set(this, users.get(names) || []);
             state.pcs.push(this);
             this.addEventListener('icecandidateerror', (e) => state.errors.push({ code: e.errorCode, text: e.errorText, url: e.url }));
         }
 
         setConfiguration(cfg) {
-            return super.setConfiguration(adjust(cfg));
+            return super.setConfiguration(adjust(this, cfg));
         }
     }
     window.RTCPeerConnection = Watched;
+    // The TURN usernames of the connections still open (the join page's own
+    // check closes its connection, perhaps before it allocated anything).
+    state.usernamesOf = (pcs) => [...new Set(pcs.filter((pc) => pc.connectionState !== 'closed').flatMap((pc) => users.get(pc) || []))];
     window.turnTest = state;
 }
 
@@ -189,7 +197,7 @@ async function peerReport() {
             type: local?.candidateType, relayProtocol: local?.relayProtocol, url: local?.url, remote: remote ? `${remote.address}:${remote.port}` : null,
         });
     }
-    return { peers: out, errors: window.turnTest.errors, usernames: window.turnTest.usernames };
+    return { peers: out, errors: window.turnTest.errors, usernames: window.turnTest.usernamesOf(window.turnTest.pcs) };
 }
 
 /** Runs in the page: the other participants' tiles (data-* hooks of views/room.js). */
