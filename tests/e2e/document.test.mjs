@@ -169,7 +169,8 @@ test('a citizen on a phone shows a CV; the others follow its pages; the host rem
     const followed = (page) =>
         page.evaluate(() => {
             const el = document.querySelector('.doc-stage');
-            const v = el.querySelector('.doc-viewport');
+            const v = el && el.querySelector('.doc-viewport');
+            if (!v) return false;
             return el.dataset.zoom === '1.25' && el.dataset.renderedPage === '2' && v.scrollHeight > v.clientHeight && v.scrollTop >= v.scrollHeight - v.clientHeight - 2;
         });
     for (const who of ['caseworker', 'interpreter']) await until(() => followed(people[who].page), { timeoutMs: WAIT_MS, what: `${who} follows zoom and position` });
@@ -213,7 +214,7 @@ test('a photo is shown as well, and its owner removes it', async () => {
             () => people[who].page.evaluate(() => {
                 const el = document.querySelector('.doc-stage');
                 const img = el && el.querySelector('.doc-img');
-                return !el.hidden && el.dataset.mime === 'image/png' && el.dataset.renderedPage === '1' && !img.hidden && img.naturalWidth === 120;
+                return !!el && !el.hidden && el.dataset.mime === 'image/png' && el.dataset.renderedPage === '1' && !img.hidden && img.naturalWidth === 120;
             }),
             { timeoutMs: WAIT_MS, what: `${who} shows the photo` },
         );

@@ -486,7 +486,7 @@ async function firefoxLayers() {
     // The server takes the offer's ssrc-group:FID lines in a=rid order
     // (signaling/sfu.c): true of Firefox's offer.
     const fid = await people.interpreter.page.evaluate(() => {
-        const e = window.__samtaleTest.pcs.find((x) => x.role === 'publish');
+        const e = window.__samtaleTest.pcs.find((x) => x.role === 'publish' && x.pc.connectionState !== 'closed');
         const video = e.pc.localDescription.sdp.split(/\r\nm=/).find((m) => /a=simulcast:send/.test(m));
         return [...video.matchAll(/a=ssrc-group:FID (\d+) (\d+)/g)].map((m) => Number(m[1]));
     });
