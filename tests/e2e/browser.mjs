@@ -80,3 +80,14 @@ export async function until(fn, { timeoutMs = 10000, intervalMs = 200, what = 'c
         await new Promise((r) => setTimeout(r, intervalMs));
     }
 }
+
+/**
+ * Collects a page's console errors and script errors into `into` as
+ * "label: text (url)"; ignore(consoleMessage) passes over expected ones.
+ */
+export function collectConsoleErrors(page, label, into, ignore = () => false) {
+    page.on('console', (m) => {
+        if (m.type() === 'error' && !ignore(m)) into.push(`${label}: ${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (e) => into.push(`${label}: ${e.message}`));
+}

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, PASSWORD, installHooks } from '../integration/lib.mjs';
-import { launchChromium } from './browser.mjs';
+import { collectConsoleErrors, launchChromium } from './browser.mjs';
 
 installHooks();
 
@@ -29,10 +29,7 @@ const local = (url) => url.replace(/^https:\/\/[^/]+/, server.origin);
 
 async function openPage(label) {
     const page = await browser.newPage();
-    page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(`${label}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`${label}: ${e.message}`));
+    collectConsoleErrors(page, label, consoleErrors);
     return page;
 }
 

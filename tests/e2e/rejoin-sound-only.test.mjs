@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
-import { launchChromium, until } from './browser.mjs';
+import { collectConsoleErrors, launchChromium, until } from './browser.mjs';
 
 installHooks();
 
@@ -34,10 +34,7 @@ const local = (url) => url.replace(/^https:\/\/[^/]+/, server.origin);
 
 async function openPage(label) {
     const page = await browser.newPage();
-    page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(`${label}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`${label}: ${e.message}`));
+    collectConsoleErrors(page, label, consoleErrors);
     return page;
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
-import { launchChromium, until } from './browser.mjs';
+import { collectConsoleErrors, launchChromium, until } from './browser.mjs';
 
 installHooks();
 
@@ -36,11 +36,8 @@ const local = (url) => url.replace(/^https:\/\/[^/]+/, server.origin);
 
 async function openPage(label) {
     const page = await browser.newPage();
-    page.on('console', (m) => {
-        // The host link page asks whether someone is logged in; "no" is a 401 by design.
-        if (m.type() === 'error' && !(/ 401 /.test(m.text()) && m.location().url.endsWith('/api/me'))) consoleErrors.push(`${label}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`${label}: ${e.message}`));
+    // The host link page asks whether someone is logged in; "no" is a 401 by design.
+    collectConsoleErrors(page, label, consoleErrors, (m) => / 401 /.test(m.text()) && m.location().url.endsWith('/api/me'));
     return page;
 }
 
