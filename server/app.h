@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "server/config.h"
 #include "server/linkkey.h"
@@ -30,6 +31,7 @@ struct lws_context;
 struct pss;
 struct live_meeting;
 struct media;
+struct phone_bridge;
 struct ws_conn;
 
 struct app {
@@ -47,6 +49,7 @@ struct app {
     struct ws_conn *conns;     /* every open signaling connection, a list */
     struct media *media;       /* the media workers */
     struct docstore *docs;     /* documents on meetings' stages, memory only */
+    struct phone_bridge *phone; /* SIP calls (signaling/phone.c); NULL when SIP is off */
     uint64_t next_media_session;
     char web_root[PATH_MAX]; /* resolved with realpath() */
     int64_t started_ms;
@@ -129,6 +132,20 @@ int http_server_run(struct app *app);
 void http_server_stop(struct app *app);
 /* Undoes http_server_start() when the server cannot go on starting. */
 void http_server_abort(struct app *app);
+/* ---- SIP sockets of the phone bridge (server/sip_server.c) ---- */
+/* Opens the SIP sockets and starts the bridge when sip_listen is set. */
+int sip_server_start(struct app *app);
+/* Ends every call (their BYEs go out) and closes the sockets. */
+void sip_server_stop(struct app *app);
+/* Sends a SIP message: tp 0 UDP to `to`, 1 TCP on connection conn. */
+int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockaddr *to,
+                    socklen_t tolen, const uint8_t *buf, size_t len);
+/* Resolves the trunk's "host[:port]" (default port 5060). */
+int sip_server_resolve(const char *host_port, struct sockaddr_storage *out, socklen_t *out_len);
+/* The raw descriptors' callback (the "samtale-sip" protocol). */
+struct lws;
+int sip_server_callback(struct lws *wsi, int reason);
+
 /* Wakes the event loop from another thread (media events are waiting). */
 void http_wake(void *app);
 

@@ -125,6 +125,7 @@ void config_defaults(struct config *c)
     c->resume_seconds = 60;
     c->default_meeting_min = 60;
     turn_config_defaults(&c->turn);
+    sip_config_defaults(&c->sip);
     c->login_threads = 0;
     c->login_queue = 32;
     c->handshake_timeout_s = 5;
@@ -378,6 +379,8 @@ int config_set(struct config *c, const char *key, const char *value, char err[CO
     }
     if (!k && strncmp(key, "turn_", 5) == 0)
         return turn_config_set(&c->turn, key, value, err, CONFIG_ERR_MAX);
+    if (!k && strncmp(key, "sip_", 4) == 0)
+        return sip_config_set(&c->sip, key, value, err, CONFIG_ERR_MAX);
     if (!k) {
         set_err(err, "unknown setting '%.*s'", SHOW_MAX, key);
         return ERR_INVAL;
@@ -654,5 +657,6 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
         set_err(err, "public_url must start with https://");
         return ERR_INVAL;
     }
-    return turn_config_validate(&c->turn, err, CONFIG_ERR_MAX);
+    int rc = turn_config_validate(&c->turn, err, CONFIG_ERR_MAX);
+    return rc < 0 ? rc : sip_config_validate(&c->sip, err, CONFIG_ERR_MAX);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "server/sip_config.h"
 #include "server/turn.h"
 
 #define CONFIG_PATH_MAX 512
@@ -46,6 +47,7 @@ struct config {
     unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
     unsigned default_meeting_min;    /* planned length when none is given; default 60 */
     struct turn_config turn;         /* turn_* settings (server/turn.h); default off */
+    struct sip_config sip;           /* sip_* settings (server/sip_config.h); default off */
 
     /* Limits on the HTTPS/WSS port (see docs/OPERATIONS.md). */
     unsigned login_threads;            /* password checkers; 0 (default) = half the cores */

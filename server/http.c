@@ -594,8 +594,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
+static int sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len)
+{
+    (void)user;
+    (void)in;
+    (void)len;
+    return sip_server_callback(wsi, (int)reason);
+}
+
 static const struct lws_protocols protocols[] = {
     {"samtale", callback, sizeof(struct pss), WS_MESSAGE_MAX, 0, NULL, 0},
+    {"samtale-sip", sip_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -714,6 +724,10 @@ int http_server_start(struct app *app)
     }
     ticker.app = app;
     lws_sul_schedule(app->lws, 0, &ticker.sul, tick, LWS_US_PER_SEC);
+    if ((rc = sip_server_start(app)) < 0) {
+        http_server_abort(app);
+        return rc;
+    }
     return 0;
 }
 
@@ -732,6 +746,7 @@ int http_server_run(struct app *app)
             break;
     }
     lws_sul_cancel(&ticker.sul);
+    sip_server_stop(app); /* calls end while the meetings and workers are there */
     media_stop(app->media); /* before the loop goes: workers wake it */
     app->media = NULL;
     stop_kdf(app);
@@ -745,6 +760,7 @@ int http_server_run(struct app *app)
 void http_server_abort(struct app *app)
 {
     lws_sul_cancel(&ticker.sul);
+    sip_server_stop(app);
     stop_kdf(app);
     lws_context_destroy(app->lws);
     app->lws = NULL;

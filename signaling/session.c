@@ -1,6 +1,7 @@
 #define LOG_MODULE "session"
 #include "signaling/session.h"
 #include "signaling/echo.h"
+#include "signaling/phone.h"
 #include "signaling/session_int.h"
 #include "server/app.h"
 #include "base/err.h"
@@ -176,10 +177,12 @@ void session_drain(struct app *app, struct live_meeting *lm)
                 send_ice_servers(app, *seat, lm->id, a.pid);
             if (seat && admission && n_admitted < MEETING_PARTICIPANTS_LIMIT)
                 admitted[n_admitted++] = a.pid;
-            if (seat)
+            if (seat) {
                 session_send_json(app, *seat, a.msg);
-            else
+            } else {
+                phone_meeting_send(app, lm, a.pid, a.msg);
                 json_decref(a.msg);
+            }
             break;
         case MEETING_ACT_CLOSE:
             sfu_participant_left(app, lm->sfu, a.pid);
@@ -189,6 +192,8 @@ void session_drain(struct app *app, struct live_meeting *lm)
                 struct ws_conn *c = *seat;
                 detach(c);
                 close_after_flush(c, LWS_CLOSE_STATUS_NORMAL);
+            } else {
+                phone_meeting_closed(app, lm, a.pid);
             }
             break;
         case MEETING_ACT_AUDIT:
@@ -232,7 +237,7 @@ static void live_free(struct app *app, struct live_meeting *lm)
     free(lm);
 }
 
-static int live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out)
+int session_live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out)
 {
     struct live_meeting *lm = session_live_find(app, sm->id);
     if (lm) {
@@ -305,7 +310,7 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
     }
 
     struct live_meeting *lm;
-    if (live_get(app, &sm, &lm) < 0) {
+    if (session_live_get(app, &sm, &lm) < 0) {
         session_send_error(app, c, "server_error", "could not open the meeting", "join");
         return;
     }
@@ -390,6 +395,14 @@ static void send_to_pid(struct app *app, void *arg, uint32_t pid, json_t *msg)
         json_decref(msg);
 }
 
+int session_live_sfu(struct app *app, struct live_meeting *lm, int worker, struct sfu_room **out)
+{
+    int rc = lm->sfu ? 0 : sfu_room_create(&lm->sfu, app, lm->id, worker, send_to_pid, lm);
+    if (out)
+        *out = lm->sfu;
+    return rc;
+}
+
 static bool is_media_message(const char *type)
 {
     static const char *const types[] = {"publish", "subscribe", "subscribe_answer",
@@ -411,7 +424,7 @@ static void handle_media(struct app *app, struct ws_conn *c, struct live_meeting
         session_send_error(app, c, "server_busy", "media is not available on this server", type);
         return;
     }
-    if (!lm->sfu && sfu_room_create(&lm->sfu, app, lm->id, send_to_pid, lm) < 0) {
+    if (session_live_sfu(app, lm, -1, NULL) < 0) {
         session_send_error(app, c, "server_error", "out of memory", type);
         return;
     }
@@ -506,6 +519,10 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
     }
     if (strcmp(type, "doc_view") == 0 || strcmp(type, "doc_remove") == 0) {
         session_doc_message(app, c, lm, type, msg);
+        goto out;
+    }
+    if (strcmp(type, "dial_out") == 0) {
+        phone_dial_out(app, lm, c->pid, msg);
         goto out;
     }
     /* A host's text to the lobby: as few as from the meeting page. */
@@ -731,6 +748,8 @@ void sessions_media_events(struct app *app)
 {
     struct media_event ev;
     while (app->media && media_poll_event(app->media, &ev)) {
+        if (phone_media_event(app, &ev))
+            continue;
         if (ev.kind != MEDIA_EVENT_SPEAKER && ev.kind != MEDIA_EVENT_VIDEO_PAUSED &&
             echo_media_event(app, &ev))
             continue;

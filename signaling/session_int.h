@@ -87,6 +87,10 @@ bool session_check_invitation(struct app *app, const char *token, struct store_i
  * what it queued. */
 struct live_meeting *session_live_find(struct app *app, int64_t id);
 struct meeting *session_live_meeting(struct live_meeting *lm);
+/* The live meeting of sm, made if it is not live yet. */
+int session_live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out);
+/* The meeting's SFU room, made on worker (or any, -1) if it has none yet. */
+int session_live_sfu(struct app *app, struct live_meeting *lm, int worker, struct sfu_room **out);
 void session_drain(struct app *app, struct live_meeting *lm);
 
 /* ---- link_watch.c ---- */

@@ -168,10 +168,13 @@ static bool sending(enum sdp_dir d)
     return d == SDP_DIR_SENDRECV || d == SDP_DIR_RECVONLY; /* the answer's view: we receive */
 }
 
-static void remove_producer(struct app *app, struct sfu_room *r, struct sfu_pub_track *t)
+static void remove_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
+                            struct sfu_pub_track *t)
 {
-    if (t->producer)
+    if (t->producer) {
+        sfu_phone_producer(app, r, p, t, false);
         media_producer_remove(app->media, r->worker, r->meeting_id, t->producer);
+    }
     memset(t, 0, sizeof *t);
 }
 
@@ -189,7 +192,7 @@ static void update_producers(struct app *app, struct sfu_room *r, struct sfu_pee
                 sending(info->media[k].dir))
                 still = true;
         if (!still)
-            remove_producer(app, r, t);
+            remove_producer(app, r, p, t);
     }
     for (size_t k = 0; k < info->n_media; k++) {
         const struct sdp_answer_media *am = &info->media[k];
@@ -220,6 +223,7 @@ static void update_producers(struct app *app, struct sfu_room *r, struct sfu_pee
         t->source = cfg.source;
         t->codec = cfg.codec;
         t->has_rtx = cfg.rtx_pt >= 0;
+        sfu_phone_producer(app, r, p, t, true);
     }
 }
 
@@ -380,7 +384,7 @@ void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const st
         bool stopped = false;
         for (size_t k = 0; k < SFU_PUB_MAX; k++)
             if (p->pub[k].producer && p->pub[k].source == ROUTER_SOURCE_SCREEN) {
-                remove_producer(app, r, &p->pub[k]);
+                remove_producer(app, r, p, &p->pub[k]);
                 stopped = true;
             }
         if (!stopped)
@@ -397,7 +401,7 @@ void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const st
 static void close_peer_media(struct app *app, struct sfu_room *r, struct sfu_peer *p)
 {
     for (size_t i = 0; i < SFU_PUB_MAX; i++)
-        remove_producer(app, r, &p->pub[i]);
+        remove_producer(app, r, p, &p->pub[i]);
     for (size_t i = 0; i < p->n_sub; i++)
         sfu_drop_line(app, r, &p->sub[i]);
     if (p->pub_session)
@@ -431,6 +435,8 @@ void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid)
         return;
     set_video_paused(app, r, p, false);
     close_peer_media(app, r, p);
+    if (p->phone)
+        sfu_phone_peer_gone(app, r, p);
     memset(p, 0, sizeof *p);
     sfu_mark_others_dirty(r, pid);
     sfu_flush_offers(app, r);
@@ -516,14 +522,16 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
     return true;
 }
 
-int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, sfu_send_fn send,
-                    void *send_arg)
+int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, int worker,
+                    sfu_send_fn send, void *send_arg)
 {
     struct sfu_room *r = calloc(1, sizeof *r);
     if (!r)
         return ERR_NOMEM;
     r->meeting_id = meeting_id;
-    r->worker = media_pick_worker(app->media);
+    r->worker = worker >= 0 && (unsigned)worker < media_worker_count(app->media)
+                    ? (unsigned)worker
+                    : media_pick_worker(app->media);
     r->sdp_session_id = ((uint64_t)sfu_random_u32() << 20);
     r->send = send;
     r->send_arg = send_arg;

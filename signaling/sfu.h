@@ -21,8 +21,9 @@ struct meeting;
 /* Sends msg (ownership taken) to a participant of the meeting, if connected. */
 typedef void (*sfu_send_fn)(struct app *app, void *arg, uint32_t pid, json_t *msg);
 
-int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, sfu_send_fn send,
-                    void *send_arg);
+/* On media worker `worker`, or one the media picks (-1). */
+int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, int worker,
+                    sfu_send_fn send, void *send_arg);
 /* Closes the room on its worker. NULL-safe. */
 void sfu_room_destroy(struct app *app, struct sfu_room *r);
 
@@ -36,6 +37,17 @@ bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *t
 void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const struct meeting *m);
 /* The participant is no longer in the meeting: its media goes. */
 void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid);
+/* The media worker of the room: a phone call of the meeting runs there. */
+unsigned sfu_room_worker(const struct sfu_room *r);
+/* A phone caller admitted into the meeting (signaling/sfu_phone.c): its
+ * voice becomes an Opus producer of the room, made by the worker from the
+ * call's audio with SSRC *voice_ssrc_out and peer (uint32_t)call_session,
+ * and is offered to every browser like a microphone. While a phone is in
+ * the room, the worker mixes every browser microphone for it.
+ * *producer_out: the producer id for media_phone_create. ERR_FULL when the
+ * room has no place for it. sfu_participant_left undoes it. */
+int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t call_session,
+                   uint32_t *producer_out, uint32_t *voice_ssrc_out);
 /* An event of one of this room's transports or its router; false if not ours. */
 bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_event *ev);
 

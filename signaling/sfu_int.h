@@ -66,6 +66,10 @@ struct sfu_peer {
     bool offer_in_flight, dirty;
     uint64_t sub_version, pub_version;
     bool video_paused; /* audio first: the worker paused video towards it */
+    /* A phone caller (sfu_phone.c): its one track is the call's voice,
+     * produced by the worker; it has no transports and no subscription. */
+    bool phone;
+    uint64_t phone_session;
 };
 
 struct sfu_room {
@@ -77,6 +81,7 @@ struct sfu_room {
     sfu_send_fn send;
     void *send_arg;
     struct sfu_peer peers[MEETING_PARTICIPANTS_LIMIT];
+    unsigned n_phones; /* phone callers in the room: the worker mixes while > 0 */
 };
 
 uint32_t sfu_random_u32(void);
@@ -103,6 +108,14 @@ void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p
 /* Sends the next offer to every peer whose subscription changed. */
 void sfu_flush_offers(struct app *app, struct sfu_room *r);
 void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
+/* ---- sfu_phone.c ---- */
+/* A browser microphone starts or stops producing: the room's mixer follows
+ * it while phone callers are in the room. */
+void sfu_phone_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
+                        const struct sfu_pub_track *t, bool add);
+/* p (a phone peer) leaves: its producer is gone already. */
+void sfu_phone_peer_gone(struct app *app, struct sfu_room *r, struct sfu_peer *p);
+
 void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
 
 #endif

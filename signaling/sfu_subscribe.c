@@ -210,7 +210,7 @@ void sfu_flush_offers(struct app *app, struct sfu_room *r)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
         struct sfu_peer *p = &r->peers[i];
-        if (p->used && p->dirty && !p->offer_in_flight)
+        if (p->used && !p->phone && p->dirty && !p->offer_in_flight)
             sfu_send_offer(app, r, p);
     }
 }

@@ -465,7 +465,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.joined = 0;
     g.now = 1000000;
     check(meeting_create(&g.m, &cfg) == 0);
-    check(sfu_room_create(&g.room, &app, cfg.id, on_send, NULL) == 0);
+    check(sfu_room_create(&g.room, &app, cfg.id, -1, on_send, NULL) == 0);
     join(0, true);
     join(1, false);
     join(2, false);

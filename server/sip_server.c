@@ -1,0 +1,437 @@
+/* SIP over UDP and TCP for the phone bridge, on the signaling thread's
+ * libwebsockets loop: our own sockets, adopted as raw descriptors, so the
+ * loop wakes when they are readable; messages go to signaling/phone.c. A
+ * timer follows the bridge's next deadline. TCP connections are capped in
+ * number, per address and in buffered output, and closed when idle. */
+#define LOG_MODULE "sip"
+#include "base/addr_group.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "server/app.h"
+#include "signaling/phone.h"
+#include "signaling/sip_stream.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SIP_TCP_CONNS_MAX 64
+#define SIP_TCP_PER_ADDR_MAX 8
+#define SIP_TCP_OUT_MAX (64 * 1024)
+#define SIP_TCP_IDLE_US (300 * 1000000LL) /* RFC 5626 keep-alives come far more often */
+#define SIP_UDP_READS 64                  /* datagrams per wakeup before serving others */
+#define SIP_UDP_BUF 65536                 /* larger than any datagram: we see truncation */
+
+struct sip_tcp {
+    struct sip_tcp *next;
+    struct lws *wsi;
+    int fd;
+    uint64_t id;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    int64_t last_us;
+    struct sip_stream in;
+    uint8_t *out;
+    size_t out_len;
+    bool closing;
+};
+
+struct sip_server {
+    struct app *app;
+    int udp_fd, tcp_fd;
+    struct lws *udp_wsi, *tcp_wsi;
+    struct sip_tcp *conns;
+    unsigned n_conns;
+    uint64_t next_conn;
+    lws_sorted_usec_list_t sul;
+    uint8_t buf[SIP_UDP_BUF];
+};
+
+static struct sip_server *server; /* the one bridge of this process (signaling thread) */
+
+static int bind_socket(int type, const char *addr, uint16_t port)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    int family;
+    if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_port = htons(port);
+        len = sizeof(struct sockaddr_in);
+    } else {
+        memset(&ss, 0, sizeof ss);
+        if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) != 1)
+            return -1;
+        family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+        len = sizeof(struct sockaddr_in6);
+    }
+    ss.ss_family = (sa_family_t)family;
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static struct lws *adopt(struct app *app, int fd, void *opaque)
+{
+    struct lws_vhost *vh = lws_get_vhost_by_name(app->lws, "default");
+    lws_sock_file_fd_type d;
+    d.filefd = fd;
+    struct lws *wsi = vh ? lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, d,
+                                                      "samtale-sip", NULL)
+                         : NULL;
+    if (wsi)
+        lws_set_opaque_user_data(wsi, opaque);
+    return wsi;
+}
+
+/* ---- the bridge's timer ---- */
+
+static void on_timer(lws_sorted_usec_list_t *sul);
+
+static void rearm(struct sip_server *s)
+{
+    int64_t d = phone_next_deadline(s->app);
+    int64_t now = app_mono_us();
+    /* At least once a second for idle TCP connections. */
+    int64_t wait = d == INT64_MAX ? LWS_US_PER_SEC : d - now;
+    if (wait > LWS_US_PER_SEC)
+        wait = LWS_US_PER_SEC;
+    if (wait < 1000)
+        wait = 1000;
+    lws_sul_schedule(s->app->lws, 0, &s->sul, on_timer, wait);
+}
+
+static void tcp_close(struct sip_server *s, struct sip_tcp *c);
+
+static void on_timer(lws_sorted_usec_list_t *sul)
+{
+    struct sip_server *s = lws_container_of(sul, struct sip_server, sul);
+    int64_t now = app_mono_us();
+    phone_timeout(s->app, now);
+    for (struct sip_tcp *c = s->conns; c; c = c->next)
+        if (!c->closing && now - c->last_us > SIP_TCP_IDLE_US)
+            tcp_close(s, c);
+    if (!s->app->stopping)
+        rearm(s);
+}
+
+/* ---- UDP ---- */
+
+static void udp_readable(struct sip_server *s)
+{
+    for (int i = 0; i < SIP_UDP_READS; i++) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(s->udp_fd, s->buf, sizeof s->buf, MSG_TRUNC,
+                             (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            break;
+        if ((size_t)n > sizeof s->buf)
+            continue; /* truncated: no SIP message is this long */
+        phone_sip_input(s->app, app_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from,
+                        fromlen, SIP_TP_UDP, 0);
+    }
+    rearm(s);
+}
+
+/* ---- TCP ---- */
+
+static struct sip_tcp *tcp_find(struct sip_server *s, uint64_t id)
+{
+    for (struct sip_tcp *c = s->conns; c; c = c->next)
+        if (c->id == id && !c->closing)
+            return c;
+    return NULL;
+}
+
+static void tcp_close(struct sip_server *s, struct sip_tcp *c)
+{
+    (void)s;
+    if (c->closing)
+        return;
+    c->closing = true;
+    /* lws closes the descriptor and reports LWS_CALLBACK_RAW_CLOSE_FILE. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+static void tcp_free(struct sip_server *s, struct sip_tcp *c)
+{
+    for (struct sip_tcp **pp = &s->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    s->n_conns--;
+    free(c->out);
+    free(c);
+}
+
+static unsigned conns_from(const struct sip_server *s, const struct sockaddr_storage *peer,
+                           socklen_t len)
+{
+    uint8_t key[ADDR_GROUP_LEN], other[ADDR_GROUP_LEN];
+    unsigned n = 0;
+    if (addr_group((const struct sockaddr *)peer, len, key) < 0)
+        return UINT32_MAX;
+    for (const struct sip_tcp *c = s->conns; c; c = c->next)
+        n += addr_group((const struct sockaddr *)&c->peer, c->peer_len, other) == 0 &&
+             memcmp(key, other, sizeof key) == 0;
+    return n;
+}
+
+static void tcp_accept(struct sip_server *s)
+{
+    for (int i = 0; i < SIP_UDP_READS; i++) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        int fd = accept4(s->tcp_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        struct sip_tcp *c = NULL;
+        if (s->n_conns >= SIP_TCP_CONNS_MAX || conns_from(s, &peer, len) >= SIP_TCP_PER_ADDR_MAX ||
+            !(c = calloc(1, sizeof *c))) {
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->id = ++s->next_conn;
+        c->peer = peer;
+        c->peer_len = len;
+        c->last_us = app_mono_us();
+        sip_stream_init(&c->in);
+        c->next = s->conns;
+        s->conns = c;
+        s->n_conns++;
+        c->wsi = adopt(s->app, fd, c);
+        if (!c->wsi) {
+            close(fd);
+            tcp_free(s, c);
+        }
+    }
+}
+
+static void tcp_readable(struct sip_server *s, struct sip_tcp *c)
+{
+    uint8_t buf[4096];
+    ssize_t n = read(c->fd, buf, sizeof buf);
+    if (n <= 0) {
+        if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            tcp_close(s, c);
+        return;
+    }
+    c->last_us = app_mono_us();
+    size_t off = 0;
+    while (!c->closing && off < (size_t)n) {
+        size_t used = 0;
+        if (sip_stream_feed(&c->in, buf + off, (size_t)n - off, &used) < 0) {
+            tcp_close(s, c);
+            break;
+        }
+        off += used;
+        const uint8_t *msg;
+        size_t len;
+        int rc;
+        uint64_t id = c->id;
+        while ((rc = sip_stream_next(&c->in, &msg, &len)) == 1) {
+            phone_sip_input(s->app, app_mono_us(), msg, len, (struct sockaddr *)&c->peer,
+                            c->peer_len, SIP_TP_TCP, id);
+            if (!tcp_find(s, id))
+                return; /* closed while handling */
+        }
+        if (rc < 0) {
+            tcp_close(s, c);
+            break;
+        }
+        if (used == 0)
+            break;
+    }
+    rearm(s);
+}
+
+static void tcp_writeable(struct sip_server *s, struct sip_tcp *c)
+{
+    if (!c->out_len)
+        return;
+    ssize_t n = write(c->fd, c->out, c->out_len);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            tcp_close(s, c);
+        else
+            lws_callback_on_writable(c->wsi);
+        return;
+    }
+    memmove(c->out, c->out + n, c->out_len - (size_t)n);
+    c->out_len -= (size_t)n;
+    if (c->out_len)
+        lws_callback_on_writable(c->wsi);
+}
+
+int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockaddr *to,
+                    socklen_t tolen, const uint8_t *buf, size_t len)
+{
+    struct sip_server *s = server;
+    if (!s || s->app != app)
+        return ERR_INVAL;
+    if (tp == SIP_TP_UDP) {
+        if (sendto(s->udp_fd, buf, len, 0, to, tolen) < 0) {
+            LOG_D("sendto: %s", strerror(errno));
+            return ERR_IO;
+        }
+        return 0;
+    }
+    struct sip_tcp *c = tcp_find(s, conn);
+    if (!c)
+        return ERR_NOTFOUND; /* the connection is gone; transactions time out */
+    if (c->out_len + len > SIP_TCP_OUT_MAX) {
+        tcp_close(s, c);
+        return ERR_FULL;
+    }
+    if (!c->out && !(c->out = malloc(SIP_TCP_OUT_MAX)))
+        return ERR_NOMEM;
+    memcpy(c->out + c->out_len, buf, len);
+    c->out_len += len;
+    lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+int sip_server_callback(struct lws *wsi, int reason)
+{
+    struct sip_server *s = server;
+    void *op = lws_get_opaque_user_data(wsi);
+    if (!s || !op)
+        return 0;
+    switch ((enum lws_callback_reasons)reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (op == &s->udp_fd)
+            udp_readable(s);
+        else if (op == &s->tcp_fd)
+            tcp_accept(s);
+        else
+            tcp_readable(s, op);
+        break;
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        if (op != &s->udp_fd && op != &s->tcp_fd)
+            tcp_writeable(s, op);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (op == &s->udp_fd)
+            s->udp_wsi = NULL;
+        else if (op == &s->tcp_fd)
+            s->tcp_wsi = NULL;
+        else
+            tcp_free(s, op);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* "host[:port]" of the trunk, resolved once at start. */
+int sip_server_resolve(const char *host_port, struct sockaddr_storage *out, socklen_t *out_len)
+{
+    char host[256];
+    const char *port = "5060";
+    snprintf(host, sizeof host, "%s", host_port);
+    char *colon = strrchr(host, ':');
+    if (host[0] == '[') {
+        char *close = strchr(host, ']');
+        if (!close)
+            return ERR_INVAL;
+        *close = '\0';
+        if (close[1] == ':')
+            port = close + 2;
+        memmove(host, host + 1, strlen(host + 1) + 1);
+    } else if (colon && colon == strchr(host, ':')) {
+        *colon = '\0';
+        port = colon + 1;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
+        LOG_E("sip_trunk_proxy %s cannot be resolved", host_port);
+        return ERR_INVAL;
+    }
+    memcpy(out, res->ai_addr, res->ai_addrlen);
+    *out_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int sip_server_start(struct app *app)
+{
+    const struct sip_config *sc = &app->cfg.sip;
+    if (!sip_enabled(sc))
+        return 0;
+    struct sip_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return ERR_NOMEM;
+    s->app = app;
+    s->udp_fd = bind_socket(SOCK_DGRAM, sc->listen_addr, sc->listen_port);
+    s->tcp_fd = s->udp_fd < 0 ? -1 : bind_socket(SOCK_STREAM, sc->listen_addr, sc->listen_port);
+    if (s->udp_fd < 0 || s->tcp_fd < 0) {
+        LOG_E("SIP cannot listen on %s port %u: %s", sc->listen_addr, sc->listen_port,
+              strerror(errno));
+        if (s->udp_fd >= 0)
+            close(s->udp_fd);
+        free(s);
+        return ERR_IO;
+    }
+    server = s;
+    s->udp_wsi = adopt(app, s->udp_fd, &s->udp_fd);
+    s->tcp_wsi = adopt(app, s->tcp_fd, &s->tcp_fd);
+    int rc = s->udp_wsi && s->tcp_wsi ? phone_bridge_start(app) : ERR_IO;
+    if (rc < 0) {
+        LOG_E("the phone bridge cannot start: %s", err_str(rc));
+        sip_server_stop(app);
+        return rc;
+    }
+    rearm(s);
+    LOG_I("SIP on %s port %u (UDP, TCP)", sc->listen_addr, sc->listen_port);
+    return 0;
+}
+
+void sip_server_stop(struct app *app)
+{
+    struct sip_server *s = server;
+    if (!s || s->app != app)
+        return;
+    phone_bridge_stop(app); /* its BYEs still go out */
+    lws_sul_cancel(&s->sul);
+    /* lws closes the descriptors it adopted, when the loop goes. */
+    while (s->conns) {
+        struct sip_tcp *c = s->conns;
+        lws_set_opaque_user_data(c->wsi, NULL);
+        tcp_free(s, c);
+    }
+    if (s->udp_wsi)
+        lws_set_opaque_user_data(s->udp_wsi, NULL);
+    else
+        close(s->udp_fd);
+    if (s->tcp_wsi)
+        lws_set_opaque_user_data(s->tcp_wsi, NULL);
+    else
+        close(s->tcp_fd);
+    server = NULL;
+    free(s);
+}

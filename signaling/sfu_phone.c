@@ -1,0 +1,91 @@
+/* Phone callers in the SFU: the call's voice is an ordinary microphone
+ * producer of the room (the worker encodes it to Opus), and while a phone
+ * is in the room every browser microphone also feeds the room's mixer,
+ * which gives each caller everyone but themselves. */
+#define LOG_MODULE "sfu"
+#include "base/err.h"
+#include "base/log.h"
+#include "signaling/sfu_int.h"
+
+#include <string.h>
+
+unsigned sfu_room_worker(const struct sfu_room *r)
+{
+    return r->worker;
+}
+
+static bool is_mix_source(const struct sfu_peer *p, const struct sfu_pub_track *t)
+{
+    return !p->phone && t->producer && t->kind == ROUTER_AUDIO && t->codec == ROUTER_CODEC_OPUS;
+}
+
+/* Every browser microphone of the room joins or leaves the mix. */
+static void mix_all(struct app *app, struct sfu_room *r, bool add)
+{
+    for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
+        const struct sfu_peer *p = &r->peers[i];
+        for (size_t k = 0; p->used && k < SFU_PUB_MAX; k++)
+            if (is_mix_source(p, &p->pub[k]))
+                media_mix_source(app->media, r->worker, r->meeting_id, p->pub[k].producer, add);
+    }
+}
+
+void sfu_phone_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
+                        const struct sfu_pub_track *t, bool add)
+{
+    if (r->n_phones > 0 && is_mix_source(p, t))
+        media_mix_source(app->media, r->worker, r->meeting_id, t->producer, add);
+}
+
+int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t call_session,
+                   uint32_t *producer_out, uint32_t *voice_ssrc_out)
+{
+    if (sfu_peer_find(r, pid))
+        return ERR_EXISTS;
+    struct sfu_peer *p = sfu_peer_get(r, pid);
+    if (!p)
+        return ERR_FULL;
+    p->phone = true;
+    p->phone_session = call_session;
+    struct router_producer_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.id = ++r->next_id;
+    cfg.peer = (uint32_t)call_session;
+    cfg.kind = ROUTER_AUDIO;
+    cfg.source = ROUTER_SOURCE_MIC;
+    cfg.codec = ROUTER_CODEC_OPUS;
+    cfg.pt = PT_OPUS;
+    cfg.rtx_pt = -1;
+    cfg.clock_rate = 48000;
+    cfg.n_layers = 1;
+    do
+        cfg.layers[0].ssrc = sfu_random_u32();
+    while (cfg.layers[0].ssrc == 0);
+    cfg.ext.audio_level = EXT_AUDIO_LEVEL;
+    int rc = media_producer_add(app->media, r->worker, r->meeting_id, &cfg);
+    if (rc < 0) {
+        memset(p, 0, sizeof *p);
+        return rc;
+    }
+    struct sfu_pub_track *t = &p->pub[0];
+    snprintf(t->mid, sizeof t->mid, "phone");
+    t->producer = cfg.id;
+    t->kind = ROUTER_AUDIO;
+    t->source = ROUTER_SOURCE_MIC;
+    t->codec = ROUTER_CODEC_OPUS;
+    if (r->n_phones++ == 0)
+        mix_all(app, r, true);
+    *producer_out = cfg.id;
+    *voice_ssrc_out = cfg.layers[0].ssrc;
+    sfu_mark_others_dirty(r, pid);
+    sfu_flush_offers(app, r);
+    LOG_I("meeting %lld: phone participant %u in the room", (long long)r->meeting_id, pid);
+    return 0;
+}
+
+void sfu_phone_peer_gone(struct app *app, struct sfu_room *r, struct sfu_peer *p)
+{
+    (void)p;
+    if (r->n_phones > 0 && --r->n_phones == 0)
+        mix_all(app, r, false);
+}
