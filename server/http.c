@@ -308,6 +308,8 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
         for (unsigned i = 0; i < live.n_workers; i++)
             media_get_stats(app->media, (int)i, &live.workers[i]);
     }
+    live.phone_on = app->phone != NULL;
+    phone_get_stats(app, &live.phone);
     char *buf = NULL;
     size_t n = 0;
     int err = metrics_render_alloc(&app->metrics, &live, &buf, &n);

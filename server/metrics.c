@@ -1,4 +1,5 @@
 #include "server/metrics.h"
+#include "server/metrics_int.h"
 #include "base/err.h"
 
 #include <inttypes.h>
@@ -40,13 +41,7 @@ void metrics_http(struct metrics *m, unsigned status)
     m->http_counts[i] = 1;
 }
 
-struct out {
-    char *buf;
-    size_t cap, len;
-    bool full;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+void metrics_put(struct metrics_out *o, const char *fmt, ...)
 {
     if (o->full)
         return;
@@ -61,33 +56,33 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
     o->len += (size_t)n;
 }
 
-static void family(struct out *o, const char *name, const char *type, const char *help)
+void metrics_family(struct metrics_out *o, const char *name, const char *type, const char *help)
 {
-    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    metrics_put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* One labelled sample per worker of a media counter. */
 #define PER_WORKER(o, live, name, field)                                                           \
     for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
-    put((o), name "{worker=\"%u\"} %" PRIu64 "\n", i_, (live)->workers[i_].field)
+    metrics_put((o), name "{worker=\"%u\"} %" PRIu64 "\n", i_, (live)->workers[i_].field)
 
 /* One sample per worker and label value, e.g. reason="evicted". */
 #define PER_WORKER_LABEL(o, live, name, label, value, field)                                       \
     for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
-    put((o), name "{worker=\"%u\"," label "=\"" value "\"} %" PRIu64 "\n", i_,                     \
+    metrics_put((o), name "{worker=\"%u\"," label "=\"" value "\"} %" PRIu64 "\n", i_,                     \
         (live)->workers[i_].field)
 
-static void render_media_tcp(struct out *o, const struct metrics_live *live)
+static void render_media_tcp(struct metrics_out *o, const struct metrics_live *live)
 {
-    family(o, "samtale_media_tcp_accepted_total", "counter",
+    metrics_family(o, "samtale_media_tcp_accepted_total", "counter",
            "ICE-TCP connections accepted by the media workers.");
     PER_WORKER(o, live, "samtale_media_tcp_accepted_total", tcp_accepted);
-    family(o, "samtale_media_tcp_connections", "gauge",
+    metrics_family(o, "samtale_media_tcp_connections", "gauge",
            "Open ICE-TCP connections, by whether they passed an ICE check.");
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "unauthenticated",
                      tcp_unauth);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "authenticated", tcp_auth);
-    family(o, "samtale_media_tcp_dropped_total", "counter",
+    metrics_family(o, "samtale_media_tcp_dropped_total", "counter",
            "ICE-TCP connections closed by admission: unauthenticated ones evicted for a newer "
            "one, refused for their address's cap, closed at the authentication deadline, and "
            "authenticated ones refused for a full budget or their address's cap, superseded by "
@@ -107,187 +102,188 @@ static void render_media_tcp(struct out *o, const struct metrics_live *live)
                      tcp_closed_ended);
 }
 
-static void render_media(struct out *o, const struct metrics_live *live)
+static void render_media(struct metrics_out *o, const struct metrics_live *live)
 {
-    family(o, "samtale_media_packets_total", "counter", "Media packets by worker and direction.");
+    metrics_family(o, "samtale_media_packets_total", "counter", "Media packets by worker and direction.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
             live->workers[i].packets_in);
-        put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
             live->workers[i].packets_out);
     }
-    family(o, "samtale_media_bytes_total", "counter", "Media bytes by worker and direction.");
+    metrics_family(o, "samtale_media_bytes_total", "counter", "Media bytes by worker and direction.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
             live->workers[i].bytes_in);
-        put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
             live->workers[i].bytes_out);
     }
-    family(o, "samtale_media_send_calls_total", "counter",
+    metrics_family(o, "samtale_media_send_calls_total", "counter",
            "UDP send system calls (sendto, sendmmsg) by worker.");
     PER_WORKER(o, live, "samtale_media_send_calls_total", send_calls);
-    family(o, "samtale_media_gso_sends_total", "counter",
+    metrics_family(o, "samtale_media_gso_sends_total", "counter",
            "UDP sends that carried several datagrams at once (GSO).");
     PER_WORKER(o, live, "samtale_media_gso_sends_total", gso_sends);
-    family(o, "samtale_media_send_dropped_total", "counter",
+    metrics_family(o, "samtale_media_send_dropped_total", "counter",
            "Outgoing datagrams dropped: socket buffer full (EAGAIN, ENOBUFS), another send "
            "error, or no free packet buffer.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o,
+        metrics_put(o,
             "samtale_media_send_dropped_total{worker=\"%u\",reason=\"socket_full\"} %" PRIu64 "\n",
             i, live->workers[i].send_dropped_full);
-        put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"error\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"error\"} %" PRIu64 "\n", i,
             live->workers[i].send_errors);
-        put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"no_buffer\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"no_buffer\"} %" PRIu64 "\n",
             i, live->workers[i].no_buffer);
     }
-    family(o, "samtale_media_dropped_total", "counter",
+    metrics_family(o, "samtale_media_dropped_total", "counter",
            "Media datagrams dropped: unknown source (no valid ICE check) or garbage.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"unknown_source\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"unknown_source\"} %" PRIu64 "\n",
             i, live->workers[i].dropped_unknown_source);
-        put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n", i,
             live->workers[i].dropped_garbage);
     }
     render_media_tcp(o, live);
-    family(o, "samtale_srtp_failures_total", "counter",
+    metrics_family(o, "samtale_srtp_failures_total", "counter",
            "SRTP/SRTCP packets that failed authentication or replay checks.");
     PER_WORKER(o, live, "samtale_srtp_failures_total", srtp_failures);
-    family(o, "samtale_dtls_records_dropped_total", "counter",
+    metrics_family(o, "samtale_dtls_records_dropped_total", "counter",
            "DTLS records from a participant's address that were dropped: malformed, out of "
            "place (e.g. plaintext after the handshake), too short to decrypt, or failing "
            "authentication.");
     PER_WORKER(o, live, "samtale_dtls_records_dropped_total", dtls_records_dropped);
-    family(o, "samtale_dtls_handshakes_total", "counter", "DTLS handshakes by result.");
+    metrics_family(o, "samtale_dtls_handshakes_total", "counter", "DTLS handshakes by result.");
     uint64_t ok = 0, failed = 0;
     for (unsigned i = 0; i < live->n_workers; i++) {
         ok += live->workers[i].dtls_ok;
         failed += live->workers[i].dtls_failed;
     }
-    put(o, "samtale_dtls_handshakes_total{result=\"ok\"} %" PRIu64 "\n", ok);
-    put(o, "samtale_dtls_handshakes_total{result=\"failed\"} %" PRIu64 "\n", failed);
-    family(o, "samtale_ice_transports", "gauge", "ICE transports by state.");
+    metrics_put(o, "samtale_dtls_handshakes_total{result=\"ok\"} %" PRIu64 "\n", ok);
+    metrics_put(o, "samtale_dtls_handshakes_total{result=\"failed\"} %" PRIu64 "\n", failed);
+    metrics_family(o, "samtale_ice_transports", "gauge", "ICE transports by state.");
     uint64_t fresh = 0, connected = 0;
     for (unsigned i = 0; i < live->n_workers; i++) {
         fresh += live->workers[i].transports_new;
         connected += live->workers[i].transports_connected;
     }
-    put(o, "samtale_ice_transports{state=\"new\"} %" PRIu64 "\n", fresh);
-    put(o, "samtale_ice_transports{state=\"connected\"} %" PRIu64 "\n", connected);
-    family(o, "samtale_ice_transports_failed_total", "counter",
+    metrics_put(o, "samtale_ice_transports{state=\"new\"} %" PRIu64 "\n", fresh);
+    metrics_put(o, "samtale_ice_transports{state=\"connected\"} %" PRIu64 "\n", connected);
+    metrics_family(o, "samtale_ice_transports_failed_total", "counter",
            "ICE transports that failed (consent lost, DTLS failure).");
     PER_WORKER(o, live, "samtale_ice_transports_failed_total", transports_failed);
-    family(o, "samtale_sfu_rtp_forwarded_total", "counter",
+    metrics_family(o, "samtale_sfu_rtp_forwarded_total", "counter",
            "RTP packets forwarded to subscribers.");
     PER_WORKER(o, live, "samtale_sfu_rtp_forwarded_total", rtp_forwarded);
-    family(o, "samtale_sfu_nacks_total", "counter",
+    metrics_family(o, "samtale_sfu_nacks_total", "counter",
            "NACKs from subscribers (in) and sent to publishers (out).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
             live->workers[i].nacks_in);
-        put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
             live->workers[i].nacks_out);
     }
-    family(o, "samtale_sfu_retransmissions_total", "counter",
+    metrics_family(o, "samtale_sfu_retransmissions_total", "counter",
            "Packets resent to subscribers from the retransmission cache.");
     PER_WORKER(o, live, "samtale_sfu_retransmissions_total", retransmissions);
-    family(o, "samtale_sfu_keyframe_requests_total", "counter",
+    metrics_family(o, "samtale_sfu_keyframe_requests_total", "counter",
            "Keyframe requests (PLI/FIR) from subscribers (in) and sent to publishers (out).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
             i, live->workers[i].keyframe_requests_in);
-        put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
             i, live->workers[i].keyframe_requests_out);
     }
-    family(o, "samtale_sfu_remb_sent_total", "counter",
+    metrics_family(o, "samtale_sfu_remb_sent_total", "counter",
            "REMB messages sent to publishers without transport-cc.");
     PER_WORKER(o, live, "samtale_sfu_remb_sent_total", remb_sent);
-    family(o, "samtale_sfu_layer_switches_total", "counter", "Simulcast layer switches.");
+    metrics_family(o, "samtale_sfu_layer_switches_total", "counter", "Simulcast layer switches.");
     PER_WORKER(o, live, "samtale_sfu_layer_switches_total", layer_switches);
-    family(o, "samtale_sfu_retransmission_copies_total", "counter",
+    metrics_family(o, "samtale_sfu_retransmission_copies_total", "counter",
            "Retransmissions sent a second time shortly after the first, so that one lost "
            "retransmission does not cost the subscriber another round trip.");
     PER_WORKER(o, live, "samtale_sfu_retransmission_copies_total", retransmission_copies);
-    family(o, "samtale_sfu_retransmissions_missed_total", "counter",
+    metrics_family(o, "samtale_sfu_retransmissions_missed_total", "counter",
            "Packets NACKed by subscribers and not resent from the cache: not received from the "
            "publisher yet (pending: forwarded when its repair arrives) or no longer available "
            "(gone).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o,
+        metrics_put(o,
             "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"pending\"} %" PRIu64
             "\n",
             i, live->workers[i].retransmissions_pending);
-        put(o,
+        metrics_put(o,
             "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"gone\"} %" PRIu64 "\n",
             i, live->workers[i].retransmissions_missed);
     }
-    family(o, "samtale_sfu_upstream_lost_total", "counter",
+    metrics_family(o, "samtale_sfu_upstream_lost_total", "counter",
            "Packets missing in publishers' streams (of layers someone takes), by outcome: all "
            "found missing, repaired after a NACK, given up on (a keyframe is asked for).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"missing\"} %" PRIu64 "\n", i,
+        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"missing\"} %" PRIu64 "\n", i,
             live->workers[i].upstream_missing);
-        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"repaired\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"repaired\"} %" PRIu64 "\n",
             i, live->workers[i].upstream_repaired);
-        put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"unrepaired\"} %" PRIu64 "\n",
+        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"unrepaired\"} %" PRIu64 "\n",
             i, live->workers[i].upstream_unrepaired);
     }
-    family(o, "samtale_sfu_upstream_tail_probes_total", "counter",
+    metrics_family(o, "samtale_sfu_upstream_tail_probes_total", "counter",
            "NACKs sent for the overdue last packet of a publisher's frame, before the next "
            "frame shows the gap.");
     PER_WORKER(o, live, "samtale_sfu_upstream_tail_probes_total", upstream_tail_probes);
-    family(o, "samtale_sfu_key_copies_total", "counter",
+    metrics_family(o, "samtale_sfu_key_copies_total", "counter",
            "Packets of key frames (VP8 temporal layer 0) sent a second time to subscribers whose "
            "receiver reports show loss: their repair would stall every frame built on them.");
     PER_WORKER(o, live, "samtale_sfu_key_copies_total", key_copies);
-    family(o, "samtale_sfu_upstream_repair_seconds_total", "counter",
+    metrics_family(o, "samtale_sfu_upstream_repair_seconds_total", "counter",
            "Time from a gap in a publisher's stream to its repair, summed over the repaired "
            "packets (divided by the repaired ones: the mean).");
     for (unsigned i = 0; i < live->n_workers; i++)
-        put(o, "samtale_sfu_upstream_repair_seconds_total{worker=\"%u\"} %.6f\n", i,
+        metrics_put(o, "samtale_sfu_upstream_repair_seconds_total{worker=\"%u\"} %.6f\n", i,
             (double)live->workers[i].upstream_repair_us / 1e6);
 }
 
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)
 {
-    struct out o = {.buf = buf, .cap = cap};
+    struct metrics_out o = {.buf = buf, .cap = cap};
     if (cap == 0)
         return ERR_TOOBIG;
     buf[0] = '\0';
 
-    family(&o, "samtale_uptime_seconds", "gauge", "Seconds since the server started.");
-    put(&o, "samtale_uptime_seconds %" PRId64 "\n", live->uptime_s);
-    family(&o, "samtale_ws_connections", "gauge", "Open WebSocket signaling connections.");
-    put(&o, "samtale_ws_connections %" PRIu64 "\n", m->ws_connections);
-    family(&o, "samtale_ws_connections_total", "counter",
+    metrics_family(&o, "samtale_uptime_seconds", "gauge", "Seconds since the server started.");
+    metrics_put(&o, "samtale_uptime_seconds %" PRId64 "\n", live->uptime_s);
+    metrics_family(&o, "samtale_ws_connections", "gauge", "Open WebSocket signaling connections.");
+    metrics_put(&o, "samtale_ws_connections %" PRIu64 "\n", m->ws_connections);
+    metrics_family(&o, "samtale_ws_connections_total", "counter",
            "WebSocket signaling connections accepted.");
-    put(&o, "samtale_ws_connections_total %" PRIu64 "\n", m->ws_connections_total);
-    family(&o, "samtale_meetings_live", "gauge", "Meetings with at least one participant.");
-    put(&o, "samtale_meetings_live %u\n", live->meetings_live);
-    family(&o, "samtale_meetings_created_total", "counter", "Meetings created.");
-    put(&o, "samtale_meetings_created_total %" PRIu64 "\n", m->meetings_created);
-    family(&o, "samtale_participants", "gauge", "Participants by state.");
+    metrics_put(&o, "samtale_ws_connections_total %" PRIu64 "\n", m->ws_connections_total);
+    metrics_family(&o, "samtale_meetings_live", "gauge", "Meetings with at least one participant.");
+    metrics_put(&o, "samtale_meetings_live %u\n", live->meetings_live);
+    metrics_family(&o, "samtale_meetings_created_total", "counter", "Meetings created.");
+    metrics_put(&o, "samtale_meetings_created_total %" PRIu64 "\n", m->meetings_created);
+    metrics_family(&o, "samtale_participants", "gauge", "Participants by state.");
     for (int s = 0; s < PSTATE_COUNT; s++)
-        put(&o, "samtale_participants{state=\"%s\"} %u\n",
+        metrics_put(&o, "samtale_participants{state=\"%s\"} %u\n",
             participant_state_name((enum participant_state)s), live->participants[s]);
-    family(&o, "samtale_ws_messages_received_total", "counter",
+    metrics_family(&o, "samtale_ws_messages_received_total", "counter",
            "Signaling messages received from clients.");
-    put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n", m->ws_messages_received);
-    family(&o, "samtale_ws_messages_sent_total", "counter", "Signaling messages sent to clients.");
-    put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", m->ws_messages_sent);
-    family(&o, "samtale_logins_total", "counter", "Caseworker login attempts by result.");
-    put(&o, "samtale_logins_total{result=\"ok\"} %" PRIu64 "\n", m->logins_ok);
-    put(&o, "samtale_logins_total{result=\"failed\"} %" PRIu64 "\n", m->logins_failed);
-    family(&o, "samtale_errors_total", "counter", "Errors reported to clients, by code.");
+    metrics_put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n", m->ws_messages_received);
+    metrics_family(&o, "samtale_ws_messages_sent_total", "counter", "Signaling messages sent to clients.");
+    metrics_put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", m->ws_messages_sent);
+    metrics_family(&o, "samtale_logins_total", "counter", "Caseworker login attempts by result.");
+    metrics_put(&o, "samtale_logins_total{result=\"ok\"} %" PRIu64 "\n", m->logins_ok);
+    metrics_put(&o, "samtale_logins_total{result=\"failed\"} %" PRIu64 "\n", m->logins_failed);
+    metrics_family(&o, "samtale_errors_total", "counter", "Errors reported to clients, by code.");
     for (unsigned i = 0; i < m->error_code_count; i++)
-        put(&o, "samtale_errors_total{code=\"%s\"} %" PRIu64 "\n", m->error_codes[i],
+        metrics_put(&o, "samtale_errors_total{code=\"%s\"} %" PRIu64 "\n", m->error_codes[i],
             m->error_counts[i]);
-    family(&o, "samtale_http_requests_total", "counter", "HTTP responses by status code.");
+    metrics_family(&o, "samtale_http_requests_total", "counter", "HTTP responses by status code.");
     for (unsigned i = 0; i < m->http_status_count; i++)
-        put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n", m->http_statuses[i],
+        metrics_put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n", m->http_statuses[i],
             m->http_counts[i]);
 
     render_media(&o, live);
+    metrics_render_phone(&o, live);
     if (o.full)
         return ERR_TOOBIG;
     return (int)o.len;

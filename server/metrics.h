@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "media/media.h"
+#include "signaling/phone.h"
 #include "signaling/meeting.h"
 
 /* Error codes sent to clients (WebSocket "error" messages and REST errors). */
@@ -41,6 +42,8 @@ struct metrics_live {
     int64_t uptime_s;
     struct media_stats workers[MEDIA_WORKERS_MAX]; /* per media worker */
     unsigned n_workers;
+    bool phone_on; /* the phone bridge runs (sip_listen) */
+    struct phone_stats phone;
 };
 
 /* Renders everything in Prometheus text exposition format 0.0.4 into buf.

@@ -848,4 +848,5 @@ void phone_get_stats(const struct app *app, struct phone_stats *out)
     *out = b->st;
     for (size_t i = 0; i < b->n_calls; i++)
         out->active += b->calls[i].used;
+    sip_ua_get_stats(b->ua, &out->sip);
 }

@@ -39,6 +39,7 @@ struct phone_stats {
     uint64_t joined, pin_failures, pin_blocked;
     uint64_t ended_by_caller, ended_by_host, ended_by_limit, failed;
     unsigned active;
+    struct sip_ua_stats sip;
 };
 
 /* Creates the bridge when sip_listen is set (app->phone stays NULL when

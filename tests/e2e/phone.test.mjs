@@ -1,0 +1,216 @@
+// The phone bridge end to end with real peers only: two Chromium pages
+// through the real web client (the caseworker's fake microphone plays
+// 440 Hz, the citizen's 660 Hz) and Debian's baresip as telephones.
+// - Dial-in: the interpreter's phone (1,000 Hz) calls the bridge, enters its
+//   invitation's PIN as RFC 4733 DTMF, waits in the lobby and is admitted by
+//   the caseworker. Both browsers hear 1,000 Hz from the phone's tile (tone
+//   analysis in the page); the phone hears 440 and 660 Hz but not its own
+//   1,000 Hz (its recording, per 1-s window). The host mutes the phone and
+//   the tone stops at the browsers; the host removes it and the phone gets BYE.
+// - Dial-out: the caseworker calls the advocate's phone from the room; the
+//   callee hears the prompt, presses 1, is admitted directly and hears the
+//   meeting; hanging up is leaving.
+// Screenshot: build/test-logs/phone-tile.png (the phone's name card).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Server, PASSWORD, REPO_ROOT, installHooks, freePort, sleep } from '../integration/lib.mjs';
+import { launchChromium, until } from './browser.mjs';
+import { BaresipPhone, toneShares, writeToneWav } from './sip-phone.mjs';
+
+installHooks();
+
+const LOG_DIR = path.join(REPO_ROOT, 'build', 'test-logs');
+const TIMEOUT = 30000;
+const INTERPRETER_NUMBER = '+4521223344';
+const ADVOCATE_NUMBER = '+4587654321';
+
+let server, sipPort;
+const browsers = [];
+const phones = [];
+const consoleErrors = [];
+
+before(async () => {
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+    sipPort = await freePort();
+    const rtpMin = 30000 + 20 * (sipPort % 1000);
+    server = new Server({
+        name: 'e2e-phone',
+        config: {
+            sip_listen: `127.0.0.1:${sipPort}`,
+            sip_allow: '127.0.0.1/32',
+            sip_rtp_port_min: rtpMin,
+            sip_rtp_port_max: rtpMin + 19,
+            sip_dial_in_number: '+45 70 20 30 40',
+            sip_trunk_proxy: '127.0.0.1:35080',
+        },
+    });
+    server.addUser('anna', 'Anna Jensen', PASSWORD);
+    await server.start();
+});
+
+after(async () => {
+    for (const p of phones) await p.stop().catch(() => {});
+    for (const b of browsers) await b.close().catch(() => {});
+});
+
+async function browserWithTone(label, hz) {
+    const wav = writeToneWav(path.join(fs.mkdtempSync(path.join(LOG_DIR, 'tone-')), `${hz}.wav`), { hz, rate: 48000, seconds: 30 });
+    const b = await launchChromium({ extraArgs: [`--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required'] });
+    browsers.push(b);
+    const page = await b.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${label}: ${m.text()}`); });
+    page.on('pageerror', (e) => consoleErrors.push(`${label}: ${e.message}`));
+    return page;
+}
+
+const local = (url) => url.replace(/^https:\/\/[^/]+/, server.origin);
+
+async function joinAs(page, url, name) {
+    await page.goto(local(url));
+    await page.getByLabel(/navn/i).fill(name);
+    await page.getByRole('button', { name: 'Deltag', exact: true }).click();
+}
+
+/* In the page: per remote participant, the share of 440, 660 and 1000 Hz in
+ * the last ~170 ms of what its <audio> plays, and the level. */
+async function tones(page) {
+    return page.evaluate(async () => {
+        const ctx = (window.__toneCtx ??= new AudioContext());
+        if (ctx.state !== 'running') await ctx.resume().catch(() => {});
+        const probes = (window.__toneProbes ??= new Map());
+        const out = {};
+        for (const a of document.querySelectorAll('.remote-audio audio')) {
+            const track = a.srcObject?.getAudioTracks?.()[0];
+            if (!track) continue;
+            const id = a.dataset.participantId;
+            let p = probes.get(id);
+            if (!p || p.track !== track) {
+                const src = ctx.createMediaStreamSource(new MediaStream([track]));
+                const an = ctx.createAnalyser();
+                an.fftSize = 8192;
+                src.connect(an);
+                p = { track, an };
+                probes.set(id, p);
+            }
+            const x = new Float32Array(p.an.fftSize);
+            p.an.getFloatTimeDomainData(x);
+            let e = 0;
+            for (const v of x) e += v * v;
+            const share = (f) => {
+                const c = 2 * Math.cos((2 * Math.PI * f) / ctx.sampleRate);
+                let s1 = 0, s2 = 0;
+                for (const v of x) { const s0 = v + c * s1 - s2; s2 = s1; s1 = s0; }
+                return e > 0 ? (2 * (s1 * s1 + s2 * s2 - c * s1 * s2)) / (x.length * e) : 0;
+            };
+            out[id] = { rms: Math.sqrt(e / x.length), 440: share(440), 660: share(660), 1000: share(1000) };
+        }
+        return out;
+    });
+}
+
+async function waitTone(page, label, id, pred, what) {
+    let last;
+    try {
+        return await until(async () => {
+            last = (await tones(page))[id];
+            return last && pred(last) ? last : null;
+        }, { timeoutMs: TIMEOUT, intervalMs: 300, what: `${label}: ${what}` });
+    } catch (e) {
+        throw new Error(`${e.message}; last: ${JSON.stringify(last)}; console: ${JSON.stringify(consoleErrors.slice(-5))}`);
+    }
+}
+
+async function control(page, name) {
+    const direct = page.locator('.controls').getByRole('button', { name, exact: true });
+    if (!(await direct.isVisible())) await page.locator('.controls .ctl-more').click();
+    await page.locator('.controls').getByRole('button', { name, exact: true }).click();
+}
+
+/** The phone recording's 1-s windows from fromMs to toMs after the call was established. */
+function heardBetween(phone, fromMs, toMs) {
+    const { rate, samples } = phone.heard();
+    const part = samples.subarray(Math.floor((fromMs / 1000) * rate), Math.min(samples.length, Math.floor((toMs / 1000) * rate)));
+    return toneShares(part, rate, [440, 660, 1000]);
+}
+
+test('a phone dials in with its PIN, is admitted, heard and hears, muted and removed; a phone is called out', async () => {
+    const api = await server.login('anna', PASSWORD);
+    const created = await api.expect(201, 'POST', '/api/meetings', { body: { title: 'Fællessamtale', roles: ['citizen', 'interpreter', 'advocate'] } });
+    const link = (role) => created.links.find((l) => l.role === role);
+
+    const host = await browserWithTone('caseworker', 440);
+    const citizen = await browserWithTone('citizen', 660);
+    await joinAs(host, created.host_link.url, 'Anna Jensen');
+    await host.locator('.room').waitFor();
+    await joinAs(citizen, link('citizen').url, 'Mette Hansen');
+    await host.getByRole('button', { name: 'Luk Mette Hansen ind' }).first().click();
+    await citizen.locator('.room').waitFor();
+
+    // ---- dial-in ----
+    const phone = new BaresipPhone({ name: INTERPRETER_NUMBER, sipPort: 35070, ctrlPort: 35071, rtpPort: 35100, toneHz: 1000 });
+    phones.push(phone);
+    await phone.start();
+    await phone.command('dial', `sip:samtale@127.0.0.1:${sipPort}`);
+    await until(() => phone.seen('CALL_ESTABLISHED').length, { timeoutMs: 10000, what: 'the bridge answers' });
+    const establishedAt = phone.seen('CALL_ESTABLISHED')[0].at;
+    await sleep(1500); // the welcome prompt starts
+    await phone.keys(`${link('interpreter').pin}#`);
+
+    const admit = host.getByRole('button', { name: /^Luk .* ind$/ }).first();
+    await admit.waitFor({ timeout: TIMEOUT });
+    const phoneName = (await admit.getAttribute('aria-label')).replace(/^Luk (.*) ind$/, '$1');
+    assert.match(phoneName, /•• 33 44|Tolk/, `the phone is shown by its masked number or role: ${phoneName}`);
+    await admit.click();
+    const admittedAt = Date.now();
+
+    const phoneId = await until(() => host.evaluate(() => document.querySelector('.tile.is-phone')?.dataset.participantId), { timeoutMs: TIMEOUT, what: 'the phone tile' });
+    await host.screenshot({ path: path.join(LOG_DIR, 'phone-tile.png') });
+    for (const [label, page] of [['caseworker', host], ['citizen', citizen]]) {
+        const t = await waitTone(page, label, phoneId, (x) => x.rms > 0.01 && x[1000] > 0.5, 'the phone\'s 1000 Hz');
+        console.log(`${label} hears the phone: ${JSON.stringify(t)}`);
+    }
+    await sleep(4000); // the phone hears the meeting for a while
+    const mutedAt = Date.now();
+
+    // The host mutes the phone: its tone stops at the browsers.
+    await control(host, 'Deltagere');
+    await host.getByRole('button', { name: `Slå mikrofon fra hos ${phoneName}` }).click();
+    for (const [label, page] of [['caseworker', host], ['citizen', citizen]])
+        await waitTone(page, label, phoneId, (x) => x[1000] < 0.05 || x.rms < 0.003, 'the phone\'s tone stops after mute');
+
+    // The host removes it: the phone gets BYE.
+    await host.getByRole('button', { name: `Fjern ${phoneName} fra mødet` }).click();
+    await host.getByRole('dialog').getByRole('button', { name: 'Fjern' }).click();
+    await until(() => phone.seen('CALL_CLOSED').length, { timeoutMs: 15000, what: 'BYE at the phone' });
+    await sleep(500);
+    const heard = heardBetween(phone, admittedAt - establishedAt + 2500, mutedAt - establishedAt);
+    console.log(`the phone heard: ${JSON.stringify(heard.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.toFixed(2)]))))}`);
+    assert.ok(heard.length >= 3, `windows of meeting sound at the phone: ${heard.length}`);
+    const good = heard.filter((w) => w[440] >= 0.15 && w[660] >= 0.15 && w[1000] < 0.05);
+    assert.ok(good.length * 2 > heard.length, 'the phone hears 440 and 660 Hz, not its own 1000 Hz');
+
+    // ---- dial-out ----
+    const callee = new BaresipPhone({ name: ADVOCATE_NUMBER, sipPort: 35080, ctrlPort: 35081, rtpPort: 35120, toneHz: 1000, answer: 'auto' });
+    phones.push(callee);
+    await callee.start();
+    await control(host, 'Deltagere');
+    await host.getByRole('button', { name: /Ring op/ }).first().click();
+    const dialog = host.getByRole('dialog');
+    await dialog.getByLabel(/nummer/i).fill('87 65 43 21');
+    await dialog.getByRole('button', { name: /Ring op/ }).click();
+    await until(() => callee.seen('CALL_ESTABLISHED').length, { timeoutMs: 15000, what: 'the callee answers' });
+    const calleeUp = callee.seen('CALL_ESTABLISHED')[0].at;
+    await sleep(2000); // "press 1 to join"
+    await callee.keys('1');
+    const joinedAt = Date.now();
+    await until(() => host.evaluate(() => document.querySelectorAll('.tile.is-phone').length === 1), { timeoutMs: TIMEOUT, what: 'the callee is admitted directly' });
+    await sleep(5000);
+    await callee.command('hangup');
+    await until(() => host.evaluate(() => document.querySelectorAll('.tile.is-phone').length === 0), { timeoutMs: TIMEOUT, what: 'hanging up is leaving' });
+    await sleep(500);
+    const calleeHeard = heardBetween(callee, joinedAt - calleeUp + 2000, joinedAt - calleeUp + 5000);
+    assert.ok(calleeHeard.filter((w) => w[440] >= 0.15 && w[660] >= 0.15).length >= 2, `the callee hears the meeting: ${JSON.stringify(calleeHeard)}`);
+    assert.deepEqual(consoleErrors, [], 'no script errors');
+});
