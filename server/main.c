@@ -3,6 +3,7 @@
 #define LOG_MODULE "main"
 #include "server/app.h"
 #include "server/cli_user.h"
+#include "server/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "media/media.h"
@@ -203,6 +204,10 @@ static int serve(int argc, char **argv)
     app.started_ms = app_now_ms();
     if (close_open_seats(&app) < 0)
         goto out;
+    if (pin_backfill(app.store, &app.link_key, NULL) < 0) {
+        fprintf(stderr, "samtale: cannot give older invitations phone PINs (see the log)\n");
+        goto out;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
