@@ -507,7 +507,12 @@ static void get_meeting(struct app *app, const struct store_meeting *m, struct h
         store_failed(resp, rc);
         return;
     }
-    ok(resp, 200, json_pack("{s:o, s:o}", "meeting", meeting_json(app, m), "invitations", arr));
+    ok(resp, 200,
+       json_pack("{s:o, s:o, s:{s:o, s:b}}", "meeting", meeting_json(app, m), "invitations", arr,
+                 "phone", "dial_in_number",
+                 app->cfg.sip_dial_in_number[0] ? json_string(app->cfg.sip_dial_in_number)
+                                                : json_null(),
+                 "dial_out", app->cfg.sip_trunk_proxy[0] != '\0'));
 }
 
 static void delete_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)

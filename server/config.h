@@ -17,6 +17,7 @@
 #define CONFIG_PUBLIC_ADDRS_MAX 4
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_ERR_MAX 256
+#define CONFIG_DIAL_NUMBER_MAX 32 /* sip_dial_in_number as shown: "+45 70 20 30 40" */
 
 struct config {
     char listen_addr[CONFIG_ADDR_MAX];   /* "127.0.0.1", "::", "0.0.0.0"; default 127.0.0.1 */
@@ -65,6 +66,11 @@ struct config {
     unsigned media_tcp_unauth_per_addr; /* unauthenticated per address (IPv6: /64); default 16 */
     unsigned media_tcp_auth_per_addr;   /* authenticated per address (IPv6: /64); default 256 */
     unsigned media_tcp_auth_timeout_ms; /* to the first valid ICE check; default 4000 */
+
+    /* The phone bridge (see docs/OPERATIONS.md, "Phone"). */
+    char sip_dial_in_number[CONFIG_DIAL_NUMBER_MAX + 1]; /* shown to people; "" = none shown */
+    char sip_trunk_proxy[CONFIG_URL_MAX];    /* the trunk's outbound proxy; "" = no dial-out */
+    char phone_prompts_dir[CONFIG_PATH_MAX]; /* spoken prompts (WAV); default "build/prompts" */
 };
 
 /* Fills in the defaults. */

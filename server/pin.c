@@ -133,8 +133,7 @@ bool pin_of(const struct linkkey *k, const struct store_invitation *inv, char ou
 {
     uint8_t h[STORE_HASH_LEN];
     out[0] = '\0';
-    if (!inv->has_pin || !inv->has_salt ||
-        pin_derive(k, inv->salt, inv->pin_counter, out) != 0)
+    if (!inv->has_pin || !inv->has_salt || pin_derive(k, inv->salt, inv->pin_counter, out) != 0)
         return false;
     if (pin_hash(k, out, h) != 0 || CRYPTO_memcmp(h, inv->pin_hash, STORE_HASH_LEN) != 0) {
         OPENSSL_cleanse(out, PIN_DIGITS + 1);

@@ -82,8 +82,7 @@ bool pinlimit_allowed(struct pinlimit *pl, const char *caller_id, const char *ad
     return ok;
 }
 
-void pinlimit_failure(struct pinlimit *pl, const char *caller_id, const char *addr,
-                      int64_t now_us)
+void pinlimit_failure(struct pinlimit *pl, const char *caller_id, const char *addr, int64_t now_us)
 {
     char key[PINLIMIT_KEY_MAX];
     caller_key(caller_id, addr, key);

@@ -50,8 +50,7 @@ bool pinlimit_allowed(struct pinlimit *pl, const char *caller_id, const char *ad
                       unsigned *retry_after_s);
 
 /* A wrong PIN from this caller. */
-void pinlimit_failure(struct pinlimit *pl, const char *caller_id, const char *addr,
-                      int64_t now_us);
+void pinlimit_failure(struct pinlimit *pl, const char *caller_id, const char *addr, int64_t now_us);
 
 /* A right PIN: forgets this caller's failures. */
 void pinlimit_success(struct pinlimit *pl, const char *caller_id, const char *addr);

@@ -30,9 +30,10 @@ static void test_known_vectors(void **state)
     assert_string_equal(pin, "07600619"); /* leading zero kept */
     assert_int_equal(pin_derive(&k, salt, 1, pin), 0);
     assert_string_equal(pin, "25124005");
-    static const uint8_t want[STORE_HASH_LEN] = {
-        0x51, 0xe4, 0x3c, 0x96, 0x19, 0x5b, 0x1a, 0x1c, 0xf5, 0xc3, 0xc7, 0x5d, 0x7b, 0xbf, 0x77, 0x10,
-        0x3a, 0x51, 0x3f, 0x6e, 0x47, 0xfa, 0x53, 0xce, 0xf3, 0xd3, 0x45, 0x97, 0x11, 0x19, 0x6e, 0x31};
+    static const uint8_t want[STORE_HASH_LEN] = {0x51, 0xe4, 0x3c, 0x96, 0x19, 0x5b, 0x1a, 0x1c,
+                                                 0xf5, 0xc3, 0xc7, 0x5d, 0x7b, 0xbf, 0x77, 0x10,
+                                                 0x3a, 0x51, 0x3f, 0x6e, 0x47, 0xfa, 0x53, 0xce,
+                                                 0xf3, 0xd3, 0x45, 0x97, 0x11, 0x19, 0x6e, 0x31};
     assert_int_equal(pin_hash(&k, "12345678", h), 0);
     assert_memory_equal(h, want, STORE_HASH_LEN);
     /* Not the token digest of anything: the token digest is plain SHA-256
@@ -78,8 +79,8 @@ static int64_t meeting_with_pins(struct store *s, const struct linkkey *k, int64
             assert_int_equal(linkkey_new(k, invs[i].salt, token, hashes[i]), 0);
     }
     assert_int_equal(pin_assign(s, k, invs, n), 0);
-    assert_int_equal(
-        store_meeting_create(s, &m, invs, (const uint8_t(*)[STORE_HASH_LEN])hashes, n), 0);
+    assert_int_equal(store_meeting_create(s, &m, invs, (const uint8_t(*)[STORE_HASH_LEN])hashes, n),
+                     0);
     return m.id;
 }
 
