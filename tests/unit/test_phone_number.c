@@ -71,7 +71,7 @@ static void test_not_numbers(void **state)
     expect("+", NULL);
     expect("++4512345678", NULL);
     expect("45+12345678", NULL);
-    expect("+45", NULL);  /* a country code alone */
+    expect("+45", NULL); /* a country code alone */
     expect("00", NULL);
     expect("1234567890123456", NULL); /* 16 digits */
     expect("+4512345678\n", NULL);
@@ -100,10 +100,8 @@ static void test_masked_ok(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_short_numbers_fully_masked),
-        cmocka_unit_test(test_sip_uris),
-        cmocka_unit_test(test_not_numbers),
+        cmocka_unit_test(test_numbers),   cmocka_unit_test(test_short_numbers_fully_masked),
+        cmocka_unit_test(test_sip_uris),  cmocka_unit_test(test_not_numbers),
         cmocka_unit_test(test_masked_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
