@@ -641,6 +641,11 @@ out:
     return rc;
 }
 
+bool config_phone_enabled(const struct config *c)
+{
+    return c->sip_dial_in_number[0] || c->sip_trunk_proxy[0];
+}
+
 int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
 {
     if (c->media_port_min > c->media_port_max) {

@@ -87,6 +87,10 @@ int config_load_file(struct config *c, const char *path, char err[CONFIG_ERR_MAX
 /* Parses "ADDR:PORT", "[v6]:PORT" or ":PORT" into listen_addr/listen_port. */
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX]);
 
+/* Whether the phone bridge is on (a dial-in number or a trunk is set): it
+ * then needs its spoken prompts at start-up. */
+bool config_phone_enabled(const struct config *c);
+
 /* Checks cross-field consistency after everything is applied. */
 int config_validate(const struct config *c, char err[CONFIG_ERR_MAX]);
 
