@@ -78,6 +78,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+# The phone's spoken prompts (server/prompts.h), one build for every mode.
+PROMPTS := build/prompts/.made
 
 .SECONDARY:
 
@@ -85,7 +87,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
         unit format format-check clean
 
 all: build
-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
+build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -106,6 +108,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(PROMPTS): mk/prompts/prompts.txt mk/prompts/speak.sh
+	@sh mk/prompts/speak.sh mk/prompts/prompts.txt build/prompts
+	@touch $@
 
 # Fuzzers live at build/fuzz/fuzz_* (built with MODE=fuzz).
 build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(LIB)

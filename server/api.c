@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
+#include "server/pin.h"
 #include "server/token.h"
 
 #include <inttypes.h>
@@ -103,8 +104,12 @@ static json_t *invitation_json(struct app *app, const struct store_invitation *i
     if (!token && usable && linkkey_invitation_ok(&app->link_key, inv) && inv->has_salt &&
         linkkey_token(&app->link_key, inv->salt, derived) == 0)
         token = derived;
-    if (j)
+    char pin[PIN_DIGITS + 1];
+    if (j) {
         json_object_set_new(j, "link_available", json_boolean(token != NULL));
+        json_object_set_new(
+            j, "pin", token && pin_of(&app->link_key, inv, pin) ? json_string(pin) : json_null());
+    }
     if (j && token) {
         char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];
         snprintf(url, sizeof url, "%s/join#%s", app->cfg.public_url, token);
@@ -113,6 +118,7 @@ static json_t *invitation_json(struct app *app, const struct store_invitation *i
         OPENSSL_cleanse(url, sizeof url);
     }
     OPENSSL_cleanse(derived, sizeof derived);
+    OPENSSL_cleanse(pin, sizeof pin);
     return j;
 }
 
@@ -458,7 +464,9 @@ static void create_meeting(struct app *app, const struct store_user *user,
             goto out;
         }
     }
-    int rc = store_meeting_create(app->store, &m, invs, (const uint8_t(*)[STORE_HASH_LEN])hashes,
+    int rc = pin_assign(app->store, &app->link_key, invs, n_roles + 1);
+    if (rc == 0)
+        rc = store_meeting_create(app->store, &m, invs, (const uint8_t(*)[STORE_HASH_LEN])hashes,
                                   n_roles + 1);
     if (rc < 0) {
         store_failed(resp, rc);
@@ -499,7 +507,12 @@ static void get_meeting(struct app *app, const struct store_meeting *m, struct h
         store_failed(resp, rc);
         return;
     }
-    ok(resp, 200, json_pack("{s:o, s:o}", "meeting", meeting_json(app, m), "invitations", arr));
+    ok(resp, 200,
+       json_pack("{s:o, s:o, s:{s:o, s:b}}", "meeting", meeting_json(app, m), "invitations", arr,
+                 "phone", "dial_in_number",
+                 app->cfg.sip.dial_in_number[0] ? json_string(app->cfg.sip.dial_in_number)
+                                                : json_null(),
+                 "dial_out", sip_dial_out_enabled(&app->cfg.sip)));
 }
 
 static void delete_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)
@@ -549,6 +562,8 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
     inv.expires_at = m->planned_end + (int64_t)app->cfg.invitation_grace_min * MINUTE_MS;
     inv.has_salt = true;
     int rc = linkkey_new(&app->link_key, inv.salt, token, hash);
+    if (rc == 0)
+        rc = pin_assign(app->store, &app->link_key, &inv, 1);
     if (rc == 0)
         rc = store_invitation_add(app->store, &inv, hash);
     if (rc < 0) {

@@ -17,6 +17,8 @@
 #include "server/linkstatus.h"
 #include "server/metrics.h"
 #include "server/password.h"
+#include "server/pinlimit.h"
+#include "server/prompts.h"
 #include "server/ratelimit.h"
 #include "server/store.h"
 
@@ -45,10 +47,12 @@ struct app {
     struct pss *logins_waiting;   /* HTTP connections waiting for a password check */
     uint64_t next_login_ticket;
     struct lws_context *lws;
-    struct live_meeting *live; /* meetings with participants, a list */
-    struct ws_conn *conns;     /* every open signaling connection, a list */
-    struct media *media;       /* the media workers */
-    struct docstore *docs;     /* documents on meetings' stages, memory only */
+    struct live_meeting *live;  /* meetings with participants, a list */
+    struct ws_conn *conns;      /* every open signaling connection, a list */
+    struct media *media;        /* the media workers */
+    struct docstore *docs;      /* documents on meetings' stages, memory only */
+    struct prompts prompts;     /* the phone's spoken prompts; loaded when the phone is on */
+    struct pinlimit pin_limits; /* wrong phone PINs across calls */
     struct phone_bridge *phone; /* SIP calls (signaling/phone.c); NULL when SIP is off */
     uint64_t next_media_session;
     char web_root[PATH_MAX]; /* resolved with realpath() */

@@ -139,6 +139,7 @@ void config_defaults(struct config *c)
     c->media_tcp_unauth_per_addr = 16;
     c->media_tcp_auth_per_addr = 256;
     c->media_tcp_auth_timeout_ms = 4000;
+    memcpy(c->phone_prompts_dir, "build/prompts", sizeof "build/prompts");
 }
 
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX])
@@ -304,7 +305,9 @@ enum key_kind {
     KEY_ADDRS,
     KEY_IP,
     KEY_UINT,
-    KEY_LOG_LEVEL
+    KEY_LOG_LEVEL,
+    KEY_DIAL_NUMBER, /* may be empty; digits, '+', spaces, '-', '(' and ')' */
+    KEY_TEXT,        /* may be empty; printable ASCII without spaces */
 };
 
 struct key_def {
@@ -366,7 +369,38 @@ static const struct key_def keys[] = {
     UINT_KEY("media_tcp_unauth_per_addr", media_tcp_unauth_per_addr, 1, 65535),
     UINT_KEY("media_tcp_auth_per_addr", media_tcp_auth_per_addr, 1, 65535),
     UINT_KEY("media_tcp_auth_timeout_ms", media_tcp_auth_timeout_ms, 500, 60000),
+    PATH_KEY("phone_prompts_dir", phone_prompts_dir),
 };
+
+/* A setting that may be empty, with only the characters `ok` accepts. */
+static int set_checked_text(const struct key_def *k, char *field, const char *value,
+                            bool (*ok)(char), char err[CONFIG_ERR_MAX])
+{
+    size_t len = strlen(value);
+    for (size_t i = 0; i < len; i++) {
+        if (!ok(value[i])) {
+            set_err(err, "%s: '%.*s' has a character that is not allowed here", k->name, SHOW_MAX,
+                    value);
+            return ERR_INVAL;
+        }
+    }
+    if (copy_str(field, k->size, value, len) != 0) {
+        set_err(err, "%s: too long (at most %zu bytes)", k->name, k->size - 1);
+        return ERR_TOOBIG;
+    }
+    return 0;
+}
+
+static bool dial_char(char ch)
+{
+    return (ch >= '0' && ch <= '9') || ch == '+' || ch == ' ' || ch == '-' || ch == '(' ||
+           ch == ')';
+}
+
+static bool text_char(char ch)
+{
+    return ch > ' ' && ch < 0x7f;
+}
 
 int config_set(struct config *c, const char *key, const char *value, char err[CONFIG_ERR_MAX])
 {
@@ -442,6 +476,10 @@ int config_set(struct config *c, const char *key, const char *value, char err[CO
         if (rc == 0)
             *(unsigned *)(void *)field = (unsigned)v;
         return rc;
+    case KEY_DIAL_NUMBER:
+        return set_checked_text(k, field, value, dial_char, err);
+    case KEY_TEXT:
+        return set_checked_text(k, field, value, text_char, err);
     }
     set_err(err, "%s: internal error", k->name);
     return ERR_INVAL;
@@ -600,6 +638,11 @@ int config_load_file(struct config *c, const char *path, char err[CONFIG_ERR_MAX
 out:
     fclose(f);
     return rc;
+}
+
+bool config_phone_enabled(const struct config *c)
+{
+    return sip_enabled(&c->sip);
 }
 
 int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])

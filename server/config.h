@@ -67,6 +67,9 @@ struct config {
     unsigned media_tcp_unauth_per_addr; /* unauthenticated per address (IPv6: /64); default 16 */
     unsigned media_tcp_auth_per_addr;   /* authenticated per address (IPv6: /64); default 256 */
     unsigned media_tcp_auth_timeout_ms; /* to the first valid ICE check; default 4000 */
+
+    /* The phone bridge (see docs/OPERATIONS.md, "Phone"). */
+    char phone_prompts_dir[CONFIG_PATH_MAX]; /* spoken prompts (WAV); default "build/prompts" */
 };
 
 /* Fills in the defaults. */
@@ -82,6 +85,10 @@ int config_load_file(struct config *c, const char *path, char err[CONFIG_ERR_MAX
 
 /* Parses "ADDR:PORT", "[v6]:PORT" or ":PORT" into listen_addr/listen_port. */
 int config_set_listen(struct config *c, const char *addr_port, char err[CONFIG_ERR_MAX]);
+
+/* Whether the phone bridge is on (sip_listen is set): it then needs its
+ * spoken prompts at start-up. */
+bool config_phone_enabled(const struct config *c);
 
 /* Checks cross-field consistency after everything is applied. */
 int config_validate(const struct config *c, char err[CONFIG_ERR_MAX]);

@@ -3,6 +3,7 @@
 #define LOG_MODULE "main"
 #include "server/app.h"
 #include "server/cli_user.h"
+#include "server/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "media/media.h"
@@ -203,6 +204,20 @@ static int serve(int argc, char **argv)
     app.started_ms = app_now_ms();
     if (close_open_seats(&app) < 0)
         goto out;
+    if (pin_backfill(app.store, &app.link_key, NULL) < 0) {
+        fprintf(stderr, "samtale: cannot give older invitations phone PINs (see the log)\n");
+        goto out;
+    }
+    pinlimit_init(&app.pin_limits, PINLIMIT_PER_CALLER_DEFAULT, PINLIMIT_GLOBAL_DEFAULT,
+                  app_mono_us());
+    if (config_phone_enabled(&app.cfg) &&
+        prompts_load(&app.prompts, app.cfg.phone_prompts_dir) < 0) {
+        fprintf(stderr,
+                "samtale: the phone needs its spoken prompts in %s (phone_prompts_dir; `make` "
+                "makes them with espeak-ng; see the log)\n",
+                app.cfg.phone_prompts_dir);
+        goto out;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -235,6 +250,7 @@ out:
     app.media = NULL;
     store_close(app.store);
     app.store = NULL;
+    prompts_free(&app.prompts);
     linkkey_clear(&app.link_key);
     return rc;
 }

@@ -185,8 +185,8 @@ static int set_number(char *dst, size_t dst_cap, const char *key, const char *va
         char ch = value[i];
         if (ch >= '0' && ch <= '9')
             digits++;
-        else if (!(ch == ' ' || (ch == '+' && i == 0))) {
-            set_err(err, cap, "%s: '%.*s' is not a phone number (+ and digits)", key, SHOW_MAX,
+        else if (!(ch == ' ' || ch == '-' || ch == '(' || ch == ')' || ch == '+')) {
+            set_err(err, cap, "%s: '%.*s' is not a phone number (digits, +, spaces, - and brackets)", key, SHOW_MAX,
                     value);
             return ERR_INVAL;
         }

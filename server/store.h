@@ -69,6 +69,12 @@ struct store_invitation {
     char status[STORE_STATUS_MAX + 1];
     char status_reason[STORE_REASON_MAX + 1];
     int64_t status_at;
+    /* Its phone PIN's keyed hash and derivation counter (server/pin.h);
+     * has_pin is false for invitations without one ("no PIN"). Stored when
+     * adding. */
+    bool has_pin;
+    uint8_t pin_hash[STORE_HASH_LEN];
+    uint32_t pin_counter;
 };
 
 struct store_audit_event {
@@ -149,6 +155,19 @@ int store_invitation_set_status(struct store *s, int64_t id, const char *status,
  * "waiting" or "in_meeting" becomes "left" at `at`. *n_out (may be NULL):
  * how many. */
 int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out);
+/* Finds the live invitation (not revoked, its meeting not ended) whose PIN
+ * has the keyed hash `pin_hash` (server/pin.h). Expiry is the caller's to
+ * judge. ERR_NOTFOUND if none. */
+int store_invitation_find_pin(struct store *s, const uint8_t pin_hash[STORE_HASH_LEN],
+                              struct store_invitation *out);
+/* Sets an invitation's PIN hash and counter. ERR_NOTFOUND if missing. */
+int store_invitation_set_pin(struct store *s, int64_t id, const uint8_t pin_hash[STORE_HASH_LEN],
+                             uint32_t counter);
+/* The live invitation with a salt and without a PIN that has the smallest
+ * id above after_id (for giving PINs to older invitations). ERR_NOTFOUND
+ * when there is none. */
+int store_invitation_next_without_pin(struct store *s, int64_t after_id,
+                                      struct store_invitation *out);
 /* ERR_NOTFOUND if missing; revoking twice keeps the first time. */
 int store_invitation_revoke(struct store *s, int64_t id, int64_t at);
 

@@ -20,7 +20,11 @@
 #define MEETING_COLS "id, owner_id, title, planned_start, planned_end, created_at, ended_at, locked"
 #define INVITATION_COLS                                                                            \
     "id, meeting_id, role, is_host, auto_admit, label, created_at, expires_at, revoked_at,"        \
-    " salt, token_hash, coalesce(status, ''), coalesce(status_reason, ''), coalesce(status_at, 0)"
+    " salt, token_hash, coalesce(status, ''), coalesce(status_reason, ''), coalesce(status_at, "   \
+    "0),"                                                                                          \
+    " pin_hash, coalesce(pin_counter, 0)"
+#define LIVE_INVITATION                                                                            \
+    "revoked_at IS NULL AND meeting_id IN (SELECT id FROM meetings WHERE ended_at IS NULL)"
 #define OWNED_MEETINGS "(SELECT id FROM meetings WHERE owner_id = ?1)"
 
 static const char *const sq_sql[SQ_COUNT] = {
@@ -61,9 +65,10 @@ static const char *const sq_sql[SQ_COUNT] = {
     [SQ_MEETING_DEL_INVITATIONS] = "DELETE FROM invitations WHERE meeting_id = ?1",
     [SQ_MEETING_DEL] = "DELETE FROM meetings WHERE id = ?1",
 
-    [SQ_INVITATION_ADD] = "INSERT INTO invitations (meeting_id, token_hash, role, is_host,"
-                          " auto_admit, label, created_at, expires_at, revoked_at, salt)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [SQ_INVITATION_ADD] =
+        "INSERT INTO invitations (meeting_id, token_hash, role, is_host,"
+        " auto_admit, label, created_at, expires_at, revoked_at, salt, pin_hash,"
+        " pin_counter) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [SQ_INVITATION_GET] = "SELECT " INVITATION_COLS " FROM invitations WHERE id = ?1",
     [SQ_INVITATION_FIND] = "SELECT " INVITATION_COLS " FROM invitations WHERE token_hash = ?1",
     [SQ_INVITATION_LIST] = "SELECT " INVITATION_COLS " FROM invitations WHERE meeting_id = ?1"
@@ -74,6 +79,13 @@ static const char *const sq_sql[SQ_COUNT] = {
                                      " status_at = ?1 WHERE status IN ('waiting', 'in_meeting')",
     [SQ_INVITATION_REVOKE] = "UPDATE invitations SET revoked_at = coalesce(revoked_at, ?2)"
                              " WHERE id = ?1",
+    [SQ_INVITATION_FIND_PIN] = "SELECT " INVITATION_COLS " FROM invitations WHERE pin_hash = ?1"
+                               " AND " LIVE_INVITATION " ORDER BY id LIMIT 1",
+    [SQ_INVITATION_SET_PIN] =
+        "UPDATE invitations SET pin_hash = ?2, pin_counter = ?3 WHERE id = ?1",
+    [SQ_INVITATION_NEXT_WITHOUT_PIN] = "SELECT " INVITATION_COLS " FROM invitations WHERE id > ?1"
+                                       " AND pin_hash IS NULL AND salt IS NOT NULL"
+                                       " AND " LIVE_INVITATION " ORDER BY id LIMIT 1",
 
     [SQ_AUDIT_ADD] = "INSERT INTO audit_events (meeting_id, at, kind, role, display_name, detail)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

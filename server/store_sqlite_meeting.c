@@ -80,7 +80,11 @@ static int insert_invitation(struct store *s, const struct store_invitation *inv
         sqlite3_bind_int64(st, 8, inv->expires_at) != SQLITE_OK ||
         bind_opt_time(st, 9, inv->revoked_at) != SQLITE_OK ||
         (inv->has_salt ? sqlite3_bind_blob(st, 10, inv->salt, STORE_SALT_LEN, SQLITE_STATIC)
-                       : sqlite3_bind_null(st, 10)) != SQLITE_OK)
+                       : sqlite3_bind_null(st, 10)) != SQLITE_OK ||
+        (inv->has_pin ? sqlite3_bind_blob(st, 11, inv->pin_hash, STORE_HASH_LEN, SQLITE_STATIC)
+                      : sqlite3_bind_null(st, 11)) != SQLITE_OK ||
+        (inv->has_pin ? sqlite3_bind_int64(st, 12, inv->pin_counter) : sqlite3_bind_null(st, 12)) !=
+            SQLITE_OK)
         return bind_fail(s, st, "bind invitation");
     ret = store_sq_exec(s, st, "add invitation");
     if (ret == 0)
@@ -287,6 +291,16 @@ static int read_invitation(struct store *s, sqlite3_stmt *st, struct store_invit
         ret = store_sq_col_text(s, st, 11, inv->status, sizeof inv->status);
     if (ret == 0)
         ret = store_sq_col_text(s, st, 12, inv->status_reason, sizeof inv->status_reason);
+    if (ret == 0)
+        ret = read_blob(s, st, 14, inv->pin_hash, STORE_HASH_LEN, true, &inv->has_pin);
+    if (ret == 0) {
+        sqlite3_int64 counter = sqlite3_column_int64(st, 15);
+        if (counter < 0 || counter > UINT32_MAX) {
+            LOG_E("%s: a damaged PIN counter in the invitations table", s->path);
+            return ERR_IO;
+        }
+        inv->pin_counter = (uint32_t)counter;
+    }
     return ret;
 }
 
@@ -397,6 +411,51 @@ int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out)
     if (ret == 0 && n_out)
         *n_out = (size_t)sqlite3_changes(s->db);
     return ret;
+}
+
+int store_invitation_find_pin(struct store *s, const uint8_t pin_hash[STORE_HASH_LEN],
+                              struct store_invitation *out)
+{
+    sqlite3_stmt *st;
+    if (!pin_hash)
+        return ERR_INVAL;
+    int ret = store_sq_take(s, SQ_INVITATION_FIND_PIN, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_blob(st, 1, pin_hash, STORE_HASH_LEN, SQLITE_STATIC) != SQLITE_OK)
+        return bind_fail(s, st, "bind PIN hash");
+    return one_invitation(s, st, out);
+}
+
+int store_invitation_set_pin(struct store *s, int64_t id, const uint8_t pin_hash[STORE_HASH_LEN],
+                             uint32_t counter)
+{
+    sqlite3_stmt *st;
+    if (!pin_hash)
+        return ERR_INVAL;
+    int ret = store_sq_take(s, SQ_INVITATION_SET_PIN, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+        sqlite3_bind_blob(st, 2, pin_hash, STORE_HASH_LEN, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 3, counter) != SQLITE_OK)
+        return bind_fail(s, st, "bind PIN");
+    ret = store_sq_exec(s, st, "set invitation PIN");
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = ERR_NOTFOUND;
+    return ret;
+}
+
+int store_invitation_next_without_pin(struct store *s, int64_t after_id,
+                                      struct store_invitation *out)
+{
+    sqlite3_stmt *st;
+    int ret = store_sq_take(s, SQ_INVITATION_NEXT_WITHOUT_PIN, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
+        return bind_fail(s, st, "bind invitation id");
+    return one_invitation(s, st, out);
 }
 
 int store_invitation_revoke(struct store *s, int64_t id, int64_t at)

@@ -75,6 +75,14 @@ static const char *const migrations[] = {
     "ALTER TABLE invitations ADD COLUMN status TEXT;"
     "ALTER TABLE invitations ADD COLUMN status_reason TEXT;"
     "ALTER TABLE invitations ADD COLUMN status_at INTEGER;",
+    /* 4: phone PINs: a keyed hash (server/pin.h) and its derivation counter
+     * (NULL: no PIN yet; older invitations get one at start-up when the
+     * link key allows) */
+    "ALTER TABLE invitations ADD COLUMN pin_hash BLOB"
+    " CHECK (pin_hash IS NULL OR length(pin_hash) = 32);"
+    "ALTER TABLE invitations ADD COLUMN pin_counter INTEGER"
+    " CHECK (pin_counter IS NULL OR pin_counter BETWEEN 0 AND 4294967295);"
+    "CREATE INDEX invitations_pin ON invitations(pin_hash) WHERE pin_hash IS NOT NULL;",
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -152,6 +152,10 @@ int meeting_audit(struct meeting *m, int64_t now_ms, const char *kind,
         snprintf(a.audit.detail, sizeof a.audit.detail, "by %s", by->name);
     else
         copy_str(a.audit.detail, sizeof a.audit.detail, detail ? detail : "");
+    if (who && who->phone) { /* the audit log says who was on the phone */
+        size_t len = strlen(a.audit.detail);
+        snprintf(a.audit.detail + len, sizeof a.audit.detail - len, "%sphone", len ? "; " : "");
+    }
     return queue_push(m, &a);
 }
 
@@ -430,6 +434,9 @@ int meeting_join(struct meeting *m, int64_t now_ms, const struct meeting_join *r
     p->secret_len = strlen(req->resume_secret);
     memcpy(p->secret, req->resume_secret, p->secret_len);
     memcpy(p->name, name, sizeof p->name);
+    p->phone = req->phone;
+    if (req->phone && phone_number_masked_ok(req->phone_masked))
+        copy_str(p->phone_masked, sizeof p->phone_masked, req->phone_masked);
 
     if ((rc = meeting_send(m, p, meeting_msg_joined(m, p, false))) != 0)
         goto fail;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "server/role.h"
+#include "signaling/phone_number.h"
 #include "server/store.h"
 
 #define MEETING_PARTICIPANTS_LIMIT 64 /* hard upper bound for the configured cap */
@@ -52,6 +53,11 @@ struct meeting_join {
     int64_t invitation_id;
     const char *display_name;  /* untrusted: validated here */
     const char *resume_secret; /* random, made by the caller; returned in "joined" */
+    bool phone;                /* a caller on the phone bridge: roster "phone": true */
+    /* With phone: the masked number (signaling/phone_number.h), NULL or ""
+     * when unknown; copied, truncated to PHONE_MASKED_MAX - 1 bytes. Never
+     * the full number. */
+    const char *phone_masked;
 };
 
 /* Adds a participant. On success *pid_out is its id (> 0) and "joined" plus

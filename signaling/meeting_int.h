@@ -36,6 +36,8 @@ struct meeting_participant {
     size_t secret_len;
     char secret[MEETING_RESUME_SECRET_MAX]; /* zero padded, not NUL terminated */
     char name[MEETING_NAME_MAX + 1];
+    bool phone;                          /* on the phone bridge */
+    char phone_masked[PHONE_MASKED_MAX]; /* "" when unknown */
 };
 
 /* Everything a rejected input must leave as it was: snapshotted when an

@@ -67,7 +67,11 @@ json_t *meeting_msg_participant(const struct meeting_participant *p)
         set_str(o, "state", participant_state_name(p->state)) || set_bool(o, "host", p->is_host) ||
         set_bool(o, "mic", p->mic) || set_bool(o, "camera", p->camera) ||
         set_bool(o, "screen", p->screen) || set_bool(o, "hand", p->hand) ||
-        set_bool(o, "connected", p->connected)) {
+        set_bool(o, "connected", p->connected) ||
+        (p->phone &&
+         (set_bool(o, "phone", true) ||
+          json_object_set_new(o, "number",
+                              p->phone_masked[0] ? json_string(p->phone_masked) : json_null())))) {
         json_decref(o);
         return NULL;
     }

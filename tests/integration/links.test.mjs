@@ -67,6 +67,18 @@ test('the owner sees every link again, the host link included; nobody else does'
         assert.equal(inv.status, 'not_opened');
     }
     assert.equal(byId.get(m.host_link.id).is_host, true);
+    // Each link has its phone PIN: 8 digits, distinct, the same when shown again.
+    const pins = [m.host_link, ...m.links].map((made) => {
+        assert.match(made.pin, /^[0-9]{8}$/, `${made.role}: a PIN`);
+        assert.equal(byId.get(made.id).pin, made.pin, `${made.role}: the same PIN again`);
+        return made.pin;
+    });
+    assert.equal(new Set(pins).size, pins.length, 'PINs differ');
+    assert.deepEqual(got.phone, { dial_in_number: null, dial_out: false }, 'no phone configured');
+    for (const f of dbFiles()) {
+        const bytes = fs.readFileSync(f);
+        for (const pin of pins) assert.equal(bytes.indexOf(Buffer.from(pin)), -1, `${path.basename(f)} holds a PIN`);
+    }
     await other.expect(404, 'GET', `/api/meetings/${m.meeting.id}`);
     const key = fs.statSync(path.join(server.dataDir, 'link.key'));
     assert.equal(key.mode & 0o777, 0o600);
@@ -207,7 +219,10 @@ test('links from before derived tokens work but cannot be shown; a new key withd
     await server.stop();
     assertNoToken([m.host_link.token, ...m.links.map((l) => l.token), ...m2.links.map((l) => l.token)]);
     // As a database from before derived links would have it: no salt.
-    const sql = spawnSync('sqlite3', [path.join(server.dataDir, 'samtale.db'), `UPDATE invitations SET salt = NULL WHERE id = ${legacy.id};`], { encoding: 'utf8' });
+    // And as one from before phone PINs: the citizen's link gets its PIN back at start-up.
+    const sql = spawnSync('sqlite3', [path.join(server.dataDir, 'samtale.db'),
+        `UPDATE invitations SET salt = NULL, pin_hash = NULL, pin_counter = NULL WHERE id = ${legacy.id};` +
+        `UPDATE invitations SET pin_hash = NULL, pin_counter = NULL WHERE meeting_id = ${m2.meeting.id} AND role = 'citizen';`], { encoding: 'utf8' });
     assert.equal(sql.status, 0, sql.stderr);
     await server.start({ keepPort: true });
     api = await server.login('anna', PASSWORD);
@@ -217,6 +232,9 @@ test('links from before derived tokens work but cannot be shown; a new key withd
     const inv = got.invitations.find((i) => i.id === legacy.id);
     assert.equal(inv.link_available, false);
     assert.equal(inv.url, undefined);
+    assert.equal(inv.pin, null, 'no PIN without a salt');
+    const citizenPin = m2.links.find((l) => l.role === 'citizen').pin;
+    assert.equal(got.invitations.find((i) => i.role === 'citizen').pin, citizenPin, 'PIN given again at start-up');
     assert.equal((await server.request('POST', '/api/join-info', { body: { token: legacy.token } })).status, 200, 'it still works');
 
     // Rotation: a new key file.
@@ -232,11 +250,14 @@ test('links from before derived tokens work but cannot be shown; a new key withd
     assert.equal(e.code, 'token_revoked');
     got = await api.expect(200, 'GET', `/api/meetings/${m2.meeting.id}`);
     assert.equal(got.invitations.find((i) => i.id === derived.id).link_available, false);
+    assert.equal(got.invitations.find((i) => i.id === derived.id).pin, null, 'no PIN under a new key');
     assert.equal((await server.request('POST', '/api/join-info', { body: { token: legacy.token } })).status, 200, 'not judged by the key');
     // A link made now works and is shown.
     const fresh = await api.expect(201, 'POST', `/api/meetings/${m2.meeting.id}/invitations`, { body: { role: 'citizen' } });
     got = await api.expect(200, 'GET', `/api/meetings/${m2.meeting.id}`);
     assert.equal(got.invitations.find((i) => i.id === fresh.invitation.id).url, fresh.invitation.url);
+    assert.match(fresh.invitation.pin, /^[0-9]{8}$/);
+    assert.equal(got.invitations.find((i) => i.id === fresh.invitation.id).pin, fresh.invitation.pin);
 
     // A damaged key file stops the server rather than being replaced.
     await server.stop();
@@ -246,4 +267,19 @@ test('links from before derived tokens work but cannot be shown; a new key withd
     assert.equal(fs.readFileSync(path.join(server.dataDir, 'link.key'), 'utf8'), 'short');
     fs.rmSync(path.join(server.dataDir, 'link.key'));
     await server.start({ keepPort: true }); // ends with a clean stop, as every test server must
+});
+
+test('the meeting page learns the dial-in number and whether it may call out', async () => {
+    const phone = new Server({ name: 'links-phone', config: { sip_dial_in_number: '"+45 70 20 30 40"', sip_trunk_proxy: 'sip:sbc.example.dk:5060' } });
+    phone.addUser('anna', 'Anna Jensen', PASSWORD);
+    await phone.start();
+    try {
+        const a = await phone.login('anna', PASSWORD);
+        const made = await a.createMeeting({ title: 'Tolk på telefon', roles: ['interpreter'] });
+        const got = await a.expect(200, 'GET', `/api/meetings/${made.meeting.id}`);
+        assert.deepEqual(got.phone, { dial_in_number: '+45 70 20 30 40', dial_out: true });
+        assert.match(got.invitations.find((i) => i.role === 'interpreter').pin, /^[0-9]{8}$/);
+    } finally {
+        await phone.stop();
+    }
 });

@@ -87,6 +87,21 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_int_equal(a->invitation_grace_min, b->invitation_grace_min);
     assert_int_equal(a->resume_seconds, b->resume_seconds);
     assert_int_equal(a->default_meeting_min, b->default_meeting_min);
+    assert_string_equal(a->sip.dial_in_number, b->sip.dial_in_number);
+    assert_string_equal(a->sip.trunk_proxy, b->sip.trunk_proxy);
+    assert_string_equal(a->phone_prompts_dir, b->phone_prompts_dir);
+}
+
+/* The prompts' folder (the sip_* settings: test_sip_config.c). */
+static void test_phone_settings(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    assert_string_equal(c.phone_prompts_dir, "build/prompts");
+    assert_int_equal(config_set(&c, "phone_prompts_dir", "/usr/share/samtale/prompts", err), 0);
+    assert_int_equal(config_set(&c, "phone_prompts_dir", "", err), ERR_INVAL);
 }
 
 static void test_defaults(void **state)
@@ -771,14 +786,23 @@ static void test_example_file_loads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_listen_forms),
-        cmocka_unit_test(test_listen_bad),  cmocka_unit_test(test_listen_moves_derived_public_url),
-        cmocka_unit_test(test_paths),       cmocka_unit_test(test_public_url),
-        cmocka_unit_test(test_media_ports), cmocka_unit_test(test_media_public_addresses),
-        cmocka_unit_test(test_log_level),   cmocka_unit_test(test_number_ranges),
-        cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_file_good),
-        cmocka_unit_test(test_file_errors), cmocka_unit_test(test_file_line_length),
-        cmocka_unit_test(test_validate),    cmocka_unit_test(test_example_file_loads),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_listen_forms),
+        cmocka_unit_test(test_listen_bad),
+        cmocka_unit_test(test_listen_moves_derived_public_url),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_public_url),
+        cmocka_unit_test(test_media_ports),
+        cmocka_unit_test(test_media_public_addresses),
+        cmocka_unit_test(test_log_level),
+        cmocka_unit_test(test_number_ranges),
+        cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_file_good),
+        cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_file_line_length),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_example_file_loads),
+        cmocka_unit_test(test_phone_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

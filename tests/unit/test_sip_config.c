@@ -68,7 +68,7 @@ static void bad_values(void **state)
         {"sip_allow", "2001:db8::/129"},    {"sip_allow", "192.0.2.1/"},
         {"sip_rtp_port_min", "80"},         {"sip_max_calls", "0"},
         {"sip_max_calls", "100000"},        {"sip_dial_in_number", "call me"},
-        {"sip_caller_id", "+45+45"},        {"sip_trunk_proxy", "a b"},
+        {"sip_caller_id", "+45 <b>"},       {"sip_trunk_proxy", "a b"},
         {"sip_public_address", "sip.example.org"}, {"sip_unknown", "1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

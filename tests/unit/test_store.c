@@ -9,15 +9,15 @@ static void test_open_and_migrations(void **state)
 {
     struct fixture *f = *state;
     struct stat st;
-    assert_int_equal(store_schema_version(f->s), 3);
+    assert_int_equal(store_schema_version(f->s), 4);
     assert_int_equal(stat(f->path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600); /* holds password hashes */
 
     /* Reopening applies nothing twice and keeps the version. */
     reopen(f);
-    assert_int_equal(store_schema_version(f->s), 3);
+    assert_int_equal(store_schema_version(f->s), 4);
     reopen(f);
-    assert_int_equal(store_schema_version(f->s), 3);
+    assert_int_equal(store_schema_version(f->s), 4);
     assert_int_equal(store_schema_version(NULL), ERR_INVAL);
     store_close(NULL);
 }
@@ -129,7 +129,7 @@ static void test_in_memory(void **state)
     (void)state;
     struct store *s = NULL;
     assert_int_equal(store_open(&s, ":memory:"), 0);
-    assert_int_equal(store_schema_version(s), 3);
+    assert_int_equal(store_schema_version(s), 4);
     add_user(s, "alice");
     store_close(s);
 }

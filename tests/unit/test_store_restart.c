@@ -72,6 +72,9 @@ static void test_migration_adds_lock(void **state)
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
+                                  "DROP INDEX invitations_pin;"
+                                  "ALTER TABLE invitations DROP COLUMN pin_hash;"
+                                  "ALTER TABLE invitations DROP COLUMN pin_counter;"
                                   "ALTER TABLE meetings DROP COLUMN locked;"
                                   "ALTER TABLE invitations DROP COLUMN salt;"
                                   "ALTER TABLE invitations DROP COLUMN status;"
@@ -82,7 +85,7 @@ static void test_migration_adds_lock(void **state)
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(&f->s, f->path), 0);
-    assert_int_equal(store_schema_version(f->s), 3);
+    assert_int_equal(store_schema_version(f->s), 4);
     struct store_meeting m;
     assert_int_equal(store_meeting_get(f->s, mid, &m), 0);
     assert_false(m.locked);
