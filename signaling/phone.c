@@ -5,7 +5,6 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/pin.h"
-#include "server/pinlimit.h"
 #include "signaling/sfu.h"
 
 #include <netinet/in.h>
@@ -179,9 +178,13 @@ void phone_goodbye(struct app *app, struct phone_call *c, enum prompt_id prompt)
 
 /* ---- joining a meeting ---- */
 
-static const char *display_name(const struct store_invitation *inv)
+/* What the others see: the invitation's label (e.g. the interpreter's
+ * name), else the masked number, else a word. */
+static const char *display_name(const struct store_invitation *inv, const struct phone_call *c)
 {
-    return inv->label[0] ? inv->label : role_label(inv->role);
+    if (inv->label[0])
+        return inv->label;
+    return c->masked[0] ? c->masked : "Telefon";
 }
 
 void phone_join_meeting(struct app *app, struct phone_call *c, const struct store_invitation *inv,
@@ -197,7 +200,7 @@ void phone_join_meeting(struct app *app, struct phone_call *c, const struct stor
         .is_host = false,
         .auto_admit = admit || inv->auto_admit,
         .invitation_id = inv->id,
-        .display_name = display_name(inv),
+        .display_name = display_name(inv, c),
         .resume_secret = NULL,
         .phone = true,
         .phone_masked = c->masked,
@@ -252,9 +255,9 @@ static void admitted(struct app *app, struct live_meeting *lm, struct phone_call
 static void check_pin(struct app *app, struct phone_call *c)
 {
     struct phone_bridge *b = phone_of(app);
-    int64_t now_ms = app_now_ms();
+    int64_t now_us = app_mono_us();
     c->digits[c->n_digits] = '\0';
-    if (!pinlimit_allowed(b->pins, c->caller, c->addr, now_ms)) {
+    if (!pinlimit_allowed(&app->pin_limits, c->caller, c->addr, now_us, NULL)) {
         b->st.pin_blocked++;
         LOG_W("phone: PIN attempts over the limit (caller %s)", c->masked);
         phone_goodbye(app, c, PROMPT_TOO_MANY);
@@ -262,21 +265,21 @@ static void check_pin(struct app *app, struct phone_call *c)
     }
     struct store_invitation inv;
     struct store_meeting sm;
-    int rc = c->n_digits == PHONE_PIN_DIGITS ? pin_lookup(app, c->digits, &inv, &sm) : ERR_NOTFOUND;
+    int rc = c->n_digits == PHONE_PIN_DIGITS ? phone_pin_lookup(app, c->digits, &inv, &sm) : ERR_NOTFOUND;
     memset(c->digits, 0, sizeof c->digits);
     c->n_digits = 0;
     if (rc < 0) {
         b->st.pin_failures++;
-        pinlimit_failure(b->pins, c->caller, c->addr, now_ms);
+        pinlimit_failure(&app->pin_limits, c->caller, c->addr, now_us);
         if (++c->failures >= PHONE_PIN_TRIES) {
             LOG_I("phone: %u wrong PINs, call ended (caller %s)", c->failures, c->masked);
             phone_goodbye(app, c, PROMPT_TOO_MANY);
         } else {
-            phone_play(app, c, PROMPT_PIN_WRONG, false);
+            phone_play(app, c, PROMPT_WRONG_PIN, false);
         }
         return;
     }
-    pinlimit_success(b->pins, c->caller, c->addr, now_ms);
+    pinlimit_success(&app->pin_limits, c->caller, c->addr);
     phone_join_meeting(app, c, &inv, &sm, false);
 }
 

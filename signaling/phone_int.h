@@ -6,6 +6,7 @@
 
 #include "media/media.h"
 #include "server/app.h"
+#include "server/pin.h"
 #include "server/prompts.h"
 #include "signaling/phone.h"
 #include "signaling/phone_number.h"
@@ -49,13 +50,12 @@ struct phone_call {
     bool muted, hand;
     char caller[SIP_UA_MAX_NAME];
     char addr[INET6_ADDRSTRLEN];
-    char masked[PHONE_NUMBER_MASKED_MAX];
+    char masked[PHONE_MASKED_MAX];
     int64_t deadline_us; /* IVR or confirm timeout, goodbye fallback; INT64_MAX: none */
 };
 
 struct phone_bridge {
     struct sip_ua *ua;
-    struct pinlimit *pins;
     struct phone_call *calls;
     size_t n_calls;
     unsigned n_ports, next_port; /* RTP port pairs, handed out round robin */

@@ -4,7 +4,6 @@
 #include "signaling/phone_int.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/pinlimit.h"
 #include "signaling/sfu.h"
 
 #include <netinet/in.h>
@@ -65,7 +64,7 @@ static void incoming(struct app *app, const struct sip_ua_action *a)
     c->worker = media_pick_worker(app->media);
     snprintf(c->caller, sizeof c->caller, "%s", a->caller);
     phone_addr_text(&a->addr, c->addr, sizeof c->addr);
-    phone_number_mask(a->caller, c->masked, sizeof c->masked);
+    phone_number_mask(a->caller, c->masked);
     b->st.calls_in++;
     char sdp[SIP_SDP_OUT_MAX];
     size_t len = 0;
@@ -233,6 +232,37 @@ void phone_timeout(struct app *app, int64_t now_us)
 
 /* ---- dial-out ---- */
 
+/* A number a host typed: "+" and 8..15 digits, or 8 digits (Danish, +45
+ * added); spaces, '-', '(' and ')' are ignored. */
+static int normalize_number(const char *in, char out[PHONE_NUMBER_DIGITS_MAX + 2])
+{
+    size_t n = 0;
+    bool plus = false;
+    for (size_t i = 0; in[i]; i++) {
+        char ch = in[i];
+        if (ch == '+' && n == 0 && !plus)
+            plus = true;
+        else if (ch >= '0' && ch <= '9' && n < PHONE_NUMBER_DIGITS_MAX)
+            out[1 + n++] = ch;
+        else if (!(ch == ' ' || ch == '-' || ch == '(' || ch == ')'))
+            return ERR_PARSE;
+        if (i > 64)
+            return ERR_PARSE;
+    }
+    if (!plus && n == 8) {
+        memmove(out + 3, out + 1, n);
+        out[1] = '4';
+        out[2] = '5';
+        n += 2;
+        plus = true;
+    }
+    if (!plus || n < 8 || n > PHONE_NUMBER_DIGITS_MAX)
+        return ERR_PARSE;
+    out[0] = '+';
+    out[1 + n] = '\0';
+    return 0;
+}
+
 static void dial_error(struct app *app, struct live_meeting *lm, uint32_t pid, const char *code,
                        const char *why)
 {
@@ -256,8 +286,8 @@ void phone_dial_out(struct app *app, struct live_meeting *lm, uint32_t host_pid,
     }
     json_t *jid = json_object_get(msg, "invitation_id");
     const char *number = json_string_value(json_object_get(msg, "number"));
-    char e164[PHONE_NUMBER_MAX];
-    if (!json_is_integer(jid) || !number || phone_number_normalize(number, e164, sizeof e164) < 0) {
+    char e164[PHONE_NUMBER_DIGITS_MAX + 2];
+    if (!json_is_integer(jid) || !number || normalize_number(number, e164) < 0) {
         dial_error(app, lm, host_pid, "bad_message",
                    "dial_out needs an invitation_id and a phone number (+ and 8 to 15 digits)");
         return;
@@ -280,7 +310,7 @@ void phone_dial_out(struct app *app, struct live_meeting *lm, uint32_t host_pid,
     c->invitation_id = inv.id;
     c->host_pid = host_pid;
     snprintf(c->caller, sizeof c->caller, "%s", e164);
-    phone_number_mask(e164, c->masked, sizeof c->masked);
+    phone_number_mask(e164, c->masked);
     char sdp[SIP_SDP_OUT_MAX];
     size_t len = 0;
     struct sip_sdp_local local = {
@@ -338,11 +368,8 @@ int phone_bridge_start(struct app *app)
     if (rc == 0 && sip_dial_out_enabled(sc))
         rc = sip_server_resolve(sc->trunk_proxy, &cfg.trunk_addr, &cfg.trunk_addr_len);
     if (rc == 0)
-        rc = pinlimit_create(&b->pins);
-    if (rc == 0)
         rc = sip_ua_create(&b->ua, &cfg);
     if (rc < 0) {
-        pinlimit_destroy(b->pins);
         free(b->calls);
         free(b->port_used);
         free(b);
@@ -362,7 +389,6 @@ void phone_bridge_stop(struct app *app)
             phone_hang_up(app, &b->calls[i]);
     phone_drain_ua(app);
     sip_ua_destroy(b->ua);
-    pinlimit_destroy(b->pins);
     free(b->calls);
     free(b->port_used);
     free(b);
