@@ -108,6 +108,15 @@ static void capture_frame(const struct mixer *m, uint32_t sink, struct capture *
     c->n += n;
 }
 
+/* A mixer with one browser mic (source 10) and a 48 kHz listener (100). */
+static void one_mic(struct mixer **m, struct mic *b, int64_t now, double hz, bool voice)
+{
+    assert_int_equal(mixer_create(m, now), 0);
+    mic_init(b, 10, hz, voice);
+    assert_int_equal(mixer_add_opus_source(*m, 10), 0);
+    assert_int_equal(mixer_add_sink(*m, 100, 0, 48000), 0);
+}
+
 static void tick(struct mixer *m, int64_t *now)
 {
     *now = mixer_next_deadline(m);
@@ -277,10 +286,7 @@ static void test_loss_concealment(void **state)
     struct mixer_stats st;
 
     (void)state;
-    assert_int_equal(mixer_create(&m, now), 0);
-    mic_init(&b, 10, 440, false);
-    assert_int_equal(mixer_add_opus_source(m, 10), 0);
-    assert_int_equal(mixer_add_sink(m, 100, 0, 48000), 0);
+    one_mic(&m, &b, now, 440, false);
     for (int f = 0; f < 100; f++) {
         size_t len = mic_packet(&b, pkt, sizeof(pkt));
 
@@ -314,12 +320,9 @@ static void run_voice(const int *order, int ticks, struct capture *out, struct m
     size_t lens[128];
     int64_t now = T0;
 
-    mic_init(&b, 10, 150, true);
+    one_mic(&m, &b, now, 150, true);
     for (int i = 0; i < 128; i++)
         lens[i] = mic_packet(&b, pkts[i], sizeof(pkts[i]));
-    assert_int_equal(mixer_create(&m, now), 0);
-    assert_int_equal(mixer_add_opus_source(m, 10), 0);
-    assert_int_equal(mixer_add_sink(m, 100, 0, 48000), 0);
     out->n = 0;
     for (int t = 0; t < ticks; t++) {
         for (int k = 0; k < 2; k++) {
@@ -464,10 +467,7 @@ static void test_stopped_stream(void **state)
     struct mixer_stats st;
 
     (void)state;
-    assert_int_equal(mixer_create(&m, now), 0);
-    mic_init(&b, 10, 440, false);
-    assert_int_equal(mixer_add_opus_source(m, 10), 0);
-    assert_int_equal(mixer_add_sink(m, 100, 0, 48000), 0);
+    one_mic(&m, &b, now, 440, false);
     for (int f = 0; f < 200; f++) {
         const int16_t *pcm;
         size_t n;
