@@ -152,8 +152,9 @@ static const char *t_header(const char *text, const char *name, char *out, size_
 }
 
 /* A request with a body; Content-Length is computed. */
-static void t_request(char *out, size_t cap, const char *start, const char *headers,
-                      const char *ctype, const char *body)
+__attribute__((unused)) static void t_request(char *out, size_t cap, const char *start,
+                                              const char *headers, const char *ctype,
+                                              const char *body)
 {
     size_t blen = body != NULL ? strlen(body) : 0;
     int n;
