@@ -69,6 +69,11 @@ char *sip_msg_to_str(const osip_message_t *m);
 /* Random lower-case hex token of n bytes of entropy into out (2n+1). */
 void sip_msg_random_hex(char *out, size_t n);
 
+#ifdef SAMTALE_FUZZING
+/* Fuzz builds: restart the deterministic tag counter (per input). */
+void sip_msg_random_reset(void);
+#endif
+
 /* Reason phrase of a status code we send. */
 const char *sip_msg_reason(unsigned status);
 

@@ -15,6 +15,10 @@ void sip_global_init(void)
     static bool done;
     if (!done) {
         parser_init();
+        /* libosip2 prints every parse error to stderr: anyone on the network
+         * could fill the log. Our own counters (sip_ua_stats) say enough. */
+        for (int l = TRACE_LEVEL0; l < END_TRACE_LEVEL; l++)
+            osip_trace_disable_level((osip_trace_level_t)l);
         done = true;
     }
 }
