@@ -36,7 +36,7 @@
 #define SIP_UA_MAX_ALLOW 32         /* allowlist entries */
 #define SIP_UA_MAX_CALLS_LIMIT 256  /* upper bound of cfg.max_calls */
 #define SIP_UA_MAX_TXNS 512         /* open transactions (more: 503) */
-#define SIP_UA_MAX_ACTIONS 1024     /* queued actions not yet polled */
+#define SIP_UA_MAX_ACTIONS 256      /* queued actions not yet polled */
 #define SIP_UA_MAX_NAME 64          /* caller/callee strings, with NUL */
 
 enum sip_transport { SIP_TP_UDP, SIP_TP_TCP };
