@@ -30,10 +30,10 @@
 #define RTP_DTMF_NONE INT64_MAX
 
 struct rtp_dtmf {
-    bool active;     /* an event that was seen but not reported */
-    uint32_t ts;     /* its RTP timestamp */
-    char digit;      /* its digit */
-    int64_t last_us; /* its last packet */
+    bool active;                     /* an event that was seen but not reported */
+    uint32_t ts;                     /* its RTP timestamp */
+    char digit;                      /* its digit */
+    int64_t last_us;                 /* its last packet */
     uint32_t done[RTP_DTMF_HISTORY]; /* recently reported timestamps */
     size_t n_done, next_done;
     char out[RTP_DTMF_QUEUE]; /* reported, not polled yet */

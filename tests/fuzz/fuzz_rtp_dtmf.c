@@ -19,7 +19,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                                               \
     } while (0)
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct rtp_dtmf d;
@@ -28,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t now = 0;
     rtp_dtmf_init(&d);
     while (size >= 4) {
-        now += (int64_t)data[0] * 10000; /* up to 2.55 s per step */
+        now += (int64_t)data[0] * 10000;                /* up to 2.55 s per step */
         uint32_t ts = (uint32_t)data[1] << 8 | data[2]; /* few values: collisions */
         size_t len = data[3] % 8;
         data += 4;
