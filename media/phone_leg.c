@@ -143,9 +143,9 @@ static bool family_ok(const struct sockaddr_storage *a)
 int phone_leg_create(struct phone_leg **out, const struct phone_leg_cfg *cfg)
 {
     *out = NULL;
-    if (!cfg || (unsigned)cfg->codec >= AUDIO_CODEC_COUNT || cfg->pt > 127 ||
-        cfg->dtmf_pt < -1 || cfg->dtmf_pt > 127 || cfg->dtmf_pt == cfg->pt ||
-        !family_ok(&cfg->remote_rtp) || !family_ok(&cfg->remote_rtcp))
+    if (!cfg || (unsigned)cfg->codec >= AUDIO_CODEC_COUNT || cfg->pt > 127 || cfg->dtmf_pt < -1 ||
+        cfg->dtmf_pt > 127 || cfg->dtmf_pt == cfg->pt || !family_ok(&cfg->remote_rtp) ||
+        !family_ok(&cfg->remote_rtcp))
         return ERR_INVAL;
     struct phone_leg *l = calloc(1, sizeof *l);
     if (!l)
@@ -284,8 +284,9 @@ static enum phone_leg_rx drop(struct phone_leg_input *out, uint64_t *counter,
 }
 
 enum phone_leg_rx phone_leg_input(struct phone_leg *l, int64_t now_us, bool rtcp_port,
-                                  const uint8_t *buf, size_t len, const struct sockaddr_storage *from,
-                                  socklen_t fromlen, struct phone_leg_input *out)
+                                  const uint8_t *buf, size_t len,
+                                  const struct sockaddr_storage *from, socklen_t fromlen,
+                                  struct phone_leg_input *out)
 {
     struct sockaddr_storage src;
     memset(out, 0, sizeof *out);
@@ -357,8 +358,7 @@ void phone_leg_remote(struct phone_leg *l, const struct sockaddr_storage *rtp,
 }
 
 static bool dest(const struct sockaddr_storage *latch, bool latched,
-                 const struct sockaddr_storage *sdp, struct sockaddr_storage *to,
-                 socklen_t *tolen)
+                 const struct sockaddr_storage *sdp, struct sockaddr_storage *to, socklen_t *tolen)
 {
     const struct sockaddr_storage *a = latched ? latch : sdp;
     if (a->ss_family != AF_INET && a->ss_family != AF_INET6)
@@ -449,7 +449,9 @@ static void fill_block(struct phone_leg *l, int64_t now_us, struct rtcp_report_b
         int64_t f = (lost_int << 8) / exp_int;
         b->fraction_lost = (uint8_t)(f > 255 ? 255 : f);
     }
-    b->cumulative_lost = (int32_t)(lost > 0x7fffff ? 0x7fffff : lost < -0x800000 ? -0x800000 : lost);
+    b->cumulative_lost = (int32_t)(lost > 0x7fffff    ? 0x7fffff
+                                   : lost < -0x800000 ? -0x800000
+                                                      : lost);
     b->ext_highest_seq = (uint32_t)l->max_ext;
     b->jitter = l->jitter_q4 >> 4;
     if (l->have_sr && now_us >= l->sr_recv_us) {

@@ -44,7 +44,7 @@
 #define PHONE_LEG_FRAME_US 20000
 #define PHONE_LEG_RTCP_INTERVAL_US 5000000
 #define PHONE_LEG_CNAME_MAX 64
-#define PHONE_LEG_RTP_HEADER 12 /* what packetize writes before the payload */
+#define PHONE_LEG_RTP_HEADER 12  /* what packetize writes before the payload */
 #define PHONE_LEG_PAUSE_US 60000 /* a send gap longer than this marks a talkspurt */
 #define PHONE_LEG_NONE INT64_MAX
 
@@ -55,7 +55,7 @@ struct phone_leg_cfg {
     /* From the SDP: c= and m= (RTP), a=rtcp or port + 1 (RTCP). ss_family
      * AF_UNSPEC: not known (nothing is sent until RTP latches). */
     struct sockaddr_storage remote_rtp, remote_rtcp;
-    uint32_t ssrc;                        /* ours */
+    uint32_t ssrc;                       /* ours */
     char cname[PHONE_LEG_CNAME_MAX + 1]; /* ours, for SDES; "" = "samtale" */
     int64_t now_us;
 };
@@ -102,8 +102,9 @@ void phone_leg_destroy(struct phone_leg *l); /* NULL-safe */
 
 /* A datagram from the call's RTP port (rtcp_port false) or RTCP port. */
 enum phone_leg_rx phone_leg_input(struct phone_leg *l, int64_t now_us, bool rtcp_port,
-                                  const uint8_t *buf, size_t len, const struct sockaddr_storage *from,
-                                  socklen_t fromlen, struct phone_leg_input *out);
+                                  const uint8_t *buf, size_t len,
+                                  const struct sockaddr_storage *from, socklen_t fromlen,
+                                  struct phone_leg_input *out);
 /* The next key press decoded from telephone-event packets. */
 bool phone_leg_dtmf(struct phone_leg *l, char *digit);
 
@@ -115,8 +116,7 @@ void phone_leg_remote(struct phone_leg *l, const struct sockaddr_storage *rtp,
 /* Where RTP and RTCP go: the latched address, else the SDP one. false when
  * neither is known. */
 bool phone_leg_rtp_dest(const struct phone_leg *l, struct sockaddr_storage *to, socklen_t *tolen);
-bool phone_leg_rtcp_dest(const struct phone_leg *l, struct sockaddr_storage *to,
-                         socklen_t *tolen);
+bool phone_leg_rtcp_dest(const struct phone_leg *l, struct sockaddr_storage *to, socklen_t *tolen);
 /* The address RTP latched onto: false before the latch. */
 bool phone_leg_latched(const struct phone_leg *l, struct sockaddr_storage *addr);
 

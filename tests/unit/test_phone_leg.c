@@ -160,10 +160,12 @@ static void test_latch_private_sdp_and_unverified(void **state)
     assert_int_equal(st.malformed, 4);
     assert_int_equal(st.foreign, 1);
     /* A re-INVITE with another address forgets the latch; the same one keeps it. */
-    struct sockaddr_storage same = addr("192.168.1.10", 4000), same_rtcp = addr("192.168.1.10", 4001);
+    struct sockaddr_storage same = addr("192.168.1.10", 4000),
+                            same_rtcp = addr("192.168.1.10", 4001);
     phone_leg_remote(l, &same, &same_rtcp);
     assert_true(phone_leg_latched(l, NULL));
-    struct sockaddr_storage moved = addr("192.168.1.11", 4000), moved_rtcp = addr("192.168.1.11", 4001);
+    struct sockaddr_storage moved = addr("192.168.1.11", 4000),
+                            moved_rtcp = addr("192.168.1.11", 4001);
     phone_leg_remote(l, &moved, &moved_rtcp);
     assert_false(phone_leg_latched(l, NULL));
     assert_int_equal(in(l, 0, false, b, n, &later, &o), PHONE_LEG_RX_AUDIO);
@@ -174,10 +176,10 @@ static void test_latch_private_sdp_and_unverified(void **state)
 static void test_private_rule(void **state)
 {
     (void)state;
-    const char *priv[] = {"10.1.2.3",  "172.16.0.1", "172.31.255.255", "192.168.0.1", "100.64.0.1",
-                          "169.254.1.1", "0.0.0.0",  "fd00::1",        "fe80::1",     "::"};
-    const char *pub[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "127.0.0.1", "2001:db8::1",
-                         "::1"};
+    const char *priv[] = {"10.1.2.3",   "172.16.0.1",  "172.31.255.255", "192.168.0.1",
+                          "100.64.0.1", "169.254.1.1", "0.0.0.0",        "fd00::1",
+                          "fe80::1",    "::"};
+    const char *pub[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "127.0.0.1", "2001:db8::1", "::1"};
     for (size_t i = 0; i < sizeof priv / sizeof *priv; i++) {
         struct sockaddr_storage a = addr(priv[i], 1);
         assert_true(phone_leg_addr_private(&a));
@@ -211,8 +213,8 @@ static void test_dtmf_through_leg(void **state)
     char c;
     for (int i = 0; i < 3; i++) {
         size_t n = rtp(b, 101, (uint16_t)(10 + i), 8000, 4);
-        b[12] = 4;                       /* event "4" */
-        b[13] = i == 2 ? 0x8a : 0x0a;    /* the last one ends it */
+        b[12] = 4;                    /* event "4" */
+        b[13] = i == 2 ? 0x8a : 0x0a; /* the last one ends it */
         b[14] = 0;
         b[15] = (uint8_t)(160 * (i + 1));
         assert_int_equal(in(l, i * 20 * MS, false, b, n, &src, &o), PHONE_LEG_RX_DTMF);
@@ -371,7 +373,8 @@ static void test_rtcp(void **state)
 {
     (void)state;
     struct phone_leg *l = leg_new("203.0.113.5", 4000);
-    struct sockaddr_storage rtp_src = addr("203.0.113.5", 5002), rtcp_src = addr("203.0.113.5", 5003),
+    struct sockaddr_storage rtp_src = addr("203.0.113.5", 5002),
+                            rtcp_src = addr("203.0.113.5", 5003),
                             foreign = addr("198.51.100.1", 5003), to;
     socklen_t tolen;
     struct phone_leg_input o;
