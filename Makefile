@@ -22,7 +22,7 @@ ifeq ($(MODE),asan)
 CC := clang
 endif
 
-PKGS := libwebsockets openssl jansson sqlite3 libsrtp2 opus vpx
+PKGS := libwebsockets openssl jansson sqlite3 libsrtp2 opus vpx spandsp speexdsp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

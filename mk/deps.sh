@@ -7,7 +7,7 @@ want="$1"
 
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
 libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
-libjansson-dev libsqlite3-dev openssl ca-certificates curl nodejs npm"
+libjansson-dev libsqlite3-dev libspandsp-dev libspeexdsp-dev openssl ca-certificates curl nodejs npm"
 TEST_PKGS="libcmocka-dev iproute2 nftables chromium firefox-esr coturn"
 
 pkgs="$BUILD_PKGS"
