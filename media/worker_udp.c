@@ -65,8 +65,8 @@ int worker_udp_open(struct worker *w, const char *bind_addr, uint16_t port, uint
         close(fd);
         return ERR_IO;
     }
-    w->socks[id] = (struct worker_udp_sock){
-        .fd = fd, .port = bound, .tag = tag, .gen = ++w->socks_gen};
+    w->socks[id] =
+        (struct worker_udp_sock){.fd = fd, .port = bound, .tag = tag, .gen = ++w->socks_gen};
     if (id >= w->socks_hi)
         w->socks_hi = id + 1;
     w->socks_open++;
@@ -160,8 +160,7 @@ void worker_udp_readable(struct worker *w, int id)
             p->len = len;
             p->addrlen = w->rx_msgs[i].msg_hdr.msg_namelen;
             if (w->h->on_udp)
-                w->h->on_udp(w->h_arg, w, w->now_us, id, tag, p->data, len, &p->addr,
-                             p->addrlen);
+                w->h->on_udp(w->h_arg, w, w->now_us, id, tag, p->data, len, &p->addr, p->addrlen);
             /* The handler may have closed it (and another open reused the id). */
             const struct worker_udp_sock *now = sock_get(w, id);
             if (!now || now->gen != gen)
