@@ -42,8 +42,8 @@ struct mphone {
     uint64_t session;
     uint32_t producer, voice_ssrc;
     enum audio_codec_kind codec;
-    unsigned rate;    /* PCM rate of the codec */
-    size_t frame;     /* samples of 20 ms at that rate */
+    unsigned rate;       /* PCM rate of the codec */
+    size_t frame;        /* samples of 20 ms at that rate */
     int rtp_id, rtcp_id; /* worker_udp sockets, -1 = none */
     struct phone_leg *leg;
     struct jitter *jb;
@@ -389,10 +389,10 @@ static void publish_voice(struct mphone *p, int64_t now_us, const int16_t *pcm48
     wr_u32(&w, p->voice_ts);
     wr_u32(&w, p->voice_ssrc);
     wr_u16(&w, RTP_EXT_PROFILE_ONE_BYTE);
-    wr_u16(&w, 1);                           /* one 32-bit word */
-    wr_u8(&w, PHONE_LEVEL_EXT_ID << 4 | 0);  /* id 1, one byte */
+    wr_u16(&w, 1);                                            /* one 32-bit word */
+    wr_u8(&w, PHONE_LEVEL_EXT_ID << 4 | 0);                   /* id 1, one byte */
     wr_u8(&w, (uint8_t)(level < 127 ? 0x80 | level : level)); /* V: voice activity */
-    wr_u16(&w, 0);                           /* padding */
+    wr_u16(&w, 0);                                            /* padding */
     p->voice_sent = true;
     router_on_rtp(p->room->router, now_us, (uint32_t)p->session, pkt, PHONE_VOICE_HDR + len);
 }
@@ -514,17 +514,19 @@ static void mix_tick(struct engine *e, struct mroom *room, int64_t at_us)
 
 static void room_cycle(struct engine *e, struct mroom *room, int64_t now_us)
 {
+    /* One frame per cycle: each call's input, the mix, each call's output.
+     * A late timer catches up frame by frame; far behind (an idle mixer
+     * whose first call just came), the mixer skips to the present at once. */
     int64_t due = mixer_next_deadline(room->mixer);
     for (int k = 0; due <= now_us && k < MIXER_CATCHUP_MAX; k++) {
+        bool far = now_us - due >= (int64_t)MIXER_CATCHUP_MAX * MIXER_FRAME_US;
         for (struct mphone *p = room->phones; p; p = p->next)
             phone_input_frame(p, now_us);
-        mix_tick(e, room, due);
+        mix_tick(e, room, far ? now_us : due);
         for (struct mphone *p = room->phones; p; p = p->next)
             phone_output_frame(e, p, now_us);
         due = mixer_next_deadline(room->mixer);
     }
-    if (due <= now_us)
-        mix_tick(e, room, now_us); /* far behind: the mixer skips to the present */
     count_mixer(e, room);
 }
 
@@ -587,7 +589,8 @@ void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len)
 
 static void mix_source(struct engine *e, const struct media_cmd *cmd)
 {
-    struct mroom *room = cmd->u.add ? engine_room_get(e, cmd->room) : engine_room_find(e, cmd->room);
+    struct mroom *room =
+        cmd->u.add ? engine_room_get(e, cmd->room) : engine_room_find(e, cmd->room);
     uint32_t producer = cmd->id;
     int rc = 0;
     if (!room)

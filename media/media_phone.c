@@ -64,8 +64,7 @@ int media_phone_remote(struct media *m, unsigned worker, uint64_t session, const
     return media_post(m, worker, cmd);
 }
 
-int media_phone_mode(struct media *m, unsigned worker, uint64_t session,
-                     enum media_phone_mode mode)
+int media_phone_mode(struct media *m, unsigned worker, uint64_t session, enum media_phone_mode mode)
 {
     struct media_cmd *cmd;
     if (mode != MEDIA_PHONE_PROMPT && mode != MEDIA_PHONE_MEETING && mode != MEDIA_PHONE_MUTED)
@@ -77,8 +76,7 @@ int media_phone_mode(struct media *m, unsigned worker, uint64_t session,
     return media_post(m, worker, cmd);
 }
 
-int media_phone_play(struct media *m, unsigned worker, uint64_t session, unsigned prompt,
-                     bool loop)
+int media_phone_play(struct media *m, unsigned worker, uint64_t session, unsigned prompt, bool loop)
 {
     struct media_cmd *cmd;
     if (m && prompt >= m->n_prompts)

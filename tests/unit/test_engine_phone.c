@@ -6,7 +6,8 @@
  * done, RFC 4733 DTMF becomes an event, RTP from a foreign source is
  * counted and ignored, B's voice reaches the router as a producer (a
  * test subscriber's consumer gets it, and a mix consumer on it feeds the
- * mixer), muting takes A out of the mix, a taken port fails the call, and
+ * mixer), muting takes A out of the mix, hold stops what A hears, a
+ * re-INVITE moves A to a new address, a taken port fails the call, and
  * closing ends it. Every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,8 +97,7 @@ static void send_to(int fd, uint16_t port, const uint8_t *buf, size_t len)
     assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof a), (ssize_t)len);
 }
 
-static size_t rtp_hdr(uint8_t *b, uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
-                      uint32_t ssrc)
+static size_t rtp_hdr(uint8_t *b, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
     b[0] = 0x80;
     b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
@@ -117,7 +117,7 @@ static size_t rtp_hdr(uint8_t *b, uint8_t pt, bool marker, uint16_t seq, uint32_
 /* A fake phone: its socket, what it says, and the last second it heard. */
 struct fphone {
     int fd;
-    uint16_t port;     /* the call's RTP port on the server */
+    uint16_t port; /* the call's RTP port on the server */
     enum audio_codec_kind codec;
     double hz;
     uint16_t seq;
@@ -298,14 +298,14 @@ static void test_call(void **state)
     fphone_init(&a, AUDIO_CODEC_PCMA, 1000);
     fphone_init(&b, AUDIO_CODEC_OPUS, 440);
     a.port = free_pair();
-    struct media_phone_params pa = params(SESSION_A, a.port, AUDIO_CODEC_PCMA, port_of(a.fd),
-                                          PRODUCER_A);
+    struct media_phone_params pa =
+        params(SESSION_A, a.port, AUDIO_CODEC_PCMA, port_of(a.fd), PRODUCER_A);
     assert_int_equal(media_phone_create(m, &pa), 0);
     b.port = free_pair();
     while (b.port == a.port)
         b.port = free_pair();
-    struct media_phone_params pb = params(SESSION_B, b.port, AUDIO_CODEC_OPUS, port_of(b.fd),
-                                          PRODUCER_B);
+    struct media_phone_params pb =
+        params(SESSION_B, b.port, AUDIO_CODEC_OPUS, port_of(b.fd), PRODUCER_B);
     assert_int_equal(media_phone_create(m, &pb), 0);
 
     /* A third call on A's port cannot bind it. */
@@ -319,8 +319,7 @@ static void test_call(void **state)
     assert_true(wait_event(m, MEDIA_EVENT_PROMPT_DONE, SESSION_A, &ev, WAIT_US));
     assert_int_equal(ev.prompt, 0);
     assert_true(a.rx > 0);
-    assert_true(goertzel(a.heard, a.n_heard < LISTEN ? a.n_heard : LISTEN, 8000, PROMPT_HZ) >
-                500);
+    assert_true(goertzel(a.heard, a.n_heard < LISTEN ? a.n_heard : LISTEN, 8000, PROMPT_HZ) > 500);
 
     /* MEETING: each hears the other and not itself. */
     assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MEETING), 0);
@@ -403,6 +402,25 @@ static void test_call(void **state)
     assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MUTED), 0);
     talk(&a, &b, 1200);
     assert_true(heard(&b, 1000) < 300);
+
+    /* Hold (a re-INVITE with sendonly): nothing more reaches A. */
+    assert_int_equal(media_phone_remote(m, 0, SESSION_A, "127.0.0.1", port_of(a.fd), 0, true), 0);
+    talk(&a, &b, 200); /* what was under way arrives meanwhile */
+    size_t held = a.rx;
+    talk(&a, &b, 400);
+    assert_int_equal(a.rx, held);
+
+    /* A re-INVITE moves A to another address: the old latch is forgotten,
+     * the new address hears the meeting. */
+    struct fphone a2;
+    fphone_init(&a2, AUDIO_CODEC_PCMA, 1000);
+    a2.port = a.port;
+    assert_int_equal(media_phone_remote(m, 0, SESSION_A, "127.0.0.1", port_of(a2.fd), 0, false), 0);
+    assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MEETING), 0);
+    talk(&a2, &b, 800);
+    assert_true(a2.rx > 20);
+    assert_true(heard(&a2, 440) > 1000);
+    fphone_free(&a2);
 
     assert_int_equal(media_phone_close(m, 0, SESSION_A), 0);
     assert_int_equal(media_phone_close(m, 0, SESSION_B), 0);
