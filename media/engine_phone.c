@@ -145,7 +145,7 @@ static void phone_free(struct engine *e, struct mphone *p)
             break;
         }
     }
-    if (p->leg)
+    if (p->leg && p->jb)
         count_phone(e, p);
     if (p->producer_added)
         (void)router_remove_producer(room->router, p->producer);

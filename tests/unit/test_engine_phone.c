@@ -400,7 +400,7 @@ static void test_call(void **state)
 
     /* MUTED: A's voice leaves the mix (B stops hearing 1000 Hz). */
     assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MUTED), 0);
-    talk(&a, &b, 1200);
+    talk(&a, &b, 1600);
     assert_true(heard(&b, 1000) < 300);
 
     /* Hold (a re-INVITE with sendonly): nothing more reaches A. */
