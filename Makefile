@@ -8,6 +8,7 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make release    optimised build in build/release/
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
+#   make bench      run the benchmarks (release build; docs/BENCHMARKS.md)
 #   make certs      development CA + localhost certificate (only if missing)
 #   make format / format-check
 
@@ -78,14 +79,17 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+# Benchmarks (build/<mode>/bench/); `make bench` runs them in a release build.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit format format-check clean
+        unit bench bench-mixer format format-check clean
 
 all: build
-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
+build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,6 +106,10 @@ $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)
@@ -151,6 +159,12 @@ unit: build
 
 fuzz-build: $(FUZZ_BINS)
 
+# Benchmarks print their results; docs/BENCHMARKS.md records them.
+bench: bench-mixer
+bench-mixer:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
+	@build/release/bench/bench_mixer
+
 FUZZ_SECONDS ?= 60
 fuzz: test-deps
 	@$(MAKE) --no-print-directory MODE=fuzz fuzz-build
@@ -169,3 +183,4 @@ clean:
 -include $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
 -include $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/obj/tests/fuzz/%.d)
 -include $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/obj/tests/tools/%.d)
+-include $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/obj/tests/bench/%.d)

@@ -15,6 +15,10 @@
 #define OPUS_RATE 48000
 #define OPUS_BITRATE 32000
 #define OPUS_LOSS_PERC 10
+/* A phone's audio carries at most 7 kHz (G.722): wideband is all of it,
+ * and complexity 5 codes it well at a fraction of the CPU of 10 (see
+ * docs/BENCHMARKS.md). */
+#define OPUS_COMPLEXITY 5
 #define OPUS_MAX_FRAME 5760 /* 120 ms at 48 kHz, the longest Opus packet */
 #define G722_BITRATE 64000
 /* Concealed G.711/G.722 frames fade to silence over this many frames. */
@@ -172,7 +176,9 @@ int audio_enc_create(struct audio_enc **out, enum audio_codec_kind k)
             opus_encoder_ctl(e->opus, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK ||
             opus_encoder_ctl(e->opus, OPUS_SET_INBAND_FEC(1)) != OPUS_OK ||
             opus_encoder_ctl(e->opus, OPUS_SET_PACKET_LOSS_PERC(OPUS_LOSS_PERC)) != OPUS_OK ||
-            opus_encoder_ctl(e->opus, OPUS_SET_DTX(0)) != OPUS_OK)
+            opus_encoder_ctl(e->opus, OPUS_SET_DTX(0)) != OPUS_OK ||
+            opus_encoder_ctl(e->opus, OPUS_SET_COMPLEXITY(OPUS_COMPLEXITY)) != OPUS_OK ||
+            opus_encoder_ctl(e->opus, OPUS_SET_MAX_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND)) != OPUS_OK)
             goto fail;
     } else if (k == AUDIO_CODEC_G722) {
         e->g722 = g722_encode_init(NULL, G722_BITRATE, 0);

@@ -42,8 +42,9 @@ uint8_t audio_ulaw_encode(int16_t pcm);
 int16_t audio_ulaw_decode(uint8_t u);
 
 /* ---- Encoder ----
- * Opus: mono 48 kHz, VoIP application, in-band FEC on with an expected
- * loss of 10 %, DTX off. G.722 at 64 kbit/s. */
+ * Opus (a phone caller's voice for the browsers): mono 48 kHz, VoIP
+ * application, 32 kbit/s, in-band FEC on with an expected loss of 10 %,
+ * DTX off, wideband at most, complexity 5. G.722 at 64 kbit/s. */
 struct audio_enc;
 int audio_enc_create(struct audio_enc **out, enum audio_codec_kind k);
 void audio_enc_destroy(struct audio_enc *e); /* NULL-safe */

@@ -264,8 +264,9 @@ static bool begin(struct jitter *j)
  * delay has stayed well above the target. */
 static void drain(struct jitter *j)
 {
-    int ahead = (int16_t)(uint16_t)(j->highest_seq - j->next_seq) + 1;
-    unsigned depth = ahead > 0 ? (unsigned)ahead : 0;
+    /* Depth in frames: what is buffered (a stray packet far ahead counts
+     * once, not as the whole span up to it). */
+    unsigned depth = j->buffered;
     unsigned target = target_us(j) / JITTER_FRAME_US;
     struct slot *s = &j->slots[j->next_seq % JITTER_SLOTS];
 

@@ -32,6 +32,8 @@ unsigned limiter_process(struct limiter *l, const int32_t *in, int16_t *out, siz
         end = target; /* attack */
     } else {
         end = start + (1.0f - start) * RELEASE_PER_FRAME; /* release */
+        if (end > 0.999f)
+            end = 1.0f;
         if (end > target)
             end = target;
     }

@@ -64,7 +64,10 @@ void mixer_remove_source(struct mixer *m, uint32_t source); /* unknown ids are i
 /* One whole (decrypted) RTP packet of an Opus source; hostile bytes.
  * ERR_NOTFOUND (no such Opus source), ERR_PARSE (not RTP or empty),
  * ERR_TOOBIG (payload over the jitter buffer's cap). A new SSRC restarts
- * the source's jitter buffer and decoder. */
+ * the source's jitter buffer and decoder. The payload type is not looked
+ * at: the packets must be plain Opus (not RED) of 20 ms; a packet that
+ * does not decode to at most 20 ms counts in bad_packets and its frame is
+ * concealed. */
 int mixer_input_rtp(struct mixer *m, uint32_t source, int64_t now_us, const uint8_t *pkt,
                     size_t len);
 /* n samples of 48 kHz PCM of a PCM source (any n; normally 960 every

@@ -277,6 +277,12 @@ static void test_dtx_gap(void **state)
         none++;
     }
     assert_int_equal(none, 8);
+    /* A jump of ten seconds (a sender that stopped sending while muted) is
+     * not played out as silence: the next packet plays at once. */
+    p[1] = 100;
+    assert_int_equal(jitter_put(r.j, r.now, 3, 510 * FRAME_TS, false, p, 4), 0);
+    assert_int_equal(pop(&r, &o), JITTER_FRAME);
+    assert_int_equal(payload_k(&o), 100);
     stats(&r, &st);
     assert_int_equal(st.lost, 0);
     assert_int_equal(st.concealed, 0);
