@@ -245,6 +245,7 @@ static void on_timer(void *arg, struct worker *w, int64_t now_us)
 {
     (void)w;
     struct engine *e = arg;
+    engine_phones_timeout(e, now_us);
     engine_rooms_timeout(e, now_us);
     struct msession *s = e->sessions;
     while (s) {
@@ -331,6 +332,8 @@ static void on_command(void *arg, struct worker *w, void *ptr)
     struct media_cmd *cmd = ptr;
     if (cmd->kind == MEDIA_CMD_ECHO) {
         create_echo(e, cmd);
+    } else if (cmd->kind >= MEDIA_CMD_PHONE_CREATE && cmd->kind <= MEDIA_CMD_MIX_SOURCE) {
+        engine_phone_command(e, cmd);
     } else if (cmd->kind == MEDIA_CMD_CLOSE) {
         struct msession *s = engine_session_find(e, cmd->session);
         if (s)
@@ -357,4 +360,5 @@ const struct worker_handler engine_handler = {
     .on_command = on_command,
     .on_tcp_closed = on_tcp_closed,
     .on_stop = on_stop,
+    .on_udp = engine_phone_udp,
 };

@@ -17,21 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROOM_PEERS_MAX 32           /* publish + subscribe transports of up to 16 participants */
 #define ROOM_TWCC_SSRC 0x53414d54u  /* sender SSRC of our transport-cc feedback */
 #define ROOM_BWE_INTERVAL_US 200000 /* how often a subscriber's estimate reaches the router */
 #define ROOM_TWCC_PKTS 1024
 #define SRTPX_TRAILER_ROOM 32 /* room left for the SRTCP tag and index */
-
-struct mroom {
-    struct mroom *next;
-    struct engine *e;
-    int64_t id;
-    struct router *router;
-    struct msession *peers[ROOM_PEERS_MAX];
-    int64_t deadline;
-    struct router_stats counted; /* what is already in the engine's counters */
-};
 
 static uint32_t peer_id(const struct msession *s)
 {
@@ -61,6 +50,11 @@ static void record_probe(struct msession *s, const uint8_t *buf, size_t len)
 static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
 {
     struct mroom *room = arg;
+    if (peer == MEDIA_MIX_PEER) {
+        if (!rtcp)
+            engine_phone_mix_rtp(room, buf, len);
+        return;
+    }
     struct msession *s = room_peer(room, peer);
     if (!s || !transport_is_connected(s->t))
         return;
@@ -111,7 +105,7 @@ static void on_router_event(void *arg, const struct router_event *ev)
     media_push(room->e->m, &out);
 }
 
-static struct mroom *room_find(struct engine *e, int64_t id)
+struct mroom *engine_room_find(struct engine *e, int64_t id)
 {
     for (struct mroom *r = e->rooms; r; r = r->next)
         if (r->id == id)
@@ -119,9 +113,9 @@ static struct mroom *room_find(struct engine *e, int64_t id)
     return NULL;
 }
 
-static struct mroom *room_get(struct engine *e, int64_t id)
+struct mroom *engine_room_get(struct engine *e, int64_t id)
 {
-    struct mroom *room = room_find(e, id);
+    struct mroom *room = engine_room_find(e, id);
     if (room)
         return room;
     room = calloc(1, sizeof *room);
@@ -189,12 +183,13 @@ static void room_free(struct engine *e, struct mroom *room)
             engine_session_free(e, s);
         }
     }
+    engine_phone_room_gone(e, room);
     count_router(e, room);
     router_destroy(room->router);
     free(room);
 }
 
-static void rearm_room(struct engine *e, struct mroom *room)
+void engine_room_rearm(struct engine *e, struct mroom *room)
 {
     room->deadline = router_next_deadline(room->router);
     worker_set_deadline(e->w, room->deadline);
@@ -214,7 +209,7 @@ void engine_room_peer_gone(struct engine *e, struct msession *s)
 static void create_peer(struct engine *e, const struct media_cmd *cmd)
 {
     const struct media_peer_params *p = &cmd->u.peer;
-    struct mroom *room = room_get(e, p->room);
+    struct mroom *room = engine_room_get(e, p->room);
     size_t slot = ROOM_PEERS_MAX;
     for (size_t i = 0; room && i < ROOM_PEERS_MAX && slot == ROOM_PEERS_MAX; i++)
         if (!room->peers[i])
@@ -299,7 +294,7 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
         restart_ice(e, cmd);
         return;
     }
-    struct mroom *room = room_find(e, cmd->room);
+    struct mroom *room = engine_room_find(e, cmd->room);
     if (!room)
         return; /* closed meanwhile */
     int rc = 0;
@@ -333,7 +328,7 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
     if (rc < 0)
         LOG_W("room %lld: command %d for %u refused: %s", (long long)room->id, (int)cmd->kind,
               cmd->id, err_str(rc));
-    rearm_room(e, room);
+    engine_room_rearm(e, room);
 }
 
 /* A completed probe raises the estimate to what it showed, up to twice what
@@ -426,7 +421,7 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
         router_on_rtp(room->router, now_us, peer_id(s), buf, len);
     }
     if (router_next_deadline(room->router) < room->deadline)
-        rearm_room(e, room);
+        engine_room_rearm(e, room);
 }
 
 /* Transport-cc feedback to each publisher, so its encoder can ramp up. */
@@ -476,7 +471,7 @@ void engine_rooms_timeout(struct engine *e, int64_t now_us)
         send_feedback(e, room, now_us);
         send_rembs(e, room, now_us);
         send_probes(e, room, now_us);
-        rearm_room(e, room);
+        engine_room_rearm(e, room);
     }
 }
 

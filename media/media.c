@@ -57,8 +57,13 @@ static void raise_fd_limit(const struct media_cfg *cfg)
 int media_start(struct media **out, const struct media_cfg *cfg)
 {
     if (!cfg->workers || cfg->workers > MEDIA_WORKERS_MAX || !cfg->n_public ||
-        cfg->n_public > MEDIA_ADDRS_MAX)
+        cfg->n_public > MEDIA_ADDRS_MAX || (cfg->n_prompts && !cfg->prompts))
         return ERR_INVAL;
+    for (size_t i = 0; i < cfg->n_prompts; i++) {
+        const struct media_prompt *p = &cfg->prompts[i];
+        if ((p->n && !p->pcm) || (p->rate != 8000 && p->rate != 16000 && p->rate != 48000))
+            return ERR_INVAL;
+    }
     struct media *m = calloc(1, sizeof *m);
     if (!m)
         return ERR_NOMEM;
@@ -78,6 +83,8 @@ int media_start(struct media **out, const struct media_cfg *cfg)
     m->n_public = cfg->n_public;
     m->wake = cfg->wake;
     m->wake_arg = cfg->wake_arg;
+    m->prompts = cfg->prompts;
+    m->n_prompts = cfg->n_prompts;
     if (rc == 0)
         raise_fd_limit(cfg);
 
@@ -188,7 +195,7 @@ int media_ice_credentials(char ufrag[MEDIA_UFRAG_LEN + 1], char pwd[MEDIA_PWD_LE
     return rc ? rc : random_ice_chars(pwd, MEDIA_PWD_LEN);
 }
 
-static int post(struct media *m, unsigned worker, struct media_cmd *cmd)
+int media_post(struct media *m, unsigned worker, struct media_cmd *cmd)
 {
     if (!m || worker >= m->n) {
         free(cmd);
@@ -212,7 +219,7 @@ int media_echo_create(struct media *m, const struct media_echo_params *p)
     cmd->kind = MEDIA_CMD_ECHO;
     cmd->session = p->session;
     cmd->u.echo = *p;
-    return post(m, p->worker, cmd);
+    return media_post(m, p->worker, cmd);
 }
 
 int media_session_close(struct media *m, unsigned worker, uint64_t session)
@@ -224,7 +231,7 @@ int media_session_close(struct media *m, unsigned worker, uint64_t session)
         return ERR_NOMEM;
     cmd->kind = MEDIA_CMD_CLOSE;
     cmd->session = session;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 static int room_cmd(struct media *m, unsigned worker, enum media_cmd_kind kind, int64_t room,
@@ -251,7 +258,7 @@ int media_peer_create(struct media *m, const struct media_peer_params *p)
         return rc;
     cmd->session = p->session;
     cmd->u.peer = *p;
-    return post(m, p->worker, cmd);
+    return media_post(m, p->worker, cmd);
 }
 
 int media_producer_add(struct media *m, unsigned worker, int64_t room,
@@ -262,14 +269,14 @@ int media_producer_add(struct media *m, unsigned worker, int64_t room,
     if (rc < 0)
         return rc;
     cmd->u.producer = *cfg;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_producer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id)
 {
     struct media_cmd *cmd;
     int rc = room_cmd(m, worker, MEDIA_CMD_PRODUCER_REMOVE, room, id, &cmd);
-    return rc < 0 ? rc : post(m, worker, cmd);
+    return rc < 0 ? rc : media_post(m, worker, cmd);
 }
 
 int media_consumer_add(struct media *m, unsigned worker, int64_t room,
@@ -280,14 +287,14 @@ int media_consumer_add(struct media *m, unsigned worker, int64_t room,
     if (rc < 0)
         return rc;
     cmd->u.consumer = *cfg;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_consumer_remove(struct media *m, unsigned worker, int64_t room, uint32_t id)
 {
     struct media_cmd *cmd;
     int rc = room_cmd(m, worker, MEDIA_CMD_CONSUMER_REMOVE, room, id, &cmd);
-    return rc < 0 ? rc : post(m, worker, cmd);
+    return rc < 0 ? rc : media_post(m, worker, cmd);
 }
 
 int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_t id,
@@ -298,7 +305,7 @@ int media_consumer_prefs(struct media *m, unsigned worker, int64_t room, uint32_
     if (rc < 0)
         return rc;
     cmd->u.prefs = *prefs;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const char *ufrag,
@@ -313,7 +320,7 @@ int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const 
     snprintf(cmd->u.restart.pwd, sizeof cmd->u.restart.pwd, "%s", pwd);
     snprintf(cmd->u.restart.remote_ufrag, sizeof cmd->u.restart.remote_ufrag, "%s",
              remote_ufrag ? remote_ufrag : "");
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, uint64_t bps)
@@ -324,7 +331,7 @@ int media_peer_max_bitrate(struct media *m, unsigned worker, uint64_t session, u
         return rc;
     cmd->session = session;
     cmd->u.bps = bps;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_peer_remb(struct media *m, unsigned worker, uint64_t session, bool on)
@@ -335,14 +342,14 @@ int media_peer_remb(struct media *m, unsigned worker, uint64_t session, bool on)
         return rc;
     cmd->session = session;
     cmd->u.remb = on;
-    return post(m, worker, cmd);
+    return media_post(m, worker, cmd);
 }
 
 int media_room_close(struct media *m, unsigned worker, int64_t room)
 {
     struct media_cmd *cmd;
     int rc = room_cmd(m, worker, MEDIA_CMD_ROOM_CLOSE, room, 0, &cmd);
-    return rc < 0 ? rc : post(m, worker, cmd);
+    return rc < 0 ? rc : media_post(m, worker, cmd);
 }
 
 bool media_poll_event(struct media *m, struct media_event *out)
@@ -409,5 +416,13 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->upstream_tail_probes += load(&e->c.upstream_tail_probes);
         out->key_copies += load(&e->c.key_copies);
         out->retransmission_copies += load(&e->c.retransmission_copies);
+        out->phone_calls += load(&e->c.phone_calls);
+        out->phone_rtp_in += load(&e->c.phone_rtp_in);
+        out->phone_rtp_out += load(&e->c.phone_rtp_out);
+        out->phone_foreign += load(&e->c.phone_foreign);
+        out->phone_jitter_late += load(&e->c.phone_jitter_late);
+        out->phone_jitter_lost += load(&e->c.phone_jitter_lost);
+        out->mixer_rtp_in += load(&e->c.mixer_rtp_in);
+        out->mixer_cpu_us += load(&e->c.mixer_cpu_ns) / 1000;
     }
 }

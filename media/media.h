@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media/audio_codec.h"
 #include "media/dtls.h"
 #include "media/echo.h"
 #include "media/ice.h"
@@ -25,6 +26,14 @@
 
 struct media;
 
+/* A spoken prompt of the phone bridge: 16-bit mono PCM at 8000, 16000 or
+ * 48000 Hz, played resampled to each call's rate. */
+struct media_prompt {
+    const int16_t *pcm;
+    size_t n; /* samples */
+    uint32_t rate;
+};
+
 struct media_cfg {
     unsigned workers;                /* 1..MEDIA_WORKERS_MAX */
     const char *bind;                /* numeric address for the UDP and TCP sockets */
@@ -36,6 +45,10 @@ struct media_cfg {
     int64_t tcp_auth_us;
     void (*wake)(void *arg); /* called on a worker thread after queuing events */
     void *wake_arg;
+    /* Prompts for media_phone_play(), by index: read-only, owned by the
+     * caller, alive until media_stop() returns. */
+    const struct media_prompt *prompts;
+    size_t n_prompts;
 };
 
 int media_start(struct media **out, const struct media_cfg *cfg);
@@ -116,6 +129,77 @@ int media_ice_restart(struct media *m, unsigned worker, uint64_t session, const 
 /* Closes every peer of a room and the room. */
 int media_room_close(struct media *m, unsigned worker, int64_t room);
 
+/* ---- phone calls (the phone bridge's media, media/engine_phone.c) ----
+ *
+ * Each call lives on its room's worker: its RTP/AVP leg on its own UDP
+ * port pair (media/phone_leg.h: symmetric RTP latching, RFC 4733 DTMF,
+ * RTCP), a jitter buffer and decoder, resampling to 48 kHz. In
+ * MEDIA_PHONE_MEETING mode the caller's voice goes (a) into the room's
+ * mixer as a PCM source and (b) Opus-encoded, with the audio-level
+ * extension (id 1), into the room's router as RTP of the producer named
+ * in the parameters, which the engine adds to the router itself (peer
+ * (uint32_t)session, pt 111, SSRC voice_ssrc); browsers consume it like
+ * any microphone. Every 20 ms the call hears the room's mix without its
+ * own voice (mix-minus), or a prompt while one plays, encoded in its codec.
+ * The room gets its mixer with its first call. */
+
+struct media_phone_params {
+    uint64_t session; /* the caller's id for events; (uint32_t)session is the router peer */
+    unsigned worker;  /* the room's worker */
+    int64_t room;
+    char bind_addr[64]; /* numeric address of the call's sockets */
+    uint16_t rtp_port;  /* even; RTCP on rtp_port + 1 */
+    enum audio_codec_kind codec;
+    uint8_t pt;
+    int dtmf_pt;                            /* telephone-event's payload type, or -1 */
+    char remote_addr[64];                   /* from the SDP (numeric; "" or 0.0.0.0: not known) */
+    uint16_t remote_port, remote_rtcp_port; /* remote_rtcp_port 0: remote_port + 1 */
+    uint32_t producer;   /* router producer of the caller's voice (Opus, pt 111, level id 1) */
+    uint32_t voice_ssrc; /* its SSRC */
+};
+
+enum media_phone_mode {
+    MEDIA_PHONE_PROMPT,  /* hears prompts only (silence between them), voice not published */
+    MEDIA_PHONE_MEETING, /* hears the mix, voice published and mixed */
+    MEDIA_PHONE_MUTED,   /* hears the mix, voice neither published nor mixed; a short
+                            tone when entering */
+};
+
+/* Opens the call's sockets on its worker and starts it in
+ * MEDIA_PHONE_PROMPT mode. ERR_INVAL for bad parameters (odd port, bad
+ * codec or address); MEDIA_EVENT_FAILED later if the ports cannot be
+ * bound or the call cannot be set up. */
+int media_phone_create(struct media *m, const struct media_phone_params *p);
+/* A re-INVITE: the remote addresses (a new address forgets the latch),
+ * and hold (nothing is sent while held). */
+int media_phone_remote(struct media *m, unsigned worker, uint64_t session, const char *addr,
+                       uint16_t port, uint16_t rtcp_port, bool hold);
+int media_phone_mode(struct media *m, unsigned worker, uint64_t session,
+                     enum media_phone_mode mode);
+/* Plays prompt (an index into media_cfg.prompts) to the caller: while a
+ * prompt plays the caller hears it instead of the mix (or the silence of
+ * MEDIA_PHONE_PROMPT mode). Prompts queue (MEDIA_PHONE_QUEUE; beyond that
+ * the oldest waiting one is dropped); a looping prompt repeats until the
+ * next play, which cuts it off at once. MEDIA_EVENT_PROMPT_DONE follows
+ * each prompt that played to its end. ERR_INVAL for an unknown index. */
+int media_phone_play(struct media *m, unsigned worker, uint64_t session, unsigned prompt,
+                     bool loop);
+/* Ends the call's media (no event follows); its producer leaves the router. */
+int media_phone_close(struct media *m, unsigned worker, uint64_t session);
+/* A browser microphone (an Opus producer of the room's router) feeds the
+ * room's mixer (add) or stops (remove): the engine adds a router consumer
+ * (id MEDIA_MIX_CONSUMER_BASE + producer, SSRC = producer) towards the
+ * mixer's virtual peer MEDIA_MIX_PEER. Producer ids must stay below
+ * MEDIA_MIX_CONSUMER_BASE. Only for browser microphones: a call is in the
+ * mix already, and a call's own producer added here would let that caller
+ * hear themselves. */
+int media_mix_source(struct media *m, unsigned worker, int64_t room, uint32_t producer, bool add);
+
+#define MEDIA_PHONE_QUEUE 4
+#define MEDIA_PHONE_SILENT_US (30 * 1000000LL) /* no RTP this long: PHONE_SILENT */
+#define MEDIA_MIX_PEER 0xfffffff0u
+#define MEDIA_MIX_CONSUMER_BASE 0xc0000000u
+
 enum media_event_kind {
     MEDIA_EVENT_CONNECTED, /* proto: the selected path */
     MEDIA_EVENT_PATH,      /* the path changed */
@@ -125,6 +209,9 @@ enum media_event_kind {
     /* session (a subscriber's), paused: video towards it paused because its
      * downlink cannot carry it, or resumed (audio first, router_pause.c) */
     MEDIA_EVENT_VIDEO_PAUSED,
+    MEDIA_EVENT_DTMF,         /* session, digit: a key the caller pressed (RFC 4733) */
+    MEDIA_EVENT_PROMPT_DONE,  /* session, prompt: it played to its end */
+    MEDIA_EVENT_PHONE_SILENT, /* session: no RTP for MEDIA_PHONE_SILENT_US (not on hold) */
 };
 
 struct media_event {
@@ -134,7 +221,9 @@ struct media_event {
     const char *reason; /* static string */
     int64_t room;
     uint32_t producer;
-    bool paused; /* MEDIA_EVENT_VIDEO_PAUSED */
+    bool paused;     /* MEDIA_EVENT_VIDEO_PAUSED */
+    char digit;      /* MEDIA_EVENT_DTMF: one of "0123456789*#ABCD" */
+    unsigned prompt; /* MEDIA_EVENT_PROMPT_DONE */
 };
 
 /* Takes the next event from any worker. */
@@ -170,6 +259,13 @@ struct media_stats {
     uint64_t tcp_accepted, tcp_unauth, tcp_auth;
     uint64_t tcp_evicted, tcp_refused_addr, tcp_refused_auth, tcp_closed_deadline;
     uint64_t tcp_closed_superseded, tcp_closed_ended, tcp_refused_auth_addr;
+    /* Phone bridge: calls now (gauge); RTP packets from and to phones;
+     * datagrams dropped as foreign (not the latched source); packets late
+     * and frames lost in the calls' and the mixers' jitter buffers; RTP
+     * the routers handed to the mixers; thread CPU time spent mixing. */
+    uint64_t phone_calls, phone_rtp_in, phone_rtp_out, phone_foreign;
+    uint64_t phone_jitter_late, phone_jitter_lost;
+    uint64_t mixer_rtp_in, mixer_cpu_us;
 };
 /* Per worker (index < media_worker_count) or, with worker == -1, all of them. */
 void media_get_stats(struct media *m, int worker, struct media_stats *out);

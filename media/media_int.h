@@ -9,6 +9,7 @@
 #include "media/media.h"
 #include "media/probe.h"
 #include "media/queue.h"
+#include "media/router.h"
 #include "media/worker.h"
 
 struct msession;
@@ -29,6 +30,10 @@ struct engine_counters {
     _Atomic uint64_t retransmissions_pending, retransmissions_missed;
     _Atomic uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
     _Atomic uint64_t upstream_tail_probes, key_copies, retransmission_copies;
+    /* Phone calls (engine_phone.c). */
+    _Atomic uint64_t phone_calls, phone_rtp_in, phone_rtp_out, phone_foreign;
+    _Atomic uint64_t phone_jitter_late, phone_jitter_lost;
+    _Atomic uint64_t mixer_rtp_in, mixer_cpu_ns;
 };
 
 struct engine {
@@ -52,6 +57,8 @@ struct media {
     size_t n_public;
     void (*wake)(void *arg);
     void *wake_arg;
+    const struct media_prompt *prompts; /* the caller's, read-only */
+    size_t n_prompts;
 };
 
 enum media_cmd_kind {
@@ -67,6 +74,12 @@ enum media_cmd_kind {
     MEDIA_CMD_PEER_CAP,
     MEDIA_CMD_PEER_REMB,
     MEDIA_CMD_ROOM_CLOSE,
+    MEDIA_CMD_PHONE_CREATE,
+    MEDIA_CMD_PHONE_REMOTE,
+    MEDIA_CMD_PHONE_MODE,
+    MEDIA_CMD_PHONE_PLAY,
+    MEDIA_CMD_PHONE_CLOSE,
+    MEDIA_CMD_MIX_SOURCE,
 };
 
 struct media_cmd {
@@ -82,6 +95,18 @@ struct media_cmd {
         struct router_prefs prefs;
         uint64_t bps;
         bool remb;
+        struct media_phone_params phone;
+        struct {
+            char addr[MEDIA_ADDR_MAX];
+            uint16_t port, rtcp_port;
+            bool hold;
+        } remote;
+        enum media_phone_mode mode;
+        struct {
+            unsigned prompt;
+            bool loop;
+        } play;
+        bool add; /* MEDIA_CMD_MIX_SOURCE */
         struct {
             char ufrag[MEDIA_UFRAG_LEN + 1];
             char pwd[MEDIA_PWD_LEN + 1];
@@ -92,12 +117,35 @@ struct media_cmd {
 
 extern const struct worker_handler engine_handler;
 
+/* Posts a command to a worker; frees it on failure. */
+int media_post(struct media *m, unsigned worker, struct media_cmd *cmd);
+
 /* Queues an event for the signaling thread (any worker thread). */
 void media_push_event(struct media *m, uint64_t session, enum media_event_kind kind,
                       enum ice_proto proto, const char *reason);
 void media_push(struct media *m, const struct media_event *ev);
 
 /* ---- engine.c / engine_room.c (worker thread) ---- */
+
+#define ROOM_PEERS_MAX 32 /* publish + subscribe transports of up to 16 participants */
+
+struct mphone;
+struct mixer;
+
+/* A meeting room on a worker: its router, its peers, and (with its first
+ * phone call) its mixer and calls. */
+struct mroom {
+    struct mroom *next;
+    struct engine *e;
+    int64_t id;
+    struct router *router;
+    struct msession *peers[ROOM_PEERS_MAX];
+    int64_t deadline;
+    struct router_stats counted; /* what is already in the engine's counters */
+    struct mixer *mixer;         /* NULL until the first call or mix source */
+    struct mphone *phones;
+    uint64_t mix_late, mix_lost; /* the mixer's, already in the engine's counters */
+};
 
 /* One transport on a worker: an echo check or a meeting peer. */
 struct msession {
@@ -142,5 +190,20 @@ void engine_rooms_timeout(struct engine *e, int64_t now_us);
 /* A peer's transport is gone: its producers and consumers go too. */
 void engine_room_peer_gone(struct engine *e, struct msession *s);
 void engine_rooms_free(struct engine *e);
+/* The room, made (with its router) if new; NULL when out of memory. */
+struct mroom *engine_room_get(struct engine *e, int64_t id);
+struct mroom *engine_room_find(struct engine *e, int64_t id);
+void engine_room_rearm(struct engine *e, struct mroom *room);
+
+/* ---- engine_phone.c (worker thread) ---- */
+void engine_phone_command(struct engine *e, struct media_cmd *cmd);
+void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint64_t tag,
+                      uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+                      socklen_t fromlen);
+void engine_phones_timeout(struct engine *e, int64_t now_us);
+/* The router emitted RTP towards MEDIA_MIX_PEER: into the room's mixer. */
+void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len);
+/* The room is closing: its calls and its mixer go. */
+void engine_phone_room_gone(struct engine *e, struct mroom *room);
 
 #endif

@@ -99,7 +99,7 @@ static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_s
     return false;
 }
 
-static bool addr_len_ok(const struct sockaddr_storage *to, socklen_t tolen)
+bool worker_addr_len_ok(const struct sockaddr_storage *to, socklen_t tolen)
 {
     if (!to)
         return false;
@@ -178,7 +178,7 @@ void worker_set_deadline(struct worker *w, int64_t deadline_us)
         w->deadline_us = deadline_us;
 }
 
-static int send_errno_to_err(struct worker *w, int e)
+int worker_send_errno(struct worker *w, int e)
 {
     if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
         WSTAT_ADD(w, udp_tx_dropped, 1);
@@ -196,7 +196,7 @@ int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
     assert(on_worker_thread(w));
     if (len > WORKER_PKT_SIZE)
         return ERR_TOOBIG;
-    if (!addr_len_ok(to, tolen))
+    if (!worker_addr_len_ok(to, tolen))
         return ERR_INVAL;
     for (;;) {
         WSTAT_ADD(w, udp_tx_syscalls, 1);
@@ -207,16 +207,16 @@ int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
             return 0;
         }
         if (errno != EINTR)
-            return send_errno_to_err(w, errno);
+            return worker_send_errno(w, errno);
     }
 }
 
 int worker_send_batch(struct worker *w, struct pkt *pkt)
 {
     assert(on_worker_thread(w));
-    int rc = pkt->len > WORKER_PKT_SIZE               ? ERR_TOOBIG
-             : !addr_len_ok(&pkt->addr, pkt->addrlen) ? ERR_INVAL
-                                                      : 0;
+    int rc = pkt->len > WORKER_PKT_SIZE                      ? ERR_TOOBIG
+             : !worker_addr_len_ok(&pkt->addr, pkt->addrlen) ? ERR_INVAL
+                                                             : 0;
     if (rc != 0) {
         pool_put(w->pool, pkt);
         return rc;
@@ -323,7 +323,7 @@ void worker_flush(struct worker *w)
             break;
         }
         /* This message fails on its own (unreachable, too big): skip it. */
-        send_errno_to_err(w, e);
+        worker_send_errno(w, e);
         if (w->tx_count[k] > 1)
             WSTAT_ADD(w, udp_tx_errors, w->tx_count[k] - 1);
         k++;
@@ -484,7 +484,10 @@ static void loop(struct worker *w)
                 w->running = false;
                 break;
             default:
-                worker_tcp_event(w, tag, ev[i].events);
+                if (tag >= WTAG_UDP_SOCK && tag < WTAG_UDP_SOCK + WORKER_UDP_SOCKS_MAX)
+                    worker_udp_readable(w, (int)(tag - WTAG_UDP_SOCK));
+                else
+                    worker_tcp_event(w, tag, ev[i].events);
                 break;
             }
         }
@@ -565,7 +568,7 @@ static int parse_addr(const char *text, uint16_t port, struct sockaddr_storage *
 }
 
 /* A bound, non-blocking socket; returns the fd and its port, or -1. */
-static int open_socket(struct worker *w, const char *addr, uint16_t port, int type,
+int worker_open_socket(struct worker *w, const char *addr, uint16_t port, int type,
                        uint16_t *bound_port)
 {
     struct sockaddr_storage ss;
@@ -610,6 +613,7 @@ static void worker_free(struct worker *w)
     if (!w)
         return;
     worker_tcp_free(w);
+    worker_udp_free(w);
     if (w->udp_fd >= 0)
         close(w->udp_fd);
     if (w->tcp_fd >= 0)
@@ -682,7 +686,7 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
         w->rx_iov[i].iov_base = w->rx[i].data;
         w->rx_iov[i].iov_len = sizeof w->rx[i].data;
     }
-    if ((rc = worker_tcp_init(w, cfg)) != 0)
+    if ((rc = worker_tcp_init(w, cfg)) != 0 || (rc = worker_udp_init(w)) != 0)
         goto out;
 
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -692,7 +696,7 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
         rc = ERR_IO;
         goto out;
     }
-    w->udp_fd = open_socket(w, cfg->bind_addr, cfg->udp_port, SOCK_DGRAM, &w->udp_port);
+    w->udp_fd = worker_open_socket(w, cfg->bind_addr, cfg->udp_port, SOCK_DGRAM, &w->udp_port);
     if (w->udp_fd < 0) {
         rc = ERR_IO;
         goto out;
@@ -701,7 +705,7 @@ int worker_start(struct worker **out, const struct worker_cfg *cfg)
     set_sockbuf(w, w->udp_fd, SO_RCVBUFFORCE, SO_RCVBUF, sockbuf);
     set_sockbuf(w, w->udp_fd, SO_SNDBUFFORCE, SO_SNDBUF, sockbuf);
     if (!cfg->no_tcp) {
-        w->tcp_fd = open_socket(w, cfg->bind_addr, cfg->tcp_port, SOCK_STREAM, &w->tcp_port);
+        w->tcp_fd = worker_open_socket(w, cfg->bind_addr, cfg->tcp_port, SOCK_STREAM, &w->tcp_port);
         if (w->tcp_fd < 0) {
             rc = ERR_IO;
             goto out;

@@ -53,6 +53,9 @@
 #define WORKER_TCP_AUTH_DEFAULT_US (4 * 1000000LL)
 #define WORKER_SOCKBUF_DEFAULT (4 * 1024 * 1024) /* UDP SO_RCVBUF / SO_SNDBUF */
 #define WORKER_NO_DEADLINE INT64_MAX
+/* Extra UDP sockets (worker_udp_open): e.g. the RTP and RTCP ports of phone
+ * calls, 2 per call. */
+#define WORKER_UDP_SOCKS_MAX 2048
 
 /* Identifies one accepted TCP connection for the life of the worker (never
  * reused). 0 (WORKER_CONN_NONE) is no connection, e.g. for UDP. */
@@ -95,6 +98,13 @@ typedef void worker_tcp_closed_fn(void *arg, struct worker *w, worker_conn_id co
                                   const struct sockaddr_storage *peer, socklen_t peerlen);
 /* On the worker thread: before the first event, and last thing before it exits. */
 typedef void worker_thread_fn(void *arg, struct worker *w);
+/* A datagram on an extra UDP socket (worker_udp_open), whatever its first
+ * byte, with the socket's id and the tag given when it was opened. buf is
+ * borrowed for the call only and may be modified in place. The handler may
+ * close that socket (or any other) from here. */
+typedef void worker_udp_fn(void *arg, struct worker *w, int64_t now_us, int id, uint64_t tag,
+                           uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+                           socklen_t fromlen);
 
 /* Every member may be NULL (then the event is ignored). */
 struct worker_handler {
@@ -104,6 +114,7 @@ struct worker_handler {
     worker_tcp_closed_fn *on_tcp_closed;
     worker_thread_fn *on_start;
     worker_thread_fn *on_stop;
+    worker_udp_fn *on_udp;
 };
 
 /* Zero means the default wherever a default is named. */
@@ -167,6 +178,10 @@ struct worker_stats {
     /* Closed by the handler: its transport held its share of connections
      * and a newer one came, or its transport ended or dropped the pair. */
     uint64_t tcp_closed_superseded, tcp_closed_ended;
+    /* Extra UDP sockets (worker_udp_open): open now (gauge); datagrams and
+     * bytes in and out are also in udp_rx_* and udp_tx_* above. */
+    uint64_t udp_socks_open;
+    uint64_t udp_socks_rx_packets, udp_socks_tx_packets;
     uint64_t commands;
     uint64_t timer_calls;
     uint64_t wakeups; /* epoll_wait returns */
@@ -246,6 +261,27 @@ int worker_close_tcp(struct worker *w, worker_conn_id conn, enum worker_tcp_clos
  * closes it (on_tcp_closed follows). Until this is called a connection is
  * closed tcp_auth_us after acceptance, whatever it sends. */
 int worker_tcp_authenticated(struct worker *w, worker_conn_id conn);
+
+/* ---- extra UDP sockets (media/worker_udp.c), worker thread only ----
+ * Each is its own bound socket, read in the worker's loop and reported to
+ * on_udp with its id and tag; nothing is classified or dropped by the
+ * worker. Ids are small integers, reused after worker_udp_close(); every
+ * one still open is closed at worker_stop(). */
+
+/* Binds a UDP socket on bind_addr (numeric; "::" is dual-stack) and port
+ * (0: ephemeral). 0 and *out_id; ERR_INVAL for a bad address; ERR_IO when
+ * it cannot be bound (the port is taken); ERR_FULL beyond
+ * WORKER_UDP_SOCKS_MAX. */
+int worker_udp_open(struct worker *w, const char *bind_addr, uint16_t port, uint64_t tag,
+                    int *out_id);
+/* The bound port of an open socket, or 0. */
+uint16_t worker_udp_port(const struct worker *w, int id);
+/* Sends one datagram from that socket now (sendto). 0; ERR_NOTFOUND for a
+ * closed id; ERR_TOOBIG, ERR_INVAL, ERR_AGAIN, ERR_IO as worker_send_udp(). */
+int worker_udp_send(struct worker *w, int id, const uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *to, socklen_t tolen);
+/* Closes it; 0 or ERR_NOTFOUND. */
+int worker_udp_close(struct worker *w, int id);
 
 /* The worker's packet buffers, for the handler's outgoing packets. */
 struct pool *worker_pool(struct worker *w);

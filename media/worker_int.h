@@ -26,6 +26,8 @@ enum {
     WTAG_LISTEN = 2,
     WTAG_QUEUE = 3,
     WTAG_STOP = 4,
+    /* extra UDP sockets: WTAG_UDP_SOCK + id (below the smallest connection id) */
+    WTAG_UDP_SOCK = 0x100,
 };
 
 #define WORKER_SLOT_BITS 16 /* conn id = sequence << 16 | slot */
@@ -119,6 +121,12 @@ struct worker {
     struct tcp_conn *close_head, *close_tail;
     uint8_t *tcp_rbuf; /* WORKER_TCP_RBUF */
 
+    /* extra UDP sockets (media/worker_udp.c) */
+    struct worker_udp_sock *socks; /* WORKER_UDP_SOCKS_MAX */
+    int socks_hi;                  /* one past the highest id in use */
+    unsigned socks_open;
+    uint64_t socks_gen;
+
     struct log_ratelimit rl_rx, rl_drop, rl_tx, rl_tcp; /* one per kind of message */
 
     /* counters: written by the worker thread only, read by worker_stats() */
@@ -139,6 +147,26 @@ static inline void wstat_set(struct worker *w, size_t idx, uint64_t v)
 
 #define WSTAT_ADD(w, field, n) wstat_add((w), WSTAT_IDX(field), (uint64_t)(n))
 #define WSTAT_SET(w, field, v) wstat_set((w), WSTAT_IDX(field), (uint64_t)(v))
+
+struct worker_udp_sock {
+    int fd; /* -1: free */
+    uint16_t port;
+    uint64_t tag;
+    uint64_t gen; /* tells a reopened id from the socket it had */
+};
+
+/* media/worker.c, for media/worker_udp.c */
+/* A bound, non-blocking socket; returns the fd and its port, or -1. */
+int worker_open_socket(struct worker *w, const char *addr, uint16_t port, int type,
+                       uint16_t *bound_port);
+/* errno of a failed send as an ERR_* code, counted. */
+int worker_send_errno(struct worker *w, int e);
+bool worker_addr_len_ok(const struct sockaddr_storage *to, socklen_t tolen);
+
+/* media/worker_udp.c */
+int worker_udp_init(struct worker *w);
+void worker_udp_free(struct worker *w); /* closes every socket */
+void worker_udp_readable(struct worker *w, int id);
 
 /* media/worker_tcp.c */
 /* Tables and admission; before the thread starts. */

@@ -237,6 +237,9 @@ bool echo_media_event(struct app *app, const struct media_event *ev)
         break;
     case MEDIA_EVENT_SPEAKER:
     case MEDIA_EVENT_VIDEO_PAUSED:
+    case MEDIA_EVENT_DTMF:
+    case MEDIA_EVENT_PROMPT_DONE:
+    case MEDIA_EVENT_PHONE_SILENT:
         break;
     }
     return true;

@@ -2,7 +2,7 @@
  * echoes on request, commands the tests post to it, and socket helpers for
  * the client side on 127.0.0.1. Shared by test_worker.c (UDP, timers,
  * commands, lifecycle), test_worker_batch.c (send batching) and
- * test_worker_tcp.c (ICE-TCP).
+ * test_worker_tcp.c (ICE-TCP) and test_worker_udp.c (extra UDP sockets).
  *
  * The handler runs on the worker thread, where cmocka's asserts must not be
  * used: it records what it saw under a mutex, and the test thread checks.
@@ -71,6 +71,13 @@ struct obs {
     unsigned burst_done;
     bool holding;                             /* inside a CMD_HOLD */
     unsigned auth_ok, auth_full, auth_denied; /* worker_tcp_authenticated() results */
+    /* extra UDP sockets: the last CMD_UDP_OPEN / CMD_UDP_CLOSE and on_udp */
+    unsigned udp_cmds;
+    int udp_open_rc, udp_open_id, udp_close_rc;
+    uint16_t udp_open_port;
+    uint64_t udp_rx;
+    int udp_last_id;
+    uint64_t udp_last_tag;
 };
 
 struct tctx {
@@ -83,7 +90,15 @@ struct tctx {
     struct obs o;
 };
 
-enum cmd_type { CMD_SEQ, CMD_DEADLINES, CMD_TCP_FLOOD, CMD_BURST, CMD_HOLD };
+enum cmd_type {
+    CMD_SEQ,
+    CMD_DEADLINES,
+    CMD_TCP_FLOOD,
+    CMD_BURST,
+    CMD_HOLD,
+    CMD_UDP_OPEN,
+    CMD_UDP_CLOSE
+};
 
 struct tcmd {
     enum cmd_type type;
@@ -98,6 +113,9 @@ struct tcmd {
     socklen_t tolen;
     unsigned bad_nth; /* CMD_BURST: the bad_nth packet (1-based; 0 none) goes to port 0 */
     long hold_ms;     /* CMD_HOLD: blocks the worker thread until release, at most this long */
+    uint16_t port;    /* CMD_UDP_OPEN: port to bind (0 ephemeral) and the socket's tag */
+    uint64_t tag;
+    int id; /* CMD_UDP_CLOSE */
 };
 
 static void h_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *buf, size_t len,
@@ -298,11 +316,58 @@ static void h_command(void *arg, struct worker *w, void *cmd)
         t->release = false;
         pthread_mutex_unlock(&t->mu);
     }
+    if (c->type == CMD_UDP_OPEN) {
+        int id = -1;
+        int rc = worker_udp_open(w, "127.0.0.1", c->port, c->tag, &id);
+        pthread_mutex_lock(&t->mu);
+        t->o.udp_open_rc = rc;
+        t->o.udp_open_id = id;
+        t->o.udp_open_port = rc == 0 ? worker_udp_port(w, id) : 0;
+        t->o.udp_cmds++;
+        pthread_mutex_unlock(&t->mu);
+    } else if (c->type == CMD_UDP_CLOSE) {
+        int rc = worker_udp_close(w, c->id);
+        pthread_mutex_lock(&t->mu);
+        t->o.udp_close_rc = rc;
+        t->o.udp_cmds++;
+        pthread_mutex_unlock(&t->mu);
+    }
     if (c->type == CMD_TCP_FLOOD)
         run_flood(t, w, c);
     else if (c->type == CMD_BURST)
         run_burst(t, w, c);
     free(c);
+}
+
+/* Extra UDP sockets: records, then echoes from the same socket; a datagram
+ * "CLOSE" closes its socket from inside the callback instead. */
+static void h_udp(void *arg, struct worker *w, int64_t now_us, int id, uint64_t tag, uint8_t *buf,
+                  size_t len, const struct sockaddr_storage *from, socklen_t fromlen)
+{
+    struct tctx *t = arg;
+    (void)now_us;
+    int rc;
+    pthread_mutex_lock(&t->mu);
+    if (!pthread_equal(pthread_self(), t->worker_thread))
+        t->o.errors++;
+    t->o.udp_rx++;
+    t->o.udp_last_id = id;
+    t->o.udp_last_tag = tag;
+    t->o.last_from = *from;
+    t->o.last_fromlen = fromlen;
+    pthread_mutex_unlock(&t->mu);
+    if (len == 5 && memcmp(buf, "CLOSE", 5) == 0)
+        rc = worker_udp_close(w, id) == 0 && worker_udp_close(w, id) == ERR_NOTFOUND &&
+                     worker_udp_send(w, id, buf, len, from, fromlen) == ERR_NOTFOUND
+                 ? 0
+                 : -1;
+    else
+        rc = worker_udp_send(w, id, buf, len, from, fromlen);
+    if (rc != 0) {
+        pthread_mutex_lock(&t->mu);
+        t->o.errors++;
+        pthread_mutex_unlock(&t->mu);
+    }
 }
 
 static void h_tcp_closed(void *arg, struct worker *w, worker_conn_id conn,
@@ -348,6 +413,7 @@ static const struct worker_handler handler = {
     .on_tcp_closed = h_tcp_closed,
     .on_start = h_start,
     .on_stop = h_stop,
+    .on_udp = h_udp,
 };
 
 /* ---- helpers ---- */
