@@ -3,10 +3,11 @@
  * struct http_req and sends struct http_resp back. See docs/PROTOCOL.md. */
 #define LOG_MODULE "api"
 #include "server/app.h"
+#include "server/api_int.h"
+#include "server/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/pin.h"
 #include "server/token.h"
 
 #include <inttypes.h>
@@ -56,70 +57,6 @@ static void store_failed(struct http_resp *resp, int rc)
         api_error(resp, 404, "not_found", "no such object");
     else
         api_error(resp, 500, "server_error", "the store failed; see the server log");
-}
-
-/* ---- JSON shapes ---- */
-
-static json_t *time_or_null(int64_t ms)
-{
-    return ms ? json_integer(ms) : json_null();
-}
-
-static json_t *user_json(const struct store_user *u)
-{
-    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id, "username", u->username,
-                     "display_name", u->display_name);
-}
-
-static json_t *meeting_json(struct app *app, const struct store_meeting *m)
-{
-    unsigned present = sessions_meeting_participants(app, m->id);
-    const char *status = m->ended_at ? "ended" : present ? "live" : "planned";
-    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:s, s:I}", "id", (json_int_t)m->id, "title",
-                     m->title, "planned_start", (json_int_t)m->planned_start, "planned_end",
-                     (json_int_t)m->planned_end, "created_at", (json_int_t)m->created_at,
-                     "ended_at", time_or_null(m->ended_at), "status", status, "participants",
-                     (json_int_t)present);
-}
-
-/* An invitation for its owner. token is NULL when listing: the link is then
- * derived again from the invitation's salt with the link key while it is
- * usable; links made before tokens were derived, or under a replaced key,
- * cannot be shown ("link_available": false). */
-static json_t *invitation_json(struct app *app, const struct store_invitation *inv,
-                               const char *token)
-{
-    char derived[TOKEN_STR_LEN + 1] = "";
-    enum link_status st = LINK_NOT_OPENED;
-    (void)link_status_parse(inv->status, &st);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:o, s:o}", "id",
-                          (json_int_t)inv->id, "role", role_name(inv->role), "label", inv->label,
-                          "is_host", inv->is_host, "auto_admit", inv->auto_admit, "created_at",
-                          (json_int_t)inv->created_at, "expires_at", (json_int_t)inv->expires_at,
-                          "revoked_at", time_or_null(inv->revoked_at), "status",
-                          link_status_name(st), "status_reason",
-                          inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
-                          "status_at", time_or_null(inv->status_at));
-    bool usable = !inv->revoked_at && app_now_ms() < inv->expires_at;
-    if (!token && usable && linkkey_invitation_ok(&app->link_key, inv) && inv->has_salt &&
-        linkkey_token(&app->link_key, inv->salt, derived) == 0)
-        token = derived;
-    char pin[PIN_DIGITS + 1];
-    if (j) {
-        json_object_set_new(j, "link_available", json_boolean(token != NULL));
-        json_object_set_new(
-            j, "pin", token && pin_of(&app->link_key, inv, pin) ? json_string(pin) : json_null());
-    }
-    if (j && token) {
-        char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];
-        snprintf(url, sizeof url, "%s/join#%s", app->cfg.public_url, token);
-        json_object_set_new(j, "url", json_string(url));
-        json_object_set_new(j, "token", json_string(token));
-        OPENSSL_cleanse(url, sizeof url);
-    }
-    OPENSSL_cleanse(derived, sizeof derived);
-    OPENSSL_cleanse(pin, sizeof pin);
-    return j;
 }
 
 /* ---- request helpers ---- */
@@ -232,7 +169,7 @@ void api_login_finish(struct app *app, int64_t user_id, const char *client_addr,
     OPENSSL_cleanse(token, sizeof token);
     app->metrics.logins_ok++;
     LOG_I("caseworker %s logged in", user.username);
-    ok(resp, 200, json_pack("{s:o}", "user", user_json(&user)));
+    ok(resp, 200, json_pack("{s:o}", "user", api_user_json(&user)));
 }
 
 /* Everything but the password check, which is slow (scrypt): that is left
@@ -302,14 +239,14 @@ static int list_link_status(void *arg, const struct store_invitation *inv)
                           role_name(inv->role), "label", inv->label, "status", link_status_name(st),
                           "status_reason",
                           inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
-                          "status_at", time_or_null(inv->status_at));
+                          "status_at", api_time_or_null(inv->status_at));
     return json_array_append_new(arg, j) ? ERR_NOMEM : 0;
 }
 
 static int list_one(void *arg, const struct store_meeting *m)
 {
     void **ctx = arg;
-    json_t *j = meeting_json(ctx[0], m);
+    json_t *j = api_meeting_json(ctx[0], m);
     json_t *links = json_array();
     /* set_new takes links even when it fails */
     if (!j || !links || json_object_set_new(j, "links", links) < 0) {
@@ -477,14 +414,14 @@ static void create_meeting(struct app *app, const struct store_user *user,
 
     json_t *links = json_array();
     for (size_t i = 1; links && i <= n_roles; i++)
-        json_array_append_new(links, invitation_json(app, &invs[i], tokens[i]));
+        json_array_append_new(links, api_invitation_json(app, &invs[i], tokens[i]));
     for (size_t i = 0; i <= n_roles; i++)
         audit(app, m.id, "invitation_created", &invs[i].role, "",
               invs[i].is_host      ? "host link"
               : invs[i].auto_admit ? "auto-admit"
                                    : "");
-    result = json_pack("{s:o, s:o, s:o}", "meeting", meeting_json(app, &m), "host_link",
-                       invitation_json(app, &invs[0], tokens[0]), "links", links);
+    result = json_pack("{s:o, s:o, s:o}", "meeting", api_meeting_json(app, &m), "host_link",
+                       api_invitation_json(app, &invs[0], tokens[0]), "links", links);
     ok(resp, 201, result);
 out:
     OPENSSL_cleanse(tokens, sizeof tokens);
@@ -494,7 +431,7 @@ out:
 static int list_invitation(void *arg, const struct store_invitation *inv)
 {
     void **ctx = arg;
-    return json_array_append_new(ctx[1], invitation_json(ctx[0], inv, NULL)) ? ERR_NOMEM : 0;
+    return json_array_append_new(ctx[1], api_invitation_json(ctx[0], inv, NULL)) ? ERR_NOMEM : 0;
 }
 
 static void get_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)
@@ -508,11 +445,8 @@ static void get_meeting(struct app *app, const struct store_meeting *m, struct h
         return;
     }
     ok(resp, 200,
-       json_pack("{s:o, s:o, s:{s:o, s:b}}", "meeting", meeting_json(app, m), "invitations", arr,
-                 "phone", "dial_in_number",
-                 app->cfg.sip.dial_in_number[0] ? json_string(app->cfg.sip.dial_in_number)
-                                                : json_null(),
-                 "dial_out", sip_dial_out_enabled(&app->cfg.sip)));
+       json_pack("{s:o, s:o, s:o}", "meeting", api_meeting_json(app, m), "invitations", arr,
+                 "phone", api_phone_json(app)));
 }
 
 static void delete_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)
@@ -574,7 +508,7 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
           inv.is_host      ? "host link"
           : inv.auto_admit ? "auto-admit"
                            : "");
-    ok(resp, 201, json_pack("{s:o}", "invitation", invitation_json(app, &inv, token)));
+    ok(resp, 201, json_pack("{s:o}", "invitation", api_invitation_json(app, &inv, token)));
 out:
     OPENSSL_cleanse(token, sizeof token);
     json_decref(body);
@@ -794,7 +728,7 @@ void api_handle(struct app *app, const struct http_req *req, struct http_resp *r
             join_check(app, req, resp);
     } else if (n == 2 && strcmp(what, "me") == 0) {
         if (method_is(req, "GET", resp, "GET") && authenticate(app, req, resp, &user))
-            ok(resp, 200, json_pack("{s:o}", "user", user_json(&user)));
+            ok(resp, 200, json_pack("{s:o}", "user", api_user_json(&user)));
     } else if (strcmp(what, "meetings") == 0) {
         if (!authenticate(app, req, resp, &user))
             return;

@@ -1,7 +1,8 @@
 // Accessibility (WCAG 2.1 AA) of the web client in real Chromium on
 // phone-sized pages, in Danish (the default) and in English: axe-core runs on
 // the login page, the meeting list, the new meeting form, one meeting (its
-// links), the guest's pre-call check, the join form, the lobby, and the
+// links with their phone PINs, and the "Call" dialog with a refused number
+// and then with the server's answer to the call), the guest's pre-call check, the join form, the lobby, and the
 // meeting room with a caseworker and a citizen admitted (also with the chat
 // and the participant panel open, a pinned tile, and a shared screen), and
 // the page after leaving. Every page is checked in four sizes, upright and
@@ -62,7 +63,8 @@ const timings = [];
 
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
-    server = new Server({ name: 'e2e-a11y' });
+    // A dial-in number and a trunk: the meeting page shows PINs and offers "Call".
+    server = new Server({ name: 'e2e-a11y', config: { sip_dial_in_number: '"+45 70 20 30 40"', sip_trunk_proxy: 'sip:sbc.invalid:5060' } });
     server.addUser('anna', 'Anna Jensen', PASSWORD);
     await server.start();
     // The meeting list has at least one meeting from the start.
@@ -312,7 +314,20 @@ async function walkThrough(lang) {
     await cw.locator('form button[type="submit"]').click();
     await cw.locator('.link-url').first().waitFor();
     await cw.locator('.audit-table, .audit-wrap .muted').first().waitFor();
+    await cw.locator('.dial-in-pin').first().waitFor();
     await audit(cw, 'meeting', lang, problems);
+    // "Call": a number that is too short is refused in the dialog; a good one
+    // goes to the server, whose answer is shown by the link.
+    await cw.getByRole('button', { name: tr(lang, 'phone.call_label', { role: tr(lang, 'role.citizen') }) }).click();
+    const number = cw.getByRole('textbox', { name: tr(lang, 'phone.number_label') });
+    await number.fill('1234');
+    await cw.locator('dialog.call-dialog button[type="submit"]').click();
+    await cw.getByText(tr(lang, 'phone.number_bad.too_short')).waitFor();
+    await audit(cw, 'meeting-call', lang, problems);
+    await number.fill('12 34 56 78');
+    await cw.locator('dialog.call-dialog button[type="submit"]').click();
+    await until(() => cw.locator('.dial-state').first().evaluate((el) => !el.hidden && el.dataset.state !== undefined), { timeoutMs: 15000, what: 'the call\'s state by the link' });
+    await audit(cw, 'meeting-called', lang, problems);
     const guestUrl = new URL(local(await cw.locator('.link-url').first().inputValue()));
 
     // The guest's pre-call check, before and after running it.

@@ -55,6 +55,7 @@ const ICONS = {
     note: ['M6 3h9l4 4v14H6z', 'M14 3v5h5', 'M9 12h7', 'M9 16h7'],
     document: ['M6 3h9l4 4v14H6z', 'M14 3v5h5', 'M12.5 18v-7', 'M9.5 14l3-3 3 3'],
     download: ['M12 4v11', 'M7.5 10.5L12 15l4.5-4.5', 'M5 19h14'],
+    phone: ['M6.5 3.5h3l1.5 4.5-2 1.5a11 11 0 0 0 5.5 5.5l1.5-2 4.5 1.5v3a2 2 0 0 1-2 2A16.5 16.5 0 0 1 4.5 5.5a2 2 0 0 1 2-2z'],
 };
 
 // Icons that point along the line of text: drawn mirrored right-to-left.

@@ -5,9 +5,14 @@
 // devices, wait, join and leave. It also carries the caseworker's short text
 // to someone waiting in the lobby.
 //
-//   const w = watchLinks({ meetingId, onStatus, onReady });
+//   const w = watchLinks({ meetingId, onStatus, onReady, onDialOut });
 //   await w.lobbyMessage(invitationId, text);  // resolves {count}, rejects {code}
+//   w.dialOut(invitationId, '+4512345678');    // false when not connected
 //   w.close();
+//
+// onDialOut gets the server's "dial_out_state" messages as they come
+// ({invitation_id, state, reason}), and for a call the server refused or
+// never answered {invitation_id, error: {code, message}}.
 //
 // onReady runs each time the watch is (re)established: reload the REST view
 // then, so nothing that happened while disconnected is missed. The socket
@@ -20,13 +25,23 @@ const MAX_RETRIES = 20;
 const PING_MS = 25000;
 const REPLY_TIMEOUT_MS = 10000;
 
-export function watchLinks({ meetingId = null, onStatus, onReady = () => {} }) {
+export function watchLinks({ meetingId = null, onStatus, onReady = () => {}, onDialOut = () => {} }) {
     let ws = null;
     let closed = false;
     let retries = 0;
     let retryTimer = null;
     let pingTimer = null;
     const pending = []; // lobby messages waiting for their answer, in order
+    const dialing = []; // calls asked for and not answered yet: {id, timer}, in order
+
+    function dialAnswered(id, error) {
+        const i = id === null ? 0 : dialing.findIndex((d) => d.id === id);
+        if (i < 0 || i >= dialing.length) return null;
+        const [d] = dialing.splice(i, 1);
+        clearTimeout(d.timer);
+        if (error) onDialOut({ invitation_id: d.id, error });
+        return d;
+    }
 
     function failPending(code) {
         while (pending.length) {
@@ -71,6 +86,11 @@ export function watchLinks({ meetingId = null, onStatus, onReady = () => {} }) {
                 const p = pending.shift();
                 clearTimeout(p.timer);
                 p.reject({ code: msg.code });
+            } else if (msg.type === 'dial_out_state') {
+                dialAnswered(msg.invitation_id, null);
+                onDialOut(msg);
+            } else if (msg.type === 'error' && msg.ref === 'dial_out') {
+                dialAnswered(null, { code: msg.code, message: msg.message });
             } else if (msg.type === 'error' && msg.ref === 'watch') {
                 // Logged out or no such meeting: retrying would not help.
                 closed = true;
@@ -80,6 +100,7 @@ export function watchLinks({ meetingId = null, onStatus, onReady = () => {} }) {
         ws.onclose = () => {
             clearInterval(pingTimer);
             failPending('network');
+            while (dialing.length) dialAnswered(dialing[0].id, { code: 'network' });
             ws = null;
             scheduleRetry();
         };
@@ -115,8 +136,18 @@ export function watchLinks({ meetingId = null, onStatus, onReady = () => {} }) {
                 ws.send(JSON.stringify({ type: 'lobby_message', invitation_id: invitationId, text }));
             });
         },
+        dialOut(invitationId, number) {
+            if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+            const id = Number(invitationId);
+            const entry = { id, timer: null };
+            entry.timer = setTimeout(() => dialAnswered(id, { code: 'no_reply' }), REPLY_TIMEOUT_MS);
+            dialing.push(entry);
+            ws.send(JSON.stringify({ type: 'dial_out', invitation_id: id, number }));
+            return true;
+        },
         close() {
             closed = true;
+            while (dialing.length) clearTimeout(dialing.shift().timer);
             clearTimeout(retryTimer);
             clearInterval(pingTimer);
             failPending('closed');

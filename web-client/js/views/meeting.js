@@ -12,6 +12,8 @@ import { getLang, setAttr, setText, t } from '../i18n.js';
 import { icon } from '../icons.js';
 import { forgetLink, forgetMeeting, storedLinks, tokenOf } from '../linkstore.js';
 import { watchLinks } from '../linkwatch.js';
+import { dialIn, dialOutOffered } from '../phone.js';
+import { callDialog, dialInLine, showDialState } from './phone-ui.js';
 import { ROLES, roleKey } from '../roles.js';
 import { createNotes, downloadText, forgetNotes } from './notes.js';
 
@@ -47,12 +49,12 @@ export function fillLinkStatus(el, inv) {
     else setText(el, key, params);
 }
 
-function copyButton(url, input, labelParams) {
+function copyButton(url, input, labelParams, text = url) {
     const label = h('span', { t: 'meeting.copy' });
     const btn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['meeting.copy_label', labelParams] } }, icon('copy'), label);
     let timer = null;
     btn.addEventListener('click', async () => {
-        const ok = await copyText(url, input);
+        const ok = await copyText(text, input);
         setText(label, ok ? 'meeting.copied' : 'meeting.copy_failed');
         announce(ok ? 'meeting.copied_announce' : 'meeting.copy_failed');
         clearTimeout(timer);
@@ -95,6 +97,8 @@ export async function mountMeeting(main, ctx, id) {
     ctx.createdNote = null;
     let meeting = data.meeting;
     let invitations = data.invitations || [];
+    let phone = data.phone || null; // {dial_in_number, dial_out}: the server's phone bridge
+    const dialStates = new Map(); // invitation id -> {msg, number, line}: calls samtale makes
     let highlight = null; // invitation id just added
     const statusViews = new Map(); // invitation id -> {line, form, roleLabel}
 
@@ -214,10 +218,12 @@ export async function mountMeeting(main, ctx, id) {
                         input,
                     );
                     input.addEventListener('focus', () => input.select());
-                    const row = h('div', { class: 'button-row' }, copyButton(link.url, input, { role: roleLabel }));
+                    append(li, [dialInLine(phone, inv)]); // nothing without a dial-in number
+                    const row = h('div', { class: 'button-row' }, copyButton(link.url, input, { role: roleLabel }, inviteText(inv, link.url)));
                     if (meeting.status !== 'ended') row.append(icsButton(inv, link.url, roleLabel));
+                    if (meeting.status !== 'ended' && dialOutOffered(phone)) row.append(callButton(inv, roleLabel));
                     row.append(revokeButton(inv, roleLabel));
-                    li.append(row);
+                    li.append(row, dialLine(inv));
                 } else {
                     li.append(h('p', { class: 'hint', t: 'meeting.link_unavailable' }), h('div', { class: 'button-row' }, revokeButton(inv, roleLabel)));
                 }
@@ -288,6 +294,45 @@ export async function mountMeeting(main, ctx, id) {
         announce('linkstatus.announce', { role: view.roleLabel, status: { k: key, p: params } });
     }
 
+    /** What "Copy link" copies: the link, and how to call in when the server has a dial-in number. */
+    function inviteText(inv, url) {
+        const d = dialIn(phone, inv);
+        return d && d.pin ? t('phone.copy_text', { url, number: d.number, pin: d.pin }) : url;
+    }
+
+    /** "Call": samtale calls a number through the trunk for this invitation. */
+    function callButton(inv, roleLabel) {
+        const btn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['phone.call_label', { role: roleLabel }] } }, icon('phone'), h('span', { t: 'phone.call' }));
+        btn.addEventListener('click', async () => {
+            const number = await callDialog({ roleLabel });
+            btn.focus();
+            if (!number) return;
+            const view = dialStates.get(inv.id) || { line: null };
+            view.number = number;
+            view.msg = watcher.dialOut(inv.id, number) ? { state: 'calling' } : { error: { code: 'network' } };
+            dialStates.set(inv.id, view);
+            if (view.line) showDialState(view.line, view.msg, number);
+        });
+        return btn;
+    }
+
+    /** The line that follows a call for this invitation (role="status": read out as it changes). */
+    function dialLine(inv) {
+        const line = h('p', { class: 'dial-state', attrs: { role: 'status', hidden: true, 'data-invitation': inv.id } });
+        const view = dialStates.get(inv.id) || { msg: null, number: '', line: null };
+        view.line = line;
+        dialStates.set(inv.id, view);
+        if (view.msg) showDialState(line, view.msg, view.number);
+        return line;
+    }
+
+    function onDialOut(msg) {
+        const view = dialStates.get(msg.invitation_id);
+        if (!view || !view.number) return; // not a call made from this page
+        view.msg = msg;
+        if (view.line) showDialState(view.line, msg, view.number);
+    }
+
     /** Downloads an invitation for the recipient's calendar, made here from the stored link. */
     function icsButton(inv, url, roleLabel) {
         const btn = h('button', { class: 'btn btn-secondary btn-small', attrs: { type: 'button' }, tAttrs: { 'aria-label': ['meeting.ics_label', { role: roleLabel }] } }, icon('calendar'), h('span', { t: 'meeting.ics' }));
@@ -302,7 +347,7 @@ export async function mountMeeting(main, ctx, id) {
                     start: meeting.planned_start,
                     end: meeting.planned_end,
                     url,
-                    description: t('ics.description', { title: meeting.title, url }),
+                    description: t('ics.description', { title: meeting.title, url }) + icsPhone(inv),
                     alarm: t('ics.alarm', { title: meeting.title }),
                     lang: getLang(),
                 });
@@ -314,6 +359,12 @@ export async function mountMeeting(main, ctx, id) {
             announce('meeting.ics_done', { role: roleLabel });
         });
         return btn;
+    }
+
+    /** How to call in, for the calendar invitation's description ("" without a dial-in number). */
+    function icsPhone(inv) {
+        const d = dialIn(phone, inv);
+        return d && d.pin ? t('ics.phone', { number: d.number, pin: d.pin }) : '';
     }
 
     function revokeButton(inv, roleLabel) {
@@ -471,6 +522,7 @@ export async function mountMeeting(main, ctx, id) {
         const fresh = await api.meeting(meeting.id);
         meeting = fresh.meeting;
         invitations = fresh.invitations || [];
+        phone = fresh.phone || null;
         renderAll();
         loadAudit();
     }
@@ -494,6 +546,7 @@ export async function mountMeeting(main, ctx, id) {
         meetingId: meeting.id,
         onStatus: onLinkStatus,
         onReady: () => reload().catch(() => {}),
+        onDialOut,
     });
     return () => {
         watcher.close();

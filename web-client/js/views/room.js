@@ -21,6 +21,7 @@ import { createDevices } from './devices.js';
 import { createLobbyNote } from './lobby-note.js';
 import { createNotes } from './notes.js';
 import { createStage } from './stage.js';
+import { phoneAvatar, phoneChip, phoneNumberLine } from './phone-ui.js';
 
 const AVATAR_COLOURS = 8;
 const WIDE = '(min-width: 960px)';
@@ -357,7 +358,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         if (micOff) chips.push(h('span', { class: 'chip chip-muted' }, icon('micOff', 'icon icon-sm'), h('span', { class: 'visually-hidden', t: 'room.mic_muted' })));
         // Where the tile is small the role shows as its icon (its word stays for screen readers and as a tooltip).
         const role = h('p', { class: 'tile-role', tAttrs: { title: roleKey(p.role, p.host) } }, icon(roleIcon(p.role), 'icon icon-sm tile-role-icon'), h('span', { class: 'tile-role-text', t: roleKey(p.role, p.host) }));
-        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), role, h('div', { class: 'tile-chips' }, chips)];
+        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), phoneNumberLine(p, 'tile-number'), role, h('div', { class: 'tile-chips' }, chips)];
     }
 
     function send(msg) {
@@ -596,11 +597,12 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
     }
 
     function avatar(p, cls = 'avatar') {
+        if (p.phone === true) return phoneAvatar(`${cls} av-${p.id % AVATAR_COLOURS}`);
         return h('span', { class: `${cls} av-${p.id % AVATAR_COLOURS}`, attrs: { 'aria-hidden': 'true' }, text: initials(p.name) });
     }
 
     function badges(p, { self = true } = {}) {
-        const out = [];
+        const out = p.phone === true ? [phoneChip()] : [];
         if (p.host) out.push(h('span', { class: 'chip chip-host' }, icon('shield', 'icon icon-sm'), h('span', { t: 'room.host' })));
         if (self && p.id === st.me.id) out.push(h('span', { class: 'chip', t: 'room.you' }));
         if (p.hand) out.push(h('span', { class: 'chip chip-hand' }, icon('hand', 'icon icon-sm'), h('span', { t: 'room.hand_up' })));
@@ -656,7 +658,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
                         h(
                             'li',
                             { class: 'person is-waiting' },
-                            h('div', { class: 'person-main' }, avatar(p, 'avatar avatar-sm'), h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }))),
+                            h('div', { class: 'person-main' }, avatar(p, 'avatar avatar-sm'), h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), phoneNumberLine(p, 'person-number'), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }))),
                             h('div', { class: 'person-actions' }, admitButton(p, 'btn btn-primary btn-small'), denyButton(p, 'btn btn-secondary btn-small')),
                             lobbyNote.forGuest(p),
                         ),
@@ -679,7 +681,7 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
                     'div',
                     { class: 'person-main' },
                     avatar(p, 'avatar avatar-sm'),
-                    h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, badges(p))),
+                    h('div', { class: 'person-text' }, h('p', { class: 'person-name', text: p.name }), phoneNumberLine(p, 'person-number'), h('p', { class: 'person-role', t: roleKey(p.role, p.host) }), h('div', { class: 'tile-chips' }, badges(p))),
                 ),
             );
             if (isHost && p.id !== st.me.id) {
