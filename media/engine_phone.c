@@ -76,7 +76,10 @@ struct mphone {
 /* The call's PCM source and sink in the room's mixer. */
 static uint32_t mix_id(const struct mphone *p)
 {
-    return MEDIA_MIX_CONSUMER_BASE + p->producer;
+    /* A call in room 0 (not in a meeting yet) has no producer: its
+     * session id keeps it apart from the others there. */
+    return MEDIA_MIX_CONSUMER_BASE +
+           (p->producer ? p->producer : (uint32_t)(p->session % MEDIA_MIX_CONSUMER_BASE));
 }
 
 static void add(_Atomic uint64_t *c, uint64_t n)
@@ -251,9 +254,9 @@ static int phone_setup(struct engine *e, struct mphone *p, const struct media_ph
         .ext = {.audio_level = PHONE_LEVEL_EXT_ID},
     };
     prod.layers[0].ssrc = pp->voice_ssrc;
-    if ((rc = router_add_producer(room->router, &prod)) < 0)
+    if (pp->producer && (rc = router_add_producer(room->router, &prod)) < 0)
         return rc;
-    p->producer_added = true;
+    p->producer_added = pp->producer != 0;
     if ((rc = mixer_add_pcm_source(room->mixer, mix_id(p))) < 0)
         return rc;
     p->source_added = true;
@@ -298,6 +301,7 @@ static void phone_create(struct engine *e, const struct media_cmd *cmd)
     LOG_I("call %llu: %s on port %u in room %lld", (unsigned long long)p->session,
           audio_codec_name(p->codec), pp->rtp_port, (long long)room->id);
     worker_set_deadline(e->w, mixer_next_deadline(room->mixer));
+    push(e, p, MEDIA_EVENT_CONNECTED, 0, 0); /* set up: its producer is in the router */
     return;
 fail:
     LOG_W("call %llu: %s: %s", (unsigned long long)pp->session, why, err_str(rc));
@@ -393,6 +397,8 @@ static void publish_voice(struct mphone *p, int64_t now_us, const int16_t *pcm48
     wr_u8(&w, PHONE_LEVEL_EXT_ID << 4 | 0);                   /* id 1, one byte */
     wr_u8(&w, (uint8_t)(level < 127 ? 0x80 | level : level)); /* V: voice activity */
     wr_u16(&w, 0);                                            /* padding */
+    if (!p->producer_added)
+        return;
     p->voice_sent = true;
     router_on_rtp(p->room->router, now_us, (uint32_t)p->session, pkt, PHONE_VOICE_HDR + len);
 }
@@ -669,6 +675,26 @@ void engine_phone_command(struct engine *e, struct media_cmd *cmd)
         LOG_I("call %llu: closed", (unsigned long long)p->session);
         phone_free(e, p);
         break;
+    case MEDIA_CMD_PHONE_MOVE: {
+        /* Into a meeting's room, maybe on another worker: the sockets
+         * close here first, so the new ones can bind the same ports. */
+        unsigned to = cmd->u.phone.worker;
+        phone_free(e, p);
+        cmd->kind = MEDIA_CMD_PHONE_CREATE;
+        if (to == e->index) {
+            phone_create(e, cmd);
+            break;
+        }
+        struct media_cmd *next = malloc(sizeof *next);
+        if (next)
+            *next = *cmd;
+        if (!next || worker_post(e->m->engines[to].w, next) < 0) {
+            free(next);
+            media_push_event(e->m, cmd->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP,
+                             "the call could not move to its room's worker");
+        }
+        break;
+    }
     default:
         break;
     }

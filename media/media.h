@@ -154,7 +154,11 @@ struct media_phone_params {
     int dtmf_pt;                            /* telephone-event's payload type, or -1 */
     char remote_addr[64];                   /* from the SDP (numeric; "" or 0.0.0.0: not known) */
     uint16_t remote_port, remote_rtcp_port; /* remote_rtcp_port 0: remote_port + 1 */
-    uint32_t producer;   /* router producer of the caller's voice (Opus, pt 111, level id 1) */
+    /* Router producer of the caller's voice (Opus, pt 111, level id 1): in a
+     * meeting's room only. Room 0 with producer 0 holds the calls that are
+     * not in a meeting yet (PIN entry, lobby): they hear prompts, nobody
+     * hears them. */
+    uint32_t producer;
     uint32_t voice_ssrc; /* its SSRC */
 };
 
@@ -166,10 +170,14 @@ enum media_phone_mode {
 };
 
 /* Opens the call's sockets on its worker and starts it in
- * MEDIA_PHONE_PROMPT mode. ERR_INVAL for bad parameters (odd port, bad
+ * MEDIA_PHONE_PROMPT mode; MEDIA_EVENT_CONNECTED once it is set up. ERR_INVAL for bad parameters (odd port, bad
  * codec or address); MEDIA_EVENT_FAILED later if the ports cannot be
  * bound or the call cannot be set up. */
 int media_phone_create(struct media *m, const struct media_phone_params *p);
+/* The call joins a meeting's room, on p->worker (the room's): the worker
+ * holding it now closes it and hands it over, so the same ports are bound
+ * again there. MEDIA_EVENT_CONNECTED when it is set up in the room. */
+int media_phone_move(struct media *m, unsigned from_worker, const struct media_phone_params *p);
 /* A re-INVITE: the remote addresses (a new address forgets the latch),
  * and hold (nothing is sent while held). */
 int media_phone_remote(struct media *m, unsigned worker, uint64_t session, const char *addr,

@@ -29,16 +29,23 @@ static int phone_cmd(struct media *m, unsigned worker, enum media_cmd_kind kind,
     return 0;
 }
 
+/* Parameters a worker can set a call up with: a producer exactly when in a
+ * meeting's room (room 0 holds the calls that are not in a meeting yet). */
+static bool params_ok(const struct media_phone_params *p)
+{
+    return p && memchr(p->bind_addr, '\0', sizeof p->bind_addr) != NULL &&
+           memchr(p->remote_addr, '\0', sizeof p->remote_addr) != NULL &&
+           numeric_addr(p->bind_addr, false) && numeric_addr(p->remote_addr, true) &&
+           p->rtp_port != 0 && !(p->rtp_port & 1) && p->rtp_port != UINT16_MAX &&
+           (unsigned)p->codec < AUDIO_CODEC_COUNT && p->pt <= 127 && p->dtmf_pt >= -1 &&
+           p->dtmf_pt <= 127 && p->dtmf_pt != p->pt && (p->producer == 0) == (p->room == 0) &&
+           p->producer < MEDIA_MIX_CONSUMER_BASE;
+}
+
 int media_phone_create(struct media *m, const struct media_phone_params *p)
 {
     struct media_cmd *cmd;
-    if (!p || memchr(p->bind_addr, '\0', sizeof p->bind_addr) == NULL ||
-        memchr(p->remote_addr, '\0', sizeof p->remote_addr) == NULL ||
-        !numeric_addr(p->bind_addr, false) || !numeric_addr(p->remote_addr, true) ||
-        p->rtp_port == 0 || (p->rtp_port & 1) || p->rtp_port == UINT16_MAX ||
-        (unsigned)p->codec >= AUDIO_CODEC_COUNT || p->pt > 127 || p->dtmf_pt < -1 ||
-        p->dtmf_pt > 127 || p->dtmf_pt == p->pt || p->producer == 0 ||
-        p->producer >= MEDIA_MIX_CONSUMER_BASE)
+    if (!params_ok(p))
         return ERR_INVAL;
     int rc = phone_cmd(m, p->worker, MEDIA_CMD_PHONE_CREATE, p->session, &cmd);
     if (rc < 0)
@@ -46,6 +53,19 @@ int media_phone_create(struct media *m, const struct media_phone_params *p)
     cmd->room = p->room;
     cmd->u.phone = *p;
     return media_post(m, p->worker, cmd);
+}
+
+int media_phone_move(struct media *m, unsigned from_worker, const struct media_phone_params *p)
+{
+    struct media_cmd *cmd;
+    if (!m || !params_ok(p) || p->worker >= m->n)
+        return ERR_INVAL;
+    int rc = phone_cmd(m, from_worker, MEDIA_CMD_PHONE_MOVE, p->session, &cmd);
+    if (rc < 0)
+        return rc;
+    cmd->room = p->room;
+    cmd->u.phone = *p;
+    return media_post(m, from_worker, cmd);
 }
 
 int media_phone_remote(struct media *m, unsigned worker, uint64_t session, const char *addr,

@@ -2,6 +2,7 @@
  * caseworker accounts. */
 #define LOG_MODULE "main"
 #include "server/app.h"
+#include "signaling/sip_ua.h"
 #include "server/cli_user.h"
 #include "server/pin.h"
 #include "base/err.h"
@@ -123,7 +124,18 @@ static int start_media(struct app *app)
         workers = MEDIA_WORKERS_MAX;
     if (c->media_port_min && (unsigned)(c->media_port_max - c->media_port_min) + 1 < workers)
         workers = (unsigned)(c->media_port_max - c->media_port_min) + 1;
+    /* The spoken prompts, as the workers take them (read-only while they run). */
+    static struct media_prompt prompts[PROMPT_COUNT];
+    size_t n_prompts = 0;
+    if (config_phone_enabled(c)) {
+        for (size_t i = 0; i < PROMPT_COUNT; i++)
+            prompts[i] = (struct media_prompt){app->prompts.p[i].pcm, app->prompts.p[i].n,
+                                               app->prompts.p[i].rate};
+        n_prompts = PROMPT_COUNT;
+    }
     struct media_cfg mc = {
+        .prompts = n_prompts ? prompts : NULL,
+        .n_prompts = n_prompts,
         .workers = workers,
         .bind = c->media_bind,
         .port_min = c->media_port_min,
@@ -305,8 +317,10 @@ int main(int argc, char **argv)
         printf("samtale %s\n", SAMTALE_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "serve") == 0)
+    if (strcmp(cmd, "serve") == 0) {
+        sip_global_init(); /* libosip2's tables, before any thread */
         return serve(argc - 2, argv + 2);
+    }
     if (strcmp(cmd, "user") == 0)
         return user_cmd(argc - 2, argv + 2);
     fprintf(stderr, "samtale: unknown command '%s' (see samtale --help)\n", cmd);

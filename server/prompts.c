@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <speex/speex_resampler.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -221,6 +222,38 @@ void prompts_free(struct prompts *ps)
     memset(ps, 0, sizeof *ps);
 }
 
+/* The media workers play prompts at 8, 16 or 48 kHz (a whole number of
+ * samples per 20 ms at each call's rate); anything else (espeak-ng writes
+ * 22050 Hz) is converted to 16 kHz once, here. */
+static int to_playable_rate(struct prompt_pcm *p, int16_t **owned)
+{
+    if (p->rate == 8000 || p->rate == 16000 || p->rate == 48000)
+        return 0;
+    int err = 0;
+    SpeexResamplerState *st = speex_resampler_init(1, p->rate, PROMPT_PLAY_RATE, 8, &err);
+    if (!st)
+        return ERR_NOMEM;
+    size_t cap = (size_t)((uint64_t)p->n * PROMPT_PLAY_RATE / p->rate) + 64;
+    int16_t *out = calloc(cap, sizeof *out);
+    if (!out) {
+        speex_resampler_destroy(st);
+        return ERR_NOMEM;
+    }
+    spx_uint32_t in_len = (spx_uint32_t)p->n, out_len = (spx_uint32_t)cap;
+    int rc = speex_resampler_process_int(st, 0, p->pcm, &in_len, out, &out_len);
+    speex_resampler_destroy(st);
+    if (rc != RESAMPLER_ERR_SUCCESS) {
+        free(out);
+        return ERR_INVAL;
+    }
+    free(*owned);
+    *owned = out;
+    p->pcm = out;
+    p->n = out_len;
+    p->rate = PROMPT_PLAY_RATE;
+    return 0;
+}
+
 int prompts_load(struct prompts *ps, const char *dir)
 {
     int ret = 0;
@@ -242,6 +275,8 @@ int prompts_load(struct prompts *ps, const char *dir)
                 LOG_E("prompt %s: not a 16-bit mono PCM WAV file of %d..%d Hz and at most %d s",
                       path, PROMPT_RATE_MIN, PROMPT_RATE_MAX, PROMPT_SECONDS_MAX);
             ps->p[i].pcm = ps->owned[i];
+            if (ret == 0)
+                ret = to_playable_rate(&ps->p[i], &ps->owned[i]);
         }
         free(buf);
     }

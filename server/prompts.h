@@ -17,6 +17,7 @@
 #define PROMPT_RATE_MIN 8000
 #define PROMPT_RATE_MAX 48000
 #define PROMPT_SECONDS_MAX 60
+#define PROMPT_PLAY_RATE 16000 /* what other rates are converted to at load */
 
 enum prompt_id {
     PROMPT_WELCOME,      /* welcome; enter the PIN followed by # */
@@ -42,7 +43,7 @@ enum prompt_id {
 struct prompt_pcm {
     const int16_t *pcm;
     size_t n;      /* samples */
-    uint32_t rate; /* Hz: espeak-ng writes 22050; recordings may differ */
+    uint32_t rate; /* 8000, 16000 or 48000 Hz (other rates are converted at load) */
 };
 
 struct prompts {

@@ -245,7 +245,7 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
     if (strcmp(key, "sip_rtp_port_min") == 0 || strcmp(key, "sip_rtp_port_max") == 0) {
         if ((rc = parse_uint(key, value, 1024, 65535, &v, err, cap)) < 0)
             return rc;
-        if (key[13] == 'i')
+        if (strcmp(key, "sip_rtp_port_min") == 0)
             c->rtp_port_min = (uint16_t)v;
         else
             c->rtp_port_max = (uint16_t)v;

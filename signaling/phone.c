@@ -92,28 +92,33 @@ void phone_send_host(struct app *app, struct phone_call *c, const char *state,
 
 /* ---- the media call ---- */
 
-int phone_media_create(struct app *app, struct phone_call *c, int64_t room)
+void phone_media_params(const struct app *app, const struct phone_call *c, int64_t room,
+                        struct media_phone_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->session = c->session;
+    p->worker = c->worker;
+    p->room = room;
+    snprintf(p->bind_addr, sizeof p->bind_addr, "%s", app->cfg.media_bind);
+    p->rtp_port = c->port;
+    p->codec = c->codec.codec;
+    p->pt = c->codec.pt;
+    p->dtmf_pt = c->codec.dtmf_pt;
+    snprintf(p->remote_addr, sizeof p->remote_addr, "%s", c->remote.addr);
+    p->remote_port = c->remote.port;
+    p->remote_rtcp_port = c->remote.rtcp_port;
+    p->producer = room ? c->producer : 0;
+    p->voice_ssrc = room ? c->voice_ssrc : 0;
+}
+
+/* The call's media on its worker, in room 0 until it is admitted. */
+int phone_media_create(struct app *app, struct phone_call *c)
 {
     struct media_phone_params p;
-    memset(&p, 0, sizeof p);
-    p.session = c->session;
-    p.worker = c->worker;
-    p.room = room;
-    snprintf(p.bind_addr, sizeof p.bind_addr, "%s", app->cfg.media_bind);
-    p.rtp_port = c->port;
-    p.codec = c->codec.codec;
-    p.pt = c->codec.pt;
-    p.dtmf_pt = c->codec.dtmf_pt;
-    snprintf(p.remote_addr, sizeof p.remote_addr, "%s", c->remote.addr);
-    p.remote_port = c->remote.port;
-    p.remote_rtcp_port = c->remote.rtcp_port;
-    p.producer = room ? c->producer : 0;
-    p.voice_ssrc = room ? c->voice_ssrc : 0;
+    phone_media_params(app, c, 0, &p);
     int rc = media_phone_create(app->media, &p);
-    if (rc == 0) {
-        c->media = true;
-        c->media_room = room;
-    }
+    c->media = rc == 0;
+    c->media_room = 0;
     return rc;
 }
 
@@ -141,7 +146,7 @@ void phone_call_free(struct app *app, struct phone_call *c)
 }
 
 /* The caller leaves the meeting it is in (hung up, or the call failed). */
-static void leave_meeting(struct app *app, struct phone_call *c)
+void phone_leave_meeting(struct app *app, struct phone_call *c)
 {
     if (!c->pid)
         return;
@@ -158,7 +163,7 @@ static void leave_meeting(struct app *app, struct phone_call *c)
 
 void phone_hang_up(struct app *app, struct phone_call *c)
 {
-    leave_meeting(app, c);
+    phone_leave_meeting(app, c);
     if (sip_ua_hangup(phone_of(app)->ua, c->sip, app_mono_us()) < 0)
         phone_call_free(app, c); /* the UA no longer knows it */
     phone_drain_ua(app);
@@ -167,7 +172,7 @@ void phone_hang_up(struct app *app, struct phone_call *c)
 /* A last prompt, then BYE (when it has played, or at the deadline). */
 void phone_goodbye(struct app *app, struct phone_call *c, enum prompt_id prompt)
 {
-    leave_meeting(app, c);
+    phone_leave_meeting(app, c);
     c->state = CALL_CLOSING;
     c->deadline_us = app_mono_us() + PHONE_GOODBYE_US;
     if (c->media)
@@ -187,7 +192,7 @@ static const char *display_name(const struct store_invitation *inv, const struct
     return c->masked[0] ? c->masked : "Telefon";
 }
 
-void phone_join_meeting(struct app *app, struct phone_call *c, const struct store_invitation *inv,
+static void phone_join_meeting(struct app *app, struct phone_call *c, const struct store_invitation *inv,
                          const struct store_meeting *sm, bool admit)
 {
     struct live_meeting *lm;
@@ -234,19 +239,27 @@ static void admitted(struct app *app, struct live_meeting *lm, struct phone_call
         return;
     }
     c->state = CALL_MEETING;
-    unsigned worker = sfu_room_worker(room);
-    media_end(app, c);
-    bool moved = worker != c->worker;
-    c->worker = worker;
-    c->move_tries = 0;
-    c->move_at = 0;
-    if (phone_media_create(app, c, lm->id) < 0) {
+    struct media_phone_params p;
+    unsigned from = c->worker;
+    c->worker = sfu_room_worker(room);
+    phone_media_params(app, c, lm->id, &p);
+    if (!c->media || media_phone_move(app->media, from, &p) < 0) {
         phone_goodbye(app, c, PROMPT_ENDED);
         return;
     }
-    (void)moved;
+    c->media_room = lm->id;
+}
+
+/* The call is set up in the meeting's room: the others hear it now. */
+static void in_room(struct app *app, struct phone_call *c)
+{
+    struct live_meeting *lm = session_live_find(app, c->meeting_id);
+    struct sfu_room *room = NULL;
+    if (!lm || session_live_sfu(app, lm, -1, &room) < 0 || sfu_phone_ready(app, room, c->pid) < 0)
+        return;
     media_phone_mode(app->media, c->worker, c->session,
                      c->muted ? MEDIA_PHONE_MUTED : MEDIA_PHONE_MEETING);
+    phone_play(app, c, PROMPT_JOINED, false);
     phone_send_host(app, c, "joined", NULL);
 }
 
@@ -295,9 +308,11 @@ static void keypad_command(struct app *app, struct phone_call *c, char key)
         media_phone_mode(app->media, c->worker, c->session,
                          c->muted ? MEDIA_PHONE_MUTED : MEDIA_PHONE_MEETING);
         msg = json_pack("{s:s, s:b}", "type", "media_state", "mic", !c->muted);
+        phone_play(app, c, c->muted ? PROMPT_MUTED : PROMPT_UNMUTED, false);
     } else if (key == '9') {
         c->hand = !c->hand;
         msg = json_pack("{s:s, s:b}", "type", "hand", "raised", c->hand);
+        phone_play(app, c, c->hand ? PROMPT_HAND_RAISED : PROMPT_HAND_LOWERED, false);
     }
     if (!msg)
         return;
@@ -373,7 +388,7 @@ bool phone_meeting_send(struct app *app, struct live_meeting *lm, uint32_t pid, 
     } else if (strcmp(type, "denied") == 0 || strcmp(type, "removed") == 0) {
         b->st.ended_by_host++;
         c->pid = 0; /* the meeting let go of the seat already */
-        phone_goodbye(app, c, PROMPT_DENIED);
+        phone_goodbye(app, c, type[0] == 'd' ? PROMPT_DENIED : PROMPT_REMOVED);
     } else if (strcmp(type, "meeting_ended") == 0) {
         b->st.ended_by_host++;
         c->pid = 0;
@@ -408,16 +423,14 @@ bool phone_media_event(struct app *app, const struct media_event *ev)
         if (c->state == CALL_CLOSING)
             phone_hang_up(app, c);
         break;
+    case MEDIA_EVENT_CONNECTED:
+        if (c->state == CALL_MEETING && c->media_room == ev->room && ev->room)
+            in_room(app, c);
+        break;
     case MEDIA_EVENT_FAILED:
-        /* A leg moving to another worker may find its port still held by
-         * the old one for a moment: try again shortly. */
         c->media = false;
-        if (c->move_tries++ < PHONE_MOVE_TRIES) {
-            c->move_at = app_mono_us() + PHONE_MOVE_RETRY_US;
-        } else {
-            LOG_E("phone: media for a call failed: %s", ev->reason ? ev->reason : "?");
-            phone_hang_up(app, c);
-        }
+        LOG_E("phone: the media of a call failed: %s", ev->reason ? ev->reason : "?");
+        phone_hang_up(app, c);
         break;
     case MEDIA_EVENT_PHONE_SILENT:
         LOG_I("phone: no audio from %s for a while, hanging up", c->masked);

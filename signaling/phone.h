@@ -27,8 +27,6 @@
 #define PHONE_IVR_TIMEOUT_US (60 * 1000000LL)  /* to enter a PIN */
 #define PHONE_CONFIRM_TIMEOUT_US (40 * 1000000LL) /* dial-out: to press 1 */
 #define PHONE_GOODBYE_US (10 * 1000000LL)      /* a goodbye prompt, then BYE at the latest */
-#define PHONE_MOVE_RETRY_US 20000              /* a leg moving between workers */
-#define PHONE_MOVE_TRIES 50
 
 struct app;
 struct live_meeting;

@@ -31,10 +31,8 @@ struct phone_call {
     uint64_t sip;     /* the UA's call id */
     uint64_t session; /* the media call's id; its low 32 bits are its router peer */
     unsigned worker;
-    bool media;           /* a media call exists on the worker */
-    unsigned move_tries;  /* re-creations after a failed bind (moving workers) */
-    int64_t move_at;      /* when to try again; 0: not moving */
-    int64_t media_room;   /* the room the media call is attached to (0: none) */
+    bool media;         /* a media call exists on the worker */
+    int64_t media_room; /* the room the media call is in (0: not in a meeting) */
     uint32_t producer, voice_ssrc;
     uint16_t port;
     struct sip_sdp_choice codec;
@@ -76,10 +74,16 @@ void phone_send_host(struct app *app, struct phone_call *c, const char *state, c
 const char *phone_media_addr(const struct app *app);
 /* Carries out what the user agent queued (sends, call events). */
 void phone_drain_ua(struct app *app);
+/* The caller leaves the meeting it is in (hung up, or the call failed). */
+void phone_leave_meeting(struct app *app, struct phone_call *c);
 void phone_hang_up(struct app *app, struct phone_call *c);
 void phone_goodbye(struct app *app, struct phone_call *c, enum prompt_id prompt);
 void phone_play(struct app *app, struct phone_call *c, enum prompt_id prompt, bool loop);
-int phone_media_create(struct app *app, struct phone_call *c, int64_t room);
+/* The call's media parameters for a room (0: not in a meeting yet). */
+void phone_media_params(const struct app *app, const struct phone_call *c, int64_t room,
+                        struct media_phone_params *p);
+/* The call's media on its worker, in room 0 until it is admitted. */
+int phone_media_create(struct app *app, struct phone_call *c);
 void phone_digit(struct app *app, struct phone_call *c, char d);
 void phone_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 

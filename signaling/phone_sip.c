@@ -76,7 +76,7 @@ static void incoming(struct app *app, const struct sip_ua_action *a)
     };
     if (sip_sdp_build_answer(&local, &choice, sip_sdp_mirror(a->sdp.dir), sdp, sizeof sdp, &len) <
             0 ||
-        phone_media_create(app, c, 0) < 0) {
+        phone_media_create(app, c) < 0) {
         sip_ua_reject(b->ua, a->call, now, 500);
         phone_call_free(app, c);
         return;
@@ -98,7 +98,7 @@ static void answered(struct app *app, struct phone_call *c, const struct sip_ua_
     }
     c->codec = choice;
     c->remote = a->sdp;
-    if (phone_media_create(app, c, 0) < 0) {
+    if (phone_media_create(app, c) < 0) {
         phone_send_host(app, c, "failed", "server_error");
         phone_hang_up(app, c);
         return;
@@ -125,7 +125,7 @@ static void ended(struct app *app, struct phone_call *c, const struct sip_ua_act
             phone_send_host(app, c, "ended", sip_end_reason_name(a->reason));
         }
     }
-    leave_meeting(app, c);
+    phone_leave_meeting(app, c);
     phone_call_free(app, c);
 }
 
@@ -194,8 +194,6 @@ int64_t phone_next_deadline(const struct app *app)
             continue;
         if (c->deadline_us < d)
             d = c->deadline_us;
-        if (c->move_at && c->move_at < d)
-            d = c->move_at;
     }
     return d;
 }
@@ -210,12 +208,6 @@ void phone_timeout(struct app *app, int64_t now_us)
     phone_drain_ua(app);
     for (size_t i = 0; i < b->n_calls; i++) {
         struct phone_call *c = &b->calls[i];
-        if (c->used && c->move_at && c->move_at <= now_us) {
-            c->move_at = 0;
-            if (phone_media_create(app, c, c->media_room) == 0)
-                media_phone_mode(app->media, c->worker, c->session,
-                                 c->muted ? MEDIA_PHONE_MUTED : MEDIA_PHONE_MEETING);
-        }
         if (!c->used || c->deadline_us > now_us)
             continue;
         c->deadline_us = INT64_MAX;

@@ -434,9 +434,9 @@ void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid)
     if (!p)
         return;
     set_video_paused(app, r, p, false);
-    close_peer_media(app, r, p);
     if (p->phone)
         sfu_phone_peer_gone(app, r, p);
+    close_peer_media(app, r, p);
     memset(p, 0, sizeof *p);
     sfu_mark_others_dirty(r, pid);
     sfu_flush_offers(app, r);

@@ -39,15 +39,16 @@ void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const st
 void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid);
 /* The media worker of the room: a phone call of the meeting runs there. */
 unsigned sfu_room_worker(const struct sfu_room *r);
-/* A phone caller admitted into the meeting (signaling/sfu_phone.c): its
- * voice becomes an Opus producer of the room, made by the worker from the
- * call's audio with SSRC *voice_ssrc_out and peer (uint32_t)call_session,
- * and is offered to every browser like a microphone. While a phone is in
- * the room, the worker mixes every browser microphone for it.
- * *producer_out: the producer id for media_phone_create. ERR_FULL when the
- * room has no place for it. sfu_participant_left undoes it. */
+/* A phone caller admitted into the meeting (signaling/sfu_phone.c): a
+ * place in the room and the producer id and SSRC its voice gets on the
+ * worker (media_phone_move adds it to the router). ERR_FULL when the room
+ * has no place. sfu_participant_left undoes it. */
 int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t call_session,
                    uint32_t *producer_out, uint32_t *voice_ssrc_out);
+/* The call is set up in the room: its voice is offered to every browser
+ * like a microphone, and while a phone is in the room the worker mixes
+ * every browser microphone for the callers. */
+int sfu_phone_ready(struct app *app, struct sfu_room *r, uint32_t pid);
 /* An event of one of this room's transports or its router; false if not ours. */
 bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_event *ev);
 

@@ -70,6 +70,7 @@ struct sfu_peer {
      * produced by the worker; it has no transports and no subscription. */
     bool phone;
     uint64_t phone_session;
+    uint32_t phone_producer, phone_ssrc; /* its voice, offered once the worker has it */
 };
 
 struct sfu_room {

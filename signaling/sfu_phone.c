@@ -40,6 +40,7 @@ void sfu_phone_producer(struct app *app, struct sfu_room *r, const struct sfu_pe
 int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t call_session,
                    uint32_t *producer_out, uint32_t *voice_ssrc_out)
 {
+    (void)app;
     if (sfu_peer_find(r, pid))
         return ERR_EXISTS;
     struct sfu_peer *p = sfu_peer_get(r, pid);
@@ -47,36 +48,30 @@ int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t c
         return ERR_FULL;
     p->phone = true;
     p->phone_session = call_session;
-    struct router_producer_cfg cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.id = ++r->next_id;
-    cfg.peer = (uint32_t)call_session;
-    cfg.kind = ROUTER_AUDIO;
-    cfg.source = ROUTER_SOURCE_MIC;
-    cfg.codec = ROUTER_CODEC_OPUS;
-    cfg.pt = PT_OPUS;
-    cfg.rtx_pt = -1;
-    cfg.clock_rate = 48000;
-    cfg.n_layers = 1;
+    p->phone_producer = ++r->next_id;
     do
-        cfg.layers[0].ssrc = sfu_random_u32();
-    while (cfg.layers[0].ssrc == 0);
-    cfg.ext.audio_level = EXT_AUDIO_LEVEL;
-    int rc = media_producer_add(app->media, r->worker, r->meeting_id, &cfg);
-    if (rc < 0) {
-        memset(p, 0, sizeof *p);
-        return rc;
-    }
+        p->phone_ssrc = sfu_random_u32();
+    while (p->phone_ssrc == 0);
+    *producer_out = p->phone_producer;
+    *voice_ssrc_out = p->phone_ssrc;
+    return 0;
+}
+
+int sfu_phone_ready(struct app *app, struct sfu_room *r, uint32_t pid)
+{
+    struct sfu_peer *p = sfu_peer_find(r, pid);
+    if (!p || !p->phone)
+        return ERR_NOTFOUND;
     struct sfu_pub_track *t = &p->pub[0];
+    if (t->producer)
+        return 0;
     snprintf(t->mid, sizeof t->mid, "phone");
-    t->producer = cfg.id;
+    t->producer = p->phone_producer;
     t->kind = ROUTER_AUDIO;
     t->source = ROUTER_SOURCE_MIC;
     t->codec = ROUTER_CODEC_OPUS;
     if (r->n_phones++ == 0)
         mix_all(app, r, true);
-    *producer_out = cfg.id;
-    *voice_ssrc_out = cfg.layers[0].ssrc;
     sfu_mark_others_dirty(r, pid);
     sfu_flush_offers(app, r);
     LOG_I("meeting %lld: phone participant %u in the room", (long long)r->meeting_id, pid);
@@ -85,7 +80,9 @@ int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t c
 
 void sfu_phone_peer_gone(struct app *app, struct sfu_room *r, struct sfu_peer *p)
 {
-    (void)p;
-    if (r->n_phones > 0 && --r->n_phones == 0)
+    /* Its producer left the router with its call (media_phone_close). */
+    bool counted = p->pub[0].producer != 0;
+    memset(&p->pub[0], 0, sizeof p->pub[0]);
+    if (counted && r->n_phones > 0 && --r->n_phones == 0)
         mix_all(app, r, false);
 }
