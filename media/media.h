@@ -156,6 +156,8 @@ struct media_phone_params {
     uint16_t remote_port, remote_rtcp_port; /* remote_rtcp_port 0: remote_port + 1 */
     uint32_t producer;   /* router producer of the caller's voice (Opus, pt 111, level id 1) */
     uint32_t voice_ssrc; /* its SSRC */
+    uint32_t silent_ms;  /* MEDIA_EVENT_PHONE_SILENT after this long without RTP;
+                            0: MEDIA_PHONE_SILENT_US */
 };
 
 enum media_phone_mode {
@@ -211,7 +213,7 @@ enum media_event_kind {
     MEDIA_EVENT_VIDEO_PAUSED,
     MEDIA_EVENT_DTMF,         /* session, digit: a key the caller pressed (RFC 4733) */
     MEDIA_EVENT_PROMPT_DONE,  /* session, prompt: it played to its end */
-    MEDIA_EVENT_PHONE_SILENT, /* session: no RTP for MEDIA_PHONE_SILENT_US (not on hold) */
+    MEDIA_EVENT_PHONE_SILENT, /* session: no RTP for silent_ms (not on hold), once */
 };
 
 struct media_event {
