@@ -1,8 +1,9 @@
-/* Tests for media/mixer.c and media/limiter.c on a fake clock, with real
+/* Tests for media/mixer.c on a fake clock, with real
  * Opus-encoded tones as browser microphones and PCM tones as phone
  * callers, checked with a Goertzel detector: mix-minus, the limiter, loss
  * concealment, late and reordered packets, sources and sinks joining and
- * leaving between ticks, FEC, stopped streams, tick catch-up. */
+ * leaving between ticks, FEC, stopped streams, tick catch-up. The limiter
+ * alone: test_limiter.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,43 +194,6 @@ static void test_mix_minus(void **state)
     audio_enc_destroy(b.enc);
     audio_enc_destroy(c.enc);
     mixer_destroy(m);
-}
-
-/* The limiter alone: sums far beyond 16 bits never wrap, keep their sign
- * and stay within the ceiling; quiet input passes untouched. */
-static void test_limiter(void **state)
-{
-    struct limiter l;
-    int32_t in[960];
-    int16_t out[960];
-    bool limited;
-
-    (void)state;
-    limiter_init(&l);
-    for (int f = 0; f < 50; f++) {
-        for (int i = 0; i < 960; i++)
-            in[i] = (int32_t)(16 * 32767 * sin(2 * M_PI * 440 * (f * 960 + i) / 48000.0));
-        assert_int_equal(limiter_process(&l, in, out, 960, &limited), 0);
-        assert_true(limited);
-        for (int i = 0; i < 960; i++) {
-            assert_true(abs(out[i]) <= LIMITER_CEILING);
-            if (in[i] > 100000)
-                assert_true(out[i] > 0);
-            if (in[i] < -100000)
-                assert_true(out[i] < 0);
-        }
-    }
-    /* Quiet again: the gain recovers slowly, then passes samples through. */
-    for (int f = 0; f < 200; f++) {
-        for (int i = 0; i < 960; i++)
-            in[i] = (int32_t)(1000 * sin(2 * M_PI * 440 * (f * 960 + i) / 48000.0));
-        limiter_process(&l, in, out, 960, &limited);
-        if (f == 1)
-            assert_true(limited);
-    }
-    assert_false(limited);
-    for (int i = 0; i < 960; i++)
-        assert_int_equal(out[i], in[i]);
 }
 
 /* Two loud phones (in phase, each near full scale) into one listener:
@@ -534,10 +498,10 @@ static void test_ticks_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mix_minus),        cmocka_unit_test(test_limiter),
-        cmocka_unit_test(test_two_loud_sources), cmocka_unit_test(test_loss_concealment),
-        cmocka_unit_test(test_fec_late_reorder), cmocka_unit_test(test_join_leave),
-        cmocka_unit_test(test_stopped_stream),   cmocka_unit_test(test_ticks_and_errors),
+        cmocka_unit_test(test_mix_minus),        cmocka_unit_test(test_two_loud_sources),
+        cmocka_unit_test(test_loss_concealment), cmocka_unit_test(test_fec_late_reorder),
+        cmocka_unit_test(test_join_leave),       cmocka_unit_test(test_stopped_stream),
+        cmocka_unit_test(test_ticks_and_errors),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
