@@ -55,7 +55,7 @@ struct mphone {
     unsigned prs_rate;
     enum media_phone_mode mode;
     bool hold, silent_reported, producer_added, source_added, sink_added;
-    int64_t last_rx_us;
+    int64_t last_rx_us, silent_us;
     /* prompts: the one playing and those waiting */
     bool playing;
     struct prompt_play cur;
@@ -290,6 +290,7 @@ static void phone_create(struct engine *e, const struct media_cmd *cmd)
     p->rtp_id = p->rtcp_id = -1;
     p->mode = MEDIA_PHONE_PROMPT;
     p->last_rx_us = worker_clock_us();
+    p->silent_us = pp->silent_ms ? (int64_t)pp->silent_ms * 1000 : MEDIA_PHONE_SILENT_US;
     p->next = room->phones;
     room->phones = p;
     atomic_fetch_add_explicit(&e->c.phone_calls, 1, memory_order_relaxed);
@@ -489,16 +490,16 @@ static void phone_timers(struct engine *e, struct mphone *p, int64_t now_us)
     int n = phone_leg_rtcp(p->leg, now_us, buf, sizeof buf);
     if (n > 0 && phone_leg_rtcp_dest(p->leg, &to, &tolen))
         (void)worker_udp_send(e->w, p->rtcp_id, buf, (size_t)n, &to, tolen);
-    if (!p->hold && !p->silent_reported && now_us - p->last_rx_us >= MEDIA_PHONE_SILENT_US) {
+    if (!p->hold && !p->silent_reported && now_us - p->last_rx_us >= p->silent_us) {
         p->silent_reported = true;
-        LOG_I("call %llu: no RTP for %lld s", (unsigned long long)p->session,
-              (long long)(MEDIA_PHONE_SILENT_US / 1000000));
+        LOG_I("call %llu: no RTP for %lld ms", (unsigned long long)p->session,
+              (long long)(p->silent_us / 1000));
         push(e, p, MEDIA_EVENT_PHONE_SILENT, 0, 0);
     }
     count_phone(e, p);
     worker_set_deadline(e->w, phone_leg_next_deadline(p->leg));
     if (!p->silent_reported)
-        worker_set_deadline(e->w, p->last_rx_us + MEDIA_PHONE_SILENT_US);
+        worker_set_deadline(e->w, p->last_rx_us + p->silent_us);
 }
 
 static int64_t thread_cpu_ns(void)

@@ -160,6 +160,8 @@ struct media_phone_params {
      * hears them. */
     uint32_t producer;
     uint32_t voice_ssrc; /* its SSRC */
+    uint32_t silent_ms;  /* MEDIA_EVENT_PHONE_SILENT after this long without RTP;
+                            0: MEDIA_PHONE_SILENT_US */
 };
 
 enum media_phone_mode {
@@ -219,7 +221,7 @@ enum media_event_kind {
     MEDIA_EVENT_VIDEO_PAUSED,
     MEDIA_EVENT_DTMF,         /* session, digit: a key the caller pressed (RFC 4733) */
     MEDIA_EVENT_PROMPT_DONE,  /* session, prompt: it played to its end */
-    MEDIA_EVENT_PHONE_SILENT, /* session: no RTP for MEDIA_PHONE_SILENT_US (not on hold) */
+    MEDIA_EVENT_PHONE_SILENT, /* session: no RTP for silent_ms (not on hold), once */
 };
 
 struct media_event {

@@ -27,6 +27,7 @@
 
 #include "media/audio_codec.h"
 #include "media/media.h"
+#include "media/tone.h"
 #include "media/worker.h"
 #include "tests/unit/audio_harness.h"
 #include "base/err.h"
@@ -159,7 +160,8 @@ static void fphone_speak(struct fphone *f)
     sine_fill(pcm, n, rate, f->hz, 8000, f->pos);
     f->pos += n;
     assert_int_equal(audio_encode(f->enc, pcm, n, pkt + 12, AUDIO_ENCODED_MAX, &len), 0);
-    uint8_t pt = f->codec == AUDIO_CODEC_OPUS ? 111 : 8;
+    static const uint8_t pts[AUDIO_CODEC_COUNT] = {0, 8, 9, 111};
+    uint8_t pt = pts[f->codec];
     rtp_hdr(pkt, pt, f->seq == 1000, f->seq, f->ts, 0xf0f00000u + (uint32_t)f->codec);
     f->seq++;
     f->ts += audio_codec_rtp_clock(f->codec) / 50;
@@ -182,7 +184,7 @@ static void fphone_listen(struct fphone *f)
                          &n) < 0)
             continue;
         f->rx++;
-        size_t step = f->codec == AUDIO_CODEC_OPUS ? 6 : 1;
+        size_t step = audio_codec_rate(f->codec) / 8000; /* to 8 kHz */
         for (size_t i = 0; i < n; i += step)
             f->heard[f->n_heard++ % LISTEN] = pcm[i];
     }
@@ -403,6 +405,15 @@ static void test_call(void **state)
     talk(&a, &b, 1600);
     assert_true(heard(&b, 1000) < 300);
 
+    /* Muted with nobody else speaking: A hears the short muted cue. */
+    assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MEETING), 0);
+    talk(&a, NULL, 300); /* B is quiet: its last words drain out of the mix */
+    memset(a.heard, 0, sizeof a.heard);
+    assert_int_equal(media_phone_mode(m, 0, SESSION_A, MEDIA_PHONE_MUTED), 0);
+    talk(&a, NULL, 600);
+    print_message("muted cue: %.0f at %d Hz\n", heard(&a, TONE_MUTED_HZ), TONE_MUTED_HZ);
+    assert_true(heard(&a, TONE_MUTED_HZ) > 100);
+
     /* Hold (a re-INVITE with sendonly): nothing more reaches A. */
     assert_int_equal(media_phone_remote(m, 0, SESSION_A, "127.0.0.1", port_of(a.fd), 0, true), 0);
     talk(&a, &b, 200); /* what was under way arrives meanwhile */
@@ -434,11 +445,73 @@ static void test_call(void **state)
     fphone_free(&b);
 }
 
+/* G.722 (16 kHz audio on an 8000 RTP clock) and PCMU hear each other. */
+static void test_g722_and_pcmu(void **state)
+{
+    (void)state;
+    struct media *m = start_media();
+    struct fphone g, u;
+    fphone_init(&g, AUDIO_CODEC_G722, 1000);
+    fphone_init(&u, AUDIO_CODEC_PCMU, 440);
+    g.port = free_pair();
+    struct media_phone_params pg = params(11, g.port, AUDIO_CODEC_G722, port_of(g.fd), 21);
+    pg.pt = 9;
+    assert_int_equal(media_phone_create(m, &pg), 0);
+    u.port = free_pair();
+    while (u.port == g.port)
+        u.port = free_pair();
+    struct media_phone_params pu = params(12, u.port, AUDIO_CODEC_PCMU, port_of(u.fd), 22);
+    pu.pt = 0;
+    assert_int_equal(media_phone_create(m, &pu), 0);
+    assert_int_equal(media_phone_mode(m, 0, 11, MEDIA_PHONE_MEETING), 0);
+    assert_int_equal(media_phone_mode(m, 0, 12, MEDIA_PHONE_MEETING), 0);
+    talk(&g, &u, 1600);
+    print_message("G.722 hears 440 Hz %.0f, 1000 Hz %.0f; PCMU hears 1000 Hz %.0f, 440 Hz %.0f\n",
+                  heard(&g, 440), heard(&g, 1000), heard(&u, 1000), heard(&u, 440));
+    assert_true(heard(&g, 440) > 1000 && heard(&g, 1000) < heard(&g, 440) / 10);
+    assert_true(heard(&u, 1000) > 1000 && heard(&u, 440) < heard(&u, 1000) / 10);
+    media_stop(m);
+    fphone_free(&g);
+    fphone_free(&u);
+}
+
+static void test_silent_call(void **state)
+{
+    (void)state;
+    struct media *m = start_media();
+    struct fphone a;
+    struct media_event ev;
+    fphone_init(&a, AUDIO_CODEC_PCMU, 1000);
+    a.port = free_pair();
+    struct media_phone_params p = params(SESSION_A, a.port, AUDIO_CODEC_PCMU, port_of(a.fd), 5);
+    p.pt = 0;
+    p.silent_ms = 300;
+    assert_int_equal(media_phone_create(m, &p), 0);
+    /* Talking keeps it quiet; then nothing for 300 ms: one event. */
+    int64_t t0 = worker_clock_us();
+    talk(&a, NULL, 400);
+    bool any = media_poll_event(m, &ev);
+    if (any)
+        print_message("unexpected event %d for %llu\n", (int)ev.kind,
+                      (unsigned long long)ev.session);
+    assert_false(any);
+    assert_true(wait_event(m, MEDIA_EVENT_PHONE_SILENT, SESSION_A, &ev, WAIT_US));
+    assert_true(worker_clock_us() - t0 >= 400000 + 300000 - 20000);
+    assert_false(wait_event(m, MEDIA_EVENT_PHONE_SILENT, SESSION_A, &ev, 500000));
+    /* On hold, silence is expected: no event. */
+    assert_int_equal(media_phone_remote(m, 0, SESSION_A, "127.0.0.1", port_of(a.fd), 0, true), 0);
+    assert_false(wait_event(m, MEDIA_EVENT_PHONE_SILENT, SESSION_A, &ev, 600000));
+    media_stop(m); /* closes the call */
+    fphone_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_checks),
         cmocka_unit_test(test_call),
+        cmocka_unit_test(test_g722_and_pcmu),
+        cmocka_unit_test(test_silent_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
