@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/pin.h"
+#include "server/token.h"
 #include "signaling/sfu.h"
 
 #include <netinet/in.h>
@@ -200,13 +201,20 @@ static void phone_join_meeting(struct app *app, struct phone_call *c, const stru
         phone_goodbye(app, c, PROMPT_ENDED);
         return;
     }
+    /* A seat needs a secret; a phone never resumes with it (hanging up is
+     * leaving), so it stays here. */
+    char secret[TOKEN_STR_LEN + 1];
+    if (token_generate(secret) < 0) {
+        phone_goodbye(app, c, PROMPT_ENDED);
+        return;
+    }
     struct meeting_join req = {
         .role = inv->role,
         .is_host = false,
         .auto_admit = admit || inv->auto_admit,
         .invitation_id = inv->id,
         .display_name = display_name(inv, c),
-        .resume_secret = NULL,
+        .resume_secret = secret,
         .phone = true,
         .phone_masked = c->masked,
     };
