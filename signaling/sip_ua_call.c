@@ -463,7 +463,7 @@ void ua_client_timeout(struct sip_ua *ua, struct sip_txn *t, int64_t now_us)
     (void)now_us;
     struct sip_call *c = ua_call_find(ua, t->call);
     if (c != NULL && t->invite && c->inv == txn_index(ua, t)) {
-        if (c->state == CALL_CANCELLING) {
+        if (c->state == CALL_CANCELLING || c->cancel_wanted) {
             ua_call_end(ua, c, SIP_END_LOCAL, 408);
         } else {
             ua->stats.calls_out_failed++;

@@ -90,17 +90,45 @@ static struct sip_call *find_dialog(struct sip_ua *ua, osip_message_t *m)
     return found;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (at most left bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (p[0] > 0xf4 || n == 0 || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+        return 0; /* overlong, surrogate or past U+10FFFF */
+    return n;
+}
+
 /* Copies src into dst as printable text: user parts keep only what a
- * number or user name holds, display names drop quotes and controls. */
+ * number or user name holds, display names drop quotes, controls and
+ * malformed UTF-8 (and never cut a character in two). */
 static void copy_clean(char *dst, size_t cap, const char *src, bool user)
 {
     size_t n = 0;
-    for (; src != NULL && *src != '\0' && n + 1 < cap; src++) {
-        unsigned char c = (unsigned char)*src;
+    const unsigned char *p = (const unsigned char *)src;
+    while (p != NULL && *p != '\0' && n + 1 < cap) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            size_t k = user ? 0 : utf8_seq(p, strnlen((const char *)p, 4));
+            if (k > 0 && n + k >= cap)
+                break;
+            memcpy(dst + n, p, k);
+            n += k;
+            p += k > 0 ? k : 1;
+            continue;
+        }
         bool ok = user ? (isalnum(c) || strchr("+*#._-", c) != NULL)
                        : (c >= 0x20 && c != 0x7f && c != '"' && c != '\\');
         if (ok)
             dst[n++] = (char)c;
+        p++;
     }
     dst[n] = '\0';
 }

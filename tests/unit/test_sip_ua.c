@@ -446,6 +446,26 @@ static void test_hangup_before_ack_waits_for_it(void **state)
     t_env_free(e);
 }
 
+static void test_caller_names_are_clean(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    char headers[1024];
+    snprintf(headers, sizeof headers,
+             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKu1\r\nMax-Forwards: 70\r\n"
+             "From: \"S\xc3\xb8ren \xff\xc3 \\\"B\\\"\" <sip:+45-12=$@198.51.100.1>;tag=abc\r\n"
+             "To: <sip:%%3Bx@192.0.2.10>\r\nCall-ID: u1\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <sip:a@198.51.100.1>\r\n");
+    t_request(buf, sizeof buf, "INVITE sip:%3Bx@192.0.2.10 SIP/2.0", headers, "application/sdp",
+              offer_sdp);
+    t_feed(e, buf);
+    struct t_act *in = t_act(e, 1, SIP_ACT_CALL_INCOMING);
+    assert_string_equal(in->a.caller_display, "S\xc3\xb8ren  B");
+    assert_string_equal(in->a.caller, "+45-12");
+    assert_string_equal(in->a.callee, "x"); /* %3B is ";", dropped */
+    t_env_free(e);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -464,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_488_when_no_codec_and_503_when_full),
         cmocka_unit_test(test_no_ack_ends_the_call),
         cmocka_unit_test(test_hangup_before_ack_waits_for_it),
+        cmocka_unit_test(test_caller_names_are_clean),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
