@@ -466,6 +466,53 @@ static void test_caller_names_are_clean(void **state)
     t_env_free(e);
 }
 
+static void test_tcp_no_retransmission(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    invite("z9hG4bKt1", "t1@x", 1, NULL, offer_sdp);
+    struct sockaddr_in from = t_addr("198.51.100.1", 40123);
+    sip_ua_input(e->ua, e->now, (const uint8_t *)buf, strlen(buf), (struct sockaddr *)&from,
+                 sizeof from, SIP_TP_TCP, 7);
+    t_drain(e);
+    struct t_act *trying = t_sent(e, 0, "SIP/2.0 100 Trying");
+    assert_int_equal(trying->a.tp, SIP_TP_TCP);
+    assert_int_equal(trying->a.conn, 7);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&trying->a.addr)->sin_port), 40123);
+    struct t_act *in = t_act(e, 1, SIP_ACT_CALL_INCOMING);
+    struct sip_sdp offer = in->a.sdp;
+    answer(e, in->a.call, &offer);
+    t_sent(e, 0, "SIP/2.0 200 OK");
+    /* no timer G on a reliable transport: only timer H */
+    assert_true(sip_ua_next_deadline(e->ua) == e->now + 32000000);
+    t_advance(e, 4000000);
+    assert_int_equal(e->n, 0);
+    t_env_free(e);
+}
+
+static void test_transaction_table_full(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    char headers[512];
+    for (unsigned i = 0; i <= SIP_UA_MAX_TXNS; i++) {
+        snprintf(headers, sizeof headers,
+                 "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKo%u\r\n"
+                 "From: <sip:ping@198.51.100.1>;tag=1\r\nTo: <sip:samtale@192.0.2.10>\r\n"
+                 "Call-ID: o%u\r\nCSeq: 1 OPTIONS\r\n",
+                 i, i);
+        t_request(buf, sizeof buf, "OPTIONS sip:192.0.2.10 SIP/2.0", headers, NULL, NULL);
+        t_feed(e, buf);
+        assert_int_equal(e->n, 1);
+        t_sent(e, 0, i < SIP_UA_MAX_TXNS ? "SIP/2.0 200 OK" : "SIP/2.0 503 Service Unavailable");
+    }
+    /* timer J frees them after 64 x T1 */
+    t_advance(e, 32000000);
+    t_feed(e, buf);
+    t_sent(e, 0, "SIP/2.0 200 OK");
+    t_env_free(e);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -485,6 +532,8 @@ int main(void)
         cmocka_unit_test(test_no_ack_ends_the_call),
         cmocka_unit_test(test_hangup_before_ack_waits_for_it),
         cmocka_unit_test(test_caller_names_are_clean),
+        cmocka_unit_test(test_tcp_no_retransmission),
+        cmocka_unit_test(test_transaction_table_full),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
