@@ -202,6 +202,15 @@ void ua_send(struct sip_ua *ua, uint64_t call, const char *bytes, size_t len,
              const struct sockaddr_storage *to, socklen_t tolen, enum sip_transport tp,
              uint64_t conn)
 {
+    /* What we send must parse: headers copied from the peer go through
+     * libosip2's serializer, whose output it cannot always parse again
+     * (a From of <sip:@1?x> comes back as <sip:1>). */
+    osip_message_t *m = NULL;
+    if (sip_msg_parse((const uint8_t *)bytes, len, SIP_MSG_OUT_MAX, &m) != 0) {
+        ua->stats.send_refused++;
+        return;
+    }
+    osip_message_free(m);
     uint8_t *copy = malloc(len);
     if (copy == NULL)
         return;

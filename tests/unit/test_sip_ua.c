@@ -351,11 +351,21 @@ static void test_malformed(void **state)
                  SIP_TP_UDP, 0);
     t_drain(e);
     assert_int_equal(e->n, 0);
+    /* libosip2 writes this From back as <sip:1>, which it cannot parse:
+     * the answer is not sent */
+    t_request(buf, sizeof buf, "OPTIONS sip:192.0.2.10 SIP/2.0",
+              "Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKm5\r\n"
+              "From: \"A\" <sip:@1?8.51.100.2>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: m5\r\n"
+              "CSeq: 1 OPTIONS\r\n",
+              NULL, NULL);
+    t_feed(e, buf);
+    assert_int_equal(e->n, 0);
     struct sip_ua_stats st;
     sip_ua_get_stats(e->ua, &st);
-    assert_int_equal(st.msgs_in, 6);
+    assert_int_equal(st.msgs_in, 7);
     assert_int_equal(st.dropped, 4);
     assert_int_equal(st.sent_400, 2);
+    assert_int_equal(st.send_refused, 1);
     t_env_free(e);
 }
 
