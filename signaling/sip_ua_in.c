@@ -226,9 +226,31 @@ static int body_sdp(osip_message_t *m, struct sip_sdp *out)
     return sip_sdp_parse(body, len, out);
 }
 
+/* RFC 3261 8.2.2.2: the same INVITE (Call-ID, From tag, CSeq) again on
+ * another branch, e.g. forked by a proxy and merged back. */
+static bool merged(struct sip_ua *ua, struct ua_in *in)
+{
+    const char *ftag = sip_msg_from_tag(in->m);
+    char *cid = NULL;
+    bool found = false;
+    if (ftag == NULL || osip_call_id_to_str(in->m->call_id, &cid) != 0)
+        return false;
+    for (size_t i = 0; i < ua->max_calls && !found; i++) {
+        const struct sip_call *c = &ua->calls[i];
+        found = c->used && !c->outgoing && c->invite_cseq == in->cseq &&
+                strcmp(c->call_id, cid) == 0 && strcmp(c->remote_tag, ftag) == 0;
+    }
+    osip_free(cid);
+    return found;
+}
+
 static void new_invite(struct sip_ua *ua, struct ua_in *in)
 {
     struct sip_sdp sdp;
+    if (merged(ua, in)) {
+        respond_once(ua, in, NULL, 482, NULL);
+        return;
+    }
     int rc = body_sdp(in->m, &sdp);
     if (rc == ERR_NOTFOUND) {
         /* an offer in the ACK (delayed offer) is not supported */
@@ -285,7 +307,11 @@ static void re_invite(struct sip_ua *ua, struct ua_in *in, struct sip_call *c)
     struct sip_sdp sdp;
     char body[SIP_SDP_MAX_LEN + 256];
     size_t len;
-    if (c->state != CALL_CONFIRMED || c->inv >= 0 || c->sdp == NULL) {
+    /* an INVITE of either side still open (our 2xx of a dial-out's INVITE,
+     * already ACKed, does not count) */
+    const struct sip_txn *open = txn_at(ua, c->inv);
+    bool pending = open != NULL && (open->server || open->state != TXN_ACCEPTED);
+    if (c->state != CALL_CONFIRMED || pending || c->sdp == NULL) {
         respond_once(ua, in, c->local_tag, 491, NULL);
         return;
     }

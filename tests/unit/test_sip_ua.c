@@ -125,6 +125,13 @@ static void test_call_answer_retransmit_ack_info_hold_bye(void **state)
     assert_int_equal(e->n, 1);
     t_sent(e, 0, "SIP/2.0 100 Trying");
 
+    /* the same INVITE on another branch (merged): 482 */
+    invite("z9hG4bKa2", "call-1@198.51.100.1", 1, NULL, offer_sdp);
+    t_feed(e, buf);
+    assert_int_equal(e->n, 1);
+    t_sent(e, 0, "SIP/2.0 482 Loop Detected");
+    invite("z9hG4bKa1", "call-1@198.51.100.1", 1, NULL, offer_sdp);
+
     assert_int_equal(sip_ua_ringing(e->ua, call, e->now), 0);
     t_drain(e);
     t_sent(e, 0, "SIP/2.0 180 Ringing");
