@@ -414,14 +414,14 @@ static void create_meeting(struct app *app, const struct store_user *user,
 
     json_t *links = json_array();
     for (size_t i = 1; links && i <= n_roles; i++)
-        json_array_append_new(links, api_invitation_json(app, &invs[i], tokens[i]));
+        json_array_append_new(links, api_invitation_json(app, &invs[i], tokens[i], true));
     for (size_t i = 0; i <= n_roles; i++)
         audit(app, m.id, "invitation_created", &invs[i].role, "",
               invs[i].is_host      ? "host link"
               : invs[i].auto_admit ? "auto-admit"
                                    : "");
     result = json_pack("{s:o, s:o, s:o}", "meeting", api_meeting_json(app, &m), "host_link",
-                       api_invitation_json(app, &invs[0], tokens[0]), "links", links);
+                       api_invitation_json(app, &invs[0], tokens[0], true), "links", links);
     ok(resp, 201, result);
 out:
     OPENSSL_cleanse(tokens, sizeof tokens);
@@ -431,13 +431,16 @@ out:
 static int list_invitation(void *arg, const struct store_invitation *inv)
 {
     void **ctx = arg;
-    return json_array_append_new(ctx[1], api_invitation_json(ctx[0], inv, NULL)) ? ERR_NOMEM : 0;
+    const struct store_meeting *m = ctx[2];
+    return json_array_append_new(ctx[1], api_invitation_json(ctx[0], inv, NULL, !m->ended_at))
+               ? ERR_NOMEM
+               : 0;
 }
 
 static void get_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)
 {
     json_t *arr = json_array();
-    void *ctx[2] = {app, arr};
+    void *ctx[3] = {app, arr, (void *)m};
     int rc = arr ? store_invitation_list(app->store, m->id, list_invitation, ctx) : ERR_NOMEM;
     if (rc < 0) {
         json_decref(arr);
@@ -508,7 +511,7 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
           inv.is_host      ? "host link"
           : inv.auto_admit ? "auto-admit"
                            : "");
-    ok(resp, 201, json_pack("{s:o}", "invitation", api_invitation_json(app, &inv, token)));
+    ok(resp, 201, json_pack("{s:o}", "invitation", api_invitation_json(app, &inv, token, true)));
 out:
     OPENSSL_cleanse(token, sizeof token);
     json_decref(body);

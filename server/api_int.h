@@ -4,6 +4,7 @@
 #define SAMTALE_API_INT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "server/app.h"
@@ -13,8 +14,11 @@ json_t *api_time_or_null(int64_t ms);
 json_t *api_user_json(const struct store_user *u);
 json_t *api_meeting_json(struct app *app, const struct store_meeting *m);
 /* An invitation for its owner. token is NULL when listing: the link (and
- * its PIN) is then derived again with the link key while it is usable. */
-json_t *api_invitation_json(struct app *app, const struct store_invitation *inv, const char *token);
+ * its PIN) is then derived again with the link key while it is usable.
+ * with_pin is false once the meeting has ended: its PINs are free for new
+ * invitations then, so showing one could send a caller to another meeting. */
+json_t *api_invitation_json(struct app *app, const struct store_invitation *inv, const char *token,
+                            bool with_pin);
 /* What the phone bridge offers the meeting page: {"dial_in_number", "dial_out"}. */
 json_t *api_phone_json(const struct app *app);
 

@@ -28,12 +28,10 @@ json_t *api_meeting_json(struct app *app, const struct store_meeting *m)
                      (json_int_t)present);
 }
 
-/* An invitation for its owner. token is NULL when listing: the link is then
- * derived again from the invitation's salt with the link key while it is
- * usable; links made before tokens were derived, or under a replaced key,
- * cannot be shown ("link_available": false). */
-json_t *api_invitation_json(struct app *app, const struct store_invitation *inv,
-                               const char *token)
+/* See api_int.h. Links made before tokens were derived, or under a
+ * replaced key, cannot be shown ("link_available": false); nor their PINs. */
+json_t *api_invitation_json(struct app *app, const struct store_invitation *inv, const char *token,
+                            bool with_pin)
 {
     char derived[TOKEN_STR_LEN + 1] = "";
     enum link_status st = LINK_NOT_OPENED;
@@ -53,8 +51,9 @@ json_t *api_invitation_json(struct app *app, const struct store_invitation *inv,
     char pin[PIN_DIGITS + 1];
     if (j) {
         json_object_set_new(j, "link_available", json_boolean(token != NULL));
-        json_object_set_new(
-            j, "pin", token && pin_of(&app->link_key, inv, pin) ? json_string(pin) : json_null());
+        json_object_set_new(j, "pin",
+                            with_pin && token && pin_of(&app->link_key, inv, pin) ? json_string(pin)
+                                                                                  : json_null());
     }
     if (j && token) {
         char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];

@@ -438,6 +438,8 @@ const char *sip_msg_reason(unsigned status)
         return "Temporarily Unavailable";
     case 481:
         return "Call/Transaction Does Not Exist";
+    case 482:
+        return "Loop Detected";
     case 486:
         return "Busy Here";
     case 487:

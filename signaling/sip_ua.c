@@ -1,6 +1,7 @@
 /* The SIP user agent's core: configuration, the call table, the action
  * queue and the dispatch of incoming messages (sip_ua.h). */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,27 @@
 #include "base/err.h"
 #include "signaling/sip_ua_int.h"
 
+/* libosip2's trace sink: nothing (see sip_global_init). */
+static void osip_quiet(const char *file, int line, osip_trace_level_t level, const char *fmt,
+                       va_list ap)
+{
+    (void)file;
+    (void)line;
+    (void)level;
+    (void)fmt;
+    (void)ap;
+}
+
 void sip_global_init(void)
 {
     static bool done;
     if (!done) {
         parser_init();
         /* libosip2 prints every parse error to stderr: anyone on the network
-         * could fill the log. Our own counters (sip_ua_stats) say enough. */
+         * could fill the log. Our own counters (sip_ua_stats) say enough.
+         * Disabling the levels alone is not enough: without a logger set,
+         * libosip2 5.3 prints anyway, so a sink that drops everything goes in. */
+        osip_trace_initialize_func(TRACE_LEVEL0, osip_quiet);
         for (int l = TRACE_LEVEL0; l < END_TRACE_LEVEL; l++)
             osip_trace_disable_level((osip_trace_level_t)l);
         done = true;
@@ -187,6 +202,15 @@ void ua_send(struct sip_ua *ua, uint64_t call, const char *bytes, size_t len,
              const struct sockaddr_storage *to, socklen_t tolen, enum sip_transport tp,
              uint64_t conn)
 {
+    /* What we send must parse: headers copied from the peer go through
+     * libosip2's serializer, whose output it cannot always parse again
+     * (a From of <sip:@1?x> comes back as <sip:1>). */
+    osip_message_t *m = NULL;
+    if (sip_msg_parse((const uint8_t *)bytes, len, SIP_MSG_OUT_MAX, &m) != 0) {
+        ua->stats.send_refused++;
+        return;
+    }
+    osip_message_free(m);
     uint8_t *copy = malloc(len);
     if (copy == NULL)
         return;

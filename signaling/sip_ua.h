@@ -118,6 +118,7 @@ struct sip_ua_stats {
     uint64_t calls_out_answered;
     uint64_t calls_out_failed;
     uint64_t actions_dropped; /* action queue full (poll more often) */
+    uint64_t send_refused;    /* a message we built did not parse again: not sent */
 };
 
 struct sip_ua;

@@ -330,6 +330,34 @@ out:
     return rc;
 }
 
+/* After the answer our SDP for later re-INVITEs is the answer's codec
+ * only (RFC 3264 8: no codec the peer did not accept), same origin. */
+static void narrow_offer(struct sip_call *c, const struct sip_sdp *answer)
+{
+    struct sip_sdp ours;
+    struct sip_sdp_choice ch;
+    char buf[SIP_SDP_OUT_MAX];
+    size_t len;
+    if (sip_sdp_parse(c->sdp, c->sdp_len, &ours) != 0)
+        return;
+    c->sdp_version = ours.sess_version;
+    if (answer->n_codecs == 0)
+        return;
+    ch.codec = answer->codecs[0].codec;
+    ch.pt = answer->codecs[0].pt;
+    ch.dtmf_pt = answer->dtmf_pt;
+    struct sip_sdp_local l = {ours.addr, ours.port, ours.sess_id, ours.sess_version};
+    if (sip_sdp_build_answer(&l, &ch, SIP_SDP_SENDRECV, buf, sizeof buf, &len) != 0)
+        return;
+    char *copy = malloc(len);
+    if (copy == NULL)
+        return;
+    memcpy(copy, buf, len);
+    free(c->sdp);
+    c->sdp = copy;
+    c->sdp_len = len;
+}
+
 static void invite_2xx(struct sip_ua *ua, struct sip_txn *t, struct sip_call *c, osip_message_t *m,
                        int64_t now_us)
 {
@@ -370,6 +398,7 @@ static void invite_2xx(struct sip_ua *ua, struct sip_txn *t, struct sip_call *c,
         ua_send_bye(ua, c, now_us);
         return;
     }
+    narrow_offer(c, &sdp);
     c->state = CALL_CONFIRMED;
     ua->stats.calls_out_answered++;
     struct sip_ua_action *a = ua_event(ua, SIP_ACT_CALL_ANSWERED, c->id);
@@ -463,7 +492,7 @@ void ua_client_timeout(struct sip_ua *ua, struct sip_txn *t, int64_t now_us)
     (void)now_us;
     struct sip_call *c = ua_call_find(ua, t->call);
     if (c != NULL && t->invite && c->inv == txn_index(ua, t)) {
-        if (c->state == CALL_CANCELLING) {
+        if (c->state == CALL_CANCELLING || c->cancel_wanted) {
             ua_call_end(ua, c, SIP_END_LOCAL, 408);
         } else {
             ua->stats.calls_out_failed++;

@@ -90,17 +90,45 @@ static struct sip_call *find_dialog(struct sip_ua *ua, osip_message_t *m)
     return found;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (at most left bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (p[0] > 0xf4 || n == 0 || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) || (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+        (n == 4 && p[0] == 0xf0 && p[1] < 0x90) || (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+        return 0; /* overlong, surrogate or past U+10FFFF */
+    return n;
+}
+
 /* Copies src into dst as printable text: user parts keep only what a
- * number or user name holds, display names drop quotes and controls. */
+ * number or user name holds, display names drop quotes, controls and
+ * malformed UTF-8 (and never cut a character in two). */
 static void copy_clean(char *dst, size_t cap, const char *src, bool user)
 {
     size_t n = 0;
-    for (; src != NULL && *src != '\0' && n + 1 < cap; src++) {
-        unsigned char c = (unsigned char)*src;
+    const unsigned char *p = (const unsigned char *)src;
+    while (p != NULL && *p != '\0' && n + 1 < cap) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            size_t k = user ? 0 : utf8_seq(p, strnlen((const char *)p, 4));
+            if (k > 0 && n + k >= cap)
+                break;
+            memcpy(dst + n, p, k);
+            n += k;
+            p += k > 0 ? k : 1;
+            continue;
+        }
         bool ok = user ? (isalnum(c) || strchr("+*#._-", c) != NULL)
                        : (c >= 0x20 && c != 0x7f && c != '"' && c != '\\');
         if (ok)
             dst[n++] = (char)c;
+        p++;
     }
     dst[n] = '\0';
 }
@@ -198,9 +226,31 @@ static int body_sdp(osip_message_t *m, struct sip_sdp *out)
     return sip_sdp_parse(body, len, out);
 }
 
+/* RFC 3261 8.2.2.2: the same INVITE (Call-ID, From tag, CSeq) again on
+ * another branch, e.g. forked by a proxy and merged back. */
+static bool merged(struct sip_ua *ua, struct ua_in *in)
+{
+    const char *ftag = sip_msg_from_tag(in->m);
+    char *cid = NULL;
+    bool found = false;
+    if (ftag == NULL || osip_call_id_to_str(in->m->call_id, &cid) != 0)
+        return false;
+    for (size_t i = 0; i < ua->max_calls && !found; i++) {
+        const struct sip_call *c = &ua->calls[i];
+        found = c->used && !c->outgoing && c->invite_cseq == in->cseq &&
+                strcmp(c->call_id, cid) == 0 && strcmp(c->remote_tag, ftag) == 0;
+    }
+    osip_free(cid);
+    return found;
+}
+
 static void new_invite(struct sip_ua *ua, struct ua_in *in)
 {
     struct sip_sdp sdp;
+    if (merged(ua, in)) {
+        respond_once(ua, in, NULL, 482, NULL);
+        return;
+    }
     int rc = body_sdp(in->m, &sdp);
     if (rc == ERR_NOTFOUND) {
         /* an offer in the ACK (delayed offer) is not supported */
@@ -257,7 +307,11 @@ static void re_invite(struct sip_ua *ua, struct ua_in *in, struct sip_call *c)
     struct sip_sdp sdp;
     char body[SIP_SDP_MAX_LEN + 256];
     size_t len;
-    if (c->state != CALL_CONFIRMED || c->inv >= 0 || c->sdp == NULL) {
+    /* an INVITE of either side still open (our 2xx of a dial-out's INVITE,
+     * already ACKed, does not count) */
+    const struct sip_txn *open = txn_at(ua, c->inv);
+    bool pending = open != NULL && (open->server || open->state != TXN_ACCEPTED);
+    if (c->state != CALL_CONFIRMED || pending || c->sdp == NULL) {
         respond_once(ua, in, c->local_tag, 491, NULL);
         return;
     }

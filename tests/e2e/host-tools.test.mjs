@@ -3,7 +3,9 @@
 // - the calendar invitation (.ics) for a participant's link, made in the
 //   browser: the file is checked line by line (CRLF, folding at 75 octets
 //   without splitting a UTF-8 character, TEXT escaping, times, URL); the
-//   builder itself (web-client/js/ics.js) is also run here in node;
+//   builder itself (web-client/js/ics.js) is also run here in node; with a
+//   dial-in number configured, the page and the file give the number and the
+//   link's phone PIN (and no "Call" without a trunk);
 // - private notes in the meeting room: typed, still there after a reload,
 //   downloaded as .txt, and never sent anywhere (no HTTP request, no
 //   WebSocket frame and no file of the server holds the text);
@@ -43,7 +45,7 @@ const consoleErrors = [];
 
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
-    server = new Server({ name: 'e2e-host-tools' });
+    server = new Server({ name: 'e2e-host-tools', config: { sip_dial_in_number: '"+45 70 20 30 40"' } });
     server.addUser('anna', 'Anna Jensen', PASSWORD);
     await server.start();
     browser = await launchChromium();
@@ -288,13 +290,20 @@ async function hostTools() {
     const meetingId = Number(new URL(host.url()).pathname.split('/')[2]);
     await axeClean(host, 'meeting page (links, notes)');
     const api = await server.login('anna', PASSWORD);
-    const { meeting } = await api.expect(200, 'GET', `/api/meetings/${meetingId}`);
+    const { meeting, invitations } = await api.expect(200, 'GET', `/api/meetings/${meetingId}`);
+    const pin = invitations.find((i) => i.role === 'citizen').pin;
+    assert.match(pin, /^[0-9]{8}$/);
+    const pinShown = `${pin.slice(0, 4)} ${pin.slice(4)}`;
 
     // The calendar invitation for the citizen's link.
     const citizenItem = host.locator('.link-item').filter({ has: host.getByRole('heading', { name: 'Borger' }) });
     const citizenLink = await citizenItem.locator('.link-url').inputValue();
     await citizenItem.screenshot({ path: path.join(LOG_DIR, 'host-tools-links.png') });
     assert.match(citizenLink, /\/join#[A-Za-z0-9_-]{32}$/);
+    // How to call in, next to the link; no "Call" without a trunk.
+    assert.equal(await citizenItem.locator('.dial-in-number').textContent(), '+45 70 20 30 40');
+    assert.equal(await citizenItem.locator('.dial-in-pin').textContent(), pinShown);
+    assert.equal(await citizenItem.getByRole('button', { name: 'Ring op til Borger' }).count(), 0);
     const ics = await download(host, () => host.getByRole('button', { name: 'Hent kalenderinvitation til Borger' }).click());
     assert.equal(ics.name, 'kalenderinvitation-borger.ics', 'named in the page\'s language');
     const lines = readIcs(ics.bytes);
@@ -318,6 +327,7 @@ async function hostTools() {
     assert.ok(description.includes(citizenLink), 'the link is in the description');
     assert.match(description, /telefon eller computer/);
     assert.match(description, /installere/);
+    assert.ok(description.includes(`Ring til +45 70 20 30 40, og tast PIN-koden ${pinShown} efterfulgt af #`), `dial-in in the description: ${description}`);
     assert.match(ev.DESCRIPTION, /\\n/, 'newlines escaped');
     assert.equal(component(lines, 'VALARM').TRIGGER, '-PT15M');
     assert.equal(component(lines, 'VALARM').ACTION, 'DISPLAY');

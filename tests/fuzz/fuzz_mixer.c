@@ -9,8 +9,11 @@
  *   - every counter only grows; received <= RTP packets accepted
  *   - a tick mixes at most MIXER_CATCHUP_MAX frames and leaves the next
  *     deadline after now, at most one frame ahead
+ *   - mix-minus: a sink whose own source has been the only source for two
+ *     mixed frames hears exact silence
  * Seeds (tests/fuzz/corpus/mixer/) are written by
  * tests/unit/test_mixer_seeds.c with SAMTALE_SEED_DIR set. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,9 @@ struct fz {
     int64_t now;
     uint64_t rtp_accepted;
     uint32_t sink_rate[FZM_SINKS + 1]; /* 0: no such sink */
+    uint32_t sink_own[FZM_SINKS + 1];
+    unsigned alone[FZM_SINKS + 1]; /* frames mixed with only its own source */
+    bool present[FZM_SOURCES + 1];
     uint16_t seq[FZM_SOURCES + 1];
     uint32_t ts[FZM_SOURCES + 1];
     struct mixer_stats prev;
@@ -55,6 +61,19 @@ static void check_stats(struct fz *f)
     f->prev = s;
 }
 
+/* Counts, per sink, the frames just mixed while no source but its own
+ * was present. */
+static void count_alone(struct fz *f, uint64_t mixed)
+{
+    for (uint32_t k = 1; k <= FZM_SINKS; k++) {
+        bool others = false;
+
+        for (uint32_t i = 1; i <= FZM_SOURCES; i++)
+            others |= f->present[i] && i != f->sink_own[k];
+        f->alone[k] = others ? 0 : f->alone[k] + (unsigned)mixed;
+    }
+}
+
 static void check_sinks(const struct fz *f)
 {
     for (uint32_t k = 1; k <= FZM_SINKS; k++) {
@@ -67,6 +86,9 @@ static void check_sinks(const struct fz *f)
             continue;
         }
         check(r == 0 && pcm != NULL && n == f->sink_rate[k] / 50);
+        if (f->alone[k] >= 2)
+            for (size_t i = 0; i < n; i++)
+                check(pcm[i] == 0);
         if (f->sink_rate[k] == 48000)
             for (size_t i = 0; i < n; i++)
                 check(pcm[i] <= LIMITER_CEILING + 1 && pcm[i] >= -LIMITER_CEILING - 1);
@@ -125,8 +147,11 @@ static void send_pcm(struct fz *f, uint8_t op, uint32_t src, const uint8_t *p, s
 
 static void advance(struct fz *f, unsigned units)
 {
+    uint64_t before = mixer_frame_count(f->m);
+
     f->now += (int64_t)units * 100;
     mixer_tick(f->m, f->now);
+    count_alone(f, mixer_frame_count(f->m) - before);
     check(mixer_next_deadline(f->m) > f->now);
     check(mixer_next_deadline(f->m) <= f->now + MIXER_FRAME_US);
 }
@@ -169,14 +194,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case FZM_ADD:
             pos += pos < size;
             b = pos < size ? data[pos++] : 0;
-            if (b % 2)
-                (void)mixer_add_pcm_source(f.m, a % FZM_SOURCES + 1);
-            else
-                (void)mixer_add_opus_source(f.m, a % FZM_SOURCES + 1);
+            a = a % FZM_SOURCES + 1;
+            if ((b % 2 ? mixer_add_pcm_source(f.m, a) : mixer_add_opus_source(f.m, a)) == 0) {
+                check(!f.present[a]);
+                f.present[a] = true;
+                count_alone(&f, 0);
+            }
             break;
         case FZM_REMOVE:
             pos += pos < size;
-            mixer_remove_source(f.m, a % FZM_SOURCES + 1);
+            a = a % FZM_SOURCES + 1;
+            mixer_remove_source(f.m, a);
+            f.present[a] = false;
             break;
         case FZM_SINK: {
             uint32_t own, rate;
@@ -189,6 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (mixer_add_sink(f.m, a, own, rate) == 0) {
                 check(f.sink_rate[a] == 0 && b < 3);
                 f.sink_rate[a] = rate;
+                f.sink_own[a] = own;
+                f.alone[a] = 0;
+                count_alone(&f, 0);
             }
             break;
         }

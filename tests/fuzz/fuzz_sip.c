@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,14 @@ static const char answer_sdp[] = "v=0\r\no=samtale 1 1 IN IP4 192.0.2.10\r\ns=sa
                                  "c=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8 101\r\n"
                                  "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
 
-static void check(int cond)
+#define check(cond) check_at((cond), __LINE__)
+
+static void check_at(int cond, int line)
 {
-    if (!cond)
+    if (!cond) {
+        fprintf(stderr, "fuzz_sip: invariant at line %d broken\n", line);
         abort();
+    }
 }
 
 static int find_live(uint64_t id)
@@ -66,7 +71,10 @@ static void drain(struct sip_ua *ua)
             text[a.len] = '\0';
             osip_message_t *m = NULL;
             check(osip_message_init(&m) == 0);
-            check(osip_message_parse(m, text, a.len) == 0);
+            int rc = osip_message_parse(m, text, a.len);
+            if (rc != 0)
+                fprintf(stderr, "fuzz_sip: we sent what does not parse:\n%s\n", text);
+            check(rc == 0);
             osip_message_free(m);
             break;
         }

@@ -279,6 +279,15 @@ test('the meeting page learns the dial-in number and whether it may call out', a
         const got = await a.expect(200, 'GET', `/api/meetings/${made.meeting.id}`);
         assert.deepEqual(got.phone, { dial_in_number: '+45 70 20 30 40', dial_out: true });
         assert.match(got.invitations.find((i) => i.role === 'interpreter').pin, /^[0-9]{8}$/);
+        // Once the meeting has ended its PINs may go to new invitations: not shown any more.
+        const host = await phone.join(made.host_link.token, 'Anna');
+        host.send({ type: 'end' });
+        await host.next('meeting_ended');
+        const ended = await a.expect(200, 'GET', `/api/meetings/${made.meeting.id}`);
+        assert.equal(ended.meeting.status, 'ended');
+        const after = ended.invitations.find((i) => i.role === 'interpreter');
+        assert.equal(after.link_available, true, 'the link is still shown');
+        assert.equal(after.pin, null);
     } finally {
         await phone.stop();
     }

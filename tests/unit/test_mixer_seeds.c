@@ -1,6 +1,7 @@
 /* Seeds for tests/fuzz/fuzz_mixer.c: record streams (fuzz_mixer.h) of a
  * meeting with real Opus packets and PCM, with loss, reordering, a new
- * SSRC, hostile RTP and sinks coming and going. With SAMTALE_SEED_DIR set
+ * SSRC, hostile RTP, sinks coming and going, and everyone but one caller
+ * leaving. With SAMTALE_SEED_DIR set
  * it writes them:
  *   SAMTALE_SEED_DIR=tests/fuzz/corpus/mixer build/debug/tests/test_mixer_seeds */
 #include <setjmp.h>
@@ -35,6 +36,13 @@ static void op3(struct seed *s, uint8_t op, uint8_t a, uint8_t b)
     uint8_t r[3] = {op, a, b};
 
     put(s, r, 3);
+}
+
+static void op2(struct seed *s, uint8_t op, uint8_t a)
+{
+    uint8_t r[2] = {op, a};
+
+    put(s, r, 2);
 }
 
 static void op_data(struct seed *s, uint8_t op, uint8_t src, const void *p, size_t n)
@@ -112,9 +120,21 @@ static void meeting(struct seed *s, int variant, int frames)
         op_time(s, 200);
     }
     if (variant == 2) {
-        op3(s, FZM_REMOVE, 0, 0);
-        op3(s, FZM_UNSINK, 1, 0);
+        op2(s, FZM_REMOVE, 0);
+        op2(s, FZM_UNSINK, 1);
         op_time(s, 2000);
+    }
+    if (variant == 3) {
+        /* Everyone leaves but phone 4, which goes on talking: its own sink
+         * must hear silence. */
+        for (uint8_t i = 0; i < 5; i++)
+            if (i != 3)
+                op2(s, FZM_REMOVE, i);
+        for (int f = 0; f < 5; f++) {
+            sine_fill(pcm, 48, 48000, 1000, 6000, 0);
+            op_data(s, FZM_PCM, 3, pcm, 48 * sizeof(*pcm));
+            op_time(s, 200);
+        }
     }
     for (int i = 0; i < 3; i++)
         audio_enc_destroy(enc[i]);
@@ -123,12 +143,13 @@ static void meeting(struct seed *s, int variant, int frames)
 static void test_seeds(void **state)
 {
     static struct seed s;
-    static const char *const names[] = {"meeting", "meeting_loss", "meeting_churn"};
+    static const char *const names[] = {"meeting", "meeting_loss", "meeting_churn",
+                                        "meeting_alone"};
 
     (void)state;
-    for (int v = 0; v < 3; v++) {
-        meeting(&s, v, 40);
-        assert_true(s.len > 40 * 3 * 20);
+    for (int v = 0; v < 4; v++) {
+        meeting(&s, v, v == 3 ? 10 : 40);
+        assert_true(s.len > 10 * 3 * 20);
         dump_seed(names[v], s.buf, s.len);
     }
 }

@@ -125,6 +125,13 @@ static void test_call_answer_retransmit_ack_info_hold_bye(void **state)
     assert_int_equal(e->n, 1);
     t_sent(e, 0, "SIP/2.0 100 Trying");
 
+    /* the same INVITE on another branch (merged): 482 */
+    invite("z9hG4bKa2", "call-1@198.51.100.1", 1, NULL, offer_sdp);
+    t_feed(e, buf);
+    assert_int_equal(e->n, 1);
+    t_sent(e, 0, "SIP/2.0 482 Loop Detected");
+    invite("z9hG4bKa1", "call-1@198.51.100.1", 1, NULL, offer_sdp);
+
     assert_int_equal(sip_ua_ringing(e->ua, call, e->now), 0);
     t_drain(e);
     t_sent(e, 0, "SIP/2.0 180 Ringing");
@@ -351,11 +358,21 @@ static void test_malformed(void **state)
                  SIP_TP_UDP, 0);
     t_drain(e);
     assert_int_equal(e->n, 0);
+    /* libosip2 writes this From back as <sip:1>, which it cannot parse:
+     * the answer is not sent */
+    t_request(buf, sizeof buf, "OPTIONS sip:192.0.2.10 SIP/2.0",
+              "Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKm5\r\n"
+              "From: \"A\" <sip:@1?8.51.100.2>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: m5\r\n"
+              "CSeq: 1 OPTIONS\r\n",
+              NULL, NULL);
+    t_feed(e, buf);
+    assert_int_equal(e->n, 0);
     struct sip_ua_stats st;
     sip_ua_get_stats(e->ua, &st);
-    assert_int_equal(st.msgs_in, 6);
+    assert_int_equal(st.msgs_in, 7);
     assert_int_equal(st.dropped, 4);
     assert_int_equal(st.sent_400, 2);
+    assert_int_equal(st.send_refused, 1);
     t_env_free(e);
 }
 
@@ -446,6 +463,73 @@ static void test_hangup_before_ack_waits_for_it(void **state)
     t_env_free(e);
 }
 
+static void test_caller_names_are_clean(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    char headers[1024];
+    snprintf(headers, sizeof headers,
+             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKu1\r\nMax-Forwards: 70\r\n"
+             "From: \"S\xc3\xb8ren \xff\xc3 \\\"B\\\"\" <sip:+45-12=$@198.51.100.1>;tag=abc\r\n"
+             "To: <sip:%%3Bx@192.0.2.10>\r\nCall-ID: u1\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <sip:a@198.51.100.1>\r\n");
+    t_request(buf, sizeof buf, "INVITE sip:%3Bx@192.0.2.10 SIP/2.0", headers, "application/sdp",
+              offer_sdp);
+    t_feed(e, buf);
+    struct t_act *in = t_act(e, 1, SIP_ACT_CALL_INCOMING);
+    assert_string_equal(in->a.caller_display, "S\xc3\xb8ren  B");
+    assert_string_equal(in->a.caller, "+45-12");
+    assert_string_equal(in->a.callee, "x"); /* %3B is ";", dropped */
+    t_env_free(e);
+}
+
+static void test_tcp_no_retransmission(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    invite("z9hG4bKt1", "t1@x", 1, NULL, offer_sdp);
+    struct sockaddr_in from = t_addr("198.51.100.1", 40123);
+    sip_ua_input(e->ua, e->now, (const uint8_t *)buf, strlen(buf), (struct sockaddr *)&from,
+                 sizeof from, SIP_TP_TCP, 7);
+    t_drain(e);
+    struct t_act *trying = t_sent(e, 0, "SIP/2.0 100 Trying");
+    assert_int_equal(trying->a.tp, SIP_TP_TCP);
+    assert_int_equal(trying->a.conn, 7);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&trying->a.addr)->sin_port), 40123);
+    struct t_act *in = t_act(e, 1, SIP_ACT_CALL_INCOMING);
+    struct sip_sdp offer = in->a.sdp;
+    answer(e, in->a.call, &offer);
+    t_sent(e, 0, "SIP/2.0 200 OK");
+    /* no timer G on a reliable transport: only timer H */
+    assert_true(sip_ua_next_deadline(e->ua) == e->now + 32000000);
+    t_advance(e, 4000000);
+    assert_int_equal(e->n, 0);
+    t_env_free(e);
+}
+
+static void test_transaction_table_full(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    char headers[512];
+    for (unsigned i = 0; i <= SIP_UA_MAX_TXNS; i++) {
+        snprintf(headers, sizeof headers,
+                 "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKo%u\r\n"
+                 "From: <sip:ping@198.51.100.1>;tag=1\r\nTo: <sip:samtale@192.0.2.10>\r\n"
+                 "Call-ID: o%u\r\nCSeq: 1 OPTIONS\r\n",
+                 i, i);
+        t_request(buf, sizeof buf, "OPTIONS sip:192.0.2.10 SIP/2.0", headers, NULL, NULL);
+        t_feed(e, buf);
+        assert_int_equal(e->n, 1);
+        t_sent(e, 0, i < SIP_UA_MAX_TXNS ? "SIP/2.0 200 OK" : "SIP/2.0 503 Service Unavailable");
+    }
+    /* timer J frees them after 64 x T1 */
+    t_advance(e, 32000000);
+    t_feed(e, buf);
+    t_sent(e, 0, "SIP/2.0 200 OK");
+    t_env_free(e);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -464,6 +548,9 @@ int main(void)
         cmocka_unit_test(test_488_when_no_codec_and_503_when_full),
         cmocka_unit_test(test_no_ack_ends_the_call),
         cmocka_unit_test(test_hangup_before_ack_waits_for_it),
+        cmocka_unit_test(test_caller_names_are_clean),
+        cmocka_unit_test(test_tcp_no_retransmission),
+        cmocka_unit_test(test_transaction_table_full),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

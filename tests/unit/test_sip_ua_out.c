@@ -176,6 +176,39 @@ static void test_dial_out_with_proxy_challenge(void **state)
     assert_int_equal(e->n, 1);
     t_sent(e, 0, "ACK sip:gw@198.51.100.20:5070");
 
+    /* the trunk puts us on hold: our answer has the one codec in use */
+    char reinv[2048];
+    const char *hold = "v=0\r\no=- 7 8 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+                       "t=0 0\r\nm=audio 31000 RTP/AVP 8 101\r\n"
+                       "a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+    char from[128], callid[128];
+    t_header(second, "From", from, sizeof from);
+    t_header(second, "Call-ID", callid, sizeof callid);
+    snprintf(reinv, sizeof reinv,
+             "INVITE sip:samtale@192.0.2.10:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKre1\r\n"
+             "From: <sip:+4512345678@trunk.example>;tag=gw2\r\nTo: %s\r\nCall-ID: %s\r\n"
+             "CSeq: 10 INVITE\r\nContact: <sip:gw@198.51.100.20:5070>\r\n"
+             "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+             from, callid, strlen(hold), hold);
+    t_feed(e, reinv);
+    assert_int_equal(e->n, 2);
+    struct t_act *held = t_sent(e, 0, "SIP/2.0 200 OK");
+    assert_non_null(strstr(held->text, "o=samtale 1 2 IN IP4 192.0.2.10\r\n"));
+    assert_non_null(strstr(held->text, "m=audio 40000 RTP/AVP 8 101\r\n"));
+    assert_non_null(strstr(held->text, "a=recvonly\r\n"));
+    assert_int_equal(t_act(e, 1, SIP_ACT_CALL_UPDATE)->a.sdp.dir, SIP_SDP_SENDONLY);
+    snprintf(reinv, sizeof reinv,
+             "ACK sip:samtale@192.0.2.10:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKre2\r\n"
+             "From: <sip:+4512345678@trunk.example>;tag=gw2\r\nTo: %s\r\nCall-ID: %s\r\n"
+             "CSeq: 10 ACK\r\nContent-Length: 0\r\n\r\n",
+             from, callid);
+    t_feed(e, reinv);
+    assert_int_equal(e->n, 0);
+    t_advance(e, 500000);
+    assert_int_equal(e->n, 0); /* the ACK stopped the 200's retransmissions */
+
     assert_int_equal(sip_ua_hangup(e->ua, call, e->now), 0);
     t_drain(e);
     struct t_act *bye = t_sent(e, 0, "BYE sip:gw@198.51.100.20:5070 SIP/2.0");

@@ -218,7 +218,7 @@ export async function mountMeeting(main, ctx, id) {
                         input,
                     );
                     input.addEventListener('focus', () => input.select());
-                    append(li, [dialInLine(phone, inv)]); // nothing without a dial-in number
+                    if (meeting.status !== 'ended') append(li, [dialInLine(phone, inv)]); // nothing without a dial-in number
                     const row = h('div', { class: 'button-row' }, copyButton(link.url, input, { role: roleLabel }, inviteText(inv, link.url)));
                     if (meeting.status !== 'ended') row.append(icsButton(inv, link.url, roleLabel));
                     if (meeting.status !== 'ended' && dialOutOffered(phone)) row.append(callButton(inv, roleLabel));
