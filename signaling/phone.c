@@ -75,20 +75,23 @@ const char *phone_media_addr(const struct app *app)
     return app->cfg.media_bind;
 }
 
-void phone_send_host(struct app *app, struct phone_call *c, const char *state,
-                      const char *reason)
+void phone_send_host(struct app *app, struct phone_call *c, const char *state, const char *reason)
 {
-    if (!c->outgoing || !c->host_pid)
+    if (!c->outgoing)
         return;
-    struct live_meeting *lm = session_live_find(app, c->meeting_id);
-    struct ws_conn **seat = lm ? session_seat_of(lm, c->host_pid) : NULL;
-    if (!seat)
-        return;
-    json_t *msg = json_pack("{s:s, s:I, s:s}", "type", "dial_out_state", "invitation_id",
-                            (json_int_t)c->invitation_id, "state", state);
-    if (msg && reason)
-        json_object_set_new(msg, "reason", json_string(reason));
-    session_send_json(app, *seat, msg);
+    /* The owner's meeting pages, and the host in the room who asked. */
+    for (struct ws_conn *w = app->conns; w; w = w->next) {
+        bool watcher = w->watching && w->watch_user == c->owner_id &&
+                       (!w->watch_meeting || w->watch_meeting == c->meeting_id);
+        bool host = c->host_pid && w->lm && w->pid == c->host_pid &&
+                    meeting_id(session_live_meeting(w->lm)) == c->meeting_id;
+        if (!watcher && !host)
+            continue;
+        session_send_json(app, w,
+                          json_pack("{s:s, s:I, s:s, s:s}", "type", "dial_out_state",
+                                    "invitation_id", (json_int_t)c->invitation_id, "state", state,
+                                    "reason", reason ? reason : ""));
+    }
 }
 
 /* ---- the media call ---- */

@@ -61,10 +61,12 @@ bool phone_media_event(struct app *app, const struct media_event *ev);
 bool phone_meeting_send(struct app *app, struct live_meeting *lm, uint32_t pid, const json_t *msg);
 /* The meeting closed pid (removed, denied, ended, left); true if a phone. */
 bool phone_meeting_closed(struct app *app, struct live_meeting *lm, uint32_t pid);
-/* A host's {"type":"dial_out","invitation_id":N,"number":"+45..."}: errors
- * go back to the host as error messages; states as dial_out_state. */
-void phone_dial_out(struct app *app, struct live_meeting *lm, uint32_t host_pid,
-                    const json_t *msg);
+/* {"type":"dial_out","invitation_id":N,"number":"+45..."} from the
+ * meeting's owner on a meeting page (a watching connection) or from a host
+ * in the meeting: errors go back on conn; the call's states go to the
+ * owner's meeting pages and that host as dial_out_state. */
+struct ws_conn;
+void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg);
 
 void phone_get_stats(const struct app *app, struct phone_stats *out);
 

@@ -40,7 +40,8 @@ struct phone_call {
     int64_t meeting_id;
     int64_t invitation_id;
     uint32_t pid; /* 0 until it joined a meeting */
-    uint32_t host_pid; /* dial-out: the host who asked */
+    uint32_t host_pid; /* dial-out: the host in the room who asked, or 0 */
+    int64_t owner_id;  /* dial-out: the meeting's owner, whose meeting pages follow it */
     char digits[PHONE_PIN_DIGITS + 1];
     size_t n_digits;
     unsigned failures;

@@ -109,6 +109,30 @@ static void answered(struct app *app, struct phone_call *c, const struct sip_ua_
     phone_send_host(app, c, "answered", NULL);
 }
 
+/* Why a call out did not connect, as the page shows it. */
+static const char *failure_word(unsigned status, enum sip_end_reason reason)
+{
+    switch (status) {
+    case 486:
+    case 600:
+        return "busy";
+    case 603:
+        return "declined";
+    case 404:
+    case 484:
+    case 604:
+        return "no_such_number";
+    case 401:
+    case 403:
+    case 407:
+        return "trunk_refused";
+    case 0:
+        return reason == SIP_END_TIMEOUT ? "no_answer" : sip_end_reason_name(reason);
+    default:
+        return status == 408 || status == 480 || status == 487 ? "no_answer" : "failed";
+    }
+}
+
 static void ended(struct app *app, struct phone_call *c, const struct sip_ua_action *a)
 {
     struct phone_bridge *b = phone_of(app);
@@ -117,10 +141,9 @@ static void ended(struct app *app, struct phone_call *c, const struct sip_ua_act
     else if (a->reason == SIP_END_FAILURE || a->reason == SIP_END_TIMEOUT)
         b->st.failed++;
     if (c->outgoing) {
-        if (c->state == CALL_OUT_RINGING) {
-            char why[16];
-            snprintf(why, sizeof why, "%u", a->status);
-            phone_send_host(app, c, "failed", a->status ? why : sip_end_reason_name(a->reason));
+        if (c->state == CALL_OUT_RINGING || c->state == CALL_OUT_CONFIRM) {
+            phone_send_host(app, c, "failed", c->state == CALL_OUT_CONFIRM ? "no_answer"
+                                                : failure_word(a->status, a->reason));
         } else {
             phone_send_host(app, c, "ended", sip_end_reason_name(a->reason));
         }
@@ -255,52 +278,68 @@ static int normalize_number(const char *in, char out[PHONE_NUMBER_DIGITS_MAX + 2
     return 0;
 }
 
-static void dial_error(struct app *app, struct live_meeting *lm, uint32_t pid, const char *code,
-                       const char *why)
+/* Who may call out for a meeting: its owner from the meeting page (a
+ * watching connection) or a host in the meeting. 0, or the error sent. */
+static int dial_allowed(const struct ws_conn *conn, const struct store_meeting *sm)
 {
-    struct ws_conn **seat = session_seat_of(lm, pid);
-    if (seat)
-        session_send_error(app, *seat, code, why, "dial_out");
+    if (conn->lm) {
+        struct meeting *m = session_live_meeting(conn->lm);
+        if (meeting_id(m) == sm->id && meeting_is_host(m, conn->pid) &&
+            meeting_is_admitted(m, conn->pid))
+            return 0;
+    } else if (conn->watching && conn->watch_user == sm->owner_id &&
+               (!conn->watch_meeting || conn->watch_meeting == sm->id)) {
+        return 0;
+    }
+    return ERR_NOTFOUND;
 }
 
-void phone_dial_out(struct app *app, struct live_meeting *lm, uint32_t host_pid,
-                    const json_t *msg)
+void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
 {
     struct phone_bridge *b = phone_of(app);
-    struct meeting *m = session_live_meeting(lm);
     if (!b || !sip_dial_out_enabled(&app->cfg.sip) || !app->media) {
-        dial_error(app, lm, host_pid, "not_available", "Calling out is not set up on this server");
+        session_send_error(app, conn, b ? "server_busy" : "wrong_state",
+                           "calling out is not set up on this server", "dial_out");
         return;
     }
-    if (!meeting_is_host(m, host_pid) || !meeting_is_admitted(m, host_pid)) {
-        dial_error(app, lm, host_pid, "forbidden", "Only a host can call someone");
+    if (!conn->lm && !conn->watching) {
+        session_send_error(app, conn, "wrong_state", "send \"watch\" first", "dial_out");
         return;
     }
     json_t *jid = json_object_get(msg, "invitation_id");
     const char *number = json_string_value(json_object_get(msg, "number"));
     char e164[PHONE_NUMBER_DIGITS_MAX + 2];
     if (!json_is_integer(jid) || !number || normalize_number(number, e164) < 0) {
-        dial_error(app, lm, host_pid, "bad_message",
-                   "dial_out needs an invitation_id and a phone number (+ and 8 to 15 digits)");
+        session_send_error(app, conn, "bad_message",
+                           "dial_out needs 'invitation_id' and 'number' (+ and 8 to 15 digits)",
+                           "dial_out");
         return;
     }
     struct store_invitation inv;
+    struct store_meeting sm;
     if (store_invitation_get(app->store, (int64_t)json_integer_value(jid), &inv) < 0 ||
-        inv.meeting_id != lm->id || inv.revoked_at || inv.is_host) {
-        dial_error(app, lm, host_pid, "not_found", "No such invitation in this meeting");
+        store_meeting_get(app->store, inv.meeting_id, &sm) < 0 || inv.revoked_at ||
+        inv.is_host || app_now_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
+        session_send_error(app, conn, "not_found", "no such invitation of yours", "dial_out");
         return;
     }
-    struct sfu_room *room = NULL;
-    struct phone_call *c = NULL;
-    if (session_live_sfu(app, lm, -1, &room) < 0 || !(c = phone_call_new(app))) {
-        dial_error(app, lm, host_pid, "busy", "Too many phone calls right now; try again later");
+    if (sm.ended_at) {
+        session_send_error(app, conn, "wrong_state", "the meeting has ended", "dial_out");
+        return;
+    }
+    struct live_meeting *lm = session_live_find(app, sm.id);
+    struct phone_call *c = phone_call_new(app);
+    if (!c) {
+        session_send_error(app, conn, "server_busy", "too many phone calls right now; try again",
+                           "dial_out");
         return;
     }
     c->outgoing = true;
-    c->worker = sfu_room_worker(room);
-    c->meeting_id = lm->id;
+    c->worker = lm && lm->sfu ? sfu_room_worker(lm->sfu) : media_pick_worker(app->media);
+    c->meeting_id = sm.id;
+    c->owner_id = sm.owner_id;
     c->invitation_id = inv.id;
-    c->host_pid = host_pid;
+    c->host_pid = conn->lm ? conn->pid : 0;
     snprintf(c->caller, sizeof c->caller, "%s", e164);
     phone_number_mask(e164, c->masked);
     char sdp[SIP_SDP_OUT_MAX];
@@ -313,16 +352,18 @@ void phone_dial_out(struct app *app, struct live_meeting *lm, uint32_t host_pid,
     };
     int rc = sip_sdp_build_offer(&local, sdp, sizeof sdp, &len);
     if (rc == 0)
-        rc = sip_ua_call(b->ua, app_mono_us(), e164, "samtale", sdp, len, &c->sip);
+        rc = sip_ua_call(b->ua, app_mono_us(), e164,
+                         app->cfg.sip.caller_id[0] ? app->cfg.sip.caller_id : "samtale", sdp, len,
+                         &c->sip);
     if (rc < 0) {
         phone_call_free(app, c);
-        dial_error(app, lm, host_pid, rc == ERR_FULL ? "busy" : "server_error",
-                   "The call could not be started");
+        session_send_error(app, conn, rc == ERR_FULL ? "server_busy" : "server_error",
+                           "the call could not be started", "dial_out");
         return;
     }
     c->state = CALL_OUT_RINGING;
     b->st.calls_out++;
-    LOG_I("meeting %lld: calling %s for invitation %lld", (long long)lm->id, c->masked,
+    LOG_I("meeting %lld: calling %s for invitation %lld", (long long)sm.id, c->masked,
           (long long)inv.id);
     phone_send_host(app, c, "calling", NULL);
     phone_drain_ua(app);

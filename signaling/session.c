@@ -508,6 +508,10 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         link_watch_handle(app, c, type, msg);
         goto out;
     }
+    if (strcmp(type, "dial_out") == 0) {
+        phone_dial_out(app, c, msg);
+        goto out;
+    }
     if (!c->lm) {
         session_send_error(app, c, "wrong_state", "join a meeting first", type);
         goto out;
@@ -521,10 +525,7 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
         session_doc_message(app, c, lm, type, msg);
         goto out;
     }
-    if (strcmp(type, "dial_out") == 0) {
-        phone_dial_out(app, lm, c->pid, msg);
-        goto out;
-    }
+
     /* A host's text to the lobby: as few as from the meeting page. */
     if (strcmp(type, "lobby_message") == 0 &&
         !ratelimit_bucket_take(&c->lobby_bucket, app_mono_us())) {
