@@ -386,6 +386,18 @@ int phone_bridge_start(struct app *app)
     const char *allow[SIP_CONFIG_ALLOW_MAX];
     for (unsigned i = 0; i < sc->allow_count; i++)
         allow[i] = sc->allow[i];
+    /* The trunk's domain: sip_trunk_domain, else the proxy's host. */
+    char domain[SIP_CONFIG_HOST_MAX];
+    snprintf(domain, sizeof domain, "%s", sc->trunk_domain[0] ? sc->trunk_domain : sc->trunk_proxy);
+    if (!sc->trunk_domain[0]) {
+        char *end = domain[0] == '[' ? strchr(domain, ']') : strchr(domain, ':');
+        if (end && domain[0] == '[') {
+            end[0] = '\0';
+            memmove(domain, domain + 1, strlen(domain + 1) + 1);
+        } else if (end) {
+            *end = '\0';
+        }
+    }
     struct sip_ua_cfg cfg = {
         .local_host = sc->public_addr[0] ? sc->public_addr : sc->listen_addr,
         .local_port = sc->listen_port,
@@ -393,7 +405,7 @@ int phone_bridge_start(struct app *app)
         .allow = allow,
         .n_allow = sc->allow_count,
         .max_calls = sc->max_calls,
-        .trunk_domain = sc->trunk_domain[0] ? sc->trunk_domain : NULL,
+        .trunk_domain = domain,
         .username = sc->trunk_user[0] ? sc->trunk_user : NULL,
         .password = sc->trunk_password[0] ? sc->trunk_password : NULL,
     };

@@ -149,7 +149,7 @@ test('a phone dials in with its PIN, is admitted, heard and hears, muted and rem
     await citizen.locator('.room').waitFor();
 
     // ---- dial-in ----
-    const phone = new BaresipPhone({ name: INTERPRETER_NUMBER, sipPort: 35070, ctrlPort: 35071, rtpPort: 35100, toneHz: 1000 });
+    const phone = new BaresipPhone({ name: INTERPRETER_NUMBER, sipPort: 35070, ctrlPort: 35074, rtpPort: 35100, toneHz: 1000 });
     phones.push(phone);
     await phone.start();
     await phone.command('dial', `sip:samtale@127.0.0.1:${sipPort}`);
@@ -165,7 +165,7 @@ test('a phone dials in with its PIN, is admitted, heard and hears, muted and rem
     await admit.click();
     const admittedAt = Date.now();
 
-    const phoneId = await until(() => host.evaluate(() => document.querySelector('.tile.is-phone')?.dataset.participantId), { timeoutMs: TIMEOUT, what: 'the phone tile' });
+    const phoneId = await until(() => host.evaluate(() => document.querySelector('.tile .avatar-phone')?.closest('.tile')?.dataset.participantId), { timeoutMs: TIMEOUT, what: 'the phone tile' });
     await host.screenshot({ path: path.join(LOG_DIR, 'phone-tile.png') });
     for (const [label, page] of [['caseworker', host], ['citizen', citizen]]) {
         const t = await waitTone(page, label, phoneId, (x) => x.rms > 0.01 && x[1000] > 0.5, 'the phone\'s 1000 Hz');
@@ -192,23 +192,33 @@ test('a phone dials in with its PIN, is admitted, heard and hears, muted and rem
     assert.ok(good.length * 2 > heard.length, 'the phone hears 440 and 660 Hz, not its own 1000 Hz');
 
     // ---- dial-out ----
-    const callee = new BaresipPhone({ name: ADVOCATE_NUMBER, sipPort: 35080, ctrlPort: 35081, rtpPort: 35120, toneHz: 1000, answer: 'auto' });
+    const callee = new BaresipPhone({ name: ADVOCATE_NUMBER, sipPort: 35080, ctrlPort: 35084, rtpPort: 35120, toneHz: 1000, answer: 'auto' });
     phones.push(callee);
     await callee.start();
-    await control(host, 'Deltagere');
-    await host.getByRole('button', { name: /Ring op/ }).first().click();
-    const dialog = host.getByRole('dialog');
-    await dialog.getByLabel(/nummer/i).fill('87 65 43 21');
-    await dialog.getByRole('button', { name: /Ring op/ }).click();
+    // The caseworker calls the advocate from her meeting page.
+    const pageCtx = await browsers[0].newContext({ ignoreHTTPSErrors: true, locale: 'da-DK', viewport: { width: 1024, height: 900 } });
+    const meetingPage = await pageCtx.newPage();
+    meetingPage.on('pageerror', (e) => consoleErrors.push(`meeting page: ${e.message}`));
+    await meetingPage.goto(`${server.origin}/`);
+    await meetingPage.getByLabel('Brugernavn').fill('anna');
+    await meetingPage.getByLabel('Adgangskode').fill(PASSWORD);
+    await meetingPage.getByRole('button', { name: 'Log ind' }).click();
+    await meetingPage.getByRole('heading', { name: 'Mine møder' }).waitFor();
+    await meetingPage.goto(`${server.origin}/meetings/${created.meeting.id}`);
+    await meetingPage.getByRole('button', { name: 'Ring op til Bisidder' }).click();
+    const dialog = meetingPage.getByRole('dialog');
+    await dialog.getByLabel('Telefonnummer').fill('87 65 43 21');
+    await dialog.getByRole('button', { name: 'Ring op' }).click();
     await until(() => callee.seen('CALL_ESTABLISHED').length, { timeoutMs: 15000, what: 'the callee answers' });
     const calleeUp = callee.seen('CALL_ESTABLISHED')[0].at;
     await sleep(2000); // "press 1 to join"
     await callee.keys('1');
     const joinedAt = Date.now();
-    await until(() => host.evaluate(() => document.querySelectorAll('.tile.is-phone').length === 1), { timeoutMs: TIMEOUT, what: 'the callee is admitted directly' });
+    await until(() => host.evaluate(() => document.querySelectorAll('.tile .avatar-phone').length === 1), { timeoutMs: TIMEOUT, what: 'the callee is admitted directly' });
+    await meetingPage.getByText(/er kommet med i mødet/).waitFor({ timeout: TIMEOUT });
     await sleep(5000);
     await callee.command('hangup');
-    await until(() => host.evaluate(() => document.querySelectorAll('.tile.is-phone').length === 0), { timeoutMs: TIMEOUT, what: 'hanging up is leaving' });
+    await until(() => host.evaluate(() => document.querySelectorAll('.tile .avatar-phone').length === 0), { timeoutMs: TIMEOUT, what: 'hanging up is leaving' });
     await sleep(500);
     const calleeHeard = heardBetween(callee, joinedAt - calleeUp + 2000, joinedAt - calleeUp + 5000);
     assert.ok(calleeHeard.filter((w) => w[440] >= 0.15 && w[660] >= 0.15).length >= 2, `the callee hears the meeting: ${JSON.stringify(calleeHeard)}`);

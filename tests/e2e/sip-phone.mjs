@@ -77,7 +77,7 @@ export function toneShares(samples, rate, freqs) {
     return out;
 }
 
-/** A headless baresip. Ports: sip and sip+1 (baresip's TLS) are taken. */
+/** A headless baresip. It takes TCP port sipPort + 1 too (its SIP over TLS): keep ctrlPort apart. */
 export class BaresipPhone {
     constructor({ name, sipPort, ctrlPort, rtpPort, toneHz, answer = 'auto', codecs = 'pcma,pcmu' }) {
         this.name = name;
