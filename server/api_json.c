@@ -71,6 +71,8 @@ json_t *api_phone_json(const struct app *app)
 {
     const struct config *c = &app->cfg;
     return json_pack("{s:o, s:b}", "dial_in_number",
-                     c->sip.dial_in_number[0] ? json_string(c->sip.dial_in_number) : json_null(),
+                     sip_enabled(&c->sip) && c->sip.dial_in_number[0]
+                         ? json_string(c->sip.dial_in_number)
+                         : json_null(),
                      "dial_out", sip_dial_out_enabled(&c->sip));
 }

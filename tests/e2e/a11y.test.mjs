@@ -35,7 +35,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
+import { Server, PASSWORD, REPO_ROOT, installHooks, phoneConfig } from '../integration/lib.mjs';
 import { launchChromium, until, watchForeignRequests } from './browser.mjs';
 
 installHooks();
@@ -64,7 +64,7 @@ const timings = [];
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
     // A dial-in number and a trunk: the meeting page shows PINs and offers "Call".
-    server = new Server({ name: 'e2e-a11y', config: { sip_dial_in_number: '"+45 70 20 30 40"', sip_trunk_proxy: 'sip:sbc.invalid:5060' } });
+    server = new Server({ name: 'e2e-a11y', config: await phoneConfig({ withTrunk: true }) });
     server.addUser('anna', 'Anna Jensen', PASSWORD);
     await server.start();
     // The meeting list has at least one meeting from the start.

@@ -20,7 +20,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Server, PASSWORD, REPO_ROOT, installHooks } from '../integration/lib.mjs';
+import { Server, PASSWORD, REPO_ROOT, installHooks, phoneConfig } from '../integration/lib.mjs';
 import { launchChromium, until, watchForeignRequests } from './browser.mjs';
 import { buildIcs, escapeText, foldLine, formatUtc } from '../../web-client/js/ics.js';
 
@@ -45,7 +45,7 @@ const consoleErrors = [];
 
 before(async () => {
     fs.mkdirSync(LOG_DIR, { recursive: true });
-    server = new Server({ name: 'e2e-host-tools', config: { sip_dial_in_number: '"+45 70 20 30 40"' } });
+    server = new Server({ name: 'e2e-host-tools', config: await phoneConfig() });
     server.addUser('anna', 'Anna Jensen', PASSWORD);
     await server.start();
     browser = await launchChromium();

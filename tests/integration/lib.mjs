@@ -559,6 +559,24 @@ export function installHooks() {
 /** A fresh caseworker password of the right shape for tests. */
 export const PASSWORD = 'correct horse battery 1';
 
+/**
+ * Settings that turn the phone bridge on, on a free loopback port: SIP only
+ * from loopback, the dial-in number shown with PINs, and (withTrunk) a
+ * "trunk" that is loopback's discard port, so "Call" is offered.
+ */
+export async function phoneConfig({ withTrunk = false } = {}) {
+    const port = await freePort();
+    const rtp = 30000 + 20 * (port % 1000);
+    return {
+        sip_listen: `127.0.0.1:${port}`,
+        sip_allow: '127.0.0.1/32',
+        sip_rtp_port_min: rtp,
+        sip_rtp_port_max: rtp + 19,
+        sip_dial_in_number: '"+45 70 20 30 40"',
+        ...(withTrunk ? { sip_trunk_proxy: '127.0.0.1:9' } : {}),
+    };
+}
+
 /** Starts a server with one caseworker ("anna") and returns {server, api}. */
 export async function startWithUser({ config, name, username = 'anna', displayName = 'Anna Jensen' } = {}) {
     const server = new Server({ config, name });

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Server, PASSWORD, installHooks, assertSubsequence } from './lib.mjs';
+import { Server, PASSWORD, installHooks, assertSubsequence, phoneConfig } from './lib.mjs';
 
 installHooks();
 
@@ -270,7 +270,7 @@ test('links from before derived tokens work but cannot be shown; a new key withd
 });
 
 test('the meeting page learns the dial-in number and whether it may call out', async () => {
-    const phone = new Server({ name: 'links-phone', config: { sip_dial_in_number: '"+45 70 20 30 40"', sip_trunk_proxy: 'sip:sbc.example.dk:5060' } });
+    const phone = new Server({ name: 'links-phone', config: await phoneConfig({ withTrunk: true }) });
     phone.addUser('anna', 'Anna Jensen', PASSWORD);
     await phone.start();
     try {
