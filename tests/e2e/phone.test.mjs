@@ -3,7 +3,7 @@
 // 440 Hz, the citizen's 660 Hz) and Debian's baresip as telephones.
 // - Dial-in: the interpreter's phone (1,000 Hz) calls the bridge, enters its
 //   invitation's PIN as RFC 4733 DTMF, waits in the lobby and is admitted by
-//   the caseworker. Both browsers hear 1,000 Hz from the phone's tile (tone
+//   the caseworker. *9 raises its hand. Both browsers hear 1,000 Hz from the phone's tile (tone
 //   analysis in the page); the phone hears 440 and 660 Hz but not its own
 //   1,000 Hz (its recording, per 1-s window). The host mutes the phone and
 //   the tone stops at the browsers; the host removes it and the phone gets BYE.
@@ -179,7 +179,12 @@ test('a phone dials in with its PIN, is admitted, heard and hears, muted and rem
         console.log(`${label} hears the phone: ${JSON.stringify(t)}`);
     }
     mark('browsers hear the phone');
-    await sleep(6000); // the "you are in the meeting" prompt, then the meeting
+    await sleep(3000); // "you are in the meeting"
+    // *9 raises the phone's hand, as the browsers' button does.
+    await phone.keys('*9');
+    await until(() => host.evaluate((id) => !!document.querySelector(`.tile[data-participant-id="${id}"] .chip-hand`), phoneId), { timeoutMs: 10000, what: 'the phone\'s hand is up' });
+    mark('hand up');
+    await sleep(6500); // "your hand is raised", then the meeting
     mark('mute');
 
     // The host mutes the phone: its tone stops at the browsers.
