@@ -8,7 +8,7 @@ want="$1"
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format \
 libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
 libjansson-dev libsqlite3-dev libspandsp-dev libspeexdsp-dev libosip2-dev openssl ca-certificates curl nodejs npm espeak-ng"
-TEST_PKGS="libcmocka-dev iproute2 nftables chromium firefox-esr coturn"
+TEST_PKGS="libcmocka-dev iproute2 nftables chromium firefox-esr coturn baresip-core"
 
 pkgs="$BUILD_PKGS"
 [ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"
