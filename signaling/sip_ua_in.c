@@ -386,6 +386,8 @@ static void bye_in(struct sip_ua *ua, struct ua_in *in, struct sip_call *c)
     if (inv != NULL && inv->server && inv->state == TXN_PROCEEDING) {
         ua_respond(ua, inv, in->now, 487, false, NULL, NULL, NULL, 0);
         txn_enter(inv, TXN_COMPLETED, in->now);
+    } else if (inv != NULL && inv->server && inv->state == TXN_ACCEPTED) {
+        txn_free(ua, inv); /* BYE before the ACK: stop sending the 2xx */
     }
     ua_call_end(ua, c, SIP_END_BYE, 0);
 }

@@ -463,6 +463,26 @@ static void test_hangup_before_ack_waits_for_it(void **state)
     t_env_free(e);
 }
 
+static void test_bye_before_ack_stops_the_2xx(void **state)
+{
+    (void)state;
+    struct t_env *e = t_env_new(1);
+    uint64_t call = call_in(e, "z9hG4bKw1", "w1@x", offer_sdp);
+    struct sip_sdp offer = e->acts[1].a.sdp;
+    answer(e, call, &offer);
+    char tag[64];
+    to_tag(e->acts[0].text, tag, sizeof tag);
+    dialog_req("BYE", "z9hG4bKw2", "w1@x", 2, tag, NULL, NULL);
+    t_feed(e, buf);
+    assert_int_equal(e->n, 2);
+    t_sent(e, 0, "SIP/2.0 200 OK");
+    assert_non_null(strstr(e->acts[0].text, "CSeq: 2 BYE"));
+    assert_int_equal(t_act(e, 1, SIP_ACT_CALL_ENDED)->a.reason, SIP_END_BYE);
+    t_advance(e, 500000);
+    assert_int_equal(e->n, 0); /* no 2xx retransmission */
+    t_env_free(e);
+}
+
 static void test_caller_names_are_clean(void **state)
 {
     (void)state;
@@ -549,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_no_ack_ends_the_call),
         cmocka_unit_test(test_hangup_before_ack_waits_for_it),
         cmocka_unit_test(test_caller_names_are_clean),
+        cmocka_unit_test(test_bye_before_ack_stops_the_2xx),
         cmocka_unit_test(test_tcp_no_retransmission),
         cmocka_unit_test(test_transaction_table_full),
     };
