@@ -4,6 +4,7 @@
  * vhost's canned headers, so lws's own error pages carry them too. */
 #define LOG_MODULE "http"
 #include "server/app.h"
+#include "server/tls_policy.h"
 #include "server/connlimit.h"
 #include "base/err.h"
 #include "server/docstore.h"
@@ -28,10 +29,6 @@
 #define HTTP_HDR_BUF 4096
 #define SHUTDOWN_DRAIN_US (2 * 1000 * 1000)
 #define LOGIN_BUSY_RETRY_S 1
-/* TLS 1.2: forward-secret AEAD suites only. TLS 1.3 keeps OpenSSL's defaults. */
-#define HTTP_TLS12_CIPHERS                                                                         \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"     \
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 static const struct lws_protocol_vhost_options security_headers[] = {
     {&security_headers[1], NULL, "content-security-policy:",
@@ -689,7 +686,7 @@ int http_server_start(struct app *app)
     info.ssl_private_key_filepath = app->cfg.tls_key;
     info.alpn = "http/1.1";
     info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-    info.ssl_cipher_list = HTTP_TLS12_CIPHERS;
+    info.ssl_cipher_list = TLS12_CIPHERS;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8;
     if (!strchr(app->cfg.listen_addr, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;

@@ -70,11 +70,12 @@ static int parse_uint(const char *key, const char *value, unsigned long lo, unsi
     return 0;
 }
 
-/* "ADDR:PORT" or "[V6]:PORT", numeric addresses only. */
-static int set_listen(struct sip_config *c, const char *value, char *err, size_t cap)
+/* "ADDR:PORT" or "[V6]:PORT", numeric addresses only; "" turns it off. */
+static int set_listen(const char *key, char addr_out[SIP_CONFIG_ADDR_MAX], uint16_t *port_out,
+                      const char *value, char *err, size_t cap)
 {
     if (value[0] == '\0') {
-        c->listen_addr[0] = '\0';
+        addr_out[0] = '\0';
         return 0;
     }
     const char *colon = strrchr(value, ':');
@@ -86,21 +87,21 @@ static int set_listen(struct sip_config *c, const char *value, char *err, size_t
         n -= 2;
     }
     if (!colon || n == 0 || n >= sizeof addr) {
-        set_err(err, cap, "sip_listen: '%.*s' is not ADDRESS:PORT", SHOW_MAX, value);
+        set_err(err, cap, "%s: '%.*s' is not ADDRESS:PORT", key, SHOW_MAX, value);
         return ERR_PARSE;
     }
     memcpy(addr, a, n);
     addr[n] = '\0';
     unsigned long port;
-    int rc = parse_uint("sip_listen port", colon + 1, 1, 65535, &port, err, cap);
+    int rc = parse_uint(key, colon + 1, 1, 65535, &port, err, cap);
     if (rc < 0)
         return rc;
     if (!numeric_ip(addr)) {
-        set_err(err, cap, "sip_listen: '%.*s' is not a numeric IP address", SHOW_MAX, addr);
+        set_err(err, cap, "%s: '%.*s' is not a numeric IP address", key, SHOW_MAX, addr);
         return ERR_INVAL;
     }
-    snprintf(c->listen_addr, sizeof c->listen_addr, "%s", addr);
-    c->listen_port = (uint16_t)port;
+    snprintf(addr_out, SIP_CONFIG_ADDR_MAX, "%s", addr);
+    *port_out = (uint16_t)port;
     return 0;
 }
 
@@ -154,6 +155,18 @@ static int set_allow(struct sip_config *c, const char *value, char *err, size_t 
         p += n;
     }
     c->allow_count = count;
+    return 0;
+}
+
+static int set_path(char *dst, size_t dst_cap, const char *key, const char *value, char *err,
+                    size_t cap)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= dst_cap) {
+        set_err(err, cap, "%s: a path of 1..%zu characters", key, dst_cap - 1);
+        return ERR_INVAL;
+    }
+    memcpy(dst, value, n + 1);
     return 0;
 }
 
@@ -231,7 +244,13 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
     unsigned long v;
     int rc;
     if (strcmp(key, "sip_listen") == 0)
-        return set_listen(c, value, err, cap);
+        return set_listen(key, c->listen_addr, &c->listen_port, value, err, cap);
+    if (strcmp(key, "sip_tls_listen") == 0)
+        return set_listen(key, c->tls_addr, &c->tls_port, value, err, cap);
+    if (strcmp(key, "sip_tls_cert") == 0)
+        return set_path(c->tls_cert, sizeof c->tls_cert, key, value, err, cap);
+    if (strcmp(key, "sip_tls_key") == 0)
+        return set_path(c->tls_key, sizeof c->tls_key, key, value, err, cap);
     if (strcmp(key, "sip_public_address") == 0) {
         if (value[0] && !numeric_ip(value)) {
             set_err(err, cap, "sip_public_address: '%.*s' is not a numeric IP address", SHOW_MAX,
@@ -293,6 +312,11 @@ int sip_config_validate(const struct sip_config *c, char *err, size_t cap)
         return 0;
     if (c->allow_count == 0) {
         set_err(err, cap, "sip_listen is set but sip_allow is empty: name the trunk's addresses");
+        return ERR_INVAL;
+    }
+    if (c->tls_addr[0] && strcmp(c->tls_addr, c->listen_addr) == 0 &&
+        c->tls_port == c->listen_port) {
+        set_err(err, cap, "sip_tls_listen must differ from sip_listen (TCP is on that port)");
         return ERR_INVAL;
     }
     if (c->rtp_port_min % 2 != 0 || c->rtp_port_max <= c->rtp_port_min) {

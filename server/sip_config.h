@@ -11,6 +11,7 @@
 
 #define SIP_CONFIG_ADDR_MAX 64
 #define SIP_CONFIG_HOST_MAX 256
+#define SIP_CONFIG_PATH_MAX 512
 #define SIP_CONFIG_ALLOW_MAX 16
 #define SIP_CONFIG_CIDR_MAX 64
 #define SIP_CONFIG_NUMBER_MAX 32
@@ -24,6 +25,11 @@ struct sip_config {
     char listen_addr[SIP_CONFIG_ADDR_MAX]; /* "" = no phone bridge */
     uint16_t listen_port;                  /* UDP and TCP */
     char public_addr[SIP_CONFIG_ADDR_MAX]; /* in Via, Contact and SDP; default listen_addr */
+    /* SIP over TLS (RFC 3261 section 26): "" = off. The certificate and
+     * key default to the HTTPS port's (tls_cert, tls_key). */
+    char tls_addr[SIP_CONFIG_ADDR_MAX];
+    uint16_t tls_port;
+    char tls_cert[SIP_CONFIG_PATH_MAX], tls_key[SIP_CONFIG_PATH_MAX];
     char allow[SIP_CONFIG_ALLOW_MAX][SIP_CONFIG_CIDR_MAX]; /* trunk networks (CIDR) */
     unsigned allow_count;
     uint16_t rtp_port_min, rtp_port_max; /* call legs: RTP even, RTCP odd */

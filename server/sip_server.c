@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "server/app.h"
 #include "signaling/phone.h"
+#include "server/sip_tls.h"
 #include "signaling/sip_stream.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #define SIP_TCP_IDLE_US (300 * 1000000LL) /* RFC 5626 keep-alives come far more often */
 #define SIP_UDP_READS 64                  /* datagrams per wakeup before serving others */
 #define SIP_UDP_BUF 65536                 /* larger than any datagram: we see truncation */
+#define SIP_TLS_HANDSHAKE_US (10 * 1000000LL)
 
 struct sip_tcp {
     struct sip_tcp *next;
@@ -41,12 +43,15 @@ struct sip_tcp {
     uint8_t *out;
     size_t out_len;
     bool closing;
+    struct sip_tls *tls; /* SIP over TLS; NULL on plain TCP */
+    int64_t opened_us;
 };
 
 struct sip_server {
     struct app *app;
-    int udp_fd, tcp_fd;
-    struct lws *udp_wsi, *tcp_wsi;
+    int udp_fd, tcp_fd, tls_fd;
+    struct lws *udp_wsi, *tcp_wsi, *tls_wsi;
+    struct sip_tls_ctx *tls_ctx;
     struct sip_tcp *conns;
     unsigned n_conns;
     uint64_t next_conn;
@@ -127,7 +132,9 @@ static void on_timer(lws_sorted_usec_list_t *sul)
     int64_t now = app_mono_us();
     phone_timeout(s->app, now);
     for (struct sip_tcp *c = s->conns; c; c = c->next)
-        if (!c->closing && now - c->last_us > SIP_TCP_IDLE_US)
+        if (!c->closing && (now - c->last_us > SIP_TCP_IDLE_US ||
+                            (c->tls && !sip_tls_ready(c->tls) &&
+                             now - c->opened_us > SIP_TLS_HANDSHAKE_US)))
             tcp_close(s, c);
     if (!s->app->stopping)
         rearm(s);
@@ -181,6 +188,7 @@ static void tcp_free(struct sip_server *s, struct sip_tcp *c)
         }
     }
     s->n_conns--;
+    sip_tls_free(c->tls);
     free(c->out);
     free(c);
 }
@@ -198,12 +206,13 @@ static unsigned conns_from(const struct sip_server *s, const struct sockaddr_sto
     return n;
 }
 
-static void tcp_accept(struct sip_server *s)
+static void tcp_accept(struct sip_server *s, bool tls)
 {
     for (int i = 0; i < SIP_UDP_READS; i++) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof peer;
-        int fd = accept4(s->tcp_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(tls ? s->tls_fd : s->tcp_fd, (struct sockaddr *)&peer, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
         struct sip_tcp *c = NULL;
@@ -216,7 +225,12 @@ static void tcp_accept(struct sip_server *s)
         c->id = ++s->next_conn;
         c->peer = peer;
         c->peer_len = len;
-        c->last_us = app_mono_us();
+        c->last_us = c->opened_us = app_mono_us();
+        if (tls && !(c->tls = sip_tls_new(s->tls_ctx))) {
+            close(fd);
+            free(c);
+            continue;
+        }
         sip_stream_init(&c->in);
         c->next = s->conns;
         s->conns = c;
@@ -229,9 +243,65 @@ static void tcp_accept(struct sip_server *s)
     }
 }
 
-static void tcp_readable(struct sip_server *s, struct sip_tcp *c)
+/* Plaintext from a connection: whole SIP messages go to the bridge. */
+static bool tcp_feed(struct sip_server *s, struct sip_tcp *c, const uint8_t *buf, size_t n)
+{
+    size_t off = 0;
+    uint64_t id = c->id;
+    while (!c->closing && off < n) {
+        size_t used = 0;
+        if (sip_stream_feed(&c->in, buf + off, n - off, &used) < 0) {
+            tcp_close(s, c);
+            return false;
+        }
+        off += used;
+        const uint8_t *msg;
+        size_t len;
+        int rc;
+        while ((rc = sip_stream_next(&c->in, &msg, &len)) == 1) {
+            phone_sip_input(s->app, app_mono_us(), msg, len, (struct sockaddr *)&c->peer,
+                            c->peer_len, c->tls ? SIP_TP_TLS : SIP_TP_TCP, id);
+            if (!tcp_find(s, id))
+                return false; /* closed while handling */
+        }
+        if (rc < 0) {
+            tcp_close(s, c);
+            return false;
+        }
+        if (used == 0)
+            break;
+    }
+    return !c->closing;
+}
+
+/* Queues bytes for the socket; a peer that does not read is dropped. */
+static bool queue_out(struct sip_server *s, struct sip_tcp *c, const uint8_t *buf, size_t len)
+{
+    if (c->out_len + len > SIP_TCP_OUT_MAX) {
+        tcp_close(s, c);
+        return false;
+    }
+    if (!c->out && !(c->out = malloc(SIP_TCP_OUT_MAX)))
+        return false;
+    memcpy(c->out + c->out_len, buf, len);
+    c->out_len += len;
+    lws_callback_on_writable(c->wsi);
+    return true;
+}
+
+/* What TLS has for the socket (handshake, records). */
+static void tls_flush(struct sip_server *s, struct sip_tcp *c)
 {
     uint8_t buf[4096];
+    size_t n;
+    while (!c->closing && (n = sip_tls_take(c->tls, buf, sizeof buf)) > 0)
+        if (!queue_out(s, c, buf, n))
+            return;
+}
+
+static void tcp_readable(struct sip_server *s, struct sip_tcp *c)
+{
+    uint8_t buf[4096], plain[4096];
     ssize_t n = read(c->fd, buf, sizeof buf);
     if (n <= 0) {
         if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -239,31 +309,24 @@ static void tcp_readable(struct sip_server *s, struct sip_tcp *c)
         return;
     }
     c->last_us = app_mono_us();
-    size_t off = 0;
-    while (!c->closing && off < (size_t)n) {
-        size_t used = 0;
-        if (sip_stream_feed(&c->in, buf + off, (size_t)n - off, &used) < 0) {
-            tcp_close(s, c);
-            break;
-        }
-        off += used;
-        const uint8_t *msg;
-        size_t len;
-        int rc;
-        uint64_t id = c->id;
-        while ((rc = sip_stream_next(&c->in, &msg, &len)) == 1) {
-            phone_sip_input(s->app, app_mono_us(), msg, len, (struct sockaddr *)&c->peer,
-                            c->peer_len, SIP_TP_TCP, id);
-            if (!tcp_find(s, id))
-                return; /* closed while handling */
-        }
-        if (rc < 0) {
-            tcp_close(s, c);
-            break;
-        }
-        if (used == 0)
-            break;
+    if (!c->tls) {
+        tcp_feed(s, c, buf, (size_t)n);
+        rearm(s);
+        return;
     }
+    size_t in = (size_t)n, got;
+    uint64_t id = c->id;
+    do {
+        if (sip_tls_input(c->tls, buf, in, plain, sizeof plain, &got) < 0) {
+            tls_flush(s, c); /* the alert */
+            tcp_close(s, c);
+            return;
+        }
+        in = 0;
+        if (got && !tcp_feed(s, c, plain, got))
+            return;
+    } while (got == sizeof plain && tcp_find(s, id));
+    tls_flush(s, c);
     rearm(s);
 }
 
@@ -301,16 +364,12 @@ int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockadd
     struct sip_tcp *c = tcp_find(s, conn);
     if (!c)
         return ERR_NOTFOUND; /* the connection is gone; transactions time out */
-    if (c->out_len + len > SIP_TCP_OUT_MAX) {
-        tcp_close(s, c);
-        return ERR_FULL;
+    if (c->tls) {
+        int rc = sip_tls_write(c->tls, buf, len);
+        tls_flush(s, c);
+        return rc;
     }
-    if (!c->out && !(c->out = malloc(SIP_TCP_OUT_MAX)))
-        return ERR_NOMEM;
-    memcpy(c->out + c->out_len, buf, len);
-    c->out_len += len;
-    lws_callback_on_writable(c->wsi);
-    return 0;
+    return queue_out(s, c, buf, len) ? 0 : ERR_FULL;
 }
 
 int sip_server_callback(struct lws *wsi, int reason)
@@ -323,13 +382,13 @@ int sip_server_callback(struct lws *wsi, int reason)
     case LWS_CALLBACK_RAW_RX_FILE:
         if (op == &s->udp_fd)
             udp_readable(s);
-        else if (op == &s->tcp_fd)
-            tcp_accept(s);
+        else if (op == &s->tcp_fd || op == &s->tls_fd)
+            tcp_accept(s, op == &s->tls_fd);
         else
             tcp_readable(s, op);
         break;
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-        if (op != &s->udp_fd && op != &s->tcp_fd)
+        if (op != &s->udp_fd && op != &s->tcp_fd && op != &s->tls_fd)
             tcp_writeable(s, op);
         break;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -337,6 +396,8 @@ int sip_server_callback(struct lws *wsi, int reason)
             s->udp_wsi = NULL;
         else if (op == &s->tcp_fd)
             s->tcp_wsi = NULL;
+        else if (op == &s->tls_fd)
+            s->tls_wsi = NULL;
         else
             tcp_free(s, op);
         break;
@@ -387,6 +448,7 @@ int sip_server_start(struct app *app)
     if (!s)
         return ERR_NOMEM;
     s->app = app;
+    s->tls_fd = -1;
     s->udp_fd = bind_socket(SOCK_DGRAM, sc->listen_addr, sc->listen_port);
     s->tcp_fd = s->udp_fd < 0 ? -1 : bind_socket(SOCK_STREAM, sc->listen_addr, sc->listen_port);
     if (s->udp_fd < 0 || s->tcp_fd < 0) {
@@ -400,7 +462,20 @@ int sip_server_start(struct app *app)
     server = s;
     s->udp_wsi = adopt(app, s->udp_fd, &s->udp_fd);
     s->tcp_wsi = adopt(app, s->tcp_fd, &s->tcp_fd);
-    int rc = s->udp_wsi && s->tcp_wsi ? phone_bridge_start(app) : ERR_IO;
+    int rc = s->udp_wsi && s->tcp_wsi ? 0 : ERR_IO;
+    if (rc == 0 && sc->tls_addr[0]) {
+        rc = sip_tls_ctx_create(&s->tls_ctx, sc->tls_cert[0] ? sc->tls_cert : app->cfg.tls_cert,
+                                sc->tls_key[0] ? sc->tls_key : app->cfg.tls_key);
+        if (rc == 0 && (s->tls_fd = bind_socket(SOCK_STREAM, sc->tls_addr, sc->tls_port)) < 0) {
+            LOG_E("SIP over TLS cannot listen on %s port %u: %s", sc->tls_addr, sc->tls_port,
+                  strerror(errno));
+            rc = ERR_IO;
+        }
+        if (rc == 0 && !(s->tls_wsi = adopt(app, s->tls_fd, &s->tls_fd)))
+            rc = ERR_IO;
+    }
+    if (rc == 0)
+        rc = phone_bridge_start(app);
     if (rc < 0) {
         LOG_E("the phone bridge cannot start: %s", err_str(rc));
         sip_server_stop(app);
@@ -408,6 +483,8 @@ int sip_server_start(struct app *app)
     }
     rearm(s);
     LOG_I("SIP on %s port %u (UDP, TCP)", sc->listen_addr, sc->listen_port);
+    if (s->tls_wsi)
+        LOG_I("SIP over TLS on %s port %u", sc->tls_addr, sc->tls_port);
     return 0;
 }
 
@@ -432,6 +509,11 @@ void sip_server_stop(struct app *app)
         lws_set_opaque_user_data(s->tcp_wsi, NULL);
     else
         close(s->tcp_fd);
+    if (s->tls_wsi)
+        lws_set_opaque_user_data(s->tls_wsi, NULL);
+    else if (s->tls_fd >= 0)
+        close(s->tls_fd);
+    sip_tls_ctx_free(s->tls_ctx);
     server = NULL;
     free(s);
 }

@@ -401,6 +401,7 @@ int phone_bridge_start(struct app *app)
     struct sip_ua_cfg cfg = {
         .local_host = sc->public_addr[0] ? sc->public_addr : sc->listen_addr,
         .local_port = sc->listen_port,
+        .local_tls_port = sc->tls_addr[0] ? sc->tls_port : 0,
         .user_agent = "samtale/" SAMTALE_VERSION,
         .allow = allow,
         .n_allow = sc->allow_count,

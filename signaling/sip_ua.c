@@ -84,6 +84,7 @@ static int configure(struct sip_ua *ua, const struct sip_ua_cfg *cfg)
         return ERR_INVAL;
     put_host(ua->host, sizeof ua->host, cfg->local_host);
     ua->port = cfg->local_port;
+    ua->tls_port = cfg->local_tls_port;
     if (cfg->user_agent != NULL) {
         if (!sip_msg_safe(cfg->user_agent, sizeof ua->user_agent - 1))
             return ERR_INVAL;
@@ -374,7 +375,7 @@ void sip_ua_input(struct sip_ua *ua, int64_t now_us, const uint8_t *buf, size_t 
 {
     osip_message_t *m = NULL;
     ua->stats.msgs_in++;
-    size_t max = tp == SIP_TP_TCP ? SIP_TCP_MAX_MSG : SIP_UDP_MAX_MSG;
+    size_t max = sip_tp_reliable(tp) ? SIP_TCP_MAX_MSG : SIP_UDP_MAX_MSG;
     if (buf == NULL || from == NULL || fromlen == 0 ||
         fromlen > (socklen_t)sizeof(struct sockaddr_storage) ||
         sip_msg_parse(buf, len, max, &m) != 0) {

@@ -39,11 +39,24 @@
 #define SIP_UA_MAX_ACTIONS 256      /* queued actions not yet polled */
 #define SIP_UA_MAX_NAME 64          /* caller/callee strings, with NUL */
 
-enum sip_transport { SIP_TP_UDP, SIP_TP_TCP };
+enum sip_transport { SIP_TP_UDP, SIP_TP_TCP, SIP_TP_TLS };
+
+/* TCP and TLS: no retransmissions, messages up to SIP_TCP_MAX_MSG. */
+static inline bool sip_tp_reliable(enum sip_transport tp)
+{
+    return tp != SIP_TP_UDP;
+}
+
+/* "UDP", "TCP" or "TLS", as in Via. */
+static inline const char *sip_tp_name(enum sip_transport tp)
+{
+    return tp == SIP_TP_TLS ? "TLS" : tp == SIP_TP_TCP ? "TCP" : "UDP";
+}
 
 struct sip_ua_cfg {
     const char *local_host; /* host or address in Via and Contact */
     uint16_t local_port;
+    uint16_t local_tls_port;  /* SIP over TLS, in Via and Contact there; 0: none */
     const char *user_agent;   /* User-Agent/Server header; NULL: none */
     const char *const *allow; /* CIDR strings of the trunks that may call in */
     size_t n_allow;

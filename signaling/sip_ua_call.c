@@ -126,7 +126,7 @@ static void send_cancel(struct sip_ua *ua, struct sip_call *c, struct sip_txn *i
                "CANCEL %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=%s;rport\r\n"
                "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u CANCEL\r\n"
                "Content-Length: 0\r\n\r\n",
-               c->target, c->tp == SIP_TP_TCP ? "TCP" : "UDP", ua->host, ua->port, inv->branch,
+               c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), inv->branch,
                c->local_hdr, c->remote_hdr, c->call_id, c->invite_cseq);
     if (w.err) {
         txn_free(ua, t);
@@ -178,7 +178,7 @@ static int send_invite(struct sip_ua *ua, struct sip_call *c, int64_t now_us, co
     sip_wr_put(&w,
                "INVITE %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=%s;rport\r\n"
                "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n",
-               c->target, c->tp == SIP_TP_TCP ? "TCP" : "UDP", ua->host, ua->port, c->invite_branch,
+               c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), c->invite_branch,
                c->local_hdr, c->remote_hdr, c->call_id, c->invite_cseq);
     ua_put_contact(ua, &w, c->tp);
     if (auth != NULL)
@@ -291,7 +291,7 @@ static void ack_failure(struct sip_ua *ua, struct sip_txn *t, struct sip_call *c
                "ACK %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=%s;rport\r\n"
                "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u ACK\r\n"
                "Content-Length: 0\r\n\r\n",
-               c->target, c->tp == SIP_TP_TCP ? "TCP" : "UDP", ua->host, ua->port, t->branch,
+               c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), t->branch,
                c->local_hdr, to, c->call_id, t->cseq);
     osip_free(to);
     if (!w.err)

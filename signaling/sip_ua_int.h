@@ -93,6 +93,7 @@ struct sip_call {
 struct sip_ua {
     char host[SIP_CALL_MAX_URI]; /* as written in Via and Contact (IPv6 in brackets) */
     uint16_t port;
+    uint16_t tls_port; /* in Via and Contact on TLS connections (0: port) */
     char user_agent[128];
     struct cidr allow[SIP_UA_MAX_ALLOW];
     size_t n_allow;
@@ -195,5 +196,11 @@ void txn_resend(struct sip_ua *ua, struct sip_txn *t);
 void txn_enter(struct sip_txn *t, enum txn_state state, int64_t now_us);
 int64_t txn_deadline(const struct sip_ua *ua);
 void txn_timeout(struct sip_ua *ua, int64_t now_us);
+
+/* Our port in Via and Contact for a transport. */
+static inline unsigned ua_port(const struct sip_ua *ua, enum sip_transport tp)
+{
+    return tp == SIP_TP_TLS && ua->tls_port ? ua->tls_port : ua->port;
+}
 
 #endif

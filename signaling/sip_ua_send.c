@@ -16,8 +16,8 @@ void ua_new_branch(char out[2 * SIP_TAG_LEN + 8])
 
 void ua_put_contact(struct sip_ua *ua, struct sip_wr *w, enum sip_transport tp)
 {
-    sip_wr_put(w, "Contact: <sip:%s@%s:%u%s>\r\n", ua->username, ua->host, ua->port,
-               tp == SIP_TP_TCP ? ";transport=tcp" : "");
+    sip_wr_put(w, "Contact: <sip:%s@%s:%u%s>\r\n", ua->username, ua->host, ua_port(ua, tp),
+               tp == SIP_TP_TLS ? ";transport=tls" : tp == SIP_TP_TCP ? ";transport=tcp" : "");
 }
 
 static void put_tail(struct sip_ua *ua, struct sip_wr *w, bool response, const char *ctype,
@@ -101,7 +101,7 @@ int ua_build_dialog_request(struct sip_ua *ua, struct sip_call *c, const char *m
     sip_wr_put(&w,
                "%s %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=%s;rport\r\n"
                "Max-Forwards: 70\r\n%sFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n",
-               method, c->target, c->tp == SIP_TP_TCP ? "TCP" : "UDP", ua->host, ua->port, branch,
+               method, c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), branch,
                c->routes, c->local_hdr, c->remote_hdr, c->call_id, cseq, method);
     put_tail(ua, &w, false, NULL, NULL, 0);
     if (w.err)

@@ -10,27 +10,32 @@
 //   (counted in /metrics), the caller's own RTP is not;
 // - three wrong PINs (SIP INFO) end the call with BYE; the caller id is then
 //   over its PIN-failure limit and even the right PIN is refused;
+// - SIP over TLS (the HTTPS port's certificate): OPTIONS and a call that is
+//   answered and hung up, on one TLS connection;
 // - the right PIN from another caller: the phone waits in the lobby, the host
 //   sees it with its phone marker and masked number, admits it, removes it,
 //   and the phone gets BYE; the audit log names the phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { startWithUser, installHooks, freePort, sleep } from './lib.mjs';
+import tls from 'node:tls';
+import { startWithUser, installHooks, freePort, sleep, CA } from './lib.mjs';
 import { SipClient, pcmaSdp, sdpMedia } from './sip-client.mjs';
 
 installHooks();
 
 const TRUNK = '127.0.0.2';
-let server, api, sipPort, rtpMin;
+let server, api, sipPort, tlsPort, rtpMin;
 
 before(async () => {
     sipPort = await freePort();
+    tlsPort = await freePort();
     rtpMin = 30000 + 20 * (sipPort % 1000);
     ({ server, api } = await startWithUser({
         name: 'it-sip',
         config: {
             sip_listen: `127.0.0.1:${sipPort}`,
+            sip_tls_listen: `127.0.0.1:${tlsPort}`,
             sip_allow: `${TRUNK}/32`,
             sip_rtp_port_min: rtpMin,
             sip_rtp_port_max: rtpMin + 19,
@@ -182,5 +187,62 @@ test('SIP: a call, prompts as RTP, foreign RTP ignored, PIN limits, lobby, admit
     } finally {
         phone.close();
         media.close();
+    }
+});
+
+/** One TLS connection to the bridge from `bind`; SIP messages split by Content-Length. */
+async function tlsClient(bind) {
+    const sock = tls.connect({ host: '127.0.0.1', port: tlsPort, localAddress: bind, ca: CA, servername: 'localhost' });
+    await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+    let buf = '';
+    const got = [];
+    sock.on('data', (d) => {
+        buf += d.toString('utf8');
+        for (;;) {
+            const end = buf.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            const len = Number(/\r\ncontent-length: *(\d+)/i.exec(buf.slice(0, end + 2))?.[1] ?? 0);
+            if (buf.length < end + 4 + len) return;
+            got.push(buf.slice(0, end + 4 + len));
+            buf = buf.slice(end + 4 + len);
+        }
+    });
+    const wait = async (pred, what) => {
+        for (let i = 0; i < 100; i++) {
+            const m = got.find(pred);
+            if (m) return m;
+            await sleep(50);
+        }
+        throw new Error(`TLS: no ${what}; got ${JSON.stringify(got.map((m) => m.split('\r\n')[0]))}`);
+    };
+    return { sock, got, wait };
+}
+
+function tlsRequest(method, { callId, cseq, from, to = `<sip:samtale@127.0.0.1:${tlsPort};transport=tls>`, body = '', extra = [] }) {
+    return [
+        `${method} sip:samtale@127.0.0.1:${tlsPort};transport=tls SIP/2.0`,
+        `Via: SIP/2.0/TLS ${TRUNK}:5061;branch=z9hG4bK${Math.random().toString(16).slice(2)}`,
+        'Max-Forwards: 70', `From: ${from}`, `To: ${to}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`,
+        `Contact: <sip:trunk@${TRUNK}:5061;transport=tls>`, ...extra,
+        ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+    ].join('\r\n');
+}
+
+test('SIP over TLS: OPTIONS, and a call answered and hung up', async () => {
+    const c = await tlsClient(TRUNK);
+    try {
+        c.sock.write(tlsRequest('OPTIONS', { callId: 'tls-opt@t', cseq: 1, from: `<sip:trunk@${TRUNK}>;tag=t1` }));
+        assert.match(await c.wait((m) => m.includes('tls-opt@t'), 'OPTIONS answer'), /^SIP\/2\.0 200/);
+        const from = `<sip:+4533445566@${TRUNK}>;tag=t2`;
+        c.sock.write(tlsRequest('INVITE', { callId: 'tls-call@t', cseq: 1, from, body: pcmaSdp({ addr: TRUNK, port: 40002 }) }));
+        const ok = await c.wait((m) => m.startsWith('SIP/2.0 200') && m.includes('tls-call@t'), '200 OK to INVITE');
+        assert.match(ok, /^Contact: <sip:[^>]*;transport=tls>/m, 'the Contact says TLS');
+        assert.match(ok, /^m=audio \d+ RTP\/AVP 8/m);
+        const to = /^To: (.*)$/m.exec(ok)[1].trim();
+        c.sock.write(tlsRequest('ACK', { callId: 'tls-call@t', cseq: 1, from, to }));
+        c.sock.write(tlsRequest('BYE', { callId: 'tls-call@t', cseq: 2, from, to }));
+        assert.match(await c.wait((m) => m.includes('CSeq: 2 BYE'), 'answer to BYE'), /^SIP\/2\.0 200/);
+    } finally {
+        c.sock.destroy();
     }
 });
