@@ -172,9 +172,9 @@ enum media_phone_mode {
 };
 
 /* Opens the call's sockets on its worker and starts it in
- * MEDIA_PHONE_PROMPT mode; MEDIA_EVENT_CONNECTED once it is set up. ERR_INVAL for bad parameters (odd port, bad
- * codec or address); MEDIA_EVENT_FAILED later if the ports cannot be
- * bound or the call cannot be set up. */
+ * MEDIA_PHONE_PROMPT mode; MEDIA_EVENT_CONNECTED once it is set up. ERR_INVAL for bad parameters
+ * (odd port, bad codec or address); MEDIA_EVENT_FAILED later if the ports cannot be bound or the
+ * call cannot be set up. */
 int media_phone_create(struct media *m, const struct media_phone_params *p);
 /* The call joins a meeting's room, on p->worker (the room's): the worker
  * holding it now closes it and hands it over, so the same ports are bound

@@ -745,7 +745,7 @@ int http_server_run(struct app *app)
             break;
     }
     lws_sul_cancel(&ticker.sul);
-    sip_server_stop(app); /* calls end while the meetings and workers are there */
+    sip_server_stop(app);   /* calls end while the meetings and workers are there */
     media_stop(app->media); /* before the loop goes: workers wake it */
     app->media = NULL;
     stop_kdf(app);

@@ -69,24 +69,25 @@ void metrics_family(struct metrics_out *o, const char *name, const char *type, c
 /* One sample per worker and label value, e.g. reason="evicted". */
 #define PER_WORKER_LABEL(o, live, name, label, value, field)                                       \
     for (unsigned i_ = 0; i_ < (live)->n_workers; i_++)                                            \
-    metrics_put((o), name "{worker=\"%u\"," label "=\"" value "\"} %" PRIu64 "\n", i_,                     \
-        (live)->workers[i_].field)
+    metrics_put((o), name "{worker=\"%u\"," label "=\"" value "\"} %" PRIu64 "\n", i_,             \
+                (live)->workers[i_].field)
 
 static void render_media_tcp(struct metrics_out *o, const struct metrics_live *live)
 {
     metrics_family(o, "samtale_media_tcp_accepted_total", "counter",
-           "ICE-TCP connections accepted by the media workers.");
+                   "ICE-TCP connections accepted by the media workers.");
     PER_WORKER(o, live, "samtale_media_tcp_accepted_total", tcp_accepted);
     metrics_family(o, "samtale_media_tcp_connections", "gauge",
-           "Open ICE-TCP connections, by whether they passed an ICE check.");
+                   "Open ICE-TCP connections, by whether they passed an ICE check.");
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "unauthenticated",
                      tcp_unauth);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_connections", "state", "authenticated", tcp_auth);
-    metrics_family(o, "samtale_media_tcp_dropped_total", "counter",
-           "ICE-TCP connections closed by admission: unauthenticated ones evicted for a newer "
-           "one, refused for their address's cap, closed at the authentication deadline, and "
-           "authenticated ones refused for a full budget or their address's cap, superseded by "
-           "a newer one of their transport, or left by their ended transport.");
+    metrics_family(
+        o, "samtale_media_tcp_dropped_total", "counter",
+        "ICE-TCP connections closed by admission: unauthenticated ones evicted for a newer "
+        "one, refused for their address's cap, closed at the authentication deadline, and "
+        "authenticated ones refused for a full budget or their address's cap, superseded by "
+        "a newer one of their transport, or left by their ended transport.");
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "evicted", tcp_evicted);
     PER_WORKER_LABEL(o, live, "samtale_media_tcp_dropped_total", "reason", "address_cap",
                      tcp_refused_addr);
@@ -104,54 +105,61 @@ static void render_media_tcp(struct metrics_out *o, const struct metrics_live *l
 
 static void render_media(struct metrics_out *o, const struct metrics_live *live)
 {
-    metrics_family(o, "samtale_media_packets_total", "counter", "Media packets by worker and direction.");
+    metrics_family(o, "samtale_media_packets_total", "counter",
+                   "Media packets by worker and direction.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
-            live->workers[i].packets_in);
-        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
-            live->workers[i].packets_out);
+        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
+                    i, live->workers[i].packets_in);
+        metrics_put(o, "samtale_media_packets_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
+                    i, live->workers[i].packets_out);
     }
-    metrics_family(o, "samtale_media_bytes_total", "counter", "Media bytes by worker and direction.");
+    metrics_family(o, "samtale_media_bytes_total", "counter",
+                   "Media bytes by worker and direction.");
     for (unsigned i = 0; i < live->n_workers; i++) {
         metrics_put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
-            live->workers[i].bytes_in);
-        metrics_put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
-            live->workers[i].bytes_out);
+                    live->workers[i].bytes_in);
+        metrics_put(o, "samtale_media_bytes_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
+                    i, live->workers[i].bytes_out);
     }
     metrics_family(o, "samtale_media_send_calls_total", "counter",
-           "UDP send system calls (sendto, sendmmsg) by worker.");
+                   "UDP send system calls (sendto, sendmmsg) by worker.");
     PER_WORKER(o, live, "samtale_media_send_calls_total", send_calls);
     metrics_family(o, "samtale_media_gso_sends_total", "counter",
-           "UDP sends that carried several datagrams at once (GSO).");
+                   "UDP sends that carried several datagrams at once (GSO).");
     PER_WORKER(o, live, "samtale_media_gso_sends_total", gso_sends);
     metrics_family(o, "samtale_media_send_dropped_total", "counter",
-           "Outgoing datagrams dropped: socket buffer full (EAGAIN, ENOBUFS), another send "
-           "error, or no free packet buffer.");
+                   "Outgoing datagrams dropped: socket buffer full (EAGAIN, ENOBUFS), another send "
+                   "error, or no free packet buffer.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o,
+        metrics_put(
+            o,
             "samtale_media_send_dropped_total{worker=\"%u\",reason=\"socket_full\"} %" PRIu64 "\n",
             i, live->workers[i].send_dropped_full);
-        metrics_put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"error\"} %" PRIu64 "\n", i,
+        metrics_put(
+            o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"error\"} %" PRIu64 "\n", i,
             live->workers[i].send_errors);
-        metrics_put(o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"no_buffer\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_media_send_dropped_total{worker=\"%u\",reason=\"no_buffer\"} %" PRIu64 "\n",
             i, live->workers[i].no_buffer);
     }
     metrics_family(o, "samtale_media_dropped_total", "counter",
-           "Media datagrams dropped: unknown source (no valid ICE check) or garbage.");
+                   "Media datagrams dropped: unknown source (no valid ICE check) or garbage.");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"unknown_source\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_media_dropped_total{worker=\"%u\",reason=\"unknown_source\"} %" PRIu64 "\n",
             i, live->workers[i].dropped_unknown_source);
-        metrics_put(o, "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n", i,
-            live->workers[i].dropped_garbage);
+        metrics_put(o,
+                    "samtale_media_dropped_total{worker=\"%u\",reason=\"garbage\"} %" PRIu64 "\n",
+                    i, live->workers[i].dropped_garbage);
     }
     render_media_tcp(o, live);
     metrics_family(o, "samtale_srtp_failures_total", "counter",
-           "SRTP/SRTCP packets that failed authentication or replay checks.");
+                   "SRTP/SRTCP packets that failed authentication or replay checks.");
     PER_WORKER(o, live, "samtale_srtp_failures_total", srtp_failures);
     metrics_family(o, "samtale_dtls_records_dropped_total", "counter",
-           "DTLS records from a participant's address that were dropped: malformed, out of "
-           "place (e.g. plaintext after the handshake), too short to decrypt, or failing "
-           "authentication.");
+                   "DTLS records from a participant's address that were dropped: malformed, out of "
+                   "place (e.g. plaintext after the handshake), too short to decrypt, or failing "
+                   "authentication.");
     PER_WORKER(o, live, "samtale_dtls_records_dropped_total", dtls_records_dropped);
     metrics_family(o, "samtale_dtls_handshakes_total", "counter", "DTLS handshakes by result.");
     uint64_t ok = 0, failed = 0;
@@ -170,77 +178,89 @@ static void render_media(struct metrics_out *o, const struct metrics_live *live)
     metrics_put(o, "samtale_ice_transports{state=\"new\"} %" PRIu64 "\n", fresh);
     metrics_put(o, "samtale_ice_transports{state=\"connected\"} %" PRIu64 "\n", connected);
     metrics_family(o, "samtale_ice_transports_failed_total", "counter",
-           "ICE transports that failed (consent lost, DTLS failure).");
+                   "ICE transports that failed (consent lost, DTLS failure).");
     PER_WORKER(o, live, "samtale_ice_transports_failed_total", transports_failed);
     metrics_family(o, "samtale_sfu_rtp_forwarded_total", "counter",
-           "RTP packets forwarded to subscribers.");
+                   "RTP packets forwarded to subscribers.");
     PER_WORKER(o, live, "samtale_sfu_rtp_forwarded_total", rtp_forwarded);
     metrics_family(o, "samtale_sfu_nacks_total", "counter",
-           "NACKs from subscribers (in) and sent to publishers (out).");
+                   "NACKs from subscribers (in) and sent to publishers (out).");
     for (unsigned i = 0; i < live->n_workers; i++) {
         metrics_put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n", i,
-            live->workers[i].nacks_in);
+                    live->workers[i].nacks_in);
         metrics_put(o, "samtale_sfu_nacks_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n", i,
-            live->workers[i].nacks_out);
+                    live->workers[i].nacks_out);
     }
     metrics_family(o, "samtale_sfu_retransmissions_total", "counter",
-           "Packets resent to subscribers from the retransmission cache.");
+                   "Packets resent to subscribers from the retransmission cache.");
     PER_WORKER(o, live, "samtale_sfu_retransmissions_total", retransmissions);
-    metrics_family(o, "samtale_sfu_keyframe_requests_total", "counter",
-           "Keyframe requests (PLI/FIR) from subscribers (in) and sent to publishers (out).");
+    metrics_family(
+        o, "samtale_sfu_keyframe_requests_total", "counter",
+        "Keyframe requests (PLI/FIR) from subscribers (in) and sent to publishers (out).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"in\"} %" PRIu64 "\n",
             i, live->workers[i].keyframe_requests_in);
-        metrics_put(o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_sfu_keyframe_requests_total{worker=\"%u\",direction=\"out\"} %" PRIu64 "\n",
             i, live->workers[i].keyframe_requests_out);
     }
     metrics_family(o, "samtale_sfu_remb_sent_total", "counter",
-           "REMB messages sent to publishers without transport-cc.");
+                   "REMB messages sent to publishers without transport-cc.");
     PER_WORKER(o, live, "samtale_sfu_remb_sent_total", remb_sent);
     metrics_family(o, "samtale_sfu_layer_switches_total", "counter", "Simulcast layer switches.");
     PER_WORKER(o, live, "samtale_sfu_layer_switches_total", layer_switches);
     metrics_family(o, "samtale_sfu_retransmission_copies_total", "counter",
-           "Retransmissions sent a second time shortly after the first, so that one lost "
-           "retransmission does not cost the subscriber another round trip.");
+                   "Retransmissions sent a second time shortly after the first, so that one lost "
+                   "retransmission does not cost the subscriber another round trip.");
     PER_WORKER(o, live, "samtale_sfu_retransmission_copies_total", retransmission_copies);
-    metrics_family(o, "samtale_sfu_retransmissions_missed_total", "counter",
-           "Packets NACKed by subscribers and not resent from the cache: not received from the "
-           "publisher yet (pending: forwarded when its repair arrives) or no longer available "
-           "(gone).");
+    metrics_family(
+        o, "samtale_sfu_retransmissions_missed_total", "counter",
+        "Packets NACKed by subscribers and not resent from the cache: not received from the "
+        "publisher yet (pending: forwarded when its repair arrives) or no longer available "
+        "(gone).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o,
+        metrics_put(
+            o,
             "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"pending\"} %" PRIu64
             "\n",
             i, live->workers[i].retransmissions_pending);
-        metrics_put(o,
+        metrics_put(
+            o,
             "samtale_sfu_retransmissions_missed_total{worker=\"%u\",reason=\"gone\"} %" PRIu64 "\n",
             i, live->workers[i].retransmissions_missed);
     }
-    metrics_family(o, "samtale_sfu_upstream_lost_total", "counter",
-           "Packets missing in publishers' streams (of layers someone takes), by outcome: all "
-           "found missing, repaired after a NACK, given up on (a keyframe is asked for).");
+    metrics_family(
+        o, "samtale_sfu_upstream_lost_total", "counter",
+        "Packets missing in publishers' streams (of layers someone takes), by outcome: all "
+        "found missing, repaired after a NACK, given up on (a keyframe is asked for).");
     for (unsigned i = 0; i < live->n_workers; i++) {
-        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"missing\"} %" PRIu64 "\n", i,
+        metrics_put(
+            o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"missing\"} %" PRIu64 "\n", i,
             live->workers[i].upstream_missing);
-        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"repaired\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"repaired\"} %" PRIu64 "\n",
             i, live->workers[i].upstream_repaired);
-        metrics_put(o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"unrepaired\"} %" PRIu64 "\n",
+        metrics_put(
+            o, "samtale_sfu_upstream_lost_total{worker=\"%u\",result=\"unrepaired\"} %" PRIu64 "\n",
             i, live->workers[i].upstream_unrepaired);
     }
     metrics_family(o, "samtale_sfu_upstream_tail_probes_total", "counter",
-           "NACKs sent for the overdue last packet of a publisher's frame, before the next "
-           "frame shows the gap.");
+                   "NACKs sent for the overdue last packet of a publisher's frame, before the next "
+                   "frame shows the gap.");
     PER_WORKER(o, live, "samtale_sfu_upstream_tail_probes_total", upstream_tail_probes);
-    metrics_family(o, "samtale_sfu_key_copies_total", "counter",
-           "Packets of key frames (VP8 temporal layer 0) sent a second time to subscribers whose "
-           "receiver reports show loss: their repair would stall every frame built on them.");
+    metrics_family(
+        o, "samtale_sfu_key_copies_total", "counter",
+        "Packets of key frames (VP8 temporal layer 0) sent a second time to subscribers whose "
+        "receiver reports show loss: their repair would stall every frame built on them.");
     PER_WORKER(o, live, "samtale_sfu_key_copies_total", key_copies);
-    metrics_family(o, "samtale_sfu_upstream_repair_seconds_total", "counter",
-           "Time from a gap in a publisher's stream to its repair, summed over the repaired "
-           "packets (divided by the repaired ones: the mean).");
+    metrics_family(
+        o, "samtale_sfu_upstream_repair_seconds_total", "counter",
+        "Time from a gap in a publisher's stream to its repair, summed over the repaired "
+        "packets (divided by the repaired ones: the mean).");
     for (unsigned i = 0; i < live->n_workers; i++)
         metrics_put(o, "samtale_sfu_upstream_repair_seconds_total{worker=\"%u\"} %.6f\n", i,
-            (double)live->workers[i].upstream_repair_us / 1e6);
+                    (double)live->workers[i].upstream_repair_us / 1e6);
 }
 
 int metrics_render(const struct metrics *m, const struct metrics_live *live, char *buf, size_t cap)
@@ -255,7 +275,7 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
     metrics_family(&o, "samtale_ws_connections", "gauge", "Open WebSocket signaling connections.");
     metrics_put(&o, "samtale_ws_connections %" PRIu64 "\n", m->ws_connections);
     metrics_family(&o, "samtale_ws_connections_total", "counter",
-           "WebSocket signaling connections accepted.");
+                   "WebSocket signaling connections accepted.");
     metrics_put(&o, "samtale_ws_connections_total %" PRIu64 "\n", m->ws_connections_total);
     metrics_family(&o, "samtale_meetings_live", "gauge", "Meetings with at least one participant.");
     metrics_put(&o, "samtale_meetings_live %u\n", live->meetings_live);
@@ -264,11 +284,12 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
     metrics_family(&o, "samtale_participants", "gauge", "Participants by state.");
     for (int s = 0; s < PSTATE_COUNT; s++)
         metrics_put(&o, "samtale_participants{state=\"%s\"} %u\n",
-            participant_state_name((enum participant_state)s), live->participants[s]);
+                    participant_state_name((enum participant_state)s), live->participants[s]);
     metrics_family(&o, "samtale_ws_messages_received_total", "counter",
-           "Signaling messages received from clients.");
+                   "Signaling messages received from clients.");
     metrics_put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n", m->ws_messages_received);
-    metrics_family(&o, "samtale_ws_messages_sent_total", "counter", "Signaling messages sent to clients.");
+    metrics_family(&o, "samtale_ws_messages_sent_total", "counter",
+                   "Signaling messages sent to clients.");
     metrics_put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", m->ws_messages_sent);
     metrics_family(&o, "samtale_logins_total", "counter", "Caseworker login attempts by result.");
     metrics_put(&o, "samtale_logins_total{result=\"ok\"} %" PRIu64 "\n", m->logins_ok);
@@ -276,11 +297,11 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
     metrics_family(&o, "samtale_errors_total", "counter", "Errors reported to clients, by code.");
     for (unsigned i = 0; i < m->error_code_count; i++)
         metrics_put(&o, "samtale_errors_total{code=\"%s\"} %" PRIu64 "\n", m->error_codes[i],
-            m->error_counts[i]);
+                    m->error_counts[i]);
     metrics_family(&o, "samtale_http_requests_total", "counter", "HTTP responses by status code.");
     for (unsigned i = 0; i < m->http_status_count; i++)
-        metrics_put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n", m->http_statuses[i],
-            m->http_counts[i]);
+        metrics_put(&o, "samtale_http_requests_total{status=\"%u\"} %" PRIu64 "\n",
+                    m->http_statuses[i], m->http_counts[i]);
 
     render_media(&o, live);
     metrics_render_phone(&o, live);

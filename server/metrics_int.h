@@ -13,8 +13,7 @@ struct metrics_out {
     bool full; /* something did not fit: the caller grows the buffer */
 };
 
-__attribute__((format(printf, 2, 3))) void metrics_put(struct metrics_out *o, const char *fmt,
-                                                       ...);
+__attribute__((format(printf, 2, 3))) void metrics_put(struct metrics_out *o, const char *fmt, ...);
 void metrics_family(struct metrics_out *o, const char *name, const char *type, const char *help);
 /* The phone bridge's part (server/metrics_phone.c). */
 void metrics_render_phone(struct metrics_out *o, const struct metrics_live *live);

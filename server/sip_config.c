@@ -199,8 +199,9 @@ static int set_number(char *dst, size_t dst_cap, const char *key, const char *va
         if (ch >= '0' && ch <= '9')
             digits++;
         else if (!(ch == ' ' || ch == '-' || ch == '(' || ch == ')' || ch == '+')) {
-            set_err(err, cap, "%s: '%.*s' is not a phone number (digits, +, spaces, - and brackets)", key, SHOW_MAX,
-                    value);
+            set_err(err, cap,
+                    "%s: '%.*s' is not a phone number (digits, +, spaces, - and brackets)", key,
+                    SHOW_MAX, value);
             return ERR_INVAL;
         }
     }
@@ -238,8 +239,7 @@ static int set_password_file(struct sip_config *c, const char *path, char *err, 
     return rc;
 }
 
-int sip_config_set(struct sip_config *c, const char *key, const char *value, char *err,
-                   size_t cap)
+int sip_config_set(struct sip_config *c, const char *key, const char *value, char *err, size_t cap)
 {
     unsigned long v;
     int rc;

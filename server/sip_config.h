@@ -35,12 +35,12 @@ struct sip_config {
     uint16_t rtp_port_min, rtp_port_max; /* call legs: RTP even, RTCP odd */
     unsigned max_calls;
     /* Dialling out through the operator's trunk; "" = no dial-out. */
-    char trunk_proxy[SIP_CONFIG_HOST_MAX]; /* host[:port], where INVITEs go */
+    char trunk_proxy[SIP_CONFIG_HOST_MAX];  /* host[:port], where INVITEs go */
     char trunk_domain[SIP_CONFIG_HOST_MAX]; /* of the request URI; default the proxy host */
     char trunk_user[SIP_CONFIG_HOST_MAX];
     char trunk_password[SIP_CONFIG_SECRET_MAX + 1]; /* never logged */
     bool password_inline, password_from_file;
-    char caller_id[SIP_CONFIG_NUMBER_MAX]; /* number presented when dialling out */
+    char caller_id[SIP_CONFIG_NUMBER_MAX];      /* number presented when dialling out */
     char dial_in_number[SIP_CONFIG_NUMBER_MAX]; /* shown to people; "" = not shown */
 };
 
@@ -48,8 +48,7 @@ void sip_config_defaults(struct sip_config *c);
 bool sip_enabled(const struct sip_config *c);
 bool sip_dial_out_enabled(const struct sip_config *c);
 /* Applies a sip_* key; ERR_INVAL / ERR_PARSE with a message naming the key. */
-int sip_config_set(struct sip_config *c, const char *key, const char *value, char *err,
-                   size_t cap);
+int sip_config_set(struct sip_config *c, const char *key, const char *value, char *err, size_t cap);
 int sip_config_validate(const struct sip_config *c, char *err, size_t cap);
 
 #endif

@@ -99,9 +99,8 @@ static struct lws *adopt(struct app *app, int fd, void *opaque)
     struct lws_vhost *vh = lws_get_vhost_by_name(app->lws, "default");
     lws_sock_file_fd_type d;
     d.filefd = fd;
-    struct lws *wsi = vh ? lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, d,
-                                                      "samtale-sip", NULL)
-                         : NULL;
+    struct lws *wsi =
+        vh ? lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, d, "samtale-sip", NULL) : NULL;
     if (wsi)
         lws_set_opaque_user_data(wsi, opaque);
     return wsi;
@@ -132,9 +131,9 @@ static void on_timer(lws_sorted_usec_list_t *sul)
     int64_t now = app_mono_us();
     phone_timeout(s->app, now);
     for (struct sip_tcp *c = s->conns; c; c = c->next)
-        if (!c->closing && (now - c->last_us > SIP_TCP_IDLE_US ||
-                            (c->tls && !sip_tls_ready(c->tls) &&
-                             now - c->opened_us > SIP_TLS_HANDSHAKE_US)))
+        if (!c->closing &&
+            (now - c->last_us > SIP_TCP_IDLE_US ||
+             (c->tls && !sip_tls_ready(c->tls) && now - c->opened_us > SIP_TLS_HANDSHAKE_US)))
             tcp_close(s, c);
     if (!s->app->stopping)
         rearm(s);
@@ -147,14 +146,14 @@ static void udp_readable(struct sip_server *s)
     for (int i = 0; i < SIP_UDP_READS; i++) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof from;
-        ssize_t n = recvfrom(s->udp_fd, s->buf, sizeof s->buf, MSG_TRUNC,
-                             (struct sockaddr *)&from, &fromlen);
+        ssize_t n = recvfrom(s->udp_fd, s->buf, sizeof s->buf, MSG_TRUNC, (struct sockaddr *)&from,
+                             &fromlen);
         if (n < 0)
             break;
         if ((size_t)n > sizeof s->buf)
             continue; /* truncated: no SIP message is this long */
-        phone_sip_input(s->app, app_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from,
-                        fromlen, SIP_TP_UDP, 0);
+        phone_sip_input(s->app, app_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from, fromlen,
+                        SIP_TP_UDP, 0);
     }
     rearm(s);
 }

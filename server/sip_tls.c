@@ -132,7 +132,8 @@ size_t sip_tls_take(struct sip_tls *t, uint8_t *out, size_t cap)
     size_t pending = BIO_ctrl_pending(t->wbio);
     if (pending == 0 || cap == 0)
         return 0;
-    int n = BIO_read(t->wbio, out, (int)(cap < pending ? (cap > INT_MAX ? INT_MAX : cap) : pending));
+    int n =
+        BIO_read(t->wbio, out, (int)(cap < pending ? (cap > INT_MAX ? INT_MAX : cap) : pending));
     return n > 0 ? (size_t)n : 0;
 }
 

@@ -196,8 +196,9 @@ static const char *display_name(const struct store_invitation *inv, const struct
     return c->masked[0] ? c->masked : "Telefon";
 }
 
-static void phone_join_meeting(struct app *app, struct phone_call *c, const struct store_invitation *inv,
-                         const struct store_meeting *sm, bool admit)
+static void phone_join_meeting(struct app *app, struct phone_call *c,
+                               const struct store_invitation *inv, const struct store_meeting *sm,
+                               bool admit)
 {
     struct live_meeting *lm;
     if (session_live_get(app, sm, &lm) < 0) {
@@ -289,7 +290,8 @@ static void check_pin(struct app *app, struct phone_call *c)
     }
     struct store_invitation inv;
     struct store_meeting sm;
-    int rc = c->n_digits == PHONE_PIN_DIGITS ? phone_pin_lookup(app, c->digits, &inv, &sm) : ERR_NOTFOUND;
+    int rc = c->n_digits == PHONE_PIN_DIGITS ? phone_pin_lookup(app, c->digits, &inv, &sm)
+                                             : ERR_NOTFOUND;
     memset(c->digits, 0, sizeof c->digits);
     c->n_digits = 0;
     if (rc < 0) {
@@ -452,4 +454,3 @@ bool phone_media_event(struct app *app, const struct media_event *ev)
     }
     return true;
 }
-

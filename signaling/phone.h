@@ -23,10 +23,10 @@
 #include "signaling/sip_ua.h"
 
 #define PHONE_PIN_DIGITS 8
-#define PHONE_PIN_TRIES 3                      /* wrong PINs that end a call */
-#define PHONE_IVR_TIMEOUT_US (60 * 1000000LL)  /* to enter a PIN */
+#define PHONE_PIN_TRIES 3                         /* wrong PINs that end a call */
+#define PHONE_IVR_TIMEOUT_US (60 * 1000000LL)     /* to enter a PIN */
 #define PHONE_CONFIRM_TIMEOUT_US (40 * 1000000LL) /* dial-out: to press 1 */
-#define PHONE_GOODBYE_US (10 * 1000000LL)      /* a goodbye prompt, then BYE at the latest */
+#define PHONE_GOODBYE_US (10 * 1000000LL)         /* a goodbye prompt, then BYE at the latest */
 
 struct app;
 struct live_meeting;

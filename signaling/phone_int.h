@@ -39,7 +39,7 @@ struct phone_call {
     struct sip_sdp remote;
     int64_t meeting_id;
     int64_t invitation_id;
-    uint32_t pid; /* 0 until it joined a meeting */
+    uint32_t pid;      /* 0 until it joined a meeting */
     uint32_t host_pid; /* dial-out: the host in the room who asked, or 0 */
     int64_t owner_id;  /* dial-out: the meeting's owner, whose meeting pages follow it */
     char digits[PHONE_PIN_DIGITS + 1];
@@ -61,7 +61,6 @@ struct phone_bridge {
     uint8_t *port_used;
     struct phone_stats st;
 };
-
 
 struct phone_bridge *phone_of(const struct app *app);
 /* An RTP port pair, handed out round robin so a just-freed port rests. */

@@ -142,8 +142,9 @@ static void ended(struct app *app, struct phone_call *c, const struct sip_ua_act
         b->st.failed++;
     if (c->outgoing) {
         if (c->state == CALL_OUT_RINGING || c->state == CALL_OUT_CONFIRM) {
-            phone_send_host(app, c, "failed", c->state == CALL_OUT_CONFIRM ? "no_answer"
-                                                : failure_word(a->status, a->reason));
+            phone_send_host(app, c, "failed",
+                            c->state == CALL_OUT_CONFIRM ? "no_answer"
+                                                         : failure_word(a->status, a->reason));
         } else {
             phone_send_host(app, c, "ended", sip_end_reason_name(a->reason));
         }
@@ -158,7 +159,7 @@ void phone_drain_ua(struct app *app)
     struct sip_ua_action a;
     while (b && sip_ua_poll(b->ua, &a)) {
         if (a.kind == SIP_ACT_SEND) {
-            sip_server_send(app, a.tp, a.conn, (const struct sockaddr *)&a.addr, a.addr_len,
+            sip_server_send(app, (int)a.tp, a.conn, (const struct sockaddr *)&a.addr, a.addr_len,
                             a.bytes, a.len);
             continue;
         }
@@ -318,8 +319,8 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     struct store_invitation inv;
     struct store_meeting sm;
     if (store_invitation_get(app->store, (int64_t)json_integer_value(jid), &inv) < 0 ||
-        store_meeting_get(app->store, inv.meeting_id, &sm) < 0 || inv.revoked_at ||
-        inv.is_host || app_now_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
+        store_meeting_get(app->store, inv.meeting_id, &sm) < 0 || inv.revoked_at || inv.is_host ||
+        app_now_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
         session_send_error(app, conn, "not_found", "no such invitation of yours", "dial_out");
         return;
     }

@@ -291,8 +291,8 @@ static void ack_failure(struct sip_ua *ua, struct sip_txn *t, struct sip_call *c
                "ACK %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=%s;rport\r\n"
                "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u ACK\r\n"
                "Content-Length: 0\r\n\r\n",
-               c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), t->branch,
-               c->local_hdr, to, c->call_id, t->cseq);
+               c->target, sip_tp_name(c->tp), ua->host, ua_port(ua, c->tp), t->branch, c->local_hdr,
+               to, c->call_id, t->cseq);
     osip_free(to);
     if (!w.err)
         txn_send(ua, t, now_us, ua->out, w.len);

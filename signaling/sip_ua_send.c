@@ -17,7 +17,9 @@ void ua_new_branch(char out[2 * SIP_TAG_LEN + 8])
 void ua_put_contact(struct sip_ua *ua, struct sip_wr *w, enum sip_transport tp)
 {
     sip_wr_put(w, "Contact: <sip:%s@%s:%u%s>\r\n", ua->username, ua->host, ua_port(ua, tp),
-               tp == SIP_TP_TLS ? ";transport=tls" : tp == SIP_TP_TCP ? ";transport=tcp" : "");
+               tp == SIP_TP_TLS   ? ";transport=tls"
+               : tp == SIP_TP_TCP ? ";transport=tcp"
+                                  : "");
 }
 
 static void put_tail(struct sip_ua *ua, struct sip_wr *w, bool response, const char *ctype,

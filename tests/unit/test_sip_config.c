@@ -62,14 +62,22 @@ static void bad_values(void **state)
     struct config c;
     config_defaults(&c);
     const char *bad[][2] = {
-        {"sip_listen", "localhost:5060"},   {"sip_listen", "127.0.0.1"},
-        {"sip_listen", "127.0.0.1:0"},      {"sip_listen", "127.0.0.1:70000"},
-        {"sip_allow", "192.0.2.0/33"},      {"sip_allow", "example.org"},
-        {"sip_allow", "2001:db8::/129"},    {"sip_allow", "192.0.2.1/"},
-        {"sip_rtp_port_min", "80"},         {"sip_max_calls", "0"},
-        {"sip_max_calls", "100000"},        {"sip_dial_in_number", "call me"},
-        {"sip_caller_id", "+45 <b>"},       {"sip_trunk_proxy", "a b"},
-        {"sip_public_address", "sip.example.org"}, {"sip_unknown", "1"},
+        {"sip_listen", "localhost:5060"},
+        {"sip_listen", "127.0.0.1"},
+        {"sip_listen", "127.0.0.1:0"},
+        {"sip_listen", "127.0.0.1:70000"},
+        {"sip_allow", "192.0.2.0/33"},
+        {"sip_allow", "example.org"},
+        {"sip_allow", "2001:db8::/129"},
+        {"sip_allow", "192.0.2.1/"},
+        {"sip_rtp_port_min", "80"},
+        {"sip_max_calls", "0"},
+        {"sip_max_calls", "100000"},
+        {"sip_dial_in_number", "call me"},
+        {"sip_caller_id", "+45 <b>"},
+        {"sip_trunk_proxy", "a b"},
+        {"sip_public_address", "sip.example.org"},
+        {"sip_unknown", "1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_not_equal(set(&c, bad[i][0], bad[i][1]), 0);
