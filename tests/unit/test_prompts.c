@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -295,12 +296,31 @@ static void write_prompt(const struct dir *d, const char *name, const void *b, s
     assert_int_equal(fclose(f), 0);
 }
 
+/* Every prompt at 16 kHz (played as they are), except "welcome": one
+ * second of 440 Hz at espeak-ng's 22050 Hz, which the loader converts. */
 static void write_all(const struct dir *d)
 {
     struct wav w;
-    good(&w);
-    for (int i = 0; i < PROMPT_FILES; i++)
+    riff(&w);
+    fmt(&w, 1, 1, 16000, 16);
+    data(&w, samples, 6, 12);
+    for (int i = 1; i < PROMPT_FILES; i++)
         write_prompt(d, prompt_name((enum prompt_id)i), w.b, w.n);
+    /* A canonical 44-byte header, then the samples (little-endian). */
+    enum { RATE = 22050, N = 22050 };
+    static uint8_t big[44 + 2 * N];
+    const uint32_t hdr[] = {
+        0x46464952u, 36 + 2 * N, 0x45564157u,      0x20746d66u, 16,   1u | (1u << 16),
+        RATE,        RATE * 2,   2u | (16u << 16), 0x61746164u, 2 * N};
+    for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
+        for (int k = 0; k < 4; k++)
+            big[4 * i + (size_t)k] = (uint8_t)(hdr[i] >> (8 * k));
+    for (size_t i = 0; i < N; i++) {
+        int16_t v = (int16_t)(8000.0 * sin(2 * M_PI * 440.0 * (double)i / RATE));
+        big[44 + 2 * i] = (uint8_t)((uint16_t)v & 0xff);
+        big[45 + 2 * i] = (uint8_t)((uint16_t)v >> 8);
+    }
+    write_prompt(d, prompt_name(PROMPT_WELCOME), big, sizeof big);
 }
 
 static void test_load_dir(void **state)
@@ -309,11 +329,24 @@ static void test_load_dir(void **state)
     struct prompts ps;
     write_all(d);
     assert_int_equal(prompts_load(&ps, d->path), 0);
-    for (int i = 0; i < PROMPT_FILES; i++) {
+    for (int i = 1; i < PROMPT_FILES; i++) {
         assert_int_equal(ps.p[i].n, 6);
-        assert_int_equal(ps.p[i].rate, 22050);
+        assert_int_equal(ps.p[i].rate, 16000);
         assert_memory_equal(ps.p[i].pcm, samples, sizeof samples);
     }
+    /* 22050 Hz became PROMPT_PLAY_RATE, the same second long, still 440 Hz
+     * (zero crossings: 880 a second). */
+    const struct prompt_pcm *w = &ps.p[PROMPT_WELCOME];
+    assert_int_equal(w->rate, PROMPT_PLAY_RATE);
+    assert_true(w->n > 15800 && w->n <= 16000);
+    unsigned crossings = 0;
+    int last = 0; /* sign of the last sample clearly off zero */
+    for (size_t i = 0; i < w->n; i++) {
+        int sign = w->pcm[i] > 1000 ? 1 : w->pcm[i] < -1000 ? -1 : 0;
+        crossings += sign && last && sign != last;
+        last = sign ? sign : last;
+    }
+    assert_true(crossings > 850 && crossings < 890);
     /* The tones: soft, bounded, with silence between the muted beeps. */
     const struct prompt_pcm *t = &ps.p[PROMPT_TONE_WAIT];
     assert_int_equal(t->rate, 8000);
@@ -371,8 +404,8 @@ static void test_built_prompts(void **state)
         skip();
     assert_int_equal(prompts_load(&ps, "build/prompts"), 0);
     for (int i = 0; i < PROMPT_FILES; i++) {
-        assert_int_equal(ps.p[i].rate, 22050);
-        assert_true(ps.p[i].n > 22050); /* more than a second: Danish, then English */
+        assert_int_equal(ps.p[i].rate, PROMPT_PLAY_RATE); /* espeak-ng's 22050 Hz, converted */
+        assert_true(ps.p[i].n > PROMPT_PLAY_RATE); /* more than a second: Danish, then English */
     }
     prompts_free(&ps);
 }
