@@ -214,7 +214,10 @@ async function tabsShowFocus(page, who, problems) {
     const stops = [];
     for (let i = 1; i <= 12; i++) {
         await page.keyboard.press('Tab');
-        const f = await page.evaluate(() => {
+        const f = await page.evaluate(async () => {
+            // Measured once layout has settled (two frames): a status line
+            // that appears meanwhile must not make a stop look off screen.
+            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
             const a = document.activeElement;
             if (!a || a === document.body) return null;
             const cs = getComputedStyle(a);
