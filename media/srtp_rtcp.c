@@ -134,8 +134,8 @@ static int unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len)
         s->stats.parse_failures++;
         return ERR_PARSE;
     }
-    trailer_at = s->profile == DTLS_SRTP_AEAD_AES_128_GCM ? n - SRTPX_SRTCP_INDEX_LEN
-                                                          : n - s->rtcp_trailer;
+    trailer_at =
+        s->profile == DTLS_SRTP_AEAD_AES_128_GCM ? n - SRTPX_SRTCP_INDEX_LEN : n - s->rtcp_trailer;
     trailer = srtpx_get32(buf + trailer_at);
     ssrc = srtpx_get32(buf + 4);
     st = srtpx_stream_find(d, ssrc);
