@@ -130,9 +130,8 @@ static void test_rfc3711_b3_kdf(void **state)
                                     0x10, 0x73, 0x4a, 0xfe, 0x3f, 0xf7, 0xa0, 0x87};
     static const uint8_t salt[14] = {0x30, 0xcb, 0xbc, 0x08, 0x86, 0x3d, 0x8c,
                                      0x85, 0xd4, 0x9d, 0xb3, 0x4a, 0x9a, 0xe1};
-    static const uint8_t auth[20] = {0xce, 0xbe, 0x32, 0x1f, 0x6f, 0xf7, 0x71,
-                                     0x6b, 0x6f, 0xd4, 0xab, 0x49, 0xaf, 0x25,
-                                     0x6a, 0x15, 0x6d, 0x38, 0xba, 0xa4};
+    static const uint8_t auth[20] = {0xce, 0xbe, 0x32, 0x1f, 0x6f, 0xf7, 0x71, 0x6b, 0x6f, 0xd4,
+                                     0xab, 0x49, 0xaf, 0x25, 0x6a, 0x15, 0x6d, 0x38, 0xba, 0xa4};
     uint8_t out[20];
 
     (void)state;
@@ -375,9 +374,8 @@ static void tamper(enum dtls_srtp_profile profile, bool rtcp)
     }
     memcpy(buf, good, good_len);
     len = good_len;
-    assert_int_equal(rtcp ? srtpx_unprotect_rtcp(b.ours, buf, &len)
-                          : srtpx_unprotect_rtp(b.ours, buf, &len),
-                     0);
+    assert_int_equal(
+        rtcp ? srtpx_unprotect_rtcp(b.ours, buf, &len) : srtpx_unprotect_rtp(b.ours, buf, &len), 0);
     both_destroy(&b);
 }
 
@@ -409,9 +407,8 @@ static void truncated(enum dtls_srtp_profile profile, bool rtcp)
 
         assert_non_null(p);
         memcpy(p, good, n);
-        assert_int_not_equal(rtcp ? srtpx_unprotect_rtcp(b.ours, p, &len)
-                                  : srtpx_unprotect_rtp(b.ours, p, &len),
-                             0);
+        assert_int_not_equal(
+            rtcp ? srtpx_unprotect_rtcp(b.ours, p, &len) : srtpx_unprotect_rtp(b.ours, p, &len), 0);
         assert_int_equal(len, n);
         free(p);
     }
@@ -479,11 +476,11 @@ static void test_ssrc_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc3711_b3_kdf),   cmocka_unit_test(test_rfc3711_b2_keystream),
-        cmocka_unit_test(test_both_ways_gcm),    cmocka_unit_test(test_both_ways_aes_cm),
-        cmocka_unit_test(test_random_walk_gcm),  cmocka_unit_test(test_random_walk_aes_cm),
-        cmocka_unit_test(test_tamper),           cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_bad_extension),    cmocka_unit_test(test_ssrc_cap),
+        cmocka_unit_test(test_rfc3711_b3_kdf),  cmocka_unit_test(test_rfc3711_b2_keystream),
+        cmocka_unit_test(test_both_ways_gcm),   cmocka_unit_test(test_both_ways_aes_cm),
+        cmocka_unit_test(test_random_walk_gcm), cmocka_unit_test(test_random_walk_aes_cm),
+        cmocka_unit_test(test_tamper),          cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_bad_extension),   cmocka_unit_test(test_ssrc_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
