@@ -55,7 +55,8 @@ static void protect_both(struct srtpx *ours, struct srtp_oracle *lib, bool rtcp,
 
     memcpy(a, pkt, *len);
     memcpy(b, pkt, *len);
-    ra = rtcp ? srtpx_protect_rtcp(ours, a, &la, sizeof a) : srtpx_protect_rtp(ours, a, &la, sizeof a);
+    ra = rtcp ? srtpx_protect_rtcp(ours, a, &la, sizeof a)
+              : srtpx_protect_rtp(ours, a, &la, sizeof a);
     rb = srtp_oracle_call(lib->tx, true, rtcp, b, &lb);
     CHECK((ra == 0) == (rb == 0));
     if (ra != 0)

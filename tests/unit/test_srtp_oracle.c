@@ -2,8 +2,9 @@
  * profiles: the same ciphertext for the same input, each side unprotecting
  * what the other protected, the same accept/reject on a random walk of
  * sequence numbers (ROC rollover, jumps, late packets, replays), tampered
- * and truncated packets refused, the SSRC cap; and the RFC 3711 B.2/B.3
- * vectors for the AES-CM keystream and key derivation. */
+ * and truncated packets refused, the SSRC cap; the RFC 3711 B.2/B.3
+ * vectors for the AES-CM keystream and key derivation, and RFC 7714
+ * §16.1.1 for the GCM packet path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,60 @@ static void test_rfc3711_b2_keystream(void **state)
     assert_int_equal(srtpx_ctr(&k, iv, out, sizeof out), 0);
     assert_memory_equal(out, ks, sizeof ks);
     srtpx_keys_free(&k);
+}
+
+/* Replaces one direction's RTP session keys with given ones. */
+static void set_session_keys(struct srtpx_keys *k, bool encrypt, const uint8_t *key,
+                             const uint8_t *salt)
+{
+    srtpx_keys_free(k);
+    k->gcm = true;
+    k->encrypt = encrypt;
+    memcpy(k->salt, salt, 12);
+    k->cipher = EVP_CIPHER_CTX_new();
+    assert_non_null(k->cipher);
+    assert_int_equal(EVP_CipherInit_ex2(k->cipher, EVP_aes_128_gcm(), key, NULL, encrypt, NULL), 1);
+}
+
+/* RFC 7714 §16.1.1 (session key and salt given directly): the whole
+ * protect path, IV from SSRC 5501a0b2 / ROC 0 / SEQ f17b, and back. */
+static void test_rfc7714_16_1_1(void **state)
+{
+    static const uint8_t key[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const uint8_t salt[12] = {0x51, 0x75, 0x69, 0x64, 0x20, 0x70,
+                                     0x72, 0x6f, 0x20, 0x71, 0x75, 0x6f};
+    static const uint8_t plain[50] = {
+        0x80, 0x40, 0xf1, 0x7b, 0x80, 0x41, 0xf8, 0xd3, 0x55, 0x01, 0xa0, 0xb2, 0x47,
+        0x61, 0x6c, 0x6c, 0x69, 0x61, 0x20, 0x65, 0x73, 0x74, 0x20, 0x6f, 0x6d, 0x6e,
+        0x69, 0x73, 0x20, 0x64, 0x69, 0x76, 0x69, 0x73, 0x61, 0x20, 0x69, 0x6e, 0x20,
+        0x70, 0x61, 0x72, 0x74, 0x65, 0x73, 0x20, 0x74, 0x72, 0x65, 0x73,
+    };
+    static const uint8_t srtp[66] = {
+        0x80, 0x40, 0xf1, 0x7b, 0x80, 0x41, 0xf8, 0xd3, 0x55, 0x01, 0xa0, 0xb2, 0xf2, 0x4d,
+        0xe3, 0xa3, 0xfb, 0x34, 0xde, 0x6c, 0xac, 0xba, 0x86, 0x1c, 0x9d, 0x7e, 0x4b, 0xca,
+        0xbe, 0x63, 0x3b, 0xd5, 0x0d, 0x29, 0x4e, 0x6f, 0x42, 0xa5, 0xf4, 0x7a, 0x51, 0xc7,
+        0xd1, 0x9b, 0x36, 0xde, 0x3a, 0xdf, 0x88, 0x33, 0x89, 0x9d, 0x7f, 0x27, 0xbe, 0xb1,
+        0x6a, 0x91, 0x52, 0xcf, 0x76, 0x5e, 0xe4, 0x39, 0x0c, 0xce,
+    };
+    struct dtls_srtp_keys k;
+    struct srtpx *s;
+    uint8_t buf[80];
+    size_t len = sizeof plain;
+
+    (void)state;
+    rng_state = 3;
+    random_keys(&k, DTLS_SRTP_AEAD_AES_128_GCM);
+    assert_int_equal(srtpx_create(&s, &k), 0);
+    set_session_keys(&s->tx.rtp, true, key, salt);
+    set_session_keys(&s->rx.rtp, false, key, salt);
+    memcpy(buf, plain, sizeof plain);
+    assert_int_equal(srtpx_protect_rtp(s, buf, &len, sizeof buf), 0);
+    assert_int_equal(len, sizeof srtp);
+    assert_memory_equal(buf, srtp, sizeof srtp);
+    assert_int_equal(srtpx_unprotect_rtp(s, buf, &len), 0);
+    assert_int_equal(len, sizeof plain);
+    assert_memory_equal(buf, plain, sizeof plain);
+    srtpx_destroy(s);
 }
 
 /* ---- ours against libsrtp2 ---- */
@@ -476,11 +531,12 @@ static void test_ssrc_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc3711_b3_kdf),  cmocka_unit_test(test_rfc3711_b2_keystream),
-        cmocka_unit_test(test_both_ways_gcm),   cmocka_unit_test(test_both_ways_aes_cm),
-        cmocka_unit_test(test_random_walk_gcm), cmocka_unit_test(test_random_walk_aes_cm),
-        cmocka_unit_test(test_tamper),          cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_bad_extension),   cmocka_unit_test(test_ssrc_cap),
+        cmocka_unit_test(test_rfc3711_b3_kdf),     cmocka_unit_test(test_rfc3711_b2_keystream),
+        cmocka_unit_test(test_rfc7714_16_1_1),     cmocka_unit_test(test_both_ways_gcm),
+        cmocka_unit_test(test_both_ways_aes_cm),   cmocka_unit_test(test_random_walk_gcm),
+        cmocka_unit_test(test_random_walk_aes_cm), cmocka_unit_test(test_tamper),
+        cmocka_unit_test(test_truncated),          cmocka_unit_test(test_bad_extension),
+        cmocka_unit_test(test_ssrc_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
