@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "base/err.h"
 #include "base/log.h"
@@ -35,6 +36,8 @@ static int dir_init(struct srtpx_dir *d, enum dtls_srtp_profile profile, const u
 
     memset(d, 0, sizeof *d);
     d->outbound = outbound;
+    if (RAND_bytes((unsigned char *)&d->seed, sizeof d->seed) != 1)
+        return ERR_CRYPTO;
     rc = srtpx_keys_init(&d->rtp, profile, key, salt, salt_len, false, outbound);
     if (rc == 0)
         rc = srtpx_keys_init(&d->rtcp, profile, key, salt, salt_len, true, outbound);
@@ -100,9 +103,19 @@ void srtpx_destroy(struct srtpx *s)
 
 /* ---- the SSRC table ---- */
 
-static uint32_t hash_ssrc(uint32_t ssrc)
+/* The peer picks its SSRCs: the hash is keyed with a random per-direction
+ * seed and mixed (lowbias32) so that it cannot line them up in one probe
+ * chain. */
+static uint32_t hash_ssrc(const struct srtpx_dir *d, uint32_t ssrc)
 {
-    return ssrc * 0x9e3779b1u; /* SSRCs are random, but a peer picks them */
+    uint32_t x = ssrc ^ d->seed;
+
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
 }
 
 struct srtpx_stream *srtpx_stream_find(struct srtpx_dir *d, uint32_t ssrc)
@@ -115,7 +128,7 @@ struct srtpx_stream *srtpx_stream_find(struct srtpx_dir *d, uint32_t ssrc)
         return NULL;
     mask = 2 * d->cap - 1;
     /* At most half the slots are used: the probe ends at an empty one. */
-    for (i = hash_ssrc(ssrc) & mask; d->slots[i] != 0; i = (i + 1) & mask) {
+    for (i = hash_ssrc(d, ssrc) & mask; d->slots[i] != 0; i = (i + 1) & mask) {
         if (d->streams[d->slots[i] - 1].ssrc == ssrc) {
             d->last = d->slots[i];
             return &d->streams[d->slots[i] - 1];
@@ -124,9 +137,10 @@ struct srtpx_stream *srtpx_stream_find(struct srtpx_dir *d, uint32_t ssrc)
     return NULL;
 }
 
-static void slot_put(uint32_t *slots, uint32_t mask, uint32_t ssrc, uint32_t num)
+static void slot_put(const struct srtpx_dir *d, uint32_t *slots, uint32_t mask, uint32_t ssrc,
+                     uint32_t num)
 {
-    uint32_t i = hash_ssrc(ssrc) & mask;
+    uint32_t i = hash_ssrc(d, ssrc) & mask;
 
     while (slots[i] != 0)
         i = (i + 1) & mask;
@@ -149,7 +163,7 @@ static int grow(struct srtpx_dir *d)
     if (slots == NULL)
         return ERR_NOMEM;
     for (uint32_t j = 0; j < d->n; j++)
-        slot_put(slots, 2 * cap - 1, v[j].ssrc, j + 1);
+        slot_put(d, slots, 2 * cap - 1, v[j].ssrc, j + 1);
     free(d->slots);
     d->slots = slots;
     d->cap = cap;
@@ -170,7 +184,7 @@ int srtpx_stream_add(struct srtpx_dir *d, uint32_t ssrc, struct srtpx_stream **o
     memset(st, 0, sizeof *st);
     st->ssrc = ssrc;
     d->n++;
-    slot_put(d->slots, 2 * d->cap - 1, ssrc, d->n);
+    slot_put(d, d->slots, 2 * d->cap - 1, ssrc, d->n);
     d->last = d->n;
     *out = st;
     return 0;

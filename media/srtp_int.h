@@ -75,6 +75,7 @@ struct srtpx_dir {
     uint32_t n;
     uint32_t cap;
     uint32_t last; /* stream number + 1 of the last lookup, 0 = none */
+    uint32_t seed; /* keys the SSRC hash */
     bool outbound;
 };
 
