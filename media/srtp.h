@@ -8,11 +8,12 @@
  * as in RFC 3711 appendix A), a replay window of SRTPX_REPLAY_WINDOW
  * packets, and the SRTCP index (outbound: a counter from 1; inbound: a
  * 128-index replay window; an SRTCP packet without the E flag is
- * authenticated but not decrypted, as RFC 3711 allows). At most SRTPX_MAX_SSRCS SSRCs per direction;
- * beyond that new SSRCs are refused with ERR_FULL and the known ones keep
- * their state (nothing is evicted, so no replay window is ever lost). An
- * inbound SSRC is only remembered once a packet from it authenticates.
- * Keys come from dtls_srtp_keys() after DTLS_EVENT_CONNECTED.
+ * authenticated but not decrypted, as RFC 3711 allows). At most
+ * SRTPX_MAX_SSRCS SSRCs per direction; beyond that new SSRCs are refused
+ * with ERR_FULL and the known ones keep their state (nothing is evicted,
+ * so no replay window is ever lost). An inbound SSRC is only remembered
+ * once a packet from it authenticates. Keys come from dtls_srtp_keys()
+ * after DTLS_EVENT_CONNECTED.
  * Profiles: AEAD_AES_128_GCM (preferred; ~2.5x cheaper here) and
  * AES_CM_128_HMAC_SHA1_80.
  *
