@@ -23,9 +23,12 @@ ifeq ($(MODE),asan)
 CC := clang
 endif
 
-PKGS := libwebsockets openssl jansson sqlite3 libsrtp2 opus vpx spandsp speexdsp libosip2
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS := libwebsockets openssl jansson sqlite3 opus vpx spandsp speexdsp libosip2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libsrtp2 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libsrtp2 is the test oracle of our SRTP (media/srtp.h): linked into the
+# unit tests, fuzzers and benchmarks, not into the server.
+ORACLE_LIBS := $(shell pkg-config --libs libsrtp2 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
@@ -88,7 +91,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-mixer format format-check clean
+        unit bench bench-mixer bench-srtp format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
@@ -107,11 +110,11 @@ $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(ORACLE_LIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ORACLE_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)
@@ -124,7 +127,7 @@ $(PROMPTS): mk/prompts/prompts.txt mk/prompts/speak.sh
 # Fuzzers live at build/fuzz/fuzz_* (built with MODE=fuzz).
 build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ORACLE_LIBS) $(LDLIBS)
 
 deps:
 	@sh mk/deps.sh build
@@ -166,10 +169,13 @@ unit: build
 fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
-bench: bench-mixer
+bench: bench-mixer bench-srtp
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer
+bench-srtp:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
+	@build/release/bench/bench_srtp
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps

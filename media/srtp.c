@@ -1,100 +1,47 @@
-/* libsrtp2 wrapper; see srtp.h. */
+/* SRTP sessions: keys per direction, the SSRC table and the replay windows;
+ * see srtp.h. The packet transforms are in srtp_rtp.c and srtp_rtcp.c, key
+ * derivation and the OpenSSL primitives in srtp_kdf.c. */
 #define LOG_MODULE "srtp"
 
 #include "media/srtp.h"
 
-#include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <srtp2/srtp.h>
+#include <openssl/rand.h>
 
 #include "base/err.h"
 #include "base/log.h"
+#include "media/srtp_int.h"
 
-/* Trailers per profile (libsrtp writes exactly these: no MKI is used). */
-#define AES_CM_TAG_LEN 10
-#define GCM_TAG_LEN 16
-#define SRTCP_INDEX_LEN 4
+#define FIRST_CAP 8
+#define SEQ_MEDIAN (1 << 15)
+#define SEQ_MAX (1 << 16)
+#define WINDOW_WORDS (SRTPX_REPLAY_WINDOW / 64)
 
-struct srtpx {
-    srtp_t rx; /* inbound: remote key, ssrc_any_inbound */
-    srtp_t tx; /* outbound: local key, ssrc_any_outbound */
-    enum dtls_srtp_profile profile;
-    size_t rtp_trailer;
-    size_t rtcp_trailer;
-    struct srtpx_stats stats;
-};
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_result = ERR_CRYPTO;
-
-static void log_handler(srtp_log_level_t level, const char *msg, void *data)
+static void dir_free(struct srtpx_dir *d)
 {
-    (void)data;
-    if (level == srtp_log_level_error)
-        LOG_W("libsrtp: %s", msg);
-    else
-        LOG_D("libsrtp: %s", msg);
+    srtpx_keys_free(&d->rtp);
+    srtpx_keys_free(&d->rtcp);
+    free(d->streams);
+    free(d->slots);
+    memset(d, 0, sizeof *d);
 }
 
-static void do_init(void)
+static int dir_init(struct srtpx_dir *d, enum dtls_srtp_profile profile, const uint8_t *key,
+                    const uint8_t *salt, size_t salt_len, bool outbound)
 {
-    srtp_err_status_t st;
+    int rc;
 
-    (void)srtp_install_log_handler(log_handler, NULL);
-    st = srtp_init();
-    if (st != srtp_err_status_ok) {
-        LOG_E("srtp_init failed (%d)", (int)st);
-        init_result = ERR_CRYPTO;
-        return;
-    }
-    init_result = 0;
-}
-
-int srtpx_init(void)
-{
-    if (pthread_once(&init_once, do_init) != 0)
+    memset(d, 0, sizeof *d);
+    d->outbound = outbound;
+    if (RAND_bytes((unsigned char *)&d->seed, sizeof d->seed) != 1)
         return ERR_CRYPTO;
-    return init_result;
-}
-
-static int make_session(srtp_t *out, enum dtls_srtp_profile profile, srtp_ssrc_type_t dir,
-                        const uint8_t *key, size_t key_len, const uint8_t *salt, size_t salt_len)
-{
-    uint8_t master[DTLS_SRTP_KEY_MAX + DTLS_SRTP_SALT_MAX];
-    srtp_policy_t p;
-    srtp_err_status_t st;
-
-    memset(&p, 0, sizeof p);
-    if (profile == DTLS_SRTP_AEAD_AES_128_GCM) {
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
-    } else {
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-    }
-    memcpy(master, key, key_len);
-    memcpy(master + key_len, salt, salt_len);
-    p.ssrc.type = dir;
-    p.key = master;
-    p.window_size = SRTPX_REPLAY_WINDOW;
-    /* Outbound: the SFU resends a packet with the same sequence number when
-     * answering a NACK without RTX; libsrtp would refuse that as a replay.
-     * Inbound: never. See srtpx_protect_rtp(). */
-    p.allow_repeat_tx = dir == ssrc_any_outbound;
-    p.next = NULL;
-    st = srtp_create(out, &p);
-    OPENSSL_cleanse(master, sizeof master);
-    if (st == srtp_err_status_alloc_fail)
-        return ERR_NOMEM;
-    if (st != srtp_err_status_ok) {
-        LOG_E("srtp_create failed (%d)", (int)st);
-        return ERR_CRYPTO;
-    }
-    return 0;
+    rc = srtpx_keys_init(&d->rtp, profile, key, salt, salt_len, false, outbound);
+    if (rc == 0)
+        rc = srtpx_keys_init(&d->rtcp, profile, key, salt, salt_len, true, outbound);
+    return rc;
 }
 
 int srtpx_create(struct srtpx **out, const struct dtls_srtp_keys *k)
@@ -106,18 +53,18 @@ int srtpx_create(struct srtpx **out, const struct dtls_srtp_keys *k)
     if (out == NULL)
         return ERR_INVAL;
     *out = NULL;
-    if (k == NULL || k->key_len != 16)
+    if (k == NULL || k->key_len != SRTPX_KEY_LEN)
         return ERR_INVAL;
     switch (k->profile) {
     case DTLS_SRTP_AES128_CM_SHA1_80:
-        if (k->salt_len != 14)
+        if (k->salt_len != SRTPX_CM_SALT_LEN)
             return ERR_INVAL;
-        tag = AES_CM_TAG_LEN;
+        tag = SRTPX_CM_TAG_LEN;
         break;
     case DTLS_SRTP_AEAD_AES_128_GCM:
-        if (k->salt_len != 12)
+        if (k->salt_len != SRTPX_GCM_SALT_LEN)
             return ERR_INVAL;
-        tag = GCM_TAG_LEN;
+        tag = SRTPX_GCM_TAG_LEN;
         break;
     case DTLS_SRTP_NONE:
     default:
@@ -130,13 +77,12 @@ int srtpx_create(struct srtpx **out, const struct dtls_srtp_keys *k)
     if (s == NULL)
         return ERR_NOMEM;
     s->profile = k->profile;
+    s->tag_len = tag;
     s->rtp_trailer = tag;
-    s->rtcp_trailer = tag + SRTCP_INDEX_LEN;
-    rc = make_session(&s->rx, k->profile, ssrc_any_inbound, k->remote_key, k->key_len,
-                      k->remote_salt, k->salt_len);
+    s->rtcp_trailer = tag + SRTPX_SRTCP_INDEX_LEN;
+    rc = dir_init(&s->rx, k->profile, k->remote_key, k->remote_salt, k->salt_len, false);
     if (rc == 0)
-        rc = make_session(&s->tx, k->profile, ssrc_any_outbound, k->local_key, k->key_len,
-                          k->local_salt, k->salt_len);
+        rc = dir_init(&s->tx, k->profile, k->local_key, k->local_salt, k->salt_len, true);
     if (rc != 0) {
         srtpx_destroy(s);
         return rc;
@@ -149,138 +95,215 @@ void srtpx_destroy(struct srtpx *s)
 {
     if (s == NULL)
         return;
-    /* libsrtp wipes its key material in srtp_dealloc. */
-    if (s->rx != NULL)
-        (void)srtp_dealloc(s->rx);
-    if (s->tx != NULL)
-        (void)srtp_dealloc(s->tx);
+    dir_free(&s->rx);
+    dir_free(&s->tx);
+    OPENSSL_cleanse(s, sizeof *s);
     free(s);
 }
 
-/* Inbound results. */
-static int map_in(struct srtpx *s, srtp_err_status_t st)
+/* ---- the SSRC table ---- */
+
+/* The peer picks its SSRCs: the hash is keyed with a random per-direction
+ * seed and mixed (lowbias32) so that it cannot line them up in one probe
+ * chain. */
+static uint32_t hash_ssrc(const struct srtpx_dir *d, uint32_t ssrc)
 {
-    switch (st) {
-    case srtp_err_status_ok:
-        return 0;
-    case srtp_err_status_auth_fail:
-        s->stats.auth_failures++;
-        return ERR_DENIED;
-    case srtp_err_status_replay_fail:
-    case srtp_err_status_replay_old:
-        s->stats.replay_failures++;
-        return ERR_DENIED;
-    case srtp_err_status_bad_param:
-    case srtp_err_status_parse_err:
-        s->stats.parse_failures++;
-        return ERR_PARSE;
-    default:
-        s->stats.other_failures++;
-        return ERR_CRYPTO;
-    }
+    uint32_t x = ssrc ^ d->seed;
+
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
 }
 
-/* Outbound results: a replay here means the index is older than the window
- * (or repeated without allow_repeat_tx): our own mistake, not an attack. */
-static int map_out(struct srtpx *s, srtp_err_status_t st)
+struct srtpx_stream *srtpx_stream_find(struct srtpx_dir *d, uint32_t ssrc)
 {
-    switch (st) {
-    case srtp_err_status_ok:
-        return 0;
-    case srtp_err_status_replay_fail:
-    case srtp_err_status_replay_old:
-        s->stats.protect_failures++;
-        return ERR_DENIED;
-    case srtp_err_status_bad_param:
-    case srtp_err_status_parse_err:
-        s->stats.parse_failures++;
-        return ERR_PARSE;
-    default:
-        s->stats.protect_failures++;
-        return ERR_CRYPTO;
+    uint32_t mask, i;
+
+    if (d->last != 0 && d->streams[d->last - 1].ssrc == ssrc)
+        return &d->streams[d->last - 1];
+    if (d->n == 0)
+        return NULL;
+    mask = 2 * d->cap - 1;
+    /* At most half the slots are used: the probe ends at an empty one. */
+    for (i = hash_ssrc(d, ssrc) & mask; d->slots[i] != 0; i = (i + 1) & mask) {
+        if (d->streams[d->slots[i] - 1].ssrc == ssrc) {
+            d->last = d->slots[i];
+            return &d->streams[d->slots[i] - 1];
+        }
     }
+    return NULL;
 }
 
-static int protect(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap, bool rtcp)
+static void slot_put(const struct srtpx_dir *d, uint32_t *slots, uint32_t mask, uint32_t ssrc,
+                     uint32_t num)
 {
-    size_t min = rtcp ? SRTPX_RTCP_HEADER_MIN : SRTPX_RTP_HEADER_MIN;
-    size_t trailer = rtcp ? s->rtcp_trailer : s->rtp_trailer;
-    srtp_err_status_t st;
-    int n, rc;
+    uint32_t i = hash_ssrc(d, ssrc) & mask;
 
-    if (*len < min) {
-        s->stats.parse_failures++;
-        return ERR_PARSE;
-    }
-    if (*len > cap || cap - *len < trailer || *len > (size_t)INT_MAX - trailer)
-        return ERR_TOOBIG;
-    n = (int)*len;
-    st = rtcp ? srtp_protect_rtcp(s->tx, buf, &n) : srtp_protect(s->tx, buf, &n);
-    rc = map_out(s, st);
-    if (rc != 0)
-        return rc;
-    if (n < 0 || (size_t)n > cap)
-        return ERR_CRYPTO; /* cannot happen: checked above */
-    *len = (size_t)n;
-    if (rtcp)
-        s->stats.rtcp_protected++;
-    else
-        s->stats.rtp_protected++;
+    while (slots[i] != 0)
+        i = (i + 1) & mask;
+    slots[i] = num;
+}
+
+static int grow(struct srtpx_dir *d)
+{
+    uint32_t cap = d->cap == 0 ? FIRST_CAP : 2 * d->cap;
+    struct srtpx_stream *v;
+    uint32_t *slots;
+
+    if (cap > SRTPX_MAX_SSRCS)
+        return ERR_FULL;
+    v = realloc(d->streams, cap * sizeof *v);
+    if (v == NULL)
+        return ERR_NOMEM;
+    d->streams = v;
+    slots = calloc(2 * (size_t)cap, sizeof *slots);
+    if (slots == NULL)
+        return ERR_NOMEM;
+    for (uint32_t j = 0; j < d->n; j++)
+        slot_put(d, slots, 2 * cap - 1, v[j].ssrc, j + 1);
+    free(d->slots);
+    d->slots = slots;
+    d->cap = cap;
     return 0;
 }
 
-static int unprotect(struct srtpx *s, uint8_t *buf, size_t *len, bool rtcp)
+int srtpx_stream_add(struct srtpx_dir *d, uint32_t ssrc, struct srtpx_stream **out)
 {
-    size_t min = rtcp ? SRTPX_RTCP_HEADER_MIN : SRTPX_RTP_HEADER_MIN;
-    srtp_err_status_t st;
-    int n, rc;
+    struct srtpx_stream *st;
+    int rc;
 
-    if (*len < min || *len > (size_t)INT_MAX) {
-        s->stats.parse_failures++;
-        return ERR_PARSE;
+    if (d->n == d->cap) {
+        rc = grow(d);
+        if (rc != 0)
+            return rc;
     }
-    n = (int)*len;
-    st = rtcp ? srtp_unprotect_rtcp(s->rx, buf, &n) : srtp_unprotect(s->rx, buf, &n);
-    rc = map_in(s, st);
-    if (rc != 0)
-        return rc;
-    if (n < 0 || (size_t)n > *len)
-        return ERR_CRYPTO; /* cannot happen */
-    *len = (size_t)n;
-    if (rtcp)
-        s->stats.rtcp_unprotected++;
-    else
-        s->stats.rtp_unprotected++;
+    st = &d->streams[d->n];
+    memset(st, 0, sizeof *st);
+    st->ssrc = ssrc;
+    d->n++;
+    slot_put(d, d->slots, 2 * d->cap - 1, ssrc, d->n);
+    d->last = d->n;
+    *out = st;
     return 0;
 }
 
-int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
+/* ---- RTP replay window (RFC 3711 §3.3.2 and appendix A) ---- */
+
+int32_t srtpx_rtp_estimate(const struct srtpx_stream *st, uint16_t seq, uint64_t *est)
 {
-    if (s == NULL || buf == NULL || len == NULL)
-        return ERR_INVAL;
-    return protect(s, buf, len, cap, false);
+    uint32_t roc = (uint32_t)(st->index >> 16), guess_roc;
+    int32_t local = (int32_t)(st->index & 0xffff), s = seq, diff;
+
+    /* Until the highest index passes half the sequence space the ROC is
+     * taken as 0 (a guess of ROC - 1 would make it 0xffffffff). */
+    if (st->index <= SEQ_MEDIAN) {
+        *est = seq;
+        return (int32_t)((int64_t)seq - (int64_t)st->index);
+    }
+    if (local < SEQ_MEDIAN) {
+        if (s - local > SEQ_MEDIAN) {
+            guess_roc = roc - 1;
+            diff = s - local - SEQ_MAX;
+        } else {
+            guess_roc = roc;
+            diff = s - local;
+        }
+    } else {
+        if (local - SEQ_MEDIAN > s) {
+            guess_roc = roc + 1;
+            diff = s - local + SEQ_MAX;
+        } else {
+            guess_roc = roc;
+            diff = s - local;
+        }
+    }
+    *est = (uint64_t)guess_roc << 16 | seq;
+    return diff;
 }
 
-int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
+static bool win_get(const uint64_t *bits, uint32_t i)
 {
-    if (s == NULL || buf == NULL || len == NULL)
-        return ERR_INVAL;
-    return unprotect(s, buf, len, false);
+    return (bits[i / 64] >> (i % 64)) & 1u;
 }
 
-int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
+static void win_set(uint64_t *bits, uint32_t i)
 {
-    if (s == NULL || buf == NULL || len == NULL)
-        return ERR_INVAL;
-    return protect(s, buf, len, cap, true);
+    bits[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
-int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len)
+/* Moves every bit i to i - n (bits below 0 fall off). */
+static void win_shift_down(uint64_t *bits, size_t words, uint32_t n)
 {
-    if (s == NULL || buf == NULL || len == NULL)
-        return ERR_INVAL;
-    return unprotect(s, buf, len, true);
+    size_t w = n / 64, b = n % 64;
+
+    for (size_t i = 0; i < words; i++) {
+        uint64_t lo = i + w < words ? bits[i + w] : 0;
+        uint64_t hi = i + w + 1 < words ? bits[i + w + 1] : 0;
+
+        bits[i] = b == 0 ? lo : (lo >> b) | (hi << (64 - b));
+    }
 }
+
+int srtpx_rtp_check(const struct srtpx_stream *st, int32_t delta, bool *old)
+{
+    *old = false;
+    if (delta > 0)
+        return 0;
+    if (delta <= -SRTPX_REPLAY_WINDOW) {
+        *old = true;
+        return ERR_DENIED;
+    }
+    if (win_get(st->bits, (uint32_t)(SRTPX_REPLAY_WINDOW - 1 + delta)))
+        return ERR_DENIED;
+    return 0;
+}
+
+void srtpx_rtp_accept(struct srtpx_stream *st, int32_t delta)
+{
+    if (delta > 0) {
+        st->index += (uint16_t)delta;
+        win_shift_down(st->bits, WINDOW_WORDS, (uint32_t)delta);
+        win_set(st->bits, SRTPX_REPLAY_WINDOW - 1);
+    } else {
+        win_set(st->bits, (uint32_t)(SRTPX_REPLAY_WINDOW - 1 + delta));
+    }
+}
+
+/* ---- SRTCP replay window ---- */
+
+int srtpx_rtcp_check(const struct srtpx_stream *st, uint32_t index)
+{
+    if ((uint64_t)index >= (uint64_t)st->rtcp_start + SRTPX_RTCP_WINDOW)
+        return 0;
+    if (index < st->rtcp_start)
+        return ERR_DENIED;
+    return win_get(st->rtcp_bits, index - st->rtcp_start) ? ERR_DENIED : 0;
+}
+
+void srtpx_rtcp_accept(struct srtpx_stream *st, uint32_t index)
+{
+    uint32_t delta;
+
+    if (index < st->rtcp_start)
+        return;
+    delta = index - st->rtcp_start;
+    if (delta < SRTPX_RTCP_WINDOW) {
+        win_set(st->rtcp_bits, delta);
+        return;
+    }
+    delta -= SRTPX_RTCP_WINDOW - 1;
+    if (delta >= SRTPX_RTCP_WINDOW)
+        memset(st->rtcp_bits, 0, sizeof st->rtcp_bits);
+    else
+        win_shift_down(st->rtcp_bits, SRTPX_RTCP_WINDOW / 64, delta);
+    win_set(st->rtcp_bits, SRTPX_RTCP_WINDOW - 1);
+    st->rtcp_start += delta;
+}
+
+/* ---- accessors ---- */
 
 size_t srtpx_rtp_trailer(const struct srtpx *s)
 {

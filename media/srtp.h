@@ -1,22 +1,37 @@
-/* SRTP/SRTCP (RFC 3711, RFC 7714) for one DTLS-SRTP transport: a thin
- * wrapper over libsrtp2.
+/* SRTP/SRTCP (RFC 3711, RFC 7714) for one DTLS-SRTP transport: our own
+ * transform over OpenSSL EVP (srtp.c, srtp_kdf.c, srtp_rtp.c,
+ * srtp_rtcp.c). libsrtp2 is only the test oracle (tests/unit/
+ * test_srtp_oracle.c, tests/fuzz/fuzz_srtp.c).
  *
- * One srtpx holds two libsrtp sessions: inbound (the remote key, any SSRC,
- * replay protection with a 1024-packet window) and outbound (the local key,
- * any SSRC). Keys come from dtls_srtp_keys() after DTLS_EVENT_CONNECTED.
- * Profiles: AEAD_AES_128_GCM (preferred; ~5x cheaper here) and
+ * One srtpx holds two directions: inbound (the remote key) and outbound
+ * (the local key), each with per-SSRC state: the RTP index (ROC estimated
+ * as in RFC 3711 appendix A), a replay window of SRTPX_REPLAY_WINDOW
+ * packets, and the SRTCP index (outbound: a counter from 1; inbound: a
+ * 128-index replay window; an SRTCP packet without the E flag is
+ * authenticated but not decrypted, as RFC 3711 allows). At most
+ * SRTPX_MAX_SSRCS SSRCs per direction; beyond that new SSRCs are refused
+ * with ERR_FULL and the known ones keep their state (nothing is evicted,
+ * so no replay window is ever lost). An inbound SSRC is only remembered
+ * once a packet from it authenticates. Keys come from dtls_srtp_keys()
+ * after DTLS_EVENT_CONNECTED.
+ * Profiles: AEAD_AES_128_GCM (preferred; ~2.5x cheaper here) and
  * AES_CM_128_HMAC_SHA1_80.
  *
- * Packets are transformed in place. Protecting adds a trailer (tag, and for
- * SRTCP the 4-byte index) of at most SRTPX_MAX_TRAILER bytes; the exact size
- * for the negotiated profile is srtpx_rtp_trailer()/srtpx_rtcp_trailer().
+ * Packets are transformed in place with OpenSSL contexts keyed once per
+ * direction: no allocation and no algorithm fetch per packet; tags are
+ * compared in constant time. Protecting adds a trailer (tag, and for SRTCP
+ * the 4-byte index) of at most SRTPX_MAX_TRAILER bytes; the exact size for
+ * the negotiated profile is srtpx_rtp_trailer()/srtpx_rtcp_trailer(). When
+ * unprotect fails the buffer's contents are unspecified (GCM decrypts
+ * before the tag check); drop the packet.
  *
  * Not thread-safe: an srtpx belongs to the worker owning the transport.
  * Errors are the project's (base/err.h): ERR_DENIED for a packet that
  * fails authentication or the replay check (counted in the stats),
  * ERR_PARSE for a packet too short or malformed, ERR_TOOBIG when the buffer
- * has no room for the trailer, ERR_CRYPTO for other libsrtp failures,
- * ERR_INVAL for bad arguments. */
+ * has no room for the trailer, ERR_FULL for a new SSRC beyond
+ * SRTPX_MAX_SSRCS, ERR_CRYPTO for OpenSSL failures, ERR_INVAL for bad
+ * arguments. */
 #ifndef SAMTALE_MEDIA_SRTP_H
 #define SAMTALE_MEDIA_SRTP_H
 
@@ -28,6 +43,9 @@
 /* Replay window of the inbound session (and of the outbound one, which
  * bounds how old a retransmitted packet may be). */
 #define SRTPX_REPLAY_WINDOW 1024
+/* SSRCs per direction (a subscriber receives at most ROUTER_MAX_CONSUMERS
+ * streams, each with its RTX). */
+#define SRTPX_MAX_SSRCS 2048
 /* Largest trailer protect adds: a 16-byte GCM tag plus the SRTCP index. */
 #define SRTPX_MAX_TRAILER 20
 #define SRTPX_RTP_HEADER_MIN 12
@@ -43,12 +61,12 @@ struct srtpx_stats {
     uint64_t auth_failures;    /* inbound packets with a bad tag */
     uint64_t replay_failures;  /* inbound packets replayed or older than the window */
     uint64_t parse_failures;   /* packets too short or malformed, either way */
-    uint64_t protect_failures; /* outbound packets libsrtp refused */
-    uint64_t other_failures;   /* anything else from libsrtp */
+    uint64_t protect_failures; /* outbound packets refused (too old, SSRC table full) */
+    uint64_t other_failures;   /* inbound: SSRC table full, OpenSSL failures */
 };
 
-/* Initialises libsrtp once per process (thread-safe; srtpx_create calls it
- * too). Returns 0 or ERR_CRYPTO. */
+/* Fetches the OpenSSL algorithms once per process (thread-safe;
+ * srtpx_create calls it too). Returns 0 or ERR_CRYPTO. */
 int srtpx_init(void);
 
 /* Makes the inbound and outbound sessions from exported DTLS-SRTP keys.
@@ -63,8 +81,8 @@ void srtpx_destroy(struct srtpx *s);
  * srtpx_rtp_trailer(). `cap` is the size of buf: ERR_TOOBIG unless
  * *len + trailer <= cap.
  *
- * Retransmissions are allowed: the outbound session sets libsrtp's
- * allow_repeat_tx, because the SFU answers NACKs from subscribers without
+ * Retransmissions are allowed: an index already sent (inside the replay
+ * window) is protected again, because the SFU answers NACKs from subscribers without
  * RTX by sending the same packet (same sequence number) again. Only ever
  * re-protect the same bytes under the same sequence number: a different
  * payload under a repeated index reuses the keystream (and for GCM the

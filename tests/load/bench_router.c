@@ -8,7 +8,7 @@
  *   make MODE=release build/release/libsamtale.a
  *   cc -O2 -I. -D_GNU_SOURCE -o build/release/bench_router tests/load/bench_router.c \
  *       build/release/libsamtale.a $(pkg-config --libs libwebsockets openssl \
- *       jansson sqlite3 libsrtp2 opus vpx) -lpthread -lm
+ *       jansson sqlite3 opus vpx) -lpthread -lm
  *   build/release/bench_router */
 #include <stdint.h>
 #include <stdio.h>
