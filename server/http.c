@@ -542,12 +542,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return http_guard_on_accept(app, user);
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-        http_guard_on_open(app, wsi);
+        /* lws reports the SIP connections it adopts here too; they are
+         * counted and limited by the bridge (server/sip_server.c). */
+        if (!sip_server_owns(app, wsi))
+            http_guard_on_open(app, wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         if (pss)
             forget_login(app, pss); /* in case CLOSED_HTTP never came */
-        http_guard_on_destroy(app, wsi);
+        if (!sip_server_owns(app, wsi))
+            http_guard_on_destroy(app, wsi);
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return http_guard_on_upgrade(app, wsi);

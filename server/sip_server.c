@@ -187,6 +187,10 @@ static void tcp_free(struct sip_server *s, struct sip_tcp *c)
         }
     }
     s->n_conns--;
+    /* lws still reports the descriptor's end to the vhost's first protocol:
+     * nothing of ours may be found through it then. */
+    if (c->wsi)
+        lws_set_opaque_user_data(c->wsi, NULL);
     sip_tls_free(c->tls);
     free(c->out);
     free(c);
@@ -371,6 +375,22 @@ int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockadd
     return queue_out(s, c, buf, len) ? 0 : ERR_FULL;
 }
 
+bool sip_server_owns(const struct app *app, struct lws *wsi)
+{
+    const struct sip_server *s = server;
+    if (!s || s->app != app)
+        return false;
+    int fd = lws_get_socket_fd(wsi);
+    if (fd < 0)
+        return false;
+    if (fd == s->udp_fd || fd == s->tcp_fd || fd == s->tls_fd)
+        return true;
+    for (const struct sip_tcp *c = s->conns; c; c = c->next)
+        if (c->fd == fd)
+            return true;
+    return false;
+}
+
 int sip_server_callback(struct lws *wsi, int reason)
 {
     struct sip_server *s = server;
@@ -399,6 +419,7 @@ int sip_server_callback(struct lws *wsi, int reason)
             s->tls_wsi = NULL;
         else
             tcp_free(s, op);
+        lws_set_opaque_user_data(wsi, NULL);
         break;
     default:
         break;
