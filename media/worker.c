@@ -190,17 +190,16 @@ int worker_send_errno(struct worker *w, int e)
     return ERR_IO;
 }
 
-int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
-                    const struct sockaddr_storage *to, socklen_t tolen)
+int worker_sendto(struct worker *w, int fd, const uint8_t *buf, size_t len,
+                  const struct sockaddr_storage *to, socklen_t tolen)
 {
-    assert(on_worker_thread(w));
     if (len > WORKER_PKT_SIZE)
         return ERR_TOOBIG;
     if (!worker_addr_len_ok(to, tolen))
         return ERR_INVAL;
     for (;;) {
         WSTAT_ADD(w, udp_tx_syscalls, 1);
-        ssize_t n = sendto(w->udp_fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to, tolen);
+        ssize_t n = sendto(fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to, tolen);
         if (n >= 0) {
             WSTAT_ADD(w, udp_tx_packets, 1);
             WSTAT_ADD(w, udp_tx_bytes, len);
@@ -209,6 +208,13 @@ int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
         if (errno != EINTR)
             return worker_send_errno(w, errno);
     }
+}
+
+int worker_send_udp(struct worker *w, const uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *to, socklen_t tolen)
+{
+    assert(on_worker_thread(w));
+    return worker_sendto(w, w->udp_fd, buf, len, to, tolen);
 }
 
 int worker_send_batch(struct worker *w, struct pkt *pkt)

@@ -161,6 +161,9 @@ int worker_open_socket(struct worker *w, const char *addr, uint16_t port, int ty
                        uint16_t *bound_port);
 /* errno of a failed send as an ERR_* code, counted. */
 int worker_send_errno(struct worker *w, int e);
+/* One datagram on fd now (the worker's socket or a call's), counted. */
+int worker_sendto(struct worker *w, int fd, const uint8_t *buf, size_t len,
+                  const struct sockaddr_storage *to, socklen_t tolen);
 bool worker_addr_len_ok(const struct sockaddr_storage *to, socklen_t tolen);
 
 /* media/worker_udp.c */

@@ -101,22 +101,10 @@ int worker_udp_send(struct worker *w, int id, const uint8_t *buf, size_t len,
     struct worker_udp_sock *s = sock_get(w, id);
     if (!s)
         return ERR_NOTFOUND;
-    if (len > WORKER_PKT_SIZE)
-        return ERR_TOOBIG;
-    if (!worker_addr_len_ok(to, tolen))
-        return ERR_INVAL;
-    for (;;) {
-        WSTAT_ADD(w, udp_tx_syscalls, 1);
-        ssize_t n = sendto(s->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to, tolen);
-        if (n >= 0) {
-            WSTAT_ADD(w, udp_tx_packets, 1);
-            WSTAT_ADD(w, udp_tx_bytes, len);
-            WSTAT_ADD(w, udp_socks_tx_packets, 1);
-            return 0;
-        }
-        if (errno != EINTR)
-            return worker_send_errno(w, errno);
-    }
+    int rc = worker_sendto(w, s->fd, buf, len, to, tolen);
+    if (rc == 0)
+        WSTAT_ADD(w, udp_socks_tx_packets, 1);
+    return rc;
 }
 
 /* Reads what is waiting, a batch at a time, into the worker's receive

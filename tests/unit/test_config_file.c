@@ -244,7 +244,6 @@ static void test_file_line_length(void **state)
     free(text);
 }
 
-
 static void test_example_file_loads(void **state)
 {
     (void)state;
