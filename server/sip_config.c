@@ -1,32 +1,17 @@
 /* Phone bridge settings (see sip_config.h). */
 #include "server/sip_config.h"
 #include "base/err.h"
+#include "server/setting.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_MAX 64
-
-static void set_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    if (!err || cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-}
+#define SHOW_MAX SETTING_SHOW_MAX
 
 void sip_config_defaults(struct sip_config *c)
 {
@@ -52,24 +37,6 @@ static bool numeric_ip(const char *s)
     return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1;
 }
 
-static int parse_uint(const char *key, const char *value, unsigned long lo, unsigned long hi,
-                      unsigned long *out, char *err, size_t cap)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = value[0] >= '0' && value[0] <= '9' ? strtoul(value, &end, 10) : 0;
-    if (!end || *end != '\0') {
-        set_err(err, cap, "%s: '%.*s' is not a number", key, SHOW_MAX, value);
-        return ERR_PARSE;
-    }
-    if (errno == ERANGE || v < lo || v > hi) {
-        set_err(err, cap, "%s: %.*s is out of range (%lu..%lu)", key, SHOW_MAX, value, lo, hi);
-        return ERR_INVAL;
-    }
-    *out = v;
-    return 0;
-}
-
 /* "ADDR:PORT" or "[V6]:PORT", numeric addresses only; "" turns it off. */
 static int set_listen(const char *key, char addr_out[SIP_CONFIG_ADDR_MAX], uint16_t *port_out,
                       const char *value, char *err, size_t cap)
@@ -87,17 +54,17 @@ static int set_listen(const char *key, char addr_out[SIP_CONFIG_ADDR_MAX], uint1
         n -= 2;
     }
     if (!colon || n == 0 || n >= sizeof addr) {
-        set_err(err, cap, "%s: '%.*s' is not ADDRESS:PORT", key, SHOW_MAX, value);
+        setting_err(err, cap, "%s: '%.*s' is not ADDRESS:PORT", key, SHOW_MAX, value);
         return ERR_PARSE;
     }
     memcpy(addr, a, n);
     addr[n] = '\0';
     unsigned long port;
-    int rc = parse_uint(key, colon + 1, 1, 65535, &port, err, cap);
+    int rc = setting_uint(key, colon + 1, 1, 65535, &port, err, cap);
     if (rc < 0)
         return rc;
     if (!numeric_ip(addr)) {
-        set_err(err, cap, "%s: '%.*s' is not a numeric IP address", key, SHOW_MAX, addr);
+        setting_err(err, cap, "%s: '%.*s' is not a numeric IP address", key, SHOW_MAX, addr);
         return ERR_INVAL;
     }
     snprintf(addr_out, SIP_CONFIG_ADDR_MAX, "%s", addr);
@@ -137,18 +104,18 @@ static int set_allow(struct sip_config *c, const char *value, char *err, size_t 
         if (n == 0)
             break;
         if (count == SIP_CONFIG_ALLOW_MAX) {
-            set_err(err, cap, "sip_allow: at most %d networks", SIP_CONFIG_ALLOW_MAX);
+            setting_err(err, cap, "sip_allow: at most %d networks", SIP_CONFIG_ALLOW_MAX);
             return ERR_INVAL;
         }
         if (n >= SIP_CONFIG_CIDR_MAX) {
-            set_err(err, cap, "sip_allow: '%.*s' is too long", SHOW_MAX, p);
+            setting_err(err, cap, "sip_allow: '%.*s' is too long", SHOW_MAX, p);
             return ERR_INVAL;
         }
         memcpy(c->allow[count], p, n);
         c->allow[count][n] = '\0';
         if (!valid_cidr(c->allow[count])) {
-            set_err(err, cap, "sip_allow: '%.*s' is not an address or network (CIDR)", SHOW_MAX,
-                    c->allow[count]);
+            setting_err(err, cap, "sip_allow: '%.*s' is not an address or network (CIDR)", SHOW_MAX,
+                        c->allow[count]);
             return ERR_INVAL;
         }
         count++;
@@ -163,7 +130,7 @@ static int set_path(char *dst, size_t dst_cap, const char *key, const char *valu
 {
     size_t n = strlen(value);
     if (n == 0 || n >= dst_cap) {
-        set_err(err, cap, "%s: a path of 1..%zu characters", key, dst_cap - 1);
+        setting_err(err, cap, "%s: a path of 1..%zu characters", key, dst_cap - 1);
         return ERR_INVAL;
     }
     memcpy(dst, value, n + 1);
@@ -175,13 +142,13 @@ static int set_string(char *dst, size_t dst_cap, const char *key, const char *va
 {
     size_t n = strlen(value);
     if (n >= dst_cap) {
-        set_err(err, cap, "%s: longer than %zu characters", key, dst_cap - 1);
+        setting_err(err, cap, "%s: longer than %zu characters", key, dst_cap - 1);
         return ERR_INVAL;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)value[i];
         if (ch < 0x21 || ch == 0x7f || ch == '"' || ch == '<' || ch == '>') {
-            set_err(err, cap, "%s: no spaces, quotes or angle brackets", key);
+            setting_err(err, cap, "%s: no spaces, quotes or angle brackets", key);
             return ERR_INVAL;
         }
     }
@@ -199,14 +166,14 @@ static int set_number(char *dst, size_t dst_cap, const char *key, const char *va
         if (ch >= '0' && ch <= '9')
             digits++;
         else if (!(ch == ' ' || ch == '-' || ch == '(' || ch == ')' || ch == '+')) {
-            set_err(err, cap,
-                    "%s: '%.*s' is not a phone number (digits, +, spaces, - and brackets)", key,
-                    SHOW_MAX, value);
+            setting_err(err, cap,
+                        "%s: '%.*s' is not a phone number (digits, +, spaces, - and brackets)", key,
+                        SHOW_MAX, value);
             return ERR_INVAL;
         }
     }
     if ((n > 0 && digits == 0) || n >= dst_cap) {
-        set_err(err, cap, "%s: '%.*s' is not a phone number", key, SHOW_MAX, value);
+        setting_err(err, cap, "%s: '%.*s' is not a phone number", key, SHOW_MAX, value);
         return ERR_INVAL;
     }
     memcpy(dst, value, n + 1);
@@ -217,7 +184,7 @@ static int set_password_file(struct sip_config *c, const char *path, char *err, 
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, cap, "sip_trunk_password_file: %.*s: %s", SHOW_MAX, path, strerror(errno));
+        setting_err(err, cap, "sip_trunk_password_file: %.*s: %s", SHOW_MAX, path, strerror(errno));
         return ERR_IO;
     }
     char buf[SIP_CONFIG_SECRET_MAX + 2];
@@ -227,8 +194,8 @@ static int set_password_file(struct sip_config *c, const char *path, char *err, 
         n--;
     int rc = 0;
     if (n == 0 || n > SIP_CONFIG_SECRET_MAX) {
-        set_err(err, cap, "sip_trunk_password_file: the file must hold 1..%d bytes",
-                SIP_CONFIG_SECRET_MAX);
+        setting_err(err, cap, "sip_trunk_password_file: the file must hold 1..%d bytes",
+                    SIP_CONFIG_SECRET_MAX);
         rc = ERR_INVAL;
     } else {
         memcpy(c->trunk_password, buf, n);
@@ -253,8 +220,8 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
         return set_path(c->tls_key, sizeof c->tls_key, key, value, err, cap);
     if (strcmp(key, "sip_public_address") == 0) {
         if (value[0] && !numeric_ip(value)) {
-            set_err(err, cap, "sip_public_address: '%.*s' is not a numeric IP address", SHOW_MAX,
-                    value);
+            setting_err(err, cap, "sip_public_address: '%.*s' is not a numeric IP address",
+                        SHOW_MAX, value);
             return ERR_INVAL;
         }
         return set_string(c->public_addr, sizeof c->public_addr, key, value, err, cap);
@@ -262,7 +229,7 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
     if (strcmp(key, "sip_allow") == 0)
         return set_allow(c, value, err, cap);
     if (strcmp(key, "sip_rtp_port_min") == 0 || strcmp(key, "sip_rtp_port_max") == 0) {
-        if ((rc = parse_uint(key, value, 1024, 65535, &v, err, cap)) < 0)
+        if ((rc = setting_uint(key, value, 1024, 65535, &v, err, cap)) < 0)
             return rc;
         if (strcmp(key, "sip_rtp_port_min") == 0)
             c->rtp_port_min = (uint16_t)v;
@@ -271,7 +238,7 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
         return 0;
     }
     if (strcmp(key, "sip_max_calls") == 0) {
-        if ((rc = parse_uint(key, value, 1, SIP_CALLS_MAX, &v, err, cap)) < 0)
+        if ((rc = setting_uint(key, value, 1, SIP_CALLS_MAX, &v, err, cap)) < 0)
             return rc;
         c->max_calls = (unsigned)v;
         return 0;
@@ -285,7 +252,7 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
     if (strcmp(key, "sip_trunk_password") == 0) {
         size_t n = strlen(value);
         if (n > SIP_CONFIG_SECRET_MAX) {
-            set_err(err, cap, "sip_trunk_password: at most %d bytes", SIP_CONFIG_SECRET_MAX);
+            setting_err(err, cap, "sip_trunk_password: at most %d bytes", SIP_CONFIG_SECRET_MAX);
             return ERR_INVAL;
         }
         memcpy(c->trunk_password, value, n + 1);
@@ -298,29 +265,31 @@ int sip_config_set(struct sip_config *c, const char *key, const char *value, cha
         return set_number(c->caller_id, sizeof c->caller_id, key, value, err, cap);
     if (strcmp(key, "sip_dial_in_number") == 0)
         return set_number(c->dial_in_number, sizeof c->dial_in_number, key, value, err, cap);
-    set_err(err, cap, "unknown setting '%.*s'", SHOW_MAX, key);
+    setting_err(err, cap, "unknown setting '%.*s'", SHOW_MAX, key);
     return ERR_INVAL;
 }
 
 int sip_config_validate(const struct sip_config *c, char *err, size_t cap)
 {
     if (c->password_inline && c->password_from_file) {
-        set_err(err, cap, "sip_trunk_password and sip_trunk_password_file are both set: use one");
+        setting_err(err, cap,
+                    "sip_trunk_password and sip_trunk_password_file are both set: use one");
         return ERR_INVAL;
     }
     if (!sip_enabled(c))
         return 0;
     if (c->allow_count == 0) {
-        set_err(err, cap, "sip_listen is set but sip_allow is empty: name the trunk's addresses");
+        setting_err(err, cap,
+                    "sip_listen is set but sip_allow is empty: name the trunk's addresses");
         return ERR_INVAL;
     }
     if (c->tls_addr[0] && strcmp(c->tls_addr, c->listen_addr) == 0 &&
         c->tls_port == c->listen_port) {
-        set_err(err, cap, "sip_tls_listen must differ from sip_listen (TCP is on that port)");
+        setting_err(err, cap, "sip_tls_listen must differ from sip_listen (TCP is on that port)");
         return ERR_INVAL;
     }
     if (c->rtp_port_min % 2 != 0 || c->rtp_port_max <= c->rtp_port_min) {
-        set_err(err, cap, "sip_rtp_port_min must be even and below sip_rtp_port_max");
+        setting_err(err, cap, "sip_rtp_port_min must be even and below sip_rtp_port_max");
         return ERR_INVAL;
     }
     return 0;

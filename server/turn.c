@@ -1,6 +1,7 @@
 /* TURN settings and REST credentials (see turn.h). */
 #include "server/turn.h"
 #include "base/err.h"
+#include "server/setting.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,29 +10,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_MAX 64  /* how much of an offending value an error quotes */
+#define SHOW_MAX SETTING_SHOW_MAX
 #define HOST_MAX 253 /* a DNS name */
 #define SHA1_LEN 20
-
-static void set_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    if (!err || cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-}
 
 void turn_config_defaults(struct turn_config *t)
 {
@@ -62,13 +47,14 @@ static int check_host_port(const char *s, size_t len, char *why, size_t cap)
         struct in6_addr a6;
         size_t n = close ? (size_t)(close - s - 1) : 0;
         if (!close || n == 0 || n >= sizeof v6) {
-            set_err(why, cap, "an IPv6 address must be written in brackets, like [2001:db8::1]");
+            setting_err(why, cap,
+                        "an IPv6 address must be written in brackets, like [2001:db8::1]");
             return ERR_PARSE;
         }
         memcpy(v6, s + 1, n);
         v6[n] = '\0';
         if (inet_pton(AF_INET6, v6, &a6) != 1) {
-            set_err(why, cap, "'%.*s' is not an IPv6 address", SHOW_MAX, v6);
+            setting_err(why, cap, "'%.*s' is not an IPv6 address", SHOW_MAX, v6);
             return ERR_INVAL;
         }
         host_end = (size_t)(close - s) + 1;
@@ -76,32 +62,32 @@ static int check_host_port(const char *s, size_t len, char *why, size_t cap)
         host_end = 0;
         while (host_end < len && s[host_end] != ':') {
             if (!is_host_char(s[host_end])) {
-                set_err(why, cap, "the host may only have letters, digits, '-' and '.'");
+                setting_err(why, cap, "the host may only have letters, digits, '-' and '.'");
                 return ERR_PARSE;
             }
             host_end++;
         }
         if (host_end == 0 || host_end > HOST_MAX) {
-            set_err(why, cap, "%s", host_end ? "the host name is too long" : "no host");
+            setting_err(why, cap, "%s", host_end ? "the host name is too long" : "no host");
             return ERR_PARSE;
         }
     }
     if (host_end == len)
         return 0;
     if (s[host_end] != ':' || host_end + 1 == len || len - host_end - 1 > 5) {
-        set_err(why, cap, "a port must follow the host as :PORT (1..65535)");
+        setting_err(why, cap, "a port must follow the host as :PORT (1..65535)");
         return ERR_PARSE;
     }
     unsigned long port = 0;
     for (size_t i = host_end + 1; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') {
-            set_err(why, cap, "the port must be a number (1..65535)");
+            setting_err(why, cap, "the port must be a number (1..65535)");
             return ERR_PARSE;
         }
         port = port * 10 + (unsigned long)(s[i] - '0');
     }
     if (port < 1 || port > 65535) {
-        set_err(why, cap, "the port must be 1..65535");
+        setting_err(why, cap, "the port must be 1..65535");
         return ERR_INVAL;
     }
     return 0;
@@ -118,15 +104,15 @@ int turn_url_check(const char *url, char *why, size_t cap)
         tls = true;
         rest = url + 6;
     } else {
-        set_err(why, cap, "must start with turn: or turns:");
+        setting_err(why, cap, "must start with turn: or turns:");
         return ERR_PARSE;
     }
     if (strlen(url) >= TURN_URL_MAX) {
-        set_err(why, cap, "too long (at most %d bytes)", TURN_URL_MAX - 1);
+        setting_err(why, cap, "too long (at most %d bytes)", TURN_URL_MAX - 1);
         return ERR_TOOBIG;
     }
     if (rest[0] == '/') {
-        set_err(why, cap, "write turn:HOST:PORT, without '//'");
+        setting_err(why, cap, "write turn:HOST:PORT, without '//'");
         return ERR_PARSE;
     }
     const char *q = strchr(rest, '?');
@@ -138,12 +124,12 @@ int turn_url_check(const char *url, char *why, size_t cap)
     if (strcmp(q, "?transport=udp") == 0) {
         if (!tls)
             return 0;
-        set_err(why, cap,
-                "turns: runs over TLS, which needs ?transport=tcp (browsers do not "
-                "speak DTLS to a TURN server)");
+        setting_err(why, cap,
+                    "turns: runs over TLS, which needs ?transport=tcp (browsers do not "
+                    "speak DTLS to a TURN server)");
         return ERR_INVAL;
     }
-    set_err(why, cap, "the only query allowed is ?transport=udp or ?transport=tcp");
+    setting_err(why, cap, "the only query allowed is ?transport=udp or ?transport=tcp");
     return ERR_PARSE;
 }
 
@@ -168,23 +154,23 @@ static int set_urls(struct turn_config *t, const char *value, char *err, size_t 
             e--;
         size_t n = (size_t)(e - p);
         if (n == 0) {
-            set_err(err, cap, "turn_urls: empty entry in '%.*s'", SHOW_MAX, value);
+            setting_err(err, cap, "turn_urls: empty entry in '%.*s'", SHOW_MAX, value);
             return ERR_PARSE;
         }
         if (count == TURN_URLS_MAX) {
-            set_err(err, cap, "turn_urls: at most %d URLs", TURN_URLS_MAX);
+            setting_err(err, cap, "turn_urls: at most %d URLs", TURN_URLS_MAX);
             return ERR_TOOBIG;
         }
         if (n >= TURN_URL_MAX) {
-            set_err(err, cap, "turn_urls: '%.*s...' is too long (at most %d bytes)", SHOW_MAX, p,
-                    TURN_URL_MAX - 1);
+            setting_err(err, cap, "turn_urls: '%.*s...' is too long (at most %d bytes)", SHOW_MAX,
+                        p, TURN_URL_MAX - 1);
             return ERR_TOOBIG;
         }
         memcpy(urls[count], p, n);
         urls[count][n] = '\0';
         int rc = turn_url_check(urls[count], why, sizeof why);
         if (rc != 0) {
-            set_err(err, cap, "turn_urls: '%.*s': %s", SHOW_MAX, urls[count], why);
+            setting_err(err, cap, "turn_urls: '%.*s': %s", SHOW_MAX, urls[count], why);
             return rc;
         }
         count++;
@@ -204,21 +190,22 @@ static int set_urls(struct turn_config *t, const char *value, char *err, size_t 
 static int check_secret(const char *key, const char *s, size_t len, char *err, size_t cap)
 {
     if (len < TURN_SECRET_MIN) {
-        set_err(err, cap,
-                "%s: the secret is too short (at least %d characters; make one with "
-                "'openssl rand -hex 32')",
-                key, TURN_SECRET_MIN);
+        setting_err(err, cap,
+                    "%s: the secret is too short (at least %d characters; make one with "
+                    "'openssl rand -hex 32')",
+                    key, TURN_SECRET_MIN);
         return ERR_INVAL;
     }
     if (len > TURN_SECRET_MAX) {
-        set_err(err, cap, "%s: the secret is too long (at most %d characters)", key,
-                TURN_SECRET_MAX);
+        setting_err(err, cap, "%s: the secret is too long (at most %d characters)", key,
+                    TURN_SECRET_MAX);
         return ERR_TOOBIG;
     }
     for (size_t i = 0; i < len; i++) {
         if (s[i] <= ' ' || s[i] > '~') {
-            set_err(err, cap,
-                    "%s: the secret may only have printable ASCII characters without blanks", key);
+            setting_err(err, cap,
+                        "%s: the secret may only have printable ASCII characters without blanks",
+                        key);
             return ERR_INVAL;
         }
     }
@@ -232,15 +219,15 @@ static int read_secret_file(const char *path, char buf[TURN_SECRET_MAX + 2], siz
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        set_err(err, cap, "turn_secret_file: cannot open %.*s: %s", SHOW_MAX, path,
-                strerror(errno));
+        setting_err(err, cap, "turn_secret_file: cannot open %.*s: %s", SHOW_MAX, path,
+                    strerror(errno));
         return ERR_IO;
     }
     size_t n = fread(buf, 1, TURN_SECRET_MAX + 2, f);
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad) {
-        set_err(err, cap, "turn_secret_file: cannot read %.*s", SHOW_MAX, path);
+        setting_err(err, cap, "turn_secret_file: cannot read %.*s", SHOW_MAX, path);
         return ERR_IO;
     }
     if (n > 0 && buf[n - 1] == '\n')
@@ -261,7 +248,7 @@ static int set_secret(struct turn_config *t, bool from_file, const char *value, 
     int rc;
     if (from_file) {
         if (len == 0) {
-            set_err(err, cap, "turn_secret_file: must not be empty");
+            setting_err(err, cap, "turn_secret_file: must not be empty");
             return ERR_INVAL;
         }
         if ((rc = read_secret_file(value, buf, &len, err, cap)) != 0)
@@ -291,37 +278,28 @@ int turn_config_set(struct turn_config *t, const char *key, const char *value, c
     if (strcmp(key, "turn_urls") == 0)
         return set_urls(t, value, err, cap);
     if (strcmp(key, "turn_ttl_seconds") == 0) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long v = value[0] >= '0' && value[0] <= '9' ? strtoul(value, &end, 10) : 0;
-        if (!end || *end != '\0') {
-            set_err(err, cap, "turn_ttl_seconds: '%.*s' is not a number", SHOW_MAX, value);
-            return ERR_PARSE;
-        }
-        if (errno == ERANGE || v < TURN_TTL_MIN || v > TURN_TTL_MAX) {
-            set_err(err, cap, "turn_ttl_seconds: %.*s is out of range (%d..%d)", SHOW_MAX, value,
-                    TURN_TTL_MIN, TURN_TTL_MAX);
-            return ERR_INVAL;
-        }
-        t->ttl_seconds = (unsigned)v;
-        return 0;
+        unsigned long v;
+        int rc = setting_uint(key, value, TURN_TTL_MIN, TURN_TTL_MAX, &v, err, cap);
+        if (rc == 0)
+            t->ttl_seconds = (unsigned)v;
+        return rc;
     }
-    set_err(err, cap, "unknown setting '%.*s'", SHOW_MAX, key);
+    setting_err(err, cap, "unknown setting '%.*s'", SHOW_MAX, key);
     return ERR_INVAL;
 }
 
 int turn_config_validate(const struct turn_config *t, char *err, size_t cap)
 {
     if (t->secret_inline && t->secret_from_file) {
-        set_err(err, cap, "turn_secret and turn_secret_file are both set: use one");
+        setting_err(err, cap, "turn_secret and turn_secret_file are both set: use one");
         return ERR_INVAL;
     }
     if (t->secret_len > 0 && t->url_count == 0) {
-        set_err(err, cap, "a TURN secret is set but turn_urls is empty: set both or neither");
+        setting_err(err, cap, "a TURN secret is set but turn_urls is empty: set both or neither");
         return ERR_INVAL;
     }
     if (t->secret_len == 0 && t->url_count > 0) {
-        set_err(err, cap, "turn_urls is set but no turn_secret or turn_secret_file");
+        setting_err(err, cap, "turn_urls is set but no turn_secret or turn_secret_file");
         return ERR_INVAL;
     }
     return 0;
