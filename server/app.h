@@ -146,13 +146,6 @@ int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockadd
                     socklen_t tolen, const uint8_t *buf, size_t len);
 /* Resolves the trunk's "host[:port]" (default port 5060). */
 int sip_server_resolve(const char *host_port, struct sockaddr_storage *out, socklen_t *out_len);
-/* Whether wsi is one of the bridge's raw descriptors: the HTTP side's
- * connection accounting must leave them alone. */
-struct lws;
-bool sip_server_owns(const struct app *app, struct lws *wsi);
-/* The raw descriptors' callback (the "samtale-sip" protocol). */
-struct lws;
-int sip_server_callback(struct lws *wsi, int reason);
 
 /* Wakes the event loop from another thread (media events are waiting). */
 void http_wake(void *app);

@@ -542,16 +542,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return http_guard_on_accept(app, user);
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-        /* lws reports the SIP connections it adopts here too; they are
-         * counted and limited by the bridge (server/sip_server.c). */
-        if (!sip_server_owns(app, wsi))
-            http_guard_on_open(app, wsi);
+        http_guard_on_open(app, wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         if (pss)
             forget_login(app, pss); /* in case CLOSED_HTTP never came */
-        if (!sip_server_owns(app, wsi))
-            http_guard_on_destroy(app, wsi);
+        http_guard_on_destroy(app, wsi);
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return http_guard_on_upgrade(app, wsi);
@@ -597,18 +593,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
-static int sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                        size_t len)
-{
-    (void)user;
-    (void)in;
-    (void)len;
-    return sip_server_callback(wsi, (int)reason);
-}
-
 static const struct lws_protocols protocols[] = {
     {"samtale", callback, sizeof(struct pss), WS_MESSAGE_MAX, 0, NULL, 0},
-    {"samtale-sip", sip_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

@@ -52,6 +52,7 @@ struct sip_server {
     int udp_fd, tcp_fd, tls_fd;
     struct lws *udp_wsi, *tcp_wsi, *tls_wsi;
     struct sip_tls_ctx *tls_ctx;
+    struct lws_vhost *vh;
     struct sip_tcp *conns;
     unsigned n_conns;
     uint64_t next_conn;
@@ -60,6 +61,16 @@ struct sip_server {
 };
 
 static struct sip_server *server; /* the one bridge of this process (signaling thread) */
+
+static int sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len);
+
+/* The bridge's descriptors live on a vhost of their own, so the HTTPS
+ * protocol (connection accounting, logins) never sees them. */
+static const struct lws_protocols sip_protocols[] = {
+    {"samtale-sip", sip_callback, 0, 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
 
 static int bind_socket(int type, const char *addr, uint16_t port)
 {
@@ -94,9 +105,9 @@ static int bind_socket(int type, const char *addr, uint16_t port)
     return fd;
 }
 
-static struct lws *adopt(struct app *app, int fd, void *opaque)
+static struct lws *adopt(struct sip_server *s, int fd, void *opaque)
 {
-    struct lws_vhost *vh = lws_get_vhost_by_name(app->lws, "default");
+    struct lws_vhost *vh = s->vh;
     lws_sock_file_fd_type d;
     d.filefd = fd;
     struct lws *wsi =
@@ -187,8 +198,8 @@ static void tcp_free(struct sip_server *s, struct sip_tcp *c)
         }
     }
     s->n_conns--;
-    /* lws still reports the descriptor's end to the vhost's first protocol:
-     * nothing of ours may be found through it then. */
+    /* lws may still report the descriptor's end: nothing of ours may be
+     * found through it then. */
     if (c->wsi)
         lws_set_opaque_user_data(c->wsi, NULL);
     sip_tls_free(c->tls);
@@ -238,7 +249,7 @@ static void tcp_accept(struct sip_server *s, bool tls)
         c->next = s->conns;
         s->conns = c;
         s->n_conns++;
-        c->wsi = adopt(s->app, fd, c);
+        c->wsi = adopt(s, fd, c);
         if (!c->wsi) {
             close(fd);
             tcp_free(s, c);
@@ -375,29 +386,17 @@ int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockadd
     return queue_out(s, c, buf, len) ? 0 : ERR_FULL;
 }
 
-bool sip_server_owns(const struct app *app, struct lws *wsi)
+static int sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len)
 {
-    const struct sip_server *s = server;
-    if (!s || s->app != app)
-        return false;
-    int fd = lws_get_socket_fd(wsi);
-    if (fd < 0)
-        return false;
-    if (fd == s->udp_fd || fd == s->tcp_fd || fd == s->tls_fd)
-        return true;
-    for (const struct sip_tcp *c = s->conns; c; c = c->next)
-        if (c->fd == fd)
-            return true;
-    return false;
-}
-
-int sip_server_callback(struct lws *wsi, int reason)
-{
+    (void)user;
+    (void)in;
+    (void)len;
     struct sip_server *s = server;
     void *op = lws_get_opaque_user_data(wsi);
     if (!s || !op)
         return 0;
-    switch ((enum lws_callback_reasons)reason) {
+    switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE:
         if (op == &s->udp_fd)
             udp_readable(s);
@@ -480,8 +479,14 @@ int sip_server_start(struct app *app)
         return ERR_IO;
     }
     server = s;
-    s->udp_wsi = adopt(app, s->udp_fd, &s->udp_fd);
-    s->tcp_wsi = adopt(app, s->tcp_fd, &s->tcp_fd);
+    struct lws_context_creation_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.port = CONTEXT_PORT_NO_LISTEN;
+    vi.protocols = sip_protocols;
+    vi.vhost_name = "samtale-sip";
+    s->vh = lws_create_vhost(app->lws, &vi);
+    s->udp_wsi = adopt(s, s->udp_fd, &s->udp_fd);
+    s->tcp_wsi = adopt(s, s->tcp_fd, &s->tcp_fd);
     int rc = s->udp_wsi && s->tcp_wsi ? 0 : ERR_IO;
     if (rc == 0 && sc->tls_addr[0]) {
         rc = sip_tls_ctx_create(&s->tls_ctx, sc->tls_cert[0] ? sc->tls_cert : app->cfg.tls_cert,
@@ -491,7 +496,7 @@ int sip_server_start(struct app *app)
                   strerror(errno));
             rc = ERR_IO;
         }
-        if (rc == 0 && !(s->tls_wsi = adopt(app, s->tls_fd, &s->tls_fd)))
+        if (rc == 0 && !(s->tls_wsi = adopt(s, s->tls_fd, &s->tls_fd)))
             rc = ERR_IO;
     }
     if (rc == 0)
