@@ -101,6 +101,8 @@ function readStage() {
             name: t.querySelector('.tile-name')?.textContent,
             role: t.querySelector('.tile-role')?.textContent,
             roleVisible: visible(t.querySelector('.tile-role')),
+            // Text straight in the name card, outside its labelled parts (a stray "null" once).
+            strayText: [...(t.querySelector('.tile-card')?.childNodes || [])].filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()).map((n) => n.textContent),
             me: t.classList.contains('is-me'),
             hasVideo: t.dataset.hasVideo === 'true',
             hasFrame: t.classList.contains('has-frame'),
@@ -286,6 +288,7 @@ async function story() {
                 assert.ok(t, `${who}: a tile for ${name}`);
                 assert.equal(t.role, ROLES[w], `${who}: ${name}'s role label`);
                 assert.ok(t.roleVisible, `${who}: ${name}'s role label is visible: ${JSON.stringify(t)}`);
+                assert.deepEqual(t.strayText, [], `${who}: ${name}'s name card has no stray text`);
             }
             await people[who].page.getByText('3 deltagere').first().waitFor();
         }));

@@ -358,7 +358,8 @@ export function createRoom(main, { ctx, client, me, title, isHost, meetingId, pl
         if (micOff) chips.push(h('span', { class: 'chip chip-muted' }, icon('micOff', 'icon icon-sm'), h('span', { class: 'visually-hidden', t: 'room.mic_muted' })));
         // Where the tile is small the role shows as its icon (its word stays for screen readers and as a tooltip).
         const role = h('p', { class: 'tile-role', tAttrs: { title: roleKey(p.role, p.host) } }, icon(roleIcon(p.role), 'icon icon-sm tile-role-icon'), h('span', { class: 'tile-role-text', t: roleKey(p.role, p.host) }));
-        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), phoneNumberLine(p, 'tile-number'), role, h('div', { class: 'tile-chips' }, chips)];
+        // replaceChildren() would show a missing number line as the text "null".
+        return [avatar(p), h('p', { class: 'tile-name', text: p.name }), phoneNumberLine(p, 'tile-number'), role, h('div', { class: 'tile-chips' }, chips)].filter(Boolean);
     }
 
     function send(msg) {
