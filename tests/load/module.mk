@@ -1,0 +1,3 @@
+# The native load generator and media checker (tests/load/): a library of
+# its own, linked into its program and its unit tests, never into the server.
+LOAD_SRCS += tests/load/marker.c
