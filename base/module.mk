@@ -1,2 +1,2 @@
-# base: errors and logging, below every other folder.
+# base: errors, logging and clocks, below every other folder.
 LIB_SRCS += $(wildcard base/*.c)

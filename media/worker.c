@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "media/worker_int.h"
+#include "base/clock.h"
 #include "base/err.h"
 
 #ifndef UDP_SEGMENT
@@ -40,9 +41,7 @@ static_assert(TCP_FRAMING_MAX_FRAME <= WORKER_PKT_SIZE, "a TCP frame fits a pack
 
 int64_t worker_clock_us(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return now_mono_us();
 }
 
 enum worker_class worker_classify(const uint8_t *buf, size_t len)

@@ -104,7 +104,7 @@ static bool authenticate(struct app *app, const struct http_req *req, struct htt
     uint8_t hash[STORE_HASH_LEN];
     int64_t user_id;
     if (!req->session || token_hash(req->session, hash) < 0 ||
-        store_session_find(app->store, hash, app_now_ms(), &user_id) < 0 ||
+        store_session_find(app->store, hash, now_wall_ms(), &user_id) < 0 ||
         store_user_get(app->store, user_id, user) < 0) {
         api_error(resp, 401, "not_logged_in", "log in first");
         return false;
@@ -126,7 +126,7 @@ static bool own_meeting(struct app *app, const struct store_user *user, int64_t 
 static void audit(struct app *app, int64_t meeting_id, const char *kind, const enum role *role,
                   const char *name, const char *detail)
 {
-    struct store_audit_event ev = {.meeting_id = meeting_id, .at = app_now_ms()};
+    struct store_audit_event ev = {.meeting_id = meeting_id, .at = now_wall_ms()};
     snprintf(ev.kind, sizeof ev.kind, "%s", kind);
     if (role) {
         ev.has_role = true;
@@ -155,7 +155,7 @@ void api_login_finish(struct app *app, int64_t user_id, const char *client_addr,
     }
     char token[TOKEN_STR_LEN + 1];
     uint8_t hash[STORE_HASH_LEN];
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
     int64_t ttl_ms = (int64_t)app->cfg.session_hours * 3600 * 1000;
     if (token_generate(token) < 0 || token_hash(token, hash) < 0 ||
         store_session_add(app->store, hash, user.id, now, now + ttl_ms) < 0) {
@@ -178,7 +178,7 @@ void api_login_finish(struct app *app, int64_t user_id, const char *client_addr,
 static void login(struct app *app, const struct http_req *req, struct http_resp *resp)
 {
     unsigned retry = 0;
-    if (!ratelimit_windows_hit(&app->login_limits, req->client_addr, app_mono_us(), &retry)) {
+    if (!ratelimit_windows_hit(&app->login_limits, req->client_addr, now_mono_us(), &retry)) {
         api_error(resp, 429, "rate_limited", "too many login attempts: wait a minute");
         resp->retry_after_s = retry ? retry : 1;
         return;
@@ -347,7 +347,7 @@ static void create_meeting(struct app *app, const struct store_user *user,
     struct store_invitation invs[API_ROLES_MAX + 1];
     char tokens[API_ROLES_MAX + 1][TOKEN_STR_LEN + 1];
     uint8_t hashes[API_ROLES_MAX + 1][STORE_HASH_LEN];
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
 
     const char *title = json_string_value(json_object_get(body, "title"));
     const json_t *start = json_object_get(body, "planned_start");
@@ -471,7 +471,7 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
         return;
     char token[TOKEN_STR_LEN + 1] = "";
     uint8_t hash[STORE_HASH_LEN];
-    struct store_invitation inv = {.meeting_id = m->id, .created_at = app_now_ms()};
+    struct store_invitation inv = {.meeting_id = m->id, .created_at = now_wall_ms()};
     const char *label = json_string_value(json_object_get(body, "label"));
     if (m->ended_at) {
         api_error(resp, 409, "meeting_ended", "the meeting has ended");
@@ -527,7 +527,7 @@ static void revoke_invitation(struct app *app, const struct store_meeting *m, co
         api_error(resp, 404, "not_found", "no such invitation");
         return;
     }
-    int rc = store_invitation_revoke(app->store, id, app_now_ms());
+    int rc = store_invitation_revoke(app->store, id, now_wall_ms());
     if (rc < 0) {
         store_failed(resp, rc);
         return;
@@ -575,7 +575,7 @@ static bool usable_link(struct app *app, const json_t *body, struct store_invita
         api_error(resp, 410, "token_revoked", "this link has been withdrawn by the caseworker");
     } else if (m->ended_at) {
         api_error(resp, 410, "meeting_ended", "this meeting has ended");
-    } else if (app_now_ms() >= inv->expires_at) {
+    } else if (now_wall_ms() >= inv->expires_at) {
         api_error(resp, 410, "token_expired", "this link has expired");
     } else {
         return true;
@@ -629,7 +629,7 @@ static void join_check(struct app *app, const struct http_req *req, struct http_
         ok(resp, 204, NULL);
     } else if ((strcmp(inv.status, "check_passed") == 0 ||
                 strcmp(inv.status, "check_failed") == 0) &&
-               app_now_ms() - inv.status_at < JOIN_CHECK_INTERVAL_MS) {
+               now_wall_ms() - inv.status_at < JOIN_CHECK_INTERVAL_MS) {
         api_error(resp, 429, "rate_limited", "the link's status changed a moment ago");
         resp->retry_after_s = 1;
     } else {

@@ -44,7 +44,7 @@ json_t *api_invitation_json(struct app *app, const struct store_invitation *inv,
                           link_status_name(st), "status_reason",
                           inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
                           "status_at", api_time_or_null(inv->status_at));
-    bool usable = !inv->revoked_at && app_now_ms() < inv->expires_at;
+    bool usable = !inv->revoked_at && now_wall_ms() < inv->expires_at;
     if (!token && usable && linkkey_invitation_ok(&app->link_key, inv) && inv->has_salt &&
         linkkey_token(&app->link_key, inv->salt, derived) == 0)
         token = derived;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "base/clock.h"
 #include "server/config.h"
 #include "server/linkkey.h"
 #include "server/linkstatus.h"
@@ -60,10 +61,6 @@ struct app {
     volatile sig_atomic_t stop_requested;
     bool stopping;
 };
-
-/* Wall-clock Unix milliseconds (stored times) and monotonic microseconds (rates). */
-int64_t app_now_ms(void);
-int64_t app_mono_us(void);
 
 /* ---- REST API (server/api.c): transport-free so it can be tested and fuzzed ---- */
 struct http_req {

@@ -299,7 +299,7 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
     struct app *app = app_of(wsi);
     struct metrics_live live = {0};
     sessions_count(app, &live.meetings_live, live.participants);
-    live.uptime_s = (app_now_ms() - app->started_ms) / 1000;
+    live.uptime_s = (now_wall_ms() - app->started_ms) / 1000;
     if (app->media) {
         live.n_workers = media_worker_count(app->media);
         for (unsigned i = 0; i < live.n_workers; i++)
@@ -433,7 +433,7 @@ static int on_http(struct lws *wsi, struct pss *pss, const char *uri)
         if (clen > HTTP_BODY_MAX)
             pss->body_too_big = true;
         pss->want_body = true; /* answered at HTTP_BODY_COMPLETION */
-        pss->body_deadline_us = app_mono_us() + (int64_t)app_of(wsi)->cfg.body_timeout_s * 1000000;
+        pss->body_deadline_us = now_mono_us() + (int64_t)app_of(wsi)->cfg.body_timeout_s * 1000000;
         return 0;
     }
     return dispatch(wsi, pss);
@@ -445,7 +445,7 @@ static int on_body(struct lws *wsi, struct pss *pss, const void *in, size_t len)
         return http_doc_on_body(wsi, pss, in, len);
     if (pss->answered)
         return 0;
-    if (app_mono_us() > pss->body_deadline_us) {
+    if (now_mono_us() > pss->body_deadline_us) {
         pss->close_after = true;
         return http_respond_error(wsi, pss, 408, "timeout", "the request body took too long");
     }
@@ -729,8 +729,8 @@ int http_server_run(struct app *app)
     /* Tell everyone, let the goodbyes flush, then tear down. */
     app->stopping = true;
     sessions_shutdown(app);
-    int64_t deadline = app_mono_us() + SHUTDOWN_DRAIN_US;
-    while (app->conns && app_mono_us() < deadline) {
+    int64_t deadline = now_mono_us() + SHUTDOWN_DRAIN_US;
+    while (app->conns && now_mono_us() < deadline) {
         if (lws_service(app->lws, 0) < 0)
             break;
     }

@@ -221,7 +221,7 @@ int http_doc_on_http(struct lws *wsi, struct pss *pss, int64_t meeting_id)
     x->buf = malloc(x->want);
     if (!x->buf)
         return refuse(wsi, pss, 503, "busy", "out of memory for documents: try later");
-    x->deadline_us = app_mono_us() + (int64_t)app->cfg.document_timeout_s * 1000000;
+    x->deadline_us = now_mono_us() + (int64_t)app->cfg.document_timeout_s * 1000000;
     return 0; /* answered at HTTP_BODY_COMPLETION */
 }
 
@@ -234,7 +234,7 @@ int http_doc_on_body(struct lws *wsi, struct pss *pss, const void *in, size_t le
         pss->close_after = true;
         return http_respond_error(wsi, pss, 400, "bad_length", "more body than Content-Length");
     }
-    if (x->deadline_us && app_mono_us() > x->deadline_us) {
+    if (x->deadline_us && now_mono_us() > x->deadline_us) {
         pss->close_after = true;
         drop_upload(x);
         return http_respond_error(wsi, pss, 408, "timeout", "the file took too long to arrive");

@@ -99,7 +99,7 @@ void http_guard_on_open(struct app *app, struct lws *wsi)
         getpeername(lws_get_socket_fd(wsi), (struct sockaddr *)&ss, &len) != 0 ||
         connlimit_key((struct sockaddr *)&ss, len, key) < 0)
         return;
-    if (connlimit_open(app->conns_acct, key, wsi, app_mono_us(), &slot) == 0)
+    if (connlimit_open(app->conns_acct, key, wsi, now_mono_us(), &slot) == 0)
         lws_set_opaque_user_data(wsi, slot);
 }
 

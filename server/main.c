@@ -213,7 +213,7 @@ static int serve(int argc, char **argv)
         return 1;
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
-    app.started_ms = app_now_ms();
+    app.started_ms = now_wall_ms();
     if (close_open_seats(&app) < 0)
         goto out;
     if (pin_backfill(app.store, &app.link_key, NULL) < 0) {
@@ -221,7 +221,7 @@ static int serve(int argc, char **argv)
         goto out;
     }
     pinlimit_init(&app.pin_limits, PINLIMIT_PER_CALLER_DEFAULT, PINLIMIT_GLOBAL_DEFAULT,
-                  app_mono_us());
+                  now_mono_us());
     if (config_phone_enabled(&app.cfg) &&
         prompts_load(&app.prompts, app.cfg.phone_prompts_dir) < 0) {
         fprintf(stderr,

@@ -184,7 +184,7 @@ int phone_pin_lookup(struct app *app, const char *digits, struct store_invitatio
         ret = store_meeting_get(app->store, inv->meeting_id, sm);
     if (ret == 0 && sm->ended_at)
         ret = ERR_NOTFOUND; /* ended since the lookup above: treated alike */
-    if (ret == 0 && app_now_ms() >= inv->expires_at)
+    if (ret == 0 && now_wall_ms() >= inv->expires_at)
         ret = ERR_EXPIRED;
     return ret;
 }

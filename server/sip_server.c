@@ -124,7 +124,7 @@ static void on_timer(lws_sorted_usec_list_t *sul);
 static void rearm(struct sip_server *s)
 {
     int64_t d = phone_next_deadline(s->app);
-    int64_t now = app_mono_us();
+    int64_t now = now_mono_us();
     /* At least once a second for idle TCP connections. */
     int64_t wait = d == INT64_MAX ? LWS_US_PER_SEC : d - now;
     if (wait > LWS_US_PER_SEC)
@@ -139,7 +139,7 @@ static void tcp_close(struct sip_server *s, struct sip_tcp *c);
 static void on_timer(lws_sorted_usec_list_t *sul)
 {
     struct sip_server *s = lws_container_of(sul, struct sip_server, sul);
-    int64_t now = app_mono_us();
+    int64_t now = now_mono_us();
     phone_timeout(s->app, now);
     for (struct sip_tcp *c = s->conns; c; c = c->next)
         if (!c->closing &&
@@ -163,7 +163,7 @@ static void udp_readable(struct sip_server *s)
             break;
         if ((size_t)n > sizeof s->buf)
             continue; /* truncated: no SIP message is this long */
-        phone_sip_input(s->app, app_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from, fromlen,
+        phone_sip_input(s->app, now_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from, fromlen,
                         SIP_TP_UDP, 0);
     }
     rearm(s);
@@ -239,7 +239,7 @@ static void tcp_accept(struct sip_server *s, bool tls)
         c->id = ++s->next_conn;
         c->peer = peer;
         c->peer_len = len;
-        c->last_us = c->opened_us = app_mono_us();
+        c->last_us = c->opened_us = now_mono_us();
         if (tls && !(c->tls = sip_tls_new(s->tls_ctx))) {
             close(fd);
             free(c);
@@ -273,7 +273,7 @@ static bool tcp_feed(struct sip_server *s, struct sip_tcp *c, const uint8_t *buf
         size_t len;
         int rc;
         while ((rc = sip_stream_next(&c->in, &msg, &len)) == 1) {
-            phone_sip_input(s->app, app_mono_us(), msg, len, (struct sockaddr *)&c->peer,
+            phone_sip_input(s->app, now_mono_us(), msg, len, (struct sockaddr *)&c->peer,
                             c->peer_len, c->tls ? SIP_TP_TLS : SIP_TP_TCP, id);
             if (!tcp_find(s, id))
                 return false; /* closed while handling */
@@ -322,7 +322,7 @@ static void tcp_readable(struct sip_server *s, struct sip_tcp *c)
             tcp_close(s, c);
         return;
     }
-    c->last_us = app_mono_us();
+    c->last_us = now_mono_us();
     if (!c->tls) {
         tcp_feed(s, c, buf, (size_t)n);
         rearm(s);

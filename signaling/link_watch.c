@@ -56,7 +56,7 @@ void sessions_link_event(struct app *app, const struct store_invitation *inv, en
     /* Opening or checking again with the same outcome is no news. */
     if (st < LINK_WAITING && st == cur && strcmp(reason, inv->status_reason) == 0)
         return;
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
     if (store_invitation_set_status(app->store, inv->id, link_status_name(st), reason, now) < 0) {
         LOG_E("invitation %lld: link status not stored", (long long)inv->id);
         return;
@@ -105,7 +105,7 @@ void link_watch_audit(struct app *app, int64_t meeting_id, int64_t invitation_id
 static int64_t login_user(struct app *app, const struct ws_conn *c)
 {
     int64_t user_id = 0;
-    if (!c->has_login || store_session_find(app->store, c->login_hash, app_now_ms(), &user_id) < 0)
+    if (!c->has_login || store_session_find(app->store, c->login_hash, now_wall_ms(), &user_id) < 0)
         return 0;
     return user_id;
 }
@@ -177,12 +177,12 @@ static void handle_lobby_message(struct app *app, struct ws_conn *c, const json_
                            "lobby_message");
         return;
     }
-    if (!ratelimit_bucket_take(&c->lobby_bucket, app_mono_us())) {
+    if (!ratelimit_bucket_take(&c->lobby_bucket, now_mono_us())) {
         session_send_error(app, c, "rate_limited", "wait a moment before the next message",
                            "lobby_message");
         return;
     }
-    int rc = meeting_lobby_message(session_live_meeting(lm), app_now_ms(), inv.id, text,
+    int rc = meeting_lobby_message(session_live_meeting(lm), now_wall_ms(), inv.id, text,
                                    user.display_name, &n);
     session_drain(app, lm);
     switch (rc) {

@@ -160,7 +160,7 @@ void phone_leave_meeting(struct app *app, struct phone_call *c)
     if (!lm)
         return;
     json_t *leave = json_pack("{s:s}", "type", "leave");
-    meeting_input(session_live_meeting(lm), app_now_ms(), pid, leave);
+    meeting_input(session_live_meeting(lm), now_wall_ms(), pid, leave);
     json_decref(leave);
     session_drain(app, lm);
 }
@@ -168,7 +168,7 @@ void phone_leave_meeting(struct app *app, struct phone_call *c)
 void phone_hang_up(struct app *app, struct phone_call *c)
 {
     phone_leave_meeting(app, c);
-    if (sip_ua_hangup(phone_of(app)->ua, c->sip, app_mono_us()) < 0)
+    if (sip_ua_hangup(phone_of(app)->ua, c->sip, now_mono_us()) < 0)
         phone_call_free(app, c); /* the UA no longer knows it */
     phone_drain_ua(app);
 }
@@ -178,7 +178,7 @@ void phone_goodbye(struct app *app, struct phone_call *c, enum prompt_id prompt)
 {
     phone_leave_meeting(app, c);
     c->state = CALL_CLOSING;
-    c->deadline_us = app_mono_us() + PHONE_GOODBYE_US;
+    c->deadline_us = now_mono_us() + PHONE_GOODBYE_US;
     if (c->media)
         phone_play(app, c, prompt, false);
     else
@@ -223,7 +223,7 @@ static void phone_join_meeting(struct app *app, struct phone_call *c,
         .phone_masked = c->masked,
     };
     uint32_t pid = 0;
-    int rc = meeting_join(session_live_meeting(lm), app_now_ms(), &req, &pid);
+    int rc = meeting_join(session_live_meeting(lm), now_wall_ms(), &req, &pid);
     if (rc < 0) {
         LOG_I("phone call to meeting %lld refused: %s", (long long)sm->id, err_str(rc));
         session_drain(app, lm);
@@ -245,7 +245,7 @@ static void admitted(struct app *app, struct live_meeting *lm, struct phone_call
 {
     struct sfu_room *room = NULL;
     if (session_live_sfu(app, lm, (int)c->worker, &room) < 0 ||
-        sfu_phone_join(app, room, c->pid, c->session, &c->producer, &c->voice_ssrc) < 0) {
+        sfu_phone_join(room, c->pid, c->session, &c->producer, &c->voice_ssrc) < 0) {
         LOG_W("meeting %lld: no place for a phone participant", (long long)lm->id);
         phone_goodbye(app, c, PROMPT_ENDED);
         return;
@@ -267,7 +267,7 @@ static void in_room(struct app *app, struct phone_call *c)
 {
     struct live_meeting *lm = session_live_find(app, c->meeting_id);
     struct sfu_room *room = NULL;
-    if (!lm || session_live_sfu(app, lm, -1, &room) < 0 || sfu_phone_ready(app, room, c->pid) < 0)
+    if (!lm || session_live_sfu(app, lm, -1, &room) < 0 || sfu_phone_ready(room, c->pid) < 0)
         return;
     media_phone_mode(app->media, c->worker, c->session,
                      c->muted ? MEDIA_PHONE_MUTED : MEDIA_PHONE_MEETING);
@@ -280,7 +280,7 @@ static void in_room(struct app *app, struct phone_call *c)
 static void check_pin(struct app *app, struct phone_call *c)
 {
     struct phone_bridge *b = phone_of(app);
-    int64_t now_us = app_mono_us();
+    int64_t now_us = now_mono_us();
     c->digits[c->n_digits] = '\0';
     if (!pinlimit_allowed(&app->pin_limits, c->caller, c->addr, now_us, NULL)) {
         b->st.pin_blocked++;
@@ -329,7 +329,7 @@ static void keypad_command(struct app *app, struct phone_call *c, char key)
     }
     if (!msg)
         return;
-    meeting_input(session_live_meeting(lm), app_now_ms(), c->pid, msg);
+    meeting_input(session_live_meeting(lm), now_wall_ms(), c->pid, msg);
     json_decref(msg);
     session_drain(app, lm);
 }
@@ -395,7 +395,7 @@ bool phone_meeting_send(struct app *app, struct live_meeting *lm, uint32_t pid, 
             c->muted = true;
             media_phone_mode(app->media, c->worker, c->session, MEDIA_PHONE_MUTED);
             json_t *st = json_pack("{s:s, s:b}", "type", "media_state", "mic", false);
-            meeting_input(session_live_meeting(lm), app_now_ms(), c->pid, st);
+            meeting_input(session_live_meeting(lm), now_wall_ms(), c->pid, st);
             json_decref(st);
         }
     } else if (strcmp(type, "denied") == 0 || strcmp(type, "removed") == 0) {

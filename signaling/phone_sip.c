@@ -43,7 +43,7 @@ void phone_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 static void incoming(struct app *app, const struct sip_ua_action *a)
 {
     struct phone_bridge *b = phone_of(app);
-    int64_t now = app_mono_us();
+    int64_t now = now_mono_us();
     struct sip_sdp_choice choice;
     if (!app->media) {
         sip_ua_reject(b->ua, a->call, now, 503);
@@ -104,7 +104,7 @@ static void answered(struct app *app, struct phone_call *c, const struct sip_ua_
         return;
     }
     c->state = CALL_OUT_CONFIRM;
-    c->deadline_us = app_mono_us() + PHONE_CONFIRM_TIMEOUT_US;
+    c->deadline_us = now_mono_us() + PHONE_CONFIRM_TIMEOUT_US;
     phone_play(app, c, PROMPT_DIAL_OUT, true);
     phone_send_host(app, c, "answered", NULL);
 }
@@ -320,7 +320,7 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     struct store_meeting sm;
     if (store_invitation_get(app->store, (int64_t)json_integer_value(jid), &inv) < 0 ||
         store_meeting_get(app->store, inv.meeting_id, &sm) < 0 || inv.revoked_at || inv.is_host ||
-        app_now_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
+        now_wall_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
         session_send_error(app, conn, "not_found", "no such invitation of yours", "dial_out");
         return;
     }
@@ -353,7 +353,7 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     };
     int rc = sip_sdp_build_offer(&local, sdp, sizeof sdp, &len);
     if (rc == 0)
-        rc = sip_ua_call(b->ua, app_mono_us(), e164,
+        rc = sip_ua_call(b->ua, now_mono_us(), e164,
                          app->cfg.sip.caller_id[0] ? app->cfg.sip.caller_id : "samtale", sdp, len,
                          &c->sip);
     if (rc < 0) {

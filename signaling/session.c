@@ -150,7 +150,7 @@ static void send_ice_servers(struct app *app, struct ws_conn *c, int64_t meeting
     char who[64] = "a pre-call check";
     if (meeting_id)
         snprintf(who, sizeof who, "meeting %lld participant %u", (long long)meeting_id, pid);
-    json_t *msg = ice_servers_message(&app->cfg.turn, app_now_ms(), who);
+    json_t *msg = ice_servers_message(&app->cfg.turn, now_wall_ms(), who);
     if (msg)
         session_send_json(app, c, msg);
     else
@@ -185,7 +185,7 @@ void session_drain(struct app *app, struct live_meeting *lm)
             }
             break;
         case MEETING_ACT_CLOSE:
-            sfu_participant_left(app, lm->sfu, a.pid);
+            sfu_participant_left(lm->sfu, a.pid);
             session_doc_owner_left(app, lm, a.pid);
             seat = session_seat_of(lm, a.pid);
             if (seat) {
@@ -203,7 +203,7 @@ void session_drain(struct app *app, struct live_meeting *lm)
             break;
         case MEETING_ACT_ENDED:
             docstore_remove(app->docs, lm->id, NULL);
-            if (store_meeting_set_ended(app->store, lm->id, app_now_ms()) < 0)
+            if (store_meeting_set_ended(app->store, lm->id, now_wall_ms()) < 0)
                 LOG_E("meeting %lld: end not stored", (long long)lm->id);
             break;
         case MEETING_ACT_LOCKED:
@@ -232,7 +232,7 @@ static void live_free(struct app *app, struct live_meeting *lm)
         }
     }
     docstore_remove(app->docs, lm->id, NULL);
-    sfu_room_destroy(app, lm->sfu);
+    sfu_room_destroy(lm->sfu);
     meeting_destroy(lm->m);
     free(lm);
 }
@@ -259,6 +259,7 @@ int session_live_get(struct app *app, const struct store_meeting *sm, struct liv
         free(lm);
         return rc;
     }
+    lm->app = app;
     lm->id = sm->id;
     lm->next = app->live;
     app->live = lm;
@@ -282,7 +283,7 @@ bool session_check_invitation(struct app *app, const char *token, struct store_i
     } else if (sm->ended_at) {
         *code = "meeting_ended";
         *why = "this meeting has ended";
-    } else if (app_now_ms() >= inv->expires_at) {
+    } else if (now_wall_ms() >= inv->expires_at) {
         *code = "token_expired";
         *why = "this link has expired";
     } else {
@@ -302,7 +303,7 @@ static void handle_join(struct app *app, struct ws_conn *c, const json_t *msg)
     }
     struct store_invitation inv;
     struct store_meeting sm;
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
     const char *code, *why;
     if (!session_check_invitation(app, token, &inv, &sm, &code, &why)) {
         session_send_error(app, c, code, why, "join");
@@ -367,7 +368,7 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
                            "resume");
         return;
     }
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
     for (struct live_meeting *lm = app->live; lm; lm = lm->next) {
         uint32_t pid;
         if (meeting_resume(lm->m, now, secret, &pid) == 0) {
@@ -385,19 +386,21 @@ static void handle_resume(struct app *app, struct ws_conn *c, const json_t *msg)
 
 /* ---- media (signaling/sfu.c) ---- */
 
-static void send_to_pid(struct app *app, void *arg, uint32_t pid, json_t *msg)
+static void send_to_pid(void *arg, uint32_t pid, json_t *msg)
 {
     struct live_meeting *lm = arg;
     struct ws_conn **seat = session_seat_of(lm, pid);
     if (seat)
-        session_send_json(app, *seat, msg);
+        session_send_json(lm->app, *seat, msg);
     else
         json_decref(msg);
 }
 
 int session_live_sfu(struct app *app, struct live_meeting *lm, int worker, struct sfu_room **out)
 {
-    int rc = lm->sfu ? 0 : sfu_room_create(&lm->sfu, app, lm->id, worker, send_to_pid, lm);
+    int rc = lm->sfu ? 0
+                     : sfu_room_create(&lm->sfu, app->media, &app->next_media_session, lm->id,
+                                       worker, send_to_pid, lm);
     if (out)
         *out = lm->sfu;
     return rc;
@@ -428,7 +431,7 @@ static void handle_media(struct app *app, struct ws_conn *c, struct live_meeting
         session_send_error(app, c, "server_error", "out of memory", type);
         return;
     }
-    sfu_handle(app, lm->sfu, c->pid, type, msg, meeting_may_share_screen(lm->m, c->pid));
+    sfu_handle(lm->sfu, c->pid, type, msg, meeting_may_share_screen(lm->m, c->pid));
 }
 
 /* ice_servers on request: for the pre-call check before joining (with a
@@ -528,14 +531,14 @@ static void handle_message(struct app *app, struct ws_conn *c, const char *text,
 
     /* A host's text to the lobby: as few as from the meeting page. */
     if (strcmp(type, "lobby_message") == 0 &&
-        !ratelimit_bucket_take(&c->lobby_bucket, app_mono_us())) {
+        !ratelimit_bucket_take(&c->lobby_bucket, now_mono_us())) {
         session_send_error(app, c, "rate_limited", "wait a moment before the next message", type);
         goto out;
     }
-    meeting_input(lm->m, app_now_ms(), c->pid, msg);
+    meeting_input(lm->m, now_wall_ms(), c->pid, msg);
     session_drain(app, lm);
     if (strcmp(type, "allow_screen_share") == 0 && c->lm == lm)
-        sfu_enforce_screen_permission(app, lm->sfu, lm->m);
+        sfu_enforce_screen_permission(lm->sfu, lm->m);
 out:
     json_decref(msg);
 }
@@ -543,7 +546,7 @@ out:
 /* A message arrived whole: apply the rate limit, then handle it. */
 static int complete_message(struct app *app, struct ws_conn *c, const char *text, size_t len)
 {
-    int64_t now = app_mono_us();
+    int64_t now = now_mono_us();
     if (c->close_after_flush)
         return 0; /* closing: nothing more is read */
     app->metrics.ws_messages_received++;
@@ -645,9 +648,9 @@ struct ws_conn *session_open(struct app *app, struct lws *wsi, const char *login
     c->wsi = wsi;
     c->has_login = login_cookie && token_hash(login_cookie, c->login_hash) == 0;
     ratelimit_bucket_init(&c->lobby_bucket, LINK_WATCH_LOBBY_PER_SEC, LINK_WATCH_LOBBY_BURST,
-                          app_mono_us());
+                          now_mono_us());
     ratelimit_bucket_init(&c->bucket, app->cfg.ws_rate_per_sec, app->cfg.ws_rate_burst,
-                          app_mono_us());
+                          now_mono_us());
     c->next = app->conns;
     if (app->conns)
         app->conns->prev = c;
@@ -664,7 +667,7 @@ void session_closed(struct app *app, struct ws_conn *c)
     if (lm) {
         uint32_t pid = c->pid;
         detach(c);
-        meeting_disconnected(lm->m, app_now_ms(), pid);
+        meeting_disconnected(lm->m, now_wall_ms(), pid);
         session_drain(app, lm);
     }
     if (c->prev)
@@ -713,13 +716,13 @@ void sessions_end_meeting(struct app *app, int64_t meeting_id, const char *reaso
     struct live_meeting *lm = session_live_find(app, meeting_id);
     if (!lm)
         return;
-    meeting_end(lm->m, app_now_ms(), reason);
+    meeting_end(lm->m, now_wall_ms(), reason);
     session_drain(app, lm);
 }
 
 void sessions_tick(struct app *app)
 {
-    int64_t now = app_now_ms();
+    int64_t now = now_wall_ms();
     struct live_meeting *lm = app->live;
     while (lm) {
         struct live_meeting *next = lm->next;
@@ -755,13 +758,18 @@ void sessions_media_events(struct app *app)
             echo_media_event(app, &ev))
             continue;
         for (struct live_meeting *lm = app->live; lm; lm = lm->next)
-            if (lm->sfu && sfu_media_event(app, lm->sfu, &ev))
+            if (lm->sfu && sfu_media_event(lm->sfu, &ev))
                 break;
     }
 }
 
 void sessions_free_all(struct app *app)
 {
+    /* At exit the media workers are stopped first (app->media is NULL then):
+     * the rooms have nothing left to close on them. */
+    for (struct live_meeting *lm = app->live; lm && !app->media; lm = lm->next)
+        if (lm->sfu)
+            sfu_room_media_stopped(lm->sfu);
     while (app->live)
         live_free(app, app->live);
 }

@@ -18,6 +18,7 @@ struct sfu_room;
 /* A meeting with participants, on this node. */
 struct live_meeting {
     struct live_meeting *next;
+    struct app *app;
     struct meeting *m;
     struct sfu_room *sfu; /* made with the first media message */
     int64_t id;

@@ -17,10 +17,10 @@ uint32_t sfu_random_u32(void)
     return v;
 }
 
-void sfu_send_error(struct app *app, struct sfu_room *r, uint32_t pid, const char *code,
-                    const char *message, const char *ref)
+void sfu_send_error(struct sfu_room *r, uint32_t pid, const char *code, const char *message,
+                    const char *ref)
 {
-    r->send(app, r->send_arg, pid,
+    r->send(r->send_arg, pid,
             json_pack("{s:s, s:s, s:s, s:s}", "type", "error", "code", code, "message", message,
                       "ref", ref));
 }
@@ -58,10 +58,10 @@ const char *sfu_source_name(enum router_source s)
     return s == ROUTER_SOURCE_MIC ? "mic" : s == ROUTER_SOURCE_SCREEN ? "screen" : "camera";
 }
 
-size_t sfu_candidates(struct app *app, struct sfu_room *r, struct media_candidate *mc,
+size_t sfu_candidates(struct sfu_room *r, struct media_candidate *mc,
                       struct sdp_local_candidate *out)
 {
-    size_t n = media_candidates(app->media, r->worker, true, true, mc, SFU_CANDIDATES_MAX);
+    size_t n = media_candidates(r->media, r->worker, true, true, mc, SFU_CANDIDATES_MAX);
     for (size_t i = 0; i < n; i++) {
         out[i].transport = mc[i].tcp ? SDP_TRANSPORT_TCP : SDP_TRANSPORT_UDP;
         out[i].address = mc[i].addr;
@@ -168,18 +168,17 @@ static bool sending(enum sdp_dir d)
     return d == SDP_DIR_SENDRECV || d == SDP_DIR_RECVONLY; /* the answer's view: we receive */
 }
 
-static void remove_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
-                            struct sfu_pub_track *t)
+static void remove_producer(struct sfu_room *r, const struct sfu_peer *p, struct sfu_pub_track *t)
 {
     if (t->producer) {
-        sfu_phone_producer(app, r, p, t, false);
-        media_producer_remove(app->media, r->worker, r->meeting_id, t->producer);
+        sfu_phone_producer(r, p, t, false);
+        media_producer_remove(r->media, r->worker, r->meeting_id, t->producer);
     }
     memset(t, 0, sizeof *t);
 }
 
 /* Applies the answered publish offer: new tracks produce, gone ones stop. */
-static void update_producers(struct app *app, struct sfu_room *r, struct sfu_peer *p,
+static void update_producers(struct sfu_room *r, struct sfu_peer *p,
                              const struct sdp_answer_info *info, const json_t *tracks)
 {
     for (size_t i = 0; i < SFU_PUB_MAX; i++) {
@@ -192,7 +191,7 @@ static void update_producers(struct app *app, struct sfu_room *r, struct sfu_pee
                 sending(info->media[k].dir))
                 still = true;
         if (!still)
-            remove_producer(app, r, p, t);
+            remove_producer(r, p, t);
     }
     for (size_t k = 0; k < info->n_media; k++) {
         const struct sdp_answer_media *am = &info->media[k];
@@ -215,7 +214,7 @@ static void update_producers(struct app *app, struct sfu_room *r, struct sfu_pee
         }
         struct router_producer_cfg cfg;
         producer_cfg(r, p, am, track_meta(tracks, am->mid), &cfg);
-        if (media_producer_add(app->media, r->worker, r->meeting_id, &cfg) < 0)
+        if (media_producer_add(r->media, r->worker, r->meeting_id, &cfg) < 0)
             continue;
         snprintf(t->mid, sizeof t->mid, "%s", am->mid);
         t->producer = cfg.id;
@@ -223,7 +222,7 @@ static void update_producers(struct app *app, struct sfu_room *r, struct sfu_pee
         t->source = cfg.source;
         t->codec = cfg.codec;
         t->has_rtx = cfg.rtx_pt >= 0;
-        sfu_phone_producer(app, r, p, t, true);
+        sfu_phone_producer(r, p, t, true);
     }
 }
 
@@ -233,13 +232,13 @@ enum dtls_role sfu_role_from(const struct sdp_session *s)
     return setup == SDP_SETUP_PASSIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
 }
 
-static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg)
+static void handle_publish(struct sfu_room *r, uint32_t pid, const json_t *msg)
 {
     const char *sdp = json_string_value(json_object_get(msg, "sdp"));
     const json_t *tracks = json_object_get(msg, "tracks");
     const json_t *seq = json_object_get(msg, "seq");
     if (!sdp || (tracks && !json_is_array(tracks)) || (seq && !sfu_valid_seq(seq))) {
-        sfu_send_error(app, r, pid, "bad_message",
+        sfu_send_error(r, pid, "bad_message",
                        "publish needs 'sdp', optionally 'tracks' and a 'seq' from 0 to 2^53",
                        "publish");
         return;
@@ -254,11 +253,11 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
     } *w = calloc(1, sizeof *w);
     struct sfu_peer *p = sfu_peer_get(r, pid);
     if (!w || !p) {
-        sfu_send_error(app, r, pid, "server_error", "out of memory", "publish");
+        sfu_send_error(r, pid, "server_error", "out of memory", "publish");
         goto out;
     }
     if (sdp_parse(&w->offer, sdp, strlen(sdp), w->err) < 0) {
-        sfu_send_error(app, r, pid, "bad_sdp", w->err, "publish");
+        sfu_send_error(r, pid, "bad_sdp", w->err, "publish");
         goto out;
     }
     const struct sdp_media *m0 = &w->offer.media[0];
@@ -266,7 +265,7 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
     bool restart = !fresh && strcmp(p->pub_remote_ufrag, m0->ice_ufrag) != 0;
     if (fresh || restart) {
         if (media_ice_credentials(p->pub_ufrag, p->pub_pwd) < 0) {
-            sfu_send_error(app, r, pid, "server_error", "no ICE credentials", "publish");
+            sfu_send_error(r, pid, "server_error", "no ICE credentials", "publish");
             goto out;
         }
     }
@@ -274,23 +273,23 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
         .ice_ufrag = p->pub_ufrag,
         .ice_pwd = p->pub_pwd,
         .fingerprint_alg = "sha-256",
-        .fingerprint = media_fingerprint(app->media),
+        .fingerprint = media_fingerprint(r->media),
         .session_id = r->sdp_session_id,
         .session_version = ++p->pub_version,
         .candidates = w->cands,
-        .n_candidates = sfu_candidates(app, r, w->mc, w->cands),
+        .n_candidates = sfu_candidates(r, w->mc, w->cands),
         .dir = SDP_DIR_RECVONLY,
     };
     size_t len;
     if (sdp_build_answer(&w->offer, &local, w->answer, sizeof w->answer, &len, &w->info) < 0) {
-        sfu_send_error(app, r, pid, "bad_sdp", w->info.why ? w->info.why : "no answer is possible",
+        sfu_send_error(r, pid, "bad_sdp", w->info.why ? w->info.why : "no answer is possible",
                        "publish");
         goto out;
     }
     snprintf(p->pub_remote_ufrag, sizeof p->pub_remote_ufrag, "%s", m0->ice_ufrag);
     if (fresh) {
         struct media_peer_params pp = {
-            .session = ++app->next_media_session,
+            .session = ++*r->next_session,
             .worker = r->worker,
             .room = r->meeting_id,
             .role = sfu_role_from(&w->offer),
@@ -300,27 +299,26 @@ static void handle_publish(struct app *app, struct sfu_room *r, uint32_t pid, co
         snprintf(pp.remote_ufrag, sizeof pp.remote_ufrag, "%s", m0->ice_ufrag);
         snprintf(pp.fp_alg, sizeof pp.fp_alg, "%s", m0->fingerprint.alg);
         snprintf(pp.fp, sizeof pp.fp, "%s", m0->fingerprint.value);
-        if (media_peer_create(app->media, &pp) < 0) {
-            sfu_send_error(app, r, pid, "server_busy", "the media server is busy: try again",
-                           "publish");
+        if (media_peer_create(r->media, &pp) < 0) {
+            sfu_send_error(r, pid, "server_busy", "the media server is busy: try again", "publish");
             goto out;
         }
         p->pub_session = pp.session;
     } else if (restart) {
-        media_ice_restart(app->media, r->worker, p->pub_session, p->pub_ufrag, p->pub_pwd,
+        media_ice_restart(r->media, r->worker, p->pub_session, p->pub_ufrag, p->pub_pwd,
                           m0->ice_ufrag);
     }
-    update_producers(app, r, p, &w->info, tracks);
+    update_producers(r, p, &w->info, tracks);
     bool remb = sdp_answer_cc(&w->info) == SDP_CC_REMB;
     if (fresh ? remb : remb != p->pub_remb)
-        media_peer_remb(app->media, r->worker, p->pub_session, remb);
+        media_peer_remb(r->media, r->worker, p->pub_session, remb);
     p->pub_remb = remb;
     json_t *ans = json_pack("{s:s, s:s}", "type", "publish_answer", "sdp", w->answer);
     if (ans && seq)
         json_object_set_new(ans, "seq", json_integer(json_integer_value(seq)));
-    r->send(app, r->send_arg, pid, ans);
+    r->send(r->send_arg, pid, ans);
     sfu_mark_others_dirty(r, pid);
-    sfu_flush_offers(app, r);
+    sfu_flush_offers(r);
 out:
     free(w);
 }
@@ -338,32 +336,32 @@ static bool offers_screen(const json_t *tracks)
     return false;
 }
 
-bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *type,
-                const json_t *msg, bool may_share_screen)
+bool sfu_handle(struct sfu_room *r, uint32_t pid, const char *type, const json_t *msg,
+                bool may_share_screen)
 {
     if (strcmp(type, "publish") == 0) {
         if (!may_share_screen && offers_screen(json_object_get(msg, "tracks")))
             sfu_send_error(
-                app, r, pid, "not_permitted",
+                r, pid, "not_permitted",
                 "the host has not allowed screen sharing: offer again without the screen",
                 "publish");
         else
-            handle_publish(app, r, pid, msg);
+            handle_publish(r, pid, msg);
     } else if (strcmp(type, "subscribe_answer") == 0) {
-        sfu_subscribe_answer(app, r, pid, msg);
+        sfu_subscribe_answer(r, pid, msg);
     } else if (strcmp(type, "subscribe_prefs") == 0) {
-        sfu_subscribe_prefs(app, r, pid, msg);
+        sfu_subscribe_prefs(r, pid, msg);
     } else if (strcmp(type, "subscribe") == 0) {
         /* Entering the room: everything the others publish, now and later. */
         struct sfu_peer *p = sfu_peer_get(r, pid);
         if (p)
-            sfu_subscribe_again(app, r, p, json_is_true(json_object_get(msg, "fresh")));
+            sfu_subscribe_again(r, p, json_is_true(json_object_get(msg, "fresh")));
     } else if (strcmp(type, "subscribe_restart") == 0) {
         struct sfu_peer *p = sfu_peer_get(r, pid);
         if (p) {
             p->sub_restart = p->sub_session != 0;
             p->dirty = true;
-            sfu_flush_offers(app, r);
+            sfu_flush_offers(r);
         }
     } else {
         return false;
@@ -373,7 +371,7 @@ bool sfu_handle(struct app *app, struct sfu_room *r, uint32_t pid, const char *t
 
 /* The host withdrew the permission: screens of those no longer allowed stop
  * at once, so a client that keeps sending is not forwarded. */
-void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const struct meeting *m)
+void sfu_enforce_screen_permission(struct sfu_room *r, const struct meeting *m)
 {
     if (!r)
         return;
@@ -384,62 +382,62 @@ void sfu_enforce_screen_permission(struct app *app, struct sfu_room *r, const st
         bool stopped = false;
         for (size_t k = 0; k < SFU_PUB_MAX; k++)
             if (p->pub[k].producer && p->pub[k].source == ROUTER_SOURCE_SCREEN) {
-                remove_producer(app, r, p, &p->pub[k]);
+                remove_producer(r, p, &p->pub[k]);
                 stopped = true;
             }
         if (!stopped)
             continue;
-        r->send(app, r->send_arg, p->pid,
+        r->send(r->send_arg, p->pid,
                 json_pack("{s:s, s:s}", "type", "screen_share_stopped", "reason", "not_permitted"));
         sfu_mark_others_dirty(r, p->pid);
     }
-    sfu_flush_offers(app, r);
+    sfu_flush_offers(r);
 }
 
 /* ---- leaving, events, the room ---- */
 
-static void close_peer_media(struct app *app, struct sfu_room *r, struct sfu_peer *p)
+static void close_peer_media(struct sfu_room *r, struct sfu_peer *p)
 {
     for (size_t i = 0; i < SFU_PUB_MAX; i++)
-        remove_producer(app, r, p, &p->pub[i]);
+        remove_producer(r, p, &p->pub[i]);
     for (size_t i = 0; i < p->n_sub; i++)
-        sfu_drop_line(app, r, &p->sub[i]);
+        sfu_drop_line(r, &p->sub[i]);
     if (p->pub_session)
-        media_session_close(app->media, r->worker, p->pub_session);
+        media_session_close(r->media, r->worker, p->pub_session);
     if (p->sub_session)
-        media_session_close(app->media, r->worker, p->sub_session);
+        media_session_close(r->media, r->worker, p->sub_session);
 }
 
 /* Audio first: video towards p paused (its downlink is weak) or resumed.
  * p is told why its pictures stopped; everyone else that a listener's link
  * is weak, so their clients keep their microphones' bitrate low. */
-static void set_video_paused(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool paused)
+static void set_video_paused(struct sfu_room *r, struct sfu_peer *p, bool paused)
 {
     if (p->video_paused == paused)
         return;
     p->video_paused = paused;
-    r->send(app, r->send_arg, p->pid,
+    r->send(r->send_arg, p->pid,
             json_pack("{s:s, s:b, s:s}", "type", "video_paused", "paused", paused, "reason",
                       "downlink"));
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
         if (r->peers[i].used && r->peers[i].pid != p->pid)
-            r->send(app, r->send_arg, r->peers[i].pid,
+            r->send(r->send_arg, r->peers[i].pid,
                     json_pack("{s:s, s:I, s:b}", "type", "weak_listener", "participant_id",
                               (json_int_t)p->pid, "weak", paused));
 }
 
-void sfu_participant_left(struct app *app, struct sfu_room *r, uint32_t pid)
+void sfu_participant_left(struct sfu_room *r, uint32_t pid)
 {
     struct sfu_peer *p = r ? sfu_peer_find(r, pid) : NULL;
     if (!p)
         return;
-    set_video_paused(app, r, p, false);
+    set_video_paused(r, p, false);
     if (p->phone)
-        sfu_phone_peer_gone(app, r, p);
-    close_peer_media(app, r, p);
+        sfu_phone_peer_gone(r, p);
+    close_peer_media(r, p);
     memset(p, 0, sizeof *p);
     sfu_mark_others_dirty(r, pid);
-    sfu_flush_offers(app, r);
+    sfu_flush_offers(r);
 }
 
 static struct sfu_peer *peer_by_session(struct sfu_room *r, uint64_t session, bool *publish)
@@ -465,7 +463,7 @@ static uint32_t producer_owner(struct sfu_room *r, uint32_t producer)
     return 0;
 }
 
-bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_event *ev)
+bool sfu_media_event(struct sfu_room *r, const struct media_event *ev)
 {
     if (ev->kind == MEDIA_EVENT_SPEAKER) {
         if (ev->room != r->meeting_id)
@@ -476,7 +474,7 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
         r->speaker_pid = pid;
         for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
             if (r->peers[i].used)
-                r->send(app, r->send_arg, r->peers[i].pid,
+                r->send(r->send_arg, r->peers[i].pid,
                         json_pack("{s:s, s:o}", "type", "active_speaker", "participant_id",
                                   pid ? json_integer(pid) : json_null()));
         return true;
@@ -487,7 +485,7 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
         return false;
     if (ev->kind == MEDIA_EVENT_VIDEO_PAUSED) {
         if (!publish)
-            set_video_paused(app, r, p, ev->paused);
+            set_video_paused(r, p, ev->paused);
         return true;
     }
     bool up = ev->kind == MEDIA_EVENT_CONNECTED || ev->kind == MEDIA_EVENT_PATH;
@@ -499,7 +497,7 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
                             json_string(ev->proto == ICE_PROTO_TCP ? "tcp" : "udp"));
     if (msg && !up)
         json_object_set_new(msg, "reason", json_string(ev->reason ? ev->reason : ""));
-    r->send(app, r->send_arg, p->pid, msg);
+    r->send(r->send_arg, p->pid, msg);
     if (!up) {
         /* The worker dropped the transport: start over with the next offer. */
         if (publish) {
@@ -508,7 +506,7 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
             p->pub_session = 0;
             sfu_mark_others_dirty(r, p->pid);
         } else {
-            set_video_paused(app, r, p, false); /* a new transport starts with video */
+            set_video_paused(r, p, false); /* a new transport starts with video */
             for (size_t i = 0; i < p->n_sub; i++)
                 p->sub[i].consumer = 0;
             p->sub_session = 0;
@@ -517,21 +515,23 @@ bool sfu_media_event(struct app *app, struct sfu_room *r, const struct media_eve
             p->dirty = true;
             p->offer_in_flight = false;
         }
-        sfu_flush_offers(app, r);
+        sfu_flush_offers(r);
     }
     return true;
 }
 
-int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, int worker,
-                    sfu_send_fn send, void *send_arg)
+int sfu_room_create(struct sfu_room **out, struct media *media, uint64_t *next_session,
+                    int64_t meeting_id, int worker, sfu_send_fn send, void *send_arg)
 {
     struct sfu_room *r = calloc(1, sizeof *r);
     if (!r)
         return ERR_NOMEM;
+    r->media = media;
+    r->next_session = next_session;
     r->meeting_id = meeting_id;
-    r->worker = worker >= 0 && (unsigned)worker < media_worker_count(app->media)
+    r->worker = worker >= 0 && (unsigned)worker < media_worker_count(r->media)
                     ? (unsigned)worker
-                    : media_pick_worker(app->media);
+                    : media_pick_worker(r->media);
     r->sdp_session_id = ((uint64_t)sfu_random_u32() << 20);
     r->send = send;
     r->send_arg = send_arg;
@@ -539,10 +539,15 @@ int sfu_room_create(struct sfu_room **out, struct app *app, int64_t meeting_id, 
     return 0;
 }
 
-void sfu_room_destroy(struct app *app, struct sfu_room *r)
+void sfu_room_media_stopped(struct sfu_room *r)
+{
+    r->media = NULL;
+}
+
+void sfu_room_destroy(struct sfu_room *r)
 {
     if (!r)
         return;
-    media_room_close(app->media, r->worker, r->meeting_id);
+    media_room_close(r->media, r->worker, r->meeting_id);
     free(r);
 }

@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "media/media.h"
-#include "server/app.h"
 #include "signaling/meeting.h"
 #include "signaling/sdp.h"
 #include "signaling/sfu.h"
@@ -74,6 +73,8 @@ struct sfu_peer {
 };
 
 struct sfu_room {
+    struct media *media;
+    uint64_t *next_session; /* shared with the other media sessions' owners */
     int64_t meeting_id;
     unsigned worker;
     uint32_t next_id;
@@ -86,14 +87,14 @@ struct sfu_room {
 };
 
 uint32_t sfu_random_u32(void);
-void sfu_send_error(struct app *app, struct sfu_room *r, uint32_t pid, const char *code,
-                    const char *message, const char *ref);
+void sfu_send_error(struct sfu_room *r, uint32_t pid, const char *code, const char *message,
+                    const char *ref);
 /* An offer number from a client: an integer from 0 to SFU_SEQ_MAX. */
 bool sfu_valid_seq(const json_t *seq);
 struct sfu_peer *sfu_peer_find(struct sfu_room *r, uint32_t pid);
 struct sfu_peer *sfu_peer_get(struct sfu_room *r, uint32_t pid);
 const char *sfu_source_name(enum router_source s);
-size_t sfu_candidates(struct app *app, struct sfu_room *r, struct media_candidate *mc,
+size_t sfu_candidates(struct sfu_room *r, struct media_candidate *mc,
                       struct sdp_local_candidate *out);
 /* Every other peer's subscription has to change. */
 void sfu_mark_others_dirty(struct sfu_room *r, uint32_t pid);
@@ -101,22 +102,22 @@ void sfu_mark_others_dirty(struct sfu_room *r, uint32_t pid);
 enum dtls_role sfu_role_from(const struct sdp_session *s);
 
 /* sfu_subscribe.c */
-void sfu_drop_line(struct app *app, struct sfu_room *r, struct sfu_sub_line *l);
-void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p);
+void sfu_drop_line(struct sfu_room *r, struct sfu_sub_line *l);
+void sfu_send_offer(struct sfu_room *r, struct sfu_peer *p);
 /* "subscribe": everything the others publish; fresh: on a new subscribe
  * connection (the client dropped its old one). */
-void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool fresh);
+void sfu_subscribe_again(struct sfu_room *r, struct sfu_peer *p, bool fresh);
 /* Sends the next offer to every peer whose subscription changed. */
-void sfu_flush_offers(struct app *app, struct sfu_room *r);
-void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
+void sfu_flush_offers(struct sfu_room *r);
+void sfu_subscribe_answer(struct sfu_room *r, uint32_t pid, const json_t *msg);
 /* ---- sfu_phone.c ---- */
 /* A browser microphone starts or stops producing: the room's mixer follows
  * it while phone callers are in the room. */
-void sfu_phone_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
-                        const struct sfu_pub_track *t, bool add);
+void sfu_phone_producer(struct sfu_room *r, const struct sfu_peer *p, const struct sfu_pub_track *t,
+                        bool add);
 /* p (a phone peer) leaves: its producer is gone already. */
-void sfu_phone_peer_gone(struct app *app, struct sfu_room *r, struct sfu_peer *p);
+void sfu_phone_peer_gone(struct sfu_room *r, struct sfu_peer *p);
 
-void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg);
+void sfu_subscribe_prefs(struct sfu_room *r, uint32_t pid, const json_t *msg);
 
 #endif

@@ -20,27 +20,26 @@ static bool is_mix_source(const struct sfu_peer *p, const struct sfu_pub_track *
 }
 
 /* Every browser microphone of the room joins or leaves the mix. */
-static void mix_all(struct app *app, struct sfu_room *r, bool add)
+static void mix_all(struct sfu_room *r, bool add)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
         const struct sfu_peer *p = &r->peers[i];
         for (size_t k = 0; p->used && k < SFU_PUB_MAX; k++)
             if (is_mix_source(p, &p->pub[k]))
-                media_mix_source(app->media, r->worker, r->meeting_id, p->pub[k].producer, add);
+                media_mix_source(r->media, r->worker, r->meeting_id, p->pub[k].producer, add);
     }
 }
 
-void sfu_phone_producer(struct app *app, struct sfu_room *r, const struct sfu_peer *p,
-                        const struct sfu_pub_track *t, bool add)
+void sfu_phone_producer(struct sfu_room *r, const struct sfu_peer *p, const struct sfu_pub_track *t,
+                        bool add)
 {
     if (r->n_phones > 0 && is_mix_source(p, t))
-        media_mix_source(app->media, r->worker, r->meeting_id, t->producer, add);
+        media_mix_source(r->media, r->worker, r->meeting_id, t->producer, add);
 }
 
-int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t call_session,
-                   uint32_t *producer_out, uint32_t *voice_ssrc_out)
+int sfu_phone_join(struct sfu_room *r, uint32_t pid, uint64_t call_session, uint32_t *producer_out,
+                   uint32_t *voice_ssrc_out)
 {
-    (void)app;
     if (sfu_peer_find(r, pid))
         return ERR_EXISTS;
     struct sfu_peer *p = sfu_peer_get(r, pid);
@@ -57,7 +56,7 @@ int sfu_phone_join(struct app *app, struct sfu_room *r, uint32_t pid, uint64_t c
     return 0;
 }
 
-int sfu_phone_ready(struct app *app, struct sfu_room *r, uint32_t pid)
+int sfu_phone_ready(struct sfu_room *r, uint32_t pid)
 {
     struct sfu_peer *p = sfu_peer_find(r, pid);
     if (!p || !p->phone)
@@ -71,18 +70,18 @@ int sfu_phone_ready(struct app *app, struct sfu_room *r, uint32_t pid)
     t->source = ROUTER_SOURCE_MIC;
     t->codec = ROUTER_CODEC_OPUS;
     if (r->n_phones++ == 0)
-        mix_all(app, r, true);
+        mix_all(r, true);
     sfu_mark_others_dirty(r, pid);
-    sfu_flush_offers(app, r);
+    sfu_flush_offers(r);
     LOG_I("meeting %lld: phone participant %u in the room", (long long)r->meeting_id, pid);
     return 0;
 }
 
-void sfu_phone_peer_gone(struct app *app, struct sfu_room *r, struct sfu_peer *p)
+void sfu_phone_peer_gone(struct sfu_room *r, struct sfu_peer *p)
 {
     /* Its producer left the router with its call (media_phone_close). */
     bool counted = p->pub[0].producer != 0;
     memset(&p->pub[0], 0, sizeof p->pub[0]);
     if (counted && r->n_phones > 0 && --r->n_phones == 0)
-        mix_all(app, r, false);
+        mix_all(r, false);
 }

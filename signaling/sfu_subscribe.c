@@ -29,23 +29,23 @@ static bool wanted(const struct sfu_room *r, const struct sfu_peer *sub, uint32_
     return false;
 }
 
-void sfu_drop_line(struct app *app, struct sfu_room *r, struct sfu_sub_line *l)
+void sfu_drop_line(struct sfu_room *r, struct sfu_sub_line *l)
 {
     if (l->consumer)
-        media_consumer_remove(app->media, r->worker, r->meeting_id, l->consumer);
+        media_consumer_remove(r->media, r->worker, r->meeting_id, l->consumer);
     l->consumer = 0;
     l->producer = 0;
     l->pending = false;
 }
 
 /* Brings the m-lines in line with the other peers' tracks. */
-static void plan_lines(struct app *app, struct sfu_room *r, struct sfu_peer *p)
+static void plan_lines(struct sfu_room *r, struct sfu_peer *p)
 {
     const struct sfu_peer *owner;
     const struct sfu_pub_track *track;
     for (size_t i = 0; i < p->n_sub; i++)
         if (p->sub[i].producer && !wanted(r, p, p->sub[i].producer, &owner, &track))
-            sfu_drop_line(app, r, &p->sub[i]);
+            sfu_drop_line(r, &p->sub[i]);
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
         const struct sfu_peer *o = &r->peers[i];
         if (!o->used || o == p)
@@ -121,9 +121,9 @@ static void line_spec(const struct sfu_sub_line *l, struct sdp_offer_media *om, 
     }
 }
 
-void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p)
+void sfu_send_offer(struct sfu_room *r, struct sfu_peer *p)
 {
-    plan_lines(app, r, p);
+    plan_lines(r, p);
     bool any = false;
     for (size_t i = 0; i < p->n_sub; i++)
         any = any || p->sub[i].producer;
@@ -144,7 +144,7 @@ void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p)
         if (media_ice_credentials(p->sub_ufrag, p->sub_pwd) < 0)
             goto out;
         if (!p->sub_session)
-            p->sub_session = ++app->next_media_session;
+            p->sub_session = ++*r->next_session;
     }
     json_t *tracks = json_array();
     for (size_t i = 0; i < p->n_sub; i++) {
@@ -161,12 +161,12 @@ void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p)
         .ice_ufrag = p->sub_ufrag,
         .ice_pwd = p->sub_pwd,
         .fingerprint_alg = "sha-256",
-        .fingerprint = media_fingerprint(app->media),
+        .fingerprint = media_fingerprint(r->media),
         .session_id = r->sdp_session_id + p->pid,
         .session_version = ++p->sub_version,
         .cname = "samtale",
         .candidates = w->cands,
-        .n_candidates = sfu_candidates(app, r, w->mc, w->cands),
+        .n_candidates = sfu_candidates(r, w->mc, w->cands),
         .media = w->media,
         .n_media = p->n_sub,
     };
@@ -179,23 +179,23 @@ void sfu_send_offer(struct app *app, struct sfu_room *r, struct sfu_peer *p)
     }
     p->offer_in_flight = true;
     p->dirty = false;
-    r->send(app, r->send_arg, p->pid,
+    r->send(r->send_arg, p->pid,
             json_pack("{s:s, s:s, s:o, s:I}", "type", "subscribe_offer", "sdp", w->sdp, "tracks",
                       tracks, "version", (json_int_t)p->sub_version));
 out:
     free(w);
 }
 
-void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p, bool fresh)
+void sfu_subscribe_again(struct sfu_room *r, struct sfu_peer *p, bool fresh)
 {
     if (fresh && p->sub_session) {
         /* A new subscribe connection replaces the old one (e.g. the client
          * could not apply an offer): the old one and its consumers go, the
          * offer out is no longer awaited. */
         for (size_t i = 0; i < p->n_sub; i++)
-            sfu_drop_line(app, r, &p->sub[i]);
+            sfu_drop_line(r, &p->sub[i]);
         if (p->sub_created)
-            media_session_close(app->media, r->worker, p->sub_session);
+            media_session_close(r->media, r->worker, p->sub_session);
         p->sub_session = 0;
         p->sub_created = false;
         p->sub_restart = false;
@@ -203,15 +203,15 @@ void sfu_subscribe_again(struct app *app, struct sfu_room *r, struct sfu_peer *p
         p->offer_in_flight = false;
     }
     p->dirty = true;
-    sfu_flush_offers(app, r);
+    sfu_flush_offers(r);
 }
 
-void sfu_flush_offers(struct app *app, struct sfu_room *r)
+void sfu_flush_offers(struct sfu_room *r)
 {
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++) {
         struct sfu_peer *p = &r->peers[i];
         if (p->used && !p->phone && p->dirty && !p->offer_in_flight)
-            sfu_send_offer(app, r, p);
+            sfu_send_offer(r, p);
     }
 }
 
@@ -220,13 +220,13 @@ static bool answer_has_pt(const struct sdp_media *m, int pt)
     return pt >= 0 && sdp_find_codec(m, (uint8_t)pt) != NULL;
 }
 
-void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg)
+void sfu_subscribe_answer(struct sfu_room *r, uint32_t pid, const json_t *msg)
 {
     struct sfu_peer *p = sfu_peer_find(r, pid);
     const char *sdp = json_string_value(json_object_get(msg, "sdp"));
     const json_t *version = json_object_get(msg, "version");
     if (version && !sfu_valid_seq(version)) {
-        sfu_send_error(app, r, pid, "bad_message",
+        sfu_send_error(r, pid, "bad_message",
                        "subscribe_answer 'version' must be the offer's version",
                        "subscribe_answer");
         return;
@@ -239,19 +239,18 @@ void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, con
         return;
     }
     if (!p || !p->offer_in_flight) {
-        sfu_send_error(app, r, pid, "wrong_state", "no subscribe offer is waiting for an answer",
+        sfu_send_error(r, pid, "wrong_state", "no subscribe offer is waiting for an answer",
                        "subscribe_answer");
         return;
     }
     if (!sdp) {
-        sfu_send_error(app, r, pid, "bad_message", "subscribe_answer needs 'sdp'",
-                       "subscribe_answer");
+        sfu_send_error(r, pid, "bad_message", "subscribe_answer needs 'sdp'", "subscribe_answer");
         return;
     }
     struct sdp_session *ans = calloc(1, sizeof *ans);
     char err[SDP_ERR_MAX];
     if (!ans || sdp_parse(ans, sdp, strlen(sdp), err) < 0) {
-        sfu_send_error(app, r, pid, "bad_sdp", ans ? err : "out of memory", "subscribe_answer");
+        sfu_send_error(r, pid, "bad_sdp", ans ? err : "out of memory", "subscribe_answer");
         free(ans);
         return;
     }
@@ -269,9 +268,9 @@ void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, con
         snprintf(pp.remote_ufrag, sizeof pp.remote_ufrag, "%s", m0->ice_ufrag);
         snprintf(pp.fp_alg, sizeof pp.fp_alg, "%s", m0->fingerprint.alg);
         snprintf(pp.fp, sizeof pp.fp, "%s", m0->fingerprint.value);
-        p->sub_created = media_peer_create(app->media, &pp) == 0;
+        p->sub_created = media_peer_create(r->media, &pp) == 0;
     } else if (p->sub_restart) {
-        media_ice_restart(app->media, r->worker, p->sub_session, p->sub_ufrag, p->sub_pwd,
+        media_ice_restart(r->media, r->worker, p->sub_session, p->sub_ufrag, p->sub_pwd,
                           m0->ice_ufrag);
     }
     p->sub_restart = false;
@@ -315,16 +314,16 @@ void sfu_subscribe_answer(struct app *app, struct sfu_room *r, uint32_t pid, con
         cc.ext.abs_send_time = EXT_ABS_SEND_TIME;
         cc.ext.twcc = EXT_TWCC;
         cc.ext.video_orientation = l->kind == SDP_KIND_VIDEO ? EXT_VIDEO_ORIENTATION : 0;
-        if (media_consumer_add(app->media, r->worker, r->meeting_id, &cc) == 0)
+        if (media_consumer_add(r->media, r->worker, r->meeting_id, &cc) == 0)
             l->consumer = cc.id;
     }
     free(ans);
     p->offer_in_flight = false;
     if (p->dirty)
-        sfu_send_offer(app, r, p);
+        sfu_send_offer(r, p);
 }
 
-void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, const json_t *msg)
+void sfu_subscribe_prefs(struct sfu_room *r, uint32_t pid, const json_t *msg)
 {
     struct sfu_peer *p = sfu_peer_find(r, pid);
     const json_t *prefs = json_object_get(msg, "prefs");
@@ -332,13 +331,13 @@ void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, cons
     if ((prefs && (!json_is_array(prefs) || json_array_size(prefs) > SFU_SUB_MAX)) ||
         (cap && (!json_is_integer(cap) || json_integer_value(cap) < 0)) || (!prefs && !cap)) {
         sfu_send_error(
-            app, r, pid, "bad_message",
+            r, pid, "bad_message",
             "subscribe_prefs needs a 'prefs' array and/or 'max_bitrate' (bits/s, 0 = none)",
             "subscribe_prefs");
         return;
     }
     if (cap && p && p->sub_session)
-        media_peer_max_bitrate(app->media, r->worker, p->sub_session,
+        media_peer_max_bitrate(r->media, r->worker, p->sub_session,
                                (uint64_t)json_integer_value(cap));
     size_t i;
     json_t *pr;
@@ -356,7 +355,7 @@ void sfu_subscribe_prefs(struct app *app, struct sfu_room *r, uint32_t pid, cons
                 .max_width = (uint16_t)(w > 0 && w < 65536 ? w : 0),
                 .max_height = (uint16_t)(h > 0 && h < 65536 ? h : 0),
             };
-            media_consumer_prefs(app->media, r->worker, r->meeting_id, l->consumer, &rp);
+            media_consumer_prefs(r->media, r->worker, r->meeting_id, l->consumer, &rp);
         }
     }
 }

@@ -25,9 +25,9 @@ static int64_t add_user(const char *name, const char *hash, char token[TOKEN_STR
 {
     int64_t id;
     uint8_t digest[STORE_HASH_LEN];
-    if (store_user_add(app.store, name, name, hash, app_now_ms(), &id) < 0 ||
+    if (store_user_add(app.store, name, name, hash, now_wall_ms(), &id) < 0 ||
         token_generate(token) < 0 || token_hash(token, digest) < 0 ||
-        store_session_add(app.store, digest, id, app_now_ms(), app_now_ms() + 3600000) < 0)
+        store_session_add(app.store, digest, id, now_wall_ms(), now_wall_ms() + 3600000) < 0)
         abort();
     return id;
 }
@@ -49,17 +49,17 @@ static void setup(void)
     bent_id = add_user("bent", hash, other_session);
     /* Anna's meeting 1 with a citizen link, for the other one to try. */
     struct store_meeting m = {.owner_id = anna_id,
-                              .planned_start = app_now_ms(),
-                              .planned_end = app_now_ms() + 3600000,
-                              .created_at = app_now_ms()};
+                              .planned_start = now_wall_ms(),
+                              .planned_end = now_wall_ms() + 3600000,
+                              .created_at = now_wall_ms()};
     struct store_invitation inv = {
-        .role = ROLE_CITIZEN, .created_at = app_now_ms(), .expires_at = app_now_ms() + 3600000};
+        .role = ROLE_CITIZEN, .created_at = now_wall_ms(), .expires_at = now_wall_ms() + 3600000};
     uint8_t h[1][STORE_HASH_LEN] = {{1}};
     snprintf(m.title, sizeof m.title, "Anna's");
     if (store_meeting_create(app.store, &m, &inv, (const uint8_t(*)[STORE_HASH_LEN])h, 1) < 0)
         abort();
     ratelimit_windows_init(&app.login_limits, 3, 60LL * 1000000);
-    app.started_ms = app_now_ms();
+    app.started_ms = now_wall_ms();
 }
 
 static const struct {

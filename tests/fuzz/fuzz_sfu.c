@@ -127,11 +127,10 @@ static void check_offer(uint32_t pid, const json_t *msg)
     snprintf(g.offer[s], sizeof g.offer[s], "%s", sdp);
 }
 
-static void on_send(struct app *a, void *arg, uint32_t pid, json_t *msg)
+static void on_send(void *arg, uint32_t pid, json_t *msg)
 {
     const char *type = str(msg, "type");
 
-    (void)a;
     (void)arg;
     check(msg != NULL && type != NULL);
     check(g.ending || meeting_is_admitted(g.m, pid));
@@ -213,7 +212,7 @@ static void drain_meeting(void)
         if (a.kind == MEETING_ACT_CLOSE) {
             int s = seat_of(a.pid);
 
-            sfu_participant_left(&app, g.room, a.pid);
+            sfu_participant_left(g.room, a.pid);
             if (s >= 0)
                 g.seat[s] = 0;
         }
@@ -258,7 +257,7 @@ static void handle(uint32_t pid, const char *type, const json_t *msg)
     /* As session.c: media messages from admitted participants only. */
     if (!meeting_is_admitted(g.m, pid))
         return;
-    (void)sfu_handle(&app, g.room, pid, type, msg, meeting_may_share_screen(g.m, pid));
+    (void)sfu_handle(g.room, pid, type, msg, meeting_may_share_screen(g.m, pid));
 }
 
 static void publish(uint32_t pid, const uint8_t *b, size_t n)
@@ -342,7 +341,7 @@ static void transport_event(uint32_t pid, uint8_t b)
         return;
     ev.session = b & 1 ? p->sub_session : p->pub_session;
     if (ev.session)
-        (void)sfu_media_event(&app, g.room, &ev);
+        (void)sfu_media_event(g.room, &ev);
 }
 
 static void speaker_event(const uint8_t *b, size_t n)
@@ -350,7 +349,7 @@ static void speaker_event(const uint8_t *b, size_t n)
     struct media_event ev = {.kind = MEDIA_EVENT_SPEAKER, .room = meeting_id(g.m)};
 
     ev.producer = n > 0 ? b[0] : 0;
-    check(sfu_media_event(&app, g.room, &ev));
+    check(sfu_media_event(g.room, &ev));
 }
 
 static void record(uint8_t op, const uint8_t *b, size_t n)
@@ -387,7 +386,7 @@ static void record(uint8_t op, const uint8_t *b, size_t n)
                                                          "\"allowed\":true}"
                                                        : "{\"type\":\"allow_screen_share\","
                                                          "\"allowed\":false}");
-            sfu_enforce_screen_permission(&app, g.room, g.m);
+            sfu_enforce_screen_permission(g.room, g.m);
         }
         break;
     case 8:
@@ -422,11 +421,11 @@ static void worker_barrier(void)
     struct media_echo_params ep = {.session = ++barrier};
     struct media_event ev;
 
-    int64_t give_up = app_mono_us() + BARRIER_MAX_US;
+    int64_t give_up = now_mono_us() + BARRIER_MAX_US;
 
     if (media_echo_create(app.media, &ep) < 0)
         return;
-    while (app_mono_us() < give_up) {
+    while (now_mono_us() < give_up) {
         while (media_poll_event(app.media, &ev))
             if (ev.session == ep.session)
                 return;
@@ -465,7 +464,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.joined = 0;
     g.now = 1000000;
     check(meeting_create(&g.m, &cfg) == 0);
-    check(sfu_room_create(&g.room, &app, cfg.id, -1, on_send, NULL) == 0);
+    check(sfu_room_create(&g.room, app.media, &app.next_media_session, cfg.id, -1, on_send, NULL) ==
+          0);
     join(0, true);
     join(1, false);
     join(2, false);
@@ -486,7 +486,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.ending = false;
     for (size_t i = 0; i < MEETING_PARTICIPANTS_LIMIT; i++)
         check(!g.room->peers[i].used); /* everyone's media went with the meeting */
-    sfu_room_destroy(&app, g.room);
+    sfu_room_destroy(g.room);
     meeting_destroy(g.m);
     g.room = NULL;
     g.m = NULL;

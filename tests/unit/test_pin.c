@@ -6,7 +6,7 @@
 #include "server/linkkey.h"
 #include "server/pin.h"
 
-#define FUTURE_MS (INT64_C(1) << 50) /* far beyond app_now_ms() */
+#define FUTURE_MS (INT64_C(1) << 50) /* far beyond now_wall_ms() */
 
 static struct linkkey test_key(uint8_t first)
 {

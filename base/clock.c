@@ -1,16 +1,16 @@
-/* The edges' clocks: wall time for stored times, monotonic time for rates. */
-#include "server/app.h"
+/* The clocks every folder reads (clock.h). */
+#include "base/clock.h"
 
 #include <time.h>
 
-int64_t app_now_ms(void)
+int64_t now_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t app_mono_us(void)
+int64_t now_mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
