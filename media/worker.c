@@ -23,6 +23,7 @@
 
 #include "media/worker_int.h"
 #include "base/clock.h"
+#include "media/tx_group.h"
 #include "base/err.h"
 
 #ifndef UDP_SEGMENT
@@ -80,24 +81,6 @@ static inline bool on_worker_thread(const struct worker *w) /* for assertions */
 }
 
 /* Same family, address and port; ignores padding such as sin_zero. */
-static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return false;
-    if (a->ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-        const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    if (a->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-        const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-        return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
-               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-    }
-    return false;
-}
-
 bool worker_addr_len_ok(const struct sockaddr_storage *to, socklen_t tolen)
 {
     if (!to)
@@ -247,7 +230,7 @@ static size_t tx_build(struct worker *w, size_t from, bool gso)
             while (i + count < w->tx_n && count < WORKER_GSO_MAX_SEGS) {
                 struct pkt *p = w->tx[i + count];
                 if (p->len == 0 || p->len > seg || total + p->len > WORKER_GSO_MAX_BYTES ||
-                    !addr_equal(&p->addr, &first->addr))
+                    !tx_same_dest(&p->addr, &first->addr))
                     break;
                 total += p->len;
                 count++;
@@ -295,6 +278,13 @@ void worker_flush(struct worker *w)
 {
     assert(on_worker_thread(w));
     bool gso = w->gso_ok;
+    if (gso && w->tx_n > 2) {
+        (void)tx_group_by_dest(w->tx, w->tx_n, w->tx_scratch);
+        for (size_t i = 0; i < w->tx_n; i++) {
+            w->tx_iov[i].iov_base = w->tx[i]->data;
+            w->tx_iov[i].iov_len = w->tx[i]->len;
+        }
+    }
     size_t m = tx_build(w, 0, gso), k = 0;
     while (k < m) {
         WSTAT_ADD(w, udp_tx_syscalls, 1);

@@ -100,6 +100,7 @@ struct worker {
     struct mmsghdr *rx_msgs;                 /* WORKER_RX_BATCH */
     struct iovec *rx_iov;                    /* WORKER_RX_BATCH */
     struct pkt *tx[WORKER_TX_BATCH];         /* queued by worker_send_batch() */
+    struct pkt *tx_scratch[WORKER_TX_BATCH]; /* for grouping tx by destination */
     struct iovec tx_iov[WORKER_TX_BATCH];    /* one per queued packet */
     struct mmsghdr tx_msgs[WORKER_TX_BATCH]; /* one per send (a GSO run or a packet) */
     size_t tx_first[WORKER_TX_BATCH];        /* first packet of each message */

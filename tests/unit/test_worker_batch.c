@@ -13,8 +13,10 @@
 #define HOLD_MS WAIT_MS
 #define DGRAM 200
 
-/* Holds the worker thread, then sends n datagrams (seq in bytes 1..2). */
-static void preload(struct tctx *t, struct worker *w, int fd, uint16_t port, unsigned n)
+/* Holds the worker thread, then sends n datagrams (seq in bytes 1..2), in
+ * turn from each of the nfd sockets. */
+static void preload_from(struct tctx *t, struct worker *w, const int *fds, unsigned nfd,
+                         uint16_t port, unsigned n)
 {
     struct tcmd c = {.type = CMD_HOLD, .hold_ms = HOLD_MS};
     struct obs o;
@@ -28,13 +30,18 @@ static void preload(struct tctx *t, struct worker *w, int fd, uint16_t port, uns
         out[1] = (uint8_t)(seq >> 8);
         out[2] = (uint8_t)seq;
         out[3] = 0;
-        udp_send(fd, port, out, sizeof out);
+        udp_send(fds[seq % nfd], port, out, sizeof out);
     }
     pthread_mutex_lock(&t->mu);
     bool held = t->o.holding; /* all of them were sent while the worker was held */
     t->release = true;
     pthread_mutex_unlock(&t->mu);
     assert_true(held);
+}
+
+static void preload(struct tctx *t, struct worker *w, int fd, uint16_t port, unsigned n)
+{
+    preload_from(t, w, &fd, 1, port, n);
 }
 
 /* Receives n datagrams x fanout copies, in order: seq by seq, copy by copy. */
@@ -123,6 +130,40 @@ static void test_full_queue_is_flushed(void **state)
     assert_int_equal(gso, 2);
 }
 
+/* Replies to two clients queued in turn (A B A B ...) leave as one GSO send
+ * per client: the queue is grouped by destination before the flush, and
+ * each client still gets its own datagrams in order. */
+static void test_grouped_by_destination(void **state)
+{
+    (void)state;
+    struct tctx *t = ctx_new();
+    t->udp_echo = ECHO_BATCH;
+    t->fanout = 1;
+    struct worker_cfg cfg = base_cfg(t);
+    struct worker *w = start(&cfg);
+    uint16_t port;
+    worker_ports(w, &port, NULL);
+    const int fds[2] = {udp_client(), udp_client()};
+    enum { N = 20 };
+
+    preload_from(t, w, fds, 2, port, N);
+    uint8_t back[2048];
+    for (unsigned seq = 0; seq < N; seq++) {
+        ssize_t r = udp_recv(fds[seq % 2], back, sizeof back);
+        assert_int_equal(r, DGRAM);
+        assert_int_equal((unsigned)back[1] << 8 | back[2], seq);
+    }
+    struct worker_stats s;
+    WAIT_STATS(w, s, s.udp_tx_packets == N && s.pool_in_use == 0);
+    assert_int_equal(s.udp_tx_syscalls, 1);
+    assert_int_equal(s.udp_tx_gso_sends, 2);
+    assert_int_equal(s.udp_tx_dropped + s.udp_tx_errors, 0);
+    close(fds[0]);
+    close(fds[1]);
+    worker_stop(w);
+    ctx_free(t);
+}
+
 /* The 5th of 10 packets goes to port 0, which the kernel refuses (EINVAL):
  * it is counted as an error, the other 9 arrive in order. */
 static void error_case(bool no_gso)
@@ -154,7 +195,7 @@ static void error_case(bool no_gso)
     if (no_gso)
         assert_int_equal(s.udp_tx_gso_sends, 0);
     else
-        assert_int_equal(s.udp_tx_gso_sends, 2); /* packets 1-4 and 6-10 */
+        assert_int_equal(s.udp_tx_gso_sends, 1); /* 1-4 and 6-10, grouped: one destination */
     close(fd);
     worker_stop(w);
     struct obs o;
@@ -178,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_flush_after_each_rx_batch),
         cmocka_unit_test(test_full_queue_is_flushed),
         cmocka_unit_test(test_send_error_is_counted),
+        cmocka_unit_test(test_grouped_by_destination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
