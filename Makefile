@@ -95,7 +95,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-mixer bench-srtp format format-check clean
+        unit bench bench-deps bench-mixer bench-srtp format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
@@ -144,6 +144,9 @@ deps:
 test-deps:
 	@sh mk/deps.sh test
 
+bench-deps:
+	@sh mk/deps.sh bench
+
 certs:
 	@sh certs/make-dev-certs.sh certs/dev
 
@@ -178,7 +181,8 @@ unit: build
 fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
-bench: bench-mixer bench-srtp
+bench: bench-deps
+	@$(MAKE) --no-print-directory bench-mixer bench-srtp
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer

@@ -2,6 +2,7 @@
 # Installs the Debian packages samtale needs, only those missing (idempotent).
 #   mk/deps.sh build   libraries and compilers for building and running
 #   mk/deps.sh test    the above plus test tools (Node modules for the tests)
+#   mk/deps.sh bench   the above plus Janus, the benchmark's peer
 set -eu
 want="$1"
 
@@ -10,8 +11,11 @@ libwebsockets-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev \
 libjansson-dev libsqlite3-dev libspandsp-dev libspeexdsp-dev libosip2-dev openssl ca-certificates curl nodejs npm espeak-ng"
 TEST_PKGS="libcmocka-dev iproute2 nftables chromium firefox-esr coturn baresip-core"
 
+BENCH_PKGS="janus"
+
 pkgs="$BUILD_PKGS"
 [ "$want" = test ] && pkgs="$pkgs $TEST_PKGS"
+[ "$want" = bench ] && pkgs="$pkgs $TEST_PKGS $BENCH_PKGS"
 
 missing=""
 for p in $pkgs; do
@@ -34,11 +38,13 @@ if [ -n "$missing" ]; then
 fi
 # Tests start their own turnserver in their own namespace; a system service
 # started by the package would only hold the ports.
-if [ "$want" = test ] && command -v systemctl >/dev/null 2>&1; then
+if [ "$want" != build ] && command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now coturn >/dev/null 2>&1 || true
+    # The benchmark starts Janus itself with its own configuration.
+    [ "$want" = bench ] && { systemctl disable --now janus >/dev/null 2>&1 || true; }
 fi
 
-if [ "$want" = test ]; then
+if [ "$want" != build ]; then
     # Node modules for the integration and end-to-end tests, pinned by the lock file.
     if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
         (cd tests && npm ci --no-audit --no-fund --loglevel=error)
