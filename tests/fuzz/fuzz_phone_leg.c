@@ -15,14 +15,9 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "base/err.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 static struct sockaddr_storage v4(const char *ip, uint16_t port)
 {

@@ -7,14 +7,9 @@
 
 #include "media/rtp.h"
 #include "base/err.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 static void within(const uint8_t *p, size_t n, const uint8_t *base, size_t len)
 {

@@ -20,14 +20,9 @@
 #include "base/err.h"
 #include "media/srtp.h"
 #include "tests/unit/srtp_oracle.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 #define MAX_PKT 1500
 #define MAX_RECORDS 32
