@@ -52,8 +52,9 @@ static enum janus_vr vr_of(const char *s)
         const char *name;
         enum janus_vr vr;
     } k[] = {
-        {"created", JANUS_VR_CREATED},   {"joined", JANUS_VR_JOINED}, {"attached", JANUS_VR_ATTACHED},
-        {"updated", JANUS_VR_UPDATED},   {"event", JANUS_VR_EVENT},   {"destroyed", JANUS_VR_DESTROYED},
+        {"created", JANUS_VR_CREATED},   {"joined", JANUS_VR_JOINED},
+        {"attached", JANUS_VR_ATTACHED}, {"updated", JANUS_VR_UPDATED},
+        {"event", JANUS_VR_EVENT},       {"destroyed", JANUS_VR_DESTROYED},
     };
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         if (strcmp(s, k[i].name) == 0)
@@ -68,7 +69,8 @@ static void read_feeds(struct janus_msg *m, const json_t *list)
 
     if (!json_is_array(list))
         return;
-    json_array_foreach(list, i, p) {
+    json_array_foreach(list, i, p)
+    {
         uint64_t id = id_of(json_object_get(p, "id"));
         if (id && m->n_feeds < JANUS_FEEDS_MAX)
             m->feeds[m->n_feeds++] = id;
@@ -168,7 +170,8 @@ int janus_parse(const char *buf, size_t len, struct janus_msg *out, size_t cap, 
     if (json_is_array(root)) {
         size_t i;
         json_t *o;
-        json_array_foreach(root, i, o) {
+        json_array_foreach(root, i, o)
+        {
             if (n == cap) {
                 left_out++;
                 continue;

@@ -49,13 +49,13 @@ struct janus_msg {
     int error_code;                      /* Janus's error, or the plugin's error_code; 0: none */
     char error[128];
     enum janus_vr vr;
-    uint64_t room, feed;                   /* joined: our feed id */
-    uint64_t feeds[JANUS_FEEDS_MAX];       /* publishers listed (joined, event) */
-    size_t n_feeds;                        /* capped at JANUS_FEEDS_MAX */
-    uint64_t unpublished;                  /* a feed that stopped; 0: none */
-    bool configured, started;              /* "configured":"ok", "started":"ok" */
-    char jsep_type[8];                     /* "offer", "answer" or "" */
-    char *jsep_sdp;                        /* owned; NULL without jsep */
+    uint64_t room, feed;             /* joined: our feed id */
+    uint64_t feeds[JANUS_FEEDS_MAX]; /* publishers listed (joined, event) */
+    size_t n_feeds;                  /* capped at JANUS_FEEDS_MAX */
+    uint64_t unpublished;            /* a feed that stopped; 0: none */
+    bool configured, started;        /* "configured":"ok", "started":"ok" */
+    char jsep_type[8];               /* "offer", "answer" or "" */
+    char *jsep_sdp;                  /* owned; NULL without jsep */
 };
 
 /* Parses a response or a long-poll batch into out[0..cap). Returns how many

@@ -2,3 +2,4 @@
 # its own, linked into its program and its unit tests, never into the server.
 LOAD_SRCS += tests/load/marker.c
 LOAD_SRCS += tests/load/janus_api.c
+LOAD_SRCS += tests/load/janus_flow.c

@@ -23,22 +23,28 @@ static void answers(void **state)
     size_t dropped = 9;
     (void)state;
 
-    assert_int_equal(janus_parse(P("{\"janus\":\"success\",\"transaction\":\"s0\",\"data\":{\"id\":6008730914849178}}"),
-                                 m, 4, &dropped),
-                     1);
+    assert_int_equal(
+        janus_parse(
+            P("{\"janus\":\"success\",\"transaction\":\"s0\",\"data\":{\"id\":6008730914849178}}"),
+            m, 4, &dropped),
+        1);
     assert_int_equal(dropped, 0);
     assert_int_equal(m[0].kind, JANUS_SUCCESS);
     assert_string_equal(m[0].transaction, "s0");
     assert_true(m[0].data_id == 6008730914849178ull);
     janus_msg_clear(&m[0]);
 
-    assert_int_equal(janus_parse(P("{\"janus\":\"ack\",\"session_id\":2322255411228979,\"transaction\":\"j0\"}"), m, 4, NULL), 1);
+    assert_int_equal(
+        janus_parse(P("{\"janus\":\"ack\",\"session_id\":2322255411228979,\"transaction\":\"j0\"}"),
+                    m, 4, NULL),
+        1);
     assert_int_equal(m[0].kind, JANUS_ACK);
     assert_true(m[0].session == 2322255411228979ull);
     janus_msg_clear(&m[0]);
 
     assert_int_equal(
-        janus_parse(P("{\"janus\":\"error\",\"session_id\":6008730914849178,\"transaction\":\"st\",\"error\":{\"code\":469,\"reason\":\"Unexpected ANSWER (did we offer?)\"}}"),
+        janus_parse(P("{\"janus\":\"error\",\"session_id\":6008730914849178,\"transaction\":\"st\","
+                      "\"error\":{\"code\":469,\"reason\":\"Unexpected ANSWER (did we offer?)\"}}"),
                     m, 4, NULL),
         1);
     assert_int_equal(m[0].kind, JANUS_ERROR);
@@ -50,19 +56,29 @@ static void answers(void **state)
 static void long_poll_batch(void **state)
 {
     static const char batch[] =
-        "[{\"janus\":\"event\",\"session_id\":2322255411228979,\"transaction\":\"j0\",\"sender\":7737865275282860,"
-        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"joined\",\"room\":42,"
-        "\"description\":\"Room 42\",\"id\":5924138153338865,\"private_id\":1504407265,\"publishers\":"
+        "[{\"janus\":\"event\",\"session_id\":2322255411228979,\"transaction\":\"j0\",\"sender\":"
+        "7737865275282860,"
+        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"joined\","
+        "\"room\":42,"
+        "\"description\":\"Room "
+        "42\",\"id\":5924138153338865,\"private_id\":1504407265,\"publishers\":"
         "[{\"id\":11,\"display\":\"a\"},{\"id\":12,\"display\":\"b\"}]}}},"
-        "{\"janus\":\"event\",\"session_id\":2322255411228979,\"transaction\":\"o0\",\"sender\":7737865275282860,"
-        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\",\"room\":42,"
-        "\"configured\":\"ok\",\"audio_codec\":\"opus\",\"streams\":[{\"type\":\"audio\",\"mindex\":0,\"mid\":\"0\"}]}},"
+        "{\"janus\":\"event\",\"session_id\":2322255411228979,\"transaction\":\"o0\",\"sender\":"
+        "7737865275282860,"
+        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\","
+        "\"room\":42,"
+        "\"configured\":\"ok\",\"audio_codec\":\"opus\",\"streams\":[{\"type\":\"audio\","
+        "\"mindex\":0,\"mid\":\"0\"}]}},"
         "\"jsep\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\ns=VideoRoom 42\\r\\n\"}},"
-        "{\"janus\":\"event\",\"session_id\":6008730914849178,\"transaction\":\"sj\",\"sender\":3607815949069575,"
-        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\",\"error_code\":428,"
+        "{\"janus\":\"event\",\"session_id\":6008730914849178,\"transaction\":\"sj\",\"sender\":"
+        "3607815949069575,"
+        "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\","
+        "\"error_code\":428,"
         "\"error\":\"No such feed (5924138153338865)\"}}},"
-        "{\"janus\":\"event\",\"session_id\":6008730914849178,\"sender\":574310336144310,\"plugindata\":"
-        "{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\",\"room\":42,\"unpublished\":5924138153338865}}},"
+        "{\"janus\":\"event\",\"session_id\":6008730914849178,\"sender\":574310336144310,"
+        "\"plugindata\":"
+        "{\"plugin\":\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\",\"room\":42,"
+        "\"unpublished\":5924138153338865}}},"
         "{\"janus\":\"webrtcup\",\"session_id\":1,\"sender\":2}]";
     struct janus_msg m[4];
     size_t dropped = 0;
@@ -96,7 +112,8 @@ static void hostile(void **state)
         "{\"janus\":5}",
         "{\"transaction\":\"x\"}",
         "{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.other\",\"data\":{}}}",
-        "{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{}},\"jsep\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}",
+        "{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{}},"
+        "\"jsep\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}",
         "{\"janus\":\"event\",\"jsep\":{\"type\":\"offer\"}}",
         "{\"janus\":\"ack\",\"transaction\":\"0123456789012345678901234567890123456789\"}",
         "{\"janus\":\"ack\",\"janus\":\"ack\"}",
@@ -109,7 +126,10 @@ static void hostile(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_true(janus_parse(bad[i], strlen(bad[i]), m, 2, NULL) < 0);
     /* negative and fractional ids read as absent */
-    assert_int_equal(janus_parse(P("{\"janus\":\"success\",\"session_id\":-4,\"data\":{\"id\":1.5}}"), m, 2, NULL), 1);
+    assert_int_equal(
+        janus_parse(P("{\"janus\":\"success\",\"session_id\":-4,\"data\":{\"id\":1.5}}"), m, 2,
+                    NULL),
+        1);
     assert_int_equal(m[0].session, 0);
     assert_int_equal(m[0].data_id, 0);
     janus_msg_clear(&m[0]);
@@ -170,7 +190,8 @@ static void requests(void **state)
     o = load(janus_req_join_subscriber("t5", 42, feeds, 2));
     const json_t *streams = json_object_get(json_object_get(o, "body"), "streams");
     assert_int_equal(json_array_size(streams), 2);
-    assert_true((uint64_t)json_integer_value(json_object_get(json_array_get(streams, 0), "feed")) == feeds[0]);
+    assert_true((uint64_t)json_integer_value(json_object_get(json_array_get(streams, 0), "feed")) ==
+                feeds[0]);
     json_decref(o);
     o = load(janus_req_start("t6", "v=0\r\n"));
     assert_string_equal(str(o, "jsep", "type"), "answer");
