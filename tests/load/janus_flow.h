@@ -57,11 +57,11 @@ enum janus_do {
 };
 
 struct janus_flow_cfg {
-    uint64_t room;          /* the meeting's room id (> 0) */
-    bool creates_room;      /* the meeting's first participant makes it */
-    unsigned room_size;     /* publishers the room takes */
-    char display[32];       /* the participant's name in the room */
-    uint32_t participant;   /* for transaction names */
+    uint64_t room;        /* the meeting's room id (> 0) */
+    bool creates_room;    /* the meeting's first participant makes it */
+    unsigned room_size;   /* publishers the room takes */
+    char display[32];     /* the participant's name in the room */
+    uint32_t participant; /* for transaction names */
 };
 
 struct janus_act {

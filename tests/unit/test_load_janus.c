@@ -112,8 +112,8 @@ static void hostile(void **state)
         "{\"janus\":5}",
         "{\"transaction\":\"x\"}",
         "{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.other\",\"data\":{}}}",
-        "{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{}},"
-        "\"jsep\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}",
+        ("{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":{}},"
+         "\"jsep\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}"),
         "{\"janus\":\"event\",\"jsep\":{\"type\":\"offer\"}}",
         "{\"janus\":\"ack\",\"transaction\":\"0123456789012345678901234567890123456789\"}",
         "{\"janus\":\"ack\",\"janus\":\"ack\"}",

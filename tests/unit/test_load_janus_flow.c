@@ -61,8 +61,11 @@ static void events(struct janus_flow *f, const char *body)
 /* From nothing to a published, joined participant with feed 555. */
 static void publish(struct janus_flow *f, bool creates_room)
 {
-    const struct janus_flow_cfg cfg = {.room = 42, .creates_room = creates_room, .room_size = 3,
-                                       .display = "p1", .participant = 1};
+    const struct janus_flow_cfg cfg = {.room = 42,
+                                       .creates_room = creates_room,
+                                       .room_size = 3,
+                                       .display = "p1",
+                                       .participant = 1};
     struct janus_act a;
 
     janus_flow_init(f, &cfg);
@@ -76,7 +79,8 @@ static void publish(struct janus_flow *f, bool creates_room)
     assert_non_null(strstr(a.body, "janus.plugin.videoroom"));
     a = expect(f, JANUS_DO_LONG_POLL);
     assert_string_equal(a.path, "/janus/100?maxev=8");
-    posted(f, "{\"janus\":\"success\",\"session_id\":100,\"transaction\":\"p1-2\",\"data\":{\"id\":200}}");
+    posted(f, "{\"janus\":\"success\",\"session_id\":100,\"transaction\":\"p1-2\",\"data\":{\"id\":"
+              "200}}");
     unsigned t = 3;
     if (creates_room) {
         a = expect(f, JANUS_DO_POST);
@@ -89,9 +93,11 @@ static void publish(struct janus_flow *f, bool creates_room)
     a = expect(f, JANUS_DO_POST);
     assert_non_null(strstr(a.body, "\"publisher\""));
     /* Janus's event may come before its ack: both orders work */
-    events(f, msg("[{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-%u\",\"sender\":200," VR
-                  "{\"videoroom\":\"joined\",\"room\":42,\"id\":555,\"publishers\":[]}}}]",
-                  t));
+    events(
+        f,
+        msg("[{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-%u\",\"sender\":200," VR
+            "{\"videoroom\":\"joined\",\"room\":42,\"id\":555,\"publishers\":[]}}}]",
+            t));
     posted(f, msg("{\"janus\":\"ack\",\"session_id\":100,\"transaction\":\"p1-%u\"}", t++));
     assert_int_equal(janus_flow_feed(f), 555);
     expect(f, JANUS_DO_OFFER);
@@ -103,11 +109,14 @@ static void publish(struct janus_flow *f, bool creates_room)
     posted(f, msg("{\"janus\":\"ack\",\"session_id\":100,\"transaction\":\"p1-%u\"}", t));
     events(f, "{\"janus\":\"keepalive\"}"); /* a long poll that timed out */
     expect(f, JANUS_DO_LONG_POLL);
-    events(f, msg("[{\"janus\":\"event\",\"session_id\":100,\"sender\":999," VR
-                  "{\"videoroom\":\"event\",\"room\":42,\"publishers\":[{\"id\":777}]}}},"
-                  "{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-%u\",\"sender\":200," VR
-                  "{\"videoroom\":\"event\",\"configured\":\"ok\"}},\"jsep\":{\"type\":\"answer\",\"sdp\":\"v=0 their answer\"}}]",
-                  t));
+    events(
+        f,
+        msg("[{\"janus\":\"event\",\"session_id\":100,\"sender\":999," VR
+            "{\"videoroom\":\"event\",\"room\":42,\"publishers\":[{\"id\":777}]}}},"
+            "{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-%u\",\"sender\":200," VR
+            "{\"videoroom\":\"event\",\"configured\":\"ok\"}},\"jsep\":{\"type\":\"answer\","
+            "\"sdp\":\"v=0 their answer\"}}]",
+            t));
     a = expect(f, JANUS_GOT_ANSWER);
     assert_string_equal(a.sdp, "v=0 their answer");
 }
@@ -125,14 +134,17 @@ static void whole_flow(void **state)
     assert_int_equal(janus_flow_subscribe(&f, feeds, 2), 0);
     a = expect(&f, JANUS_DO_POST);
     assert_string_equal(a.path, "/janus/100");
-    posted(&f, "{\"janus\":\"success\",\"session_id\":100,\"transaction\":\"p1-6\",\"data\":{\"id\":300}}");
+    posted(&f, "{\"janus\":\"success\",\"session_id\":100,\"transaction\":\"p1-6\",\"data\":{"
+               "\"id\":300}}");
     a = expect(&f, JANUS_DO_POST);
     assert_string_equal(a.path, "/janus/100/300");
     assert_non_null(strstr(a.body, "\"subscriber\""));
     assert_non_null(strstr(a.body, "778"));
     posted(&f, "{\"janus\":\"ack\",\"session_id\":100,\"transaction\":\"p1-7\"}");
-    events(&f, "[{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-7\",\"sender\":300," VR
-               "{\"videoroom\":\"attached\",\"room\":42,\"streams\":[]}},\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0 sub offer\"}}]");
+    events(&f,
+           "[{\"janus\":\"event\",\"session_id\":100,\"transaction\":\"p1-7\",\"sender\":300," VR
+           "{\"videoroom\":\"attached\",\"room\":42,\"streams\":[]}},\"jsep\":{\"type\":\"offer\","
+           "\"sdp\":\"v=0 sub offer\"}}]");
     a = expect(&f, JANUS_DO_ANSWER);
     assert_string_equal(a.sdp, "v=0 sub offer");
     assert_int_equal(janus_flow_answer(&f, "v=0 sub answer"), 0);
@@ -141,8 +153,10 @@ static void whole_flow(void **state)
     assert_non_null(strstr(a.body, "v=0 sub answer"));
     posted(&f, "{\"janus\":\"ack\",\"session_id\":100,\"transaction\":\"p1-8\"}");
     expect(&f, JANUS_DO_LONG_POLL);
-    events(&f, "[{\"janus\":\"webrtcup\",\"session_id\":100,\"sender\":300},{\"janus\":\"event\",\"session_id\":100,"
-               "\"transaction\":\"p1-8\",\"sender\":300," VR "{\"videoroom\":\"event\",\"started\":\"ok\"}}}]");
+    events(&f, "[{\"janus\":\"webrtcup\",\"session_id\":100,\"sender\":300},{\"janus\":\"event\","
+               "\"session_id\":100,"
+               "\"transaction\":\"p1-8\",\"sender\":300," VR
+               "{\"videoroom\":\"event\",\"started\":\"ok\"}}}]");
     expect(&f, JANUS_UP);
     expect(&f, JANUS_DO_LONG_POLL);
     expect(&f, JANUS_DO_NOTHING);
@@ -157,15 +171,17 @@ static void failures(void **state)
     (void)state;
 
     /* the room cannot be made */
-    const struct janus_flow_cfg cfg = {.room = 42, .creates_room = true, .room_size = 3, .participant = 2};
+    const struct janus_flow_cfg cfg = {
+        .room = 42, .creates_room = true, .room_size = 3, .participant = 2};
     janus_flow_init(&f, &cfg);
     expect(&f, JANUS_DO_POST);
     posted(&f, "{\"janus\":\"success\",\"transaction\":\"p2-1\",\"data\":{\"id\":100}}");
     expect(&f, JANUS_DO_POST);
     posted(&f, "{\"janus\":\"success\",\"transaction\":\"p2-2\",\"data\":{\"id\":200}}");
     expect(&f, JANUS_DO_POST);
-    const char *refused = "{\"janus\":\"success\",\"transaction\":\"p2-3\"," VR
-                          "{\"videoroom\":\"event\",\"error_code\":427,\"error\":\"Room 42 already exists\"}}}";
+    const char *refused =
+        "{\"janus\":\"success\",\"transaction\":\"p2-3\"," VR
+        "{\"videoroom\":\"event\",\"error_code\":427,\"error\":\"Room 42 already exists\"}}}";
     assert_true(post_answer(&f, 200, refused) < 0);
     a = expect(&f, JANUS_FAILED);
     assert_non_null(strstr(a.reason, "427 Room 42 already exists"));
@@ -187,7 +203,9 @@ static void failures(void **state)
 
     janus_flow_init(&f, &cfg);
     expect(&f, JANUS_DO_POST);
-    assert_true(post_answer(&f, 200, "{\"janus\":\"error\",\"transaction\":\"p2-1\",\"error\":{\"code\":403,\"reason\":\"Unauthorized\"}}") < 0);
+    assert_true(post_answer(&f, 200,
+                            "{\"janus\":\"error\",\"transaction\":\"p2-1\",\"error\":{\"code\":403,"
+                            "\"reason\":\"Unauthorized\"}}") < 0);
     a = expect(&f, JANUS_FAILED);
     assert_non_null(strstr(a.reason, "403"));
     janus_flow_free(&f);
