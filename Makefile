@@ -92,7 +92,7 @@ PROMPTS := build/prompts/.made
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 # The limit probe's helper sources (not benchmarks of their own).
-PROBE_SRCS := tests/bench/probe_tx.c
+PROBE_SRCS := tests/bench/lprobe_tx.c tests/bench/lprobe_report.c
 PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .SECONDARY:

@@ -48,18 +48,16 @@
 #include "base/err.h"
 #include "media/rtp.h"
 #include "media/srtp.h"
-#include "tests/bench/probe_tx.h"
+#include "tests/bench/lprobe_report.h"
+#include "tests/bench/lprobe_tx.h"
 #include "tests/load/marker.h"
 
-#define MAX_PUBS 32
-#define MAX_RECV 32 /* receivers: max(publishers, fan-out) */
-#define MAX_FANOUT MAX_RECV
+#define MAX_RECV LPROBE_MAX_FANOUT /* receivers: max(publishers, fan-out) */
 #define RX_BATCH 64
 #define PKT_CAP 1280
 #define SOCK_BUF (4 << 20)
 #define RECV_TIMEOUT_US 50000 /* probe and drain: no packet for this long ends them */
 #define SAMPLE_EVERY 8
-#define MAX_ROUNDS 9
 #define MIN_DELIVERY 0.99
 /* The packets: RTP header, an 8-byte one-byte extension block (abs-send-
  * time, transport-wide sequence), payload, the 28-byte mark as padding. */
@@ -72,20 +70,6 @@
 #define PATTERN_SPAN 4093
 #define SSRC_BASE 0x5a000000u
 
-struct opts {
-    double seconds;
-    unsigned pubs, fanout, fps, window, rounds;
-    double rate; /* incoming packets/s; 0 = burst under `window` */
-    enum dtls_srtp_profile profile;
-    const char *profile_name;
-};
-
-struct result {
-    double cpu_ns, wall_ns;
-    uint64_t fed, in, fwd, drained, verified, calls, gso_sends, gso_segs;
-    bool gso_refused;
-};
-
 struct pub {
     int fd;
     struct srtpx *tx;
@@ -96,22 +80,22 @@ struct pub {
 };
 
 struct run {
-    const struct opts *o;
+    const struct lprobe_opts *o;
     bool gso;
     unsigned nrecv;
     int probe_fd, recv_fd[MAX_RECV];
     struct sockaddr_in probe_addr, recv_addr[MAX_RECV];
-    struct pub pubs[MAX_PUBS];
-    struct srtpx *in_ctx[MAX_PUBS];    /* probe: unprotects publisher p */
-    struct srtpx *out_ctx[MAX_RECV];   /* probe: protects for receiver r */
-    struct srtpx *check_ctx[MAX_RECV]; /* drain: receiver r's inbound */
-    uint32_t dest_mask[MAX_PUBS];
+    struct pub pubs[LPROBE_MAX_PUBS];
+    struct srtpx *in_ctx[LPROBE_MAX_PUBS]; /* probe: unprotects publisher p */
+    struct srtpx *out_ctx[MAX_RECV];       /* probe: protects for receiver r */
+    struct srtpx *check_ctx[MAX_RECV];     /* drain: receiver r's inbound */
+    uint32_t dest_mask[LPROBE_MAX_PUBS];
     uint8_t port_pub[65536]; /* source port -> publisher + 1 */
     atomic_bool stop_feed, stop_drain, failed;
     atomic_uint_least64_t fed, in, fwd, drained;
     pthread_mutex_t fail_lock;
     char fail_msg[200];
-    struct result res;
+    struct lprobe_result res;
     int cpu_probe, cpu_other;
 };
 
@@ -210,7 +194,7 @@ static int udp_socket(struct sockaddr_in *addr, bool rcvtimeo)
 
 /* A sender's and a receiver's context for one random key: `tx` protects
  * with it, `rx` unprotects with it. */
-static void key_pair(const struct opts *o, struct srtpx **tx, struct srtpx **rx)
+static void key_pair(const struct lprobe_opts *o, struct srtpx **tx, struct srtpx **rx)
 {
     struct dtls_srtp_keys k = {.profile = o->profile, .key_len = 16};
 
@@ -234,7 +218,7 @@ static void key_pair(const struct opts *o, struct srtpx **tx, struct srtpx **rx)
     }
 }
 
-static void run_setup(struct run *r, const struct opts *o, bool gso)
+static void run_setup(struct run *r, const struct lprobe_opts *o, bool gso)
 {
     memset(r, 0, sizeof *r);
     r->o = o;
@@ -317,10 +301,10 @@ static size_t build_rtp(uint8_t *buf, struct pub *pb, unsigned p, unsigned what,
 
 /* Sends publisher p's next event (an audio packet or a video frame) as one
  * send call. Returns the packets sent. */
-static unsigned feed_event(struct run *r, struct probe_tx *q, uint8_t *bufs, unsigned p,
+static unsigned feed_event(struct run *r, struct lprobe_tx *q, uint8_t *bufs, unsigned p,
                            uint64_t now_us)
 {
-    const struct opts *o = r->o;
+    const struct lprobe_opts *o = r->o;
     struct pub *pb = &r->pubs[p];
     unsigned what = pb->next_us[1] < pb->next_us[0], n = 1;
     size_t size = AUDIO_MIN + rnd(&pb->rng) % (AUDIO_MAX - AUDIO_MIN + 1), rem = 0;
@@ -328,21 +312,24 @@ static unsigned feed_event(struct run *r, struct probe_tx *q, uint8_t *bufs, uns
     if (what) { /* a frame: 2-6 packets, a keyframe every 3 s */
         n = pb->frame[1] % (o->fps * 3) == 0 ? KEYFRAME_PKTS : 2 + rnd(&pb->rng) % 5;
         size = VIDEO_MIN + rnd(&pb->rng) % (VIDEO_MAX - VIDEO_MIN);
-        rem = rnd(&pb->rng) % n; /* the first `rem` packets are one byte longer */
+        /* Split about equally (the last `rem` packets one byte longer, as in
+         * libwebrtc's RtpPacketizer::SplitAboutEqually),
+         * or, with --equal, all of one size. */
+        rem = o->equal ? 0 : rnd(&pb->rng) % n;
     }
-    probe_tx_reset(q);
+    lprobe_tx_reset(q);
     for (unsigned i = 0; i < n; i++) {
         uint8_t *b = bufs + (size_t)i * PKT_CAP;
-        size_t len = build_rtp(b, pb, p, what, i + 1 == n, size + (i < rem), (uint16_t)i,
+        size_t len = build_rtp(b, pb, p, what, i + 1 == n, size + (i + rem >= n), (uint16_t)i,
                                (uint16_t)n, now_us);
         int e = len ? srtpx_protect_rtp(pb->tx, b, &len, PKT_CAP) : ERR_PARSE;
         if (e != 0) {
             fail(r, "feeder: building or protecting a packet failed");
             return 0;
         }
-        probe_tx_add(q, b, len, NULL);
+        lprobe_tx_add(q, b, len, NULL);
     }
-    if (probe_tx_flush(q, pb->fd) != 0) {
+    if (lprobe_tx_flush(q, pb->fd) != 0) {
         fail(r, q->error);
         return 0;
     }
@@ -359,7 +346,7 @@ static void sleep_us(long us)
 }
 
 /* Incoming packets/s of the model at real speed. */
-static double model_rate(const struct opts *o)
+static double model_rate(const struct lprobe_opts *o)
 {
     double key_every = o->fps * 3.0;
     double per_frame = (4.0 * (key_every - 1) + KEYFRAME_PKTS) / key_every;
@@ -370,8 +357,8 @@ static double model_rate(const struct opts *o)
 static void *feeder_main(void *arg)
 {
     struct run *r = arg;
-    const struct opts *o = r->o;
-    static struct probe_tx q;
+    const struct lprobe_opts *o = r->o;
+    static struct lprobe_tx q;
     uint8_t *bufs = malloc((size_t)KEYFRAME_PKTS * PKT_CAP);
     double speed = o->rate > 0 ? o->rate / model_rate(o) : 0, t0 = clock_ns(CLOCK_MONOTONIC);
     uint64_t fed = 0;
@@ -381,7 +368,7 @@ static void *feeder_main(void *arg)
         fail(r, "feeder: out of memory");
         return NULL;
     }
-    probe_tx_init(&q, r->gso);
+    lprobe_tx_init(&q, true); /* the same arrivals for both variants */
     while (!atomic_load_explicit(&r->stop_feed, memory_order_relaxed)) {
         unsigned p = 0;
         for (unsigned i = 1; i < o->pubs; i++) {
@@ -427,8 +414,8 @@ struct probe_state {
     struct iovec rx_iov[RX_BATCH];
     struct sockaddr_in rx_from[RX_BATCH];
     struct mmsghdr rx_msgs[RX_BATCH];
-    uint8_t tx_buf[RX_BATCH * MAX_FANOUT][PKT_CAP];
-    struct probe_tx tx;
+    uint8_t tx_buf[RX_BATCH * LPROBE_MAX_FANOUT][PKT_CAP];
+    struct lprobe_tx tx;
 };
 
 /* Unprotects the batch's n packets, then per receiver copies, protects and
@@ -452,7 +439,7 @@ static int probe_batch(struct run *r, struct probe_state *s, unsigned n)
         s->rx_pub[i] = pub - 1;
         s->rx_len[i] = len;
     }
-    probe_tx_reset(&s->tx);
+    lprobe_tx_reset(&s->tx);
     for (unsigned d = 0; d < r->nrecv; d++) {
         for (unsigned i = 0; i < n; i++) {
             if (!(r->dest_mask[s->rx_pub[i]] & 1u << d))
@@ -464,10 +451,10 @@ static int probe_batch(struct run *r, struct probe_state *s, unsigned n)
                 fail(r, "probe: protect for a receiver failed");
                 return -1;
             }
-            probe_tx_add(&s->tx, b, len, &r->recv_addr[d]);
+            lprobe_tx_add(&s->tx, b, len, &r->recv_addr[d]);
         }
     }
-    if (probe_tx_flush(&s->tx, r->probe_fd) != 0) {
+    if (lprobe_tx_flush(&s->tx, r->probe_fd) != 0) {
         fail(r, s->tx.error);
         return -1;
     }
@@ -486,7 +473,7 @@ static void *probe_main(void *arg)
         fail(r, "probe: out of memory");
         return NULL;
     }
-    probe_tx_init(&s->tx, r->gso);
+    lprobe_tx_init(&s->tx, r->gso);
     for (unsigned i = 0; i < RX_BATCH; i++) {
         s->rx_iov[i] = (struct iovec){s->rx_buf[i], PKT_CAP};
         s->rx_msgs[i].msg_hdr.msg_iov = &s->rx_iov[i];
@@ -618,7 +605,8 @@ out:
 
 /* ---- one variant, the report, main ---- */
 
-static void run_variant(const struct opts *o, bool gso, const int cpus[2], struct result *out)
+static void run_variant(const struct lprobe_opts *o, bool gso, const int cpus[2],
+                        struct lprobe_result *out)
 {
     struct run *r = malloc(sizeof *r);
     pthread_t th[3];
@@ -659,132 +647,6 @@ static void run_variant(const struct opts *o, bool gso, const int cpus[2], struc
     }
 }
 
-static double ns_per_pkt(const struct result *x)
-{
-    return x->cpu_ns / (double)x->fwd;
-}
-
-static double delivery(const struct result *x)
-{
-    return (double)x->drained / (double)x->fwd;
-}
-
-static void print_result(const char *name, const struct result *x)
-{
-    printf("bench_probe: %-5s %6.0f ns CPU per forwarded packet (%.0fk pkt/s per core), "
-           "%.0fk forwarded pkt/s at %.0f%% of the probe's core; in %llu (fed %llu), "
-           "out %llu, received %llu (loss %.3f%%), %.1f packets per send call, "
-           "%.1f%% in GSO sends of %.1f segments, %llu verified%s\n",
-           name, ns_per_pkt(x), 1e6 / ns_per_pkt(x), (double)x->fwd / x->wall_ns * 1e6,
-           100.0 * x->cpu_ns / x->wall_ns, (unsigned long long)x->in,
-           (unsigned long long)x->fed, (unsigned long long)x->fwd,
-           (unsigned long long)x->drained, 100.0 * (1.0 - delivery(x)),
-           (double)x->fwd / (double)x->calls, 100.0 * (double)x->gso_segs / (double)x->fwd,
-           x->gso_sends ? (double)x->gso_segs / (double)x->gso_sends : 0.0,
-           (unsigned long long)x->verified, x->gso_refused ? " (GSO refused)" : "");
-}
-
-static void print_json_variant(const char *name, const struct result *x, const double *all,
-                               unsigned n)
-{
-    printf("\"%s\":{\"ns_per_pkt\":%.1f,\"pkts_per_s\":%.0f,\"probe_cpu_share\":%.3f,"
-           "\"fed\":%llu,\"in\":%llu,\"forwarded\":%llu,\"received\":%llu,\"loss\":%.6f,"
-           "\"send_calls\":%llu,\"pkts_per_call\":%.2f,\"gso_sends\":%llu,"
-           "\"segs_per_gso_send\":%.2f,\"gso_refused\":%s,\"verified\":%llu,\"rounds_ns\":[",
-           name, ns_per_pkt(x), (double)x->fwd / x->wall_ns * 1e9, x->cpu_ns / x->wall_ns,
-           (unsigned long long)x->fed, (unsigned long long)x->in, (unsigned long long)x->fwd,
-           (unsigned long long)x->drained, 1.0 - delivery(x), (unsigned long long)x->calls,
-           (double)x->fwd / (double)x->calls, (unsigned long long)x->gso_sends,
-           x->gso_sends ? (double)x->gso_segs / (double)x->gso_sends : 0.0,
-           x->gso_refused ? "true" : "false", (unsigned long long)x->verified);
-    for (unsigned i = 0; i < n; i++)
-        printf("%s%.1f", i ? "," : "", all[i]);
-    printf("]}");
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: bench_probe [--seconds S] [--fanout F] [--publishers P] [--fps N]\n"
-               "                   [--profile gcm|cm] [--rate PKTS_PER_S | --window N]\n"
-               "                   [--rounds N]\n"
-               "  --seconds S      run time of each variant (default 3, 0.2..60)\n"
-               "  --fanout F       receivers of each packet (default 2, 1..%d)\n"
-               "  --publishers P   publishers (default 3, 1..%d); receivers: max(P, F)\n"
-               "  --fps N          video frames per second per publisher (default 30)\n"
-               "  --profile        gcm: AEAD_AES_128_GCM (default), cm: AES_CM_128_HMAC_SHA1_80\n"
-               "  --rate N         pace the feeder at N incoming packets/s (default 0: burst)\n"
-               "  --window N       burst: packets in flight at most (default 256)\n"
-               "  --rounds N       rounds of both variants, alternating (default 1, max %d)\n",
-            MAX_FANOUT, MAX_PUBS, MAX_ROUNDS);
-}
-
-static double num_arg(int argc, char **argv, int *i, double lo, double hi)
-{
-    char *end;
-
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "bench_probe: %s needs a value\n", argv[*i]);
-        exit(2);
-    }
-    errno = 0;
-    double v = strtod(argv[++*i], &end);
-    if (errno != 0 || end == argv[*i] || *end != '\0' || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "bench_probe: %s %s: expected a number in %g..%g\n", argv[*i - 1],
-                argv[*i], lo, hi);
-        exit(2);
-    }
-    return v;
-}
-
-static void parse_args(int argc, char **argv, struct opts *o)
-{
-    *o = (struct opts){.seconds = 3,
-                       .pubs = 3,
-                       .fanout = 2,
-                       .fps = 30,
-                       .window = 256,
-                       .rounds = 1,
-                       .profile = DTLS_SRTP_AEAD_AES_128_GCM,
-                       .profile_name = "AEAD_AES_128_GCM"};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--seconds") == 0) {
-            o->seconds = num_arg(argc, argv, &i, 0.2, 60);
-        } else if (strcmp(a, "--fanout") == 0) {
-            o->fanout = (unsigned)num_arg(argc, argv, &i, 1, MAX_FANOUT);
-        } else if (strcmp(a, "--publishers") == 0) {
-            o->pubs = (unsigned)num_arg(argc, argv, &i, 1, MAX_PUBS);
-        } else if (strcmp(a, "--fps") == 0) {
-            o->fps = (unsigned)num_arg(argc, argv, &i, 1, 120);
-        } else if (strcmp(a, "--rate") == 0) {
-            o->rate = num_arg(argc, argv, &i, 0, 10e6);
-        } else if (strcmp(a, "--window") == 0) {
-            o->window = (unsigned)num_arg(argc, argv, &i, 1, 4096);
-        } else if (strcmp(a, "--rounds") == 0) {
-            o->rounds = (unsigned)num_arg(argc, argv, &i, 1, MAX_ROUNDS);
-        } else if (strcmp(a, "--profile") == 0 && i + 1 < argc) {
-            const char *p = argv[++i];
-            if (strcmp(p, "gcm") == 0) {
-                o->profile = DTLS_SRTP_AEAD_AES_128_GCM;
-                o->profile_name = "AEAD_AES_128_GCM";
-            } else if (strcmp(p, "cm") == 0) {
-                o->profile = DTLS_SRTP_AES128_CM_SHA1_80;
-                o->profile_name = "AES_CM_128_HMAC_SHA1_80";
-            } else {
-                fprintf(stderr, "bench_probe: --profile %s: expected gcm or cm\n", p);
-                exit(2);
-            }
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        } else {
-            fprintf(stderr, "bench_probe: unknown or incomplete argument %s\n", a);
-            usage(stderr);
-            exit(2);
-        }
-    }
-}
-
 /* The probe's CPU and the feeder's: the first two CPUs we may run on. */
 static int choose_cpus(int cpus[2])
 {
@@ -811,15 +673,15 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    static const char *names[2] = {"gso", "plain"};
-    struct opts o;
-    struct result res[2][MAX_ROUNDS], med[2];
-    double ns[2][MAX_ROUNDS], sorted[MAX_ROUNDS];
+    static const char *const names[2] = {"gso", "plain"};
+    struct lprobe_opts o;
+    struct lprobe_result res[2][LPROBE_MAX_ROUNDS], med[2];
+    double ns[2][LPROBE_MAX_ROUNDS], sorted[LPROBE_MAX_ROUNDS];
     int cpus[2];
     uint64_t seed = 1;
     int status = 0;
 
-    parse_args(argc, argv, &o);
+    lprobe_parse_args(argc, argv, &o);
     int ncpu = choose_cpus(cpus);
     if (srtpx_init() != 0)
         die("srtpx_init", 0);
@@ -827,9 +689,10 @@ int main(int argc, char **argv)
         g_pattern[i] = (uint8_t)rnd(&seed);
     unsigned nrecv = o.pubs > o.fanout ? o.pubs : o.fanout;
     printf("bench_probe: %s, %u publishers (video %u fps, 2-6 packets of %d-%d bytes per "
-           "frame, a %d-packet keyframe every 3 s; audio %d-%d bytes every 20 ms: %.0f pkt/s "
-           "each), fan-out %u to %u receivers, ",
-           o.profile_name, o.pubs, o.fps, VIDEO_MIN, VIDEO_MAX, KEYFRAME_PKTS, AUDIO_MIN,
+           "frame, %s, a %d-packet keyframe every 3 s; audio %d-%d bytes every 20 ms: %.0f "
+           "pkt/s each), fan-out %u to %u receivers, ",
+           o.profile_name, o.pubs, o.fps, VIDEO_MIN, VIDEO_MAX,
+           o.equal ? "all of one size" : "sizes split about equally", KEYFRAME_PKTS, AUDIO_MIN,
            AUDIO_MAX, model_rate(&o) / o.pubs, o.fanout, nrecv);
     if (o.rate > 0)
         printf("paced at %.0f pkt/s in, ", o.rate);
@@ -845,10 +708,11 @@ int main(int argc, char **argv)
         for (unsigned j = 0; j < 2; j++) {
             unsigned v = (j + k) % 2; /* alternate which variant goes first */
             run_variant(&o, v == 0, cpus, &res[v][k]);
-            ns[v][k] = ns_per_pkt(&res[v][k]);
+            ns[v][k] = lprobe_ns_per_pkt(&res[v][k]);
             if (o.rounds > 1) {
-                printf("bench_probe: round %u ", k + 1);
-                print_result(names[v], &res[v][k]);
+                char label[32];
+                snprintf(label, sizeof label, "round %u, %s", k + 1, names[v]);
+                lprobe_print_result(label, &res[v][k]);
                 fflush(stdout);
             }
         }
@@ -861,26 +725,19 @@ int main(int argc, char **argv)
             if (ns[v][k] == sorted[o.rounds / 2])
                 m = k;
         med[v] = res[v][m];
-        print_result(names[v], &med[v]);
+        lprobe_print_result(o.rounds > 1 ? (v ? "plain, median" : "gso, median") : names[v],
+                            &med[v]);
     }
     printf("bench_probe: GSO / plain CPU per forwarded packet: %.2f\n",
-           ns_per_pkt(&med[0]) / ns_per_pkt(&med[1]));
-    printf("{\"probe\":{\"profile\":\"%s\",\"publishers\":%u,\"fanout\":%u,\"receivers\":%u,"
-           "\"fps\":%u,\"mode\":\"%s\",\"rate\":%.0f,\"window\":%u,\"seconds\":%.1f,"
-           "\"rounds\":%u,\"cpus\":%d,\"pinned\":%s,",
-           o.profile_name, o.pubs, o.fanout, nrecv, o.fps, o.rate > 0 ? "paced" : "burst",
-           o.rate, o.window, o.seconds, o.rounds, ncpu, cpus[0] >= 0 ? "true" : "false");
-    for (unsigned v = 0; v < 2; v++) {
-        print_json_variant(names[v], &med[v], ns[v], o.rounds);
-        printf(",");
-    }
-    printf("\"gso_vs_plain\":%.3f}}\n", ns_per_pkt(&med[0]) / ns_per_pkt(&med[1]));
+           lprobe_ns_per_pkt(&med[0]) / lprobe_ns_per_pkt(&med[1]));
+    lprobe_print_json(&o, nrecv, ncpu, cpus[0] >= 0, med, ns);
     for (unsigned v = 0; v < 2; v++)
         for (unsigned k = 0; k < o.rounds; k++)
-            if (delivery(&res[v][k]) < MIN_DELIVERY) {
-                fprintf(stderr, "bench_probe: %s round %u: the receivers got %.2f%% of what "
+            if (lprobe_delivery(&res[v][k]) < MIN_DELIVERY) {
+                fprintf(stderr,
+                        "bench_probe: %s round %u: the receivers got %.2f%% of what "
                         "the probe sent (at least %.0f%% expected)\n",
-                        names[v], k + 1, 100.0 * delivery(&res[v][k]), 100.0 * MIN_DELIVERY);
+                        names[v], k + 1, 100.0 * lprobe_delivery(&res[v][k]), 100.0 * MIN_DELIVERY);
                 status = 1;
             }
     return status;

@@ -1,5 +1,5 @@
-/* The limit probe's send queue: sendmmsg with UDP GSO runs (probe_tx.h). */
-#include "tests/bench/probe_tx.h"
+/* The limit probe's send queue: sendmmsg with UDP GSO runs (lprobe_tx.h). */
+#include "tests/bench/lprobe_tx.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -13,20 +13,20 @@
 #define UDP_SEGMENT 103
 #endif
 
-void probe_tx_init(struct probe_tx *q, bool gso)
+void lprobe_tx_init(struct lprobe_tx *q, bool gso)
 {
     memset(q, 0, sizeof *q);
     q->gso = gso;
 }
 
-void probe_tx_reset(struct probe_tx *q)
+void lprobe_tx_reset(struct lprobe_tx *q)
 {
     q->n = 0;
 }
 
-void probe_tx_add(struct probe_tx *q, uint8_t *buf, size_t len, const struct sockaddr_in *dst)
+void lprobe_tx_add(struct lprobe_tx *q, uint8_t *buf, size_t len, const struct sockaddr_in *dst)
 {
-    assert(q->n < PROBE_TX_MAX);
+    assert(q->n < LPROBE_TX_MAX);
     q->iov[q->n] = (struct iovec){buf, len};
     q->dst[q->n++] = dst;
 }
@@ -39,16 +39,16 @@ static bool same_dst(const struct sockaddr_in *a, const struct sockaddr_in *b)
 }
 
 /* Groups datagrams [from, n) into messages; returns how many. */
-static size_t build(struct probe_tx *q, size_t from)
+static size_t build(struct lprobe_tx *q, size_t from)
 {
     size_t m = 0;
 
     for (size_t i = from; i < q->n; m++) {
         size_t seg = q->iov[i].iov_len, count = 1, total = seg;
         if (q->gso) {
-            while (i + count < q->n && count < PROBE_TX_GSO_SEGS) {
+            while (i + count < q->n && count < LPROBE_TX_GSO_SEGS) {
                 size_t len = q->iov[i + count].iov_len;
-                if (len == 0 || len > seg || total + len > PROBE_TX_GSO_BYTES ||
+                if (len == 0 || len > seg || total + len > LPROBE_TX_GSO_BYTES ||
                     !same_dst(q->dst[i + count], q->dst[i]))
                     break;
                 total += len;
@@ -83,7 +83,7 @@ static size_t build(struct probe_tx *q, size_t from)
     return m;
 }
 
-int probe_tx_flush(struct probe_tx *q, int fd)
+int lprobe_tx_flush(struct lprobe_tx *q, int fd)
 {
     size_t m = build(q, 0), k = 0;
     int ret = 0;
@@ -107,8 +107,7 @@ int probe_tx_flush(struct probe_tx *q, int fd)
             continue;
         if (q->count[k] > 1 && (e == EIO || e == EINVAL || e == EOPNOTSUPP)) {
             /* GSO refused: send the rest, and everything after, without. */
-            fprintf(stderr, "bench_probe: UDP GSO refused (%s); sending without it\n",
-                    strerror(e));
+            fprintf(stderr, "bench_probe: UDP GSO refused (%s); sending without it\n", strerror(e));
             q->gso = false;
             q->gso_refused = true;
             m = build(q, q->first[k]);
