@@ -393,7 +393,7 @@ static void *feeder_main(void *arg)
             uint64_t in = atomic_load_explicit(&r->in, memory_order_relaxed);
             uint64_t fwd = atomic_load_explicit(&r->fwd, memory_order_relaxed);
             uint64_t drained = atomic_load_explicit(&r->drained, memory_order_relaxed);
-            if (fed - in > o->window || fwd - drained > (uint64_t)o->window * o->fanout) {
+            if (fed > in + o->window || fwd > drained + (uint64_t)o->window * o->fanout) {
                 sleep_us(20);
                 continue;
             }
