@@ -193,6 +193,8 @@ bench-mixer:
 bench-srtp:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
 	@build/release/bench/bench_srtp
+# The limit probe (docs/BENCHMARKS.md); e.g. PROBE_ARGS="--rounds 3 --profile cm".
+PROBE_ARGS ?= --rounds 3
 bench-probe:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_probe
 	@build/release/bench/bench_probe $(PROBE_ARGS)
