@@ -131,8 +131,10 @@ static uint32_t rnd(uint64_t *s)
     return (uint32_t)(*s >> 33);
 }
 
-static void pin(int cpu)
+/* Names the thread (for perf and top) and pins it to cpu unless cpu < 0. */
+static void pin(const char *name, int cpu)
 {
+    pthread_setname_np(pthread_self(), name);
     if (cpu < 0)
         return;
     cpu_set_t set;
@@ -363,7 +365,7 @@ static void *feeder_main(void *arg)
     double speed = o->rate > 0 ? o->rate / model_rate(o) : 0, t0 = clock_ns(CLOCK_MONOTONIC);
     uint64_t fed = 0;
 
-    pin(r->cpu_other);
+    pin("lp-feeder", r->cpu_other);
     if (!bufs) {
         fail(r, "feeder: out of memory");
         return NULL;
@@ -468,7 +470,7 @@ static void *probe_main(void *arg)
     double cpu0 = 0, t0 = 0, t1 = 0;
     uint64_t in = 0, fwd = 0;
 
-    pin(r->cpu_probe);
+    pin("lp-probe", r->cpu_probe);
     if (!s) {
         fail(r, "probe: out of memory");
         return NULL;
@@ -548,7 +550,7 @@ static void *drain_main(void *arg)
     uint64_t count[MAX_RECV] = {0}, drained = 0, verified = 0;
     int ep = epoll_create1(EPOLL_CLOEXEC);
 
-    pin(r->cpu_other);
+    pin("lp-drain", r->cpu_other);
     if (ep < 0) {
         fail(r, "drain: epoll_create1 failed");
         return NULL;
