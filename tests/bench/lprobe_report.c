@@ -22,9 +22,9 @@ void lprobe_print_result(const char *name, const struct lprobe_result *x)
            "%.0fk forwarded pkt/s at %.0f%% of the probe's core; in %llu (fed %llu), "
            "out %llu, received %llu (loss %.3f%%), %.1f packets per send call, "
            "%.1f%% in GSO sends of %.1f segments, %llu verified%s\n",
-           name, lprobe_ns_per_pkt(x), 1e6 / lprobe_ns_per_pkt(x), (double)x->fwd / x->wall_ns * 1e6,
-           100.0 * x->cpu_ns / x->wall_ns, (unsigned long long)x->in,
-           (unsigned long long)x->fed, (unsigned long long)x->fwd,
+           name, lprobe_ns_per_pkt(x), 1e6 / lprobe_ns_per_pkt(x),
+           (double)x->fwd / x->wall_ns * 1e6, 100.0 * x->cpu_ns / x->wall_ns,
+           (unsigned long long)x->in, (unsigned long long)x->fed, (unsigned long long)x->fwd,
            (unsigned long long)x->drained, 100.0 * (1.0 - lprobe_delivery(x)),
            (double)x->fwd / (double)x->calls, 100.0 * (double)x->gso_segs / (double)x->fwd,
            x->gso_sends ? (double)x->gso_segs / (double)x->gso_sends : 0.0,
@@ -51,19 +51,20 @@ static void print_json_variant(const char *name, const struct lprobe_result *x, 
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_probe [--seconds S] [--fanout F] [--publishers P] [--fps N]\n"
-               "                   [--profile gcm|cm] [--rate PKTS_PER_S | --window N]\n"
-               "                   [--rounds N] [--equal]\n"
-               "  --seconds S      run time of each variant (default 3, 0.2..60)\n"
-               "  --fanout F       receivers of each packet (default 2, 1..%d)\n"
-               "  --publishers P   publishers (default 3, 1..%d); receivers: max(P, F)\n"
-               "  --fps N          video frames per second per publisher (default 30)\n"
-               "  --profile        gcm: AEAD_AES_128_GCM (default), cm: AES_CM_128_HMAC_SHA1_80\n"
-               "  --rate N         pace the feeder at N incoming packets/s (default 0: burst)\n"
-               "  --window N       burst: packets in flight at most (default 256)\n"
-               "  --rounds N       rounds of both variants, alternating (default 1, max %d)\n"
-               "  --equal          a frame's packets all of one size (default: split about\n"
-               "                   equally, the last ones one byte longer, as libwebrtc does)\n",
+    fprintf(f,
+            "usage: bench_probe [--seconds S] [--fanout F] [--publishers P] [--fps N]\n"
+            "                   [--profile gcm|cm] [--rate PKTS_PER_S | --window N]\n"
+            "                   [--rounds N] [--equal]\n"
+            "  --seconds S      run time of each variant (default 3, 0.2..60)\n"
+            "  --fanout F       receivers of each packet (default 2, 1..%d)\n"
+            "  --publishers P   publishers (default 3, 1..%d); receivers: max(P, F)\n"
+            "  --fps N          video frames per second per publisher (default 30)\n"
+            "  --profile        gcm: AEAD_AES_128_GCM (default), cm: AES_CM_128_HMAC_SHA1_80\n"
+            "  --rate N         pace the feeder at N incoming packets/s (default 0: burst)\n"
+            "  --window N       burst: packets in flight at most (default 256)\n"
+            "  --rounds N       rounds of both variants, alternating (default 1, max %d)\n"
+            "  --equal          a frame's packets all of one size (default: split about\n"
+            "                   equally, the last ones one byte longer, as libwebrtc does)\n",
             LPROBE_MAX_FANOUT, LPROBE_MAX_PUBS, LPROBE_MAX_ROUNDS);
 }
 
@@ -78,8 +79,8 @@ static double num_arg(int argc, char **argv, int *i, double lo, double hi)
     errno = 0;
     double v = strtod(argv[++*i], &end);
     if (errno != 0 || end == argv[*i] || *end != '\0' || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "bench_probe: %s %s: expected a number in %g..%g\n", argv[*i - 1],
-                argv[*i], lo, hi);
+        fprintf(stderr, "bench_probe: %s %s: expected a number in %g..%g\n", argv[*i - 1], argv[*i],
+                lo, hi);
         exit(2);
     }
     return v;
@@ -88,13 +89,13 @@ static double num_arg(int argc, char **argv, int *i, double lo, double hi)
 void lprobe_parse_args(int argc, char **argv, struct lprobe_opts *o)
 {
     *o = (struct lprobe_opts){.seconds = 3,
-                       .pubs = 3,
-                       .fanout = 2,
-                       .fps = 30,
-                       .window = 256,
-                       .rounds = 1,
-                       .profile = DTLS_SRTP_AEAD_AES_128_GCM,
-                       .profile_name = "AEAD_AES_128_GCM"};
+                              .pubs = 3,
+                              .fanout = 2,
+                              .fps = 30,
+                              .window = 256,
+                              .rounds = 1,
+                              .profile = DTLS_SRTP_AEAD_AES_128_GCM,
+                              .profile_name = "AEAD_AES_128_GCM"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--seconds") == 0) {
@@ -137,16 +138,17 @@ void lprobe_parse_args(int argc, char **argv, struct lprobe_opts *o)
 }
 
 void lprobe_print_json(const struct lprobe_opts *o, unsigned nrecv, int ncpu, bool pinned,
-                       const struct lprobe_result med[2],
-                       double ns[2][LPROBE_MAX_ROUNDS])
+                       const struct lprobe_result med[2], double ns[2][LPROBE_MAX_ROUNDS])
 {
     static const char *const names[2] = {"gso", "plain"};
 
     printf("{\"probe\":{\"profile\":\"%s\",\"publishers\":%u,\"fanout\":%u,\"receivers\":%u,"
-           "\"fps\":%u,\"equal_sizes\":%s,\"mode\":\"%s\",\"rate\":%.0f,\"window\":%u,\"seconds\":%.1f,"
+           "\"fps\":%u,\"equal_sizes\":%s,\"mode\":\"%s\",\"rate\":%.0f,\"window\":%u,\"seconds\":%"
+           ".1f,"
            "\"rounds\":%u,\"cpus\":%d,\"pinned\":%s,",
-           o->profile_name, o->pubs, o->fanout, nrecv, o->fps, o->equal ? "true" : "false", o->rate > 0 ? "paced" : "burst",
-           o->rate, o->window, o->seconds, o->rounds, ncpu, pinned ? "true" : "false");
+           o->profile_name, o->pubs, o->fanout, nrecv, o->fps, o->equal ? "true" : "false",
+           o->rate > 0 ? "paced" : "burst", o->rate, o->window, o->seconds, o->rounds, ncpu,
+           pinned ? "true" : "false");
     for (unsigned v = 0; v < 2; v++) {
         print_json_variant(names[v], &med[v], ns[v], o->rounds);
         printf(",");

@@ -24,12 +24,12 @@ struct lprobe_opts {
 
 /* One variant's run. */
 struct lprobe_result {
-    double cpu_ns;  /* the probe thread's CPU time from its first packet */
-    double wall_ns; /* from its first packet to its last batch */
-    uint64_t fed;   /* packets the publishers sent */
-    uint64_t in;    /* packets the probe received */
-    uint64_t fwd;   /* packets the probe sent */
-    uint64_t drained, verified; /* received at the receivers, and checked there */
+    double cpu_ns;                       /* the probe thread's CPU time from its first packet */
+    double wall_ns;                      /* from its first packet to its last batch */
+    uint64_t fed;                        /* packets the publishers sent */
+    uint64_t in;                         /* packets the probe received */
+    uint64_t fwd;                        /* packets the probe sent */
+    uint64_t drained, verified;          /* received at the receivers, and checked there */
     uint64_t calls, gso_sends, gso_segs; /* the probe's sendmmsg calls and GSO messages */
     bool gso_refused;
 };
@@ -46,7 +46,6 @@ void lprobe_print_result(const char *name, const struct lprobe_result *x);
 /* The JSON line: options, the median round of each variant (gso, plain)
  * and every round's ns per packet. */
 void lprobe_print_json(const struct lprobe_opts *o, unsigned nrecv, int ncpu, bool pinned,
-                       const struct lprobe_result med[2],
-                       double ns[2][LPROBE_MAX_ROUNDS]);
+                       const struct lprobe_result med[2], double ns[2][LPROBE_MAX_ROUNDS]);
 
 #endif
