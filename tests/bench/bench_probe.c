@@ -59,8 +59,9 @@
 #define RECV_TIMEOUT_US 50000 /* probe and drain: no packet for this long ends them */
 #define SAMPLE_EVERY 8
 #define MIN_DELIVERY 0.99
-/* The packets: RTP header, an 8-byte one-byte extension block (abs-send-
- * time, transport-wide sequence), payload, the 28-byte mark as padding. */
+/* The packets: the 12-byte RTP header, a 12-byte extension block (one-
+ * byte form: abs-send-time, transport-wide sequence), the payload, and
+ * the 28-byte mark as padding. */
 #define HDR_LEN 24
 #define VIDEO_MIN 1100
 #define VIDEO_MAX 1200
