@@ -91,11 +91,14 @@ PROMPTS := build/prompts/.made
 # Benchmarks (build/<mode>/bench/); `make bench` runs them in a release build.
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+# The limit probe's helper sources (not benchmarks of their own).
+PROBE_SRCS := tests/bench/lprobe_tx.c tests/bench/lprobe_report.c
+PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-deps bench-mixer bench-srtp format format-check clean
+        unit bench bench-deps bench-mixer bench-srtp bench-probe format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
@@ -124,6 +127,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LOAD_LIB) $(LIB)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ORACLE_LIBS) $(LDLIBS)
+
+# The limit probe also links its helpers and the load generator's mark.
+$(BUILD)/bench/bench_probe: $(BUILD)/obj/tests/bench/bench_probe.o $(PROBE_OBJS) $(LOAD_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)
@@ -182,13 +190,18 @@ fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
 bench: bench-deps
-	@$(MAKE) --no-print-directory bench-mixer bench-srtp
+	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-probe
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer
 bench-srtp:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
 	@build/release/bench/bench_srtp
+# The limit probe (docs/BENCHMARKS.md); e.g. PROBE_ARGS="--rounds 3 --profile cm".
+PROBE_ARGS ?= --rounds 3
+bench-probe:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_probe
+	@build/release/bench/bench_probe $(PROBE_ARGS)
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps
@@ -210,3 +223,4 @@ clean:
 -include $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/obj/tests/fuzz/%.d)
 -include $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/obj/tests/tools/%.d)
 -include $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/obj/tests/bench/%.d)
+-include $(PROBE_OBJS:.o=.d)
