@@ -1,3 +1,6 @@
 # The native load generator and media checker (tests/load/): a library of
 # its own, linked into its program and its unit tests, never into the server.
 LOAD_SRCS += tests/load/marker.c
+LOAD_SRCS += tests/load/vp8_clip.c
+LOAD_SRCS += tests/load/vp8_send.c
+LOAD_SRCS += tests/load/vp8_recv.c
