@@ -61,9 +61,9 @@ static bool cfg_ok(const struct lg_vp8_clip_cfg *cfg)
     for (unsigned l = 0; l < cfg->n_layers; l++) {
         const struct lg_vp8_layer_cfg *lc = &cfg->layer[l];
 
-        if (lc->width < 16 || lc->width > LG_VP8_MAX_DIM || lc->width % 2 != 0 ||
-            lc->height < 16 || lc->height > LG_VP8_MAX_DIM || lc->height % 2 != 0 ||
-            lc->kbps < 10 || lc->kbps > 100000)
+        if (lc->width < 16 || lc->width > LG_VP8_MAX_DIM || lc->width % 2 != 0 || lc->height < 16 ||
+            lc->height > LG_VP8_MAX_DIM || lc->height % 2 != 0 || lc->kbps < 10 ||
+            lc->kbps > 100000)
             return false;
     }
     return true;
@@ -270,8 +270,7 @@ static int encode_layer(struct lg_vp8_clip *c, unsigned l, const uint8_t *tex)
         goto out_img;
     if (vpx_codec_control(&enc, VP8E_SET_CPUUSED, -6) != VPX_CODEC_OK ||
         vpx_codec_control(&enc, VP8E_SET_MAX_INTRA_BITRATE_PCT, 600) != VPX_CODEC_OK ||
-        vpx_codec_control(&enc, VP8E_SET_TOKEN_PARTITIONS, VP8_ONE_TOKENPARTITION) !=
-            VPX_CODEC_OK)
+        vpx_codec_control(&enc, VP8E_SET_TOKEN_PARTITIONS, VP8_ONE_TOKENPARTITION) != VPX_CODEC_OK)
         goto out_enc;
     for (unsigned pos = 0; pos < c->cfg.frames; pos++) {
         struct clip_frame *f = &cl->frames[pos];
@@ -319,14 +318,13 @@ static int decode_layer(struct lg_vp8_clip *c, unsigned l)
         vpx_codec_iter_t it = NULL;
         vpx_image_t *img;
 
-        if (vpx_codec_decode(&dec, cl->bytes + f->off, (unsigned)f->len, NULL, 0) !=
-            VPX_CODEC_OK)
+        if (vpx_codec_decode(&dec, cl->bytes + f->off, (unsigned)f->len, NULL, 0) != VPX_CODEC_OK)
             goto out;
         img = vpx_codec_get_frame(&dec, &it);
         if (img == NULL || img->fmt != VPX_IMG_FMT_I420)
             goto out;
-        f->hash = lg_vp8_i420_hash((const uint8_t *const *)img->planes, img->stride, img->d_w,
-                                   img->d_h);
+        f->hash =
+            lg_vp8_i420_hash((const uint8_t *const *)img->planes, img->stride, img->d_w, img->d_h);
     }
     rc = 0;
 out:

@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #define LG_VP8_MAX_LAYERS 3
-#define LG_VP8_MAX_DIM 1920         /* width or height, pixels */
-#define LG_VP8_MAX_FRAMES 3000      /* clip length N */
+#define LG_VP8_MAX_DIM 1920            /* width or height, pixels */
+#define LG_VP8_MAX_FRAMES 3000         /* clip length N */
 #define LG_VP8_MAX_FRAME_BYTES 0x40000 /* one encoded frame */
 
 struct lg_vp8_layer_cfg {
@@ -47,8 +47,8 @@ struct lg_vp8_frame {
     const uint8_t *data; /* the VP8 frame, borrowed from the clip */
     size_t len;
     bool key;
-    bool droppable; /* updates no reference buffer and no entropy context */
-    uint8_t tid;    /* temporal layer, 0 with one temporal layer */
+    bool droppable;  /* updates no reference buffer and no entropy context */
+    uint8_t tid;     /* temporal layer, 0 with one temporal layer */
     bool layer_sync; /* refers only to TL0 frames (the Y bit) */
 };
 

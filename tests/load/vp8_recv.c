@@ -168,6 +168,19 @@ static bool mark_ref(const struct lg_vp8_recv *r, const struct cur_frame *f, uns
     return true;
 }
 
+/* A keyframe's picture size (RFC 6386 9.1), before libvpx allocates for
+ * it: at most LG_VP8_MAX_DIM either way. */
+static bool key_size_ok(const uint8_t *d, size_t len)
+{
+    unsigned w, h;
+
+    if (len < 10)
+        return false;
+    w = (unsigned)(d[6] | d[7] << 8) & 0x3fffu;
+    h = (unsigned)(d[8] | d[9] << 8) & 0x3fffu;
+    return w > 0 && h > 0 && w <= LG_VP8_MAX_DIM && h <= LG_VP8_MAX_DIM;
+}
+
 /* Decodes the complete frame in r->frame and checks its picture. */
 static void decode(struct lg_vp8_recv *r, uint64_t now_us)
 {
@@ -177,6 +190,11 @@ static void decode(struct lg_vp8_recv *r, uint64_t now_us)
     unsigned layer = 0, pos = 0;
     bool ref = mark_ref(r, f, &layer, &pos);
 
+    if (f->key && !key_size_ok(r->frame, f->len)) {
+        r->st.decode_errors++;
+        r->need_key = true;
+        return;
+    }
     if (vpx_codec_decode(&r->dec, r->frame, (unsigned)f->len, NULL, 0) != VPX_CODEC_OK) {
         r->st.decode_errors++;
         r->need_key = true;
@@ -192,8 +210,8 @@ static void decode(struct lg_vp8_recv *r, uint64_t now_us)
     if (!ref) {
         r->st.unverified++;
     } else {
-        uint64_t h = lg_vp8_i420_hash((const uint8_t *const *)img->planes, img->stride, img->d_w,
-                                      img->d_h);
+        uint64_t h =
+            lg_vp8_i420_hash((const uint8_t *const *)img->planes, img->stride, img->d_w, img->d_h);
 
         if (h != lg_vp8_clip_hash(r->cfg.clip, layer, pos))
             r->st.corrupt++;
@@ -429,8 +447,7 @@ int lg_vp8_recv_input(struct lg_vp8_recv *r, uint64_t now_us, const uint8_t *pkt
     return 0;
 }
 
-void lg_vp8_recv_stats(const struct lg_vp8_recv *r, uint64_t now_us,
-                       struct lg_vp8_recv_stats *out)
+void lg_vp8_recv_stats(const struct lg_vp8_recv *r, uint64_t now_us, struct lg_vp8_recv_stats *out)
 {
     *out = r->st;
     out->frozen_now_us = 0;

@@ -31,10 +31,10 @@
 
 #include "tests/load/vp8_clip.h"
 
-#define LG_VP8_RX_SLOTS 256       /* packets held for reordering and reassembly */
-#define LG_VP8_RX_PKT_MAX 1500    /* longest packet accepted */
-#define LG_VP8_RX_REORDER 32      /* default reorder window, packets */
-#define LG_VP8_FREEZE_US 500000   /* default freeze threshold */
+#define LG_VP8_RX_SLOTS 256     /* packets held for reordering and reassembly */
+#define LG_VP8_RX_PKT_MAX 1500  /* longest packet accepted */
+#define LG_VP8_RX_REORDER 32    /* default reorder window, packets */
+#define LG_VP8_FREEZE_US 500000 /* default freeze threshold */
 
 struct lg_vp8_recv_cfg {
     const struct lg_vp8_clip *clip; /* borrowed; outlives the receiver */
@@ -67,7 +67,7 @@ struct lg_vp8_recv_stats {
     int layer; /* of the last shown frame; -1 before */
     /* time */
     uint64_t freezes;
-    uint64_t frozen_us;  /* total length of the freezes */
+    uint64_t frozen_us;     /* total length of the freezes */
     uint64_t frozen_now_us; /* the freeze going on at now_us, not yet counted */
     bool has_first;
     uint64_t join_to_first_us; /* join to the first shown frame */
@@ -91,7 +91,6 @@ int lg_vp8_recv_input(struct lg_vp8_recv *r, uint64_t now_us, const uint8_t *pkt
 /* True while the stream waits for a keyframe to show anything again. */
 bool lg_vp8_recv_keyframe_wanted(const struct lg_vp8_recv *r);
 
-void lg_vp8_recv_stats(const struct lg_vp8_recv *r, uint64_t now_us,
-                       struct lg_vp8_recv_stats *out);
+void lg_vp8_recv_stats(const struct lg_vp8_recv *r, uint64_t now_us, struct lg_vp8_recv_stats *out);
 
 #endif

@@ -127,8 +127,8 @@ int lg_vp8_send_frame(struct lg_vp8_send *s, uint64_t now_us, struct lg_vp8_burs
         uint8_t *p = out->buf + i * out->stride;
         size_t chunk = share + (i < extra ? 1 : 0);
         size_t o = write_head(s, p, ts, i + 1 == npk, i == 0, &f);
-        struct lg_marker m = {.stream = lg_stream_id(s->cfg.participant,
-                                                     (uint8_t)(1 + s->cfg.layer)),
+        struct lg_marker m = {.stream =
+                                  lg_stream_id(s->cfg.participant, (uint8_t)(1 + s->cfg.layer)),
                               .frame = s->frame,
                               .index = (uint16_t)i,
                               .count = (uint16_t)npk,

@@ -25,10 +25,10 @@
 
 #include "tests/load/vp8_clip.h"
 
-#define LG_VP8_PKT_MAX 1200    /* default and largest whole RTP packet */
-#define LG_VP8_FRAME_PKTS 512  /* most packets one frame may take */
-#define LG_VP8_EXT_MAX 64      /* header extension block, bytes */
-#define LG_VP8_DESC_LEN 6      /* the payload descriptor this sender writes */
+#define LG_VP8_PKT_MAX 1200   /* default and largest whole RTP packet */
+#define LG_VP8_FRAME_PKTS 512 /* most packets one frame may take */
+#define LG_VP8_EXT_MAX 64     /* header extension block, bytes */
+#define LG_VP8_DESC_LEN 6     /* the payload descriptor this sender writes */
 
 struct lg_vp8_send_cfg {
     const struct lg_vp8_clip *clip; /* borrowed; outlives the sender */
@@ -37,11 +37,11 @@ struct lg_vp8_send_cfg {
     uint32_t ssrc;
     uint8_t pt;
     uint16_t first_seq;
-    uint32_t ts_offset;         /* added to the 90 kHz clock */
-    uint16_t first_picture_id;  /* 15 bits */
-    size_t max_packet;          /* whole packet before SRTP; 0 = LG_VP8_PKT_MAX */
-    const uint8_t *ext;         /* RFC 8285 block with its 4-byte header, or NULL */
-    size_t ext_len;             /* multiple of 4, <= LG_VP8_EXT_MAX */
+    uint32_t ts_offset;        /* added to the 90 kHz clock */
+    uint16_t first_picture_id; /* 15 bits */
+    size_t max_packet;         /* whole packet before SRTP; 0 = LG_VP8_PKT_MAX */
+    const uint8_t *ext;        /* RFC 8285 block with its 4-byte header, or NULL */
+    size_t ext_len;            /* multiple of 4, <= LG_VP8_EXT_MAX */
 };
 
 /* Where lg_vp8_send_frame writes: packet i at buf + i * stride, lengths

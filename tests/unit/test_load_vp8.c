@@ -15,8 +15,8 @@
 #include "tests/load/vp8_recv.h"
 #include "tests/load/vp8_send.h"
 
-#define N 16 /* clip frames */
-#define K 8  /* keyframe interval */
+#define N 16       /* clip frames */
+#define K 8        /* keyframe interval */
 #define MAXPKT 300 /* small packets, so frames span several */
 #define STRIDE 320
 #define CAP 4096 /* packets a test collects */
@@ -295,8 +295,7 @@ static void corrupted_byte(void **state)
     /* a byte in the middle of delta frame 4's VP8 data (not the header,
      * the descriptor or the mark) */
     i = find(4, frame_pkts(4) / 2);
-    P.buf[i][12 + LG_VP8_DESC_LEN + (P.len[i] - 12 - LG_VP8_DESC_LEN - LG_MARKER_PAD) / 2] ^=
-        0x5a;
+    P.buf[i][12 + LG_VP8_DESC_LEN + (P.len[i] - 12 - LG_VP8_DESC_LEN - LG_MARKER_PAD) / 2] ^= 0x5a;
     feed_all(r);
     lg_vp8_recv_stats(r, P.at[P.n - 1] + 1000, &st);
     assert_int_equal(st.lost, 0);
@@ -514,10 +513,10 @@ static void refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(clip_shape),      cmocka_unit_test(packet_format),
-        cmocka_unit_test(no_loss),         cmocka_unit_test(one_lost),
-        cmocka_unit_test(corrupted_byte),  cmocka_unit_test(reordered),
-        cmocka_unit_test(layer_switch),    cmocka_unit_test(keyframe_request),
+        cmocka_unit_test(clip_shape),        cmocka_unit_test(packet_format),
+        cmocka_unit_test(no_loss),           cmocka_unit_test(one_lost),
+        cmocka_unit_test(corrupted_byte),    cmocka_unit_test(reordered),
+        cmocka_unit_test(layer_switch),      cmocka_unit_test(keyframe_request),
         cmocka_unit_test(freeze_and_sample), cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
