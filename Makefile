@@ -134,7 +134,7 @@ $(PROMPTS): mk/prompts/prompts.txt mk/prompts/speak.sh
 	@touch $@
 
 # Fuzzers live at build/fuzz/fuzz_* (built with MODE=fuzz).
-build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(LIB)
+build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(LOAD_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ORACLE_LIBS) $(LDLIBS)
 

@@ -17,7 +17,7 @@
 #include "tests/load/vp8_send.h"
 
 #define ROUNDS 5
-#define FRAMES 240  /* per round and layer: two loops of the default clip */
+#define FRAMES 240 /* per round and layer: two loops of the default clip */
 #define MAX_PKTS 40000
 #define STRIDE (LG_VP8_PKT_MAX + 16)
 
@@ -96,8 +96,7 @@ static double check(const struct lg_vp8_clip *clip, const struct capture *cap, b
         lg_vp8_recv_input(r, 1000000 + i * 100, cap->buf[i], cap->len[i]);
     t0 = now_ns() - t0;
     lg_vp8_recv_stats(r, 0, &st);
-    if (st.shown != FRAMES || st.corrupt != 0 || st.lost != 0 ||
-        (decode && st.decoded != FRAMES))
+    if (st.shown != FRAMES || st.corrupt != 0 || st.lost != 0 || (decode && st.decoded != FRAMES))
         fail("the check of the packetized clip");
     lg_vp8_recv_destroy(r);
     return t0;
