@@ -467,6 +467,61 @@ static void freeze_and_sample(void **state)
     lg_vp8_send_destroy(s);
 }
 
+/* One temporal layer (no TL0PICIDX, no TID) and a header extension block
+ * copied into every packet. */
+static void one_layer_with_extension(void **state)
+{
+    static const uint8_t ext[] = {0xbe, 0xde, 0, 1, 0x22, 0xaa, 0xbb, 0xcc};
+    struct lg_vp8_clip_cfg cc;
+    struct lg_vp8_clip *c1;
+    struct lg_vp8_send *s;
+    struct lg_vp8_recv *r;
+    struct lg_vp8_recv_stats st;
+    size_t lens[64];
+    uint8_t buf[64][STRIDE];
+
+    (void)state;
+    lg_vp8_clip_cfg_default(&cc);
+    cc.n_layers = 1;
+    cc.layer[0] = (struct lg_vp8_layer_cfg){64, 36, 50};
+    cc.frames = 6;
+    cc.key_interval = 3;
+    cc.temporal_layers = 1;
+    assert_int_equal(lg_vp8_clip_create(&c1, &cc), 0);
+    const struct lg_vp8_send_cfg sc = {
+        .clip = c1, .ssrc = 5, .pt = 100, .max_packet = MAXPKT, .ext = ext, .ext_len = sizeof ext};
+    const struct lg_vp8_recv_cfg rc = {.clip = c1, .decode = true};
+    assert_int_equal(lg_vp8_send_create(&s, &sc), 0);
+    assert_int_equal(lg_vp8_recv_create(&r, &rc), 0);
+    for (unsigned f = 0; f < 12; f++) {
+        struct lg_vp8_burst b = {.buf = &buf[0][0], .stride = STRIDE, .max = 64, .len = lens};
+
+        assert_int_equal(lg_vp8_send_frame(s, 1000000 + f * FRAME_US, &b), 0);
+        for (size_t i = 0; i < b.n; i++) {
+            struct rtp_packet p;
+            struct rtp_vp8_desc d;
+            struct rtp_ext_elem e;
+
+            assert_int_equal(rtp_parse(&p, buf[i], lens[i]), 0);
+            assert_int_equal(rtp_ext_find(&p, 2, &e), 0);
+            assert_int_equal(e.len, 3);
+            assert_memory_equal(e.data, ext + 5, 3);
+            assert_int_equal(rtp_vp8_parse(&d, p.payload, p.payload_len), 0);
+            assert_true(d.has_picture_id && d.picture_id_15);
+            assert_false(d.has_tl0picidx || d.has_tid || d.has_keyidx || d.non_reference);
+            assert_int_equal(d.desc_len, 4);
+            assert_int_equal(lg_vp8_recv_input(r, 1000000 + f * FRAME_US, buf[i], lens[i]), 0);
+        }
+    }
+    lg_vp8_recv_stats(r, 1000000 + 12 * FRAME_US, &st);
+    assert_int_equal(st.decoded, 12);
+    assert_int_equal(st.keyframes, 4);
+    assert_int_equal(st.corrupt + st.decode_errors + st.lost, 0);
+    lg_vp8_recv_destroy(r);
+    lg_vp8_send_destroy(s);
+    lg_vp8_clip_destroy(c1);
+}
+
 static void refusals(void **state)
 {
     struct lg_vp8_recv *r = receiver(true);
@@ -517,7 +572,8 @@ int main(void)
         cmocka_unit_test(no_loss),           cmocka_unit_test(one_lost),
         cmocka_unit_test(corrupted_byte),    cmocka_unit_test(reordered),
         cmocka_unit_test(layer_switch),      cmocka_unit_test(keyframe_request),
-        cmocka_unit_test(freeze_and_sample), cmocka_unit_test(refusals),
+        cmocka_unit_test(freeze_and_sample), cmocka_unit_test(one_layer_with_extension),
+        cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
