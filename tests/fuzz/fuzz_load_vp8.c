@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += len;
         records++;
     }
+    lg_vp8_recv_flush(r, now);
     lg_vp8_recv_stats(r, now, &st);
     CHECK(st.packets + st.duplicates + st.late + st.invalid == records);
     CHECK(st.shown + st.skipped <= st.complete);

@@ -360,6 +360,21 @@ static void advance(struct lg_vp8_recv *r, uint64_t now_us)
     }
 }
 
+void lg_vp8_recv_flush(struct lg_vp8_recv *r, uint64_t now_us)
+{
+    struct cur_frame *f = &r->cur;
+
+    if (!r->started || r->highest - r->head >= LG_VP8_RX_SLOTS)
+        return;
+    while (r->head <= r->highest)
+        step(r, now_us);
+    if (f->active) { /* its last packets never came */
+        r->st.lost += f->has_mark && f->mark_count > f->npk ? f->mark_count - f->npk : 1;
+        f->ok = false;
+        end_frame(r, now_us);
+    }
+}
+
 /* Makes room for ext: everything more than the window behind it goes. */
 static void make_room(struct lg_vp8_recv *r, uint64_t now_us, int64_t ext)
 {

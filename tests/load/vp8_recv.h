@@ -88,6 +88,12 @@ int lg_vp8_recv_set_decode(struct lg_vp8_recv *r, bool on);
  * that is counted as invalid and otherwise ignored. */
 int lg_vp8_recv_input(struct lg_vp8_recv *r, uint64_t now_us, const uint8_t *pkt, size_t len);
 
+/* Gives up on every packet still missing (the stream ended or stalled):
+ * whatever is held is processed as if the reorder window had passed, and
+ * a frame still waiting for its last packets ends incomplete (their number
+ * counted as lost from the frame's mark, else one). */
+void lg_vp8_recv_flush(struct lg_vp8_recv *r, uint64_t now_us);
+
 /* True while the stream waits for a keyframe to show anything again. */
 bool lg_vp8_recv_keyframe_wanted(const struct lg_vp8_recv *r);
 

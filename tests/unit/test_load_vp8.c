@@ -253,7 +253,7 @@ static void one_lost(void **state)
     struct lg_vp8_send *s = sender(1);
     struct lg_vp8_recv *r = receiver(true);
     struct lg_vp8_recv_stats st;
-    size_t drop_ref, drop_tl2;
+    size_t drop_ref, drop_tl2, drop_end;
 
     (void)state;
     P.n = 0;
@@ -264,17 +264,25 @@ static void one_lost(void **state)
     assert_true(frame_pkts(2) >= 2);
     drop_ref = find(2, frame_pkts(2) - 1);
     drop_tl2 = find(13, 0);
+    assert_true(frame_pkts(N - 1) >= 2);
+    drop_end = P.n - 1;
     for (size_t i = 0; i < P.n; i++) {
-        if (i != drop_ref && i != drop_tl2)
+        if (i != drop_ref && i != drop_tl2 && i != drop_end)
             feed(r, i);
         if (i + 1 == find(K, 0))
             assert_true(lg_vp8_recv_keyframe_wanted(r));
     }
+    /* the last packet of the last frame is missing: only the end of the
+     * stream tells */
     lg_vp8_recv_stats(r, P.at[P.n - 1] + 1000, &st);
     assert_int_equal(st.lost, 2);
-    assert_int_equal(st.incomplete + st.missing, 2);
+    lg_vp8_recv_flush(r, P.at[P.n - 1] + 1000);
+    lg_vp8_recv_stats(r, P.at[P.n - 1] + 1000, &st);
+    assert_int_equal(st.lost, 3);
+    /* the last frame (15, TL2) lost a packet: nothing else follows from it */
+    assert_true(st.incomplete + st.missing == 3);
     assert_int_equal(st.skipped, 5); /* 3 to 7 */
-    assert_int_equal(st.decoded, N - 7);
+    assert_int_equal(st.decoded, N - 8);
     assert_int_equal(st.corrupt, 0);
     assert_int_equal(st.decode_errors, 0);
     assert_false(lg_vp8_recv_keyframe_wanted(r));
