@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/bench/bench.h"
 #include "tests/load/vp8_clip.h"
 #include "tests/load/vp8_recv.h"
 #include "tests/load/vp8_send.h"
@@ -27,18 +28,9 @@ struct capture {
     size_t n;
 };
 
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-    fprintf(stderr, "bench_load_vp8: %s failed\n", what);
-    exit(1);
+    bench_fail("bench_load_vp8", what);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -65,7 +57,7 @@ static double packetize(const struct lg_vp8_clip *clip, unsigned layer, struct c
     if (lg_vp8_send_create(&s, &cfg) < 0)
         fail("lg_vp8_send_create");
     cap->n = 0;
-    t0 = now_ns();
+    t0 = bench_cpu_ns();
     for (unsigned f = 0; f < FRAMES; f++) {
         struct lg_vp8_burst b = {.buf = cap->buf[cap->n],
                                  .stride = STRIDE,
@@ -76,7 +68,7 @@ static double packetize(const struct lg_vp8_clip *clip, unsigned layer, struct c
             fail("lg_vp8_send_frame");
         cap->n += b.n;
     }
-    t0 = now_ns() - t0;
+    t0 = bench_cpu_ns() - t0;
     lg_vp8_send_destroy(s);
     return t0;
 }
@@ -91,10 +83,10 @@ static double check(const struct lg_vp8_clip *clip, const struct capture *cap, b
 
     if (lg_vp8_recv_create(&r, &cfg) < 0)
         fail("lg_vp8_recv_create");
-    t0 = now_ns();
+    t0 = bench_cpu_ns();
     for (size_t i = 0; i < cap->n; i++)
         lg_vp8_recv_input(r, 1000000 + i * 100, cap->buf[i], cap->len[i]);
-    t0 = now_ns() - t0;
+    t0 = bench_cpu_ns() - t0;
     lg_vp8_recv_stats(r, 0, &st);
     if (st.shown != FRAMES || st.corrupt != 0 || st.lost != 0 || (decode && st.decoded != FRAMES))
         fail("the check of the packetized clip");
@@ -104,11 +96,11 @@ static double check(const struct lg_vp8_clip *clip, const struct capture *cap, b
 
 static double copy_floor(const struct capture *cap, uint8_t (*dst)[STRIDE])
 {
-    double t0 = now_ns();
+    double t0 = bench_cpu_ns();
 
     for (size_t i = 0; i < cap->n; i++)
         memcpy(dst[i], cap->buf[i], cap->len[i]);
-    t0 = now_ns() - t0;
+    t0 = bench_cpu_ns() - t0;
     if (dst[cap->n / 2][0] != cap->buf[cap->n / 2][0])
         fail("copy");
     return t0;
