@@ -415,6 +415,9 @@ static int parse(struct lg_vp8_recv *r, const uint8_t *pkt, size_t len, struct s
         s->mark_stream = m.stream;
         s->mark_frame = m.frame;
         s->mark_count = m.count;
+        if ((r->cfg.check_participant && m.stream >> 8 != r->cfg.participant) ||
+            (m.stream & 0xff) < 1 || (m.stream & 0xff) > lg_vp8_clip_cfg(r->cfg.clip)->n_layers)
+            r->st.foreign++;
     } else {
         r->st.unmarked++;
     }

@@ -39,9 +39,11 @@
 struct lg_vp8_recv_cfg {
     const struct lg_vp8_clip *clip; /* borrowed; outlives the receiver */
     bool decode;
-    unsigned reorder;   /* 1..LG_VP8_RX_SLOTS/2; 0 = LG_VP8_RX_REORDER */
-    uint64_t freeze_us; /* 0 = LG_VP8_FREEZE_US */
-    uint64_t join_us;   /* when the subscriber joined */
+    unsigned reorder;       /* 1..LG_VP8_RX_SLOTS/2; 0 = LG_VP8_RX_REORDER */
+    uint64_t freeze_us;     /* 0 = LG_VP8_FREEZE_US */
+    uint64_t join_us;       /* when the subscriber joined */
+    bool check_participant; /* marks must name this publisher: */
+    uint32_t participant;   /* (see lg_stream_id) */
 };
 
 struct lg_vp8_recv_stats {
@@ -52,6 +54,7 @@ struct lg_vp8_recv_stats {
     uint64_t late;       /* arrived after being given up */
     uint64_t invalid;    /* not RTP, too long, or no VP8 payload descriptor */
     uint64_t unmarked;   /* without the generator's mark (e.g. retransmissions) */
+    uint64_t foreign;    /* marked as another publisher's, or not as a video layer */
     /* frames */
     uint64_t complete;
     uint64_t incomplete;    /* some packet lost */

@@ -362,11 +362,16 @@ static void sfu_rewrite(uint8_t *pkt, size_t len, uint16_t seq, uint16_t pid)
 static void layer_switch(void **state)
 {
     struct lg_vp8_send *s0 = sender(0), *s1 = sender(1);
-    struct lg_vp8_recv *r = receiver(true);
+    struct lg_vp8_recv *r, *other;
     struct lg_vp8_recv_stats st;
     uint16_t seq = 100, pid = 0;
+    struct lg_vp8_recv_cfg rc = {.clip = clip, .decode = true, .check_participant = true};
 
     (void)state;
+    rc.participant = 7;
+    assert_int_equal(lg_vp8_recv_create(&r, &rc), 0);
+    rc.participant = 8; /* expects someone else's video */
+    assert_int_equal(lg_vp8_recv_create(&other, &rc), 0);
     /* the SFU forwards layer 0 until keyframe K, then layer 1 */
     for (unsigned f = 0; f < 2 * K; f++) {
         size_t from;
@@ -379,15 +384,21 @@ static void layer_switch(void **state)
         for (size_t i = lo; i < hi; i++) {
             sfu_rewrite(P.buf[i], P.len[i], seq++, pid);
             feed(r, i);
+            feed(other, i);
         }
         pid++;
     }
     lg_vp8_recv_stats(r, 1000000 + 2 * K * FRAME_US, &st);
+    assert_int_equal(st.foreign, 0);
     assert_int_equal(st.decoded, 2 * K);
     assert_int_equal(st.corrupt + st.decode_errors + st.skipped + st.lost, 0);
     assert_int_equal(st.layer_switches, 1);
     assert_int_equal(st.layer, 1);
+    lg_vp8_recv_stats(other, 1000000 + 2 * K * FRAME_US, &st);
+    assert_int_equal(st.foreign, st.packets);
+    assert_true(st.packets > 0);
     lg_vp8_recv_destroy(r);
+    lg_vp8_recv_destroy(other);
     lg_vp8_send_destroy(s0);
     lg_vp8_send_destroy(s1);
 }
