@@ -11,6 +11,10 @@
 #include "media/rtp.h"
 #include "tests/load/marker.h"
 
+/* Added to unwrapped sequence numbers, so that the few before the first
+ * packet stay positive. */
+#define EXT_BASE ((int64_t)1 << 20)
+
 struct slot {
     int64_t ext; /* extended sequence number */
     uint32_t ts;
@@ -41,6 +45,7 @@ struct lg_vp8_recv {
     struct rtp_seq_unwrapper unwrap;
     bool started;
     int64_t head, highest; /* next to process; newest seen */
+    int64_t first_ext;     /* the first packet's */
     struct cur_frame cur;
     bool need_key;
     bool has_pid;
@@ -342,9 +347,9 @@ static void step(struct lg_vp8_recv *r, uint64_t now_us)
     if (s->used && s->ext == r->head) {
         take(r, now_us, s, r->data ? r->data[k] : NULL);
         s->used = false;
-    } else {
+    } else if (r->head >= r->first_ext) {
         lost(r);
-    }
+    } /* else: before the first packet, nothing was known to be missing */
     r->head++;
 }
 
@@ -436,10 +441,13 @@ int lg_vp8_recv_input(struct lg_vp8_recv *r, uint64_t now_us, const uint8_t *pkt
         r->st.invalid++;
         return seq;
     }
-    ext = rtp_seq_unwrap(&r->unwrap, (uint16_t)seq);
+    ext = rtp_seq_unwrap(&r->unwrap, (uint16_t)seq) + EXT_BASE;
     if (!r->started) {
+        /* Joined mid-frame: packets before this one may still come. */
         r->started = true;
-        r->head = r->highest = ext;
+        r->first_ext = ext;
+        r->head = s.start ? ext : ext - (int64_t)r->cfg.reorder + 1;
+        r->highest = ext;
     }
     if (ext < r->head) {
         r->st.late++;

@@ -3,7 +3,10 @@
  * time of each packet.
  *
  * Frames are reassembled in sequence-number order: a packet that is
- * missing once `reorder` newer packets have arrived is lost. A frame is
+ * missing once `reorder` newer packets have arrived is lost (when the
+ * first packet received does not start a frame, the ones before it may
+ * still come within the window; if they do not, they were never known and
+ * are not counted). A frame is
  * complete when its first packet (S bit, PID 0), every packet after it with
  * the same timestamp and its last one (marker bit) arrived and, when the
  * generator's mark (marker.h) is there, their number is the mark's count.

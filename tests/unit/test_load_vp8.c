@@ -349,6 +349,42 @@ static void reordered(void **state)
     lg_vp8_send_destroy(s);
 }
 
+/* The first packets come out of order, or the first one never comes. */
+static void starts_mid_frame(void **state)
+{
+    struct lg_vp8_send *s = sender(1);
+    struct lg_vp8_recv *r = receiver(true), *late = receiver(true);
+    struct lg_vp8_recv_stats st;
+    size_t k0, k1;
+
+    (void)state;
+    P.n = 0;
+    send_many(s, N, 1000000);
+    k0 = find(0, 0);
+    k1 = find(0, 1);
+    feed(r, k1);
+    feed(r, k0);
+    feed(late, k1);
+    for (size_t i = k1 + 1; i < P.n; i++) {
+        feed(r, i);
+        feed(late, i);
+    }
+    lg_vp8_recv_stats(r, P.at[P.n - 1], &st);
+    assert_int_equal(st.decoded, N);
+    assert_int_equal(st.lost + st.late + st.corrupt + st.incomplete, 0);
+    /* without the keyframe's first packet: nothing lost that was known,
+     * and nothing shown before keyframe K */
+    lg_vp8_recv_stats(late, P.at[P.n - 1], &st);
+    assert_int_equal(st.lost, 0);
+    assert_int_equal(st.incomplete, 1);
+    assert_int_equal(st.skipped, K - 1);
+    assert_int_equal(st.decoded, N - K);
+    assert_int_equal(st.corrupt, 0);
+    lg_vp8_recv_destroy(r);
+    lg_vp8_recv_destroy(late);
+    lg_vp8_send_destroy(s);
+}
+
 /* What an SFU does to a forwarded packet: its own sequence numbers and
  * continuous PictureIDs (the descriptor starts at byte 12, no extension). */
 static void sfu_rewrite(uint8_t *pkt, size_t len, uint16_t seq, uint16_t pid)
@@ -592,7 +628,7 @@ int main(void)
         cmocka_unit_test(corrupted_byte),    cmocka_unit_test(reordered),
         cmocka_unit_test(layer_switch),      cmocka_unit_test(keyframe_request),
         cmocka_unit_test(freeze_and_sample), cmocka_unit_test(one_layer_with_extension),
-        cmocka_unit_test(refusals),
+        cmocka_unit_test(starts_mid_frame),  cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
