@@ -388,7 +388,12 @@ static void make_room(struct lg_vp8_recv *r, uint64_t now_us, int64_t ext)
     for (int i = 0; i < LG_VP8_RX_SLOTS && r->head < limit; i++)
         step(r, now_us);
     if (r->head < limit) { /* a jump: every slot is empty by now */
-        r->st.lost += (uint64_t)(limit - r->head);
+        int64_t from = r->head > r->first_ext ? r->head : r->first_ext;
+
+        if (limit > from) {
+            r->st.lost += (uint64_t)(limit - from);
+            r->cur.ok = false;
+        }
         r->head = limit;
     }
 }

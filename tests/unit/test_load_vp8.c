@@ -385,6 +385,36 @@ static void starts_mid_frame(void **state)
     lg_vp8_send_destroy(s);
 }
 
+/* Sequence numbers jump by 1000 between two frames: all of them count as
+ * lost, and since no frame is missing, decoding goes on. */
+static void seq_jump(void **state)
+{
+    struct lg_vp8_send *s = sender(1);
+    struct lg_vp8_recv *r = receiver(true);
+    struct lg_vp8_recv_stats st;
+    size_t from;
+
+    (void)state;
+    P.n = 0;
+    send_many(s, N, 1000000);
+    from = find(4, 0);
+    for (size_t i = 0; i < P.n; i++) {
+        if (i >= from) {
+            struct rtp_packet p;
+
+            assert_int_equal(rtp_parse(&p, P.buf[i], P.len[i]), 0);
+            assert_int_equal(rtp_set_seq(P.buf[i], P.len[i], (uint16_t)(p.seq + 1000)), 0);
+        }
+        feed(r, i);
+    }
+    lg_vp8_recv_stats(r, P.at[P.n - 1], &st);
+    assert_int_equal(st.lost, 1000);
+    assert_int_equal(st.decoded, N);
+    assert_int_equal(st.corrupt + st.incomplete + st.skipped, 0);
+    lg_vp8_recv_destroy(r);
+    lg_vp8_send_destroy(s);
+}
+
 /* What an SFU does to a forwarded packet: its own sequence numbers and
  * continuous PictureIDs (the descriptor starts at byte 12, no extension). */
 static void sfu_rewrite(uint8_t *pkt, size_t len, uint16_t seq, uint16_t pid)
@@ -628,7 +658,8 @@ int main(void)
         cmocka_unit_test(corrupted_byte),    cmocka_unit_test(reordered),
         cmocka_unit_test(layer_switch),      cmocka_unit_test(keyframe_request),
         cmocka_unit_test(freeze_and_sample), cmocka_unit_test(one_layer_with_extension),
-        cmocka_unit_test(starts_mid_frame),  cmocka_unit_test(refusals),
+        cmocka_unit_test(starts_mid_frame),  cmocka_unit_test(seq_jump),
+        cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
