@@ -18,7 +18,7 @@
 struct clip_frame {
     size_t off, len;
     bool key, droppable, layer_sync;
-    uint8_t tid;
+    uint8_t tid, refs, updates;
     uint64_t hash;
 };
 
@@ -174,26 +174,35 @@ static vpx_enc_frame_flags_t pattern(const struct lg_vp8_clip_cfg *cfg, unsigned
     f->tid = 0;
     f->layer_sync = false;
     f->droppable = false;
-    if (i == 0)
+    f->refs = LG_VP8_BUF_ALL;
+    f->updates = LG_VP8_BUF_ALL;
+    if (i == 0) {
+        f->refs = 0;
         return VPX_EFLAG_FORCE_KF;
+    }
     if (cfg->temporal_layers == 1)
         return 0;
     switch (i % 4) {
     case 0: /* TL0: refers to and updates LAST */
+        f->refs = f->updates = LG_VP8_BUF_LAST;
         return VP8_EFLAG_NO_REF_GF | VP8_EFLAG_NO_REF_ARF | VP8_EFLAG_NO_UPD_GF |
                VP8_EFLAG_NO_UPD_ARF;
     case 2: /* TL1: refers to LAST and GOLDEN, updates GOLDEN */
         f->tid = 1;
         f->layer_sync = i == 2;
+        f->updates = LG_VP8_BUF_GOLDEN;
         return VP8_EFLAG_NO_REF_ARF | VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_ARF;
     case 1: /* TL2 after TL0: refers to LAST only */
         f->tid = 2;
         f->layer_sync = true;
         f->droppable = true;
+        f->refs = LG_VP8_BUF_LAST;
+        f->updates = 0;
         return VP8_EFLAG_NO_REF_GF | VP8_EFLAG_NO_REF_ARF | no_upd | VP8_EFLAG_NO_UPD_ENTROPY;
     default: /* TL2 after TL1 */
         f->tid = 2;
         f->droppable = true;
+        f->updates = 0;
         return VP8_EFLAG_NO_REF_ARF | no_upd | VP8_EFLAG_NO_UPD_ENTROPY;
     }
 }
@@ -220,8 +229,10 @@ static int store(struct clip_layer *cl, struct clip_frame *f, const vpx_codec_cx
     f->off = cl->len;
     f->len = n;
     f->key = (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0;
-    if (!(pkt->data.frame.flags & VPX_FRAME_IS_DROPPABLE))
-        f->droppable = false;
+    if (!(pkt->data.frame.flags & VPX_FRAME_IS_DROPPABLE) && f->droppable) {
+        f->droppable = false; /* libvpx updated something after all */
+        f->updates = LG_VP8_BUF_ALL;
+    }
     cl->len += n;
     return 0;
 }
@@ -398,6 +409,8 @@ bool lg_vp8_clip_frame(const struct lg_vp8_clip *c, unsigned layer, unsigned pos
     out->droppable = f->droppable;
     out->tid = f->tid;
     out->layer_sync = f->layer_sync;
+    out->refs = f->refs;
+    out->updates = f->updates;
     return true;
 }
 

@@ -13,9 +13,13 @@
  * its own decoded frames against (vp8_recv.h).
  *
  * With three temporal layers (the default, as Chromium sends simulcast),
- * frames follow the pattern TL0 TL2 TL1 TL2 after every keyframe; the TL2
- * frames update no reference and no entropy context, so losing one loses
- * only that frame. */
+ * frames follow the pattern TL0 TL2 TL1 TL2 after every keyframe: TL0
+ * refers to and updates LAST, TL1 refers to LAST and GOLDEN and updates
+ * GOLDEN, TL2 updates nothing (the first refers to LAST, the second to
+ * both). Error-resilient mode keeps no entropy context from frame to frame,
+ * so a receiver that lost a frame can go on with the frames whose
+ * references are intact. With one temporal layer, every delta frame counts
+ * as referring to and updating both. */
 #ifndef SAMTALE_LOAD_VP8_CLIP_H
 #define SAMTALE_LOAD_VP8_CLIP_H
 
@@ -42,6 +46,12 @@ struct lg_vp8_clip_cfg {
     unsigned temporal_layers; /* 1 or 3 */
 };
 
+/* Reference buffers a frame refers to or updates (the alternate one is
+ * never used on its own: it goes with GOLDEN). */
+#define LG_VP8_BUF_LAST 1
+#define LG_VP8_BUF_GOLDEN 2
+#define LG_VP8_BUF_ALL 3
+
 /* One encoded frame of one layer. */
 struct lg_vp8_frame {
     const uint8_t *data; /* the VP8 frame, borrowed from the clip */
@@ -50,6 +60,8 @@ struct lg_vp8_frame {
     bool droppable;  /* updates no reference buffer and no entropy context */
     uint8_t tid;     /* temporal layer, 0 with one temporal layer */
     bool layer_sync; /* refers only to TL0 frames (the Y bit) */
+    uint8_t refs;    /* LG_VP8_BUF_*: 0 for a keyframe */
+    uint8_t updates; /* LG_VP8_BUF_*: 0 when droppable */
 };
 
 struct lg_vp8_clip;

@@ -47,7 +47,7 @@ struct lg_vp8_recv {
     int64_t head, highest; /* next to process; newest seen */
     int64_t first_ext;     /* the first packet's */
     struct cur_frame cur;
-    bool need_key;
+    uint8_t broken; /* LG_VP8_BUF_*: reference buffers not to be trusted */
     bool has_pid;
     uint16_t last_pid;
     bool has_shown;
@@ -91,7 +91,7 @@ int lg_vp8_recv_create(struct lg_vp8_recv **out, const struct lg_vp8_recv_cfg *c
         r->cfg.reorder = LG_VP8_RX_REORDER;
     if (r->cfg.freeze_us == 0)
         r->cfg.freeze_us = LG_VP8_FREEZE_US;
-    r->need_key = true;
+    r->broken = LG_VP8_BUF_ALL;
     r->st.layer = -1;
     if (cfg->decode) {
         rc = decoder_on(r);
@@ -124,7 +124,7 @@ int lg_vp8_recv_set_decode(struct lg_vp8_recv *r, bool on)
             return rc;
         /* frames begun before have no data; the decoder starts afresh */
         r->cur.has_data = false;
-        r->need_key = true;
+        r->broken = LG_VP8_BUF_ALL;
     }
     r->cfg.decode = on;
     return 0;
@@ -132,7 +132,7 @@ int lg_vp8_recv_set_decode(struct lg_vp8_recv *r, bool on)
 
 bool lg_vp8_recv_keyframe_wanted(const struct lg_vp8_recv *r)
 {
-    return r->started && r->need_key;
+    return r->started && r->broken != 0;
 }
 
 static void shown(struct lg_vp8_recv *r, uint64_t now_us, int layer)
@@ -197,18 +197,18 @@ static void decode(struct lg_vp8_recv *r, uint64_t now_us)
 
     if (f->key && !key_size_ok(r->frame, f->len)) {
         r->st.decode_errors++;
-        r->need_key = true;
+        r->broken = LG_VP8_BUF_ALL;
         return;
     }
     if (vpx_codec_decode(&r->dec, r->frame, (unsigned)f->len, NULL, 0) != VPX_CODEC_OK) {
         r->st.decode_errors++;
-        r->need_key = true;
+        r->broken = LG_VP8_BUF_ALL;
         return;
     }
     img = vpx_codec_get_frame(&r->dec, &it);
     if (img == NULL || img->fmt != VPX_IMG_FMT_I420) {
         r->st.decode_errors++;
-        r->need_key = true;
+        r->broken = LG_VP8_BUF_ALL;
         return;
     }
     r->st.decoded++;
@@ -224,32 +224,53 @@ static void decode(struct lg_vp8_recv *r, uint64_t now_us)
     shown(r, now_us, ref ? (int)layer : -1);
 }
 
-/* True when the `gap` frames lost just before f were all droppable: f's
- * mark names its clip position, and the frames before it in the clip are
- * the ones that went missing (the frame number only jumps at a keyframe,
- * and a switch to another layer starts with one, so a gap that spans either
- * holds a keyframe, which is not droppable). */
-static bool gap_droppable(const struct lg_vp8_recv *r, const struct cur_frame *f, unsigned gap)
+/* The reference buffers f refers to and updates: the clip's, for the
+ * position its mark names; without a mark, everything (nothing, when the
+ * N bit says it is droppable). */
+static void frame_bufs(const struct lg_vp8_recv *r, const struct cur_frame *f, uint8_t *refs,
+                       uint8_t *updates)
+{
+    unsigned layer = 0, pos = 0;
+    struct lg_vp8_frame cf;
+
+    if (mark_ref(r, f, &layer, &pos) && lg_vp8_clip_frame(r->cfg.clip, layer, pos, &cf)) {
+        *refs = cf.refs;
+        *updates = cf.updates;
+    } else {
+        *refs = LG_VP8_BUF_ALL;
+        *updates = f->nonref ? 0 : LG_VP8_BUF_ALL;
+    }
+}
+
+/* The buffers that the `gap` frames lost just before f would have
+ * updated: f's mark names its clip position, and the frames before it in
+ * the clip are the ones that went missing (the frame number only jumps at
+ * a keyframe, and a switch to another layer starts with one, so a gap that
+ * spans either holds a keyframe, which updates everything). */
+static uint8_t gap_updates(const struct lg_vp8_recv *r, const struct cur_frame *f, unsigned gap)
 {
     const struct lg_vp8_clip_cfg *cc = lg_vp8_clip_cfg(r->cfg.clip);
     unsigned layer = 0, pos = 0;
     struct lg_vp8_frame cf;
+    uint8_t updates = 0;
 
     if (!mark_ref(r, f, &layer, &pos) || gap >= cc->frames)
-        return false;
+        return LG_VP8_BUF_ALL;
     for (unsigned j = 1; j <= gap; j++) {
-        if (!lg_vp8_clip_frame(r->cfg.clip, layer, (pos + cc->frames - j) % cc->frames, &cf) ||
-            !cf.droppable)
-            return false;
+        if (!lg_vp8_clip_frame(r->cfg.clip, layer, (pos + cc->frames - j) % cc->frames, &cf))
+            return LG_VP8_BUF_ALL;
+        updates |= cf.updates;
     }
-    return true;
+    return updates;
 }
 
-/* Ends the current frame: counts it and shows it when it can be shown. */
+/* Ends the current frame: counts it, and shows it when its references
+ * are intact (a keyframe's always are). */
 static void end_frame(struct lg_vp8_recv *r, uint64_t now_us)
 {
     struct cur_frame *f = &r->cur;
     bool complete = f->ok && (!f->has_mark || f->npk == f->mark_count);
+    uint8_t refs, updates;
 
     f->active = false;
     if (f->has_pid) {
@@ -257,30 +278,30 @@ static void end_frame(struct lg_vp8_recv *r, uint64_t now_us)
             unsigned gap = (uint16_t)(f->picture_id - r->last_pid - 1u) & 0x7fffu;
 
             r->st.missing += gap;
-            if (!gap_droppable(r, f, gap))
-                r->need_key = true;
+            r->broken |= gap_updates(r, f, gap);
         }
         r->has_pid = true;
         r->last_pid = f->picture_id;
     }
+    frame_bufs(r, f, &refs, &updates);
     if (!complete) {
         r->st.incomplete++;
-        if (!f->nonref)
-            r->need_key = true;
+        r->broken |= updates;
         return;
     }
     r->st.complete++;
-    if (f->key) {
+    if (f->key)
         r->st.keyframes++;
-        if (!r->cfg.decode || f->has_data)
-            r->need_key = false;
-    }
-    if (r->cfg.decode && !f->has_data)
-        r->need_key = true; /* begun before decoding was on, or too large */
-    if (r->need_key) {
+    if ((!f->key && (refs & r->broken) != 0) || (r->cfg.decode && !f->has_data)) {
+        /* references lost, or begun before decoding was on, or too large */
         r->st.skipped++;
+        r->broken |= updates;
         return;
     }
+    if (f->key)
+        r->broken = 0;
+    else
+        r->broken &= (uint8_t)~updates;
     if (r->cfg.decode) {
         decode(r, now_us);
     } else {

@@ -12,10 +12,15 @@
  * generator's mark (marker.h) is there, their number is the mark's count.
  * A gap in the PictureIDs is a lost frame.
  *
- * After a lost or incomplete frame that others build on (the N bit is not
- * set) nothing can be shown until the next keyframe: those frames are
- * counted as skipped, and lg_vp8_recv_keyframe_wanted() tells the caller to
- * send a PLI. With decoding on, complete frames go through libvpx and
+ * A lost or incomplete frame takes the reference buffers it would have
+ * updated with it (vp8_clip.h: the clip says which, for the position the
+ * frame's mark names; a frame without a mark takes all of them unless its
+ * N bit is set). Until the next keyframe, a complete frame that refers to
+ * a lost buffer cannot be shown: it is counted as skipped, and
+ * lg_vp8_recv_keyframe_wanted() tells the caller to send a PLI. After a
+ * lost TL2 frame nothing else is missed; after a lost TL1 frame the TL0
+ * frames and the TL2 frames that refer to LAST alone still show, as in a
+ * browser. With decoding on, complete frames go through libvpx and
  * each decoded picture's hash is compared with the clip's reference for the
  * layer and position that the frame's mark names: a difference is
  * corruption. Without decoding, a complete frame that could be decoded

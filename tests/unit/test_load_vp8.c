@@ -160,6 +160,16 @@ static void clip_shape(void **state)
             static const uint8_t tid[4] = {0, 2, 1, 2};
             assert_int_equal(f.tid, tid[pos % K % 4]);
             assert_int_equal(f.droppable, f.tid == 2);
+            if (f.key) {
+                assert_int_equal(f.refs, 0);
+                assert_int_equal(f.updates, LG_VP8_BUF_ALL);
+            } else if (f.tid == 0) {
+                assert_int_equal(f.refs, LG_VP8_BUF_LAST);
+                assert_int_equal(f.updates, LG_VP8_BUF_LAST);
+            } else {
+                assert_int_equal(f.updates, f.tid == 1 ? LG_VP8_BUF_GOLDEN : 0);
+                assert_int_equal(f.refs, pos % 4 == 1 ? LG_VP8_BUF_LAST : LG_VP8_BUF_ALL);
+            }
             /* every decoded picture differs from the one before */
             assert_true(lg_vp8_clip_hash(clip, l, pos) !=
                         lg_vp8_clip_hash(clip, l, (pos + N - 1) % N));
@@ -258,9 +268,9 @@ static void one_lost(void **state)
     (void)state;
     P.n = 0;
     send_many(s, N, 1000000);
-    /* the last packet of TL1 frame 2 (4, 5, 6 and 7 build on it until
-     * keyframe 8), and the only or first packet of TL2 frame 13 (nothing
-     * builds on it) */
+    /* the last packet of TL1 frame 2 (the GOLDEN reference until keyframe
+     * 8), and the only or first packet of TL2 frame 13 (nothing builds on
+     * it) */
     assert_true(frame_pkts(2) >= 2);
     drop_ref = find(2, frame_pkts(2) - 1);
     drop_tl2 = find(13, 0);
@@ -281,10 +291,42 @@ static void one_lost(void **state)
     assert_int_equal(st.lost, 3);
     /* the last frame (15, TL2) lost a packet: nothing else follows from it */
     assert_true(st.incomplete + st.missing == 3);
-    assert_int_equal(st.skipped, 5); /* 3 to 7 */
-    assert_int_equal(st.decoded, N - 8);
+    /* GOLDEN is lost until keyframe 8: TL2 frame 3 and 7 and TL1 frame 6
+     * refer to it; TL0 frame 4 and TL2 frame 5 refer to LAST only */
+    assert_int_equal(st.skipped, 3);
+    assert_int_equal(st.decoded, N - 6);
     assert_int_equal(st.corrupt, 0);
     assert_int_equal(st.decode_errors, 0);
+    assert_false(lg_vp8_recv_keyframe_wanted(r));
+    lg_vp8_recv_destroy(r);
+    lg_vp8_send_destroy(s);
+}
+
+/* A lost TL0 frame takes LAST with it: nothing is shown until the next
+ * keyframe, and the checker wants one. */
+static void tl0_lost(void **state)
+{
+    struct lg_vp8_send *s = sender(1);
+    struct lg_vp8_recv *r = receiver(true);
+    struct lg_vp8_recv_stats st;
+    size_t drop;
+
+    (void)state;
+    P.n = 0;
+    send_many(s, N, 1000000);
+    drop = find(4, 0);
+    for (size_t i = 0; i < P.n; i++) {
+        if (i != drop)
+            feed(r, i);
+        if (i + 1 == find(K, 0))
+            assert_true(lg_vp8_recv_keyframe_wanted(r));
+    }
+    lg_vp8_recv_stats(r, P.at[P.n - 1], &st);
+    assert_int_equal(st.lost, 1);
+    assert_int_equal(st.incomplete + st.missing, 1);
+    assert_int_equal(st.skipped, 3); /* 5, 6, 7 */
+    assert_int_equal(st.decoded, N - 4);
+    assert_int_equal(st.corrupt + st.decode_errors, 0);
     assert_false(lg_vp8_recv_keyframe_wanted(r));
     lg_vp8_recv_destroy(r);
     lg_vp8_send_destroy(s);
@@ -659,7 +701,7 @@ int main(void)
         cmocka_unit_test(layer_switch),      cmocka_unit_test(keyframe_request),
         cmocka_unit_test(freeze_and_sample), cmocka_unit_test(one_layer_with_extension),
         cmocka_unit_test(starts_mid_frame),  cmocka_unit_test(seq_jump),
-        cmocka_unit_test(refusals),
+        cmocka_unit_test(tl0_lost),          cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
