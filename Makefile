@@ -98,7 +98,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-deps bench-mixer bench-srtp bench-probe format format-check clean
+        unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
@@ -124,7 +124,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LOAD_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(ORACLE_LIBS) $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LOAD_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ORACLE_LIBS) $(LDLIBS)
 
@@ -190,13 +190,16 @@ fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
 bench: bench-deps
-	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-probe
+	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-probe bench-load-vp8
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer
 bench-srtp:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
 	@build/release/bench/bench_srtp
+bench-load-vp8:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_load_vp8
+	@build/release/bench/bench_load_vp8
 # The limit probe (docs/BENCHMARKS.md); e.g. PROBE_ARGS="--rounds 3 --profile cm".
 PROBE_ARGS ?= --rounds 3
 bench-probe:

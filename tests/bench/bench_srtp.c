@@ -12,24 +12,16 @@
 #include <time.h>
 
 #include "media/srtp.h"
+#include "tests/bench/bench.h"
 #include "tests/unit/srtp_oracle.h"
 
 #define PACKETS 100000
 #define ROUNDS 5
 #define PKT_LEN 1200
 
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-    fprintf(stderr, "bench_srtp: %s failed\n", what);
-    exit(1);
+    bench_fail("bench_srtp", what);
 }
 
 struct impl {
@@ -62,7 +54,7 @@ static int unprotect(struct impl *m, uint8_t *buf, size_t *len)
 /* ns per packet for one round. */
 static double round_ns(struct impl *m, uint8_t *buf, bool both)
 {
-    double t0 = now_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < PACKETS; i++) {
         size_t len = PKT_LEN;
@@ -74,7 +66,7 @@ static double round_ns(struct impl *m, uint8_t *buf, bool both)
             fail("unprotect");
         }
     }
-    return (now_ns() - t0) / PACKETS;
+    return (bench_cpu_ns() - t0) / PACKETS;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -3,3 +3,6 @@
 LOAD_SRCS += tests/load/marker.c
 LOAD_SRCS += tests/load/janus_api.c
 LOAD_SRCS += tests/load/janus_flow.c
+LOAD_SRCS += tests/load/vp8_clip.c
+LOAD_SRCS += tests/load/vp8_send.c
+LOAD_SRCS += tests/load/vp8_recv.c

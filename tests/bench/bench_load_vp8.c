@@ -1,0 +1,151 @@
+/* The load generator's own cost for video (tests/load/vp8_*.c): the clip's
+ * one-time encoding, then per packet: packetizing (vp8_send), checking
+ * without decoding (vp8_recv, sample mode), and per frame: checking with
+ * decoding, per simulcast layer. The floor, measured in the same run, is a
+ * copy of each packet's bytes (what any generator pays at least to put a
+ * packet into a send buffer). CPU time of this thread; each figure is the
+ * median of ROUNDS rounds.
+ *   make MODE=release build/release/bench/bench_load_vp8
+ *   build/release/bench/bench_load_vp8 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests/bench/bench.h"
+#include "tests/load/vp8_clip.h"
+#include "tests/load/vp8_recv.h"
+#include "tests/load/vp8_send.h"
+
+#define ROUNDS 5
+#define FRAMES 240 /* per round and layer: two loops of the default clip */
+#define MAX_PKTS 40000
+#define STRIDE (LG_VP8_PKT_MAX + 16)
+
+struct capture {
+    uint8_t (*buf)[STRIDE];
+    size_t *len;
+    size_t n;
+};
+
+static void fail(const char *what)
+{
+    bench_fail("bench_load_vp8", what);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v)
+{
+    qsort(v, ROUNDS, sizeof(double), cmp_double);
+    return v[ROUNDS / 2];
+}
+
+/* Packetizes FRAMES frames of layer into cap; returns ns spent. */
+static double packetize(const struct lg_vp8_clip *clip, unsigned layer, struct capture *cap)
+{
+    const struct lg_vp8_send_cfg cfg = {
+        .clip = clip, .layer = layer, .participant = 1, .ssrc = 1 + layer, .pt = 96};
+    struct lg_vp8_send *s;
+    double t0;
+
+    if (lg_vp8_send_create(&s, &cfg) < 0)
+        fail("lg_vp8_send_create");
+    cap->n = 0;
+    t0 = bench_cpu_ns();
+    for (unsigned f = 0; f < FRAMES; f++) {
+        struct lg_vp8_burst b = {.buf = cap->buf[cap->n],
+                                 .stride = STRIDE,
+                                 .max = MAX_PKTS - cap->n,
+                                 .len = cap->len + cap->n};
+
+        if (lg_vp8_send_frame(s, 1000000 + (uint64_t)f * 33333, &b) < 0)
+            fail("lg_vp8_send_frame");
+        cap->n += b.n;
+    }
+    t0 = bench_cpu_ns() - t0;
+    lg_vp8_send_destroy(s);
+    return t0;
+}
+
+/* Feeds cap to a receiver; returns ns spent and checks the outcome. */
+static double check(const struct lg_vp8_clip *clip, const struct capture *cap, bool decode)
+{
+    const struct lg_vp8_recv_cfg cfg = {.clip = clip, .decode = decode};
+    struct lg_vp8_recv *r;
+    struct lg_vp8_recv_stats st;
+    double t0;
+
+    if (lg_vp8_recv_create(&r, &cfg) < 0)
+        fail("lg_vp8_recv_create");
+    t0 = bench_cpu_ns();
+    for (size_t i = 0; i < cap->n; i++)
+        lg_vp8_recv_input(r, 1000000 + i * 100, cap->buf[i], cap->len[i]);
+    t0 = bench_cpu_ns() - t0;
+    lg_vp8_recv_stats(r, 0, &st);
+    if (st.shown != FRAMES || st.corrupt != 0 || st.lost != 0 || (decode && st.decoded != FRAMES))
+        fail("the check of the packetized clip");
+    lg_vp8_recv_destroy(r);
+    return t0;
+}
+
+static double copy_floor(const struct capture *cap, uint8_t (*dst)[STRIDE])
+{
+    double t0 = bench_cpu_ns();
+
+    for (size_t i = 0; i < cap->n; i++)
+        memcpy(dst[i], cap->buf[i], cap->len[i]);
+    t0 = bench_cpu_ns() - t0;
+    if (dst[cap->n / 2][0] != cap->buf[cap->n / 2][0])
+        fail("copy");
+    return t0;
+}
+
+int main(void)
+{
+    struct lg_vp8_clip_cfg cfg;
+    struct lg_vp8_clip *clip;
+    struct capture cap;
+    uint8_t(*dst)[STRIDE];
+
+    lg_vp8_clip_cfg_default(&cfg);
+    if (lg_vp8_clip_create(&clip, &cfg) < 0)
+        fail("lg_vp8_clip_create");
+    printf("clip: %u layers, %u frames at %u fps, keyframe every %u, %u temporal layers\n",
+           cfg.n_layers, cfg.frames, cfg.fps, cfg.key_interval, cfg.temporal_layers);
+    printf("encoded and decoded once in %.0f ms CPU\n\n",
+           (double)lg_vp8_clip_cost_us(clip) / 1000.0);
+    cap.buf = malloc(sizeof(*cap.buf) * MAX_PKTS);
+    cap.len = malloc(sizeof(size_t) * MAX_PKTS);
+    dst = malloc(sizeof(*dst) * MAX_PKTS);
+    if (cap.buf == NULL || cap.len == NULL || dst == NULL)
+        fail("malloc");
+    printf("%-10s %7s %8s %10s %10s %10s %12s\n", "layer", "kbit/s", "pkt/frm", "copy ns/p",
+           "send ns/p", "recv ns/p", "decode us/f");
+    for (unsigned l = 0; l < cfg.n_layers; l++) {
+        double cp[ROUNDS], tx[ROUNDS], rx[ROUNDS], dec[ROUNDS];
+        double kbps = (double)lg_vp8_clip_bytes(clip, l) * 8.0 * cfg.fps / cfg.frames / 1000.0;
+        char name[32];
+
+        for (int k = 0; k < ROUNDS; k++) {
+            tx[k] = packetize(clip, l, &cap);
+            cp[k] = copy_floor(&cap, dst);
+            rx[k] = check(clip, &cap, false);
+            dec[k] = check(clip, &cap, true);
+        }
+        snprintf(name, sizeof name, "%ux%u", cfg.layer[l].width, cfg.layer[l].height);
+        printf("%-10s %7.0f %8.2f %10.0f %10.0f %10.0f %12.0f\n", name, kbps,
+               (double)cap.n / FRAMES, median(cp) / (double)cap.n, median(tx) / (double)cap.n,
+               median(rx) / (double)cap.n, median(dec) / FRAMES / 1000.0);
+    }
+    free(cap.buf);
+    free(cap.len);
+    free(dst);
+    lg_vp8_clip_destroy(clip);
+    return 0;
+}
