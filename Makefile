@@ -78,6 +78,8 @@ LIB := $(BUILD)/libsamtale.a
 BIN := $(BUILD)/samtale
 LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
 LOAD_LIB := $(BUILD)/libload.a
+# The native load generator (tests/load/): its main program over libload.a.
+LOAD_BIN := $(BUILD)/load/samtale-load
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -98,7 +100,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
         unit bench bench-mixer bench-srtp format format-check clean
 
 all: build
-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
+build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -115,6 +117,10 @@ $(LOAD_LIB): $(LOAD_OBJS)
 	ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LOAD_BIN): $(BUILD)/obj/tests/load/load_main.o $(LOAD_LIB) $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LOAD_LIB) $(LIB)

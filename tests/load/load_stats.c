@@ -6,7 +6,7 @@
 static size_t bucket_of(uint64_t us)
 {
     if (us < LG_HIST_SUB)
-        return (size_t)us; /* exact below 64 µs */
+        return (size_t)us;                              /* exact below 64 µs */
     unsigned top = 63u - (unsigned)__builtin_clzll(us); /* floor(log2 us) >= 6 */
     unsigned octave = top - 5u;                         /* 1.. */
     if (octave > LG_HIST_OCTAVES)

@@ -2,3 +2,10 @@
 # its own, linked into its program and its unit tests, never into the server.
 LOAD_SRCS += tests/load/marker.c
 LOAD_SRCS += tests/load/load_stats.c
+LOAD_SRCS += tests/load/load_audio.c
+LOAD_SRCS += tests/load/load_peer.c
+LOAD_SRCS += tests/load/load_sdp.c
+LOAD_SRCS += tests/load/load_part.c
+LOAD_SRCS += tests/load/load_media.c
+LOAD_SRCS += tests/load/load_signal.c
+LOAD_SRCS += tests/load/load_report.c

@@ -143,14 +143,10 @@ static void hist_quantiles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(in_order_no_loss),
-        cmocka_unit_test(loss_counted),
-        cmocka_unit_test(reorder_fills_gap),
-        cmocka_unit_test(duplicates_not_received_twice),
-        cmocka_unit_test(wraps_forward),
-        cmocka_unit_test(many_wraps),
-        cmocka_unit_test(too_old_ignored),
-        cmocka_unit_test(loss_from_first_packet_only),
+        cmocka_unit_test(in_order_no_loss),  cmocka_unit_test(loss_counted),
+        cmocka_unit_test(reorder_fills_gap), cmocka_unit_test(duplicates_not_received_twice),
+        cmocka_unit_test(wraps_forward),     cmocka_unit_test(many_wraps),
+        cmocka_unit_test(too_old_ignored),   cmocka_unit_test(loss_from_first_packet_only),
         cmocka_unit_test(hist_quantiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
