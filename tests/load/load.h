@@ -65,13 +65,13 @@ struct lg_part {
     uint64_t sent_packets, sent_bytes, send_dropped, send_errors, auth_failures, rx_overflow;
 
     /* shared while running */
-    _Atomic int pub_state, sub_state;  /* enum lg_peer_state */
-    _Atomic unsigned streams_seen;     /* distinct marked streams received */
-    _Atomic int64_t admitted_us;       /* CLOCK_MONOTONIC; 0 = not yet */
-    _Atomic int64_t first_rx_us;       /* first marked media packet */
-    _Atomic bool fail_claimed;         /* the first failure writes `reason` */
-    _Atomic bool failed;               /* set once, after `reason` is written */
-    char reason[LG_REASON_MAX];        /* why it failed */
+    _Atomic int pub_state, sub_state; /* enum lg_peer_state */
+    _Atomic unsigned streams_seen;    /* distinct marked streams received */
+    _Atomic int64_t admitted_us;      /* CLOCK_MONOTONIC; 0 = not yet */
+    _Atomic int64_t first_rx_us;      /* first marked media packet */
+    _Atomic bool fail_claimed;        /* the first failure writes `reason` */
+    _Atomic bool failed;              /* set once, after `reason` is written */
+    char reason[LG_REASON_MAX];       /* why it failed */
 };
 
 struct lg_cfg {

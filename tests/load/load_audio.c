@@ -35,8 +35,8 @@ int lg_audio_clip_make(struct lg_audio_clip *c, unsigned seconds, int bitrate)
             double amp = 6000.0 * (0.6 + 0.4 * sin(2 * M_PI * 2.0 * t));
             pcm[i] = (int16_t)(amp * sin(2 * M_PI * 440.0 * t));
         }
-        opus_int32 len = opus_encode(enc, pcm, LG_AUDIO_FRAME_SAMPLES, c->data[f],
-                                     LG_AUDIO_MAX_FRAME);
+        opus_int32 len =
+            opus_encode(enc, pcm, LG_AUDIO_FRAME_SAMPLES, c->data[f], LG_AUDIO_MAX_FRAME);
         if (len <= 0)
             goto out;
         c->len[f] = (uint16_t)len;

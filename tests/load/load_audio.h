@@ -36,7 +36,7 @@ struct lg_audio_sender {
     uint32_t stream; /* marker stream id, lg_stream_id(participant, 0) */
     uint16_t seq;
     uint32_t timestamp;
-    uint32_t frame; /* frames sent (or dropped) so far */
+    uint32_t frame;                   /* frames sent (or dropped) so far */
     uint8_t ext_audio_level, ext_mid; /* negotiated extension ids; 0 = none */
     char mid[16];
 };

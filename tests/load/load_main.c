@@ -29,13 +29,12 @@
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: samtale-load --url https://HOST:PORT --user NAME\n"
-            "                    (--password PW | --password-file FILE)\n"
-            "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
-            "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
-            "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
-            "                    [--setup-timeout S]\n");
+    fprintf(stderr, "usage: samtale-load --url https://HOST:PORT --user NAME\n"
+                    "                    (--password PW | --password-file FILE)\n"
+                    "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
+                    "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
+                    "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
+                    "                    [--setup-timeout S]\n");
 }
 
 static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -87,15 +86,23 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
                       char *password)
 {
     static const struct option opts[] = {
-        {"url", required_argument, NULL, 'u'},       {"user", required_argument, NULL, 'U'},
-        {"password", required_argument, NULL, 'p'},  {"password-file", required_argument, NULL, 'P'},
-        {"ca", required_argument, NULL, 'c'},        {"insecure", no_argument, NULL, 'k'},
-        {"meetings", required_argument, NULL, 'm'},  {"parties", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 't'},
+        {"url", required_argument, NULL, 'u'},
+        {"user", required_argument, NULL, 'U'},
+        {"password", required_argument, NULL, 'p'},
+        {"password-file", required_argument, NULL, 'P'},
+        {"ca", required_argument, NULL, 'c'},
+        {"insecure", no_argument, NULL, 'k'},
+        {"meetings", required_argument, NULL, 'm'},
+        {"parties", required_argument, NULL, 'n'},
+        {"seconds", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},
         {"audio-bitrate", required_argument, NULL, 'a'},
-        {"drop-send", required_argument, NULL, 'd'}, {"server-pid", required_argument, NULL, 'S'},
-        {"json", required_argument, NULL, 'j'},      {"setup-timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"drop-send", required_argument, NULL, 'd'},
+        {"server-pid", required_argument, NULL, 'S'},
+        {"json", required_argument, NULL, 'j'},
+        {"setup-timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     unsigned v;
     int o;
@@ -300,8 +307,12 @@ int main(int argc, char **argv)
     struct lg_signal *sig = NULL;
     int rc = 1;
 
-    run.cfg = (struct lg_cfg){.meetings = 1, .parties = 3, .seconds = 10, .threads = 1,
-                              .audio_bitrate = 32000, .setup_timeout_s = 30};
+    run.cfg = (struct lg_cfg){.meetings = 1,
+                              .parties = 3,
+                              .seconds = 10,
+                              .threads = 1,
+                              .audio_bitrate = 32000,
+                              .setup_timeout_s = 30};
     int u = parse_args(argc, argv, &run.cfg, host, sizeof host, password);
     if (u != 0)
         return u;

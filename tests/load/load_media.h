@@ -29,8 +29,7 @@ enum lg_which { LG_PUB, LG_SUB };
  * the server's side `remote`. For the publish peer, ext ids of the answer
  * (0 = not negotiated). Returns 0 or ERR_FULL (queue full). */
 int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which which,
-                        const struct lg_remote *remote, uint8_t ext_audio_level,
-                        uint8_t ext_mid);
+                        const struct lg_remote *remote, uint8_t ext_audio_level, uint8_t ext_mid);
 
 /* CPU time of each media thread so far (CLOCK_THREAD_CPUTIME_ID of the
  * thread, read by the thread itself when it ends), in µs. */

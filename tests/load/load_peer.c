@@ -192,8 +192,7 @@ enum lg_input_kind lg_peer_input(struct lg_peer *p, int64_t now_us, uint8_t *buf
         return LG_IN_NONE;
     if (rtp_is_rtcp(buf, *len)) {
         /* Reports and feedback are authenticated and otherwise ignored. */
-        return srtpx_unprotect_rtcp(p->srtp, buf, len) == ERR_DENIED ? LG_IN_AUTH_FAIL
-                                                                     : LG_IN_NONE;
+        return srtpx_unprotect_rtcp(p->srtp, buf, len) == ERR_DENIED ? LG_IN_AUTH_FAIL : LG_IN_NONE;
     }
     if (!rtp_is_rtp(buf, *len))
         return LG_IN_NONE;

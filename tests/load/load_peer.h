@@ -58,7 +58,7 @@ struct lg_peer {
     uint64_t tie_breaker;
     struct lg_remote remote;
     struct dtls_cert *cert; /* borrowed, outlives the peer */
-    uint8_t tid[12]; /* of the latest check */
+    uint8_t tid[12];        /* of the latest check */
     int64_t started_us, next_check_us, connected_us;
     struct dtls *dtls;
     int64_t dtls_deadline;

@@ -180,13 +180,15 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
     double secs = (double)(w->end_us - w->start_us) / 1e6;
     fprintf(f, "samtale-load: %u meetings x %u parties = %u participants, %.1f s measured\n",
             run->cfg.meetings, run->cfg.parties, run->n_parts, secs);
-    fprintf(f, "  sent      %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s (%" PRIu64
-               " dropped on purpose, %" PRIu64 " send errors)\n",
+    fprintf(f,
+            "  sent      %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s (%" PRIu64
+            " dropped on purpose, %" PRIu64 " send errors)\n",
             t->sent_packets, t->sent_pps, t->sent_bps, t->send_dropped, t->send_errors);
     fprintf(f, "  received  %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s; streams %u of %u\n",
             t->rx_packets, t->rx_pps, t->rx_bps, t->streams, t->streams_wanted);
-    fprintf(f, "  loss      %.3f %% (%" PRIu64 " of %" PRIu64 "), reordered %" PRIu64
-               ", duplicates %" PRIu64 "\n",
+    fprintf(f,
+            "  loss      %.3f %% (%" PRIu64 " of %" PRIu64 "), reordered %" PRIu64
+            ", duplicates %" PRIu64 "\n",
             t->loss_pct, t->lost, t->expected, t->reordered, t->duplicates);
     fprintf(f, "  delay     p50 %.2f ms, p99 %.2f ms\n", (double)t->delay_p50_us / 1000,
             (double)t->delay_p99_us / 1000);
@@ -204,8 +206,8 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
             fprintf(f,
                     "    participant %u <- %u/%u: %" PRIu64 " packets, lost %" PRIu64
                     ", decode errors %" PRIu64 "\n",
-                    p->index, s->stream >> 8, s->stream & 0xff, s->packets,
-                    lg_seq_lost(&s->seq), s->decode_errors);
+                    p->index, s->stream >> 8, s->stream & 0xff, s->packets, lg_seq_lost(&s->seq),
+                    s->decode_errors);
         }
     }
     if (w->n_srv1 > 0) {
@@ -239,16 +241,16 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
             if (s->stream == UINT32_MAX)
                 continue;
             json_array_append_new(
-                rx, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "from",
-                              (json_int_t)(s->stream >> 8), "what", (json_int_t)(s->stream & 0xff),
-                              "packets", (json_int_t)s->packets, "expected",
-                              (json_int_t)lg_seq_expected(&s->seq), "lost",
-                              (json_int_t)lg_seq_lost(&s->seq), "reordered",
-                              (json_int_t)s->seq.reordered, "duplicates",
-                              (json_int_t)s->seq.duplicates, "decode_errors",
-                              (json_int_t)s->decode_errors, "delay_p50_us",
-                              (json_int_t)lg_hist_quantile(&s->delay, 0.5), "delay_p99_us",
-                              (json_int_t)lg_hist_quantile(&s->delay, 0.99)));
+                rx,
+                json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "from",
+                          (json_int_t)(s->stream >> 8), "what", (json_int_t)(s->stream & 0xff),
+                          "packets", (json_int_t)s->packets, "expected",
+                          (json_int_t)lg_seq_expected(&s->seq), "lost",
+                          (json_int_t)lg_seq_lost(&s->seq), "reordered",
+                          (json_int_t)s->seq.reordered, "duplicates", (json_int_t)s->seq.duplicates,
+                          "decode_errors", (json_int_t)s->decode_errors, "delay_p50_us",
+                          (json_int_t)lg_hist_quantile(&s->delay, 0.5), "delay_p99_us",
+                          (json_int_t)lg_hist_quantile(&s->delay, 0.99)));
         }
         int64_t first = atomic_load(&p->first_rx_us), adm = atomic_load(&p->admitted_us);
         json_array_append_new(
@@ -268,18 +270,17 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
         "{s:I, s:I, s:I, s:f, s:{s:I, s:f, s:f, s:I, s:I}, s:{s:I, s:f, s:f, s:I, s:I}, "
         "s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:o}, s:{s:I, s:o}, s:o}",
         "participants", (json_int_t)run->n_parts, "meetings", (json_int_t)run->cfg.meetings,
-        "parties", (json_int_t)run->cfg.parties, "seconds",
-        (double)(w->end_us - w->start_us) / 1e6, "sent", "packets", (json_int_t)t->sent_packets,
-        "pps", t->sent_pps, "bps", t->sent_bps, "dropped_on_purpose", (json_int_t)t->send_dropped,
-        "errors", (json_int_t)t->send_errors, "received", "packets", (json_int_t)t->rx_packets,
-        "pps", t->rx_pps, "bps", t->rx_bps, "streams", (json_int_t)t->streams, "streams_wanted",
-        (json_int_t)t->streams_wanted, "loss_pct", t->loss_pct, "lost", (json_int_t)t->lost,
-        "expected", (json_int_t)t->expected, "reordered", (json_int_t)t->reordered,
-        "duplicates", (json_int_t)t->duplicates, "decode_errors", (json_int_t)t->decode_errors,
-        "auth_failures", (json_int_t)t->auth_failures, "delay_p50_us",
-        (json_int_t)t->delay_p50_us, "delay_p99_us", (json_int_t)t->delay_p99_us,
-        "join_to_first_p50_us", (json_int_t)t->join_first_p50_us, "server", "rss_kb",
-        (json_int_t)w->rss_kb, "threads", srv, "generator", "cpu_us",
+        "parties", (json_int_t)run->cfg.parties, "seconds", (double)(w->end_us - w->start_us) / 1e6,
+        "sent", "packets", (json_int_t)t->sent_packets, "pps", t->sent_pps, "bps", t->sent_bps,
+        "dropped_on_purpose", (json_int_t)t->send_dropped, "errors", (json_int_t)t->send_errors,
+        "received", "packets", (json_int_t)t->rx_packets, "pps", t->rx_pps, "bps", t->rx_bps,
+        "streams", (json_int_t)t->streams, "streams_wanted", (json_int_t)t->streams_wanted,
+        "loss_pct", t->loss_pct, "lost", (json_int_t)t->lost, "expected", (json_int_t)t->expected,
+        "reordered", (json_int_t)t->reordered, "duplicates", (json_int_t)t->duplicates,
+        "decode_errors", (json_int_t)t->decode_errors, "auth_failures",
+        (json_int_t)t->auth_failures, "delay_p50_us", (json_int_t)t->delay_p50_us, "delay_p99_us",
+        (json_int_t)t->delay_p99_us, "join_to_first_p50_us", (json_int_t)t->join_first_p50_us,
+        "server", "rss_kb", (json_int_t)w->rss_kb, "threads", srv, "generator", "cpu_us",
         (json_int_t)(w->self_cpu1_us - w->self_cpu0_us), "media_threads_cpu_us", mt,
         "participant_list", parts);
     if (!j)

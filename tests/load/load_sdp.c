@@ -36,8 +36,8 @@ static int finish(struct out *o)
 
 static void creds(struct out *o, const struct lg_peer *p, const char *fp, const char *setup)
 {
-    put(o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\na=setup:%s\r\n",
-        p->ufrag, p->pwd, fp, setup);
+    put(o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\na=setup:%s\r\n", p->ufrag,
+        p->pwd, fp, setup);
 }
 
 int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,

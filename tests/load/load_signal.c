@@ -165,8 +165,8 @@ static void next_step(struct lg_signal *s)
             json_array_append_new(roles, json_string(ROLES[(k - 1) % 5]));
         char title[64];
         snprintf(title, sizeof title, "Load %u", s->next_meeting + 1);
-        json_t *b = json_pack("{s:s, s:o, s:i}", "title", title, "roles", roles,
-                              "duration_minutes", 60);
+        json_t *b =
+            json_pack("{s:s, s:o, s:i}", "title", title, "roles", roles, "duration_minutes", 60);
         char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
         json_decref(b);
         unsigned m = s->next_meeting++;
@@ -234,8 +234,7 @@ static void http_done(struct lg_signal *s, struct conn *c)
     }
     case REQ_JOIN_INFO:
         if (c->status != 200)
-            lg_part_fail(&run->parts[c->idx], "opening its link (join-info): HTTP %d",
-                         c->status);
+            lg_part_fail(&run->parts[c->idx], "opening its link (join-info): HTTP %d", c->status);
         next_step(s);
         break;
     }
@@ -258,8 +257,8 @@ static void on_admitted(struct lg_signal *s, struct conn *c)
         lg_part_fail(p, "publish offer: %s", err_str(n));
         return;
     }
-    ws_send(c, json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "type", "publish", "seq", 1, "sdp",
-                         sdp, "tracks", "mid", "0", "source", "mic"));
+    ws_send(c, json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "type", "publish", "seq", 1, "sdp", sdp,
+                         "tracks", "mid", "0", "source", "mic"));
     ws_send(c, json_pack("{s:s}", "type", "subscribe"));
     ws_send(c, json_pack("{s:s, s:b}", "type", "media_state", "mic", 1));
 }
@@ -358,7 +357,8 @@ static void on_message(struct lg_signal *s, struct conn *c, const char *text, si
     if (!type) {
         lg_part_fail(p, "signaling: a message that is not a JSON object with a type");
     } else if (strcmp(type, "joined") == 0) {
-        p->server_id = (int64_t)json_integer_value(json_object_get(json_object_get(m, "you"), "id"));
+        p->server_id =
+            (int64_t)json_integer_value(json_object_get(json_object_get(m, "you"), "id"));
     } else if (strcmp(type, "admitted") == 0) {
         on_admitted(s, c);
     } else if (strcmp(type, "roster") == 0) {
@@ -370,11 +370,11 @@ static void on_message(struct lg_signal *s, struct conn *c, const char *text, si
     } else if (strcmp(type, "transport_state") == 0) {
         const char *st = json_string_value(json_object_get(m, "state"));
         if (st && strcmp(st, "failed") == 0)
-            lg_part_fail(p, "the server says its %s transport failed: %s",
-                         jstr(m, "transport"), jstr(m, "reason"));
+            lg_part_fail(p, "the server says its %s transport failed: %s", jstr(m, "transport"),
+                         jstr(m, "reason"));
     } else if (strcmp(type, "error") == 0) {
-        lg_part_fail(p, "the server answered %s with error %s: %s",
-                     jstr(m, "ref"), jstr(m, "code"), jstr(m, "message"));
+        lg_part_fail(p, "the server answered %s with error %s: %s", jstr(m, "ref"), jstr(m, "code"),
+                     jstr(m, "message"));
     } else if (strcmp(type, "meeting_ended") == 0 || strcmp(type, "removed") == 0 ||
                strcmp(type, "denied") == 0 || strcmp(type, "server_shutdown") == 0) {
         lg_part_fail(p, "the server ended its seat: %s", type);
@@ -392,15 +392,13 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, struct con
         char n[24];
         snprintf(n, sizeof n, "%zu", c->body_len);
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                         (const unsigned char *)"application/json", 16, p,
-                                         end) ||
+                                         (const unsigned char *)"application/json", 16, p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
                                          (const unsigned char *)n, (int)strlen(n), p, end))
             return -1;
-        if (s->cookie[0] &&
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_COOKIE,
-                                         (const unsigned char *)s->cookie,
-                                         (int)strlen(s->cookie), p, end))
+        if (s->cookie[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_COOKIE,
+                                                         (const unsigned char *)s->cookie,
+                                                         (int)strlen(s->cookie), p, end))
             return -1;
         lws_client_http_body_pending(wsi, 1);
         lws_callback_on_writable(wsi);
@@ -482,8 +480,8 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, struct conn 
     struct lg_part *p = c->part;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        ws_send(c, json_pack("{s:s, s:s, s:s}", "type", "join", "token", p->token, "name",
-                             p->name));
+        ws_send(c,
+                json_pack("{s:s, s:s, s:s}", "type", "join", "token", p->token, "name", p->name));
         return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         if (c->rx_len + len > WS_MSG_MAX) {
@@ -523,8 +521,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, struct conn 
         }
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        lg_part_fail(p, "signaling: WebSocket connection failed: %s",
-                     in ? (const char *)in : "?");
+        lg_part_fail(p, "signaling: WebSocket connection failed: %s", in ? (const char *)in : "?");
         p->ws = NULL;
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
