@@ -105,9 +105,9 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {NULL, 0, NULL, 0},
     };
     unsigned v;
-    int o;
+    int o, li = 0;
     bool have_url = false;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (o) {
         case 'u':
             if (!parse_url(optarg, host, host_cap, &c->port)) {
@@ -151,8 +151,8 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
             if (o == 'a')
                 lo = 6000;
             if (!parse_uint(optarg, lo, hi, &v)) {
-                fprintf(stderr, "samtale-load: %s must be a number from %u to %u\n",
-                        argv[optind - 1], lo, hi);
+                fprintf(stderr, "samtale-load: --%s must be a number from %u to %u\n",
+                        opts[li].name, lo, hi);
                 return 2;
             }
             if (o == 'm')

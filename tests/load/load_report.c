@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -54,6 +55,21 @@ static int read_stat(const char *path, struct lg_proc_thread *t)
     return 0;
 }
 
+static int read_schedstat(const char *path, uint64_t *ns)
+{
+    char buf[128];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ERR_IO;
+    bool ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    char *end;
+    if (!ok)
+        return ERR_IO;
+    *ns = strtoull(buf, &end, 10);
+    return end == buf ? ERR_PARSE : 0;
+}
+
 int lg_proc_threads(int pid, struct lg_proc_thread *out, size_t cap)
 {
     char dir[64], path[512];
@@ -68,6 +84,11 @@ int lg_proc_threads(int pid, struct lg_proc_thread *out, size_t cap)
             continue;
         snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
         if (read_stat(path, &out[n]) == 0) {
+            /* The scheduler's run time (ns) is finer than the clock ticks. */
+            uint64_t ns;
+            snprintf(path, sizeof path, "%s/%s/schedstat", dir, e->d_name);
+            if (read_schedstat(path, &ns) == 0)
+                out[n].cpu_us = ns / 1000;
             out[n].tid = (int)strtol(e->d_name, NULL, 10);
             n++;
         }

@@ -15,7 +15,7 @@
 struct lg_proc_thread {
     int tid;
     char comm[32];
-    uint64_t cpu_us; /* utime + stime */
+    uint64_t cpu_us; /* run time from schedstat, else utime + stime */
 };
 
 /* The threads of process pid with their CPU time so far (/proc/PID/task).

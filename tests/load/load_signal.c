@@ -127,9 +127,13 @@ static int http_request(struct lg_signal *s, enum req req, unsigned idx, const c
 
 static void ws_send(struct conn *c, json_t *msg)
 {
-    char *text = json_dumps(msg, JSON_COMPACT);
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
-    if (!text || c->tx_n == WS_TXQ) {
+    if (!text) {
+        lg_part_fail(c->part, "signaling: out of memory for a message");
+        return;
+    }
+    if (c->tx_n == WS_TXQ) {
         free(text);
         lg_part_fail(c->part, "signaling: too many messages waiting to be sent");
         return;
@@ -338,8 +342,11 @@ static void on_subscribe_offer(struct lg_signal *s, struct conn *c, json_t *m)
         return;
     }
     p->sub_offers++;
-    ws_send(c, json_pack("{s:s, s:O, s:s}", "type", "subscribe_answer", "version",
-                         json_object_get(m, "version"), "sdp", sdp));
+    json_t *ans = json_pack("{s:s, s:s}", "type", "subscribe_answer", "sdp", sdp);
+    json_t *version = json_object_get(m, "version");
+    if (ans && json_is_integer(version))
+        json_object_set(ans, "version", version);
+    ws_send(c, ans);
     if (p->sub_started)
         return;
     if (lg_sdp_remote(s->sdp, &r) != 0)
