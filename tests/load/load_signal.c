@@ -541,9 +541,35 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, struct conn 
     }
 }
 
+/* The reasons whose `user` is the connection's struct conn (others carry
+ * other things there, e.g. an SSL_CTX, or nothing). */
+static bool conn_reason(enum lws_callback_reasons reason)
+{
+    switch (reason) {
+    case LWS_CALLBACK_WSI_DESTROY:
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
+    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
+    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
+    if (!wsi || !conn_reason(reason))
+        return 0;
     struct conn *c = user;
     if (reason == LWS_CALLBACK_WSI_DESTROY) {
         if (c && c->ws && c->part->ws == wsi)
