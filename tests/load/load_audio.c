@@ -120,6 +120,7 @@ int lg_audio_next(struct lg_audio_sender *s, const struct lg_audio_clip *c, uint
 
 struct lg_audio_decoder {
     OpusDecoder *dec;
+    int16_t pcm[5760]; /* 120 ms, the longest Opus packet */
 };
 
 int lg_audio_decoder_create(struct lg_audio_decoder **out)
@@ -147,9 +148,8 @@ void lg_audio_decoder_destroy(struct lg_audio_decoder *d)
 
 int lg_audio_decode(struct lg_audio_decoder *d, const uint8_t *payload, size_t len)
 {
-    static __thread int16_t pcm[5760]; /* 120 ms, the longest Opus packet */
     if (len == 0 || len > LG_AUDIO_MAX_FRAME)
         return ERR_PARSE;
-    int n = opus_decode(d->dec, payload, (opus_int32)len, pcm, 5760, 0);
+    int n = opus_decode(d->dec, payload, (opus_int32)len, d->pcm, 5760, 0);
     return n < 0 ? ERR_PARSE : n;
 }

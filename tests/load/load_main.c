@@ -7,8 +7,11 @@
  *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
  *                [--drop-send PCT] [--server-pid PID] [--json FILE]
  *
- * Exit codes: 0 done, 1 setup failed (the message names the participant and
- * why) or a participant failed during the run, 2 usage. */
+ * The measuring window starts once every participant sends and receives
+ * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;
+ * the report still comes). Exit codes: 0 done, 1 setup failed (the message
+ * names the participant and why) or a participant failed during the run,
+ * 2 usage. */
 #include <getopt.h>
 #include <openssl/rand.h>
 #include <signal.h>
@@ -26,6 +29,15 @@
 #include "tests/load/marker.h"
 
 #define PASSWORD_MAX 256
+
+/* SIGINT or SIGTERM: end the measuring window early and report. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 static void usage(void)
 {
@@ -275,6 +287,10 @@ static int wait_setup(struct lg_run *run)
     for (;;) {
         if (any_failure(run))
             return 1;
+        if (interrupted) {
+            fprintf(stderr, "samtale-load: interrupted during setup\n");
+            return 1;
+        }
         unsigned ready = 0;
         for (unsigned i = 0; i < run->n_parts; i++)
             ready += part_ready(run, &run->parts[i]);
@@ -317,6 +333,10 @@ int main(int argc, char **argv)
     if (u != 0)
         return u;
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     log_set_level(LOG_LEVEL_WARN);
     if (srtpx_init() != 0 || dtls_cert_create(&run.cert) != 0 ||
         dtls_cert_fingerprint(run.cert, run.fingerprint) != 0) {
@@ -344,7 +364,7 @@ int main(int argc, char **argv)
     w.self_cpu0_us = lg_self_cpu_us();
     int64_t end = w.start_us + (int64_t)run.cfg.seconds * 1000000;
     bool failed = false;
-    while (!failed && lg_now_us() < end) {
+    while (!failed && !interrupted && lg_now_us() < end) {
         sleep_ms(50);
         failed = any_failure(&run);
     }
