@@ -92,12 +92,18 @@ test('2 meetings x 3 parties, audio: everyone receives everyone, no loss, all de
     assert.ok(r.report, `no JSON report\n${out}`);
     const rep = r.report;
     assert.equal(rep.participants, MEETINGS * PARTIES);
-    assert.equal(rep.streams, rep.streams_wanted, out);
+    assert.equal(rep.received.streams_wanted, MEETINGS * PARTIES * (PARTIES - 1), out);
+    assert.equal(rep.received.streams, rep.received.streams_wanted, out);
     // 50 packets/s for SECONDS at least, per stream; a busy machine may lose some time.
     assertEveryoneHearsEveryone(r, SECONDS * 50 * 0.6);
     assert.ok(rep.loss_pct < 1, `loss ${rep.loss_pct} %\n${out}`);
     assert.equal(rep.decode_errors, 0, out);
     assert.equal(rep.auth_failures, 0, out);
+    // Every stream is decoded (the default --decode 100), every packet of it.
+    assert.equal(rep.decoded_streams, rep.received.streams, out);
+    for (const p of rep.participant_list) {
+        for (const s of p.received) assert.equal(s.decoded, s.packets, `participant ${p.participant} from ${s.from}\n${out}`);
+    }
     assert.ok(rep.sent.packets > 0 && rep.received.packets >= rep.sent.packets, out);
     assert.ok(rep.delay_p50_us > 0 && rep.delay_p99_us >= rep.delay_p50_us, out);
     assert.ok(rep.server.rss_kb > 0, `no server RSS\n${out}`);

@@ -37,6 +37,8 @@ struct lg_rx_stream {
     uint64_t packets, bytes; /* authenticated RTP packets and their bytes (SRTP removed) */
     uint64_t unmarked;       /* packets without our marker */
     uint64_t decode_errors;
+    bool decode;      /* this stream is in the decoded sample */
+    uint64_t decoded; /* packets decoded */
     struct lg_seq_stats seq;
     struct lg_hist delay;
     struct lg_audio_decoder *dec;
@@ -83,7 +85,8 @@ struct lg_cfg {
     unsigned meetings, parties, seconds, threads;
     int audio_bitrate;
     double drop_send_pct;
-    int server_pid; /* 0: not measured */
+    unsigned decode_pct; /* share of received streams decoded, 0..100 */
+    int server_pid;      /* 0: not measured */
     const char *json_path;
     unsigned setup_timeout_s;
 };

@@ -5,7 +5,7 @@
  *   samtale-load --url https://127.0.0.1:8443 --user anna --password-file F
  *                [--ca certs/dev/ca.pem | --insecure] [--meetings 2] [--parties 3]
  *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
- *                [--drop-send PCT] [--server-pid PID] [--json FILE]
+ *                [--drop-send PCT] [--decode PCT] [--server-pid PID] [--json FILE]
  *
  * The measuring window starts once every participant sends and receives
  * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;
@@ -46,7 +46,7 @@ static void usage(void)
                     "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
                     "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
                     "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
-                    "                    [--setup-timeout S]\n");
+                    "                    [--decode PCT] [--setup-timeout S]\n");
 }
 
 static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -112,6 +112,7 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {"drop-send", required_argument, NULL, 'd'},
         {"server-pid", required_argument, NULL, 'S'},
         {"json", required_argument, NULL, 'j'},
+        {"decode", required_argument, NULL, 'D'},
         {"setup-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -152,13 +153,15 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         case 't':
         case 'a':
         case 'S':
+        case 'D':
         case 'T': {
-            unsigned lo = o == 'n' ? LG_MIN_PARTIES : 1;
+            unsigned lo = o == 'n' ? LG_MIN_PARTIES : o == 'D' ? 0 : 1;
             unsigned hi = o == 'm'   ? LG_MAX_MEETINGS
                           : o == 'n' ? LG_MAX_PARTIES
                           : o == 't' ? LG_MAX_THREADS
                           : o == 'a' ? 510000
                           : o == 'S' ? 4194304
+                          : o == 'D' ? 100
                                      : 3600;
             if (o == 'a')
                 lo = 6000;
@@ -179,6 +182,8 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
                 c->audio_bitrate = (int)v;
             else if (o == 'S')
                 c->server_pid = (int)v;
+            else if (o == 'D')
+                c->decode_pct = v;
             else
                 c->setup_timeout_s = v;
             break;
@@ -328,7 +333,8 @@ int main(int argc, char **argv)
                               .seconds = 10,
                               .threads = 1,
                               .audio_bitrate = 32000,
-                              .setup_timeout_s = 30};
+                              .setup_timeout_s = 30,
+                              .decode_pct = 100};
     int u = parse_args(argc, argv, &run.cfg, host, sizeof host, password);
     if (u != 0)
         return u;

@@ -249,7 +249,7 @@ static struct lg_rx_stream *rx_stream(struct lg_part *p, uint32_t ssrc, uint8_t 
     return s;
 }
 
-static void on_rtp(struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
+static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
 {
     struct rtp_packet r;
     if (rtp_parse(&r, buf, len) != 0)
@@ -268,6 +268,9 @@ static void on_rtp(struct lg_part *p, int64_t now, const uint8_t *buf, size_t le
     }
     if (s->stream == UINT32_MAX) {
         s->stream = mk.stream;
+        /* The decoded sample: a fixed share of (receiver, stream) pairs. */
+        uint32_t h = (p->index * 2654435761u) ^ (mk.stream * 40503u);
+        s->decode = (h >> 8) % 100 < t->m->run->cfg.decode_pct;
         atomic_fetch_add(&p->streams_seen, 1);
         int64_t zero = 0;
         atomic_compare_exchange_strong(&p->first_rx_us, &zero, now);
@@ -276,11 +279,13 @@ static void on_rtp(struct lg_part *p, int64_t now, const uint8_t *buf, size_t le
     if (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED) {
         if ((uint64_t)now >= mk.send_us)
             lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
-        if (r.pt == LG_AUDIO_PT) {
+        if (r.pt == LG_AUDIO_PT && s->decode) {
             if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)
                 s->decode_errors++;
             else if (lg_audio_decode(s->dec, r.payload, r.payload_len) < 0)
                 s->decode_errors++;
+            else
+                s->decoded++;
         }
     }
 }
@@ -310,7 +315,7 @@ static void receive(struct thread *t, struct lg_part *p, enum lg_which which, in
             if (k == LG_IN_AUTH_FAIL)
                 p->auth_failures++;
             else if (k == LG_IN_RTP && which == LG_SUB)
-                on_rtp(p, now, t->rx[i], len);
+                on_rtp(t, p, now, t->rx[i], len);
         }
         if (n < BATCH)
             return;

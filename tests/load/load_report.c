@@ -163,6 +163,8 @@ void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals
             t->reordered += s->seq.reordered;
             t->duplicates += s->seq.duplicates;
             t->decode_errors += s->decode_errors;
+            t->decoded += s->decoded;
+            t->streams_decoded += s->decode;
             lg_hist_merge(&all, &s->delay);
         }
         t->rx_packets += pk;
@@ -213,8 +215,10 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
             t->loss_pct, t->lost, t->expected, t->reordered, t->duplicates);
     fprintf(f, "  delay     p50 %.2f ms, p99 %.2f ms\n", (double)t->delay_p50_us / 1000,
             (double)t->delay_p99_us / 1000);
-    fprintf(f, "  errors    decode %" PRIu64 ", SRTP auth %" PRIu64 "\n", t->decode_errors,
-            t->auth_failures);
+    fprintf(f,
+            "  decoded   %" PRIu64 " packets of %u streams; errors: decode %" PRIu64
+            ", SRTP auth %" PRIu64 "\n",
+            t->decoded, t->streams_decoded, t->decode_errors, t->auth_failures);
     fprintf(f, "  join to first packet: p50 %.0f ms, max %.0f ms (%u participants)\n",
             (double)t->join_first_p50_us / 1000, (double)t->join_first_max_us / 1000,
             t->joined_with_media);
@@ -263,10 +267,10 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
                 continue;
             json_array_append_new(
                 rx,
-                json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "from",
-                          (json_int_t)(s->stream >> 8), "what", (json_int_t)(s->stream & 0xff),
-                          "packets", (json_int_t)s->packets, "expected",
-                          (json_int_t)lg_seq_expected(&s->seq), "lost",
+                json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "decoded",
+                          (json_int_t)s->decoded, "from", (json_int_t)(s->stream >> 8), "what",
+                          (json_int_t)(s->stream & 0xff), "packets", (json_int_t)s->packets,
+                          "expected", (json_int_t)lg_seq_expected(&s->seq), "lost",
                           (json_int_t)lg_seq_lost(&s->seq), "reordered",
                           (json_int_t)s->seq.reordered, "duplicates", (json_int_t)s->seq.duplicates,
                           "decode_errors", (json_int_t)s->decode_errors, "delay_p50_us",
@@ -307,6 +311,8 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
     if (!j)
         return ERR_NOMEM;
     json_object_set_new(j, "join_to_first_max_us", json_integer((json_int_t)t->join_first_max_us));
+    json_object_set_new(j, "decoded_packets", json_integer((json_int_t)t->decoded));
+    json_object_set_new(j, "decoded_streams", json_integer((json_int_t)t->streams_decoded));
     int rc = json_dump_file(j, path, JSON_INDENT(1)) == 0 ? 0 : ERR_IO;
     json_decref(j);
     return rc;

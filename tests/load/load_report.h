@@ -41,8 +41,8 @@ struct lg_totals {
     double sent_pps, sent_bps;
     uint64_t rx_packets, rx_bytes;
     double rx_pps, rx_bps;
-    uint64_t expected, lost, reordered, duplicates, decode_errors, auth_failures;
-    unsigned streams, streams_wanted;
+    uint64_t expected, lost, reordered, duplicates, decode_errors, auth_failures, decoded;
+    unsigned streams, streams_wanted, streams_decoded;
     double loss_pct;
     uint64_t delay_p50_us, delay_p99_us;
     uint64_t join_first_p50_us, join_first_max_us;
