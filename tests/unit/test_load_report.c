@@ -21,6 +21,7 @@ static void proc_of_self(void **state)
     volatile uint64_t x = 0;
     for (uint64_t i = 0; i < 20000000; i++)
         x += i;
+    assert_true(x > 0);
     int n = lg_proc_threads(getpid(), t, LG_PROC_THREADS_MAX);
     assert_true(n >= 1);
     assert_int_equal(t[0].tid, getpid());
