@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "base/err.h"
@@ -344,6 +345,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     log_set_level(LOG_LEVEL_WARN);
+    /* Three descriptors per participant (two UDP sockets, one WebSocket). */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     if (srtpx_init() != 0 || dtls_cert_create(&run.cert) != 0 ||
         dtls_cert_fingerprint(run.cert, run.fingerprint) != 0) {
         fprintf(stderr, "samtale-load: cannot make the DTLS certificate\n");
