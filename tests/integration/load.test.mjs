@@ -2,8 +2,9 @@
 // real server: two meetings of three participants who publish Opus and
 // subscribe to each other through REST + WSS, ICE, DTLS and SRTP. Every
 // participant must receive every other's audio without loss, decode errors
-// or SRTP failures; and when the generator drops 2 % of what it sends
-// (before SRTP), the checker must see about that loss.
+// or SRTP failures, and the hosts end the meetings at the end; and when the
+// generator drops 2 % of what it sends (before SRTP), the checker must see
+// about that loss.
 //
 //   SAMTALE_BIN=build/debug/samtale node --test tests/integration/load.test.mjs
 //
@@ -109,6 +110,11 @@ test('2 meetings x 3 parties, audio: everyone receives everyone, no loss, all de
     assert.ok(rep.server.rss_kb > 0, `no server RSS\n${out}`);
     assert.ok(rep.server.threads.length > 0, `no server threads\n${out}`);
     assert.match(r.stdout, /loss\s+[0-9.]+ %/);
+    // At the end the hosts ended their meetings: no seats left behind.
+    const api = await server.login('anna', PASSWORD);
+    const { meetings } = await api.expect(200, 'GET', '/api/meetings');
+    assert.equal(meetings.length, MEETINGS);
+    for (const m of meetings) assert.equal(m.status, 'ended', JSON.stringify(m));
 });
 
 test('dropping 2 % of what is sent shows as about 2 % loss', { timeout: 50000 }, async () => {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/err.h"
 #include "tests/load/load_media.h"
@@ -16,6 +17,7 @@
 #define WS_MSG_MAX (256 * 1024)    /* one WebSocket message */
 #define WS_TXQ 16                  /* messages waiting to be written */
 #define COOKIE_MAX 128
+#define END_WAIT_US 2000000 /* for the meetings to end at the stop */
 
 enum req { REQ_LOGIN, REQ_MEETING, REQ_JOIN_INFO };
 
@@ -45,6 +47,7 @@ struct lg_signal {
     struct lws_context *ctx;
     pthread_t tid;
     bool started;
+    _Atomic bool done; /* the thread is about to return */
     char cookie[COOKIE_MAX];
     unsigned next_meeting, next_info;
     struct sdp_session *sdp; /* scratch for parsing (large) */
@@ -359,6 +362,8 @@ static void on_subscribe_offer(struct lg_signal *s, struct conn *c, json_t *m)
 static void on_message(struct lg_signal *s, struct conn *c, const char *text, size_t len)
 {
     struct lg_part *p = c->part;
+    if (atomic_load(&s->run->stop))
+        return; /* the run is over: meetings end, nothing fails any more */
     json_t *m = json_loadb(text, len, 0, NULL);
     const char *type = json_string_value(json_object_get(m, "type"));
     if (!type) {
@@ -588,6 +593,26 @@ static const struct lws_protocols PROTOCOLS[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* At the end every host ends its meeting, so the server frees the seats at
+ * once rather than keeping them for a resume; bounded by END_WAIT_US. */
+static void end_meetings(struct lg_signal *s)
+{
+    struct lg_run *run = s->run;
+    for (unsigned i = 0; i < run->n_parts; i++) {
+        struct lg_part *p = &run->parts[i];
+        if (p->slot == 0 && p->ws && p->admitted)
+            ws_send(lws_wsi_user(p->ws), json_pack("{s:s}", "type", "end"));
+    }
+    int64_t until = lg_now_us() + END_WAIT_US;
+    for (;;) {
+        unsigned open = 0;
+        for (unsigned i = 0; i < run->n_parts; i++)
+            open += run->parts[i].ws != NULL;
+        if (open == 0 || lg_now_us() > until || lws_service(s->ctx, 0) < 0)
+            return;
+    }
+}
+
 static void *thread_main(void *arg)
 {
     struct lg_signal *s = arg;
@@ -600,6 +625,8 @@ static void *thread_main(void *arg)
     while (!atomic_load(&run->stop))
         if (lws_service(s->ctx, 0) < 0)
             break;
+    end_meetings(s);
+    atomic_store(&s->done, true);
     return NULL;
 }
 
@@ -641,9 +668,16 @@ void lg_signal_stop(struct lg_signal *s)
     if (!s)
         return;
     atomic_store(&s->run->stop, true);
-    lws_cancel_service(s->ctx);
-    if (s->started)
+    if (s->started) {
+        /* Wake it until it is done: lws_service() sleeps until an event,
+         * and the ending meetings' deadline needs it to look at the clock. */
+        while (!atomic_load(&s->done)) {
+            lws_cancel_service(s->ctx);
+            struct timespec ts = {.tv_nsec = 20000000};
+            nanosleep(&ts, NULL);
+        }
         pthread_join(s->tid, NULL);
+    }
     lws_context_destroy(s->ctx);
     free(s->sdp);
     free(s);
