@@ -29,6 +29,15 @@
 #define LG_TOKEN_MAX 64
 #define LG_REASON_MAX 200
 
+/* How far a participant's signaling got. */
+enum lg_phase {
+    LG_PHASE_NONE,      /* no WebSocket yet */
+    LG_PHASE_CONNECTED, /* WebSocket open, join sent */
+    LG_PHASE_LOBBY,     /* joined, waiting to be admitted */
+    LG_PHASE_ADMITTED,  /* admitted, publish and subscribe sent */
+    LG_PHASE_ANSWERED,  /* publish answered */
+};
+
 /* One stream a participant receives (keyed by SSRC). */
 struct lg_rx_stream {
     uint32_t ssrc;
@@ -67,6 +76,7 @@ struct lg_part {
     uint64_t sent_packets, sent_bytes, send_dropped, send_errors, auth_failures, rx_overflow;
 
     /* shared while running */
+    _Atomic int phase;                /* enum lg_phase, set by signaling */
     _Atomic int pub_state, sub_state; /* enum lg_peer_state */
     _Atomic unsigned streams_seen;    /* distinct marked streams received */
     _Atomic int64_t admitted_us;      /* CLOCK_MONOTONIC; 0 = not yet */

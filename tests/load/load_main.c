@@ -250,12 +250,20 @@ static bool part_ready(const struct lg_run *run, struct lg_part *p)
            atomic_load(&p->streams_seen) >= run->cfg.parties - 1;
 }
 
+static const char *phase_name(int phase)
+{
+    static const char *const names[] = {"no WebSocket", "joining", "in the lobby", "admitted",
+                                        "publish answered"};
+    return phase >= 0 && phase <= LG_PHASE_ANSWERED ? names[phase] : "?";
+}
+
 static void describe(const struct lg_run *run, struct lg_part *p)
 {
     fprintf(stderr,
-            "  participant %u (meeting %u, party %u%s): publish %s, subscribe %s, "
+            "  participant %u (meeting %u, party %u%s): %s; publish %s, subscribe %s, "
             "streams %u of %u%s%s\n",
             p->index, p->meeting + 1, p->slot + 1, p->slot == 0 ? ", host" : "",
+            phase_name(atomic_load(&p->phase)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->pub_state)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->sub_state)),
             atomic_load(&p->streams_seen), run->cfg.parties - 1,

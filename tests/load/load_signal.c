@@ -17,7 +17,8 @@
 #define WS_MSG_MAX (256 * 1024)    /* one WebSocket message */
 #define WS_TXQ 16                  /* messages waiting to be written */
 #define COOKIE_MAX 128
-#define END_WAIT_US 2000000 /* for the meetings to end at the stop */
+#define JOIN_INFO_PARALLEL 8 /* links opened at once */
+#define END_WAIT_US 2000000  /* for the meetings to end at the stop */
 
 enum req { REQ_LOGIN, REQ_MEETING, REQ_JOIN_INFO };
 
@@ -49,7 +50,8 @@ struct lg_signal {
     bool started;
     _Atomic bool done; /* the thread is about to return */
     char cookie[COOKIE_MAX];
-    unsigned next_meeting, next_info;
+    unsigned next_meeting, next_info, infos_out, infos_done;
+    bool joining;
     struct sdp_session *sdp; /* scratch for parsing (large) */
     int64_t admitted_ids[LG_MAX_MEETINGS][LG_MAX_PARTIES];
 };
@@ -181,15 +183,19 @@ static void next_step(struct lg_signal *s)
             run_fail(s, "could not send the request for meeting %u", m + 1);
         return;
     }
-    if (s->next_info < run->n_parts) {
+    /* Every link opened, JOIN_INFO_PARALLEL at a time; then everyone joins. */
+    while (s->next_info < run->n_parts && s->infos_out < JOIN_INFO_PARALLEL) {
         unsigned i = s->next_info++;
         json_t *b = json_pack("{s:s}", "token", run->parts[i].token);
         char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
         json_decref(b);
+        s->infos_out++;
         if (http_request(s, REQ_JOIN_INFO, i, "/api/join-info", body) != 0)
             lg_part_fail(&run->parts[i], "could not open its link (join-info)");
-        return;
     }
+    if (s->infos_done < run->n_parts || s->joining)
+        return;
+    s->joining = true;
     for (unsigned i = 0; i < run->n_parts; i++)
         open_ws(s, &run->parts[i]);
 }
@@ -240,6 +246,8 @@ static void http_done(struct lg_signal *s, struct conn *c)
         break;
     }
     case REQ_JOIN_INFO:
+        s->infos_out--;
+        s->infos_done++;
         if (c->status != 200)
             lg_part_fail(&run->parts[c->idx], "opening its link (join-info): HTTP %d", c->status);
         next_step(s);
@@ -258,6 +266,7 @@ static void on_admitted(struct lg_signal *s, struct conn *c)
         return;
     p->admitted = true;
     atomic_store(&p->admitted_us, lg_now_us());
+    atomic_store(&p->phase, LG_PHASE_ADMITTED);
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, s->run->fingerprint, p->audio.ssrc,
                                  p->index);
     if (n < 0) {
@@ -327,6 +336,7 @@ static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
     }
     uint16_t level = sdp_find_ext(a, SDP_EXT_AUDIO_LEVEL), mid = sdp_find_ext(a, SDP_EXT_MID);
     p->pub_started = true;
+    atomic_store(&p->phase, LG_PHASE_ANSWERED);
     if (lg_media_peer_start(s->run->media, p, LG_PUB, &r, (uint8_t)(level < 15 ? level : 0),
                             (uint8_t)(mid < 15 ? mid : 0)) != 0)
         lg_part_fail(p, "publish: the media thread's queue is full");
@@ -371,6 +381,7 @@ static void on_message(struct lg_signal *s, struct conn *c, const char *text, si
     } else if (strcmp(type, "joined") == 0) {
         p->server_id =
             (int64_t)json_integer_value(json_object_get(json_object_get(m, "you"), "id"));
+        atomic_store(&p->phase, LG_PHASE_LOBBY);
     } else if (strcmp(type, "admitted") == 0) {
         on_admitted(s, c);
     } else if (strcmp(type, "roster") == 0) {
@@ -492,6 +503,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, struct conn 
     struct lg_part *p = c->part;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        atomic_store(&p->phase, LG_PHASE_CONNECTED);
         ws_send(c,
                 json_pack("{s:s, s:s, s:s}", "type", "join", "token", p->token, "name", p->name));
         return 0;
