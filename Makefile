@@ -78,6 +78,8 @@ LIB := $(BUILD)/libsamtale.a
 BIN := $(BUILD)/samtale
 LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
 LOAD_LIB := $(BUILD)/libload.a
+# The native load generator (tests/load/): its main program over libload.a.
+LOAD_BIN := $(BUILD)/load/samtale-load
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -101,7 +103,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
         unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 format format-check clean
 
 all: build
-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
+build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -118,6 +120,10 @@ $(LOAD_LIB): $(LOAD_OBJS)
 	ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LOAD_BIN): $(BUILD)/obj/tests/load/load_main.o $(LOAD_LIB) $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LOAD_LIB) $(LIB)

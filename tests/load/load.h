@@ -1,0 +1,122 @@
+/* The load generator's run: its settings, its participants and what the
+ * threads share. Threads: one signaling thread (load_signal.c, libwebsockets
+ * client), media threads (load_media.c) that each own a set of
+ * participants' sockets and media state, and the main thread that waits,
+ * stops everything and reports (load_report.c).
+ *
+ * Ownership: a participant's signaling fields belong to the signaling
+ * thread; its peers, senders and receive streams to its media thread (the
+ * signaling thread hands the server's parameters over by a command,
+ * lg_media_peer_start()). The atomics below are the only fields read across
+ * threads while the run goes on; everything else is read by the main thread
+ * after the other threads have been joined. */
+#ifndef SAMTALE_LOAD_H
+#define SAMTALE_LOAD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tests/load/load_audio.h"
+#include "tests/load/load_peer.h"
+#include "tests/load/load_stats.h"
+
+#define LG_MAX_MEETINGS 200
+#define LG_MIN_PARTIES 2
+#define LG_MAX_PARTIES 6
+#define LG_MAX_THREADS 16
+#define LG_MAX_RX 32 /* streams one participant receives */
+#define LG_TOKEN_MAX 64
+#define LG_REASON_MAX 200
+
+/* How far a participant's signaling got. */
+enum lg_phase {
+    LG_PHASE_NONE,      /* no WebSocket yet */
+    LG_PHASE_CONNECTED, /* WebSocket open, join sent */
+    LG_PHASE_LOBBY,     /* joined, waiting to be admitted */
+    LG_PHASE_ADMITTED,  /* admitted, publish and subscribe sent */
+    LG_PHASE_ANSWERED,  /* publish answered */
+};
+
+/* One stream a participant receives (keyed by SSRC). */
+struct lg_rx_stream {
+    uint32_t ssrc;
+    uint32_t stream; /* marker stream id; UINT32_MAX until a marked packet came */
+    uint8_t pt;
+    uint64_t packets, bytes; /* authenticated RTP packets and their bytes (SRTP removed) */
+    uint64_t unmarked;       /* packets without our marker */
+    uint64_t decode_errors;
+    bool decode;      /* this stream is in the decoded sample */
+    uint64_t decoded; /* packets decoded */
+    struct lg_seq_stats seq;
+    struct lg_hist delay;
+    struct lg_audio_decoder *dec;
+};
+
+struct lg_part {
+    uint32_t index;   /* participant number in the run, 0.. */
+    uint32_t meeting; /* meeting index */
+    uint32_t slot;    /* 0 = the host */
+    unsigned thread;  /* media thread */
+
+    /* signaling thread */
+    char token[LG_TOKEN_MAX + 1];
+    char name[32];
+    struct lws *ws;
+    int64_t server_id; /* participant id in the meeting */
+    bool admitted, published, subscribed, sub_started, pub_started;
+    unsigned sub_offers;
+
+    /* media thread */
+    struct lg_peer pub, sub;
+    int pub_fd, sub_fd;
+    struct lg_audio_sender audio;
+    struct lg_rx_stream rx[LG_MAX_RX];
+    unsigned n_rx;
+    uint64_t sent_packets, sent_bytes, send_dropped, send_errors, auth_failures, rx_overflow;
+
+    /* shared while running */
+    _Atomic int phase;                /* enum lg_phase, set by signaling */
+    _Atomic int pub_state, sub_state; /* enum lg_peer_state */
+    _Atomic unsigned streams_seen;    /* distinct marked streams received */
+    _Atomic int64_t admitted_us;      /* CLOCK_MONOTONIC; 0 = not yet */
+    _Atomic int64_t first_rx_us;      /* first marked media packet */
+    _Atomic bool fail_claimed;        /* the first failure writes `reason` */
+    _Atomic bool failed;              /* set once, after `reason` is written */
+    char reason[LG_REASON_MAX];       /* why it failed */
+};
+
+struct lg_cfg {
+    const char *url_host; /* "127.0.0.1" */
+    int port;
+    const char *user, *password;
+    const char *ca_path; /* NULL with insecure */
+    bool insecure;
+    unsigned meetings, parties, seconds, threads;
+    int audio_bitrate;
+    double drop_send_pct;
+    unsigned decode_pct; /* share of received streams decoded, 0..100 */
+    int server_pid;      /* 0: not measured */
+    const char *json_path;
+    unsigned setup_timeout_s;
+};
+
+struct lg_run {
+    struct lg_cfg cfg;
+    struct lg_part *parts;
+    unsigned n_parts;
+    struct dtls_cert *cert;
+    char fingerprint[DTLS_FINGERPRINT_MAX];
+    struct lg_audio_clip clip;
+    struct lg_media *media; /* load_media.h */
+    _Atomic bool stop;
+    _Atomic bool signal_failed;
+    char signal_reason[LG_REASON_MAX];
+};
+
+/* Marks participant p failed with a reason (first one wins). */
+void lg_part_fail(struct lg_part *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* CLOCK_MONOTONIC in µs. */
+int64_t lg_now_us(void);
+
+#endif

@@ -1,0 +1,419 @@
+/* samtale-load: the native load generator and media checker. Acts as many
+ * meeting participants against a running samtale server (load.h), then
+ * reports what they received (load_report.h).
+ *
+ *   samtale-load --url https://127.0.0.1:8443 --user anna --password-file F
+ *                [--ca certs/dev/ca.pem | --insecure] [--meetings 2] [--parties 3]
+ *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
+ *                [--drop-send PCT] [--decode PCT] [--server-pid PID] [--json FILE]
+ *
+ * The measuring window starts once every participant sends and receives
+ * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;
+ * the report still comes). Exit codes: 0 done, 1 setup failed (the message
+ * names the participant and why) or a participant failed during the run,
+ * 2 usage. */
+#include <getopt.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "tests/load/load.h"
+#include "tests/load/load_media.h"
+#include "tests/load/load_report.h"
+#include "tests/load/load_signal.h"
+#include "tests/load/marker.h"
+
+#define PASSWORD_MAX 256
+
+/* SIGINT or SIGTERM: end the measuring window early and report. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: samtale-load --url https://HOST:PORT --user NAME\n"
+                    "                    (--password PW | --password-file FILE)\n"
+                    "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
+                    "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
+                    "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
+                    "                    [--decode PCT] [--setup-timeout S]\n");
+}
+
+static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* "https://HOST:PORT" with an IPv4 literal or a name. */
+static bool parse_url(const char *url, char *host, size_t cap, int *port)
+{
+    const char *p = url;
+    if (strncmp(p, "https://", 8) != 0)
+        return false;
+    p += 8;
+    const char *colon = strrchr(p, ':');
+    if (!colon || colon == p || (size_t)(colon - p) >= cap)
+        return false;
+    unsigned v;
+    char tail[16];
+    snprintf(tail, sizeof tail, "%s", colon + 1);
+    char *slash = strchr(tail, '/');
+    if (slash)
+        *slash = '\0';
+    if (!parse_uint(tail, 1, 65535, &v))
+        return false;
+    memcpy(host, p, (size_t)(colon - p));
+    host[colon - p] = '\0';
+    *port = (int)v;
+    return true;
+}
+
+static bool read_password(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    return ok && out[0] != '\0';
+}
+
+static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_t host_cap,
+                      char *password)
+{
+    static const struct option opts[] = {
+        {"url", required_argument, NULL, 'u'},
+        {"user", required_argument, NULL, 'U'},
+        {"password", required_argument, NULL, 'p'},
+        {"password-file", required_argument, NULL, 'P'},
+        {"ca", required_argument, NULL, 'c'},
+        {"insecure", no_argument, NULL, 'k'},
+        {"meetings", required_argument, NULL, 'm'},
+        {"parties", required_argument, NULL, 'n'},
+        {"seconds", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},
+        {"audio-bitrate", required_argument, NULL, 'a'},
+        {"drop-send", required_argument, NULL, 'd'},
+        {"server-pid", required_argument, NULL, 'S'},
+        {"json", required_argument, NULL, 'j'},
+        {"decode", required_argument, NULL, 'D'},
+        {"setup-timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned v;
+    int o, li = 0;
+    bool have_url = false;
+    while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
+        switch (o) {
+        case 'u':
+            if (!parse_url(optarg, host, host_cap, &c->port)) {
+                fprintf(stderr, "samtale-load: --url must be https://HOST:PORT\n");
+                return 2;
+            }
+            have_url = true;
+            break;
+        case 'U':
+            c->user = optarg;
+            break;
+        case 'p':
+            snprintf(password, PASSWORD_MAX, "%s", optarg);
+            break;
+        case 'P':
+            if (!read_password(optarg, password, PASSWORD_MAX)) {
+                fprintf(stderr, "samtale-load: cannot read a password from %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'c':
+            c->ca_path = optarg;
+            break;
+        case 'k':
+            c->insecure = true;
+            break;
+        case 'm':
+        case 'n':
+        case 's':
+        case 't':
+        case 'a':
+        case 'S':
+        case 'D':
+        case 'T': {
+            unsigned lo = o == 'n' ? LG_MIN_PARTIES : o == 'D' ? 0 : 1;
+            unsigned hi = o == 'm'   ? LG_MAX_MEETINGS
+                          : o == 'n' ? LG_MAX_PARTIES
+                          : o == 't' ? LG_MAX_THREADS
+                          : o == 'a' ? 510000
+                          : o == 'S' ? 4194304
+                          : o == 'D' ? 100
+                                     : 3600;
+            if (o == 'a')
+                lo = 6000;
+            if (!parse_uint(optarg, lo, hi, &v)) {
+                fprintf(stderr, "samtale-load: --%s must be a number from %u to %u\n",
+                        opts[li].name, lo, hi);
+                return 2;
+            }
+            if (o == 'm')
+                c->meetings = v;
+            else if (o == 'n')
+                c->parties = v;
+            else if (o == 's')
+                c->seconds = v;
+            else if (o == 't')
+                c->threads = v;
+            else if (o == 'a')
+                c->audio_bitrate = (int)v;
+            else if (o == 'S')
+                c->server_pid = (int)v;
+            else if (o == 'D')
+                c->decode_pct = v;
+            else
+                c->setup_timeout_s = v;
+            break;
+        }
+        case 'd': {
+            char *end;
+            double d = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(d >= 0 && d <= 50)) {
+                fprintf(stderr, "samtale-load: --drop-send must be a percentage from 0 to 50\n");
+                return 2;
+            }
+            c->drop_send_pct = d;
+            break;
+        }
+        case 'j':
+            c->json_path = optarg;
+            break;
+        default:
+            usage();
+            return 2;
+        }
+    }
+    if (!have_url || !c->user || password[0] == '\0' || (!c->ca_path && !c->insecure) ||
+        optind != argc) {
+        usage();
+        return 2;
+    }
+    c->url_host = host;
+    c->password = password;
+    return 0;
+}
+
+static int setup_parts(struct lg_run *run)
+{
+    run->n_parts = run->cfg.meetings * run->cfg.parties;
+    run->parts = calloc(run->n_parts, sizeof *run->parts);
+    if (!run->parts)
+        return ERR_NOMEM;
+    for (unsigned i = 0; i < run->n_parts; i++) {
+        struct lg_part *p = &run->parts[i];
+        p->index = i;
+        p->meeting = i / run->cfg.parties;
+        p->slot = i % run->cfg.parties;
+        snprintf(p->name, sizeof p->name, "Load %u.%u", p->meeting + 1, p->slot + 1);
+        if (lg_peer_init(&p->pub) != 0 || lg_peer_init(&p->sub) != 0)
+            return ERR_CRYPTO;
+        uint32_t r[3];
+        if (RAND_bytes((uint8_t *)r, sizeof r) != 1)
+            return ERR_CRYPTO;
+        p->audio.ssrc = r[0] | 1u;
+        p->audio.seq = (uint16_t)r[1];
+        p->audio.timestamp = r[2];
+        p->audio.stream = lg_stream_id(i, 0);
+        snprintf(p->audio.mid, sizeof p->audio.mid, "0");
+    }
+    return 0;
+}
+
+static bool part_ready(const struct lg_run *run, struct lg_part *p)
+{
+    return atomic_load(&p->pub_state) == LG_PEER_CONNECTED &&
+           atomic_load(&p->sub_state) == LG_PEER_CONNECTED &&
+           atomic_load(&p->streams_seen) >= run->cfg.parties - 1;
+}
+
+static const char *phase_name(int phase)
+{
+    static const char *const names[] = {"no WebSocket", "joining", "in the lobby", "admitted",
+                                        "publish answered"};
+    return phase >= 0 && phase <= LG_PHASE_ANSWERED ? names[phase] : "?";
+}
+
+static void describe(const struct lg_run *run, struct lg_part *p)
+{
+    fprintf(stderr,
+            "  participant %u (meeting %u, party %u%s): %s; publish %s, subscribe %s, "
+            "streams %u of %u%s%s\n",
+            p->index, p->meeting + 1, p->slot + 1, p->slot == 0 ? ", host" : "",
+            phase_name(atomic_load(&p->phase)),
+            lg_peer_state_name((enum lg_peer_state)atomic_load(&p->pub_state)),
+            lg_peer_state_name((enum lg_peer_state)atomic_load(&p->sub_state)),
+            atomic_load(&p->streams_seen), run->cfg.parties - 1,
+            atomic_load(&p->failed) ? ": " : "", atomic_load(&p->failed) ? p->reason : "");
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* A failure so far: the first failed participant, or the run's. */
+static bool any_failure(struct lg_run *run)
+{
+    if (atomic_load(&run->signal_failed)) {
+        fprintf(stderr, "samtale-load: setup failed: %s\n", run->signal_reason);
+        return true;
+    }
+    for (unsigned i = 0; i < run->n_parts; i++) {
+        struct lg_part *p = &run->parts[i];
+        if (atomic_load(&p->failed)) {
+            fprintf(stderr, "samtale-load: participant %u (meeting %u, party %u) failed: %s\n",
+                    p->index, p->meeting + 1, p->slot + 1, p->reason);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Waits until every participant sends and receives every other's audio. */
+static int wait_setup(struct lg_run *run)
+{
+    int64_t deadline = lg_now_us() + (int64_t)run->cfg.setup_timeout_s * 1000000;
+    for (;;) {
+        if (any_failure(run))
+            return 1;
+        if (interrupted) {
+            fprintf(stderr, "samtale-load: interrupted during setup\n");
+            return 1;
+        }
+        unsigned ready = 0;
+        for (unsigned i = 0; i < run->n_parts; i++)
+            ready += part_ready(run, &run->parts[i]);
+        if (ready == run->n_parts)
+            return 0;
+        if (lg_now_us() > deadline) {
+            fprintf(stderr, "samtale-load: setup failed: %u of %u participants ready after %u s:\n",
+                    ready, run->n_parts, run->cfg.setup_timeout_s);
+            for (unsigned i = 0; i < run->n_parts; i++)
+                if (!part_ready(run, &run->parts[i]))
+                    describe(run, &run->parts[i]);
+            return 1;
+        }
+        sleep_ms(50);
+    }
+}
+
+static void sample_server(const struct lg_run *run, struct lg_proc_thread *t, int *n)
+{
+    *n = run->cfg.server_pid ? lg_proc_threads(run->cfg.server_pid, t, LG_PROC_THREADS_MAX) : 0;
+    if (*n < 0)
+        *n = 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct lg_run run;
+    static struct lg_window w;
+    static char host[256], password[PASSWORD_MAX];
+    struct lg_signal *sig = NULL;
+    int rc = 1;
+
+    run.cfg = (struct lg_cfg){.meetings = 1,
+                              .parties = 3,
+                              .seconds = 10,
+                              .threads = 1,
+                              .audio_bitrate = 32000,
+                              .setup_timeout_s = 30,
+                              .decode_pct = 100};
+    int u = parse_args(argc, argv, &run.cfg, host, sizeof host, password);
+    if (u != 0)
+        return u;
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    log_set_level(LOG_LEVEL_WARN);
+    /* Three descriptors per participant (two UDP sockets, one WebSocket). */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    if (srtpx_init() != 0 || dtls_cert_create(&run.cert) != 0 ||
+        dtls_cert_fingerprint(run.cert, run.fingerprint) != 0) {
+        fprintf(stderr, "samtale-load: cannot make the DTLS certificate\n");
+        goto out;
+    }
+    if (lg_audio_clip_make(&run.clip, 3, run.cfg.audio_bitrate) != 0) {
+        fprintf(stderr, "samtale-load: cannot encode the audio with libopus\n");
+        goto out;
+    }
+    if (setup_parts(&run) != 0 || lg_media_create(&run.media, &run) != 0 ||
+        lg_media_start(run.media) != 0) {
+        fprintf(stderr, "samtale-load: cannot make the participants' sockets and threads\n");
+        goto out;
+    }
+    if (lg_signal_start(&sig, &run) != 0) {
+        fprintf(stderr, "samtale-load: cannot start the signaling client\n");
+        goto out;
+    }
+    if (wait_setup(&run) != 0)
+        goto out;
+
+    w.start_us = lg_now_us();
+    sample_server(&run, w.srv0, &w.n_srv0);
+    w.self_cpu0_us = lg_self_cpu_us();
+    int64_t end = w.start_us + (int64_t)run.cfg.seconds * 1000000;
+    bool failed = false;
+    while (!failed && !interrupted && lg_now_us() < end) {
+        sleep_ms(50);
+        failed = any_failure(&run);
+    }
+    w.end_us = lg_now_us();
+    sample_server(&run, w.srv1, &w.n_srv1);
+    w.rss_kb = run.cfg.server_pid ? lg_proc_rss_kb(run.cfg.server_pid) : 0;
+    w.self_cpu1_us = lg_self_cpu_us();
+    rc = failed ? 1 : 0;
+
+    atomic_store(&run.stop, true);
+    lg_signal_stop(sig);
+    sig = NULL;
+    struct lg_media *m = run.media;
+    /* Join the media threads (their CPU times stay readable until freed). */
+    lg_media_stop(m);
+    struct lg_totals t;
+    lg_report_totals(&run, w.end_us, &t);
+    lg_report_text(stdout, &run, &w, &t);
+    if (run.cfg.json_path && lg_report_json(run.cfg.json_path, &run, &w, &t) != 0) {
+        fprintf(stderr, "samtale-load: cannot write %s\n", run.cfg.json_path);
+        rc = 1;
+    }
+out:
+    atomic_store(&run.stop, true);
+    lg_signal_stop(sig);
+    lg_media_destroy(run.media);
+    free(run.parts);
+    lg_audio_clip_free(&run.clip);
+    dtls_cert_destroy(run.cert);
+    return rc;
+}

@@ -1,0 +1,456 @@
+/* The generator's media threads (load_media.h). */
+#include "tests/load/load_media.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "media/rtp.h"
+#include "tests/load/marker.h"
+
+#define BATCH 32
+#define RX_BUF 2048
+#define MAX_EVENTS 64
+#define TICK_US LG_AUDIO_FRAME_US
+
+struct cmd {
+    struct lg_part *part;
+    enum lg_which which;
+    struct lg_remote remote;
+    uint8_t ext_audio_level, ext_mid;
+};
+
+struct thread {
+    struct lg_media *m;
+    unsigned id;
+    pthread_t tid;
+    bool started;
+    int epfd, evfd;
+    struct lg_part **parts;
+    size_t n_parts;
+    pthread_mutex_t lock; /* guards the command queue */
+    struct cmd *cmds;     /* LG_MEDIA_CMDS */
+    size_t cmd_head, cmd_count;
+    uint64_t rng;
+    uint64_t cpu_us;
+    uint8_t rx[BATCH][RX_BUF];
+};
+
+struct lg_media {
+    struct lg_run *run;
+    struct thread *t;
+    unsigned n;
+};
+
+/* epoll data: participant index * 2 + which; the eventfd is UINT64_MAX. */
+#define EV_WAKE UINT64_MAX
+
+static int udp_socket(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    int sz = 1 << 20;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int lg_media_create(struct lg_media **out, struct lg_run *run)
+{
+    struct lg_media *m = calloc(1, sizeof *m);
+    if (!m)
+        return ERR_NOMEM;
+    m->run = run;
+    m->n = run->cfg.threads;
+    m->t = calloc(m->n, sizeof *m->t);
+    if (!m->t) {
+        free(m);
+        return ERR_NOMEM;
+    }
+    for (unsigned i = 0; i < run->n_parts; i++)
+        run->parts[i].pub_fd = run->parts[i].sub_fd = -1;
+    int rc = 0;
+    for (unsigned k = 0; k < m->n; k++) {
+        struct thread *t = &m->t[k];
+        t->m = m;
+        t->id = k;
+        t->evfd = t->epfd = -1;
+        t->rng = 0x9E3779B97F4A7C15ull * (k + 1);
+        pthread_mutex_init(&t->lock, NULL);
+        t->cmds = calloc(LG_MEDIA_CMDS, sizeof *t->cmds);
+        t->parts = calloc(run->n_parts / m->n + 1, sizeof *t->parts);
+        if (!t->cmds || !t->parts) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        t->epfd = epoll_create1(EPOLL_CLOEXEC);
+        t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_WAKE};
+        if (t->epfd < 0 || t->evfd < 0 || epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->evfd, &ev) != 0) {
+            rc = ERR_IO;
+            goto out;
+        }
+    }
+    for (unsigned i = 0; i < run->n_parts; i++) {
+        struct lg_part *p = &run->parts[i];
+        struct thread *t = &m->t[i % m->n];
+        p->thread = i % m->n;
+        t->parts[t->n_parts++] = p;
+        p->pub_fd = udp_socket();
+        p->sub_fd = udp_socket();
+        struct epoll_event e1 = {.events = EPOLLIN, .data.u64 = (uint64_t)i * 2};
+        struct epoll_event e2 = {.events = EPOLLIN, .data.u64 = (uint64_t)i * 2 + 1};
+        if (p->pub_fd < 0 || p->sub_fd < 0 ||
+            epoll_ctl(t->epfd, EPOLL_CTL_ADD, p->pub_fd, &e1) != 0 ||
+            epoll_ctl(t->epfd, EPOLL_CTL_ADD, p->sub_fd, &e2) != 0) {
+            rc = ERR_IO;
+            goto out;
+        }
+    }
+out:
+    *out = m;
+    return rc;
+}
+
+int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which which,
+                        const struct lg_remote *remote, uint8_t ext_audio_level, uint8_t ext_mid)
+{
+    struct thread *t = &m->t[p->thread];
+    int rc = 0;
+    pthread_mutex_lock(&t->lock);
+    if (t->cmd_count == LG_MEDIA_CMDS) {
+        rc = ERR_FULL;
+    } else {
+        struct cmd *c = &t->cmds[(t->cmd_head + t->cmd_count) % LG_MEDIA_CMDS];
+        c->part = p;
+        c->which = which;
+        c->remote = *remote;
+        c->ext_audio_level = ext_audio_level;
+        c->ext_mid = ext_mid;
+        t->cmd_count++;
+    }
+    pthread_mutex_unlock(&t->lock);
+    uint64_t one = 1;
+    if (rc == 0 && write(t->evfd, &one, sizeof one) < 0 && errno != EAGAIN)
+        rc = ERR_IO;
+    return rc;
+}
+
+static void run_cmds(struct thread *t, int64_t now)
+{
+    for (;;) {
+        struct cmd c;
+        pthread_mutex_lock(&t->lock);
+        bool have = t->cmd_count > 0;
+        if (have) {
+            c = t->cmds[t->cmd_head];
+            t->cmd_head = (t->cmd_head + 1) % LG_MEDIA_CMDS;
+            t->cmd_count--;
+        }
+        pthread_mutex_unlock(&t->lock);
+        if (!have)
+            return;
+        struct lg_peer *peer = c.which == LG_PUB ? &c.part->pub : &c.part->sub;
+        if (c.which == LG_PUB) {
+            c.part->audio.ext_audio_level = c.ext_audio_level;
+            c.part->audio.ext_mid = c.ext_mid;
+        }
+        if (lg_peer_start(peer, &c.remote, t->m->run->cert, now) != 0)
+            lg_part_fail(c.part, "%s: could not start ICE",
+                         c.which == LG_PUB ? "publish" : "subscribe");
+    }
+}
+
+static uint64_t next_rand(struct thread *t)
+{
+    uint64_t x = t->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    t->rng = x;
+    return x;
+}
+
+static void flush(struct lg_part *p, struct lg_peer *peer, int fd)
+{
+    struct mmsghdr msg[LG_PEER_TXQ];
+    struct iovec iov[LG_PEER_TXQ];
+    size_t n = peer->n_tx, done = 0;
+    for (size_t i = 0; i < n; i++) {
+        iov[i].iov_base = peer->tx[i].data;
+        iov[i].iov_len = peer->tx[i].len;
+        memset(&msg[i], 0, sizeof msg[i]);
+        msg[i].msg_hdr.msg_name = &peer->remote.addr;
+        msg[i].msg_hdr.msg_namelen = sizeof peer->remote.addr;
+        msg[i].msg_hdr.msg_iov = &iov[i];
+        msg[i].msg_hdr.msg_iovlen = 1;
+    }
+    while (done < n) {
+        int k = sendmmsg(fd, msg + done, (unsigned)(n - done), 0);
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            p->send_errors += n - done; /* socket full or an error: drop the rest */
+            break;
+        }
+        done += (size_t)k;
+    }
+    peer->n_tx = 0;
+}
+
+static void send_audio(struct thread *t, struct lg_part *p, int64_t now)
+{
+    uint8_t buf[LG_DGRAM_MAX];
+    int n = lg_audio_next(&p->audio, &t->m->run->clip, (uint64_t)now, buf,
+                          sizeof buf - SRTPX_MAX_TRAILER);
+    if (n < 0) {
+        p->send_errors++;
+        return;
+    }
+    double pct = t->m->run->cfg.drop_send_pct;
+    if (pct > 0 && (double)(next_rand(t) % 1000000) < pct * 10000.0) {
+        p->send_dropped++; /* dropped on purpose, before SRTP */
+        return;
+    }
+    if (lg_peer_send_rtp(&p->pub, buf, (size_t)n, sizeof buf) != 0) {
+        p->send_errors++;
+        return;
+    }
+    p->sent_packets++;
+    p->sent_bytes += (uint64_t)n;
+}
+
+static struct lg_rx_stream *rx_stream(struct lg_part *p, uint32_t ssrc, uint8_t pt)
+{
+    for (unsigned i = 0; i < p->n_rx; i++)
+        if (p->rx[i].ssrc == ssrc)
+            return &p->rx[i];
+    if (p->n_rx == LG_MAX_RX)
+        return NULL;
+    struct lg_rx_stream *s = &p->rx[p->n_rx++];
+    memset(s, 0, sizeof *s);
+    s->ssrc = ssrc;
+    s->pt = pt;
+    s->stream = UINT32_MAX;
+    return s;
+}
+
+static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
+{
+    struct rtp_packet r;
+    if (rtp_parse(&r, buf, len) != 0)
+        return;
+    struct lg_rx_stream *s = rx_stream(p, r.ssrc, r.pt);
+    if (!s) {
+        p->rx_overflow++;
+        return;
+    }
+    s->packets++;
+    s->bytes += len;
+    struct lg_marker mk;
+    if (lg_marker_read(buf, len, &mk, NULL) != 0) {
+        s->unmarked++; /* e.g. the server's padding-only probes */
+        return;
+    }
+    if (s->stream == UINT32_MAX) {
+        s->stream = mk.stream;
+        /* The decoded sample: a fixed share of (receiver, stream) pairs. */
+        uint32_t h = (p->index * 2654435761u) ^ (mk.stream * 40503u);
+        s->decode = (h >> 8) % 100 < t->m->run->cfg.decode_pct;
+        atomic_fetch_add(&p->streams_seen, 1);
+        int64_t zero = 0;
+        atomic_compare_exchange_strong(&p->first_rx_us, &zero, now);
+    }
+    enum lg_seq_result res = lg_seq_add(&s->seq, r.seq);
+    if (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED) {
+        if ((uint64_t)now >= mk.send_us)
+            lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
+        if (r.pt == LG_AUDIO_PT && s->decode) {
+            if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)
+                s->decode_errors++;
+            else if (lg_audio_decode(s->dec, r.payload, r.payload_len) < 0)
+                s->decode_errors++;
+            else
+                s->decoded++;
+        }
+    }
+}
+
+static void receive(struct thread *t, struct lg_part *p, enum lg_which which, int64_t now)
+{
+    struct lg_peer *peer = which == LG_PUB ? &p->pub : &p->sub;
+    int fd = which == LG_PUB ? p->pub_fd : p->sub_fd;
+    struct mmsghdr msg[BATCH];
+    struct iovec iov[BATCH];
+    for (int round = 0; round < 8; round++) {
+        for (size_t i = 0; i < BATCH; i++) {
+            iov[i].iov_base = t->rx[i];
+            iov[i].iov_len = RX_BUF;
+            memset(&msg[i], 0, sizeof msg[i]);
+            msg[i].msg_hdr.msg_iov = &iov[i];
+            msg[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = recvmmsg(fd, msg, BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        for (int i = 0; i < n; i++) {
+            size_t len = msg[i].msg_len;
+            if (msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+                continue;
+            enum lg_input_kind k = lg_peer_input(peer, now, t->rx[i], &len);
+            if (k == LG_IN_AUTH_FAIL)
+                p->auth_failures++;
+            else if (k == LG_IN_RTP && which == LG_SUB)
+                on_rtp(t, p, now, t->rx[i], len);
+        }
+        if (n < BATCH)
+            return;
+    }
+}
+
+static void publish_state(struct lg_part *p)
+{
+    atomic_store(&p->pub_state, (int)p->pub.state);
+    atomic_store(&p->sub_state, (int)p->sub.state);
+    if (p->pub.state == LG_PEER_FAILED)
+        lg_part_fail(p, "publish connection: %s", p->pub.fail_reason);
+    if (p->sub.state == LG_PEER_FAILED)
+        lg_part_fail(p, "subscribe connection: %s", p->sub.fail_reason);
+}
+
+static void *thread_main(void *arg)
+{
+    struct thread *t = arg;
+    struct lg_run *run = t->m->run;
+    struct epoll_event ev[MAX_EVENTS];
+    int64_t next_tick = lg_now_us();
+
+    while (!atomic_load(&run->stop)) {
+        int64_t now = lg_now_us();
+        run_cmds(t, now);
+        bool tick = now >= next_tick;
+        if (tick) {
+            next_tick += TICK_US;
+            if (now - next_tick > 10 * TICK_US)
+                next_tick = now + TICK_US; /* fell far behind: no burst to catch up */
+        }
+        int64_t wake = next_tick;
+        for (size_t i = 0; i < t->n_parts; i++) {
+            struct lg_part *p = t->parts[i];
+            if (tick && p->pub.state == LG_PEER_CONNECTED)
+                send_audio(t, p, now);
+            if (lg_peer_deadline(&p->pub) <= now)
+                lg_peer_timer(&p->pub, now);
+            if (lg_peer_deadline(&p->sub) <= now)
+                lg_peer_timer(&p->sub, now);
+            if (p->pub.n_tx)
+                flush(p, &p->pub, p->pub_fd);
+            if (p->sub.n_tx)
+                flush(p, &p->sub, p->sub_fd);
+            publish_state(p);
+            int64_t d = lg_peer_deadline(&p->pub);
+            if (lg_peer_deadline(&p->sub) < d)
+                d = lg_peer_deadline(&p->sub);
+            if (d < wake)
+                wake = d;
+        }
+        int64_t wait_us = wake - lg_now_us();
+        int timeout = wait_us <= 0 ? 0 : (int)((wait_us + 999) / 1000);
+        int n = epoll_wait(t->epfd, ev, MAX_EVENTS, timeout);
+        now = lg_now_us();
+        for (int i = 0; i < n; i++) {
+            uint64_t d = ev[i].data.u64;
+            if (d == EV_WAKE) {
+                uint64_t v;
+                (void)!read(t->evfd, &v, sizeof v);
+                continue;
+            }
+            struct lg_part *p = &run->parts[d / 2];
+            receive(t, p, d % 2 ? LG_SUB : LG_PUB, now);
+            if (p->pub.n_tx)
+                flush(p, &p->pub, p->pub_fd);
+            if (p->sub.n_tx)
+                flush(p, &p->sub, p->sub_fd);
+        }
+    }
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        t->cpu_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+    return NULL;
+}
+
+int lg_media_start(struct lg_media *m)
+{
+    for (unsigned k = 0; k < m->n; k++) {
+        if (pthread_create(&m->t[k].tid, NULL, thread_main, &m->t[k]) != 0)
+            return ERR_IO;
+        m->t[k].started = true;
+    }
+    return 0;
+}
+
+void lg_media_stop(struct lg_media *m)
+{
+    atomic_store(&m->run->stop, true);
+    for (unsigned k = 0; k < m->n; k++) {
+        struct thread *t = &m->t[k];
+        uint64_t one = 1;
+        if (t->started) {
+            (void)!write(t->evfd, &one, sizeof one);
+            pthread_join(t->tid, NULL);
+            t->started = false;
+        }
+    }
+}
+
+void lg_media_destroy(struct lg_media *m)
+{
+    if (!m)
+        return;
+    lg_media_stop(m);
+    for (unsigned i = 0; i < m->run->n_parts; i++) {
+        struct lg_part *p = &m->run->parts[i];
+        lg_peer_close(&p->pub);
+        lg_peer_close(&p->sub);
+        if (p->pub_fd >= 0)
+            close(p->pub_fd);
+        if (p->sub_fd >= 0)
+            close(p->sub_fd);
+        p->pub_fd = p->sub_fd = -1;
+        for (unsigned s = 0; s < p->n_rx; s++) {
+            lg_audio_decoder_destroy(p->rx[s].dec);
+            p->rx[s].dec = NULL;
+        }
+    }
+    for (unsigned k = 0; k < m->n; k++) {
+        struct thread *t = &m->t[k];
+        if (t->epfd >= 0)
+            close(t->epfd);
+        if (t->evfd >= 0)
+            close(t->evfd);
+        pthread_mutex_destroy(&t->lock);
+        free(t->cmds);
+        free(t->parts);
+    }
+    free(m->t);
+    free(m);
+}
+
+uint64_t lg_media_thread_cpu_us(const struct lg_media *m, unsigned thread)
+{
+    return thread < m->n ? m->t[thread].cpu_us : 0;
+}

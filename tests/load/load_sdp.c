@@ -1,0 +1,139 @@
+/* The generator's SDP offers and answers (load_sdp.h). */
+#include "tests/load/load_sdp.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+
+struct out {
+    char *p;
+    size_t cap, len;
+    bool over;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    if (o->over)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len) {
+        o->over = true;
+        return;
+    }
+    o->len += (size_t)n;
+}
+
+static int finish(struct out *o)
+{
+    return o->over ? ERR_TOOBIG : (int)o->len;
+}
+
+static void creds(struct out *o, const struct lg_peer *p, const char *fp, const char *setup)
+{
+    put(o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\na=setup:%s\r\n", p->ufrag,
+        p->pwd, fp, setup);
+}
+
+int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,
+                         uint32_t ssrc, uint32_t participant)
+{
+    struct out o = {.p = out, .cap = cap};
+    put(&o, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", participant + 1000u);
+    put(&o, "a=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS lg%u\r\n",
+        participant);
+    put(&o, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
+    creds(&o, p, fp, "actpass");
+    put(&o, "a=mid:0\r\n");
+    put(&o, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n");
+    put(&o, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n");
+    put(&o, "a=sendonly\r\na=msid:lg%u mic%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n", participant,
+        participant);
+    put(&o, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n");
+    put(&o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u mic%u\r\n", ssrc, participant, ssrc,
+        participant, participant);
+    return finish(&o);
+}
+
+int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *offer,
+                            const struct lg_peer *p, const char *fp)
+{
+    struct out o = {.p = out, .cap = cap};
+    put(&o, "v=0\r\no=- %llu 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+        (unsigned long long)(offer->origin.sess_id + 1));
+    put(&o, "a=group:BUNDLE");
+    size_t live = 0;
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (m->port != 0 && m->n_codecs > 0 && m->mid[0]) {
+            put(&o, " %s", m->mid);
+            live++;
+        }
+    }
+    put(&o, "\r\n");
+    if (offer->extmap_allow_mixed)
+        put(&o, "a=extmap-allow-mixed\r\n");
+    put(&o, "a=msid-semantic: WMS\r\n");
+    if (live == 0)
+        creds(&o, p, fp, "active");
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (m->port == 0 || m->n_codecs == 0 || !m->mid[0]) {
+            put(&o, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n", m->media_type, m->proto, m->fmt0);
+            if (m->mid[0])
+                put(&o, "a=mid:%s\r\n", m->mid);
+            put(&o, "a=inactive\r\n");
+            continue;
+        }
+        const struct sdp_codec *c = &m->codecs[0];
+        put(&o, "m=%s 9 %s %u\r\nc=IN IP4 0.0.0.0\r\n", m->media_type, m->proto, (unsigned)c->pt);
+        creds(&o, p, fp, "active");
+        put(&o, "a=mid:%s\r\n", m->mid);
+        for (size_t k = 0; k < m->n_extmaps; k++)
+            put(&o, "a=extmap:%u %s\r\n", (unsigned)m->extmaps[k].id, m->extmaps[k].uri);
+        put(&o, "a=%s\r\na=rtcp-mux\r\n",
+            m->dir == SDP_DIR_SENDONLY || m->dir == SDP_DIR_SENDRECV ? "recvonly" : "inactive");
+        if (m->rtcp_rsize)
+            put(&o, "a=rtcp-rsize\r\n");
+        if (c->channels)
+            put(&o, "a=rtpmap:%u %s/%u/%u\r\n", (unsigned)c->pt, c->name, (unsigned)c->clock,
+                (unsigned)c->channels);
+        else
+            put(&o, "a=rtpmap:%u %s/%u\r\n", (unsigned)c->pt, c->name, (unsigned)c->clock);
+        if (c->has_fmtp)
+            put(&o, "a=fmtp:%u %s\r\n", (unsigned)c->pt, c->fmtp);
+    }
+    return finish(&o);
+}
+
+int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct sdp_media *m0 = s->n_media ? &s->media[0] : NULL;
+    const char *ufrag = m0 ? m0->ice_ufrag : s->ice_ufrag;
+    const char *pwd = m0 ? m0->ice_pwd : s->ice_pwd;
+    const struct sdp_fingerprint *fp = m0 ? &m0->fingerprint : &s->fingerprint;
+    snprintf(out->ufrag, sizeof out->ufrag, "%s", ufrag);
+    snprintf(out->pwd, sizeof out->pwd, "%s", pwd);
+    snprintf(out->fp_alg, sizeof out->fp_alg, "%s", fp->alg);
+    snprintf(out->fp, sizeof out->fp, "%s", fp->value);
+    for (size_t i = 0; i < s->n_media; i++) {
+        const struct sdp_media *m = &s->media[i];
+        for (size_t k = 0; k < m->n_candidates; k++) {
+            const struct sdp_candidate *c = &m->candidates[k];
+            if (c->transport != SDP_TRANSPORT_UDP || c->component != 1)
+                continue;
+            if (inet_pton(AF_INET, c->address, &out->addr.sin_addr) != 1)
+                continue;
+            out->addr.sin_family = AF_INET;
+            out->addr.sin_port = htons(c->port);
+            return 0;
+        }
+    }
+    return ERR_NOTFOUND;
+}

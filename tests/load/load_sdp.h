@@ -1,0 +1,33 @@
+/* The SDP a generated participant sends, written as a browser would
+ * (UDP/TLS/RTP/SAVPF, BUNDLE, rtcp-mux, ice-ufrag/pwd, the fingerprint of
+ * our DTLS certificate), and what it takes from the server's SDP. Parsing
+ * uses the server's own parser (signaling/sdp.h). */
+#ifndef SAMTALE_LOAD_SDP_H
+#define SAMTALE_LOAD_SDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "signaling/sdp.h"
+#include "tests/load/load_peer.h"
+
+#define LG_SDP_MAX 16384 /* our offers and answers */
+
+/* Our publish offer: one send-only Opus m-line (mid "0", SSRC `ssrc`), with
+ * the ssrc-audio-level and mid extensions, a=setup:actpass. Returns the
+ * length or ERR_TOOBIG. */
+int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,
+                         uint32_t ssrc, uint32_t participant);
+
+/* The answer to the server's subscribe offer `offer` (parsed): every
+ * m-line received with its first codec and the offered extensions,
+ * a=setup:active. Returns the length, ERR_TOOBIG or ERR_PROTO (nothing
+ * usable). */
+int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *offer,
+                            const struct lg_peer *p, const char *fp);
+
+/* The server's side from its SDP: ICE credentials, fingerprint and its
+ * first UDP IPv4 candidate. Returns 0 or ERR_NOTFOUND (no such candidate). */
+int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out);
+
+#endif

@@ -1,0 +1,198 @@
+/* Tests for tests/load/load_sdp.c: the generator's publish offer is what the
+ * server answers, its subscribe answer is what the server parses, and the
+ * server's side is read from its SDP. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "tests/load/load_sdp.h"
+
+#define FP                                                                                         \
+    "9E:73:36:00:CC:18:13:22:7C:A3:7F:7D:5D:0E:95:D2:0F:59:45:BD:AE:13:A1:1D:39:FA:02:6A:3B:12:"   \
+    "64:07"
+
+static struct sdp_session *a, *b;
+static struct lg_peer peer;
+static char text[LG_SDP_MAX], server_text[LG_SDP_MAX];
+
+static const struct sdp_local_candidate CANDS[] = {
+    {SDP_TRANSPORT_TCP, "127.0.0.1", 4000},
+    {SDP_TRANSPORT_UDP, "::1", 4001},
+    {SDP_TRANSPORT_UDP, "127.0.0.1", 4002},
+};
+
+static int setup(void **state)
+{
+    (void)state;
+    a = calloc(1, sizeof *a);
+    b = calloc(1, sizeof *b);
+    return a && b && lg_peer_init(&peer) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(a);
+    free(b);
+    return 0;
+}
+
+static void publish_offer_answered(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(a->n_media, 1);
+    assert_int_equal(a->media[0].setup, SDP_SETUP_ACTPASS);
+    assert_true(a->media[0].rtcp_mux);
+    assert_string_equal(a->media[0].ice_ufrag, peer.ufrag);
+    assert_string_equal(a->media[0].ice_pwd, peer.pwd);
+    assert_string_equal(a->media[0].fingerprint.value, FP);
+    assert_string_equal(a->media[0].proto, "UDP/TLS/RTP/SAVPF");
+    assert_int_equal(a->media[0].ssrcs[0].ssrc, 0xabcdef01u);
+
+    struct sdp_local l = {
+        .ice_ufrag = "srvU",
+        .ice_pwd = "ServerIcePasswordLong24x",
+        .fingerprint_alg = "sha-256",
+        .fingerprint = FP,
+        .session_id = 1,
+        .session_version = 1,
+        .candidates = CANDS,
+        .n_candidates = 3,
+    };
+    static struct sdp_answer_info info;
+    size_t len;
+    assert_int_equal(sdp_build_answer(a, &l, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(info.n_accepted, 1);
+    assert_int_equal(info.media[0].codec, SDP_CODEC_OPUS);
+    assert_int_equal(info.media[0].dir, SDP_DIR_RECVONLY);
+    assert_int_equal(info.media[0].ext.id[SDP_EXT_AUDIO_LEVEL], 1);
+    assert_int_equal(info.media[0].ext.id[SDP_EXT_MID], 4);
+    assert_int_equal(info.media[0].streams[0].ssrc, 0xabcdef01u);
+
+    /* The server's side, from its answer: the UDP IPv4 candidate. */
+    struct lg_remote r;
+    assert_int_equal(sdp_parse(b, server_text, len, err), 0);
+    assert_int_equal(lg_sdp_remote(b, &r), 0);
+    assert_string_equal(r.ufrag, "srvU");
+    assert_string_equal(r.pwd, "ServerIcePasswordLong24x");
+    assert_string_equal(r.fp_alg, "sha-256");
+    assert_string_equal(r.fp, FP);
+    assert_int_equal(ntohs(r.addr.sin_port), 4002);
+    assert_int_equal(ntohl(r.addr.sin_addr.s_addr), 0x7f000001);
+
+    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3), ERR_TOOBIG);
+}
+
+static void subscribe_answer_parses(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    struct sdp_ext_ids ext = {0};
+    ext.id[SDP_EXT_AUDIO_LEVEL] = 1;
+    ext.id[SDP_EXT_MID] = 4;
+    const struct sdp_offer_media media[] = {
+        {.kind = SDP_KIND_AUDIO,
+         .mid = "0",
+         .dir = SDP_DIR_SENDONLY,
+         .codec = SDP_CODEC_OPUS,
+         .pt = 111,
+         .rtx_pt = -1,
+         .ext = ext,
+         .ssrc = 11,
+         .stream_id = "s",
+         .track_id = "t"},
+        {.kind = SDP_KIND_AUDIO,
+         .mid = "1",
+         .removed = true,
+         .dir = SDP_DIR_INACTIVE,
+         .codec = SDP_CODEC_OPUS,
+         .pt = 111,
+         .rtx_pt = -1},
+        {.kind = SDP_KIND_AUDIO,
+         .mid = "2",
+         .dir = SDP_DIR_SENDONLY,
+         .codec = SDP_CODEC_OPUS,
+         .pt = 111,
+         .rtx_pt = -1,
+         .ext = ext,
+         .ssrc = 12,
+         .stream_id = "s2",
+         .track_id = "t2"},
+    };
+    struct sdp_offer_spec spec = {
+        .ice_ufrag = "srvU",
+        .ice_pwd = "ServerIcePasswordLong24x",
+        .fingerprint_alg = "sha-256",
+        .fingerprint = FP,
+        .session_id = 5,
+        .session_version = 2,
+        .cname = "samtale",
+        .candidates = CANDS,
+        .n_candidates = 3,
+        .media = media,
+        .n_media = 3,
+    };
+    size_t len;
+    assert_int_equal(sdp_build_offer(&spec, server_text, sizeof server_text, &len), 0);
+    assert_int_equal(sdp_parse(a, server_text, len, err), 0);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
+    assert_int_equal(b->n_media, 3);
+    assert_int_equal(b->n_bundle, 2);
+    assert_string_equal(b->bundle[0], "0");
+    assert_string_equal(b->bundle[1], "2");
+    assert_int_equal(b->media[0].setup, SDP_SETUP_ACTIVE);
+    assert_int_equal(b->media[0].dir, SDP_DIR_RECVONLY);
+    assert_int_equal(b->media[0].port, 9);
+    assert_int_equal(b->media[1].port, 0);
+    assert_int_equal(b->media[1].dir, SDP_DIR_INACTIVE);
+    assert_int_equal(b->media[2].codecs[0].pt, 111);
+    assert_int_equal(b->media[2].codecs[0].id, SDP_CODEC_OPUS);
+    assert_int_equal(sdp_find_ext(&b->media[2], SDP_EXT_AUDIO_LEVEL), 1);
+    assert_string_equal(b->media[0].ice_ufrag, peer.ufrag);
+    assert_string_equal(b->media[0].fingerprint.value, FP);
+
+    struct lg_remote r;
+    assert_int_equal(lg_sdp_remote(a, &r), 0);
+    assert_int_equal(ntohs(r.addr.sin_port), 4002);
+}
+
+static void remote_without_udp4(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    static const char only_tcp[] = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                                   "a=group:BUNDLE 0\r\n"
+                                   "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+                                   "a=mid:0\r\na=ice-ufrag:abcd\r\n"
+                                   "a=ice-pwd:ServerIcePasswordLong24x\r\n"
+                                   "a=fingerprint:sha-256 " FP "\r\n"
+                                   "a=setup:passive\r\na=rtpmap:111 opus/48000/2\r\n"
+                                   "a=candidate:1 1 tcp 1 127.0.0.1 9 typ host tcptype passive\r\n"
+                                   "a=candidate:2 1 udp 1 ::1 9 typ host\r\n";
+    struct lg_remote r;
+    assert_int_equal(sdp_parse(a, only_tcp, sizeof only_tcp - 1, err), 0);
+    assert_int_equal(lg_sdp_remote(a, &r), ERR_NOTFOUND);
+    assert_string_equal(r.ufrag, "abcd");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(publish_offer_answered),
+        cmocka_unit_test(subscribe_answer_parses),
+        cmocka_unit_test(remote_without_udp4),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
