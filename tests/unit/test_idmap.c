@@ -172,9 +172,12 @@ static void test_hash_bytes_keyed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_basic),
-        cmocka_unit_test(test_limit_and_growth), cmocka_unit_test(test_colliding_keys),
-        cmocka_unit_test(test_model),           cmocka_unit_test(test_hash_bytes_keyed),
+        cmocka_unit_test(test_siphash_vectors),
+        cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_limit_and_growth),
+        cmocka_unit_test(test_colliding_keys),
+        cmocka_unit_test(test_model),
+        cmocka_unit_test(test_hash_bytes_keyed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
