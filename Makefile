@@ -95,7 +95,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-mixer bench-srtp format format-check clean
+        unit bench bench-mixer bench-srtp bench-router bench-stun format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS)
@@ -178,13 +178,19 @@ unit: build
 fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
-bench: bench-mixer bench-srtp
+bench: bench-mixer bench-srtp bench-router bench-stun
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer
 bench-srtp:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
 	@build/release/bench/bench_srtp
+bench-router:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_router
+	@build/release/bench/bench_router
+bench-stun:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_stun
+	@build/release/bench/bench_stun
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps

@@ -17,7 +17,7 @@ struct addrmap {
     struct slot *slots;
     size_t mask; /* capacity - 1 */
     size_t count;
-    uint8_t seed[SIPHASH_KEY_LEN]; /* the hash's secret key */
+    struct siphash_key seed; /* the hash's secret key */
 };
 
 static bool same(const struct slot *s, const struct stun_addr *a, uint8_t proto)
@@ -34,7 +34,7 @@ static size_t hash(const struct addrmap *m, const struct stun_addr *a, uint8_t p
     uint8_t k[4 + 16] = {a->family, proto, (uint8_t)(a->port >> 8), (uint8_t)a->port};
     size_t n = a->family == STUN_FAMILY_IPV4 ? 4 : 16;
     memcpy(k + 4, a->ip, n);
-    return (size_t)siphash(m->seed, k, 4 + n);
+    return (size_t)siphash_k(&m->seed, k, 4 + n);
 }
 
 int addrmap_create(struct addrmap **out, size_t capacity)
@@ -51,7 +51,7 @@ int addrmap_create(struct addrmap **out, size_t capacity)
         return ERR_NOMEM;
     }
     m->mask = cap - 1;
-    if (siphash_keygen(m->seed) < 0) {
+    if (siphash_keygen(&m->seed) < 0) {
         addrmap_destroy(m);
         return ERR_CRYPTO;
     }

@@ -4,9 +4,11 @@
  * pairs and peer ids.
  *
  * Open addressing with linear probing and backward-shift deletion. Keys
- * are hashed with SipHash-2-4 under a random key of the table's own, and no
- * entry sits more than IDMAP_PROBE_MAX slots from its home, so a lookup
- * reads at most that many slots whatever keys an attacker chose. The table
+ * are hashed under a random secret of the table's own (two rounds of a
+ * keyed 64x64->128-bit multiply-fold mixer; byte strings with SipHash-2-4
+ * first), and no entry sits more than IDMAP_PROBE_MAX slots from its home,
+ * so a lookup reads at most that many slots whatever keys an attacker
+ * chose. The table
  * holds at most half its slots; it grows (doubling, in idmap_put only) up
  * to the capacity given at creation, and a table created with
  * initial == max never allocates after idmap_create. */

@@ -10,10 +10,20 @@
 
 #define SIPHASH_KEY_LEN 16
 
-uint64_t siphash(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *msg, size_t len);
-/* The same as siphash() over the 8 little-endian bytes of v. */
-uint64_t siphash_u64(const uint8_t key[SIPHASH_KEY_LEN], uint64_t v);
+/* A key made ready (the initial state it gives). */
+struct siphash_key {
+    uint64_t v[4];
+};
+
+void siphash_key_init(struct siphash_key *k, const uint8_t key[SIPHASH_KEY_LEN]);
 /* A fresh random key (OpenSSL's CSPRNG). */
-int siphash_keygen(uint8_t key[SIPHASH_KEY_LEN]);
+int siphash_keygen(struct siphash_key *k);
+uint64_t siphash_k(const struct siphash_key *k, const uint8_t *msg, size_t len);
+/* The same as siphash_k() over the 8 little-endian bytes of v. */
+uint64_t siphash_k_u64(const struct siphash_key *k, uint64_t v);
+
+/* With the 16-byte key as is (the reference vectors' form). */
+uint64_t siphash(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *msg, size_t len);
+uint64_t siphash_u64(const uint8_t key[SIPHASH_KEY_LEN], uint64_t v);
 
 #endif

@@ -15,12 +15,10 @@ static void mac_of(struct stun_mac *m, const void *data, size_t n, uint8_t out[2
 static void test_rfc2202(void **state)
 {
     (void)state;
-    static const uint8_t want1[20] = {0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72,
-                                      0x64, 0xe2, 0x8b, 0xc0, 0xb6, 0xfb, 0x37,
-                                      0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00};
-    static const uint8_t want2[20] = {0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f,
-                                      0xa2, 0xd2, 0x74, 0x16, 0xd5, 0xf1, 0x84,
-                                      0xdf, 0x9c, 0x25, 0x9a, 0x7c, 0x79};
+    static const uint8_t want1[20] = {0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64, 0xe2, 0x8b,
+                                      0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00};
+    static const uint8_t want2[20] = {0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f, 0xa2, 0xd2, 0x74,
+                                      0x16, 0xd5, 0xf1, 0x84, 0xdf, 0x9c, 0x25, 0x9a, 0x7c, 0x79};
     uint8_t key1[20], out[20];
     memset(key1, 0x0b, sizeof key1);
     struct stun_mac *a, *b;
@@ -33,14 +31,13 @@ static void test_rfc2202(void **state)
         assert_memory_equal(out, want2, 20);
     }
     /* In two pieces, as MESSAGE-INTEGRITY is computed. */
-    assert_int_equal(stun_hmac_sha1(a, NULL, 0, (const uint8_t *)"Hi ", 3,
-                                    (const uint8_t *)"There", 5, out),
-                     0);
+    assert_int_equal(
+        stun_hmac_sha1(a, NULL, 0, (const uint8_t *)"Hi ", 3, (const uint8_t *)"There", 5, out), 0);
     assert_memory_equal(out, want1, 20);
     /* The plain-key path agrees. */
     assert_int_equal(stun_hmac_sha1(NULL, (const uint8_t *)"Jefe", 4,
-                                    (const uint8_t *)"what do ya want for nothing?", 28, NULL,
-                                    0, out),
+                                    (const uint8_t *)"what do ya want for nothing?", 28, NULL, 0,
+                                    out),
                      0);
     assert_memory_equal(out, want2, 20);
     stun_mac_destroy(a);
@@ -54,11 +51,10 @@ static void test_rfc5769_request(void **state)
     struct stun_msg m;
     struct stun_mac *good, *bad;
     assert_int_equal(stun_parse(&m, vec_request, sizeof vec_request), 0);
-    assert_int_equal(
-        stun_mac_create(&good, (const uint8_t *)vec_password, strlen(vec_password)), 0);
-    assert_int_equal(stun_mac_create(&bad, (const uint8_t *)"VOkJxbRl1RmTxUk/WvJxBu",
-                                     strlen(vec_password)),
+    assert_int_equal(stun_mac_create(&good, (const uint8_t *)vec_password, strlen(vec_password)),
                      0);
+    assert_int_equal(
+        stun_mac_create(&bad, (const uint8_t *)"VOkJxbRl1RmTxUk/WvJxBu", strlen(vec_password)), 0);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(stun_check_integrity_mac(&m, good), 0);
         assert_int_equal(stun_check_integrity_mac(&m, bad), ERR_DENIED);
@@ -79,8 +75,8 @@ static void test_build_same_bytes(void **state)
     const char *pwd = "abcdefghijklmnopqrstuvwx";
     struct stun_mac *mac;
     assert_int_equal(stun_mac_create(&mac, (const uint8_t *)pwd, strlen(pwd)), 0);
-    struct stun_binding_success ok = {.tid = {9, 8, 7}, .key = (const uint8_t *)pwd,
-                                      .key_len = strlen(pwd)};
+    struct stun_binding_success ok = {
+        .tid = {9, 8, 7}, .key = (const uint8_t *)pwd, .key_len = strlen(pwd)};
     ok.mapped.family = STUN_FAMILY_IPV4;
     ok.mapped.port = 4242;
     ok.mapped.ip[0] = 10;
@@ -94,8 +90,11 @@ static void test_build_same_bytes(void **state)
     assert_int_equal(na, nb);
     assert_memory_equal(a, b, na);
 
-    struct stun_error_response er = {.tid = {1}, .method = STUN_METHOD_BINDING, .code = 487,
-                                     .key = (const uint8_t *)pwd, .key_len = strlen(pwd)};
+    struct stun_error_response er = {.tid = {1},
+                                     .method = STUN_METHOD_BINDING,
+                                     .code = 487,
+                                     .key = (const uint8_t *)pwd,
+                                     .key_len = strlen(pwd)};
     assert_int_equal(stun_build_error_response(a, sizeof a, &er, &na), 0);
     er.key = NULL;
     er.key_len = 0;
