@@ -100,7 +100,8 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 format format-check clean
+        unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router \
+        bench-stun format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
@@ -196,7 +197,8 @@ fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
 bench: bench-deps
-	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-probe bench-load-vp8
+	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-router bench-stun bench-probe \
+	    bench-load-vp8
 bench-mixer:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_mixer
 	@build/release/bench/bench_mixer
@@ -211,6 +213,12 @@ PROBE_ARGS ?= --rounds 3
 bench-probe:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_probe
 	@build/release/bench/bench_probe $(PROBE_ARGS)
+bench-router:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_router
+	@build/release/bench/bench_router
+bench-stun:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_stun
+	@build/release/bench/bench_stun
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps

@@ -1,4 +1,5 @@
 #include "media/addrmap.h"
+#include "media/siphash.h"
 #include "base/err.h"
 
 #include <stdbool.h>
@@ -16,6 +17,7 @@ struct addrmap {
     struct slot *slots;
     size_t mask; /* capacity - 1 */
     size_t count;
+    struct siphash_key seed; /* the hash's secret key */
 };
 
 static bool same(const struct slot *s, const struct stun_addr *a, uint8_t proto)
@@ -23,17 +25,16 @@ static bool same(const struct slot *s, const struct stun_addr *a, uint8_t proto)
     return s->proto == proto && stun_addr_equal(&s->addr, a);
 }
 
-/* FNV-1a over the parts that stun_addr_equal compares. */
-static size_t hash(const struct stun_addr *a, uint8_t proto)
+/* SipHash under the map's own random key over the parts that
+ * stun_addr_equal compares: the source port and address are the sender's
+ * choice, and an unkeyed hash would let it pick ones that share a probe
+ * chain with everybody else's. */
+static size_t hash(const struct addrmap *m, const struct stun_addr *a, uint8_t proto)
 {
-    uint32_t h = 2166136261u;
+    uint8_t k[4 + 16] = {a->family, proto, (uint8_t)(a->port >> 8), (uint8_t)a->port};
     size_t n = a->family == STUN_FAMILY_IPV4 ? 4 : 16;
-    uint8_t head[4] = {a->family, proto, (uint8_t)(a->port >> 8), (uint8_t)a->port};
-    for (size_t i = 0; i < sizeof head; i++)
-        h = (h ^ head[i]) * 16777619u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ a->ip[i]) * 16777619u;
-    return h;
+    memcpy(k + 4, a->ip, n);
+    return (size_t)siphash_k(&m->seed, k, 4 + n);
 }
 
 int addrmap_create(struct addrmap **out, size_t capacity)
@@ -50,6 +51,10 @@ int addrmap_create(struct addrmap **out, size_t capacity)
         return ERR_NOMEM;
     }
     m->mask = cap - 1;
+    if (siphash_keygen(&m->seed) < 0) {
+        addrmap_destroy(m);
+        return ERR_CRYPTO;
+    }
     *out = m;
     return 0;
 }
@@ -64,7 +69,7 @@ void addrmap_destroy(struct addrmap *m)
 
 static struct slot *find(const struct addrmap *m, const struct stun_addr *a, uint8_t proto)
 {
-    for (size_t i = hash(a, proto) & m->mask;; i = (i + 1) & m->mask) {
+    for (size_t i = hash(m, a, proto) & m->mask;; i = (i + 1) & m->mask) {
         struct slot *s = &m->slots[i];
         if (!s->used || same(s, a, proto))
             return s;
@@ -98,7 +103,7 @@ static void remove_at(struct addrmap *m, size_t i)
     m->slots[i].used = false;
     m->count--;
     for (size_t j = (i + 1) & m->mask; m->slots[j].used; j = (j + 1) & m->mask) {
-        size_t home = hash(&m->slots[j].addr, m->slots[j].proto) & m->mask;
+        size_t home = hash(m, &m->slots[j].addr, m->slots[j].proto) & m->mask;
         /* Move j back into the hole i if its home does not lie in (i, j]. */
         bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {

@@ -1,6 +1,7 @@
 /* A fixed-size hash map from a transport address (IP, port, UDP/TCP) to a
  * session, for the worker's per-packet demultiplexing: no allocation after
- * creation, open addressing with linear probing and backward-shift delete. */
+ * creation, open addressing with linear probing and backward-shift delete,
+ * SipHash under a random key of its own (addresses are the sender's choice). */
 #ifndef SAMTALE_MEDIA_ADDRMAP_H
 #define SAMTALE_MEDIA_ADDRMAP_H
 

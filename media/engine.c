@@ -51,10 +51,52 @@ static void close_tcp_cb(void *arg, uint64_t tcp_conn, enum transport_tcp_close 
                                                                  : WORKER_TCP_CLOSE_ENDED);
 }
 
+int engine_indices_create(struct engine *e)
+{
+    int rc = idmap_create(&e->by_id, 256, ENGINE_SESSIONS_MAX);
+    if (rc == 0)
+        rc = idmap_create(&e->by_ufrag, 256, ENGINE_SESSIONS_MAX);
+    if (rc < 0)
+        engine_indices_destroy(e);
+    return rc;
+}
+
+void engine_indices_destroy(struct engine *e)
+{
+    idmap_destroy(e->by_id);
+    idmap_destroy(e->by_ufrag);
+    e->by_id = e->by_ufrag = NULL;
+}
+
+static uint64_t ufrag_key(const struct engine *e, const char *ufrag)
+{
+    return idmap_hash_bytes(e->by_ufrag, ufrag, strlen(ufrag));
+}
+
+void engine_ufrag_unindex(struct engine *e, struct msession *s)
+{
+    uint64_t k = ufrag_key(e, transport_local_ufrag(s->t));
+    if (idmap_get(e->by_ufrag, k, NULL) == s)
+        (void)idmap_del(e->by_ufrag, k);
+}
+
+/* Another session's ufrag with the same 64-bit keyed hash (or the same
+ * ufrag) is refused: the index holds one session per key. */
+int engine_ufrag_index(struct engine *e, struct msession *s)
+{
+    uint64_t k = ufrag_key(e, transport_local_ufrag(s->t));
+    struct msession *o = idmap_get(e->by_ufrag, k, NULL);
+    if (o && o != s)
+        return ERR_EXISTS;
+    return idmap_put(e->by_ufrag, k, s, 0);
+}
+
 void engine_session_free(struct engine *e, struct msession *s)
 {
     if (s->room)
         engine_room_peer_gone(e, s);
+    (void)idmap_del(e->by_id, s->id);
+    engine_ufrag_unindex(e, s);
     for (struct msession **pp = &e->sessions; *pp; pp = &(*pp)->next) {
         if (*pp == s) {
             *pp = s->next;
@@ -139,15 +181,15 @@ void engine_session_rearm(struct engine *e, struct msession *s)
     worker_set_deadline(e->w, d);
 }
 
-static struct msession *by_ufrag(struct engine *e, const uint8_t *buf, size_t len)
+struct msession *engine_session_by_ufrag(struct engine *e, const uint8_t *buf, size_t len)
 {
     struct stun_msg msg;
     char ufrag[MEDIA_CRED_MAX];
     if (stun_parse(&msg, buf, len) < 0 || ice_username_local_ufrag(&msg, ufrag, sizeof ufrag) < 0)
         return NULL;
-    for (struct msession *s = e->sessions; s; s = s->next)
-        if (strcmp(transport_local_ufrag(s->t), ufrag) == 0)
-            return s;
+    struct msession *s = idmap_get(e->by_ufrag, ufrag_key(e, ufrag), NULL);
+    if (s && strcmp(transport_local_ufrag(s->t), ufrag) == 0)
+        return s;
     return NULL;
 }
 
@@ -165,7 +207,7 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
     }
     struct msession *s = addrmap_get(e->by_addr, &addr, (uint8_t)proto);
     if (!s && cls == WORKER_CLASS_STUN)
-        s = by_ufrag(e, buf, len);
+        s = engine_session_by_ufrag(e, buf, len);
     if (!s) {
         /* Nobody's: only STUN with a known username may open a path. */
         worker_count_drop(w, cls);
@@ -265,10 +307,7 @@ static void on_timer(void *arg, struct worker *w, int64_t now_us)
 
 struct msession *engine_session_find(struct engine *e, uint64_t id)
 {
-    for (struct msession *s = e->sessions; s; s = s->next)
-        if (s->id == id)
-            return s;
-    return NULL;
+    return idmap_get(e->by_id, id, NULL);
 }
 
 int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, const char *pwd,
@@ -302,6 +341,17 @@ int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, cons
     s->e = e;
     s->id = id;
     s->expires_us = INT64_MAX;
+    rc = idmap_put(e->by_id, id, s, 0);
+    if (rc == 0) {
+        rc = engine_ufrag_index(e, s);
+        if (rc < 0)
+            (void)idmap_del(e->by_id, id);
+    }
+    if (rc < 0) {
+        transport_destroy(s->t);
+        free(s);
+        return rc;
+    }
     s->next = e->sessions;
     e->sessions = s;
     atomic_fetch_add_explicit(&e->c.transports_new, 1, memory_order_relaxed);

@@ -237,10 +237,15 @@ static void restart_ice(struct engine *e, const struct media_cmd *cmd)
     struct msession *s = engine_session_find(e, cmd->session);
     if (!s)
         return;
+    engine_ufrag_unindex(e, s);
     int rc = transport_restart_ice(s->t, worker_clock_us(), cmd->u.restart.ufrag,
                                    cmd->u.restart.pwd, cmd->u.restart.remote_ufrag);
     if (rc < 0)
         LOG_W("session %llu: ICE restart refused: %s", (unsigned long long)s->id, err_str(rc));
+    /* The new ufrag (or, refused, the old one again). */
+    rc = engine_ufrag_index(e, s);
+    if (rc < 0)
+        LOG_W("session %llu: ufrag not indexed: %s", (unsigned long long)s->id, err_str(rc));
     engine_session_rearm(e, s);
 }
 

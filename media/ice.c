@@ -33,6 +33,7 @@ struct ice_agent {
     char local_pwd[ICE_PWD_MAX + 1];
     char remote_ufrag[ICE_UFRAG_MAX + 1]; /* "" while unknown */
     size_t local_ufrag_len, local_pwd_len, remote_ufrag_len;
+    struct stun_mac *mac; /* keyed with local_pwd: checks and our responses */
 
     int64_t consent_us, connect_us, disconnect_us;
     int64_t start_us; /* creation, or restart from NEW/FAILED */
@@ -218,10 +219,8 @@ static int send_error(struct ice_agent *a, const struct stun_msg *m, int code, b
         er.unknown = m->unknown;
         er.n_unknown = m->n_unknown;
     }
-    if (with_mi) {
-        er.key = (const uint8_t *)a->local_pwd;
-        er.key_len = a->local_pwd_len;
-    }
+    if (with_mi)
+        er.mac = a->mac;
     s = tx_reserve(a);
     rc = stun_build_error_response(s->buf, sizeof(s->buf), &er, &len);
     if (rc == 0)
@@ -240,8 +239,7 @@ static int send_success(struct ice_agent *a, const struct stun_msg *m, const str
     memset(&ok, 0, sizeof(ok));
     memcpy(ok.tid, m->tid, STUN_TID_LEN);
     ok.mapped = *to;
-    ok.key = (const uint8_t *)a->local_pwd;
-    ok.key_len = a->local_pwd_len;
+    ok.mac = a->mac;
     s = tx_reserve(a);
     rc = stun_build_binding_success(s->buf, sizeof(s->buf), &ok, &len);
     if (rc == 0)
@@ -398,6 +396,9 @@ int ice_create(struct ice_agent **out, const struct ice_cfg *cfg)
     a->local_ufrag_len = (size_t)lu;
     memcpy(a->local_pwd, cfg->local_pwd, (size_t)lp);
     a->local_pwd_len = (size_t)lp;
+    rc = stun_mac_create(&a->mac, (const uint8_t *)a->local_pwd, a->local_pwd_len);
+    if (rc < 0)
+        goto out;
     if (lr > 0)
         memcpy(a->remote_ufrag, cfg->remote_ufrag, (size_t)lr);
     a->remote_ufrag_len = (size_t)lr;
@@ -417,6 +418,7 @@ void ice_destroy(struct ice_agent *a)
     if (a == NULL)
         return;
     explicit_bzero(a->local_pwd, sizeof(a->local_pwd));
+    stun_mac_destroy(a->mac);
     free(a);
 }
 
@@ -465,9 +467,7 @@ int ice_input(struct ice_agent *a, int64_t now_us, const uint8_t *buf, size_t le
         rc = send_error(a, &m, 400, false, from, proto);
         return rc != 0 ? rc : ERR_PARSE;
     }
-    rc = username_ok(a, &m)
-             ? stun_check_integrity(&m, (const uint8_t *)a->local_pwd, a->local_pwd_len)
-             : ERR_DENIED;
+    rc = username_ok(a, &m) ? stun_check_integrity_mac(&m, a->mac) : ERR_DENIED;
     if (rc == ERR_DENIED || rc == ERR_NOTFOUND) {
         a->stats.bad_credentials++;
         rc = send_error(a, &m, 401, false, from, proto);
@@ -591,7 +591,9 @@ bool ice_poll(struct ice_agent *a, struct ice_output *out)
 int ice_restart(struct ice_agent *a, int64_t now_us, const char *local_ufrag, const char *local_pwd,
                 const char *remote_ufrag)
 {
+    struct stun_mac *mac = NULL;
     long lu, lp, lr;
+    int rc;
 
     if (a == NULL)
         return ERR_INVAL;
@@ -605,6 +607,11 @@ int ice_restart(struct ice_agent *a, int64_t now_us, const char *local_ufrag, co
          memcmp(local_ufrag, a->local_ufrag, (size_t)lu) == 0) ||
         ((size_t)lp == a->local_pwd_len && memcmp(local_pwd, a->local_pwd, (size_t)lp) == 0))
         return ERR_INVAL;
+    rc = stun_mac_create(&mac, (const uint8_t *)local_pwd, (size_t)lp);
+    if (rc < 0)
+        return rc;
+    stun_mac_destroy(a->mac);
+    a->mac = mac;
 
     memset(a->local_ufrag, 0, sizeof(a->local_ufrag));
     memcpy(a->local_ufrag, local_ufrag, (size_t)lu);

@@ -190,7 +190,8 @@ struct ice_output {
 };
 
 /* Validates the configuration and creates an agent in ICE_STATE_NEW.
- * Returns 0, ERR_INVAL (bad credentials or timeouts) or ERR_NOMEM. */
+ * Returns 0, ERR_INVAL (bad credentials or timeouts), ERR_NOMEM or
+ * ERR_CRYPTO. */
 int ice_create(struct ice_agent **out, const struct ice_cfg *cfg);
 /* NULL-safe. Wipes the password. */
 void ice_destroy(struct ice_agent *a);
@@ -220,8 +221,8 @@ int64_t ice_next_deadline(const struct ice_agent *a);
 bool ice_poll(struct ice_agent *a, struct ice_output *out);
 
 /* ICE restart with new local credentials (both must change) and the new
- * remote ufrag ("" or NULL if not known yet). Returns 0 or ERR_INVAL
- * (nothing changed then). */
+ * remote ufrag ("" or NULL if not known yet). Returns 0, or ERR_INVAL,
+ * ERR_NOMEM or ERR_CRYPTO (nothing changed then). */
 int ice_restart(struct ice_agent *a, int64_t now_us, const char *local_ufrag, const char *local_pwd,
                 const char *remote_ufrag);
 

@@ -93,6 +93,8 @@ int media_start(struct media **out, const struct media_cfg *cfg)
         e->m = m;
         e->index = i;
         rc = addrmap_create(&e->by_addr, 8192);
+        if (rc == 0)
+            rc = engine_indices_create(e);
         if (rc < 0)
             break;
         uint16_t port = cfg->port_min ? (uint16_t)(cfg->port_min + i) : 0;
@@ -131,6 +133,7 @@ void media_stop(struct media *m)
     for (unsigned i = 0; i < MEDIA_WORKERS_MAX; i++) {
         worker_stop(m->engines[i].w);
         addrmap_destroy(m->engines[i].by_addr);
+        engine_indices_destroy(&m->engines[i]);
     }
     dtls_cert_destroy(m->cert);
     queue_destroy(m->events);

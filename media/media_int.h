@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "media/addrmap.h"
+#include "media/idmap.h"
 #include "media/media.h"
 #include "media/probe.h"
 #include "media/queue.h"
@@ -41,6 +42,8 @@ struct engine {
     struct worker *w;
     unsigned index;
     struct addrmap *by_addr;   /* worker thread only */
+    struct idmap *by_id;       /* session id -> session; worker thread only */
+    struct idmap *by_ufrag;    /* hash of the local ufrag -> session; worker thread only */
     struct msession *sessions; /* worker thread only */
     struct mroom *rooms;       /* worker thread only */
     struct engine_counters c;
@@ -176,8 +179,21 @@ struct msession {
     bool probe_sending; /* emit() records the probe's transport-wide seqs */
 };
 
+#define ENGINE_SESSIONS_MAX 65536 /* transports per worker */
+
+/* Both indices of the engine, made and freed with it (media.c). */
+int engine_indices_create(struct engine *e);
+void engine_indices_destroy(struct engine *e);
+/* The session's local ufrag leaves or enters the ufrag index (around an
+ * ICE restart). */
+void engine_ufrag_unindex(struct engine *e, struct msession *s);
+int engine_ufrag_index(struct engine *e, struct msession *s);
+
 void engine_session_free(struct engine *e, struct msession *s);
 struct msession *engine_session_find(struct engine *e, uint64_t id);
+/* The session a STUN message's USERNAME names (its local ufrag); NULL when
+ * none or not STUN. */
+struct msession *engine_session_by_ufrag(struct engine *e, const uint8_t *buf, size_t len);
 int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, const char *pwd,
                           const char *remote_ufrag, const char *fp_alg, const char *fp,
                           enum dtls_role role, struct msession **out);

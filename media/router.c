@@ -54,55 +54,24 @@ void router_want_fast_at(struct router *r, int64_t at_us)
     r->next_fast = at_us;
 }
 
-struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc)
-{
-    for (size_t i = 0; i < r->n_cons; i++) {
-        if (r->cons[i]->cfg.peer == peer && r->cons[i]->cfg.ssrc == ssrc)
-            return r->cons[i];
-    }
-    return NULL;
-}
-
-struct router_stream *router_find_stream(struct router *r, uint32_t peer, uint32_t ssrc,
-                                         struct router_producer **prod)
-{
-    for (size_t i = 0; i < r->n_prods; i++) {
-        struct router_producer *p = r->prods[i];
-
-        if (p->cfg.peer != peer)
-            continue;
-        for (size_t l = 0; l < p->cfg.n_layers; l++) {
-            if (p->streams[l].cfg.ssrc == ssrc && ssrc != 0) {
-                *prod = p;
-                return &p->streams[l];
-            }
-        }
-    }
-    return NULL;
-}
-
 /* ---- peers ---- */
-
-static int peer_find(const struct router *r, uint32_t id)
-{
-    for (int i = 0; i < ROUTER_MAX_PEERS; i++) {
-        if (r->peers[i].used && r->peers[i].id == id)
-            return i;
-    }
-    return -1;
-}
 
 static int peer_get(struct router *r, uint32_t id, int64_t now_us)
 {
-    int i = peer_find(r, id);
+    int i = router_peer_slot(r, id);
 
     if (i >= 0)
         return i;
     for (i = 0; i < ROUTER_MAX_PEERS; i++) {
         if (!r->peers[i].used) {
+            int rc;
+
             memset(&r->peers[i], 0, sizeof(r->peers[i]));
-            r->peers[i].used = true;
             r->peers[i].id = id;
+            rc = router_index_peer(r, i);
+            if (rc < 0)
+                return rc;
+            r->peers[i].used = true;
             r->peers[i].next_rr_us = now_us + ROUTER_REPORT_US;
             vpause_init(&r->peers[i].vp);
             return i;
@@ -118,7 +87,7 @@ static void peer_put(struct router *r, int slot)
     if (pe->refs > 0)
         pe->refs--;
     if (pe->refs == 0 && pe->bps_set == 0)
-        pe->used = false;
+        router_peer_release(r, slot);
 }
 
 /* ---- create / destroy ---- */
@@ -136,7 +105,10 @@ int router_create(struct router **out, const struct router_cfg *cfg)
     if (r == NULL)
         return ERR_NOMEM;
     rc = speaker_create(&r->speaker);
+    if (rc == 0)
+        rc = router_index_create(r);
     if (rc < 0) {
+        speaker_destroy(r->speaker);
         free(r);
         return rc;
     }
@@ -171,6 +143,7 @@ void router_destroy(struct router *r)
     for (size_t i = 0; i < r->n_cons; i++)
         free(r->cons[i]);
     speaker_destroy(r->speaker);
+    router_index_destroy(r);
     free(r);
 }
 
@@ -207,22 +180,6 @@ static struct router_producer *producer_by_id(const struct router *r, uint32_t i
             return r->prods[i];
     }
     return NULL;
-}
-
-/* True when ssrc is used by a stream of another producer of the same peer. */
-bool router_peer_ssrc_used(const struct router *r, uint32_t peer, uint32_t ssrc)
-{
-    for (size_t i = 0; i < r->n_prods; i++) {
-        const struct router_producer *p = r->prods[i];
-
-        if (p->cfg.peer != peer)
-            continue;
-        for (size_t l = 0; l < p->cfg.n_layers; l++) {
-            if (p->streams[l].cfg.ssrc == ssrc || p->streams[l].cfg.rtx_ssrc == ssrc)
-                return true;
-        }
-    }
-    return false;
 }
 
 static int producer_cfg_check(const struct router *r, const struct router_producer_cfg *cfg)
@@ -341,8 +298,12 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
         if (rc < 0)
             goto fail;
     }
+    rc = router_index_producer(r, p);
+    if (rc < 0)
+        goto fail;
     peer = peer_get(r, cfg->peer, r->now_us);
     if (peer < 0) {
+        router_unindex_producer(r, p);
         rc = peer;
         goto fail;
     }
@@ -384,6 +345,7 @@ int router_remove_producer(struct router *r, uint32_t id)
     while (p->consumers != NULL)
         consumer_unlink(p->consumers);
     speaker_remove(r->speaker, p->speaker_slot);
+    router_unindex_producer(r, p);
     peer_put(r, p->peer_slot);
     r->prods[i] = r->prods[--r->n_prods];
     r->prods[r->n_prods] = NULL;
@@ -412,15 +374,10 @@ static int consumer_cfg_check(const struct router *r, const struct router_consum
         return ERR_INVAL;
     if (!ext_ids_ok(&cfg->ext, ROUTER_EXT_ID_UNKNOWN) || !str_ok(cfg->cname, sizeof(cfg->cname)))
         return ERR_INVAL;
-    for (size_t i = 0; i < r->n_cons; i++) {
-        const struct router_consumer_cfg *o = &r->cons[i]->cfg;
-
-        if (o->peer != cfg->peer)
-            continue;
-        if (o->ssrc == cfg->ssrc || (o->rtx_ssrc != 0 && o->rtx_ssrc == cfg->ssrc) ||
-            (cfg->rtx_ssrc != 0 && (o->ssrc == cfg->rtx_ssrc || o->rtx_ssrc == cfg->rtx_ssrc)))
-            return ERR_INVAL;
-    }
+    /* The SSRCs (and RTX SSRCs) towards one subscriber are distinct. */
+    if (router_consumer_ssrc_used(r, cfg->peer, cfg->ssrc) ||
+        (cfg->rtx_ssrc != 0 && router_consumer_ssrc_used(r, cfg->peer, cfg->rtx_ssrc)))
+        return ERR_INVAL;
     return 0;
 }
 
@@ -446,12 +403,6 @@ int router_add_consumer(struct router *r, const struct router_consumer_cfg *cfg)
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return ERR_NOMEM;
-    peer = peer_get(r, cfg->peer, now);
-    if (peer < 0) {
-        free(c);
-        return peer;
-    }
-    r->peers[peer].refs++;
     c->cfg = *cfg;
     if (c->cfg.cname[0] == '\0')
         snprintf(c->cfg.cname, sizeof(c->cfg.cname), "samtale-%08x", (unsigned)p->cfg.peer);
@@ -459,6 +410,18 @@ int router_add_consumer(struct router *r, const struct router_consumer_cfg *cfg)
         c->cfg.rtx_pt = -1; /* RTX only with both */
         c->cfg.rtx_ssrc = 0;
     }
+    rc = router_index_consumer(r, c);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    peer = peer_get(r, cfg->peer, now);
+    if (peer < 0) {
+        router_unindex_consumer(r, c);
+        free(c);
+        return peer;
+    }
+    r->peers[peer].refs++;
     c->peer_slot = peer;
     c->target = -1;
     c->rtx_seq = (uint16_t)(cfg->rtx_ssrc ^ cfg->rtx_ssrc >> 16);
@@ -473,6 +436,7 @@ static void consumer_free_at(struct router *r, size_t i)
     struct router_consumer *c = r->cons[i];
 
     consumer_unlink(c);
+    router_unindex_consumer(r, c);
     peer_put(r, c->peer_slot);
     r->cons[i] = r->cons[--r->n_cons];
     r->cons[r->n_cons] = NULL;
@@ -501,9 +465,9 @@ void router_remove_peer(struct router *r, uint32_t peer)
         if (r->prods[i]->cfg.peer == peer)
             (void)router_remove_producer(r, r->prods[i]->cfg.id);
     }
-    slot = peer_find(r, peer);
+    slot = router_peer_slot(r, peer);
     if (slot >= 0)
-        r->peers[slot].used = false;
+        router_peer_release(r, slot);
 }
 
 int router_set_prefs(struct router *r, uint32_t consumer, const struct router_prefs *p)
@@ -525,7 +489,7 @@ int router_set_prefs(struct router *r, uint32_t consumer, const struct router_pr
 
 void router_set_peer_bitrate(struct router *r, uint32_t peer, uint64_t bps)
 {
-    int slot = peer_find(r, peer);
+    int slot = router_peer_slot(r, peer);
 
     if (slot < 0) {
         if (bps == 0)
@@ -537,7 +501,7 @@ void router_set_peer_bitrate(struct router *r, uint32_t peer, uint64_t bps)
     r->peers[slot].bps_set = bps;
     router_layers_eval_peer(r, slot, r->now_us);
     if (bps == 0 && r->peers[slot].refs == 0)
-        r->peers[slot].used = false;
+        router_peer_release(r, slot);
 }
 
 /* ---- timers ---- */

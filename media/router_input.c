@@ -14,30 +14,6 @@
 
 /* ---- RTP input ---- */
 
-/* The stream of a packet from `peer` by its SSRC; *rtx when it is the
- * stream's RTX SSRC. */
-static struct router_stream *lookup(struct router *r, uint32_t peer, uint32_t ssrc,
-                                    struct router_producer **prod, int *layer, bool *rtx)
-{
-    for (size_t i = 0; i < r->n_prods; i++) {
-        struct router_producer *p = r->prods[i];
-
-        if (p->cfg.peer != peer)
-            continue;
-        for (size_t l = 0; l < p->cfg.n_layers; l++) {
-            struct router_stream *s = &p->streams[l];
-
-            if (s->cfg.ssrc == ssrc || (s->cfg.rtx_ssrc == ssrc && s->cfg.rtx_ssrc != 0)) {
-                *prod = p;
-                *layer = (int)l;
-                *rtx = s->cfg.ssrc != ssrc;
-                return s;
-            }
-        }
-    }
-    return NULL;
-}
-
 static bool ext_string_is(const struct rtp_packet *pkt, uint8_t id, const char *want)
 {
     struct rtp_ext_elem e;
@@ -85,6 +61,8 @@ static struct router_stream *learn(struct router *r, uint32_t peer, const struct
             } else if (p->cfg.n_layers != 1 || !mid_ok) {
                 continue;
             }
+            if (router_index_ssrc(r, p, (int)l, pkt->ssrc, is_rtx) < 0)
+                return NULL;
             *slot = pkt->ssrc;
             *prod = p;
             *layer = (int)l;
@@ -244,7 +222,7 @@ void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_
         goto unknown;
     in.buf = buf;
     in.len = len;
-    s = lookup(r, peer, in.pkt.ssrc, &p, &layer, &rtx);
+    s = router_lookup_stream(r, peer, in.pkt.ssrc, &p, &layer, &rtx);
     if (s == NULL)
         s = learn(r, peer, &in.pkt, &p, &layer, &rtx);
     if (s == NULL)

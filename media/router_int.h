@@ -8,7 +8,9 @@
  *                    extension ids, VP8 PictureID/TL0PICIDX, retransmissions
  *   router_rtcp.c    incoming RTCP, SR/RR out, keyframe requests upstream
  *   router_nack.c    upstream NACKs: gaps, tail probes, retries, give-up
- *   router_layers.c  bitrate measurement and the simulcast layer choice */
+ *   router_layers.c  bitrate measurement and the simulcast layer choice
+ *   router_index.c   hash indices: (peer, SSRC) to stream and to consumer,
+ *                    peer id to slot */
 #ifndef SAMTALE_MEDIA_ROUTER_INT_H
 #define SAMTALE_MEDIA_ROUTER_INT_H
 
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media/idmap.h"
 #include "media/router.h"
 #include "media/rtp.h"
 #include "media/rtx_cache.h"
@@ -226,6 +229,9 @@ struct router {
     struct router_consumer *cons[ROUTER_MAX_CONSUMERS];
     size_t n_cons;
     struct router_peer peers[ROUTER_MAX_PEERS];
+    struct idmap *by_stream;   /* router_index.c */
+    struct idmap *by_consumer; /* router_index.c */
+    struct idmap *by_peer;     /* router_index.c */
     struct speaker *speaker;
     uint32_t epoch;
     int64_t now_us;     /* the latest time given to any entry point */
@@ -254,11 +260,40 @@ struct router_in {
 void router_want_fast_at(struct router *r, int64_t at_us);
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
                        uint32_t consumer, uint32_t peer, int layer);
-struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc);
-/* True when a stream of one of the peer's producers uses ssrc (or as RTX). */
-bool router_peer_ssrc_used(const struct router *r, uint32_t peer, uint32_t ssrc);
+
+/* ---- router_index.c ---- */
+#define ROUTER_TAG_RTX 0x100u /* the entry is an RTX SSRC */
+int router_index_create(struct router *r);
+void router_index_destroy(struct router *r);
+/* Indexes one SSRC (0: nothing) of a producer's layer; on failure the
+ * index is unchanged. */
+int router_index_ssrc(struct router *r, struct router_producer *p, int layer, uint32_t ssrc,
+                      bool rtx);
+/* Every SSRC of the producer's layers; all or none. */
+int router_index_producer(struct router *r, struct router_producer *p);
+void router_unindex_producer(struct router *r, const struct router_producer *p);
+/* The stream a packet from `peer` with this SSRC belongs to (SSRC 0: none);
+ * *rtx when it is the stream's RTX SSRC. */
+struct router_stream *router_lookup_stream(const struct router *r, uint32_t peer, uint32_t ssrc,
+                                           struct router_producer **prod, int *layer, bool *rtx);
+/* Only by the stream's own (not its RTX) SSRC. */
 struct router_stream *router_find_stream(struct router *r, uint32_t peer, uint32_t ssrc,
                                          struct router_producer **prod);
+/* True when a stream of one of the peer's producers uses ssrc (non-zero)
+ * or has it as RTX SSRC. */
+bool router_peer_ssrc_used(const struct router *r, uint32_t peer, uint32_t ssrc);
+/* The consumer's SSRC and RTX SSRC (if any); both or none. */
+int router_index_consumer(struct router *r, struct router_consumer *c);
+void router_unindex_consumer(struct router *r, const struct router_consumer *c);
+/* True when one of the peer's consumers sends with ssrc (or as RTX). */
+bool router_consumer_ssrc_used(const struct router *r, uint32_t peer, uint32_t ssrc);
+/* The consumer sending to `peer` with this (not RTX) SSRC. */
+struct router_consumer *router_find_consumer_ssrc(struct router *r, uint32_t peer, uint32_t ssrc);
+/* The used slot of a peer id, or -1. */
+int router_peer_slot(const struct router *r, uint32_t id);
+int router_index_peer(struct router *r, int slot);
+/* The slot is free again (and leaves the index). */
+void router_peer_release(struct router *r, int slot);
 /* Duration to RTP clock ticks (negative: 0). */
 uint32_t router_us_to_rtp(int64_t us, uint32_t clock_rate);
 

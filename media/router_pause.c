@@ -22,15 +22,6 @@
 #include "media/router_int.h"
 #include "base/err.h"
 
-static int find_slot(const struct router *r, uint32_t peer)
-{
-    for (int i = 0; i < ROUTER_MAX_PEERS; i++) {
-        if (r->peers[i].used && r->peers[i].id == peer)
-            return i;
-    }
-    return -1;
-}
-
 bool router_pause_eval(struct router *r, int slot, uint64_t budget, int64_t now_us)
 {
     struct router_peer *pe = &r->peers[slot];
@@ -61,14 +52,14 @@ bool router_pause_eval(struct router *r, int slot, uint64_t budget, int64_t now_
 
 bool router_peer_video_paused(const struct router *r, uint32_t peer)
 {
-    int slot = find_slot(r, peer);
+    int slot = router_peer_slot(r, peer);
 
     return slot >= 0 && r->peers[slot].vp.paused;
 }
 
 uint64_t router_peer_resume_bps(const struct router *r, uint32_t peer)
 {
-    int slot = find_slot(r, peer);
+    int slot = router_peer_slot(r, peer);
 
     if (slot < 0 || r->peers[slot].need_video_bps == 0)
         return 0;
@@ -113,7 +104,7 @@ static size_t build_padding(struct router_consumer *c, uint8_t *out)
 
 int router_send_probe(struct router *r, uint32_t peer, size_t count)
 {
-    int slot = find_slot(r, peer);
+    int slot = router_peer_slot(r, peer);
     struct router_consumer *c = NULL;
 
     if (slot < 0)

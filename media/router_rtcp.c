@@ -343,11 +343,8 @@ static void apply_fb(struct router *r, int64_t now_us, uint32_t peer, const stru
     case RTCP_FB_REMB:
         if (rtcp_parse_remb(&remb, &fb) < 0)
             return;
-        for (slot = 0; slot < ROUTER_MAX_PEERS; slot++) {
-            if (r->peers[slot].used && r->peers[slot].id == peer)
-                break;
-        }
-        if (slot == ROUTER_MAX_PEERS)
+        slot = router_peer_slot(r, peer);
+        if (slot < 0)
             return;
         r->peers[slot].bps_remb = remb.bitrate_bps;
         if (r->peers[slot].bps_set == 0)

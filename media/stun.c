@@ -3,10 +3,7 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "media/stun_int.h"
 #include "base/err.h"
@@ -66,42 +63,6 @@ uint32_t stun_crc32(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < len; i++)
         c = crc_table[(c ^ buf[i]) & 0xFFu] ^ (c >> 8);
     return c ^ 0xFFFFFFFFu;
-}
-
-/* ---- HMAC-SHA1 over two pieces (OpenSSL 3 EVP_MAC) ---- */
-
-int stun_hmac_sha1(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
-                   const uint8_t *b, size_t b_len, uint8_t out[STUN_INTEGRITY_LEN])
-{
-    char digest[] = "SHA1";
-    OSSL_PARAM params[2];
-    EVP_MAC *mac = NULL;
-    EVP_MAC_CTX *ctx = NULL;
-    size_t out_len = 0;
-    int rc = ERR_CRYPTO;
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (mac == NULL)
-        goto out;
-    ctx = EVP_MAC_CTX_new(mac);
-    if (ctx == NULL)
-        goto out;
-    if (!EVP_MAC_init(ctx, key, key_len, params))
-        goto out;
-    if (!EVP_MAC_update(ctx, a, a_len))
-        goto out;
-    if (b_len != 0 && !EVP_MAC_update(ctx, b, b_len))
-        goto out;
-    if (!EVP_MAC_final(ctx, out, &out_len, STUN_INTEGRITY_LEN))
-        goto out;
-    if (out_len == STUN_INTEGRITY_LEN)
-        rc = 0;
-out:
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return rc;
 }
 
 /* ---- message type ---- */
@@ -409,28 +370,41 @@ const struct stun_attr *stun_msg_find(const struct stun_msg *m, uint16_t type)
     return NULL;
 }
 
-int stun_check_integrity(const struct stun_msg *m, const uint8_t *key, size_t key_len)
+static int check_integrity(const struct stun_msg *m, struct stun_mac *key_mac, const uint8_t *key,
+                           size_t key_len)
 {
     uint8_t hdr[STUN_HEADER_LEN];
     uint8_t mac[STUN_INTEGRITY_LEN];
     size_t covered;
     int rc;
 
-    if (m == NULL || key == NULL || key_len == 0)
-        return ERR_INVAL;
     if (!(m->has & STUN_HAS_INTEGRITY))
         return ERR_NOTFOUND;
     /* The header length as if MESSAGE-INTEGRITY were the last attribute. */
     covered = m->integrity_off - STUN_HEADER_LEN + STUN_ATTR_HEADER_LEN + STUN_INTEGRITY_LEN;
     memcpy(hdr, m->buf, STUN_HEADER_LEN);
     wr_put_u16(hdr + 2, (uint16_t)covered);
-    rc = stun_hmac_sha1(key, key_len, hdr, sizeof hdr, m->buf + STUN_HEADER_LEN,
+    rc = stun_hmac_sha1(key_mac, key, key_len, hdr, sizeof hdr, m->buf + STUN_HEADER_LEN,
                         m->integrity_off - STUN_HEADER_LEN, mac);
     if (rc != 0)
         return rc;
     if (CRYPTO_memcmp(mac, m->buf + m->integrity_off + STUN_ATTR_HEADER_LEN, sizeof mac) != 0)
         return ERR_DENIED;
     return 0;
+}
+
+int stun_check_integrity(const struct stun_msg *m, const uint8_t *key, size_t key_len)
+{
+    if (m == NULL || key == NULL || key_len == 0)
+        return ERR_INVAL;
+    return check_integrity(m, NULL, key, key_len);
+}
+
+int stun_check_integrity_mac(const struct stun_msg *m, struct stun_mac *mac)
+{
+    if (m == NULL || mac == NULL)
+        return ERR_INVAL;
+    return check_integrity(m, mac, NULL, 0);
 }
 
 int stun_check_fingerprint(const struct stun_msg *m)

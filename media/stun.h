@@ -197,6 +197,17 @@ const struct stun_attr *stun_msg_find(const struct stun_msg *m, uint16_t type);
  * ERR_INVAL or ERR_CRYPTO. */
 int stun_check_integrity(const struct stun_msg *m, const uint8_t *key, size_t key_len);
 
+/* A MESSAGE-INTEGRITY key made ready once (media/stun_mac.c): HMAC-SHA1
+ * keyed with it, so that each message costs no fetch and no key schedule.
+ * For one thread at a time (an ICE agent's). Returns 0, ERR_INVAL,
+ * ERR_NOMEM or ERR_CRYPTO. */
+struct stun_mac;
+int stun_mac_create(struct stun_mac **out, const uint8_t *key, size_t key_len);
+/* NULL-safe; wipes the key. */
+void stun_mac_destroy(struct stun_mac *m);
+/* stun_check_integrity() under a ready key. */
+int stun_check_integrity_mac(const struct stun_msg *m, struct stun_mac *mac);
+
 /* Verifies FINGERPRINT. Returns 0, ERR_NOTFOUND (absent) or ERR_PARSE
  * (mismatch: not a STUN message for us). */
 int stun_check_fingerprint(const struct stun_msg *m);
@@ -264,6 +275,8 @@ void stun_build_error_code(struct stun_builder *b, int code, const char *reason)
 void stun_build_unknown_attrs(struct stun_builder *b, const uint16_t *types, size_t n);
 /* MESSAGE-INTEGRITY with HMAC-SHA1 under `key` over everything so far. */
 void stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len);
+/* The same under a ready key (stun_mac_create). */
+void stun_build_integrity_mac(struct stun_builder *b, struct stun_mac *mac);
 /* FINGERPRINT over everything so far; must be the last attribute. */
 void stun_build_fingerprint(struct stun_builder *b);
 /* Finishes: on success stores the message length in *out_len and returns 0;
@@ -282,6 +295,7 @@ struct stun_binding_request {
     bool use_candidate; /* USE-CANDIDATE (only when controlling) */
     const uint8_t *key; /* MESSAGE-INTEGRITY key (remote password); NULL for none */
     size_t key_len;
+    struct stun_mac *mac; /* or that key made ready; used instead of key when set */
     const char *software; /* SOFTWARE; NULL for none */
 };
 
@@ -290,6 +304,7 @@ struct stun_binding_success {
     struct stun_addr mapped;   /* source address of the request */
     const uint8_t *key;        /* local password; NULL for none */
     size_t key_len;
+    struct stun_mac *mac; /* or that key made ready; used instead of key when set */
     const char *software; /* NULL for none */
 };
 
@@ -303,6 +318,7 @@ struct stun_error_response {
     const uint8_t *key; /* NULL for 400/401 (RFC 8489 §9.1.3), the
                            local password for 487 */
     size_t key_len;
+    struct stun_mac *mac; /* or that key made ready; used instead of key when set */
     const char *software; /* NULL for none */
 };
 

@@ -188,7 +188,8 @@ void stun_build_unknown_attrs(struct stun_builder *b, const uint16_t *types, siz
         wr_put_u16(v + 2 * i, types[i]);
 }
 
-void stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len)
+static void build_integrity(struct stun_builder *b, struct stun_mac *mac, const uint8_t *key,
+                            size_t key_len)
 {
     uint8_t *v;
     size_t off;
@@ -196,7 +197,7 @@ void stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key
 
     if (b->err != 0)
         return;
-    if (key == NULL || key_len == 0) {
+    if (mac == NULL && (key == NULL || key_len == 0)) {
         build_fail(b, ERR_INVAL);
         return;
     }
@@ -205,12 +206,26 @@ void stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key
         return;
     /* The header length now ends with this attribute, as §14.5 requires. */
     off = (size_t)(v - b->buf) - STUN_ATTR_HEADER_LEN;
-    rc = stun_hmac_sha1(key, key_len, b->buf, off, NULL, 0, v);
+    rc = stun_hmac_sha1(mac, key, key_len, b->buf, off, NULL, 0, v);
     if (rc != 0) {
         build_fail(b, rc);
         return;
     }
     b->stage = STAGE_INTEGRITY;
+}
+
+void stun_build_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len)
+{
+    build_integrity(b, NULL, key, key_len);
+}
+
+void stun_build_integrity_mac(struct stun_builder *b, struct stun_mac *mac)
+{
+    if (mac == NULL) {
+        build_fail(b, ERR_INVAL);
+        return;
+    }
+    build_integrity(b, mac, NULL, 0);
 }
 
 void stun_build_fingerprint(struct stun_builder *b)
@@ -259,8 +274,8 @@ int stun_build_binding_request(uint8_t *buf, size_t cap, const struct stun_bindi
         stun_build_attr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
     if (req->username != NULL)
         stun_build_str(&b, STUN_ATTR_USERNAME, req->username);
-    if (req->key != NULL)
-        stun_build_integrity(&b, req->key, req->key_len);
+    if (req->mac != NULL || req->key != NULL)
+        build_integrity(&b, req->mac, req->key, req->key_len);
     stun_build_fingerprint(&b);
     return stun_build_end(&b, out_len);
 }
@@ -277,8 +292,8 @@ int stun_build_binding_success(uint8_t *buf, size_t cap, const struct stun_bindi
     if (rsp->software != NULL)
         stun_build_str(&b, STUN_ATTR_SOFTWARE, rsp->software);
     stun_build_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &rsp->mapped);
-    if (rsp->key != NULL)
-        stun_build_integrity(&b, rsp->key, rsp->key_len);
+    if (rsp->mac != NULL || rsp->key != NULL)
+        build_integrity(&b, rsp->mac, rsp->key, rsp->key_len);
     stun_build_fingerprint(&b);
     return stun_build_end(&b, out_len);
 }
@@ -296,8 +311,8 @@ int stun_build_error_response(uint8_t *buf, size_t cap, const struct stun_error_
     stun_build_error_code(&b, rsp->code, rsp->reason);
     if (rsp->unknown != NULL || rsp->n_unknown != 0)
         stun_build_unknown_attrs(&b, rsp->unknown, rsp->n_unknown);
-    if (rsp->key != NULL)
-        stun_build_integrity(&b, rsp->key, rsp->key_len);
+    if (rsp->mac != NULL || rsp->key != NULL)
+        build_integrity(&b, rsp->mac, rsp->key, rsp->key_len);
     stun_build_fingerprint(&b);
     return stun_build_end(&b, out_len);
 }

@@ -9,8 +9,9 @@
 
 /* RFC 8489 §14: attributes are padded to a multiple of 4 bytes. */
 size_t stun_pad4(size_t n);
-/* HMAC-SHA1 over a then b (the MESSAGE-INTEGRITY input comes in two pieces). */
-int stun_hmac_sha1(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
-                   const uint8_t *b, size_t b_len, uint8_t out[STUN_INTEGRITY_LEN]);
+/* HMAC-SHA1 over a then b (the MESSAGE-INTEGRITY input comes in two
+ * pieces) under a ready key (mac), or, mac NULL, under key (stun_mac.c). */
+int stun_hmac_sha1(struct stun_mac *mac, const uint8_t *key, size_t key_len, const uint8_t *a,
+                   size_t a_len, const uint8_t *b, size_t b_len, uint8_t out[STUN_INTEGRITY_LEN]);
 
 #endif

@@ -23,6 +23,8 @@
  *   - counters: RTP packets emitted = rtp_forwarded + retransmissions +
  *     retransmission_copies + key_copies; rtcp_bad <= rtcp_in,
  *     rtp_dropped_unknown <= rtp_in
+ *   - the router's hash indices agree with a linear scan of its objects
+ *     after every record (tests/fuzz/router_index_verify.h)
  * Record format: see fuzz_router.h. Seeds (tests/fuzz/corpus/router/) are
  * written by tests/unit/test_router_seeds.c with SAMTALE_SEED_DIR set.
  *
@@ -39,6 +41,7 @@
 #include "base/err.h"
 #include "tests/fuzz/fuzz_record.h"
 #include "tests/fuzz/fuzz_router.h"
+#include "tests/fuzz/router_index_verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -382,6 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dl = router_next_deadline(r);
         check(dl == INT64_MAX || dl > now - 1000000);
         check_counters(r);
+        check(router_index_verify(r) == 0);
     }
     now += 3000000;
     for (int i = 0; i < 30; i++) {
