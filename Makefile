@@ -9,6 +9,7 @@
 #   make release    optimised build in build/release/
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
 #   make bench      run the benchmarks (release build; docs/BENCHMARKS.md)
+#   make janus-check  the load generator against Janus (root; installs janus)
 #   make certs      development CA + localhost certificate (only if missing)
 #   make format / format-check
 
@@ -101,7 +102,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
         unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router \
-        bench-stun format format-check clean
+        bench-stun janus-check format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
@@ -219,6 +220,12 @@ bench-router:
 bench-stun:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_stun
 	@build/release/bench/bench_stun
+# The load generator's Janus mode end to end against Debian's janus, in a
+# network namespace of its own (root; not part of make test).
+janus-check:
+	@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory $(LOAD_BIN)
+	@sh tests/load/janus-check.sh $(LOAD_BIN)
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps

@@ -1,9 +1,9 @@
 /* Fuzz target for tests/load/janus_api.c and janus_flow.c: whatever Janus
  * (or anything on its port) answers the load generator is parsed within
- * bounds, every message it reports is whole, and clearing them leaks
- * nothing; a participant's flow fed the same bytes as answers (split at
- * NUL bytes) never has two requests or two long polls out at once, and once
- * failed stays failed with a reason. */
+ * bounds (the HTTP answer around it too: its body lies inside the input), every message it reports
+ * is whole, and clearing them leaks nothing; a participant's flow fed the same bytes as answers
+ * (split at NUL bytes) never has two requests or two long polls out at once, and once failed stays
+ * failed with a reason. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +85,16 @@ static void drive_flow(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     drive_flow(data, size);
+
+    /* the same bytes as an HTTP answer, open and closed */
+    for (int eof = 0; eof < 2; eof++) {
+        unsigned status = 0;
+        size_t off = 0, len = 0;
+        int rc = janus_http_response((const char *)data, size, eof == 1, &status, &off, &len);
+        CHECK(rc <= 1);
+        if (rc == 1)
+            CHECK(status <= 999 && off <= size && len <= size - off && len <= JANUS_MSG_MAX);
+    }
 
     struct janus_msg m[4];
     size_t dropped = 0;

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,14 @@ char *janus_req_start(const char *txn, const char *answer_sdp)
     return message(txn, json_pack("{s:s}", "request", "start"), "answer", answer_sdp);
 }
 
+char *janus_req_room_destroy(const char *txn, uint64_t room)
+{
+    if (!id_ok(room))
+        return NULL;
+    return message(txn, json_pack("{s:s, s:I}", "request", "destroy", "room", (json_int_t)room),
+                   NULL, NULL);
+}
+
 int janus_path(char *buf, size_t cap, uint64_t session, uint64_t handle)
 {
     int n;
@@ -349,4 +358,83 @@ int janus_path(char *buf, size_t cap, uint64_t session, uint64_t handle)
     else
         n = snprintf(buf, cap, "/janus");
     return n < 0 || (size_t)n >= cap ? ERR_TOOBIG : 0;
+}
+
+/* ---- HTTP/1.1 answers ---- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A header line's value after "name:" and blanks, or NULL when the line is
+ * another header. */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return NULL;
+    size_t i = n + 1;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    *vlen = len - i;
+    return line + i;
+}
+
+int janus_http_response(const char *buf, size_t len, bool eof, unsigned *status, size_t *body_off,
+                        size_t *body_len)
+{
+    const char *end = memmem(buf, len, "\r\n\r\n", 4);
+    if (!end)
+        return len > JANUS_HTTP_HEAD_MAX ? ERR_TOOBIG : eof ? ERR_PARSE : 0;
+    size_t head = (size_t)(end - buf) + 4;
+    if (head > JANUS_HTTP_HEAD_MAX)
+        return ERR_TOOBIG;
+    /* "HTTP/1.x NNN" then a blank or the line's end */
+    if (head < 16 || memcmp(buf, "HTTP/1.", 7) != 0 || !is_digit(buf[7]) || buf[8] != ' ' ||
+        !is_digit(buf[9]) || !is_digit(buf[10]) || !is_digit(buf[11]) ||
+        (buf[12] != ' ' && buf[12] != '\r'))
+        return ERR_PARSE;
+    unsigned st =
+        (unsigned)(buf[9] - '0') * 100 + (unsigned)(buf[10] - '0') * 10 + (unsigned)(buf[11] - '0');
+    bool have_cl = false;
+    size_t cl = 0;
+    const char *line = memchr(buf, '\n', head);
+    for (line = line ? line + 1 : buf + head; line < buf + head - 2;) {
+        const char *eol = memchr(line, '\n', (size_t)(buf + head - line));
+        if (!eol)
+            return ERR_PARSE;
+        size_t ll = (size_t)(eol - line), vlen = 0;
+        if (ll > 0 && line[ll - 1] == '\r')
+            ll--;
+        const char *v;
+        if (header_value(line, ll, "Transfer-Encoding", &vlen))
+            return ERR_PARSE; /* Janus sends whole bodies; chunked is not taken */
+        if ((v = header_value(line, ll, "Content-Length", &vlen)) != NULL) {
+            size_t val = 0;
+            if (vlen == 0 || have_cl)
+                return ERR_PARSE;
+            for (size_t i = 0; i < vlen; i++) {
+                if (!is_digit(v[i]))
+                    return ERR_PARSE;
+                val = val * 10 + (size_t)(v[i] - '0');
+                if (val > JANUS_MSG_MAX)
+                    return ERR_TOOBIG;
+            }
+            have_cl = true;
+            cl = val;
+        }
+        line = eol + 1;
+    }
+    size_t have = len - head;
+    if (have_cl && have < cl)
+        return eof ? ERR_PARSE : 0;
+    if (!have_cl && have > JANUS_MSG_MAX)
+        return ERR_TOOBIG;
+    if (!have_cl && !eof)
+        return 0;
+    *status = st;
+    *body_off = head;
+    *body_len = have_cl ? cl : have;
+    return 1;
 }

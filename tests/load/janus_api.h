@@ -15,6 +15,7 @@
 #define JANUS_SDP_MAX (64 * 1024)
 #define JANUS_FEEDS_MAX 16 /* publishers named in one event */
 #define JANUS_TXN_MAX 32
+#define JANUS_HTTP_HEAD_MAX 8192 /* status line and headers of an answer */
 
 enum janus_kind {
     JANUS_OTHER = 0,
@@ -79,9 +80,20 @@ char *janus_req_join_subscriber(const char *txn, uint64_t room, const uint64_t *
                                 size_t n_feeds);
 char *janus_req_subscribe_more(const char *txn, const uint64_t *feeds, size_t n_feeds);
 char *janus_req_start(const char *txn, const char *answer_sdp);
+/* Destroys the room (POSTed to a handle of the session that made it). */
+char *janus_req_room_destroy(const char *txn, uint64_t room);
 
 /* "/janus", "/janus/<session>" or "/janus/<session>/<handle>" (0 leaves a
  * part out). Returns 0 or ERR_TOOBIG. */
 int janus_path(char *buf, size_t cap, uint64_t session, uint64_t handle);
+
+/* An HTTP/1.1 answer as read so far, buf[0..len); eof: the peer closed the
+ * connection. Returns 1 when it is whole (*status, and the body at
+ * buf + *body_off, *body_len bytes: Content-Length's, or up to the close
+ * without one), 0 when more is needed, ERR_PARSE (not HTTP/1.x, a chunked
+ * body, or cut short) or ERR_TOOBIG (headers over JANUS_HTTP_HEAD_MAX, body
+ * over JANUS_MSG_MAX). */
+int janus_http_response(const char *buf, size_t len, bool eof, unsigned *status, size_t *body_off,
+                        size_t *body_len);
 
 #endif

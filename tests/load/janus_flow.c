@@ -77,6 +77,11 @@ uint64_t janus_flow_feed(const struct janus_flow *f)
     return f->feed;
 }
 
+bool janus_flow_pub_up(const struct janus_flow *f)
+{
+    return f->pub_up;
+}
+
 static int take_sdp(struct janus_flow *f, struct janus_msg *m, const char *type, char **dst)
 {
     if (!m->jsep_sdp || strcmp(m->jsep_type, type) != 0)
@@ -168,6 +173,8 @@ static int on_message(struct janus_flow *f, struct janus_msg *m)
         return fail(f, "the Janus session timed out");
     if (m->kind == JANUS_HANGUP && our_handle)
         return fail(f, "Janus hung up a peer connection");
+    if (m->kind == JANUS_WEBRTCUP && m->sender && m->sender == f->pub_handle)
+        f->pub_up = true;
     if (m->kind == JANUS_ACK || !ours)
         return 0; /* the result comes as an event; others' news is not needed */
     if (m->kind == JANUS_SUCCESS || m->kind == JANUS_EVENT)

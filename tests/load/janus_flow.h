@@ -18,7 +18,9 @@
  *     JANUS_UP            subscribed and started
  *     JANUS_FAILED        act.reason says why; nothing more happens
  *   janus_flow_subscribe(&f, feeds, n) once the others' feeds are known
- *   (janus_flow_feed() is this participant's own, for the others).
+ *   (janus_flow_feed() is this participant's own, for the others) and
+ *   published: Janus takes subscribers to a feed only once its publisher's
+ *   PeerConnection is up (janus_flow_pub_up(), Janus's "webrtcup").
  * Strings in act stay valid until the next call on f. */
 #ifndef SAMTALE_LOAD_JANUS_FLOW_H
 #define SAMTALE_LOAD_JANUS_FLOW_H
@@ -88,6 +90,7 @@ struct janus_flow {
     uint64_t feeds[JANUS_FEEDS_MAX];
     size_t n_feeds;
     bool want_sub;
+    bool pub_up; /* Janus said "webrtcup" for the publisher handle */
     char reason[160];
 };
 
@@ -108,5 +111,7 @@ int janus_flow_subscribe(struct janus_flow *f, const uint64_t *feeds, size_t n);
 int janus_flow_answer(struct janus_flow *f, const char *sdp);
 /* Our feed id once joined (0 before). */
 uint64_t janus_flow_feed(const struct janus_flow *f);
+/* Janus has our publisher PeerConnection up (ICE and DTLS done). */
+bool janus_flow_pub_up(const struct janus_flow *f);
 
 #endif

@@ -6,6 +6,10 @@
  *                [--ca certs/dev/ca.pem | --insecure] [--meetings 2] [--parties 3]
  *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
  *                [--drop-send PCT] [--decode PCT] [--server-pid PID] [--json FILE]
+ *   samtale-load --server janus --janus-url http://IPV4:PORT [the same options]
+ *
+ * With --server janus the participants meet in Janus's VideoRoom instead
+ * (load_signal_janus.h); media, checks and report are the same.
  *
  * The measuring window starts once every participant sends and receives
  * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;
@@ -27,6 +31,7 @@
 #include "tests/load/load_media.h"
 #include "tests/load/load_report.h"
 #include "tests/load/load_signal.h"
+#include "tests/load/load_signal_janus.h"
 #include "tests/load/marker.h"
 
 #define PASSWORD_MAX 256
@@ -47,7 +52,9 @@ static void usage(void)
                     "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
                     "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
                     "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
-                    "                    [--decode PCT] [--setup-timeout S]\n");
+                    "                    [--decode PCT] [--setup-timeout S]\n"
+                    "       samtale-load --server janus --janus-url http://IPV4:PORT\n"
+                    "                    [the options after --password-file above]\n");
 }
 
 static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -60,13 +67,14 @@ static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     return true;
 }
 
-/* "https://HOST:PORT" with an IPv4 literal or a name. */
-static bool parse_url(const char *url, char *host, size_t cap, int *port)
+/* "SCHEME://HOST:PORT" with an IPv4 literal or a name. */
+static bool parse_url(const char *url, const char *scheme, char *host, size_t cap, int *port)
 {
     const char *p = url;
-    if (strncmp(p, "https://", 8) != 0)
+    size_t sl = strlen(scheme);
+    if (strncmp(p, scheme, sl) != 0)
         return false;
-    p += 8;
+    p += sl;
     const char *colon = strrchr(p, ':');
     if (!colon || colon == p || (size_t)(colon - p) >= cap)
         return false;
@@ -96,7 +104,7 @@ static bool read_password(const char *path, char *out, size_t cap)
 }
 
 static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_t host_cap,
-                      char *password)
+                      char *janus_host, char *password)
 {
     static const struct option opts[] = {
         {"url", required_argument, NULL, 'u'},
@@ -115,20 +123,36 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {"json", required_argument, NULL, 'j'},
         {"decode", required_argument, NULL, 'D'},
         {"setup-timeout", required_argument, NULL, 'T'},
+        {"server", required_argument, NULL, 'z'},
+        {"janus-url", required_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     unsigned v;
     int o, li = 0;
-    bool have_url = false;
+    bool have_url = false, have_janus_url = false;
     while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (o) {
         case 'u':
-            if (!parse_url(optarg, host, host_cap, &c->port)) {
+            if (!parse_url(optarg, "https://", host, host_cap, &c->port)) {
                 fprintf(stderr, "samtale-load: --url must be https://HOST:PORT\n");
                 return 2;
             }
             have_url = true;
+            break;
+        case 'z':
+            if (strcmp(optarg, "janus") != 0 && strcmp(optarg, "samtale") != 0) {
+                fprintf(stderr, "samtale-load: --server must be samtale or janus\n");
+                return 2;
+            }
+            c->janus = strcmp(optarg, "janus") == 0;
+            break;
+        case 'J':
+            if (!parse_url(optarg, "http://", janus_host, host_cap, &c->janus_port)) {
+                fprintf(stderr, "samtale-load: --janus-url must be http://IPV4:PORT\n");
+                return 2;
+            }
+            have_janus_url = true;
             break;
         case 'U':
             c->user = optarg;
@@ -207,11 +231,13 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
             return 2;
         }
     }
-    if (!have_url || !c->user || password[0] == '\0' || (!c->ca_path && !c->insecure) ||
-        optind != argc) {
+    if (optind != argc || (c->janus && !have_janus_url) ||
+        (!c->janus &&
+         (!have_url || !c->user || password[0] == '\0' || (!c->ca_path && !c->insecure)))) {
         usage();
         return 2;
     }
+    c->janus_host = janus_host;
     c->url_host = host;
     c->password = password;
     return 0;
@@ -250,11 +276,15 @@ static bool part_ready(const struct lg_run *run, struct lg_part *p)
            atomic_load(&p->streams_seen) >= run->cfg.parties - 1;
 }
 
-static const char *phase_name(int phase)
+static const char *phase_name(const struct lg_run *run, int phase)
 {
     static const char *const names[] = {"no WebSocket", "joining", "in the lobby", "admitted",
                                         "publish answered"};
-    return phase >= 0 && phase <= LG_PHASE_ANSWERED ? names[phase] : "?";
+    static const char *const janus[] = {"no Janus session", "Janus session", "Janus session",
+                                        "joined the room", "publish answered"};
+    if (phase < 0 || phase > LG_PHASE_ANSWERED)
+        return "?";
+    return run->cfg.janus ? janus[phase] : names[phase];
 }
 
 static void describe(const struct lg_run *run, struct lg_part *p)
@@ -263,7 +293,7 @@ static void describe(const struct lg_run *run, struct lg_part *p)
             "  participant %u (meeting %u, party %u%s): %s; publish %s, subscribe %s, "
             "streams %u of %u%s%s\n",
             p->index, p->meeting + 1, p->slot + 1, p->slot == 0 ? ", host" : "",
-            phase_name(atomic_load(&p->phase)),
+            phase_name(run, atomic_load(&p->phase)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->pub_state)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->sub_state)),
             atomic_load(&p->streams_seen), run->cfg.parties - 1,
@@ -333,8 +363,9 @@ int main(int argc, char **argv)
 {
     static struct lg_run run;
     static struct lg_window w;
-    static char host[256], password[PASSWORD_MAX];
+    static char host[256], janus_host[256], password[PASSWORD_MAX];
     struct lg_signal *sig = NULL;
+    struct lg_janus *jan = NULL;
     int rc = 1;
 
     run.cfg = (struct lg_cfg){.meetings = 1,
@@ -344,7 +375,7 @@ int main(int argc, char **argv)
                               .audio_bitrate = 32000,
                               .setup_timeout_s = 30,
                               .decode_pct = 100};
-    int u = parse_args(argc, argv, &run.cfg, host, sizeof host, password);
+    int u = parse_args(argc, argv, &run.cfg, host, sizeof host, janus_host, password);
     if (u != 0)
         return u;
     signal(SIGPIPE, SIG_IGN);
@@ -373,7 +404,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "samtale-load: cannot make the participants' sockets and threads\n");
         goto out;
     }
-    if (lg_signal_start(&sig, &run) != 0) {
+    if (run.cfg.janus ? lg_janus_start(&jan, &run) != 0 : lg_signal_start(&sig, &run) != 0) {
         fprintf(stderr, "samtale-load: cannot start the signaling client\n");
         goto out;
     }
@@ -397,7 +428,9 @@ int main(int argc, char **argv)
 
     atomic_store(&run.stop, true);
     lg_signal_stop(sig);
+    lg_janus_stop(jan);
     sig = NULL;
+    jan = NULL;
     struct lg_media *m = run.media;
     /* Join the media threads (their CPU times stay readable until freed). */
     lg_media_stop(m);
@@ -411,6 +444,7 @@ int main(int argc, char **argv)
 out:
     atomic_store(&run.stop, true);
     lg_signal_stop(sig);
+    lg_janus_stop(jan);
     lg_media_destroy(run.media);
     free(run.parts);
     lg_audio_clip_free(&run.clip);

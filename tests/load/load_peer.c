@@ -28,9 +28,13 @@ static int random_chars(char *out, size_t n)
 int lg_peer_init(struct lg_peer *p)
 {
     memset(p, 0, sizeof *p);
-    if (random_chars(p->ufrag, LG_UFRAG_LEN) != 0 || random_chars(p->pwd, LG_PWD_LEN) != 0 ||
-        RAND_bytes((uint8_t *)&p->tie_breaker, sizeof p->tie_breaker) != 1)
+    if (random_chars(p->ufrag, LG_UFRAG_LEN) != 0 || random_chars(p->pwd, LG_PWD_LEN) != 0)
         return ERR_CRYPTO;
+    /* We are always the controlling agent, even where the server offered
+     * and so starts controlling too (Janus's subscriber connection, full
+     * ICE): the highest tie-breaker makes it switch to controlled on our
+     * first check (RFC 8445 §7.3.1.1). ICE-lite servers ignore it. */
+    p->tie_breaker = UINT64_MAX;
     p->dtls_deadline = DTLS_NO_DEADLINE;
     return 0;
 }
@@ -161,8 +165,10 @@ static void on_stun(struct lg_peer *p, int64_t now_us, const uint8_t *buf, size_
     if (p->state != LG_PEER_CHECKING)
         return;
     /* Nominated: we are the DTLS client (we offered actpass, or answered
-     * the server's actpass with active). */
-    if (dtls_create(&p->dtls, p->cert, DTLS_ROLE_CLIENT, p->remote.fp_alg, p->remote.fp) != 0) {
+     * the server's actpass with active), or the server where the server
+     * answered our actpass with active. */
+    if (dtls_create(&p->dtls, p->cert, p->remote.dtls_server ? DTLS_ROLE_SERVER : DTLS_ROLE_CLIENT,
+                    p->remote.fp_alg, p->remote.fp) != 0) {
         fail(p, "the server's DTLS fingerprint is unusable");
         return;
     }

@@ -3,7 +3,8 @@
  * (Binding requests with USE-CANDIDATE, ICE-CONTROLLING, PRIORITY,
  * MESSAGE-INTEGRITY and FINGERPRINT; consent checks every
  * LG_CONSENT_INTERVAL_US afterwards; the server's own checks answered), then
- * a DTLS client (media/dtls.h) and SRTP both ways (media/srtp.h).
+ * DTLS (media/dtls.h; the client, unless the server answered our actpass
+ * with a=setup:active as Janus does) and SRTP both ways (media/srtp.h).
  *
  * Sans-IO: the media thread owns the socket. It feeds received datagrams to
  * lg_peer_input() and calls lg_peer_timer() when lg_peer_deadline() passes;
@@ -43,6 +44,7 @@ struct lg_remote {
     char fp_alg[16];
     char fp[DTLS_FINGERPRINT_MAX];
     struct sockaddr_in addr; /* its UDP IPv4 candidate */
+    bool dtls_server;        /* it answered a=setup:active (Janus): we are the DTLS server */
 };
 
 struct lg_dgram {

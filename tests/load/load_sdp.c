@@ -122,6 +122,7 @@ int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out)
     snprintf(out->pwd, sizeof out->pwd, "%s", pwd);
     snprintf(out->fp_alg, sizeof out->fp_alg, "%s", fp->alg);
     snprintf(out->fp, sizeof out->fp, "%s", fp->value);
+    out->dtls_server = (m0 ? m0->setup : s->setup) == SDP_SETUP_ACTIVE;
     for (size_t i = 0; i < s->n_media; i++) {
         const struct sdp_media *m = &s->media[i];
         for (size_t k = 0; k < m->n_candidates; k++) {
@@ -136,4 +137,19 @@ int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out)
         }
     }
     return ERR_NOTFOUND;
+}
+
+int lg_sdp_publish_remote(const struct sdp_session *answer, struct lg_remote *out,
+                          uint8_t *ext_audio_level, uint8_t *ext_mid)
+{
+    const struct sdp_media *a = answer->n_media ? &answer->media[0] : NULL;
+    if (!a || a->port == 0 || a->dir == SDP_DIR_INACTIVE)
+        return ERR_PROTO;
+    int rc = lg_sdp_remote(answer, out);
+    if (rc != 0)
+        return rc;
+    uint16_t level = sdp_find_ext(a, SDP_EXT_AUDIO_LEVEL), mid = sdp_find_ext(a, SDP_EXT_MID);
+    *ext_audio_level = (uint8_t)(level < 15 ? level : 0);
+    *ext_mid = (uint8_t)(mid < 15 ? mid : 0);
+    return 0;
 }

@@ -26,8 +26,15 @@ int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const c
 int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *offer,
                             const struct lg_peer *p, const char *fp);
 
-/* The server's side from its SDP: ICE credentials, fingerprint and its
- * first UDP IPv4 candidate. Returns 0 or ERR_NOTFOUND (no such candidate). */
+/* The server's side from its SDP: ICE credentials, fingerprint, DTLS role
+ * (a=setup) and its first UDP IPv4 candidate. Returns 0 or ERR_NOTFOUND (no such candidate). */
 int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out);
+
+/* The server's answer to our publish offer: its side (lg_sdp_remote) and
+ * the ids of the audio-level and mid extensions it kept (0: not
+ * negotiated). Returns 0, ERR_PROTO (the audio m-line refused) or
+ * ERR_NOTFOUND (no UDP IPv4 candidate). */
+int lg_sdp_publish_remote(const struct sdp_session *answer, struct lg_remote *out,
+                          uint8_t *ext_audio_level, uint8_t *ext_mid);
 
 #endif

@@ -323,22 +323,19 @@ static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
 {
     struct lg_part *p = c->part;
     struct lg_remote r;
+    uint8_t level, mid;
     if (p->pub_started || parse_sdp(s, p, "publish_answer", m) != 0)
         return;
-    const struct sdp_media *a = s->sdp->n_media ? &s->sdp->media[0] : NULL;
-    if (!a || a->port == 0 || a->dir == SDP_DIR_INACTIVE) {
-        lg_part_fail(p, "publish_answer: the server refused the audio m-line");
+    int rc = lg_sdp_publish_remote(s->sdp, &r, &level, &mid);
+    if (rc != 0) {
+        lg_part_fail(p, "publish_answer: %s",
+                     rc == ERR_PROTO ? "the server refused the audio m-line"
+                                     : "no UDP IPv4 candidate of the server");
         return;
     }
-    if (lg_sdp_remote(s->sdp, &r) != 0) {
-        lg_part_fail(p, "publish_answer: no UDP IPv4 candidate of the server");
-        return;
-    }
-    uint16_t level = sdp_find_ext(a, SDP_EXT_AUDIO_LEVEL), mid = sdp_find_ext(a, SDP_EXT_MID);
     p->pub_started = true;
     atomic_store(&p->phase, LG_PHASE_ANSWERED);
-    if (lg_media_peer_start(s->run->media, p, LG_PUB, &r, (uint8_t)(level < 15 ? level : 0),
-                            (uint8_t)(mid < 15 ? mid : 0)) != 0)
+    if (lg_media_peer_start(s->run->media, p, LG_PUB, &r, level, mid) != 0)
         lg_part_fail(p, "publish: the media thread's queue is full");
 }
 

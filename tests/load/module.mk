@@ -13,4 +13,5 @@ LOAD_SRCS += tests/load/load_sdp.c
 LOAD_SRCS += tests/load/load_part.c
 LOAD_SRCS += tests/load/load_media.c
 LOAD_SRCS += tests/load/load_signal.c
+LOAD_SRCS += tests/load/load_signal_janus.c
 LOAD_SRCS += tests/load/load_report.c

@@ -203,7 +203,13 @@ static void requests(void **state)
     assert_string_equal(str(o, "body", "request"), "update");
     json_decref(o);
 
+    o = load(janus_req_room_destroy("t9", 42));
+    assert_string_equal(str(o, "body", "request"), "destroy");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "body"), "room")), 42);
+    json_decref(o);
+
     /* out of range */
+    assert_null(janus_req_room_destroy("t", 0));
     assert_null(janus_req_create("0123456789012345678901234567890123456789"));
     assert_null(janus_req_join_subscriber("t", 42, feeds, 0));
     assert_null(janus_req_join_publisher("t", 0, "x"));
@@ -219,13 +225,60 @@ static void requests(void **state)
     assert_int_equal(janus_path(path, 8, 7, 9), ERR_TOOBIG);
 }
 
+/* HTTP/1.1 answers as Janus's HTTP transport (libmicrohttpd) sends them. */
+static void http_answers(void **state)
+{
+    static const char ok[] = "HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 12\r\n"
+                             "Content-Type: application/json\r\n\r\n{\"janus\":1}\n";
+    unsigned status = 0;
+    size_t off = 0, len = 0;
+    (void)state;
+
+    /* whole once Content-Length's bytes are in, before the close */
+    assert_int_equal(janus_http_response(P(ok), false, &status, &off, &len), 1);
+    assert_int_equal(status, 200);
+    assert_int_equal(len, 12);
+    assert_memory_equal(ok + off, "{\"janus\":1}\n", 12);
+    /* cut anywhere before: more is needed, or an error at the close */
+    for (size_t cut = 0; cut < sizeof ok - 1; cut++) {
+        assert_int_equal(janus_http_response(ok, cut, false, &status, &off, &len), 0);
+        assert_int_equal(janus_http_response(ok, cut, true, &status, &off, &len), ERR_PARSE);
+    }
+    /* no Content-Length: the body runs to the close */
+    static const char bare[] = "HTTP/1.0 404 Not Found\r\n\r\nnope";
+    assert_int_equal(janus_http_response(P(bare), false, &status, &off, &len), 0);
+    assert_int_equal(janus_http_response(P(bare), true, &status, &off, &len), 1);
+    assert_int_equal(status, 404);
+    assert_int_equal(len, 4);
+
+    static const char *const bad[] = {
+        "HTTP/2 200 OK\r\n\r\n",
+        "HTTP/1.1 20 OK\r\n\r\n",
+        "ICY 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nab",
+        "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(janus_http_response(bad[i], strlen(bad[i]), true, &status, &off, &len),
+                         ERR_PARSE);
+    static const char huge[] = "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n";
+    assert_int_equal(janus_http_response(P(huge), false, &status, &off, &len), ERR_TOOBIG);
+    /* headers that never end */
+    char *h = malloc(JANUS_HTTP_HEAD_MAX + 2);
+    assert_non_null(h);
+    memset(h, 'a', JANUS_HTTP_HEAD_MAX + 1);
+    assert_int_equal(janus_http_response(h, JANUS_HTTP_HEAD_MAX + 1, false, &status, &off, &len),
+                     ERR_TOOBIG);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(answers),
-        cmocka_unit_test(long_poll_batch),
-        cmocka_unit_test(hostile),
-        cmocka_unit_test(requests),
+        cmocka_unit_test(answers),  cmocka_unit_test(long_poll_batch), cmocka_unit_test(hostile),
+        cmocka_unit_test(requests), cmocka_unit_test(http_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

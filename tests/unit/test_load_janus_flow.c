@@ -131,6 +131,16 @@ static void whole_flow(void **state)
     publish(&f, true);
     expect(&f, JANUS_DO_LONG_POLL);
     expect(&f, JANUS_DO_NOTHING); /* published; nobody to subscribe to yet */
+    /* Janus has the publisher up: others' webrtcup and media are not ours */
+    assert_false(janus_flow_pub_up(&f));
+    events(&f, "[{\"janus\":\"webrtcup\",\"session_id\":100,\"sender\":999},"
+               "{\"janus\":\"media\",\"session_id\":100,\"sender\":200,\"type\":\"audio\","
+               "\"receiving\":true}]");
+    assert_false(janus_flow_pub_up(&f));
+    expect(&f, JANUS_DO_LONG_POLL);
+    events(&f, "[{\"janus\":\"webrtcup\",\"session_id\":100,\"sender\":200}]");
+    assert_true(janus_flow_pub_up(&f));
+    expect(&f, JANUS_DO_LONG_POLL);
     assert_int_equal(janus_flow_subscribe(&f, feeds, 2), 0);
     a = expect(&f, JANUS_DO_POST);
     assert_string_equal(a.path, "/janus/100");
