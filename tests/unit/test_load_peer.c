@@ -91,6 +91,7 @@ static void checks_are_controlling_and_signed(void **state)
     assert_int_equal(stun_check_integrity(&m, (const uint8_t *)SRV_PWD, strlen(SRV_PWD)), 0);
     assert_true(m.has & STUN_HAS_USE_CANDIDATE);
     assert_true(m.has & STUN_HAS_ICE_CONTROLLING);
+    assert_true(m.ice_controlling == UINT64_MAX); /* a full-ICE offerer yields to us */
     assert_true(m.has & STUN_HAS_PRIORITY);
     char user[64];
     snprintf(user, sizeof user, "srvU:%s", p.ufrag);
@@ -240,6 +241,48 @@ static void connects_and_carries_srtp(void **state)
     lg_peer_close(&p);
 }
 
+/* The server answered our actpass with a=setup:active (Janus): it sends
+ * the ClientHello, we serve, and the keys agree. */
+static void serves_dtls_when_answered_active(void **state)
+{
+    (void)state;
+    struct lg_peer p;
+    struct lg_remote r;
+    remote_of_server(&r);
+    r.dtls_server = true;
+    lg_peer_init(&p);
+    lg_peer_start(&p, &r, cli_cert, T0);
+    uint8_t out[256];
+    size_t n = answer_check(tx(&p, 0), out, sizeof out);
+    p.n_tx = 0;
+    assert_int_equal(lg_peer_input(&p, T0, out, &n), LG_IN_NONE);
+    assert_int_equal(p.state, LG_PEER_DTLS);
+    for (size_t k = 0; k < p.n_tx; k++) /* no ClientHello of ours */
+        assert_false(dtls_is_dtls(p.tx[k].data, p.tx[k].len));
+
+    struct dtls *cli;
+    assert_int_equal(dtls_create(&cli, srv_cert, DTLS_ROLE_CLIENT, "sha-256", cli_fp), 0);
+    assert_int_equal(dtls_start(cli, T0), 0);
+    handshake(&p, cli, T0);
+    assert_int_equal(p.state, LG_PEER_CONNECTED);
+    assert_int_equal(dtls_get_state(cli), DTLS_STATE_CONNECTED);
+
+    /* SRTP from the server's side reaches us. */
+    struct dtls_srtp_keys k;
+    struct srtpx *ss;
+    assert_int_equal(dtls_srtp_keys(cli, &k), 0);
+    assert_int_equal(srtpx_create(&ss, &k), 0);
+    dtls_srtp_keys_wipe(&k);
+    uint8_t pkt[200] = {0x80, 111, 0, 5, 0, 0, 0, 1, 0, 0, 0, 43, 0x11, 0x22};
+    size_t len = 14;
+    assert_int_equal(srtpx_protect_rtp(ss, pkt, &len, sizeof pkt), 0);
+    assert_int_equal(lg_peer_input(&p, T0, pkt, &len), LG_IN_RTP);
+    assert_int_equal(len, 14);
+    srtpx_destroy(ss);
+    dtls_destroy(cli);
+    lg_peer_close(&p);
+}
+
 static void wrong_fingerprint_fails(void **state)
 {
     (void)state;
@@ -269,6 +312,7 @@ int main(void)
         cmocka_unit_test(checks_are_controlling_and_signed),
         cmocka_unit_test(forged_answer_ignored),
         cmocka_unit_test(connects_and_carries_srtp),
+        cmocka_unit_test(serves_dtls_when_answered_active),
         cmocka_unit_test(wrong_fingerprint_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
