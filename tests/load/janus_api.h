@@ -87,7 +87,7 @@ char *janus_req_room_destroy(const char *txn, uint64_t room);
  * part out). Returns 0 or ERR_TOOBIG. */
 int janus_path(char *buf, size_t cap, uint64_t session, uint64_t handle);
 
-/* An HTTP/1.1 answer as read so far, buf[0..len); eof: the peer closed the
+/* An HTTP/1.x answer as read so far, buf[0..len); eof: the peer closed the
  * connection. Returns 1 when it is whole (*status, and the body at
  * buf + *body_off, *body_len bytes: Content-Length's, or up to the close
  * without one), 0 when more is needed, ERR_PARSE (not HTTP/1.x, a chunked

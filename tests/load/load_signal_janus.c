@@ -105,11 +105,11 @@ static int hc_start(struct lg_janus *j, struct hconn *c, const char *path, const
         return ERR_NOMEM;
     if (body)
         n = snprintf(c->out, cap,
-                     "POST %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+                     "POST %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n"
                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                      path, j->host, blen, body);
     else
-        n = snprintf(c->out, cap, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path,
+        n = snprintf(c->out, cap, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path,
                      j->host);
     if (n < 0 || (size_t)n >= cap)
         return ERR_TOOBIG;

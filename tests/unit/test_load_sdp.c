@@ -173,42 +173,62 @@ static void subscribe_answer_parses(void **state)
     assert_int_equal(ntohs(r.addr.sin_port), 4002);
 }
 
-/* Janus's answer to our publish offer (the shape of Janus 1.1.2's): it
- * takes our actpass as the DTLS client (a=setup:active), so we serve. */
-static void janus_answer(void **state)
+/* Janus's answer to our publish offer and its subscriber offer, as Janus
+ * 1.1.2 sent them (tests/load/janus/, the fingerprint replaced): it takes
+ * our actpass as the DTLS client (a=setup:active), so we serve there, and
+ * offers actpass, so we are the client on the subscriber connection. */
+#define JANUS_HEAD(v)                                                                              \
+    "v=0\r\no=- 1000 2 IN IP4 127.0.0.1\r\ns=VideoRoom 1\r\nt=0 0\r\na=group:BUNDLE 0\r\n"         \
+    "a=ice-options:trickle\r\na=fingerprint:sha-256 " FP "\r\na=extmap-allow-mixed\r\n"            \
+    "a=msid-semantic: WMS *\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=" v      \
+    "\r\na=mid:0\r\na=rtcp-mux\r\na=ice-ufrag:EzDG\r\na=ice-pwd:16rp17GLBT7QzjLAGKnmFj\r\n"        \
+    "a=ice-options:trickle\r\n"
+#define JANUS_TAIL                                                                                 \
+    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"                                   \
+    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"                                           \
+    "a=msid:janus janus0\r\na=ssrc:483978146 cname:janus\r\n"                                      \
+    "a=candidate:1 1 udp 2015363583 10.77.0.1 42689 typ host\r\na=end-of-candidates\r\n"
+
+static void janus_sdp(void **state)
 {
     (void)state;
     char err[SDP_ERR_MAX];
-    static const char ans[] = "v=0\r\no=- 1733430000000000 1733430000000001 IN IP4 10.77.0.1\r\n"
-                              "s=VideoRoom 1\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-                              "a=ice-options:trickle\r\na=fingerprint:sha-256 " FP "\r\n"
-                              "a=extmap-allow-mixed\r\na=msid-semantic: WMS *\r\n"
-                              "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 10.77.0.1\r\n"
-                              "a=recvonly\r\na=mid:0\r\na=rtcp-mux\r\na=ice-ufrag:Abcd\r\n"
-                              "a=ice-pwd:0123456789abcdefghijkl\r\na=ice-options:trickle\r\n"
-                              "a=setup:active\r\na=rtpmap:111 opus/48000/2\r\n"
-                              "a=fmtp:111 useinbandfec=1\r\n"
-                              "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
-                              "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-                              "a=msid:janus janusa0\r\n"
-                              "a=candidate:1 1 udp 2015363327 10.77.0.1 42010 typ host\r\n"
-                              "a=end-of-candidates\r\n";
+    static const char ans[] =
+        JANUS_HEAD("recvonly") "a=setup:active\r\na=rtpmap:111 opus/48000/2\r\n"
+                               "a=fmtp:111 useinbandfec=1\r\n" JANUS_TAIL;
     struct lg_remote r;
     uint8_t level = 0, mid = 0;
     assert_int_equal(sdp_parse(a, ans, sizeof ans - 1, err), 0);
     assert_int_equal(lg_sdp_publish_remote(a, &r, &level, &mid), 0);
     assert_true(r.dtls_server);
-    assert_string_equal(r.ufrag, "Abcd");
+    assert_string_equal(r.ufrag, "EzDG");
+    assert_string_equal(r.pwd, "16rp17GLBT7QzjLAGKnmFj");
     assert_string_equal(r.fp, FP);
-    assert_int_equal(ntohs(r.addr.sin_port), 42010);
+    assert_int_equal(ntohs(r.addr.sin_port), 42689);
     assert_int_equal(ntohl(r.addr.sin_addr.s_addr), 0x0a4d0001);
     assert_int_equal(level, 1);
     assert_int_equal(mid, 4);
 
+    static const char offer[] =
+        JANUS_HEAD("sendonly") "a=setup:actpass\r\na=rtpmap:111 opus/48000/2\r\n"
+                               "a=rtcp-fb:111 transport-cc\r\n" JANUS_TAIL
+                               "a=fmtp:111 useinbandfec=1\r\n";
+    assert_int_equal(sdp_parse(a, offer, sizeof offer - 1, err), 0);
+    assert_int_equal(lg_sdp_remote(a, &r), 0);
+    assert_false(r.dtls_server);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
+    assert_int_equal(b->media[0].setup, SDP_SETUP_ACTIVE);
+    assert_int_equal(b->media[0].dir, SDP_DIR_RECVONLY);
+    assert_string_equal(b->media[0].mid, "0");
+
     /* the m-line refused */
-    static const char refused[] = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-                                  "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
-                                  "a=mid:0\r\na=inactive\r\na=rtpmap:111 opus/48000/2\r\n";
+    static const char refused[] =
+        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:EzDG\r\n"
+        "a=ice-pwd:16rp17GLBT7QzjLAGKnmFj\r\na=fingerprint:sha-256 " FP "\r\n"
+        "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=mid:0\r\na=inactive\r\na=rtpmap:111 opus/48000/2\r\n";
     assert_int_equal(sdp_parse(a, refused, sizeof refused - 1, err), 0);
     assert_int_equal(lg_sdp_publish_remote(a, &r, &level, &mid), ERR_PROTO);
 }
@@ -237,7 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(publish_offer_answered),
         cmocka_unit_test(subscribe_answer_parses),
-        cmocka_unit_test(janus_answer),
+        cmocka_unit_test(janus_sdp),
         cmocka_unit_test(remote_without_udp4),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
