@@ -6,6 +6,10 @@
  * feeds, takes Janus's offer and starts with an answer. Events arrive over a
  * long poll (GET on the session), which also keeps the session alive.
  *
+ * A participant that does not create the room starts its flow only once
+ * the room exists (the caller waits for the creator's step to pass
+ * JANUS_STEP_ROOM), or its join is refused.
+ *
  *   janus_flow_init(&f, &cfg);
  *   loop: janus_flow_poll(&f, &act) says what to do next:
  *     JANUS_DO_POST       POST act.body to act.path, give the answer to
@@ -19,8 +23,8 @@
  *     JANUS_FAILED        act.reason says why; nothing more happens
  *   janus_flow_subscribe(&f, feeds, n) once the others' feeds are known
  *   (janus_flow_feed() is this participant's own, for the others) and
- *   published: Janus takes subscribers to a feed only once its publisher's
- *   PeerConnection is up (janus_flow_pub_up(), Janus's "webrtcup").
+ *   their publishers' PeerConnections are up (janus_flow_pub_up(), Janus's
+ *   "webrtcup"), so every subscribed feed carries media.
  * Strings in act stay valid until the next call on f. */
 #ifndef SAMTALE_LOAD_JANUS_FLOW_H
 #define SAMTALE_LOAD_JANUS_FLOW_H

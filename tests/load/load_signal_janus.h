@@ -2,9 +2,9 @@
  * side-by-side benchmark's peer: the role load_signal.h has for samtale.
  * One thread drives every participant's janus_flow.h over Janus's plain
  * HTTP API with a small non-blocking HTTP client (epoll, one TCP
- * connection per request, HTTP/1.0 so that Janus answers with the whole
- * body up to the close rather than in chunks, at most one POST and one long poll per
- * participant in flight). Meeting m is room m + 1, made by its first
+ * connection per request, at most one POST and one long poll per
+ * participant in flight; HTTP/1.0, so Janus sends each body whole up to
+ * the close rather than in chunks). Meeting m is room m + 1, made by its first
  * participant (the others start once it exists); everyone publishes the
  * offer the samtale mode makes (load_sdp.h), and once every publisher of
  * the meeting is up, subscribes to the others' feeds and answers Janus's
