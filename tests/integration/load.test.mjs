@@ -173,7 +173,7 @@ test('1 meeting x 3 parties with simulcast video: everyone decodes both others, 
     assert.match(r.stdout, /frames shown \d+, decoded \d+, corrupt 0/);
 });
 
-test('a server that corrupts every 50th forwarded packet: the checker reports it', { timeout: 50000 }, async () => {
+test('a server that corrupts every 50th forwarded packet: the checker reports it', { timeout: 50000 }, async (t) => {
     const bad = new Server({ name: 'load-corrupt', env: { SAMTALE_TEST_CORRUPT_FORWARD: '50' } });
     bad.addUser('anna', 'Anna Jensen', PASSWORD);
     await bad.start();
@@ -187,6 +187,7 @@ test('a server that corrupts every 50th forwarded packet: the checker reports it
         const out = `${r.stdout}\n${r.stderr}`;
         assert.equal(r.code, 0, `samtale-load failed:\n${out}`);
         assert.ok(r.report, `no JSON report\n${out}`);
+        for (const line of r.stdout.split('\n')) if (/^ {2}(video|loss|decoded)|^ {4}(frames|freezes)/.test(line)) t.diagnostic(line);
         const v = r.report.video;
         assert.ok(v && v.frames_decoded > 0, `nothing decoded\n${out}`);
         assert.ok(v.corrupt + v.decode_errors > 0, `corruption went unnoticed\n${out}`);
