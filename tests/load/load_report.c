@@ -291,7 +291,8 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
     fprintf(f, "  delay     p50 %.2f ms, p99 %.2f ms\n", (double)t->delay_p50_us / 1000,
             (double)t->delay_p99_us / 1000);
     fprintf(f,
-            "  decoded   %" PRIu64 " packets of %u streams; errors: decode %" PRIu64
+            "  decoded   %" PRIu64
+            " audio packets, %u streams in the decoded sample; errors: decode %" PRIu64
             ", SRTP auth %" PRIu64 "\n",
             t->decoded, t->streams_decoded, t->decode_errors, t->auth_failures);
     fprintf(f, "  join to first packet: p50 %.0f ms, max %.0f ms (%u participants)\n",
