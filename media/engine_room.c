@@ -70,6 +70,8 @@ static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, 
                   len + 38 /* SRTP, UDP, IP */) == 0 &&
         s->probe_sending)
         record_probe(s, buf, len);
+    if (room->e->corrupt.every)
+        (void)fault_corrupt_apply(&room->e->corrupt, buf, len); /* test switch, fault.h */
     transport_send_rtp(s->t, buf, len, cap);
 }
 

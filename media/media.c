@@ -37,6 +37,24 @@ void media_push_event(struct media *m, uint64_t session, enum media_event_kind k
 
 /* Every ICE-TCP connection is a descriptor: the default soft limit (1024)
  * would stop accepting long before the admission budgets are reached. */
+/* The test switch of fault.h: off unless its environment variable is set;
+ * a value that is not a count is refused rather than ignored. */
+static int corrupt_switch(uint32_t *every)
+{
+    const char *v = getenv(FAULT_CORRUPT_ENV);
+    *every = 0;
+    if (v == NULL || v[0] == '\0')
+        return 0;
+    if (fault_corrupt_parse(v, every) != 0) {
+        LOG_E("%s must be a number from 1 to %u", FAULT_CORRUPT_ENV, FAULT_CORRUPT_MAX);
+        return ERR_INVAL;
+    }
+    LOG_W("TEST SWITCH %s=%u: every %u. forwarded RTP packet is CORRUPTED on purpose. "
+          "This is for testing media checkers only; never set it on a real server.",
+          FAULT_CORRUPT_ENV, *every, *every);
+    return 0;
+}
+
 static void raise_fd_limit(const struct media_cfg *cfg)
 {
     uint64_t soft = 0;
@@ -87,11 +105,15 @@ int media_start(struct media **out, const struct media_cfg *cfg)
     m->n_prompts = cfg->n_prompts;
     if (rc == 0)
         raise_fd_limit(cfg);
+    uint32_t corrupt = 0;
+    if (rc == 0)
+        rc = corrupt_switch(&corrupt);
 
     for (unsigned i = 0; rc == 0 && i < cfg->workers; i++) {
         struct engine *e = &m->engines[i];
         e->m = m;
         e->index = i;
+        e->corrupt.every = corrupt;
         rc = addrmap_create(&e->by_addr, 8192);
         if (rc == 0)
             rc = engine_indices_create(e);

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "media/addrmap.h"
+#include "media/fault.h"
 #include "media/idmap.h"
 #include "media/media.h"
 #include "media/probe.h"
@@ -47,6 +48,9 @@ struct engine {
     struct msession *sessions; /* worker thread only */
     struct mroom *rooms;       /* worker thread only */
     struct engine_counters c;
+
+    /* Test switch (fault.h), set before the worker starts. */
+    struct fault_corrupt corrupt;
 };
 
 struct media {

@@ -5,39 +5,22 @@
  * Input: one byte (the reorder window), then records of an op byte, a
  * 2-byte length and an RTP packet. Op bit 0 turns decoding off or on; bits
  * 1..7 advance the clock by that many 10 ms. The seeds are packets of the
- * clip below, as vp8_send.c writes them. Checks that every packet is
+ * clip of fuzz_vp8_clip.h, as vp8_send.c writes them. Checks that every packet is
  * counted once and the frame counts add up. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz_record.h"
+#include "tests/fuzz/fuzz_vp8_clip.h"
 #include "tests/load/vp8_clip.h"
 #include "tests/load/vp8_recv.h"
 #include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct lg_vp8_clip *clip;
-
-static const struct lg_vp8_clip *the_clip(void)
-{
-    struct lg_vp8_clip_cfg cfg;
-
-    if (clip != NULL)
-        return clip;
-    lg_vp8_clip_cfg_default(&cfg);
-    cfg.n_layers = 2;
-    cfg.layer[0] = (struct lg_vp8_layer_cfg){32, 18, 20};
-    cfg.layer[1] = (struct lg_vp8_layer_cfg){64, 36, 40};
-    cfg.frames = 8;
-    cfg.key_interval = 4;
-    CHECK(lg_vp8_clip_create(&clip, &cfg) == 0);
-    return clip;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct lg_vp8_recv_cfg cfg = {.clip = the_clip(), .decode = true};
+    struct lg_vp8_recv_cfg cfg = {.clip = fz_vp8_clip(2), .decode = true};
     struct lg_vp8_recv *r;
     struct lg_vp8_recv_stats st;
     uint64_t now = 1000000, records = 0;

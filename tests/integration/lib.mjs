@@ -65,8 +65,9 @@ function configText(config) {
  * be started again (restart tests); cleanup() stops and removes it.
  */
 export class Server {
-    constructor({ config = null, name = 'samtale', webRoot = 'web-client' } = {}) {
+    constructor({ config = null, name = 'samtale', webRoot = 'web-client', env = null } = {}) {
         this.name = name;
+        this.env = env; // extra environment variables of the process
         // Ephemeral media ports, so servers never collide with each other.
         this.config = { media_port_min: 0, media_port_max: 0, workers: 2, ...(config ?? {}) };
         config = this.config;
@@ -110,7 +111,8 @@ export class Server {
         this.exit = null;
         this.stdoutText = '';
         this.log.push(['cmd', `start #${this.starts}: ${BIN} ${args.join(' ')}`]);
-        const proc = spawn(BIN, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        const env = this.env ? { ...process.env, ...this.env } : process.env;
+        const proc = spawn(BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
         this.proc = proc;
         this.exited = new Promise((resolve) => {
             proc.on('exit', (code, signal) => {

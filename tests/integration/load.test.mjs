@@ -4,7 +4,11 @@
 // participant must receive every other's audio without loss, decode errors
 // or SRTP failures, and the hosts end the meetings at the end; and when the
 // generator drops 2 % of what it sends (before SRTP), the checker must see
-// about that loss.
+// about that loss. With --video (one meeting of three, small sizes to keep
+// the CPU low) every participant must decode both others' simulcast VP8
+// with no corrupt frame and no decode error; and against a server whose
+// test switch SAMTALE_TEST_CORRUPT_FORWARD damages every 50th forwarded
+// packet, the checker must report corrupt frames or decode errors.
 //
 //   SAMTALE_BIN=build/debug/samtale node --test tests/integration/load.test.mjs
 //
@@ -42,11 +46,11 @@ before(async () => {
 });
 
 /* Runs the generator to its end (bounded) and returns {code, stdout, stderr, report}. */
-function runLoad(extra, timeoutMs = 40000) {
-    const json = path.join(server.dataDir, `load-${Date.now()}.json`);
-    const args = ['--url', server.origin, '--user', 'anna', '--password-file', passwordFile,
-        '--ca', CA_PATH, '--meetings', String(MEETINGS), '--parties', String(PARTIES),
-        '--seconds', String(SECONDS), '--server-pid', String(server.proc.pid), '--json', json, ...extra];
+function runLoad(extra, { meetings = MEETINGS, seconds = SECONDS, srv = server, pwFile = passwordFile, timeoutMs = 40000 } = {}) {
+    const json = path.join(srv.dataDir, `load-${Date.now()}.json`);
+    const args = ['--url', srv.origin, '--user', 'anna', '--password-file', pwFile,
+        '--ca', CA_PATH, '--meetings', String(meetings), '--parties', String(PARTIES),
+        '--seconds', String(seconds), '--server-pid', String(srv.proc.pid), '--json', json, ...extra];
     const bin = loadBin();
     assert.ok(fs.existsSync(bin), `${bin} does not exist (build it with make)`);
     return new Promise((resolve, reject) => {
@@ -126,4 +130,70 @@ test('dropping 2 % of what is sent shows as about 2 % loss', { timeout: 50000 },
     assert.ok(rep.loss_pct >= 0.8 && rep.loss_pct <= 4, `loss ${rep.loss_pct} %, wanted about 2 %\n${out}`);
     assert.equal(rep.decode_errors, 0, out);
     assert.equal(rep.auth_failures, 0, out);
+});
+
+const VIDEO = ['--video', '--video-size', '320x180', '--fps', '15', '--video-bitrates', '40,100,250'];
+
+test('1 meeting x 3 parties with simulcast video: everyone decodes both others, nothing corrupt', { timeout: 50000 }, async (t) => {
+    const r = await runLoad(VIDEO, { meetings: 1 });
+    const out = `${r.stdout}\n${r.stderr}`;
+    for (const line of r.stdout.split('\n')) if (line) t.diagnostic(line);
+    assert.equal(r.code, 0, `samtale-load failed:\n${out}`);
+    assert.ok(r.report, `no JSON report\n${out}`);
+    const rep = r.report;
+    assert.equal(rep.participants, PARTIES);
+    // Audio and camera from each of the two others.
+    assert.equal(rep.received.streams_wanted, PARTIES * (PARTIES - 1) * 2, out);
+    assert.equal(rep.received.streams, rep.received.streams_wanted, out);
+    const v = rep.video;
+    assert.ok(v, `no video section\n${out}`);
+    assert.equal(v.streams, PARTIES * (PARTIES - 1), out);
+    assert.equal(v.streams_decoded, v.streams, out);
+    assert.equal(v.streams_with_first_frame, v.streams, out);
+    assert.equal(v.corrupt, 0, out);
+    assert.equal(v.decode_errors, 0, out);
+    assert.equal(rep.decode_errors, 0, out);
+    assert.equal(rep.auth_failures, 0, out);
+    assert.ok(v.clip_cost_us > 0, out);
+    for (const p of rep.participant_list) {
+        const others = rep.participant_list.filter((o) => o.participant !== p.participant)
+            .map((o) => o.participant).sort();
+        const cams = p.received.filter((s) => s.kind === 'video');
+        assert.deepEqual(cams.map((s) => s.from).sort(), others, `participant ${p.participant}\n${out}`);
+        for (const s of cams) {
+            const who = `participant ${p.participant} from ${s.from}`;
+            assert.ok(s.video, `${who}: no checker\n${out}`);
+            assert.equal(s.video.corrupt, 0, `${who}\n${out}`);
+            assert.equal(s.video.decode_errors, 0, `${who}\n${out}`);
+            assert.ok(s.video.join_to_first_frame_us >= 0, `${who}: no first frame\n${out}`);
+            // 15 fps over the run; a busy machine may show fewer.
+            assert.ok(s.video.frames_decoded >= SECONDS * 15 * 0.3, `${who}: ${s.video.frames_decoded} frames\n${out}`);
+        }
+    }
+    assert.match(r.stdout, /frames shown \d+, decoded \d+, corrupt 0/);
+});
+
+test('a server that corrupts every 50th forwarded packet: the checker reports it', { timeout: 50000 }, async (t) => {
+    const bad = new Server({ name: 'load-corrupt', env: { SAMTALE_TEST_CORRUPT_FORWARD: '50' } });
+    bad.addUser('anna', 'Anna Jensen', PASSWORD);
+    await bad.start();
+    try {
+        const pw = path.join(bad.dataDir, 'load-password');
+        fs.writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
+        const warned = () => bad.log.some(([, line]) => /TEST SWITCH SAMTALE_TEST_CORRUPT_FORWARD=50/.test(line));
+        for (let i = 0; i < 40 && !warned(); i++) await new Promise((res) => setTimeout(res, 50));
+        assert.ok(warned(), `no warning about the test switch\n${bad.logTail()}`);
+        const r = await runLoad(VIDEO, { meetings: 1, seconds: 4, srv: bad, pwFile: pw });
+        const out = `${r.stdout}\n${r.stderr}`;
+        assert.equal(r.code, 0, `samtale-load failed:\n${out}`);
+        assert.ok(r.report, `no JSON report\n${out}`);
+        for (const line of r.stdout.split('\n')) if (/^ {2}(video|loss|decoded)|^ {4}(frames|freezes)/.test(line)) t.diagnostic(line);
+        const v = r.report.video;
+        assert.ok(v && v.frames_decoded > 0, `nothing decoded\n${out}`);
+        assert.ok(v.corrupt + v.decode_errors > 0, `corruption went unnoticed\n${out}`);
+        // Media damaged inside authentic SRTP: no authentication failure.
+        assert.equal(r.report.auth_failures, 0, out);
+    } finally {
+        await bad.cleanup();
+    }
 });

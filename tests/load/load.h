@@ -20,6 +20,7 @@
 #include "tests/load/load_audio.h"
 #include "tests/load/load_peer.h"
 #include "tests/load/load_stats.h"
+#include "tests/load/load_video.h"
 
 #define LG_MAX_MEETINGS 200
 #define LG_MIN_PARTIES 2
@@ -51,6 +52,9 @@ struct lg_rx_stream {
     struct lg_seq_stats seq;
     struct lg_hist delay;
     struct lg_audio_decoder *dec;
+    bool is_video;                 /* marked as a camera layer (stream id normalised to layer 1) */
+    struct lg_video_rx video;      /* the VP8 checker of a video stream */
+    uint64_t rr_expected, rr_lost; /* at the last receiver report */
 };
 
 struct lg_part {
@@ -66,11 +70,19 @@ struct lg_part {
     int64_t server_id; /* participant id in the meeting */
     bool admitted, published, subscribed, sub_started, pub_started;
     unsigned sub_offers;
+    /* Written by signaling before the publish command, read by the media
+     * thread after it (the command queue's lock orders them): the camera's
+     * extension ids from the publish answer. */
+    uint8_t video_ext_mid, video_ext_rid;
 
     /* media thread */
     struct lg_peer pub, sub;
     int pub_fd, sub_fd;
     struct lg_audio_sender audio;
+    struct lg_video_pub video; /* with --video */
+    uint32_t rtcp_ssrc;        /* the subscriber's own, in its RTCP */
+    int64_t next_rtcp_check_us, next_rr_us;
+    uint64_t rtcp_sent, rtcp_errors;
     struct lg_rx_stream rx[LG_MAX_RX];
     unsigned n_rx;
     uint64_t sent_packets, sent_bytes, send_dropped, send_errors, auth_failures, rx_overflow;
@@ -102,6 +114,8 @@ struct lg_cfg {
     bool janus;             /* --server janus: Janus's VideoRoom (load_signal_janus.h) */
     const char *janus_host; /* its plain HTTP API: an IPv4 address */
     int janus_port;
+    bool video;               /* --video: a camera track per participant */
+    struct lg_video_cfg vcfg; /* its clip */
 };
 
 struct lg_run {
@@ -111,6 +125,8 @@ struct lg_run {
     struct dtls_cert *cert;
     char fingerprint[DTLS_FINGERPRINT_MAX];
     struct lg_audio_clip clip;
+    /* With --video: the camera's clip, read-only once made. */
+    struct lg_vp8_clip *vclip;
     struct lg_media *media; /* load_media.h */
     _Atomic bool stop;
     _Atomic bool signal_failed;
@@ -119,6 +135,9 @@ struct lg_run {
 
 /* Marks participant p failed with a reason (first one wins). */
 void lg_part_fail(struct lg_part *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Distinct marked streams each participant must receive: every other's
+ * audio, and camera with --video. */
+unsigned lg_streams_wanted(const struct lg_cfg *cfg);
 /* CLOCK_MONOTONIC in µs. */
 int64_t lg_now_us(void);
 

@@ -6,6 +6,8 @@
  *                [--ca certs/dev/ca.pem | --insecure] [--meetings 2] [--parties 3]
  *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
  *                [--drop-send PCT] [--decode PCT] [--server-pid PID] [--json FILE]
+ *                [--video [--simulcast | --single-layer] [--video-bitrates A,B,C]
+ *                 [--video-size WxH] [--fps N]]
  *   samtale-load --server janus --janus-url http://IPV4:PORT [the same options]
  *
  * With --server janus the participants meet in Janus's VideoRoom instead
@@ -53,6 +55,9 @@ static void usage(void)
                     "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
                     "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
                     "                    [--decode PCT] [--setup-timeout S]\n"
+                    "                    [--video [--simulcast | --single-layer]\n"
+                    "                     [--video-bitrates KBPS[,KBPS,KBPS]] [--video-size WxH]\n"
+                    "                     [--fps N]]\n"
                     "       samtale-load --server janus --janus-url http://IPV4:PORT\n"
                     "                    [the options after --password-file above]\n");
 }
@@ -65,6 +70,57 @@ static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
         return false;
     *out = (unsigned)v;
     return true;
+}
+
+/* "640x360": two numbers from lo to hi. */
+static bool parse_size(const char *s, unsigned lo, unsigned hi, unsigned *w, unsigned *h)
+{
+    char *end;
+    unsigned long a = strtoul(s, &end, 10);
+    if (end == s || *end != 'x')
+        return false;
+    const char *rest = end + 1;
+    unsigned long b = strtoul(rest, &end, 10);
+    if (end == rest || *end != '\0' || a < lo || a > hi || b < lo || b > hi)
+        return false;
+    *w = (unsigned)a;
+    *h = (unsigned)b;
+    return true;
+}
+
+/* "150,500,1500" (kbit/s, lowest layer first) or one number. */
+static bool parse_kbps(const char *s, unsigned out[LG_VP8_MAX_LAYERS], unsigned *n)
+{
+    *n = 0;
+    for (;;) {
+        char *end;
+        unsigned long v = strtoul(s, &end, 10);
+        if (end == s || v < 20 || v > 20000 || *n == LG_VP8_MAX_LAYERS)
+            return false;
+        out[(*n)++] = (unsigned)v;
+        if (*end == '\0')
+            return *n == 1 || *n == LG_VP8_MAX_LAYERS;
+        if (*end != ',')
+            return false;
+        s = end + 1;
+    }
+}
+
+/* The camera's bitrates: as given, else scaled with the area from
+ * 150/500/1500 kbit/s at 1280x720. */
+static void video_bitrates(struct lg_video_cfg *v, const unsigned *given, unsigned n_given)
+{
+    double area = (double)v->width * v->height / (1280.0 * 720.0);
+    unsigned top = (unsigned)(1500 * area);
+    unsigned def[LG_VP8_MAX_LAYERS] = {top / 10, top / 3, top};
+    for (unsigned k = 0; k < LG_VP8_MAX_LAYERS; k++)
+        if (def[k] < 30)
+            def[k] = 30;
+    if (v->n_layers == 1)
+        v->kbps[0] = n_given ? given[n_given - 1] : def[2];
+    else
+        for (unsigned k = 0; k < LG_VP8_MAX_LAYERS; k++)
+            v->kbps[k] = n_given ? given[k] : def[k];
 }
 
 /* "SCHEME://HOST:PORT" with an IPv4 literal or a name. */
@@ -125,12 +181,18 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {"setup-timeout", required_argument, NULL, 'T'},
         {"server", required_argument, NULL, 'z'},
         {"janus-url", required_argument, NULL, 'J'},
+        {"video", no_argument, NULL, 'V'},
+        {"simulcast", no_argument, NULL, 'M'},
+        {"single-layer", no_argument, NULL, 'L'},
+        {"video-bitrates", required_argument, NULL, 'B'},
+        {"video-size", required_argument, NULL, 'Z'},
+        {"fps", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned v;
+    unsigned v, kbps[LG_VP8_MAX_LAYERS], n_kbps = 0;
     int o, li = 0;
-    bool have_url = false, have_janus_url = false;
+    bool have_url = false, have_janus_url = false, vflags = false;
     while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (o) {
         case 'u':
@@ -226,6 +288,38 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         case 'j':
             c->json_path = optarg;
             break;
+        case 'V':
+            c->video = true;
+            break;
+        case 'M':
+        case 'L':
+            vflags = true;
+            c->vcfg.n_layers = o == 'M' ? LG_VP8_MAX_LAYERS : 1;
+            break;
+        case 'B':
+            vflags = true;
+            if (!parse_kbps(optarg, kbps, &n_kbps)) {
+                fprintf(stderr, "samtale-load: --video-bitrates must be one or three numbers "
+                                "from 20 to 20000 (kbit/s), e.g. 150,500,1500\n");
+                return 2;
+            }
+            break;
+        case 'Z':
+            vflags = true;
+            if (!parse_size(optarg, LG_VIDEO_MIN_DIM, LG_VP8_MAX_DIM, &c->vcfg.width,
+                            &c->vcfg.height)) {
+                fprintf(stderr, "samtale-load: --video-size must be WxH, each from %d to %d\n",
+                        LG_VIDEO_MIN_DIM, LG_VP8_MAX_DIM);
+                return 2;
+            }
+            break;
+        case 'F':
+            vflags = true;
+            if (!parse_uint(optarg, 1, 60, &c->vcfg.fps)) {
+                fprintf(stderr, "samtale-load: --fps must be a number from 1 to 60\n");
+                return 2;
+            }
+            break;
         default:
             usage();
             return 2;
@@ -238,6 +332,19 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         return 2;
     }
     c->janus_host = janus_host;
+    if (c->janus && c->video) {
+        fprintf(stderr, "samtale-load: --video is not supported with --server janus yet\n");
+        return 2;
+    }
+    if (!c->video && vflags) {
+        fprintf(stderr, "samtale-load: the video options need --video\n");
+        return 2;
+    }
+    if (n_kbps == 1 && c->vcfg.n_layers > 1) {
+        fprintf(stderr, "samtale-load: --video-bitrates needs three numbers with simulcast\n");
+        return 2;
+    }
+    video_bitrates(&c->vcfg, kbps, n_kbps);
     c->url_host = host;
     c->password = password;
     return 0;
@@ -257,9 +364,15 @@ static int setup_parts(struct lg_run *run)
         snprintf(p->name, sizeof p->name, "Load %u.%u", p->meeting + 1, p->slot + 1);
         if (lg_peer_init(&p->pub) != 0 || lg_peer_init(&p->sub) != 0)
             return ERR_CRYPTO;
-        uint32_t r[3];
+        uint32_t r[4 + LG_VP8_MAX_LAYERS];
         if (RAND_bytes((uint8_t *)r, sizeof r) != 1)
             return ERR_CRYPTO;
+        p->rtcp_ssrc = r[3] | 1u;
+        if (run->cfg.video) {
+            p->video.n_layers = run->cfg.vcfg.n_layers;
+            for (unsigned k = 0; k < p->video.n_layers; k++)
+                p->video.ssrc[k] = (r[4 + k] & ~3u) | k; /* distinct */
+        }
         p->audio.ssrc = r[0] | 1u;
         p->audio.seq = (uint16_t)r[1];
         p->audio.timestamp = r[2];
@@ -273,7 +386,7 @@ static bool part_ready(const struct lg_run *run, struct lg_part *p)
 {
     return atomic_load(&p->pub_state) == LG_PEER_CONNECTED &&
            atomic_load(&p->sub_state) == LG_PEER_CONNECTED &&
-           atomic_load(&p->streams_seen) >= run->cfg.parties - 1;
+           atomic_load(&p->streams_seen) >= lg_streams_wanted(&run->cfg);
 }
 
 static const char *phase_name(const struct lg_run *run, int phase)
@@ -296,7 +409,7 @@ static void describe(const struct lg_run *run, struct lg_part *p)
             phase_name(run, atomic_load(&p->phase)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->pub_state)),
             lg_peer_state_name((enum lg_peer_state)atomic_load(&p->sub_state)),
-            atomic_load(&p->streams_seen), run->cfg.parties - 1,
+            atomic_load(&p->streams_seen), lg_streams_wanted(&run->cfg),
             atomic_load(&p->failed) ? ": " : "", atomic_load(&p->failed) ? p->reason : "");
 }
 
@@ -324,7 +437,8 @@ static bool any_failure(struct lg_run *run)
     return false;
 }
 
-/* Waits until every participant sends and receives every other's audio. */
+/* Waits until every participant sends and receives every other's audio
+ * (and camera). */
 static int wait_setup(struct lg_run *run)
 {
     int64_t deadline = lg_now_us() + (int64_t)run->cfg.setup_timeout_s * 1000000;
@@ -368,13 +482,15 @@ int main(int argc, char **argv)
     struct lg_janus *jan = NULL;
     int rc = 1;
 
-    run.cfg = (struct lg_cfg){.meetings = 1,
-                              .parties = 3,
-                              .seconds = 10,
-                              .threads = 1,
-                              .audio_bitrate = 32000,
-                              .setup_timeout_s = 30,
-                              .decode_pct = 100};
+    run.cfg = (struct lg_cfg){
+        .meetings = 1,
+        .parties = 3,
+        .seconds = 10,
+        .threads = 1,
+        .audio_bitrate = 32000,
+        .setup_timeout_s = 30,
+        .decode_pct = 100,
+        .vcfg = {.n_layers = LG_VP8_MAX_LAYERS, .width = 1280, .height = 720, .fps = 30}};
     int u = parse_args(argc, argv, &run.cfg, host, sizeof host, janus_host, password);
     if (u != 0)
         return u;
@@ -398,6 +514,20 @@ int main(int argc, char **argv)
     if (lg_audio_clip_make(&run.clip, 3, run.cfg.audio_bitrate) != 0) {
         fprintf(stderr, "samtale-load: cannot encode the audio with libopus\n");
         goto out;
+    }
+    if (run.cfg.video) {
+        int vrc = lg_video_clip_make(&run.vclip, &run.cfg.vcfg);
+        if (vrc != 0) {
+            fprintf(stderr, "samtale-load: cannot encode the video clip with libvpx: %s\n",
+                    err_str(vrc));
+            goto out;
+        }
+        const struct lg_video_cfg *vc = &run.cfg.vcfg;
+        fprintf(stderr,
+                "samtale-load: video clip: %u frames x %u layers (top %ux%u, %u fps) encoded "
+                "and decoded in %.0f ms CPU\n",
+                lg_vp8_clip_cfg(run.vclip)->frames, vc->n_layers, vc->width, vc->height, vc->fps,
+                (double)lg_vp8_clip_cost_us(run.vclip) / 1000);
     }
     if (setup_parts(&run) != 0 || lg_media_create(&run.media, &run) != 0 ||
         lg_media_start(run.media) != 0) {
@@ -448,6 +578,7 @@ out:
     lg_media_destroy(run.media);
     free(run.parts);
     lg_audio_clip_free(&run.clip);
+    lg_vp8_clip_destroy(run.vclip);
     dtls_cert_destroy(run.cert);
     return rc;
 }

@@ -42,6 +42,8 @@ struct thread {
     uint64_t rng;
     uint64_t cpu_us;
     uint8_t rx[BATCH][RX_BUF];
+    uint8_t (*vbuf)[LG_DGRAM_MAX]; /* one video frame's packets (with --video) */
+    size_t vlen[LG_VP8_FRAME_PKTS];
 };
 
 struct lg_media {
@@ -93,7 +95,9 @@ int lg_media_create(struct lg_media **out, struct lg_run *run)
         pthread_mutex_init(&t->lock, NULL);
         t->cmds = calloc(LG_MEDIA_CMDS, sizeof *t->cmds);
         t->parts = calloc(run->n_parts / m->n + 1, sizeof *t->parts);
-        if (!t->cmds || !t->parts) {
+        if (run->cfg.video)
+            t->vbuf = calloc(LG_VP8_FRAME_PKTS, sizeof *t->vbuf);
+        if (!t->cmds || !t->parts || (run->cfg.video && !t->vbuf)) {
             rc = ERR_NOMEM;
             goto out;
         }
@@ -172,6 +176,12 @@ static void run_cmds(struct thread *t, int64_t now)
         if (lg_peer_start(peer, &c.remote, t->m->run->cert, now) != 0)
             lg_part_fail(c.part, "%s: could not start ICE",
                          c.which == LG_PUB ? "publish" : "subscribe");
+        int rc = 0;
+        if (c.which == LG_PUB && t->m->run->cfg.video)
+            rc = lg_video_pub_start(&c.part->video, t->m->run->vclip, c.part->index,
+                                    c.part->video_ext_mid, c.part->video_ext_rid, now);
+        if (rc != 0)
+            lg_part_fail(c.part, "camera: cannot make its senders: %s", err_str(rc));
     }
 }
 
@@ -212,6 +222,25 @@ static void flush(struct lg_part *p, struct lg_peer *peer, int fd)
     peer->n_tx = 0;
 }
 
+/* One RTP packet of buf[0..n) (cap bytes of room) on the publish
+ * connection: dropped on purpose (--drop-send) or protected and queued. */
+static void send_packet(struct thread *t, struct lg_part *p, uint8_t *buf, size_t n, size_t cap)
+{
+    double pct = t->m->run->cfg.drop_send_pct;
+    if (pct > 0 && (double)(next_rand(t) % 1000000) < pct * 10000.0) {
+        p->send_dropped++; /* dropped on purpose, before SRTP */
+        return;
+    }
+    if (p->pub.n_tx == LG_PEER_TXQ)
+        flush(p, &p->pub, p->pub_fd);
+    if (lg_peer_send_rtp(&p->pub, buf, n, cap) != 0) {
+        p->send_errors++;
+        return;
+    }
+    p->sent_packets++;
+    p->sent_bytes += (uint64_t)n;
+}
+
 static void send_audio(struct thread *t, struct lg_part *p, int64_t now)
 {
     uint8_t buf[LG_DGRAM_MAX];
@@ -221,17 +250,50 @@ static void send_audio(struct thread *t, struct lg_part *p, int64_t now)
         p->send_errors++;
         return;
     }
-    double pct = t->m->run->cfg.drop_send_pct;
-    if (pct > 0 && (double)(next_rand(t) % 1000000) < pct * 10000.0) {
-        p->send_dropped++; /* dropped on purpose, before SRTP */
-        return;
+    send_packet(t, p, buf, (size_t)n, sizeof buf);
+}
+
+/* The camera's next frame, every layer, paced at --fps. */
+static void send_video(struct thread *t, struct lg_part *p, int64_t now)
+{
+    struct lg_video_pub *v = &p->video;
+    v->next_frame_us += v->frame_us;
+    if (now - v->next_frame_us > 10 * v->frame_us)
+        v->next_frame_us = now + v->frame_us; /* fell far behind: no burst to catch up */
+    v->frames++;
+    for (unsigned k = 0; k < v->n_layers; k++) {
+        struct lg_vp8_burst b = {
+            .buf = t->vbuf[0], .stride = LG_DGRAM_MAX, .max = LG_VP8_FRAME_PKTS, .len = t->vlen};
+        if (lg_vp8_send_frame(v->send[k], (uint64_t)now, &b) != 0) {
+            p->send_errors++;
+            continue;
+        }
+        for (size_t i = 0; i < b.n; i++)
+            send_packet(t, p, t->vbuf[i], b.len[i], LG_DGRAM_MAX);
     }
-    if (lg_peer_send_rtp(&p->pub, buf, (size_t)n, sizeof buf) != 0) {
-        p->send_errors++;
+}
+
+/* Receiver reports every LG_VIDEO_RR_US and the PLIs due, on the subscribe
+ * connection. */
+static void send_rtcp(struct lg_part *p, int64_t now)
+{
+    uint8_t buf[LG_DGRAM_MAX];
+    bool rr = now >= p->next_rr_us;
+    p->next_rtcp_check_us = now + LG_VIDEO_RTCP_CHECK_US;
+    if (rr)
+        p->next_rr_us = now + LG_VIDEO_RR_US;
+    int n =
+        lg_video_rtcp(p->rx, p->n_rx, p->rtcp_ssrc, rr, now, buf, sizeof buf - SRTPX_MAX_TRAILER);
+    if (n < 0)
+        p->rtcp_errors++;
+    if (n <= 0)
         return;
-    }
-    p->sent_packets++;
-    p->sent_bytes += (uint64_t)n;
+    if (p->sub.n_tx == LG_PEER_TXQ)
+        flush(p, &p->sub, p->sub_fd);
+    if (lg_peer_send_rtcp(&p->sub, buf, (size_t)n, sizeof buf) != 0)
+        p->rtcp_errors++;
+    else
+        p->rtcp_sent++;
 }
 
 static struct lg_rx_stream *rx_stream(struct lg_part *p, uint32_t ssrc, uint8_t pt)
@@ -249,6 +311,19 @@ static struct lg_rx_stream *rx_stream(struct lg_part *p, uint32_t ssrc, uint8_t 
     return s;
 }
 
+static void video_input(const struct lg_run *run, struct lg_part *p, struct lg_rx_stream *s,
+                        int64_t now, const uint8_t *buf, size_t len)
+{
+    if (!run->vclip) {
+        s->video.failed = true; /* video from others while ours is off: counted, not checked */
+        return;
+    }
+    int rc = lg_video_rx_input(&s->video, run->vclip, s->decode, s->stream >> 8,
+                               atomic_load(&p->admitted_us), now, buf, len);
+    if (rc != 0)
+        lg_part_fail(p, "cannot make the video checker: %s", err_str(rc));
+}
+
 static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
 {
     struct rtp_packet r;
@@ -261,16 +336,23 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
     }
     s->packets++;
     s->bytes += len;
+    const struct lg_run *run = t->m->run;
     struct lg_marker mk;
     if (lg_marker_read(buf, len, &mk, NULL) != 0) {
         s->unmarked++; /* e.g. the server's padding-only probes */
+        if (s->is_video)
+            video_input(run, p, s, now, buf, len);
         return;
     }
     if (s->stream == UINT32_MAX) {
-        s->stream = mk.stream;
+        /* A camera's layers come on one SSRC, as the server switches them:
+         * the stream is the camera's (layer 1). */
+        unsigned what = mk.stream & 0xff;
+        s->is_video = what >= 1 && what <= LG_VP8_MAX_LAYERS;
+        s->stream = s->is_video ? (mk.stream & ~0xffu) | 1u : mk.stream;
         /* The decoded sample: a fixed share of (receiver, stream) pairs. */
-        uint32_t h = (p->index * 2654435761u) ^ (mk.stream * 40503u);
-        s->decode = (h >> 8) % 100 < t->m->run->cfg.decode_pct;
+        uint32_t h = (p->index * 2654435761u) ^ (s->stream * 40503u);
+        s->decode = (h >> 8) % 100 < run->cfg.decode_pct;
         atomic_fetch_add(&p->streams_seen, 1);
         int64_t zero = 0;
         atomic_compare_exchange_strong(&p->first_rx_us, &zero, now);
@@ -279,7 +361,7 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
     if (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED) {
         if ((uint64_t)now >= mk.send_us)
             lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
-        if (r.pt == LG_AUDIO_PT && s->decode) {
+        if (r.pt == LG_AUDIO_PT && s->decode && !s->is_video) {
             if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)
                 s->decode_errors++;
             else if (lg_audio_decode(s->dec, r.payload, r.payload_len) < 0)
@@ -288,6 +370,8 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
                 s->decoded++;
         }
     }
+    if (s->is_video)
+        video_input(run, p, s, now, buf, len);
 }
 
 static void receive(struct thread *t, struct lg_part *p, enum lg_which which, int64_t now)
@@ -316,6 +400,8 @@ static void receive(struct thread *t, struct lg_part *p, enum lg_which which, in
                 p->auth_failures++;
             else if (k == LG_IN_RTP && which == LG_SUB)
                 on_rtp(t, p, now, t->rx[i], len);
+            else if (k == LG_IN_RTCP && which == LG_PUB && p->video.send[0])
+                (void)lg_video_pub_rtcp(&p->video, t->rx[i], len);
         }
         if (n < BATCH)
             return;
@@ -353,6 +439,12 @@ static void *thread_main(void *arg)
             struct lg_part *p = t->parts[i];
             if (tick && p->pub.state == LG_PEER_CONNECTED)
                 send_audio(t, p, now);
+            bool video = p->pub.state == LG_PEER_CONNECTED && p->video.send[0];
+            if (video && now >= p->video.next_frame_us)
+                send_video(t, p, now);
+            bool rtcp = p->sub.state == LG_PEER_CONNECTED;
+            if (rtcp && now >= p->next_rtcp_check_us)
+                send_rtcp(p, now);
             if (lg_peer_deadline(&p->pub) <= now)
                 lg_peer_timer(&p->pub, now);
             if (lg_peer_deadline(&p->sub) <= now)
@@ -365,6 +457,10 @@ static void *thread_main(void *arg)
             int64_t d = lg_peer_deadline(&p->pub);
             if (lg_peer_deadline(&p->sub) < d)
                 d = lg_peer_deadline(&p->sub);
+            if (video && p->video.next_frame_us < d)
+                d = p->video.next_frame_us;
+            if (rtcp && p->next_rtcp_check_us < d)
+                d = p->next_rtcp_check_us;
             if (d < wake)
                 wake = d;
         }
@@ -434,7 +530,9 @@ void lg_media_destroy(struct lg_media *m)
         for (unsigned s = 0; s < p->n_rx; s++) {
             lg_audio_decoder_destroy(p->rx[s].dec);
             p->rx[s].dec = NULL;
+            lg_video_rx_free(&p->rx[s].video);
         }
+        lg_video_pub_free(&p->video);
     }
     for (unsigned k = 0; k < m->n; k++) {
         struct thread *t = &m->t[k];
@@ -445,6 +543,7 @@ void lg_media_destroy(struct lg_media *m)
         pthread_mutex_destroy(&t->lock);
         free(t->cmds);
         free(t->parts);
+        free(t->vbuf);
     }
     free(m->t);
     free(m);

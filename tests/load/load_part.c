@@ -22,3 +22,8 @@ int64_t lg_now_us(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+unsigned lg_streams_wanted(const struct lg_cfg *cfg)
+{
+    return (cfg->parties - 1) * (cfg->video ? 2 : 1);
+}

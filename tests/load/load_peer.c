@@ -197,8 +197,8 @@ enum lg_input_kind lg_peer_input(struct lg_peer *p, int64_t now_us, uint8_t *buf
     if (p->state != LG_PEER_CONNECTED)
         return LG_IN_NONE;
     if (rtp_is_rtcp(buf, *len)) {
-        /* Reports and feedback are authenticated and otherwise ignored. */
-        return srtpx_unprotect_rtcp(p->srtp, buf, len) == ERR_DENIED ? LG_IN_AUTH_FAIL : LG_IN_NONE;
+        int rc = srtpx_unprotect_rtcp(p->srtp, buf, len);
+        return rc == ERR_DENIED ? LG_IN_AUTH_FAIL : rc == 0 ? LG_IN_RTCP : LG_IN_NONE;
     }
     if (!rtp_is_rtp(buf, *len))
         return LG_IN_NONE;
@@ -235,7 +235,7 @@ int64_t lg_peer_deadline(const struct lg_peer *p)
     return d;
 }
 
-int lg_peer_send_rtp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap)
+static int send_protected(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap, bool rtcp)
 {
     if (p->state != LG_PEER_CONNECTED)
         return ERR_PROTO;
@@ -243,11 +243,22 @@ int lg_peer_send_rtp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap)
         p->tx_dropped++;
         return ERR_FULL;
     }
-    int rc = srtpx_protect_rtp(p->srtp, buf, &len, cap);
+    int rc = rtcp ? srtpx_protect_rtcp(p->srtp, buf, &len, cap)
+                  : srtpx_protect_rtp(p->srtp, buf, &len, cap);
     if (rc != 0)
         return rc;
     queue(p, buf, len);
     return 0;
+}
+
+int lg_peer_send_rtp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_protected(p, buf, len, cap, false);
+}
+
+int lg_peer_send_rtcp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_protected(p, buf, len, cap, true);
 }
 
 const char *lg_peer_state_name(enum lg_peer_state s)

@@ -82,8 +82,9 @@ int lg_peer_start(struct lg_peer *p, const struct lg_remote *remote, struct dtls
 void lg_peer_close(struct lg_peer *p);
 
 enum lg_input_kind {
-    LG_IN_NONE, /* consumed (STUN, DTLS, RTCP) or dropped */
+    LG_IN_NONE, /* consumed (STUN, DTLS) or dropped */
     LG_IN_RTP,  /* an unprotected RTP packet is in buf[0..*len) */
+    LG_IN_RTCP, /* an unprotected RTCP compound packet is in buf[0..*len) */
     LG_IN_AUTH_FAIL,
 };
 
@@ -97,6 +98,9 @@ int64_t lg_peer_deadline(const struct lg_peer *p);
  * Returns 0, ERR_PROTO (not connected), ERR_FULL (queue full) or the SRTP
  * error. */
 int lg_peer_send_rtp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap);
+
+/* The same for an RTCP compound packet. */
+int lg_peer_send_rtcp(struct lg_peer *p, uint8_t *buf, size_t len, size_t cap);
 
 const char *lg_peer_state_name(enum lg_peer_state s);
 

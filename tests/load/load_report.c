@@ -132,6 +132,57 @@ static double per_sec(uint64_t n, int64_t us)
     return us > 0 ? (double)n * 1e6 / (double)us : 0;
 }
 
+/* A video stream's checker statistics; false when it has no checker. */
+static bool video_stats(const struct lg_rx_stream *s, int64_t end_us, struct lg_vp8_recv_stats *st)
+{
+    if (!s->is_video || !s->video.chk)
+        return false;
+    lg_vp8_recv_stats(s->video.chk, (uint64_t)end_us, st);
+    return true;
+}
+
+static void video_totals(const struct lg_run *run, int64_t end_us, struct lg_totals *t)
+{
+    size_t cap = (size_t)run->n_parts * LG_MAX_RX + 1;
+    uint64_t *ff = calloc(cap, sizeof *ff);
+    double fps = 0;
+    for (unsigned i = 0; i < run->n_parts; i++) {
+        const struct lg_part *p = &run->parts[i];
+        t->keyframe_requests += p->video.keyframe_requests;
+        t->rtcp_sent += p->rtcp_sent;
+        for (unsigned k = 0; k < p->n_rx; k++) {
+            struct lg_vp8_recv_stats st;
+            t->plis_sent += p->rx[k].video.plis;
+            if (!p->rx[k].is_video)
+                continue;
+            t->video_streams++;
+            if (!video_stats(&p->rx[k], end_us, &st))
+                continue;
+            t->video_streams_decoded += p->rx[k].decode;
+            t->frames_shown += st.shown;
+            t->frames_decoded += st.decoded;
+            t->frames_corrupt += st.corrupt;
+            t->frames_incomplete += st.incomplete + st.missing;
+            t->frames_skipped += st.skipped;
+            t->video_decode_errors += st.decode_errors;
+            t->freezes += st.freezes;
+            t->frozen_us += st.frozen_us + st.frozen_now_us;
+            t->layer_switches += st.layer_switches;
+            fps += st.fps;
+            if (st.has_first && ff)
+                ff[t->video_with_first++] = st.join_to_first_us;
+        }
+    }
+    t->decode_errors += t->video_decode_errors;
+    t->video_fps = t->video_streams ? fps / t->video_streams : 0;
+    if (ff && t->video_with_first) {
+        qsort(ff, t->video_with_first, sizeof *ff, cmp_u64);
+        t->first_frame_p50_us = ff[(t->video_with_first - 1) / 2];
+        t->first_frame_max_us = ff[t->video_with_first - 1];
+    }
+    free(ff);
+}
+
 void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals *t)
 {
     static struct lg_hist all; /* merged delays; only the main thread reports */
@@ -149,7 +200,7 @@ void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals
             t->sent_pps += per_sec(p->sent_packets, end_us - p->pub.connected_us);
             t->sent_bps += 8 * per_sec(p->sent_bytes, end_us - p->pub.connected_us);
         }
-        t->streams_wanted += run->cfg.parties - 1;
+        t->streams_wanted += lg_streams_wanted(&run->cfg);
         uint64_t pk = 0, by = 0;
         for (unsigned k = 0; k < p->n_rx; k++) {
             const struct lg_rx_stream *s = &p->rx[k];
@@ -186,6 +237,7 @@ void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals
         t->join_first_max_us = jf[t->joined_with_media - 1];
     }
     free(jf);
+    video_totals(run, end_us, t);
 }
 
 /* The server's CPU per thread over the window: end minus start, by tid. */
@@ -195,6 +247,29 @@ static uint64_t srv_delta(const struct lg_window *w, int k)
         if (w->srv0[i].tid == w->srv1[k].tid)
             return w->srv1[k].cpu_us - w->srv0[i].cpu_us;
     return w->srv1[k].cpu_us;
+}
+
+static void video_text(FILE *f, const struct lg_run *run, const struct lg_totals *t)
+{
+    fprintf(
+        f, "  video     clip encoded and decoded in %.0f ms CPU; %u camera streams, %u decoded\n",
+        (double)lg_vp8_clip_cost_us(run->vclip) / 1000, t->video_streams, t->video_streams_decoded);
+    fprintf(f,
+            "    frames shown %" PRIu64 ", decoded %" PRIu64 ", corrupt %" PRIu64
+            ", decode errors %" PRIu64 ", incomplete or missing %" PRIu64 ", skipped %" PRIu64 "\n",
+            t->frames_shown, t->frames_decoded, t->frames_corrupt, t->video_decode_errors,
+            t->frames_incomplete, t->frames_skipped);
+    fprintf(f,
+            "    freezes %" PRIu64 " (%.0f ms frozen), %.1f fps per stream, layer switches %" PRIu64
+            "\n",
+            t->freezes, (double)t->frozen_us / 1000, t->video_fps, t->layer_switches);
+    fprintf(f,
+            "    join to first shown frame: p50 %.0f ms, max %.0f ms (%u of %u streams); "
+            "keyframe requests to publishers %" PRIu64 ", PLIs sent %" PRIu64 ", RTCP sent %" PRIu64
+            "\n",
+            (double)t->first_frame_p50_us / 1000, (double)t->first_frame_max_us / 1000,
+            t->video_with_first, t->video_streams, t->keyframe_requests, t->plis_sent,
+            t->rtcp_sent);
 }
 
 void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w,
@@ -216,23 +291,34 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
     fprintf(f, "  delay     p50 %.2f ms, p99 %.2f ms\n", (double)t->delay_p50_us / 1000,
             (double)t->delay_p99_us / 1000);
     fprintf(f,
-            "  decoded   %" PRIu64 " packets of %u streams; errors: decode %" PRIu64
+            "  decoded   %" PRIu64
+            " audio packets, %u streams in the decoded sample; errors: decode %" PRIu64
             ", SRTP auth %" PRIu64 "\n",
             t->decoded, t->streams_decoded, t->decode_errors, t->auth_failures);
     fprintf(f, "  join to first packet: p50 %.0f ms, max %.0f ms (%u participants)\n",
             (double)t->join_first_p50_us / 1000, (double)t->join_first_max_us / 1000,
             t->joined_with_media);
+    if (run->vclip)
+        video_text(f, run, t);
     for (unsigned i = 0; i < run->n_parts; i++) {
         const struct lg_part *p = &run->parts[i];
         for (unsigned k = 0; k < p->n_rx; k++) {
             const struct lg_rx_stream *s = &p->rx[k];
             if (s->stream == UINT32_MAX)
                 continue;
+            struct lg_vp8_recv_stats st;
+            bool v = video_stats(s, w->end_us, &st);
             fprintf(f,
                     "    participant %u <- %u/%u: %" PRIu64 " packets, lost %" PRIu64
-                    ", decode errors %" PRIu64 "\n",
+                    ", decode errors %" PRIu64,
                     p->index, s->stream >> 8, s->stream & 0xff, s->packets, lg_seq_lost(&s->seq),
-                    s->decode_errors);
+                    s->decode_errors + (v ? st.decode_errors : 0));
+            if (v)
+                fprintf(f,
+                        "; frames shown %" PRIu64 ", decoded %" PRIu64 ", corrupt %" PRIu64
+                        ", freezes %" PRIu64 ", layer %d",
+                        st.shown, st.decoded, st.corrupt, st.freezes, st.layer);
+            fprintf(f, "\n");
         }
     }
     if (w->n_srv1 > 0) {
@@ -254,6 +340,49 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
     fprintf(f, "\n");
 }
 
+/* A video stream's checker figures, added to its JSON object o. */
+static json_t *video_json(json_t *o, const struct lg_rx_stream *s, int64_t end_us)
+{
+    struct lg_vp8_recv_stats st;
+    if (!o || !s->is_video)
+        return o;
+    json_object_set_new(o, "kind", json_string("video"));
+    json_object_set_new(o, "plis", json_integer((json_int_t)s->video.plis));
+    if (!video_stats(s, end_us, &st))
+        return o;
+    json_object_set_new(o, "decode_errors", json_integer((json_int_t)st.decode_errors));
+    json_t *v =
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:f}",
+                  "frames_shown", (json_int_t)st.shown, "frames_decoded", (json_int_t)st.decoded,
+                  "corrupt", (json_int_t)st.corrupt, "decode_errors", (json_int_t)st.decode_errors,
+                  "complete", (json_int_t)st.complete, "incomplete", (json_int_t)st.incomplete,
+                  "missing", (json_int_t)st.missing, "skipped", (json_int_t)st.skipped, "keyframes",
+                  (json_int_t)st.keyframes, "freezes", (json_int_t)st.freezes, "frozen_us",
+                  (json_int_t)(st.frozen_us + st.frozen_now_us), "layer_switches",
+                  (json_int_t)st.layer_switches, "layer", st.layer, "join_to_first_frame_us",
+                  (json_int_t)(st.has_first ? (json_int_t)st.join_to_first_us : -1), "fps", st.fps);
+    json_object_set_new(o, "video", v);
+    return o;
+}
+
+static json_t *video_totals_json(const struct lg_run *run, const struct lg_totals *t)
+{
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "s:I, s:I, s:I, s:f}",
+        "clip_cost_us", (json_int_t)lg_vp8_clip_cost_us(run->vclip), "streams",
+        (json_int_t)t->video_streams, "streams_decoded", (json_int_t)t->video_streams_decoded,
+        "streams_with_first_frame", (json_int_t)t->video_with_first, "frames_shown",
+        (json_int_t)t->frames_shown, "frames_decoded", (json_int_t)t->frames_decoded, "corrupt",
+        (json_int_t)t->frames_corrupt, "decode_errors", (json_int_t)t->video_decode_errors,
+        "incomplete_or_missing", (json_int_t)t->frames_incomplete, "skipped",
+        (json_int_t)t->frames_skipped, "freezes", (json_int_t)t->freezes, "frozen_us",
+        (json_int_t)t->frozen_us, "layer_switches", (json_int_t)t->layer_switches,
+        "keyframe_requests", (json_int_t)t->keyframe_requests, "plis_sent",
+        (json_int_t)t->plis_sent, "join_to_first_frame_p50_us", (json_int_t)t->first_frame_p50_us,
+        "join_to_first_frame_max_us", (json_int_t)t->first_frame_max_us, "fps", t->video_fps);
+}
+
 int lg_report_json(const char *path, const struct lg_run *run, const struct lg_window *w,
                    const struct lg_totals *t)
 {
@@ -265,17 +394,16 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
             const struct lg_rx_stream *s = &p->rx[k];
             if (s->stream == UINT32_MAX)
                 continue;
-            json_array_append_new(
-                rx,
-                json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "decoded",
-                          (json_int_t)s->decoded, "from", (json_int_t)(s->stream >> 8), "what",
-                          (json_int_t)(s->stream & 0xff), "packets", (json_int_t)s->packets,
-                          "expected", (json_int_t)lg_seq_expected(&s->seq), "lost",
-                          (json_int_t)lg_seq_lost(&s->seq), "reordered",
-                          (json_int_t)s->seq.reordered, "duplicates", (json_int_t)s->seq.duplicates,
-                          "decode_errors", (json_int_t)s->decode_errors, "delay_p50_us",
-                          (json_int_t)lg_hist_quantile(&s->delay, 0.5), "delay_p99_us",
-                          (json_int_t)lg_hist_quantile(&s->delay, 0.99)));
+            json_t *o = json_pack(
+                "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "decoded",
+                (json_int_t)s->decoded, "from", (json_int_t)(s->stream >> 8), "what",
+                (json_int_t)(s->stream & 0xff), "packets", (json_int_t)s->packets, "expected",
+                (json_int_t)lg_seq_expected(&s->seq), "lost", (json_int_t)lg_seq_lost(&s->seq),
+                "reordered", (json_int_t)s->seq.reordered, "duplicates",
+                (json_int_t)s->seq.duplicates, "decode_errors", (json_int_t)s->decode_errors,
+                "delay_p50_us", (json_int_t)lg_hist_quantile(&s->delay, 0.5), "delay_p99_us",
+                (json_int_t)lg_hist_quantile(&s->delay, 0.99));
+            json_array_append_new(rx, video_json(o, s, w->end_us));
         }
         int64_t first = atomic_load(&p->first_rx_us), adm = atomic_load(&p->admitted_us);
         json_array_append_new(
@@ -313,6 +441,9 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
     json_object_set_new(j, "join_to_first_max_us", json_integer((json_int_t)t->join_first_max_us));
     json_object_set_new(j, "decoded_packets", json_integer((json_int_t)t->decoded));
     json_object_set_new(j, "decoded_streams", json_integer((json_int_t)t->streams_decoded));
+    json_object_set_new(j, "rtcp_sent", json_integer((json_int_t)t->rtcp_sent));
+    if (run->vclip)
+        json_object_set_new(j, "video", video_totals_json(run, t));
     int rc = json_dump_file(j, path, JSON_INDENT(1)) == 0 ? 0 : ERR_IO;
     json_decref(j);
     return rc;

@@ -47,6 +47,13 @@ struct lg_totals {
     uint64_t delay_p50_us, delay_p99_us;
     uint64_t join_first_p50_us, join_first_max_us;
     unsigned joined_with_media;
+    /* video (--video), over every received camera stream */
+    unsigned video_streams, video_streams_decoded, video_with_first;
+    uint64_t frames_shown, frames_decoded, frames_corrupt, frames_incomplete, frames_skipped;
+    uint64_t video_decode_errors, freezes, frozen_us, layer_switches;
+    uint64_t keyframe_requests, plis_sent, rtcp_sent;
+    uint64_t first_frame_p50_us, first_frame_max_us; /* join to first shown frame */
+    double video_fps;                                /* mean of the streams' shown fps */
 };
 
 void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals *t);

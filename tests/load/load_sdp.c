@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "tests/load/load_video.h"
 
 struct out {
     char *p;
@@ -40,13 +41,38 @@ static void creds(struct out *o, const struct lg_peer *p, const char *fp, const 
         p->pwd, fp, setup);
 }
 
+static void video_mline(struct out *o, const struct lg_peer *p, const char *fp,
+                        uint32_t participant, const struct lg_sdp_video *v)
+{
+    put(o, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n",
+        LG_VIDEO_PT);
+    creds(o, p, fp, "actpass");
+    put(o, "a=mid:%s\r\n", LG_VIDEO_MID);
+    put(o, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n");
+    put(o, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n");
+    put(o, "a=sendonly\r\na=msid:lg%u cam%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n", participant,
+        participant);
+    put(o, "a=rtpmap:%u VP8/90000\r\na=rtcp-fb:%u ccm fir\r\na=rtcp-fb:%u nack pli\r\n",
+        LG_VIDEO_PT, LG_VIDEO_PT, LG_VIDEO_PT);
+    if (v->n_layers > 1) {
+        for (unsigned k = 0; k < v->n_layers; k++)
+            put(o, "a=rid:%s send\r\n", lg_video_rid(k, v->n_layers));
+        for (unsigned k = 0; k < v->n_layers; k++)
+            put(o, "%s%s", k == 0 ? "a=simulcast:send " : ";", lg_video_rid(k, v->n_layers));
+        put(o, "\r\n");
+    } else {
+        put(o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u cam%u\r\n", v->ssrc[0], participant,
+            v->ssrc[0], participant, participant);
+    }
+}
+
 int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,
-                         uint32_t ssrc, uint32_t participant)
+                         uint32_t ssrc, uint32_t participant, const struct lg_sdp_video *video)
 {
     struct out o = {.p = out, .cap = cap};
     put(&o, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", participant + 1000u);
-    put(&o, "a=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS lg%u\r\n",
-        participant);
+    put(&o, "a=group:BUNDLE 0%s\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS lg%u\r\n",
+        video ? " " LG_VIDEO_MID : "", participant);
     put(&o, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
     creds(&o, p, fp, "actpass");
     put(&o, "a=mid:0\r\n");
@@ -57,6 +83,8 @@ int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const c
     put(&o, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n");
     put(&o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u mic%u\r\n", ssrc, participant, ssrc,
         participant, participant);
+    if (video)
+        video_mline(&o, p, fp, participant, video);
     return finish(&o);
 }
 
@@ -107,6 +135,10 @@ int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *off
             put(&o, "a=rtpmap:%u %s/%u\r\n", (unsigned)c->pt, c->name, (unsigned)c->clock);
         if (c->has_fmtp)
             put(&o, "a=fmtp:%u %s\r\n", (unsigned)c->pt, c->fmtp);
+        if (c->fb & SDP_FB_CCM_FIR)
+            put(&o, "a=rtcp-fb:%u ccm fir\r\n", (unsigned)c->pt);
+        if (c->fb & SDP_FB_NACK_PLI)
+            put(&o, "a=rtcp-fb:%u nack pli\r\n", (unsigned)c->pt);
     }
     return finish(&o);
 }

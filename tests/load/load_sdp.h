@@ -13,14 +13,25 @@
 
 #define LG_SDP_MAX 16384 /* our offers and answers */
 
+/* The camera in a publish offer: its layers' SSRCs, lowest first. */
+struct lg_sdp_video {
+    unsigned n_layers; /* 1, or 3 for simulcast */
+    const uint32_t *ssrc;
+};
+
 /* Our publish offer: one send-only Opus m-line (mid "0", SSRC `ssrc`), with
- * the ssrc-audio-level and mid extensions, a=setup:actpass. Returns the
+ * the ssrc-audio-level and mid extensions, a=setup:actpass; with `video`
+ * (NULL: none) a send-only VP8 m-line (mid LG_VIDEO_MID) with the mid and
+ * rtp-stream-id extensions, PLI and FIR feedback, and either a=rid q, h, f
+ * with a=simulcast:send (as Chromium offers simulcast; the server learns
+ * the SSRCs from the packets) or one SSRC in a=ssrc lines. Returns the
  * length or ERR_TOOBIG. */
 int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,
-                         uint32_t ssrc, uint32_t participant);
+                         uint32_t ssrc, uint32_t participant, const struct lg_sdp_video *video);
 
 /* The answer to the server's subscribe offer `offer` (parsed): every
- * m-line received with its first codec and the offered extensions,
+ * m-line received with its first codec (VP8 for video; no RTX), its PLI
+ * and FIR feedback when offered, and the offered extensions,
  * a=setup:active. Returns the length, ERR_TOOBIG or ERR_PROTO (nothing
  * usable). */
 int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *offer,

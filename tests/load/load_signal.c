@@ -267,16 +267,23 @@ static void on_admitted(struct lg_signal *s, struct conn *c)
     p->admitted = true;
     atomic_store(&p->admitted_us, lg_now_us());
     atomic_store(&p->phase, LG_PHASE_ADMITTED);
+    const struct lg_cfg *cfg = &s->run->cfg;
+    const struct lg_sdp_video v = {.n_layers = p->video.n_layers, .ssrc = p->video.ssrc};
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, s->run->fingerprint, p->audio.ssrc,
-                                 p->index);
+                                 p->index, cfg->video ? &v : NULL);
     if (n < 0) {
         lg_part_fail(p, "publish offer: %s", err_str(n));
         return;
     }
-    ws_send(c, json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "type", "publish", "seq", 1, "sdp", sdp,
-                         "tracks", "mid", "0", "source", "mic"));
+    json_t *tracks = json_pack("[{s:s, s:s}]", "mid", "0", "source", "mic");
+    if (tracks && cfg->video)
+        json_array_append_new(tracks, json_pack("{s:s, s:s, s:i, s:i}", "mid", LG_VIDEO_MID,
+                                                "source", "camera", "width", (int)cfg->vcfg.width,
+                                                "height", (int)cfg->vcfg.height));
+    ws_send(c, json_pack("{s:s, s:i, s:s, s:o}", "type", "publish", "seq", 1, "sdp", sdp, "tracks",
+                         tracks));
     ws_send(c, json_pack("{s:s}", "type", "subscribe"));
-    ws_send(c, json_pack("{s:s, s:b}", "type", "media_state", "mic", 1));
+    ws_send(c, json_pack("{s:s, s:b, s:b}", "type", "media_state", "mic", 1, "camera", cfg->video));
 }
 
 /* The host lets everyone in the lobby in, once each. */
@@ -319,6 +326,24 @@ static int parse_sdp(struct lg_signal *s, struct lg_part *p, const char *what, j
     return 0;
 }
 
+/* The camera's m-line of the publish answer: accepted, and the ids of the
+ * extensions its packets carry (the rid one is needed for simulcast). */
+static int pub_video_exts(struct lg_part *p, const struct sdp_media *v)
+{
+    if (!v || v->port == 0 || v->dir == SDP_DIR_INACTIVE) {
+        lg_part_fail(p, "publish_answer: the server refused the camera m-line");
+        return ERR_PROTO;
+    }
+    uint16_t mid = sdp_find_ext(v, SDP_EXT_MID), rid = sdp_find_ext(v, SDP_EXT_RID);
+    if (mid > 14 || rid > 14 || (p->video.n_layers > 1 && rid == 0)) {
+        lg_part_fail(p, "publish_answer: no usable rtp-stream-id extension for simulcast");
+        return ERR_PROTO;
+    }
+    p->video_ext_mid = (uint8_t)mid;
+    p->video_ext_rid = (uint8_t)rid;
+    return 0;
+}
+
 static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
 {
     struct lg_part *p = c->part;
@@ -333,6 +358,8 @@ static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
                                      : "no UDP IPv4 candidate of the server");
         return;
     }
+    if (s->run->cfg.video && pub_video_exts(p, sdp_find_mid(s->sdp, LG_VIDEO_MID)) != 0)
+        return;
     p->pub_started = true;
     atomic_store(&p->phase, LG_PHASE_ANSWERED);
     if (lg_media_peer_start(s->run->media, p, LG_PUB, &r, level, mid) != 0)

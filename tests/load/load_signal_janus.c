@@ -230,8 +230,9 @@ static void make_offer(struct lg_janus *j, struct jpart *jp)
     char sdp[LG_SDP_MAX];
     atomic_store(&p->admitted_us, lg_now_us());
     atomic_store(&p->phase, LG_PHASE_ADMITTED);
+    /* audio only: --video is refused with --server janus (load_main.c) */
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, j->run->fingerprint, p->audio.ssrc,
-                                 p->index);
+                                 p->index, NULL);
     if (n < 0)
         lg_part_fail(p, "publish offer: %s", err_str(n));
     else

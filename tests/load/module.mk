@@ -8,6 +8,7 @@ LOAD_SRCS += tests/load/vp8_send.c
 LOAD_SRCS += tests/load/vp8_recv.c
 LOAD_SRCS += tests/load/load_stats.c
 LOAD_SRCS += tests/load/load_audio.c
+LOAD_SRCS += tests/load/load_video.c
 LOAD_SRCS += tests/load/load_peer.c
 LOAD_SRCS += tests/load/load_sdp.c
 LOAD_SRCS += tests/load/load_part.c

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "tests/load/load_sdp.h"
+#include "tests/load/load_video.h"
 
 #define FP                                                                                         \
     "9E:73:36:00:CC:18:13:22:7C:A3:7F:7D:5D:0E:95:D2:0F:59:45:BD:AE:13:A1:1D:39:FA:02:6A:3B:12:"   \
@@ -43,11 +44,22 @@ static int teardown(void **state)
     return 0;
 }
 
+static const struct sdp_local SERVER = {
+    .ice_ufrag = "srvU",
+    .ice_pwd = "ServerIcePasswordLong24x",
+    .fingerprint_alg = "sha-256",
+    .fingerprint = FP,
+    .session_id = 1,
+    .session_version = 1,
+    .candidates = CANDS,
+    .n_candidates = 3,
+};
+
 static void publish_offer_answered(void **state)
 {
     (void)state;
     char err[SDP_ERR_MAX];
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3, NULL);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(a->n_media, 1);
@@ -59,19 +71,9 @@ static void publish_offer_answered(void **state)
     assert_string_equal(a->media[0].proto, "UDP/TLS/RTP/SAVPF");
     assert_int_equal(a->media[0].ssrcs[0].ssrc, 0xabcdef01u);
 
-    struct sdp_local l = {
-        .ice_ufrag = "srvU",
-        .ice_pwd = "ServerIcePasswordLong24x",
-        .fingerprint_alg = "sha-256",
-        .fingerprint = FP,
-        .session_id = 1,
-        .session_version = 1,
-        .candidates = CANDS,
-        .n_candidates = 3,
-    };
     static struct sdp_answer_info info;
     size_t len;
-    assert_int_equal(sdp_build_answer(a, &l, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
     assert_int_equal(info.n_accepted, 1);
     assert_int_equal(info.media[0].codec, SDP_CODEC_OPUS);
     assert_int_equal(info.media[0].dir, SDP_DIR_RECVONLY);
@@ -95,13 +97,119 @@ static void publish_offer_answered(void **state)
     assert_int_equal(level, 1);
     assert_int_equal(mid, 4);
 
-    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3), ERR_TOOBIG);
+    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL), ERR_TOOBIG);
+}
+
+/* Simulcast as Chromium offers it: the server takes three rids, lowest
+ * first, with the mid and rid extensions; no SSRCs are announced. */
+static void publish_offer_simulcast(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    static struct sdp_answer_info info;
+    size_t len;
+    const uint32_t ssrcs[3] = {101, 102, 103};
+    const struct lg_sdp_video v = {.n_layers = 3, .ssrc = ssrcs};
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(a->n_media, 2);
+    assert_int_equal(a->n_bundle, 2);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(info.n_accepted, 2);
+    const struct sdp_answer_media *vm = &info.media[1];
+    assert_string_equal(vm->mid, LG_VIDEO_MID);
+    assert_int_equal(vm->codec, SDP_CODEC_VP8);
+    assert_int_equal(vm->pt, LG_VIDEO_PT);
+    assert_int_equal(vm->rtx_pt, -1);
+    assert_int_equal(vm->dir, SDP_DIR_RECVONLY);
+    assert_int_equal(vm->n_rids, 3);
+    assert_string_equal(vm->rids[0], "q");
+    assert_string_equal(vm->rids[2], "f");
+    assert_int_equal(vm->n_streams, 0);
+    assert_int_equal(vm->ext.id[SDP_EXT_MID], 4);
+    assert_int_equal(vm->ext.id[SDP_EXT_RID], 10);
+    /* The answer names the same extension ids for the generator to use. */
+    assert_int_equal(sdp_parse(b, server_text, len, err), 0);
+    const struct sdp_media *bm = sdp_find_mid(b, LG_VIDEO_MID);
+    assert_non_null(bm);
+    assert_int_equal(sdp_find_ext(bm, SDP_EXT_RID), 10);
+    assert_int_equal(sdp_find_ext(bm, SDP_EXT_MID), 4);
+}
+
+static void publish_offer_one_layer(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    static struct sdp_answer_info info;
+    size_t len;
+    const uint32_t ssrcs[1] = {0x55667788u};
+    const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs};
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(info.n_accepted, 2);
+    assert_int_equal(info.media[1].n_rids, 0);
+    assert_int_equal(info.media[1].n_streams, 1);
+    assert_int_equal(info.media[1].streams[0].ssrc, 0x55667788u);
+}
+
+/* The server's subscribe offer of `media` (into a) and the generator's
+ * answer to it (text, parsed into b); returns the answer's length. */
+static int answer_server_offer(const struct sdp_offer_media *media, size_t n_media)
+{
+    char err[SDP_ERR_MAX];
+    struct sdp_offer_spec spec = {
+        .ice_ufrag = "srvU",
+        .ice_pwd = "ServerIcePasswordLong24x",
+        .fingerprint_alg = "sha-256",
+        .fingerprint = FP,
+        .session_id = 5,
+        .session_version = 2,
+        .cname = "samtale",
+        .candidates = CANDS,
+        .n_candidates = 3,
+        .media = media,
+        .n_media = n_media,
+    };
+    size_t len;
+    assert_int_equal(sdp_build_offer(&spec, server_text, sizeof server_text, &len), 0);
+    assert_int_equal(sdp_parse(a, server_text, len, err), 0);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
+    return n;
+}
+
+/* A server offer with VP8 and RTX: the answer takes VP8 alone, with PLI
+ * and FIR feedback. */
+static void subscribe_answer_video(void **state)
+{
+    (void)state;
+    const struct sdp_offer_media media[] = {
+        {.kind = SDP_KIND_VIDEO,
+         .mid = "0",
+         .dir = SDP_DIR_SENDONLY,
+         .codec = SDP_CODEC_VP8,
+         .pt = 96,
+         .rtx_pt = 97,
+         .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR,
+         .ssrc = 21,
+         .rtx_ssrc = 22,
+         .stream_id = "s",
+         .track_id = "t"},
+    };
+    assert_true(answer_server_offer(media, 1) > 0);
+    assert_int_equal(b->media[0].n_codecs, 1);
+    assert_int_equal(b->media[0].codecs[0].id, SDP_CODEC_VP8);
+    assert_int_equal(b->media[0].codecs[0].fb, SDP_FB_NACK_PLI | SDP_FB_CCM_FIR);
+    assert_int_equal(sdp_find_rtx(&b->media[0], 96), -1);
 }
 
 static void subscribe_answer_parses(void **state)
 {
     (void)state;
-    char err[SDP_ERR_MAX];
     struct sdp_ext_ids ext = {0};
     ext.id[SDP_EXT_AUDIO_LEVEL] = 1;
     ext.id[SDP_EXT_MID] = 4;
@@ -134,25 +242,7 @@ static void subscribe_answer_parses(void **state)
          .stream_id = "s2",
          .track_id = "t2"},
     };
-    struct sdp_offer_spec spec = {
-        .ice_ufrag = "srvU",
-        .ice_pwd = "ServerIcePasswordLong24x",
-        .fingerprint_alg = "sha-256",
-        .fingerprint = FP,
-        .session_id = 5,
-        .session_version = 2,
-        .cname = "samtale",
-        .candidates = CANDS,
-        .n_candidates = 3,
-        .media = media,
-        .n_media = 3,
-    };
-    size_t len;
-    assert_int_equal(sdp_build_offer(&spec, server_text, sizeof server_text, &len), 0);
-    assert_int_equal(sdp_parse(a, server_text, len, err), 0);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
-    assert_true(n > 0);
-    assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
+    assert_true(answer_server_offer(media, 3) > 0);
     assert_int_equal(b->n_media, 3);
     assert_int_equal(b->n_bundle, 2);
     assert_string_equal(b->bundle[0], "0");
@@ -256,9 +346,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(publish_offer_answered),
+        cmocka_unit_test(publish_offer_simulcast),
+        cmocka_unit_test(publish_offer_one_layer),
+        cmocka_unit_test(subscribe_answer_video),
         cmocka_unit_test(subscribe_answer_parses),
-        cmocka_unit_test(janus_sdp),
         cmocka_unit_test(remote_without_udp4),
+        cmocka_unit_test(janus_sdp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
