@@ -36,6 +36,27 @@ static inline uint64_t load_le64(const uint8_t *p)
         v2 = rotl(v2, 32);                                                                         \
     } while (0)
 
+/* One message word through two rounds (SipHash-2-4's compression). */
+#define SIP_COMPRESS(m)                                                                            \
+    do {                                                                                           \
+        v3 ^= (m);                                                                                 \
+        SIPROUND;                                                                                  \
+        SIPROUND;                                                                                  \
+        v0 ^= (m);                                                                                 \
+    } while (0)
+
+/* The last word (length byte on top), then four finalization rounds. */
+static inline uint64_t sip_finish(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3, uint64_t last)
+{
+    SIP_COMPRESS(last);
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
 void siphash_key_init(struct siphash_key *k, const uint8_t key[SIPHASH_KEY_LEN])
 {
     uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -54,44 +75,20 @@ uint64_t siphash_k(const struct siphash_key *k, const uint8_t *msg, size_t len)
 
     for (size_t i = 0; i < full; i += 8) {
         m = load_le64(msg + i);
-        v3 ^= m;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= m;
+        SIP_COMPRESS(m);
     }
     for (size_t i = full; i < len; i++)
         last |= (uint64_t)msg[i] << (8 * (i - full));
-    v3 ^= last;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= last;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
+    return sip_finish(v0, v1, v2, v3, last);
 }
 
 uint64_t siphash_k_u64(const struct siphash_key *k, uint64_t m)
 {
     uint64_t v0 = k->v[0], v1 = k->v[1], v2 = k->v[2], v3 = k->v[3];
-    const uint64_t last = (uint64_t)8 << 56;
 
-    v3 ^= m;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= m;
-    v3 ^= last;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= last;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
+    /* an 8-byte message: one full word, then the length alone */
+    SIP_COMPRESS(m);
+    return sip_finish(v0, v1, v2, v3, (uint64_t)8 << 56);
 }
 
 uint64_t siphash(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *msg, size_t len)

@@ -33,19 +33,6 @@ static void fail(const char *what)
     bench_fail("bench_load_vp8", what);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-    qsort(v, ROUNDS, sizeof(double), cmp_double);
-    return v[ROUNDS / 2];
-}
-
 /* Packetizes FRAMES frames of layer into cap; returns ns spent. */
 static double packetize(const struct lg_vp8_clip *clip, unsigned layer, struct capture *cap)
 {
@@ -140,8 +127,9 @@ int main(void)
         }
         snprintf(name, sizeof name, "%ux%u", cfg.layer[l].width, cfg.layer[l].height);
         printf("%-10s %7.0f %8.2f %10.0f %10.0f %10.0f %12.0f\n", name, kbps,
-               (double)cap.n / FRAMES, median(cp) / (double)cap.n, median(tx) / (double)cap.n,
-               median(rx) / (double)cap.n, median(dec) / FRAMES / 1000.0);
+               (double)cap.n / FRAMES, bench_median(cp, ROUNDS) / (double)cap.n,
+               bench_median(tx, ROUNDS) / (double)cap.n, bench_median(rx, ROUNDS) / (double)cap.n,
+               bench_median(dec, ROUNDS) / FRAMES / 1000.0);
     }
     free(cap.buf);
     free(cap.len);

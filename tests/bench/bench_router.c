@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/bench/bench.h"
 #include "media/rd.h"
 #include "media/router.h"
 #include "media/rtcp.h"
@@ -46,18 +47,9 @@ static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t le
     g_sink += len + buf[len - 1];
 }
 
-static double cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-    fprintf(stderr, "bench_router: %s failed\n", what);
-    exit(1);
+    bench_fail("bench_router", what);
 }
 
 /* 12-byte header, abs-send-time + transport-cc + mid, VP8 descriptor. */
@@ -101,7 +93,7 @@ static double rtp_round(struct room *m, uint32_t ssrc, uint16_t *seq)
 
     for (int i = 0; i < 64; i++)
         packet(pkts[i], ssrc, 0, 0, false);
-    t0 = cpu_ns();
+    t0 = bench_cpu_ns();
     for (int i = 0; i < PACKETS; i++) {
         uint8_t *b = pkts[i & 63];
         uint32_t ts = (uint32_t)(i / 10) * 3000;
@@ -115,13 +107,13 @@ static double rtp_round(struct room *m, uint32_t ssrc, uint16_t *seq)
         }
         router_on_rtp(m->r, m->now, CAM_PEER, b, 1100);
     }
-    return (cpu_ns() - t0) / PACKETS;
+    return (bench_cpu_ns() - t0) / PACKETS;
 }
 
 /* ns per RTCP packet from subscriber A. */
 static double rtcp_round(struct room *m, const uint8_t *b, size_t n)
 {
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < RTCP_PACKETS; i++) {
         if ((i & 255) == 0) {
@@ -130,7 +122,7 @@ static double rtcp_round(struct room *m, const uint8_t *b, size_t n)
         }
         router_on_rtcp(m->r, m->now, SUB_A, b, n);
     }
-    return (cpu_ns() - t0) / RTCP_PACKETS;
+    return (bench_cpu_ns() - t0) / RTCP_PACKETS;
 }
 
 static void add_camera(struct router *r)
@@ -226,19 +218,6 @@ static void room_init(struct room *m, bool full)
         fail("layer choice");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-    qsort(v, RUNS, sizeof(*v), cmp_double);
-    return v[RUNS / 2];
-}
-
 int main(void)
 {
     struct room small, full;
@@ -281,14 +260,15 @@ int main(void)
     }
     printf("\nns per packet, CPU time of this thread, median of %d rounds:\n", RUNS);
     printf("| room | forwarded layer (2 consumers) | unused layer (cached) |\n");
-    printf("| small: 1 producer, 2 consumers | %.1f | %.1f |\n", median(v[0]), median(v[1]));
-    printf("| full: 64 producers, 506 consumers, 64 peers | %.1f | %.1f |\n", median(v[2]),
-           median(v[3]));
-    printf("full room, RTCP from a subscriber: receiver report %.1f, PLI %.1f", median(v[4]),
-           median(v[5]));
+    printf("| small: 1 producer, 2 consumers | %.1f | %.1f |\n", bench_median(v[0], RUNS),
+           bench_median(v[1], RUNS));
+    printf("| full: 64 producers, 506 consumers, 64 peers | %.1f | %.1f |\n",
+           bench_median(v[2], RUNS), bench_median(v[3], RUNS));
+    printf("full room, RTCP from a subscriber: receiver report %.1f, PLI %.1f",
+           bench_median(v[4], RUNS), bench_median(v[5], RUNS));
     for (int k = 0; k < RUNS; k++)
         v[4][k] = rtcp_round(&full, nack_buf, nack_len);
-    printf(", NACK of one packet %.1f ns\n", median(v[4]));
+    printf(", NACK of one packet %.1f ns\n", bench_median(v[4], RUNS));
     router_destroy(small.r);
     router_destroy(full.r);
     return 0;

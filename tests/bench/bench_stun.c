@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/bench/bench.h"
 #include "media/dtls.h"
 #include "media/ice.h"
 #include "media/media_int.h"
@@ -32,18 +33,9 @@
 
 static volatile uintptr_t g_sink;
 
-static double cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-    fprintf(stderr, "bench_stun: %s failed\n", what);
-    exit(1);
+    bench_fail("bench_stun", what);
 }
 
 static size_t request(uint8_t *buf, size_t cap, const char *ufrag)
@@ -69,29 +61,29 @@ static size_t request(uint8_t *buf, size_t cap, const char *ufrag)
 
 static double integrity_round(const struct stun_msg *m)
 {
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < CHECKS; i++)
         if (stun_check_integrity(m, (const uint8_t *)PWD, strlen(PWD)) != 0)
             fail("stun_check_integrity");
-    return (cpu_ns() - t0) / CHECKS;
+    return (bench_cpu_ns() - t0) / CHECKS;
 }
 
 static double mac_round(const struct stun_msg *m, struct stun_mac *mac)
 {
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < CHECKS; i++)
         if (stun_check_integrity_mac(m, mac) != 0)
             fail("stun_check_integrity_mac");
-    return (cpu_ns() - t0) / CHECKS;
+    return (bench_cpu_ns() - t0) / CHECKS;
 }
 
 static double ice_round(struct ice_agent *a, const uint8_t *buf, size_t len,
                         const struct stun_addr *from)
 {
     struct ice_output o;
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < CHECKS; i++) {
         if (ice_input(a, 1000000 + i, buf, len, from, ICE_PROTO_UDP) != 0)
@@ -99,7 +91,7 @@ static double ice_round(struct ice_agent *a, const uint8_t *buf, size_t len,
         while (ice_poll(a, &o))
             g_sink += o.len;
     }
-    return (cpu_ns() - t0) / CHECKS;
+    return (bench_cpu_ns() - t0) / CHECKS;
 }
 
 struct engine_fx {
@@ -137,7 +129,7 @@ static void engine_init(struct engine_fx *f)
 
 static double ufrag_round(struct engine_fx *f)
 {
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < CHECKS; i++) {
         struct msession *s = engine_session_by_ufrag(f->e, f->checks[i & 15], f->lens[i & 15]);
@@ -146,12 +138,12 @@ static double ufrag_round(struct engine_fx *f)
             fail("engine_session_by_ufrag");
         g_sink += (uintptr_t)s;
     }
-    return (cpu_ns() - t0) / CHECKS;
+    return (bench_cpu_ns() - t0) / CHECKS;
 }
 
 static double id_round(struct engine_fx *f)
 {
-    double t0 = cpu_ns();
+    double t0 = bench_cpu_ns();
 
     for (int i = 0; i < LOOKUPS; i++) {
         struct msession *s = engine_session_find(f->e, 1000 + (uint64_t)(i * 61) % SESSIONS);
@@ -160,20 +152,7 @@ static double id_round(struct engine_fx *f)
             fail("engine_session_find");
         g_sink += (uintptr_t)s;
     }
-    return (cpu_ns() - t0) / LOOKUPS;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-    qsort(v, RUNS, sizeof(*v), cmp_double);
-    return v[RUNS / 2];
+    return (bench_cpu_ns() - t0) / LOOKUPS;
 }
 
 int main(void)
@@ -220,8 +199,9 @@ int main(void)
     printf("| MESSAGE-INTEGRITY check | the same, ready key | whole ICE check (ice_input + "
            "response) | session by ufrag (%d sessions) | session by id (%d sessions) |\n",
            SESSIONS, SESSIONS);
-    printf("| %.1f | %.1f | %.1f | %.1f | %.1f |\n", median(v[0]), median(v[4]), median(v[1]),
-           median(v[2]), median(v[3]));
+    printf("| %.1f | %.1f | %.1f | %.1f | %.1f |\n", bench_median(v[0], RUNS),
+           bench_median(v[4], RUNS), bench_median(v[1], RUNS), bench_median(v[2], RUNS),
+           bench_median(v[3], RUNS));
     stun_mac_destroy(mac);
     ice_destroy(a);
     while (fx.e->sessions)

@@ -19,7 +19,7 @@
 /* Writes `text` to a fresh temporary file; returns its path in path[64]. */
 static void write_tmp(char path[64], const char *text, size_t len)
 {
-    snprintf(path, 64, "/tmp/samtale-test-config-XXXXXX");
+    snprintf(path, 64, "/tmp/samtale-test-config-XXXXXX"); /* mkstemp fills in the X's */
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, len), (ssize_t)len);
