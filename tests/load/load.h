@@ -130,6 +130,9 @@ struct lg_run {
     struct lg_media *media; /* load_media.h */
     _Atomic bool stop;
     _Atomic bool signal_failed;
+    /* When the measuring window began (CLOCK_MONOTONIC µs; 0 before): the
+     * delay histograms hold only the window's packets, not setup's. */
+    _Atomic int64_t window_start_us;
     char signal_reason[LG_REASON_MAX];
 };
 

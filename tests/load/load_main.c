@@ -542,7 +542,9 @@ int main(int argc, char **argv)
         goto out;
 
     w.start_us = lg_now_us();
+    atomic_store(&run.window_start_us, w.start_us);
     sample_server(&run, w.srv0, &w.n_srv0);
+    w.srv_cpu0_us = run.cfg.server_pid ? lg_proc_cpu_us(run.cfg.server_pid) : 0;
     w.self_cpu0_us = lg_self_cpu_us();
     int64_t end = w.start_us + (int64_t)run.cfg.seconds * 1000000;
     bool failed = false;
@@ -552,6 +554,7 @@ int main(int argc, char **argv)
     }
     w.end_us = lg_now_us();
     sample_server(&run, w.srv1, &w.n_srv1);
+    w.srv_cpu1_us = run.cfg.server_pid ? lg_proc_cpu_us(run.cfg.server_pid) : 0;
     w.rss_kb = run.cfg.server_pid ? lg_proc_rss_kb(run.cfg.server_pid) : 0;
     w.self_cpu1_us = lg_self_cpu_us();
     rc = failed ? 1 : 0;

@@ -359,7 +359,8 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
     }
     enum lg_seq_result res = lg_seq_add(&s->seq, r.seq);
     if (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED) {
-        if ((uint64_t)now >= mk.send_us)
+        int64_t window = atomic_load_explicit(&run->window_start_us, memory_order_relaxed);
+        if (window && now >= window && (uint64_t)now >= mk.send_us)
             lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
         if (r.pt == LG_AUDIO_PT && s->decode && !s->is_video) {
             if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)

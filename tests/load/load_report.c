@@ -97,6 +97,14 @@ int lg_proc_threads(int pid, struct lg_proc_thread *out, size_t cap)
     return (int)n;
 }
 
+uint64_t lg_proc_cpu_us(int pid)
+{
+    char path[64];
+    struct lg_proc_thread t;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    return read_stat(path, &t) == 0 ? t.cpu_us : 0;
+}
+
 uint64_t lg_proc_rss_kb(int pid)
 {
     char path[64], line[256];
@@ -332,6 +340,9 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
         }
         fprintf(f, "    total            %8.1f ms (%.1f %% of one core)\n", (double)sum / 1000,
                 secs > 0 ? (double)sum / 1e4 / secs : 0);
+        uint64_t all = w->srv_cpu1_us - w->srv_cpu0_us;
+        fprintf(f, "    whole process    %8.1f ms (%.1f %% of one core; every thread, in clock ticks)\n",
+                (double)all / 1000, secs > 0 ? (double)all / 1e4 / secs : 0);
     }
     fprintf(f, "  generator CPU in the window %.1f ms; media threads over the run:",
             (double)(w->self_cpu1_us - w->self_cpu0_us) / 1000);
@@ -438,6 +449,8 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
         "participant_list", parts);
     if (!j)
         return ERR_NOMEM;
+    json_object_set_new(json_object_get(j, "server"), "cpu_us",
+                        json_integer((json_int_t)(w->srv_cpu1_us - w->srv_cpu0_us)));
     json_object_set_new(j, "join_to_first_max_us", json_integer((json_int_t)t->join_first_max_us));
     json_object_set_new(j, "decoded_packets", json_integer((json_int_t)t->decoded));
     json_object_set_new(j, "decoded_streams", json_integer((json_int_t)t->streams_decoded));

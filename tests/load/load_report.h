@@ -21,6 +21,10 @@ struct lg_proc_thread {
 /* The threads of process pid with their CPU time so far (/proc/PID/task).
  * Returns the count (at most cap) or ERR_IO. */
 int lg_proc_threads(int pid, struct lg_proc_thread *out, size_t cap);
+/* User + system CPU time of the whole process pid (every thread, also
+ * those that ended), µs in clock ticks' resolution; 0 when unknown. The
+ * per-thread list is capped at LG_PROC_THREADS_MAX; this is not. */
+uint64_t lg_proc_cpu_us(int pid);
 /* VmRSS of pid in kB, or 0 when unknown. */
 uint64_t lg_proc_rss_kb(int pid);
 /* This process's user + system CPU time, µs. */
@@ -31,6 +35,7 @@ struct lg_window {
     int64_t start_us, end_us;
     struct lg_proc_thread srv0[LG_PROC_THREADS_MAX], srv1[LG_PROC_THREADS_MAX];
     int n_srv0, n_srv1;
+    uint64_t srv_cpu0_us, srv_cpu1_us; /* lg_proc_cpu_us() at start and end */
     uint64_t rss_kb;
     uint64_t self_cpu0_us, self_cpu1_us;
 };
