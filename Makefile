@@ -203,7 +203,7 @@ bench: bench-deps
 # samtale against Janus and the limit probe under the load generator, in a
 # network namespace of its own (root; about 17 minutes, 10 of them the churn
 # run); writes docs/BENCHMARKS.md section 9. E.g. CAPACITY_ARGS="--scenarios a".
-CAPACITY_ARGS ?= --write docs/BENCHMARKS.md
+CAPACITY_ARGS ?= --perf --write docs/BENCHMARKS.md
 bench-capacity: bench-deps
 	@$(MAKE) --no-print-directory MODE=release build build/release/bench/bench_probe
 	@$(MAKE) --no-print-directory certs

@@ -50,6 +50,9 @@ const SERVERS = option('servers', 'samtale,janus').split(',');
 const SECONDS = Number(option('seconds', '20'));
 const CHURN_SECONDS = Number(option('churn-seconds', '600'));
 const WRITE = option('write', '');
+// With --perf, scenario a's samtale run is profiled (perf record -g on the
+// server's process through the measuring window) and the top symbols shown.
+const PERF = process.argv.includes('--perf');
 
 // The camera every participant publishes in a, b and d: 640×360 at 30 fps
 // in three simulcast layers, as a meeting tile; the servers forward the top.
@@ -151,25 +154,45 @@ const STARTERS = { samtale: startSamtale, janus: startJanus };
 
 /* ---- the generator ---- */
 
+/* The namespace's UDP buffer overflows (/proc/net/snmp): where a loss came
+ * from when a receiver fell behind. */
+function udpErrors() {
+    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0].split(/\s+/);
+    const vals = lines[1].split(/\s+/).map(Number);
+    const get = (n) => vals[names.indexOf(n)] ?? 0;
+    return { rcvbuf: get('RcvbufErrors'), sndbuf: get('SndbufErrors') };
+}
+
 let runNo = 0;
 
 /* Runs samtale-load against srv to its end and returns its JSON report, or
  * {failed: reason} when it did not finish cleanly. */
-function generate(srv, args, { seconds, timeoutMs }) {
+function generate(srv, args, { seconds, timeoutMs, onMeasuring }) {
     const json = path.join(os.tmpdir(), `capacity-${process.pid}-${++runNo}.json`);
     const all = [...srv.args, ...args, '--seconds', String(seconds), '--server-pid', String(srv.pid),
         '--json', json, '--setup-timeout', '90'];
+    const udp0 = udpErrors();
     return new Promise((resolve) => {
         const proc = spawn('taskset', ['-c', GEN_CPU, LOAD_BIN, ...all], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
+        let told = false;
         proc.stdout.on('data', (d) => { out += d; });
-        proc.stderr.on('data', (d) => { out += d; });
+        proc.stderr.on('data', (d) => {
+            out += d;
+            if (!told && onMeasuring && out.includes('everyone is ready; measuring')) {
+                told = true;
+                onMeasuring();
+            }
+        });
         const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs ?? (seconds + 180) * 1000);
         proc.on('exit', (code, signal) => {
             clearTimeout(timer);
             let report = null;
             try { report = JSON.parse(fs.readFileSync(json, 'utf8')); } catch { /* none */ }
             fs.rmSync(json, { force: true });
+            const udp1 = udpErrors();
+            if (report) report.udp_errors = { rcvbuf: udp1.rcvbuf - udp0.rcvbuf, sndbuf: udp1.sndbuf - udp0.sndbuf };
             if (code !== 0 || !report) {
                 const why = out.trim().split('\n').slice(-4).join(' | ');
                 resolve({ failed: `exit ${code ?? signal}: ${why}`, report });
@@ -208,6 +231,7 @@ function figures(r) {
         rssMb: r.server.rss_kb / 1024,
         genCore: r.generator.cpu_us / 1e6 / r.seconds,
         streamsOk: r.received.streams === r.received.streams_wanted,
+        udpRcvbuf: r.udp_errors?.rcvbuf ?? 0,
     };
 }
 
@@ -233,19 +257,43 @@ async function withServer(name, fn) {
     }
 }
 
-async function steady(name, args, meetings) {
+/* perf record on pid for `seconds`; resolves to the top symbols by self
+ * time (perf report --no-children), or to why there are none. */
+function profile(pid, seconds) {
+    const data = path.join(os.tmpdir(), `capacity-perf-${process.pid}.data`);
+    return new Promise((resolve) => {
+        const rec = spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', data, '--', 'sleep',
+            String(seconds)], { stdio: 'ignore' });
+        rec.on('error', (e) => resolve(`perf is not available: ${e.message}`));
+        rec.on('exit', () => {
+            const rep = spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '--sort', 'dso,symbol',
+                '-g', 'none', '--percent-limit', '1.5'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+            fs.rmSync(data, { force: true });
+            const lines = (rep.stdout ?? '').split('\n').filter((l) => /^\s+[0-9.]+%/.test(l)).slice(0, 25);
+            resolve(lines.length ? lines.map((l) => l.trim().replace(/\s+/g, ' ')).join('\n')
+                : `perf report gave nothing: ${rep.stderr}`);
+        });
+    });
+}
+
+async function steady(name, args, meetings, { perf = false } = {}) {
     return withServer(name, async (srv) => {
         log(`${name}: ${meetings} meetings ${args.join(' ')}`);
-        const r = await generate(srv, ['--meetings', String(meetings), '--parties', '3', ...args], { seconds: SECONDS });
+        let prof = null;
+        const onMeasuring = perf ? () => { prof = profile(srv.pid, Math.max(1, SECONDS - 2)); } : undefined;
+        const r = await generate(srv, ['--meetings', String(meetings), '--parties', '3', ...args],
+            { seconds: SECONDS, onMeasuring });
         if (r.failed) return { failed: r.failed };
-        return figures(r);
+        const f = figures(r);
+        if (prof) f.profile = await prof;
+        return f;
     });
 }
 
 /* b: meetings stepped up until loss reaches the limit, a run fails, or the
  * generator's core is the limit. */
 async function search(name) {
-    const steps = [10, 20, 30, 45, 60, 80, 100, 130, 160, 200];
+    const steps = [5, 10, 20, 30, 45, 60, 80, 100, 130, 160, 200];
     const tried = [];
     let best = null;
     let stop = 'the generator\'s largest run (200 meetings) passed';
@@ -316,13 +364,13 @@ const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '�
 
 function steadyTable(rows, probeNs) {
     const head = '| server | participants | forwarded pkt/s | forwarded Mbit/s | loss | delay p50 / p99 | ' +
-        'join → first packet p50 | server CPU (media worker) | µs per forwarded packet | × probe | RSS | generator CPU | checks |\n' +
+        'join → first packet / first decoded frame p50 | server CPU (media worker) | µs per forwarded packet | × probe | RSS | generator CPU | checks |\n' +
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
     return head + rows.map(([name, f]) => {
         if (f.failed) return `| ${name} | failed: ${f.failed.replace(/\|/g, '/')} |||||||||||\n`;
-        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames`;
+        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames, ${f.udpRcvbuf} UDP receive-buffer drops`;
         return `| ${name} | ${f.participants} | ${Math.round(f.fwdPps)} | ${fmt(f.fwdMbps)} | ${fmt(f.loss, 3)} % | ` +
-            `${fmt(f.p50, 2)} / ${fmt(f.p99, 2)} ms | ${fmt(f.joinP50, 0)} ms | ${fmt(f.serverCore * 100, 0)} % ` +
+            `${fmt(f.p50, 2)} / ${fmt(f.p99, 2)} ms | ${fmt(f.joinP50, 0)} / ${fmt(f.firstFrameP50, 0)} ms | ${fmt(f.serverCore * 100, 0)} % ` +
             `${f.workerCore === null ? "" : `(${fmt(f.workerCore * 100, 0)} %)`} | ${fmt(f.usPerPkt, 2)} | ${fmt(f.usPerPkt * 1000 / probeNs, 1)} | ` +
             `${fmt(f.rssMb, 0)} MB | ${fmt(f.genCore * 100, 0)} % | ${checks} |\n`;
     }).join('') + `| limit probe | (same packet rate) | | | | | | ${rows.filter(([, f]) => !f.failed).map(([n, f]) =>
@@ -330,25 +378,27 @@ function steadyTable(rows, probeNs) {
 }
 
 function searchTable(results, probeNs) {
-    let t = '| server | most meetings at < 0.5 % loss | forwarded pkt/s there | server CPU there | µs per forwarded packet | meetings per core (extrapolated from µs/pkt) | why the search stopped |\n' +
-        '| --- | --- | --- | --- | --- | --- | --- |\n';
+    let t = '| server | most meetings at < 0.5 % loss | forwarded pkt/s there | server CPU there | µs per forwarded packet | meetings per core (extrapolated from µs/pkt) | delay p50 / p99 at about half of it | why the search stopped |\n' +
+        '| --- | --- | --- | --- | --- | --- | --- | --- |\n';
     for (const [name, r] of results) {
         const b = r.best;
-        if (!b) { t += `| ${name} | none | | | | | ${r.stop} |\n`; continue; }
+        if (!b) { t += `| ${name} | none | | | | | | ${r.stop} |\n`; continue; }
         const perMeeting = b.fwdPps / b.meetings;
         const perCore = 1e6 / (b.usPerPkt * perMeeting);
+        const ok = r.tried.filter((x) => !x.failed && x.meetings <= b.meetings);
+        const half = ok.reduce((a, x) => (Math.abs(x.meetings - b.meetings / 2) < Math.abs(a.meetings - b.meetings / 2) ? x : a), ok[0]);
         t += `| ${name} | ${b.meetings} | ${Math.round(b.fwdPps)} | ${fmt(b.serverCore * 100, 0)} % | ${fmt(b.usPerPkt, 2)} | ` +
-            `${fmt(perCore, 0)} | ${r.stop.replace(/\|/g, '/')} |\n`;
+            `${fmt(perCore, 0)} | ${fmt(half.p50, 2)} / ${fmt(half.p99, 2)} ms (${half.meetings} meetings) | ${r.stop.replace(/\|/g, '/')} |\n`;
     }
     const any = results.find(([, r]) => r.best);
     if (any) {
         const perMeeting = any[1].best.fwdPps / any[1].best.meetings;
-        t += `| limit probe | | | | ${fmt(probeNs / 1000, 2)} | ${fmt(1e9 / (probeNs * perMeeting), 0)} | the probe's cost per packet |\n`;
+        t += `| limit probe | | | | ${fmt(probeNs / 1000, 2)} | ${fmt(1e9 / (probeNs * perMeeting), 0)} | | the probe's cost per packet |\n`;
     }
-    t += '\nSteps (meetings: loss, server CPU, generator CPU):\n\n';
+    t += '\nSteps (meetings: loss, server CPU, generator CPU, UDP receive-buffer drops in the namespace):\n\n';
     for (const [name, r] of results) {
         t += `* ${name}: ` + r.tried.map((s) => s.failed ? `${s.meetings}: failed`
-            : `${s.meetings}: ${fmt(s.loss, 2)} %, ${fmt(s.serverCore * 100, 0)} %, ${fmt(s.genCore * 100, 0)} %`).join('; ') + '\n';
+            : `${s.meetings}: ${fmt(s.loss, 2)} %, ${fmt(s.serverCore * 100, 0)} %, ${fmt(s.genCore * 100, 0)} %, ${s.udpRcvbuf}`).join('; ') + '\n';
     }
     return t;
 }
@@ -385,6 +435,42 @@ function churnTable(results) {
     return t;
 }
 
+/* The issue's targets against what this run measured (samtale's figures;
+ * "–" where the scenario did not run). */
+function targets(got, probeNs) {
+    const rows = [];
+    const sam = (list) => list?.find(([n]) => n === 'samtale')?.[1];
+    const jan = (list) => list?.find(([n]) => n === 'janus')?.[1];
+    const b = sam(got.b)?.best;
+    const jb = jan(got.b)?.best;
+    if (b) {
+        const pps = 1e6 / b.usPerPkt;
+        rows.push(['≥ 200,000 forwarded packets/s per worker core', `${Math.round(pps)} (from ${fmt(b.usPerPkt, 2)} µs per packet at ${b.meetings} meetings)`]);
+        rows.push(['within 1.25× of the limit probe', `${fmt(b.usPerPkt * 1000 / probeNs, 2)}×`]);
+        const half = sam(got.b).tried.filter((x) => !x.failed && x.meetings <= b.meetings)
+            .reduce((a, x) => (Math.abs(x.meetings - b.meetings / 2) < Math.abs(a.meetings - b.meetings / 2) ? x : a));
+        rows.push(['forwarding delay p99 < 2 ms at half the maximum load', `${fmt(half.p99, 2)} ms at ${half.meetings} meetings (end to end through the generator)`]);
+    }
+    if (b && jb) {
+        const perCore = (x) => 1e6 / (x.usPerPkt * (x.fwdPps / x.meetings));
+        rows.push(['≥ 5× the meetings per core of Janus at the same loss threshold',
+            `${fmt(b.meetings / jb.meetings, 1)}× measured (${b.meetings} vs ${jb.meetings}); ${fmt(perCore(b) / perCore(jb), 1)}× by CPU per packet`]);
+    }
+    const a = sam(got.a);
+    if (a && !a.failed) rows.push(['join to first decoded frame p50 < 1 s, 150 participants joining at once', `${fmt(a.firstFrameP50, 0)} ms in (a)`]);
+    const d = got.d?.find((x) => x.name === 'samtale');
+    const firsts = (d?.runs ?? []).filter((x) => !x.failed && x.video).map((x) => x.video.join_to_first_frame_p50_us / 1000)
+        .sort((x, y) => x - y);
+    if (firsts.length) {
+        rows.push(['join to first decoded frame p50 < 1 s, meetings joining a running server',
+            `${fmt(firsts[(firsts.length - 1) >> 1], 0)} ms (median of the churn runs' p50s; 12 participants join at once)`]);
+    }
+    if (d) rows.push(['flat RSS over the churn run', `${fmt(slopeKbPerMin(d.samples.filter(([x]) => x >= 120)), 0)} kB/min after the first 2 min`]);
+    if (!rows.length) return '';
+    return '### Targets (samtale, this run)\n\n| target | measured |\n| --- | --- |\n' +
+        rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n') + '\n';
+}
+
 /* ---- main ---- */
 
 function machine() {
@@ -415,13 +501,22 @@ log('limit probe');
 const pr = probe();
 md.push(`Limit probe: ${fmt(pr.gsoNs, 0)} ns per forwarded packet with GSO, ${fmt(pr.plainNs, 0)} ns with plain sendmmsg.`);
 
+const got = {}; // per scenario, for the targets
 if (SCENARIOS.includes('a')) {
     const rows = [];
-    for (const s of SERVERS) rows.push([s, await steady(s, [...VIDEO, '--decode', '5'], 50)]);
+    got.a = rows;
+    for (const s of SERVERS) rows.push([s, await steady(s, [...VIDEO, '--decode', '5'], 50, { perf: PERF && s === 'samtale' })]);
     md.push(`### (a) 50 three-party meetings, simulcast video and audio\n\n${steadyTable(rows, pr.gsoNs)}`);
+    for (const [s, f] of rows) {
+        if (f.profile) {
+            md.push(`Where ${s}'s time went in (a) (\`perf record -F 499 -g\` on the process through the window; ` +
+                `\`perf report --no-children --sort dso,symbol\`, entries ≥ 1.5 % of samples):\n\n\`\`\`\n${f.profile}\n\`\`\``);
+        }
+    }
 }
 if (SCENARIOS.includes('b')) {
     const res = [];
+    got.b = res;
     for (const s of SERVERS) res.push([s, await search(s)]);
     md.push(`### (b) The most three-party meetings on one core at < ${LOSS_LIMIT_PCT} % loss (video as in a)\n\n${searchTable(res, pr.gsoNs)}`);
 }
@@ -432,11 +527,13 @@ if (SCENARIOS.includes('c')) {
 }
 if (SCENARIOS.includes('d')) {
     const res = await churn(SERVERS);
+    got.d = res;
     md.push(`### (d) Churn for ${CHURN_SECONDS} s\n\nBoth servers at once (each on CPU ${SERVER_CPU}); for each, a ` +
         `generator run of ${res[0].perRun} three-party meetings (320×180 video, Opus) starts every ${res[0].every} s and ` +
         `ends after about ${res[0].life} s (login, meetings created, joined, media, hosts end the meetings). RSS sampled every 5 s.\n\n` +
         churnTable(res));
 }
+md.push(targets(got, pr.gsoNs));
 md.push(`The whole run took ${fmt((Date.now() - started) / 60000, 1)} min.`);
 
 const text = md.join('\n\n') + '\n';

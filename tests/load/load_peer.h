@@ -25,8 +25,9 @@
 #define LG_PWD_LEN 24
 #define LG_CHECK_INTERVAL_US 50000     /* checks until the first success */
 #define LG_CONSENT_INTERVAL_US 5000000 /* consent checks afterwards */
-#define LG_ICE_TIMEOUT_US 10000000     /* no success in this long: failed */
-#define LG_PEER_TXQ 32                 /* datagrams waiting to be sent */
+#define LG_ICE_TIMEOUT_US                                                                          \
+    30000000           /* no success in this long: failed (a browser waits about as long) */
+#define LG_PEER_TXQ 32 /* datagrams waiting to be sent */
 #define LG_DGRAM_MAX 1500
 
 enum lg_peer_state {

@@ -341,8 +341,10 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
         fprintf(f, "    total            %8.1f ms (%.1f %% of one core)\n", (double)sum / 1000,
                 secs > 0 ? (double)sum / 1e4 / secs : 0);
         uint64_t all = w->srv_cpu1_us - w->srv_cpu0_us;
-        fprintf(f, "    whole process    %8.1f ms (%.1f %% of one core; every thread, in clock ticks)\n",
-                (double)all / 1000, secs > 0 ? (double)all / 1e4 / secs : 0);
+        fprintf(
+            f,
+            "    whole process    %8.1f ms (%.1f %% of one core; every thread, in clock ticks)\n",
+            (double)all / 1000, secs > 0 ? (double)all / 1e4 / secs : 0);
     }
     fprintf(f, "  generator CPU in the window %.1f ms; media threads over the run:",
             (double)(w->self_cpu1_us - w->self_cpu0_us) / 1000);
