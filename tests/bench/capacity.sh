@@ -6,6 +6,8 @@
 # whatever happens. Needs root.
 #   tests/bench/capacity.sh [capacity.mjs arguments]
 set -eu
+# No core files in the working tree if a server under test crashes.
+ulimit -c 0
 [ "$(id -u)" -eq 0 ] || { echo "capacity: needs root (ip netns)" >&2; exit 1; }
 ns="capbench$$"
 ip netns add "$ns"
