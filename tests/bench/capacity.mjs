@@ -49,6 +49,12 @@ const SCENARIOS = option('scenarios', 'a,b,c,d').split(',');
 const SERVERS = option('servers', 'samtale,janus').split(',');
 const SECONDS = Number(option('seconds', '20'));
 const CHURN_SECONDS = Number(option('churn-seconds', '600'));
+// Steady runs wait this long after setup before measuring: the servers'
+// retransmission caches are filled (first touched memory costs page
+// faults) and the bandwidth estimators have settled, as in a meeting
+// that has run for a while.
+const WARMUP = option('warmup', '8');
+const SEARCH_SECONDS = 10; // b's steps measure this long each
 const WRITE = option('write', '');
 // With --perf, scenario a's samtale run is profiled (perf record -g on the
 // server's process through the measuring window) and the top symbols shown.
@@ -276,13 +282,13 @@ function profile(pid, seconds) {
     });
 }
 
-async function steady(name, args, meetings, { perf = false } = {}) {
+async function steady(name, args, meetings, { perf = false, seconds = SECONDS } = {}) {
     return withServer(name, async (srv) => {
         log(`${name}: ${meetings} meetings ${args.join(' ')}`);
         let prof = null;
-        const onMeasuring = perf ? () => { prof = profile(srv.pid, Math.max(1, SECONDS - 2)); } : undefined;
-        const r = await generate(srv, ['--meetings', String(meetings), '--parties', '3', ...args],
-            { seconds: SECONDS, onMeasuring });
+        const onMeasuring = perf ? () => { prof = profile(srv.pid, Math.max(1, seconds - 2)); } : undefined;
+        const r = await generate(srv, ['--meetings', String(meetings), '--parties', '3', '--warmup', WARMUP, ...args],
+            { seconds, onMeasuring });
         if (r.failed) return { failed: r.failed };
         const f = figures(r);
         if (prof) f.profile = await prof;
@@ -298,7 +304,7 @@ async function search(name) {
     let best = null;
     let stop = 'the generator\'s largest run (200 meetings) passed';
     for (const m of steps) {
-        const f = await steady(name, [...VIDEO, '--decode', '2'], m);
+        const f = await steady(name, [...VIDEO, '--decode', '2'], m, { seconds: SEARCH_SECONDS });
         tried.push({ meetings: m, ...f });
         if (f.failed) { stop = `${m} meetings: the run failed (${f.failed})`; break; }
         log(`${name}: ${m} meetings: loss ${f.loss.toFixed(3)} %, server ${(f.serverCore * 100).toFixed(0)} % of a core, ` +
@@ -492,7 +498,8 @@ const md = [];
 const command = `make bench (tests/bench/capacity.sh ${process.argv.slice(2).filter((a) => a !== WRITE && a !== '--write').join(' ')})`.replace(' )', ')');
 md.push(`Command: \`${command}\`. Machine: ${machine()}.`);
 md.push(`Server pinned to CPU ${SERVER_CPU} (samtale: one media worker; Janus: the whole process), generator (release build, ` +
-    `one media thread) pinned to CPU ${GEN_CPU}; each steady run measures ${SECONDS} s after everyone's media flows. ` +
+    `one media thread) pinned to CPU ${GEN_CPU}; each steady run measures ${SECONDS} s (b's steps ${SEARCH_SECONDS} s), ` +
+    `${WARMUP} s after everyone's media flows. ` +
     'Video: 640×360 at 30 fps in three simulcast layers (100/300/800 kbit/s), Opus 32 kbit/s, 20 ms; ' +
     'both servers forward the top layer. "× probe" is the server\'s CPU per forwarded packet over the limit probe\'s ' +
     '(GSO variant, median of 3 rounds, three-party shape of 1100–1200-byte packets).');

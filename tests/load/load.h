@@ -111,6 +111,7 @@ struct lg_cfg {
     int server_pid;      /* 0: not measured */
     const char *json_path;
     unsigned setup_timeout_s;
+    unsigned warmup_s; /* after setup, before the measuring window */
     bool janus;             /* --server janus: Janus's VideoRoom (load_signal_janus.h) */
     const char *janus_host; /* its plain HTTP API: an IPv4 address */
     int janus_port;

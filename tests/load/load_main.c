@@ -54,7 +54,7 @@ static void usage(void)
                     "                    [--ca FILE | --insecure] [--meetings M] [--parties 2-6]\n"
                     "                    [--seconds S] [--threads T] [--audio-bitrate BPS]\n"
                     "                    [--drop-send PCT] [--server-pid PID] [--json FILE]\n"
-                    "                    [--decode PCT] [--setup-timeout S]\n"
+                    "                    [--decode PCT] [--setup-timeout S] [--warmup S]\n"
                     "                    [--video [--simulcast | --single-layer]\n"
                     "                     [--video-bitrates KBPS[,KBPS,KBPS]] [--video-size WxH]\n"
                     "                     [--fps N]]\n"
@@ -179,6 +179,7 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {"json", required_argument, NULL, 'j'},
         {"decode", required_argument, NULL, 'D'},
         {"setup-timeout", required_argument, NULL, 'T'},
+        {"warmup", required_argument, NULL, 'W'},
         {"server", required_argument, NULL, 'z'},
         {"janus-url", required_argument, NULL, 'J'},
         {"video", no_argument, NULL, 'V'},
@@ -241,8 +242,9 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         case 'a':
         case 'S':
         case 'D':
-        case 'T': {
-            unsigned lo = o == 'n' ? LG_MIN_PARTIES : o == 'D' ? 0 : 1;
+        case 'T':
+        case 'W': {
+            unsigned lo = o == 'n' ? LG_MIN_PARTIES : o == 'D' || o == 'W' ? 0 : 1;
             unsigned hi = o == 'm'   ? LG_MAX_MEETINGS
                           : o == 'n' ? LG_MAX_PARTIES
                           : o == 't' ? LG_MAX_THREADS
@@ -271,6 +273,8 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
                 c->server_pid = (int)v;
             else if (o == 'D')
                 c->decode_pct = v;
+            else if (o == 'W')
+                c->warmup_s = v;
             else
                 c->setup_timeout_s = v;
             break;
@@ -540,6 +544,11 @@ int main(int argc, char **argv)
     }
     if (wait_setup(&run) != 0)
         goto out;
+
+    /* Steady state: caches filled, estimators settled, before measuring. */
+    int64_t warm_end = lg_now_us() + (int64_t)run.cfg.warmup_s * 1000000;
+    while (!interrupted && !any_failure(&run) && lg_now_us() < warm_end)
+        sleep_ms(50);
 
     w.start_us = lg_now_us();
     atomic_store(&run.window_start_us, w.start_us);
