@@ -162,6 +162,32 @@ const STARTERS = { samtale: startSamtale, janus: startJanus };
 
 /* The namespace's UDP buffer overflows (/proc/net/snmp): where a loss came
  * from when a receiver fell behind. */
+/* Receive drops on the UDP sockets of process pid (/proc/net/udp's drops
+ * column for the socket inodes among its descriptors). */
+function socketDrops(pid) {
+    const inodes = new Set();
+    try {
+        for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+            try {
+                const m = fs.readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+                if (m) inodes.add(m[1]);
+            } catch { /* closed meanwhile */ }
+        }
+    } catch {
+        return 0;
+    }
+    let drops = 0;
+    for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+        let text = '';
+        try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
+        for (const line of text.split('\n').slice(1)) {
+            const f = line.trim().split(/\s+/);
+            if (f.length >= 13 && inodes.has(f[9])) drops += Number(f[12]);
+        }
+    }
+    return drops;
+}
+
 function udpErrors() {
     const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
     const names = lines[0].split(/\s+/);
@@ -179,6 +205,7 @@ function generate(srv, args, { seconds, timeoutMs, onMeasuring }) {
     const all = [...srv.args, ...args, '--seconds', String(seconds), '--server-pid', String(srv.pid),
         '--json', json, '--setup-timeout', '90'];
     const udp0 = udpErrors();
+    const srvDrops0 = socketDrops(srv.pid);
     return new Promise((resolve) => {
         const proc = spawn('taskset', ['-c', GEN_CPU, LOAD_BIN, ...all], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
@@ -198,7 +225,10 @@ function generate(srv, args, { seconds, timeoutMs, onMeasuring }) {
             try { report = JSON.parse(fs.readFileSync(json, 'utf8')); } catch { /* none */ }
             fs.rmSync(json, { force: true });
             const udp1 = udpErrors();
-            if (report) report.udp_errors = { rcvbuf: udp1.rcvbuf - udp0.rcvbuf, sndbuf: udp1.sndbuf - udp0.sndbuf };
+            if (report) {
+                report.udp_errors = { rcvbuf: udp1.rcvbuf - udp0.rcvbuf, sndbuf: udp1.sndbuf - udp0.sndbuf,
+                    server: socketDrops(srv.pid) - srvDrops0 };
+            }
             if (code !== 0 || !report) {
                 const why = out.trim().split('\n').slice(-4).join(' | ');
                 resolve({ failed: `exit ${code ?? signal}: ${why}`, report });
@@ -238,6 +268,7 @@ function figures(r) {
         genCore: r.generator.cpu_us / 1e6 / r.seconds,
         streamsOk: r.received.streams === r.received.streams_wanted,
         udpRcvbuf: r.udp_errors?.rcvbuf ?? 0,
+        udpServer: r.udp_errors?.server ?? 0,
     };
 }
 
@@ -374,7 +405,7 @@ function steadyTable(rows, probeNs) {
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
     return head + rows.map(([name, f]) => {
         if (f.failed) return `| ${name} | failed: ${f.failed.replace(/\|/g, '/')} |||||||||||\n`;
-        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames, ${f.udpRcvbuf} UDP receive-buffer drops`;
+        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames, UDP receive-buffer drops: ${f.udpServer} at the server, ${f.udpRcvbuf - f.udpServer} at the generator`;
         return `| ${name} | ${f.participants} | ${Math.round(f.fwdPps)} | ${fmt(f.fwdMbps)} | ${fmt(f.loss, 3)} % | ` +
             `${fmt(f.p50, 2)} / ${fmt(f.p99, 2)} ms | ${fmt(f.joinP50, 0)} / ${fmt(f.firstFrameP50, 0)} ms | ${fmt(f.serverCore * 100, 0)} % ` +
             `${f.workerCore === null ? "" : `(${fmt(f.workerCore * 100, 0)} %)`} | ${fmt(f.usPerPkt, 2)} | ${fmt(f.usPerPkt * 1000 / probeNs, 1)} | ` +
@@ -401,10 +432,10 @@ function searchTable(results, probeNs) {
         const perMeeting = any[1].best.fwdPps / any[1].best.meetings;
         t += `| limit probe | | | | ${fmt(probeNs / 1000, 2)} | ${fmt(1e9 / (probeNs * perMeeting), 0)} | | the probe's cost per packet |\n`;
     }
-    t += '\nSteps (meetings: loss, server CPU, generator CPU, UDP receive-buffer drops in the namespace):\n\n';
+    t += '\nSteps (meetings: loss, server CPU, generator CPU, UDP receive-buffer drops at the server / at the generator):\n\n';
     for (const [name, r] of results) {
         t += `* ${name}: ` + r.tried.map((s) => s.failed ? `${s.meetings}: failed`
-            : `${s.meetings}: ${fmt(s.loss, 2)} %, ${fmt(s.serverCore * 100, 0)} %, ${fmt(s.genCore * 100, 0)} %, ${s.udpRcvbuf}`).join('; ') + '\n';
+            : `${s.meetings}: ${fmt(s.loss, 2)} %, ${fmt(s.serverCore * 100, 0)} %, ${fmt(s.genCore * 100, 0)} %, ${s.udpServer} / ${s.udpRcvbuf - s.udpServer}`).join('; ') + '\n';
     }
     return t;
 }
