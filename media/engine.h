@@ -68,9 +68,7 @@ struct engine {
 
 extern const struct worker_handler engine_handler;
 
-
 /* ---- engine.c / engine_room.c (worker thread) ---- */
-
 
 #define ROOM_PEERS_MAX 32 /* publish + subscribe transports of up to 16 participants */
 
@@ -148,9 +146,9 @@ struct msession *engine_session_find(struct engine *e, uint64_t id);
 struct msession *engine_session_by_ufrag(struct engine *e, const uint8_t *buf, size_t len);
 /* A new session (transport) started at now_us; its timer is not armed
  * yet (engine_session_rearm). */
-int engine_session_create(struct engine *e, int64_t now_us, uint64_t id, const char *ufrag, const char *pwd,
-                          const char *remote_ufrag, const char *fp_alg, const char *fp,
-                          enum dtls_role role, struct msession **out);
+int engine_session_create(struct engine *e, int64_t now_us, uint64_t id, const char *ufrag,
+                          const char *pwd, const char *remote_ufrag, const char *fp_alg,
+                          const char *fp, enum dtls_role role, struct msession **out);
 /* Re-keys the session's timer: its expiry or its transport's deadline. */
 void engine_session_rearm(struct engine *e, struct msession *s);
 /* Reports the transport's events; false when the session is gone. */

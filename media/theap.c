@@ -161,8 +161,8 @@ int theap_add(struct theap *h, int kind, void *item, uint32_t *handle)
         }
         idx = (uint32_t)h->fresh++;
     }
-    h->slots[idx] = (struct slot){
-        .item = item, .kind = kind, .pos = NO_POS, .next_free = NO_POS, .used = true};
+    h->slots[idx] =
+        (struct slot){.item = item, .kind = kind, .pos = NO_POS, .next_free = NO_POS, .used = true};
     h->used++;
     *handle = idx + 1;
     return 0;

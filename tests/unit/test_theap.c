@@ -88,7 +88,7 @@ static void test_update(void **state)
     assert_int_equal(theap_next(h), 50);
     theap_set(h, hd[4], 1000); /* later: last again */
     assert_int_equal(theap_next(h), 100);
-    theap_set(h, hd[0], 350); /* between */
+    theap_set(h, hd[0], 350);   /* between */
     theap_lower(h, hd[1], 500); /* not earlier: unchanged */
     assert_int_equal(theap_at(h, hd[1]), 200);
     theap_lower(h, hd[3], 10);
@@ -112,8 +112,8 @@ static void test_remove(void **state)
         hd[i] = add(h, i);
         theap_set(h, hd[i], 10 * (6 - i));
     }
-    theap_del(h, hd[5]); /* the top */
-    theap_del(h, hd[2]); /* one inside */
+    theap_del(h, hd[5]);              /* the top */
+    theap_del(h, hd[2]);              /* one inside */
     theap_set(h, hd[0], THEAP_NEVER); /* disarmed but kept */
     assert_true(theap_check(h));
     assert_int_equal(theap_count(h), 4);
