@@ -102,7 +102,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
         unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router \
-        bench-stun janus-check format format-check clean
+        bench-stun bench-timers janus-check format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
@@ -220,6 +220,9 @@ bench-router:
 bench-stun:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_stun
 	@build/release/bench/bench_stun
+bench-timers:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_timers
+	@build/release/bench/bench_timers
 # The load generator's Janus mode end to end against Debian's janus, in a
 # network namespace of its own (root; not part of make test).
 janus-check:
