@@ -68,7 +68,7 @@ static int teardown(void **state)
 static struct msession *echo(struct fx *f, uint64_t id, int64_t now_us, int64_t dur_us)
 {
     struct media_echo_params p = {.session = id, .role = DTLS_ROLE_SERVER};
-    snprintf(p.ufrag, sizeof p.ufrag, "uf%04llu", (unsigned long long)id);
+    snprintf(p.ufrag, sizeof p.ufrag, "uf%04u", (unsigned)(id % 10000));
     snprintf(p.pwd, sizeof p.pwd, "%s", PWD);
     snprintf(p.remote_ufrag, sizeof p.remote_ufrag, "brws");
     snprintf(p.fp_alg, sizeof p.fp_alg, "sha-256");
