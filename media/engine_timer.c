@@ -6,6 +6,10 @@
 
 void engine_timer_set(struct engine *e, uint32_t timer, int64_t at_us)
 {
+    /* Most packets leave their session's deadline as it was: no heap work
+     * then (the worker's deadline is at or before it already). */
+    if (theap_at(e->timers, timer) == at_us)
+        return;
     theap_set(e->timers, timer, at_us);
     /* Later keys leave the worker's deadline early: a timer pass with
      * nothing due only sets it again. */

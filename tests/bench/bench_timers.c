@@ -224,8 +224,7 @@ static void run(unsigned n_sessions)
 
 int main(void)
 {
-    printf("bench_timers: one timer tick of a media worker, CPU time, median of %d rounds\n",
-           RUNS);
+    printf("bench_timers: one timer tick of a media worker, CPU time, median of %d rounds\n", RUNS);
     run(1000);
     run(10000);
     return 0;
