@@ -3,8 +3,9 @@
  * timer pass gets its now_us from the test, so nothing sleeps. Sessions
  * reach their expiry and their ICE timeout exactly at their deadlines, an
  * entry re-keyed earlier fires earlier, many sessions fire in order and
- * each once, a room's router timers fire and re-arm, and whatever is freed
- * leaves the heap. */
+ * each once, a room's router timers fire and re-arm, a packet that brings
+ * a room's deadline forward re-keys it, and whatever is freed leaves the
+ * heap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "media/engine.h"
 #include "media/media_int.h"
 #include "media/transport.h"
+#include "media/twcc.h"
 #include "base/err.h"
 
 #define SEC 1000000LL
@@ -217,13 +219,11 @@ static void test_spread_in_order(void **state)
     assert_null(f->e->sessions);
 }
 
-/* A meeting room: its router's timers fire at their deadline and re-arm
- * it; closing the room takes its entry and its peers' entries away. */
-static void test_room_router_timer(void **state)
+/* A meeting room with one peer (session 42 in room 9) publishing a
+ * microphone (SSRC 1234) with the transport-wide seq extension as id 3. */
+static struct mroom *room_with_publisher(struct fx *f, struct media_cmd *cmd)
 {
-    struct fx *f = *state;
-    struct media_cmd *cmd = calloc(1, sizeof *cmd);
-    assert_non_null(cmd);
+    memset(cmd, 0, sizeof *cmd);
     cmd->kind = MEDIA_CMD_PEER;
     struct media_peer_params *p = &cmd->u.peer;
     p->session = 42;
@@ -254,9 +254,33 @@ static void test_room_router_timer(void **state)
         .rtx_pt = -1,
         .clock_rate = 48000,
         .n_layers = 1,
+        .ext = {.twcc = 3},
     };
     cmd->u.producer.layers[0].ssrc = 1234;
     engine_room_command(f->e, cmd);
+    return room;
+}
+
+static void close_room(struct fx *f, struct media_cmd *cmd)
+{
+    memset(cmd, 0, sizeof *cmd);
+    cmd->kind = MEDIA_CMD_ROOM_CLOSE;
+    cmd->room = 9;
+    engine_room_command(f->e, cmd);
+    assert_null(engine_room_find(f->e, 9));
+    assert_null(engine_session_find(f->e, 42));
+    assert_int_equal(theap_count(f->e->timers), 0);
+    assert_int_equal(engine_next_deadline(f->e), INT64_MAX);
+}
+
+/* A meeting room: its router's timers fire at their deadline and re-arm
+ * it; closing the room takes its entry and its peers' entries away. */
+static void test_room_router_timer(void **state)
+{
+    struct fx *f = *state;
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    assert_non_null(cmd);
+    struct mroom *room = room_with_publisher(f, cmd);
     int64_t d = router_next_deadline(room->router);
     assert_true(d != INT64_MAX);
     assert_int_equal(theap_at(f->e->timers, room->timer), d);
@@ -270,15 +294,69 @@ static void test_room_router_timer(void **state)
     assert_true(d2 > d);
     assert_int_equal(d2, router_next_deadline(room->router));
 
-    memset(cmd, 0, sizeof *cmd);
-    cmd->kind = MEDIA_CMD_ROOM_CLOSE;
-    cmd->room = 9;
-    engine_room_command(f->e, cmd);
+    close_room(f, cmd);
     free(cmd);
-    assert_null(engine_room_find(f->e, 9));
-    assert_null(engine_session_find(f->e, 42));
-    assert_int_equal(theap_count(f->e->timers), 0);
-    assert_int_equal(engine_next_deadline(f->e), INT64_MAX);
+}
+
+/* An Opus packet of SSRC 1234 with transport-wide seq `tw` (id 3). */
+static size_t rtp_with_twcc(uint8_t *b, uint16_t seq, uint16_t tw)
+{
+    static const uint8_t head[] = {0x90, 111, 0,    0,    0,    0,    0x10, 0,
+                                   0,    0,   0x04, 0xd2, 0xbe, 0xde, 0,    1};
+    memcpy(b, head, sizeof head);
+    b[2] = (uint8_t)(seq >> 8);
+    b[3] = (uint8_t)seq;
+    b[16] = 3 << 4 | 1; /* id 3, two bytes */
+    b[17] = (uint8_t)(tw >> 8);
+    b[18] = (uint8_t)tw;
+    b[19] = 0;
+    memset(b + 20, 0x55, 40);
+    return 60;
+}
+
+/* The packet path re-keys: a publisher's burst that makes transport-cc
+ * feedback due brings its room's entry forward to the feedback's deadline,
+ * where the room is handled and re-keyed from what is due then. */
+static void test_packet_path_rekeys_room(void **state)
+{
+    struct fx *f = *state;
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    assert_non_null(cmd);
+    struct mroom *room = room_with_publisher(f, cmd);
+    struct msession *s = engine_session_find(f->e, 42);
+    assert_non_null(s);
+    assert_non_null(s->twcc);
+    assert_int_equal(s->twcc_in_id, 3);
+    int64_t router_d = router_next_deadline(room->router);
+    assert_int_equal(theap_at(f->e->timers, room->timer), router_d);
+
+    uint8_t pkt[64];
+    /* Half a router tick after the room was made: on the router's clock
+     * (worker_clock_us() when it was made), whatever time the test takes. */
+    int64_t now = router_d - 50000;
+    /* Not yet: feedback waits for its interval, after the router's tick. */
+    engine_room_media(f->e, s, now, false, pkt, rtp_with_twcc(pkt, 100, 1));
+    assert_true(twcc_recv_next_deadline(s->twcc) > router_d);
+    assert_int_equal(theap_at(f->e->timers, room->timer), router_d);
+    /* A burst fills a feedback message: due at once. */
+    for (uint16_t i = 2; i <= TWCC_FB_MAX_PKTS; i++)
+        engine_room_media(f->e, s, now, false, pkt, rtp_with_twcc(pkt, (uint16_t)(100 + i), i));
+    int64_t fb = twcc_recv_next_deadline(s->twcc);
+    assert_int_equal(fb, now);
+    assert_true(fb < router_d);
+    assert_int_equal(theap_at(f->e->timers, room->timer), fb);
+    assert_true(engine_next_deadline(f->e) <= fb);
+
+    engine_timers_run(f->e, fb - 1);
+    assert_int_equal(theap_at(f->e->timers, room->timer), fb);
+    engine_timers_run(f->e, fb);
+    /* Handled: the transport is not connected, so no feedback is due to
+     * it; the room waits for its router again. */
+    assert_int_equal(theap_at(f->e->timers, room->timer), router_next_deadline(room->router));
+    assert_true(theap_at(f->e->timers, room->timer) > fb);
+
+    close_room(f, cmd);
+    free(cmd);
 }
 
 int main(void)
@@ -290,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_late_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spread_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_router_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packet_path_rekeys_room, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
