@@ -294,6 +294,7 @@ static void cap_peer(struct engine *e, const struct media_cmd *cmd)
         return;
     s->max_bps = cmd->u.bps;
     report_bitrate(s->room, s);
+    engine_room_rearm(e, s->room); /* the router may act on it sooner */
 }
 
 /* A publisher without transport-cc: REMB from our estimate of its uplink. */
@@ -308,6 +309,7 @@ static void set_remb(struct engine *e, const struct media_cmd *cmd)
     } else if (!s->remb && remb_est_create(&s->remb, NULL) < 0) {
         LOG_W("session %llu: no REMB (out of memory)", (unsigned long long)s->id);
     }
+    engine_room_rearm(e, s->room);
 }
 
 void engine_room_command(struct engine *e, struct media_cmd *cmd)
