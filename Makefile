@@ -102,7 +102,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
         unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router \
-        bench-stun bench-capacity janus-check format format-check clean
+        bench-stun bench-timers bench-capacity janus-check format format-check clean
 
 all: build
 build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(PROMPTS) $(BENCH_BINS) $(LOAD_BIN)
@@ -199,7 +199,7 @@ fuzz-build: $(FUZZ_BINS)
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
 bench: bench-deps
 	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-router bench-stun bench-probe \
-	    bench-load-vp8 bench-capacity
+	    bench-load-vp8 bench-timers bench-capacity
 # samtale against Janus and the limit probe under the load generator, in a
 # network namespace of its own (root; about 17 minutes, 10 of them the churn
 # run); writes docs/BENCHMARKS.md section 9. E.g. CAPACITY_ARGS="--scenarios a".
@@ -228,6 +228,9 @@ bench-router:
 bench-stun:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_stun
 	@build/release/bench/bench_stun
+bench-timers:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_timers
+	@build/release/bench/bench_timers
 # The load generator's Janus mode end to end against Debian's janus, in a
 # network namespace of its own (root; not part of make test).
 janus-check:

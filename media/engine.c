@@ -56,6 +56,8 @@ int engine_indices_create(struct engine *e)
     int rc = idmap_create(&e->by_id, 256, ENGINE_SESSIONS_MAX);
     if (rc == 0)
         rc = idmap_create(&e->by_ufrag, 256, ENGINE_SESSIONS_MAX);
+    if (rc == 0)
+        rc = theap_create(&e->timers, 256, ENGINE_TIMERS_MAX);
     if (rc < 0)
         engine_indices_destroy(e);
     return rc;
@@ -65,7 +67,9 @@ void engine_indices_destroy(struct engine *e)
 {
     idmap_destroy(e->by_id);
     idmap_destroy(e->by_ufrag);
+    theap_destroy(e->timers);
     e->by_id = e->by_ufrag = NULL;
+    e->timers = NULL;
 }
 
 static uint64_t ufrag_key(const struct engine *e, const char *ufrag)
@@ -97,6 +101,7 @@ void engine_session_free(struct engine *e, struct msession *s)
         engine_room_peer_gone(e, s);
     (void)idmap_del(e->by_id, s->id);
     engine_ufrag_unindex(e, s);
+    theap_del(e->timers, s->timer);
     for (struct msession **pp = &e->sessions; *pp; pp = &(*pp)->next) {
         if (*pp == s) {
             *pp = s->next;
@@ -115,8 +120,7 @@ void engine_session_free(struct engine *e, struct msession *s)
     free(s);
 }
 
-/* Reports transport events; returns false when the session is gone. */
-static bool session_events(struct engine *e, struct msession *s)
+bool engine_session_events(struct engine *e, struct msession *s)
 {
     struct transport_output o;
     while (transport_poll(s->t, &o)) {
@@ -178,7 +182,20 @@ void engine_session_rearm(struct engine *e, struct msession *s)
     int64_t d = transport_next_deadline(s->t);
     if (s->expires_us < d)
         d = s->expires_us;
-    worker_set_deadline(e->w, d);
+    engine_timer_set(e, s->timer, d);
+}
+
+void engine_session_timeout(struct engine *e, struct msession *s, int64_t now_us)
+{
+    if (now_us >= s->expires_us) {
+        media_push_event(e->m, s->id, MEDIA_EVENT_CLOSED, ICE_PROTO_UDP, "time limit reached");
+        engine_session_free(e, s);
+        return;
+    }
+    if (transport_next_deadline(s->t) <= now_us)
+        transport_timeout(s->t, now_us);
+    if (engine_session_events(e, s))
+        engine_session_rearm(e, s);
 }
 
 struct msession *engine_session_by_ufrag(struct engine *e, const uint8_t *buf, size_t len)
@@ -261,7 +278,7 @@ static void on_datagram(void *arg, struct worker *w, int64_t now_us, uint8_t *bu
         else
             echo_media(e, s, rx, buf, n);
     }
-    if (session_events(e, s))
+    if (engine_session_events(e, s))
         engine_session_rearm(e, s);
 }
 
@@ -286,23 +303,7 @@ static void on_tcp_closed(void *arg, struct worker *w, worker_conn_id conn,
 static void on_timer(void *arg, struct worker *w, int64_t now_us)
 {
     (void)w;
-    struct engine *e = arg;
-    engine_phones_timeout(e, now_us);
-    engine_rooms_timeout(e, now_us);
-    struct msession *s = e->sessions;
-    while (s) {
-        struct msession *next = s->next;
-        if (now_us >= s->expires_us) {
-            media_push_event(e->m, s->id, MEDIA_EVENT_CLOSED, ICE_PROTO_UDP, "time limit reached");
-            engine_session_free(e, s);
-        } else {
-            if (transport_next_deadline(s->t) <= now_us)
-                transport_timeout(s->t, now_us);
-            if (session_events(e, s))
-                engine_session_rearm(e, s);
-        }
-        s = next;
-    }
+    engine_timers_run(arg, now_us);
 }
 
 struct msession *engine_session_find(struct engine *e, uint64_t id)
@@ -310,16 +311,15 @@ struct msession *engine_session_find(struct engine *e, uint64_t id)
     return idmap_get(e->by_id, id, NULL);
 }
 
-int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, const char *pwd,
-                          const char *remote_ufrag, const char *fp_alg, const char *fp,
-                          enum dtls_role role, struct msession **out)
+int engine_session_create(struct engine *e, int64_t now_us, uint64_t id, const char *ufrag,
+                          const char *pwd, const char *remote_ufrag, const char *fp_alg,
+                          const char *fp, enum dtls_role role, struct msession **out)
 {
     if (engine_session_find(e, id))
         return ERR_EXISTS;
     struct msession *s = calloc(1, sizeof *s);
     if (!s)
         return ERR_NOMEM;
-    int64_t now = worker_clock_us();
     struct transport_cfg cfg = {
         .local_ufrag = ufrag,
         .local_pwd = pwd,
@@ -331,7 +331,7 @@ int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, cons
         .send = send_cb,
         .send_arg = s,
         .close_tcp = close_tcp_cb,
-        .now_us = now,
+        .now_us = now_us,
     };
     int rc = transport_create(&s->t, &cfg);
     if (rc < 0) {
@@ -341,11 +341,18 @@ int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, cons
     s->e = e;
     s->id = id;
     s->expires_us = INT64_MAX;
-    rc = idmap_put(e->by_id, id, s, 0);
+    rc = theap_add(e->timers, ENGINE_TIMER_SESSION, s, &s->timer);
+    if (rc == 0) {
+        rc = idmap_put(e->by_id, id, s, 0);
+        if (rc < 0)
+            theap_del(e->timers, s->timer);
+    }
     if (rc == 0) {
         rc = engine_ufrag_index(e, s);
-        if (rc < 0)
+        if (rc < 0) {
             (void)idmap_del(e->by_id, id);
+            theap_del(e->timers, s->timer);
+        }
     }
     if (rc < 0) {
         transport_destroy(s->t);
@@ -359,19 +366,18 @@ int engine_session_create(struct engine *e, uint64_t id, const char *ufrag, cons
     return 0;
 }
 
-static void create_echo(struct engine *e, const struct media_cmd *cmd)
+void engine_echo_create(struct engine *e, int64_t now_us, const struct media_echo_params *p)
 {
-    const struct media_echo_params *p = &cmd->u.echo;
     struct msession *s;
-    if (engine_session_create(e, p->session, p->ufrag, p->pwd, p->remote_ufrag, p->fp_alg, p->fp,
-                              p->role, &s) < 0) {
+    if (engine_session_create(e, now_us, p->session, p->ufrag, p->pwd, p->remote_ufrag, p->fp_alg,
+                              p->fp, p->role, &s) < 0) {
         media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP,
                          "bad transport parameters");
         return;
     }
     s->map = p->map;
     s->rtcp_ssrc = p->rtcp_ssrc;
-    s->expires_us = worker_clock_us() + p->max_duration_us;
+    s->expires_us = now_us + p->max_duration_us;
     engine_session_rearm(e, s);
 }
 
@@ -381,7 +387,7 @@ static void on_command(void *arg, struct worker *w, void *ptr)
     struct engine *e = arg;
     struct media_cmd *cmd = ptr;
     if (cmd->kind == MEDIA_CMD_ECHO) {
-        create_echo(e, cmd);
+        engine_echo_create(e, worker_clock_us(), &cmd->u.echo);
     } else if (cmd->kind >= MEDIA_CMD_PHONE_CREATE && cmd->kind <= MEDIA_CMD_MIX_SOURCE) {
         engine_phone_command(e, cmd);
     } else if (cmd->kind == MEDIA_CMD_CLOSE) {

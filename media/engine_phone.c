@@ -7,6 +7,7 @@
  * MEDIA_MIX_CONSUMER_BASE + its voice producer id. Producer ids are unique
  * in a room and below that base, so these never collide. */
 #define LOG_MODULE "phone"
+#include "media/engine.h"
 #include "media/media_int.h"
 #include "media/audio_codec.h"
 #include "media/jitter.h"
@@ -39,6 +40,7 @@ struct prompt_play {
 struct mphone {
     struct mphone *next;
     struct mroom *room;
+    uint32_t timer; /* its entry in the engine's timer heap */
     uint64_t session;
     uint32_t producer, voice_ssrc;
     enum audio_codec_kind codec;
@@ -139,6 +141,22 @@ static void count_mixer(struct engine *e, struct mroom *room)
     room->mix_lost = ms.lost;
 }
 
+/* The call's next deadline: its leg's (DTMF, RTCP), and while it is not
+ * on hold and its silence is not reported yet, the end of the silence it
+ * may keep. */
+static int64_t phone_next_deadline(const struct mphone *p)
+{
+    int64_t d = phone_leg_next_deadline(p->leg);
+    if (!p->hold && !p->silent_reported && p->last_rx_us + p->silent_us < d)
+        d = p->last_rx_us + p->silent_us;
+    return d;
+}
+
+static void phone_rearm(struct engine *e, struct mphone *p)
+{
+    engine_timer_set(e, p->timer, phone_next_deadline(p));
+}
+
 static void phone_free(struct engine *e, struct mphone *p)
 {
     struct mroom *room = p->room;
@@ -148,6 +166,7 @@ static void phone_free(struct engine *e, struct mphone *p)
             break;
         }
     }
+    theap_del(e->timers, p->timer);
     if (p->leg && p->jb)
         count_phone(e, p);
     if (p->producer_added)
@@ -278,8 +297,11 @@ static void phone_create(struct engine *e, const struct media_cmd *cmd)
     rc = ERR_NOMEM;
     room = engine_room_get(e, pp->room);
     p = calloc(1, sizeof *p);
-    if (!room || !p)
+    if (!room || !p || theap_add(e->timers, ENGINE_TIMER_PHONE, p, &p->timer) < 0) {
+        free(p);
+        p = NULL;
         goto fail;
+    }
     p->room = room;
     p->session = pp->session;
     p->producer = pp->producer;
@@ -301,7 +323,8 @@ static void phone_create(struct engine *e, const struct media_cmd *cmd)
         goto fail;
     LOG_I("call %llu: %s on port %u in room %lld", (unsigned long long)p->session,
           audio_codec_name(p->codec), pp->rtp_port, (long long)room->id);
-    worker_set_deadline(e->w, mixer_next_deadline(room->mixer));
+    engine_room_rearm(e, room); /* its mixer's frames */
+    phone_rearm(e, p);
     push(e, p, MEDIA_EVENT_CONNECTED, 0, 0); /* set up: its producer is in the router */
     return;
 fail:
@@ -478,7 +501,7 @@ static void phone_output_frame(struct engine *e, struct mphone *p, int64_t now_u
 }
 
 /* Timers of one call: DTMF that lost its ends, RTCP, silence. */
-static void phone_timers(struct engine *e, struct mphone *p, int64_t now_us)
+void engine_phone_timeout(struct engine *e, struct mphone *p, int64_t now_us)
 {
     uint8_t buf[PHONE_RTCP_MAX];
     char digit;
@@ -497,9 +520,7 @@ static void phone_timers(struct engine *e, struct mphone *p, int64_t now_us)
         push(e, p, MEDIA_EVENT_PHONE_SILENT, 0, 0);
     }
     count_phone(e, p);
-    worker_set_deadline(e->w, phone_leg_next_deadline(p->leg));
-    if (!p->silent_reported)
-        worker_set_deadline(e->w, p->last_rx_us + p->silent_us);
+    phone_rearm(e, p);
 }
 
 static int64_t thread_cpu_ns(void)
@@ -519,7 +540,7 @@ static void mix_tick(struct engine *e, struct mroom *room, int64_t at_us)
         add(&e->c.mixer_cpu_ns, (uint64_t)(t1 - t0));
 }
 
-static void room_cycle(struct engine *e, struct mroom *room, int64_t now_us)
+void engine_phone_room_cycle(struct engine *e, struct mroom *room, int64_t now_us)
 {
     /* One frame per cycle: each call's input, the mix, each call's output.
      * A late timer catches up frame by frame; far behind (an idle mixer
@@ -534,20 +555,10 @@ static void room_cycle(struct engine *e, struct mroom *room, int64_t now_us)
             phone_output_frame(e, p, now_us);
         due = mixer_next_deadline(room->mixer);
     }
+    /* The calls' counters reach the engine's on the mixer's clock. */
+    for (struct mphone *p = room->phones; p; p = p->next)
+        count_phone(e, p);
     count_mixer(e, room);
-}
-
-void engine_phones_timeout(struct engine *e, int64_t now_us)
-{
-    for (struct mroom *room = e->rooms; room; room = room->next) {
-        if (!room->phones || !room->mixer)
-            continue;
-        room_cycle(e, room, now_us);
-        for (struct mphone *p = room->phones; p; p = p->next)
-            phone_timers(e, p, now_us);
-        worker_set_deadline(e->w, mixer_next_deadline(room->mixer));
-        engine_room_rearm(e, room); /* the voice went through the router */
-    }
 }
 
 /* ---- input ---- */
@@ -556,6 +567,7 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
                       uint8_t *buf, size_t len, const struct sockaddr_storage *from,
                       socklen_t fromlen)
 {
+    (void)w;
     struct engine *e = arg;
     struct mphone *p = phone_find(e, tag);
     struct phone_leg_input in;
@@ -575,12 +587,13 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
             LOG_D("call %llu: a key", (unsigned long long)p->session); /* never which */
             push(e, p, MEDIA_EVENT_DTMF, digit, 0);
         }
-        worker_set_deadline(w, phone_leg_next_deadline(p->leg));
         break;
     case PHONE_LEG_RX_RTCP:
     case PHONE_LEG_RX_DROP:
-        break;
+        return;
     }
+    /* Key presses and the silence count (running again) move its deadline. */
+    engine_timer_lower(e, p->timer, phone_next_deadline(p));
 }
 
 void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len)
@@ -660,6 +673,7 @@ void engine_phone_command(struct engine *e, struct media_cmd *cmd)
     switch (cmd->kind) {
     case MEDIA_CMD_PHONE_REMOTE:
         set_remote(p, cmd);
+        phone_rearm(e, p);
         break;
     case MEDIA_CMD_PHONE_MODE:
         if (cmd->u.mode == MEDIA_PHONE_MUTED && p->mode != MEDIA_PHONE_MUTED) {

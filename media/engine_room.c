@@ -1,7 +1,9 @@
 /* Meeting rooms on a media worker: each room has one router; its peers are
  * the participants' publish and subscribe transports on this worker. */
 #define LOG_MODULE "room"
+#include "media/engine.h"
 #include "media/media_int.h"
+#include "media/mixer.h"
 #include "media/router.h"
 #include "media/transport.h"
 #include "media/bwe.h"
@@ -85,7 +87,7 @@ static void on_router_event(void *arg, const struct router_event *ev)
         s->next_probe_us = ev->layer ? worker_clock_us() + VPAUSE_PROBE_INTERVAL_US : INT64_MAX;
         s->probe.active = false;
         if (ev->layer)
-            worker_set_deadline(room->e->w, s->next_probe_us);
+            engine_timer_lower(room->e, room->timer, s->next_probe_us);
         LOG_I("session %llu: video %s (audio first)", (unsigned long long)s->id,
               ev->layer ? "paused: the downlink cannot carry it" : "resumed");
         struct media_event out = {
@@ -132,6 +134,11 @@ struct mroom *engine_room_get(struct engine *e, int64_t id)
         .now_us = worker_clock_us(),
     };
     if (router_create(&room->router, &cfg) < 0) {
+        free(room);
+        return NULL;
+    }
+    if (theap_add(e->timers, ENGINE_TIMER_ROOM, room, &room->timer) < 0) {
+        router_destroy(room->router);
         free(room);
         return NULL;
     }
@@ -186,15 +193,34 @@ static void room_free(struct engine *e, struct mroom *room)
         }
     }
     engine_phone_room_gone(e, room);
+    theap_del(e->timers, room->timer);
     count_router(e, room);
     router_destroy(room->router);
     free(room);
 }
 
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
 void engine_room_rearm(struct engine *e, struct mroom *room)
 {
-    room->deadline = router_next_deadline(room->router);
-    worker_set_deadline(e->w, room->deadline);
+    int64_t d = router_next_deadline(room->router);
+    for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
+        const struct msession *s = room->peers[i];
+        if (!s)
+            continue;
+        if (s->twcc && s->twcc_in_id && transport_is_connected(s->t))
+            d = earlier(d, twcc_recv_next_deadline(s->twcc));
+        if (s->remb)
+            d = earlier(d, remb_est_next_deadline(s->remb));
+        if (s->bwe && s->twcc_out_id)
+            d = earlier(d, s->next_probe_us);
+    }
+    if (room->phones && room->mixer)
+        d = earlier(d, mixer_next_deadline(room->mixer));
+    engine_timer_set(e, room->timer, d);
 }
 
 void engine_room_peer_gone(struct engine *e, struct msession *s)
@@ -218,8 +244,8 @@ static void create_peer(struct engine *e, const struct media_cmd *cmd)
             slot = i;
     struct msession *s = NULL;
     if (!room || slot == ROOM_PEERS_MAX ||
-        engine_session_create(e, p->session, p->ufrag, p->pwd, p->remote_ufrag, p->fp_alg, p->fp,
-                              p->role, &s) < 0) {
+        engine_session_create(e, worker_clock_us(), p->session, p->ufrag, p->pwd, p->remote_ufrag,
+                              p->fp_alg, p->fp, p->role, &s) < 0) {
         media_push_event(e->m, p->session, MEDIA_EVENT_FAILED, ICE_PROTO_UDP,
                          "the transport could not be created");
         return;
@@ -248,7 +274,8 @@ static void restart_ice(struct engine *e, const struct media_cmd *cmd)
     rc = engine_ufrag_index(e, s);
     if (rc < 0)
         LOG_W("session %llu: ufrag not indexed: %s", (unsigned long long)s->id, err_str(rc));
-    engine_session_rearm(e, s);
+    if (engine_session_events(e, s))
+        engine_session_rearm(e, s);
 }
 
 /* What the router may send a subscriber: the estimate, under its own cap. */
@@ -267,6 +294,7 @@ static void cap_peer(struct engine *e, const struct media_cmd *cmd)
         return;
     s->max_bps = cmd->u.bps;
     report_bitrate(s->room, s);
+    engine_room_rearm(e, s->room); /* the router may act on it sooner */
 }
 
 /* A publisher without transport-cc: REMB from our estimate of its uplink. */
@@ -281,6 +309,7 @@ static void set_remb(struct engine *e, const struct media_cmd *cmd)
     } else if (!s->remb && remb_est_create(&s->remb, NULL) < 0) {
         LOG_W("session %llu: no REMB (out of memory)", (unsigned long long)s->id);
     }
+    engine_room_rearm(e, s->room);
 }
 
 void engine_room_command(struct engine *e, struct media_cmd *cmd)
@@ -355,7 +384,7 @@ static void probe_result(struct mroom *room, struct msession *s, int64_t now_us,
 }
 
 /* While video towards a subscriber is paused: a probe train when due. */
-static void send_probes(struct engine *e, struct mroom *room, int64_t now_us)
+static void send_probes(struct mroom *room, int64_t now_us)
 {
     for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
         struct msession *s = room->peers[i];
@@ -372,7 +401,6 @@ static void send_probes(struct engine *e, struct mroom *room, int64_t now_us)
             s->probe_sending = false;
             s->next_probe_us = now_us + VPAUSE_PROBE_INTERVAL_US;
         }
-        worker_set_deadline(e->w, s->next_probe_us);
     }
 }
 
@@ -419,20 +447,19 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
             rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0) {
             s->twcc_media_ssrc = p.ssrc;
             twcc_recv_packet(s->twcc, now_us, seq);
-            worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
+            engine_timer_lower(e, room->timer, twcc_recv_next_deadline(s->twcc));
         }
         if (s->remb && rtp_parse(&p, buf, len) == 0) {
             remb_est_packet(s->remb, now_us, p.ssrc, p.seq, len);
-            worker_set_deadline(e->w, remb_est_next_deadline(s->remb));
+            engine_timer_lower(e, room->timer, remb_est_next_deadline(s->remb));
         }
         router_on_rtp(room->router, now_us, peer_id(s), buf, len);
     }
-    if (router_next_deadline(room->router) < room->deadline)
-        engine_room_rearm(e, room);
+    engine_timer_lower(e, room->timer, router_next_deadline(room->router));
 }
 
 /* Transport-cc feedback to each publisher, so its encoder can ramp up. */
-static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
+static void send_feedback(struct mroom *room, int64_t now_us)
 {
     uint8_t buf[ROUTER_PKT_CAP];
     for (size_t i = 0; i < ROOM_PEERS_MAX; i++) {
@@ -445,7 +472,6 @@ static void send_feedback(struct engine *e, struct mroom *room, int64_t now_us)
                                           ROOM_TWCC_SSRC, s->twcc_media_ssrc)) > 0)
                 transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf);
         }
-        worker_set_deadline(e->w, twcc_recv_next_deadline(s->twcc));
     }
 }
 
@@ -464,22 +490,21 @@ static void send_rembs(struct engine *e, struct mroom *room, int64_t now_us)
             if (n > 0 && transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf) == 0)
                 atomic_fetch_add_explicit(&e->c.remb_sent, 1, memory_order_relaxed);
         }
-        worker_set_deadline(e->w, remb_est_next_deadline(s->remb));
     }
 }
 
-void engine_rooms_timeout(struct engine *e, int64_t now_us)
+void engine_room_timeout(struct engine *e, struct mroom *room, int64_t now_us)
 {
-    for (struct mroom *room = e->rooms; room; room = room->next) {
-        if (router_next_deadline(room->router) <= now_us) {
-            router_timeout(room->router, now_us);
-            count_router(e, room);
-        }
-        send_feedback(e, room, now_us);
-        send_rembs(e, room, now_us);
-        send_probes(e, room, now_us);
-        engine_room_rearm(e, room);
+    if (room->phones && room->mixer)
+        engine_phone_room_cycle(e, room, now_us);
+    if (router_next_deadline(room->router) <= now_us) {
+        router_timeout(room->router, now_us);
+        count_router(e, room);
     }
+    send_feedback(room, now_us);
+    send_rembs(e, room, now_us);
+    send_probes(room, now_us);
+    engine_room_rearm(e, room);
 }
 
 void engine_rooms_free(struct engine *e)

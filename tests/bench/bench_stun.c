@@ -117,7 +117,7 @@ static void engine_init(struct engine_fx *f)
         struct msession *s;
 
         snprintf(ufrag, sizeof(ufrag), "u%07u", i);
-        if (engine_session_create(f->e, 1000 + i, ufrag, PWD, "brws", "sha-256", fp,
+        if (engine_session_create(f->e, 0, 1000 + i, ufrag, PWD, "brws", "sha-256", fp,
                                   DTLS_ROLE_SERVER, &s) != 0)
             fail("engine_session_create");
     }

@@ -59,8 +59,8 @@ static int teardown(void **state)
 
 static int create(struct fx *f, uint64_t id, const char *ufrag, struct msession **out)
 {
-    return engine_session_create(f->e, id, ufrag, PWD, "brws", "sha-256", f->fp, DTLS_ROLE_SERVER,
-                                 out);
+    return engine_session_create(f->e, 0, id, ufrag, PWD, "brws", "sha-256", f->fp,
+                                 DTLS_ROLE_SERVER, out);
 }
 
 /* A binding request naming `ufrag` as ours (USERNAME "ufrag:brws"). */
