@@ -332,10 +332,6 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         return 2;
     }
     c->janus_host = janus_host;
-    if (c->janus && c->video) {
-        fprintf(stderr, "samtale-load: --video is not supported with --server janus yet\n");
-        return 2;
-    }
     if (!c->video && vflags) {
         fprintf(stderr, "samtale-load: the video options need --video\n");
         return 2;
