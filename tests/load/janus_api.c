@@ -10,6 +10,7 @@
 #include "base/err.h"
 
 static const char PLUGIN[] = "janus.plugin.videoroom";
+#define JANUS_FALLBACK_US 1500000
 
 /* ---- reading ---- */
 
@@ -260,10 +261,13 @@ static json_t *feed_list(const uint64_t *feeds, size_t n)
             json_decref(a);
             return NULL;
         }
-        /* the top simulcast layer with every temporal layer, as samtale
-         * forwards to a subscriber that states no preference */
-        json_array_append_new(a, json_pack("{s:I, s:i, s:i}", "feed", (json_int_t)feeds[i],
-                                           "substream", 2, "temporal", 2));
+        /* The top simulcast layer with every temporal layer, as samtale
+         * forwards to a subscriber that states no preference; a layer
+         * counts as gone after the same silence as in samtale's router
+         * (ROUTER_LAYER_ACTIVE_US) rather than Janus's 250 ms. */
+        json_array_append_new(a, json_pack("{s:I, s:i, s:i, s:i}", "feed", (json_int_t)feeds[i],
+                                           "substream", 2, "temporal", 2, "fallback",
+                                           JANUS_FALLBACK_US));
     }
     return a;
 }

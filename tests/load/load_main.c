@@ -11,7 +11,8 @@
  *   samtale-load --server janus --janus-url http://IPV4:PORT [the same options]
  *
  * With --server janus the participants meet in Janus's VideoRoom instead
- * (load_signal_janus.h); media, checks and report are the same.
+ * (load_signal_janus.h); media (--video included), checks and report are
+ * the same.
  *
  * The measuring window starts once every participant sends and receives
  * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;

@@ -98,7 +98,9 @@ static void publish_names_rid_order(void **state)
     json_decref(o);
 }
 
-/* Every subscribed feed on the top layer with all temporal layers. */
+/* Every subscribed feed on the top layer with all temporal layers; a
+ * layer silent for 1.5 s (samtale's ROUTER_LAYER_ACTIVE_US), not 250 ms,
+ * makes Janus fall back. */
 static void subscriber_asks_top_layer(void **state)
 {
     (void)state;
@@ -115,6 +117,7 @@ static void subscriber_asks_top_layer(void **state)
             assert_int_equal(json_integer_value(json_object_get(s, "feed")), (json_int_t)feeds[i]);
             assert_int_equal(json_integer_value(json_object_get(s, "substream")), 2);
             assert_int_equal(json_integer_value(json_object_get(s, "temporal")), 2);
+            assert_int_equal(json_integer_value(json_object_get(s, "fallback")), 1500000);
         }
     }
     json_decref(o);
@@ -128,7 +131,8 @@ static void subscriber_asks_top_layer(void **state)
     "a=ice-options:trickle\r\n"
 #define CAND "a=candidate:1 1 udp 2015363583 10.78.0.1 21698 typ host\r\na=end-of-candidates\r\n"
 #define PUB_HEAD_B(bundle)                                                                         \
-    "v=0\r\no=- 1000 2 IN IP4 127.0.0.1\r\ns=VideoRoom 1\r\nt=0 0\r\na=group:BUNDLE " bundle "\r\n"  \
+    "v=0\r\no=- 1000 2 IN IP4 127.0.0.1\r\ns=VideoRoom 1\r\nt=0 0\r\na=group:BUNDLE " bundle       \
+    "\r\n"                                                                                         \
     "a=ice-options:trickle\r\na=fingerprint:sha-256 " FP "\r\na=extmap-allow-mixed\r\n"            \
     "a=msid-semantic: WMS *\r\n"                                                                   \
     "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=recvonly\r\na=mid:0\r\n" CREDS     \
@@ -138,7 +142,8 @@ static void subscriber_asks_top_layer(void **state)
     "a=msid:janus janus0\r\na=ssrc:149167120 cname:janus\r\n" CAND
 #define PUB_HEAD PUB_HEAD_B("0 1")
 #define PUB_VIDEO(port, dir)                                                                       \
-    "m=video " port " UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 127.0.0.1\r\na=" dir "\r\na=mid:1\r\n" CREDS \
+    "m=video " port " UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 127.0.0.1\r\na=" dir                        \
+    "\r\na=mid:1\r\n" CREDS                                                                        \
     "a=setup:active\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\n"     \
     "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 transport-cc\r\n"             \
     "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"                                           \
@@ -162,8 +167,8 @@ static void publish_answer_video(void **state)
     (void)state;
     uint8_t mid, rid, level;
     struct lg_remote r;
-    static const char whole[] = PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS
-        "a=simulcast:recv q;h;f\r\n" CAND;
+    static const char whole[] =
+        PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS "a=simulcast:recv q;h;f\r\n" CAND;
     assert_int_equal(video_of(whole, 3, &mid, &rid), 0);
     assert_int_equal(mid, 4);
     assert_int_equal(rid, 10);
@@ -173,17 +178,17 @@ static void publish_answer_video(void **state)
     /* one layer needs no rid */
     assert_int_equal(video_of(whole, 1, &mid, &rid), 0);
     /* the layers in another order are still all taken */
-    static const char reordered[] = PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS
-        "a=simulcast:recv f;q;h\r\n" CAND;
+    static const char reordered[] =
+        PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS "a=simulcast:recv f;q;h\r\n" CAND;
     assert_int_equal(video_of(reordered, 3, &mid, &rid), 0);
     static const char no_simulcast[] = PUB_HEAD PUB_VIDEO("9", "recvonly") CAND;
     assert_int_equal(video_of(no_simulcast, 3, &mid, &rid), ERR_NOTFOUND);
     assert_int_equal(mid, 0xff); /* nothing written */
-    static const char two[] = PUB_HEAD PUB_VIDEO("9", "recvonly")
-        "a=rid:q recv\r\na=rid:h recv\r\na=simulcast:recv q;h\r\n" CAND;
+    static const char two[] = PUB_HEAD PUB_VIDEO(
+        "9", "recvonly") "a=rid:q recv\r\na=rid:h recv\r\na=simulcast:recv q;h\r\n" CAND;
     assert_int_equal(video_of(two, 3, &mid, &rid), ERR_NOTFOUND);
-    static const char paused[] = PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS
-        "a=simulcast:recv q;h;~f\r\n" CAND;
+    static const char paused[] =
+        PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS "a=simulcast:recv q;h;~f\r\n" CAND;
     assert_int_equal(video_of(paused, 3, &mid, &rid), ERR_NOTFOUND);
     static const char refused[] = PUB_HEAD PUB_VIDEO("0", "inactive");
     assert_int_equal(video_of(refused, 3, &mid, &rid), ERR_PROTO);
@@ -194,7 +199,8 @@ static void publish_answer_video(void **state)
 #define SUB_CREDS                                                                                  \
     "a=rtcp-mux\r\na=ice-ufrag:oIGh\r\na=ice-pwd:JiMKRe7Jqxgeba6hVdwtVx\r\n"                       \
     "a=ice-options:trickle\r\na=setup:actpass\r\n"
-#define SUB_CAND "a=candidate:1 1 udp 2015363583 10.78.0.1 21482 typ host\r\na=end-of-candidates\r\n"
+#define SUB_CAND                                                                                   \
+    "a=candidate:1 1 udp 2015363583 10.78.0.1 21482 typ host\r\na=end-of-candidates\r\n"
 #define SUB_AUDIO(mid, ssrc)                                                                       \
     "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=sendonly\r\na=mid:" mid            \
     "\r\n" SUB_CREDS "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n"                 \
