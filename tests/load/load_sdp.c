@@ -186,18 +186,19 @@ int lg_sdp_publish_remote(const struct sdp_session *answer, struct lg_remote *ou
     return 0;
 }
 
-/* The answer takes every layer of our simulcast: a=simulcast:recv names
- * each of our rids (one alternative per layer). */
+/* The answer takes every layer of our simulcast: a=simulcast:recv has
+ * one stream per layer and names each of our rids (alone, not paused). */
 static bool takes_layers(const struct sdp_media *v, unsigned n_layers)
 {
     if (!v->has_simulcast || v->simulcast.n_recv != n_layers)
         return false;
-    for (unsigned k = 0; k < n_layers; k++) {
-        const struct sdp_sim_stream *st = &v->simulcast.recv[k];
+    for (unsigned i = 0; i < n_layers; i++) {
         bool found = false;
-        for (unsigned i = 0; i < n_layers && !found; i++)
+        for (size_t k = 0; k < n_layers && !found; k++) {
+            const struct sdp_sim_stream *st = &v->simulcast.recv[k];
             found = st->n_alts == 1 && !st->paused[0] &&
                     strcmp(st->rid[0], lg_video_rid(i, n_layers)) == 0;
+        }
         if (!found)
             return false;
     }

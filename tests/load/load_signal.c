@@ -334,7 +334,8 @@ static int pub_video_exts(struct lg_part *p, const struct sdp_session *answer)
     if (rc == ERR_PROTO)
         lg_part_fail(p, "publish_answer: the server refused the camera m-line");
     else if (rc != 0)
-        lg_part_fail(p, "publish_answer: simulcast not taken (rtp-stream-id, a=simulcast:recv)");
+        lg_part_fail(p, "publish_answer: the camera's mid or rtp-stream-id extension unusable, "
+                        "or simulcast not taken");
     return rc;
 }
 

@@ -257,7 +257,8 @@ static void on_answer(struct lg_janus *j, struct jpart *jp, const char *sdp)
         if (rc != 0) {
             lg_part_fail(p, "Janus's publish answer: %s",
                          rc == ERR_PROTO ? "the camera m-line refused"
-                                         : "simulcast not taken (rtp-stream-id, a=simulcast:recv)");
+                                         : "the camera's mid or rtp-stream-id extension unusable, "
+                                           "or simulcast not taken");
             return;
         }
     }

@@ -187,6 +187,9 @@ static void publish_answer_video(void **state)
     static const char two[] = PUB_HEAD PUB_VIDEO(
         "9", "recvonly") "a=rid:q recv\r\na=rid:h recv\r\na=simulcast:recv q;h\r\n" CAND;
     assert_int_equal(video_of(two, 3, &mid, &rid), ERR_NOTFOUND);
+    static const char twice[] =
+        PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS "a=simulcast:recv q;q;h\r\n" CAND;
+    assert_int_equal(video_of(twice, 3, &mid, &rid), ERR_NOTFOUND);
     static const char paused[] =
         PUB_HEAD PUB_VIDEO("9", "recvonly") RIDS "a=simulcast:recv q;h;~f\r\n" CAND;
     assert_int_equal(video_of(paused, 3, &mid, &rid), ERR_NOTFOUND);
