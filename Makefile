@@ -232,11 +232,13 @@ bench-timers:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_timers
 	@build/release/bench/bench_timers
 # The load generator's Janus mode end to end against Debian's janus, in a
-# network namespace of its own (root; not part of make test).
+# network namespace of its own (root; not part of make test): audio, then
+# simulcast video.
 janus-check:
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory $(LOAD_BIN)
 	@sh tests/load/janus-check.sh $(LOAD_BIN)
+	@JANUS_CHECK_VIDEO=1 sh tests/load/janus-check.sh $(LOAD_BIN)
 
 FUZZ_SECONDS ?= 60
 fuzz: test-deps

@@ -10,6 +10,7 @@
 #include "base/err.h"
 
 static const char PLUGIN[] = "janus.plugin.videoroom";
+#define JANUS_FALLBACK_US 1500000
 
 /* ---- reading ---- */
 
@@ -217,7 +218,10 @@ static json_t *request(const char *janus, const char *txn)
     return json_pack("{s:s, s:s}", "janus", janus, "transaction", txn);
 }
 
-static char *message(const char *txn, json_t *body, const char *jsep_type, const char *sdp)
+/* A plugin message with body (taken), and a JSEP of jsep_type ("offer",
+ * "answer"; NULL: none) with sdp and, when not NULL, Janus's rid_order. */
+static char *message(const char *txn, json_t *body, const char *jsep_type, const char *sdp,
+                     const char *rid_order)
 {
     json_t *o = request("message", txn);
     if (!o || !body) {
@@ -231,7 +235,10 @@ static char *message(const char *txn, json_t *body, const char *jsep_type, const
             json_decref(o);
             return NULL;
         }
-        json_object_set_new(o, "jsep", json_pack("{s:s, s:s}", "type", jsep_type, "sdp", sdp));
+        json_t *jsep = json_pack("{s:s, s:s}", "type", jsep_type, "sdp", sdp);
+        if (jsep && rid_order)
+            json_object_set_new(jsep, "rid_order", json_string(rid_order));
+        json_object_set_new(o, "jsep", jsep);
     }
     return dump(o);
 }
@@ -254,7 +261,13 @@ static json_t *feed_list(const uint64_t *feeds, size_t n)
             json_decref(a);
             return NULL;
         }
-        json_array_append_new(a, json_pack("{s:I}", "feed", (json_int_t)feeds[i]));
+        /* The top simulcast layer with every temporal layer, as samtale
+         * forwards to a subscriber that states no preference; a layer
+         * counts as gone after the same silence as in samtale's router
+         * (ROUTER_LAYER_ACTIVE_US) rather than Janus's 250 ms. */
+        json_array_append_new(a, json_pack("{s:I, s:i, s:i, s:i}", "feed", (json_int_t)feeds[i],
+                                           "substream", 2, "temporal", 2, "fallback",
+                                           JANUS_FALLBACK_US));
     }
     return a;
 }
@@ -292,7 +305,7 @@ char *janus_req_room_create(const char *txn, uint64_t room, unsigned publishers)
                    json_pack("{s:s, s:I, s:i, s:s, s:s, s:i}", "request", "create", "room",
                              (json_int_t)room, "publishers", (int)publishers, "audiocodec", "opus",
                              "videocodec", "vp8", "bitrate", 0),
-                   NULL, NULL);
+                   NULL, NULL, NULL);
 }
 
 char *janus_req_join_publisher(const char *txn, uint64_t room, const char *display)
@@ -302,12 +315,15 @@ char *janus_req_join_publisher(const char *txn, uint64_t room, const char *displ
     return message(txn,
                    json_pack("{s:s, s:s, s:I, s:s}", "request", "join", "ptype", "publisher",
                              "room", (json_int_t)room, "display", display),
-                   NULL, NULL);
+                   NULL, NULL, NULL);
 }
 
 char *janus_req_publish(const char *txn, const char *offer_sdp)
 {
-    return message(txn, json_pack("{s:s}", "request", "publish"), "offer", offer_sdp);
+    /* Our camera's a=rid lines go lowest first (q, h, f: lg_video_rid),
+     * as Chromium lists its encodings; Janus takes them highest first
+     * unless the JSEP says "lmh". */
+    return message(txn, json_pack("{s:s}", "request", "publish"), "offer", offer_sdp, "lmh");
 }
 
 char *janus_req_join_subscriber(const char *txn, uint64_t room, const uint64_t *feeds,
@@ -321,7 +337,7 @@ char *janus_req_join_subscriber(const char *txn, uint64_t room, const uint64_t *
     return message(txn,
                    json_pack("{s:s, s:s, s:I, s:o}", "request", "join", "ptype", "subscriber",
                              "room", (json_int_t)room, "streams", list),
-                   NULL, NULL);
+                   NULL, NULL, NULL);
 }
 
 char *janus_req_subscribe_more(const char *txn, const uint64_t *feeds, size_t n_feeds)
@@ -329,13 +345,13 @@ char *janus_req_subscribe_more(const char *txn, const uint64_t *feeds, size_t n_
     json_t *list = feed_list(feeds, n_feeds);
     if (!list)
         return NULL;
-    return message(txn, json_pack("{s:s, s:o}", "request", "update", "subscribe", list), NULL,
+    return message(txn, json_pack("{s:s, s:o}", "request", "update", "subscribe", list), NULL, NULL,
                    NULL);
 }
 
 char *janus_req_start(const char *txn, const char *answer_sdp)
 {
-    return message(txn, json_pack("{s:s}", "request", "start"), "answer", answer_sdp);
+    return message(txn, json_pack("{s:s}", "request", "start"), "answer", answer_sdp, NULL);
 }
 
 char *janus_req_room_destroy(const char *txn, uint64_t room)
@@ -343,7 +359,7 @@ char *janus_req_room_destroy(const char *txn, uint64_t room)
     if (!id_ok(room))
         return NULL;
     return message(txn, json_pack("{s:s, s:I}", "request", "destroy", "room", (json_int_t)room),
-                   NULL, NULL);
+                   NULL, NULL, NULL);
 }
 
 int janus_path(char *buf, size_t cap, uint64_t session, uint64_t handle)

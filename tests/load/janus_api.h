@@ -72,7 +72,11 @@ char *janus_req_create(const char *txn);
 char *janus_req_attach(const char *txn);
 char *janus_req_keepalive(const char *txn);
 char *janus_req_destroy(const char *txn);
-/* VideoRoom requests, POSTed to the handle. */
+/* VideoRoom requests, POSTed to the handle. A publish offer's JSEP says
+ * "rid_order": "lmh" (our a=rid lines go lowest first); every feed a
+ * subscriber joins with or adds asks for substream 2 and temporal layer 2
+ * (the top simulcast layer, all of it) and falls back to a lower one only
+ * after 1.5 s without packets. */
 char *janus_req_room_create(const char *txn, uint64_t room, unsigned publishers);
 char *janus_req_join_publisher(const char *txn, uint64_t room, const char *display);
 char *janus_req_publish(const char *txn, const char *offer_sdp);

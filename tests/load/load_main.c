@@ -11,7 +11,8 @@
  *   samtale-load --server janus --janus-url http://IPV4:PORT [the same options]
  *
  * With --server janus the participants meet in Janus's VideoRoom instead
- * (load_signal_janus.h); media, checks and report are the same.
+ * (load_signal_janus.h); media (--video included), checks and report are
+ * the same.
  *
  * The measuring window starts once every participant sends and receives
  * every other's audio and lasts --seconds (SIGINT or SIGTERM ends it early;
@@ -336,10 +337,6 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         return 2;
     }
     c->janus_host = janus_host;
-    if (c->janus && c->video) {
-        fprintf(stderr, "samtale-load: --video is not supported with --server janus yet\n");
-        return 2;
-    }
     if (!c->video && vflags) {
         fprintf(stderr, "samtale-load: the video options need --video\n");
         return 2;

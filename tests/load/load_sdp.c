@@ -185,3 +185,36 @@ int lg_sdp_publish_remote(const struct sdp_session *answer, struct lg_remote *ou
     *ext_mid = (uint8_t)(mid < 15 ? mid : 0);
     return 0;
 }
+
+/* The answer takes every layer of our simulcast: a=simulcast:recv has
+ * one stream per layer and names each of our rids (alone, not paused). */
+static bool takes_layers(const struct sdp_media *v, unsigned n_layers)
+{
+    if (!v->has_simulcast || v->simulcast.n_recv != n_layers)
+        return false;
+    for (unsigned i = 0; i < n_layers; i++) {
+        bool found = false;
+        for (size_t k = 0; k < n_layers && !found; k++) {
+            const struct sdp_sim_stream *st = &v->simulcast.recv[k];
+            found = st->n_alts == 1 && !st->paused[0] &&
+                    strcmp(st->rid[0], lg_video_rid(i, n_layers)) == 0;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+int lg_sdp_publish_video(const struct sdp_session *answer, unsigned n_layers, uint8_t *ext_mid,
+                         uint8_t *ext_rid)
+{
+    const struct sdp_media *v = sdp_find_mid(answer, LG_VIDEO_MID);
+    if (!v || v->port == 0 || v->dir == SDP_DIR_INACTIVE)
+        return ERR_PROTO;
+    uint16_t mid = sdp_find_ext(v, SDP_EXT_MID), rid = sdp_find_ext(v, SDP_EXT_RID);
+    if (mid > 14 || rid > 14 || (n_layers > 1 && (rid == 0 || !takes_layers(v, n_layers))))
+        return ERR_NOTFOUND;
+    *ext_mid = (uint8_t)mid;
+    *ext_rid = (uint8_t)rid;
+    return 0;
+}

@@ -48,4 +48,13 @@ int lg_sdp_remote(const struct sdp_session *s, struct lg_remote *out);
 int lg_sdp_publish_remote(const struct sdp_session *answer, struct lg_remote *out,
                           uint8_t *ext_audio_level, uint8_t *ext_mid);
 
+/* The camera's m-line (mid LG_VIDEO_MID) of the server's answer to our
+ * publish offer with n_layers layers: the ids of the mid and rtp-stream-id
+ * extensions its packets carry (0: not negotiated). Returns 0, ERR_PROTO
+ * (the m-line missing or refused) or ERR_NOTFOUND (an id over 14; with
+ * simulcast, no rtp-stream-id id or an a=simulcast:recv that does not take
+ * each of our rids). */
+int lg_sdp_publish_video(const struct sdp_session *answer, unsigned n_layers, uint8_t *ext_mid,
+                         uint8_t *ext_rid);
+
 #endif

@@ -328,20 +328,15 @@ static int parse_sdp(struct lg_signal *s, struct lg_part *p, const char *what, j
 
 /* The camera's m-line of the publish answer: accepted, and the ids of the
  * extensions its packets carry (the rid one is needed for simulcast). */
-static int pub_video_exts(struct lg_part *p, const struct sdp_media *v)
+static int pub_video_exts(struct lg_part *p, const struct sdp_session *answer)
 {
-    if (!v || v->port == 0 || v->dir == SDP_DIR_INACTIVE) {
+    int rc = lg_sdp_publish_video(answer, p->video.n_layers, &p->video_ext_mid, &p->video_ext_rid);
+    if (rc == ERR_PROTO)
         lg_part_fail(p, "publish_answer: the server refused the camera m-line");
-        return ERR_PROTO;
-    }
-    uint16_t mid = sdp_find_ext(v, SDP_EXT_MID), rid = sdp_find_ext(v, SDP_EXT_RID);
-    if (mid > 14 || rid > 14 || (p->video.n_layers > 1 && rid == 0)) {
-        lg_part_fail(p, "publish_answer: no usable rtp-stream-id extension for simulcast");
-        return ERR_PROTO;
-    }
-    p->video_ext_mid = (uint8_t)mid;
-    p->video_ext_rid = (uint8_t)rid;
-    return 0;
+    else if (rc != 0)
+        lg_part_fail(p, "publish_answer: the camera's mid or rtp-stream-id extension unusable, "
+                        "or simulcast not taken");
+    return rc;
 }
 
 static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
@@ -358,7 +353,7 @@ static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
                                      : "no UDP IPv4 candidate of the server");
         return;
     }
-    if (s->run->cfg.video && pub_video_exts(p, sdp_find_mid(s->sdp, LG_VIDEO_MID)) != 0)
+    if (s->run->cfg.video && pub_video_exts(p, s->sdp) != 0)
         return;
     p->pub_started = true;
     atomic_store(&p->phase, LG_PHASE_ANSWERED);

@@ -230,9 +230,9 @@ static void make_offer(struct lg_janus *j, struct jpart *jp)
     char sdp[LG_SDP_MAX];
     atomic_store(&p->admitted_us, lg_now_us());
     atomic_store(&p->phase, LG_PHASE_ADMITTED);
-    /* audio only: --video is refused with --server janus (load_main.c) */
+    const struct lg_sdp_video v = {.n_layers = p->video.n_layers, .ssrc = p->video.ssrc};
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, j->run->fingerprint, p->audio.ssrc,
-                                 p->index, NULL);
+                                 p->index, j->run->cfg.video ? &v : NULL);
     if (n < 0)
         lg_part_fail(p, "publish offer: %s", err_str(n));
     else
@@ -251,6 +251,16 @@ static void on_answer(struct lg_janus *j, struct jpart *jp, const char *sdp)
         lg_part_fail(p, "Janus's publish answer: %s",
                      rc == ERR_PROTO ? "the audio m-line refused" : "no UDP IPv4 candidate");
         return;
+    }
+    if (j->run->cfg.video) {
+        rc = lg_sdp_publish_video(j->sdp, p->video.n_layers, &p->video_ext_mid, &p->video_ext_rid);
+        if (rc != 0) {
+            lg_part_fail(p, "Janus's publish answer: %s",
+                         rc == ERR_PROTO ? "the camera m-line refused"
+                                         : "the camera's mid or rtp-stream-id extension unusable, "
+                                           "or simulcast not taken");
+            return;
+        }
     }
     atomic_store(&p->phase, LG_PHASE_ANSWERED);
     if (lg_media_peer_start(j->run->media, p, LG_PUB, &r, level, mid) != 0)

@@ -6,11 +6,13 @@
  * participant in flight; HTTP/1.0, so Janus sends each body whole up to
  * the close rather than in chunks). Meeting m is room m + 1, made by its first
  * participant (the others start once it exists); everyone publishes the
- * offer the samtale mode makes (load_sdp.h), and once every publisher of
- * the meeting is up, subscribes to the others' feeds and answers Janus's
- * offer. Janus's ICE and DTLS parameters (its SDP carries its candidates)
- * go to the media threads as in the samtale mode (lg_media_peer_start()),
- * so the media path, the checks and the report are the same. At the stop
+ * offer the samtale mode makes (load_sdp.h; with --video the simulcast
+ * camera too, its rids lowest first as the JSEP tells Janus), and once
+ * every publisher of the meeting is up, subscribes to the others' feeds
+ * (the top substream with every temporal layer, what samtale forwards to
+ * a subscriber without preferences) and answers Janus's offer. Janus's ICE and DTLS parameters (its
+ * SDP carries its candidates) go to the media threads as in the samtale mode
+ * (lg_media_peer_start()), so the media path, the checks and the report are the same. At the stop
  * every meeting's room and every session are destroyed (bounded wait). */
 #ifndef SAMTALE_LOAD_SIGNAL_JANUS_H
 #define SAMTALE_LOAD_SIGNAL_JANUS_H
