@@ -267,6 +267,9 @@ function figures(r) {
         rssMb: r.server.rss_kb / 1024,
         genCore: r.generator.cpu_us / 1e6 / r.seconds,
         streamsOk: r.received.streams === r.received.streams_wanted,
+        // The simulcast layer each received camera ended on (0 lowest).
+        layers: r.participant_list.flatMap((p) => p.received).filter((x) => x.video)
+            .reduce((a, x) => { a[x.video.layer] = (a[x.video.layer] ?? 0) + 1; return a; }, {}),
         udpRcvbuf: r.udp_errors?.rcvbuf ?? 0,
         udpServer: r.udp_errors?.server ?? 0,
     };
@@ -405,7 +408,8 @@ function steadyTable(rows, probeNs) {
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
     return head + rows.map(([name, f]) => {
         if (f.failed) return `| ${name} | failed: ${f.failed.replace(/\|/g, '/')} |||||||||||\n`;
-        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames, UDP receive-buffer drops: ${f.udpServer} at the server, ${f.udpRcvbuf - f.udpServer} at the generator`;
+        const checks = `${f.streamsOk ? 'all streams' : 'streams missing'}, ${f.decodeErrors} decode errors, ${f.corrupt} corrupt frames, UDP receive-buffer drops: ${f.udpServer} at the server, ${f.udpRcvbuf - f.udpServer} at the generator` +
+            (Object.keys(f.layers).length ? `; cameras ended on layer ${Object.entries(f.layers).map(([l, n]) => `${l}: ${n}`).join(', ')}` : '');
         return `| ${name} | ${f.participants} | ${Math.round(f.fwdPps)} | ${fmt(f.fwdMbps)} | ${fmt(f.loss, 3)} % | ` +
             `${fmt(f.p50, 2)} / ${fmt(f.p99, 2)} ms | ${fmt(f.joinP50, 0)} / ${fmt(f.firstFrameP50, 0)} ms | ${fmt(f.serverCore * 100, 0)} % ` +
             `${f.workerCore === null ? "" : `(${fmt(f.workerCore * 100, 0)} %)`} | ${fmt(f.usPerPkt, 2)} | ${fmt(f.usPerPkt * 1000 / probeNs, 1)} | ` +
