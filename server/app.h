@@ -21,7 +21,7 @@
 #include "server/pinlimit.h"
 #include "server/prompts.h"
 #include "server/ratelimit.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define HTTP_BODY_MAX (64 * 1024)  /* REST request bodies */
 #define WS_MESSAGE_MAX (64 * 1024) /* one signaling message */

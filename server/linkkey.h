@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/store.h"
+#include "signaling/store.h"
 #include "server/token.h"
 
 #define LINKKEY_LEN 32 /* bytes of key material in the key file */

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "server/linkkey.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define PIN_DIGITS 8
 #define PIN_LABEL "samtale invitation pin v1"

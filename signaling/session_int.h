@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "server/app.h"
-#include "server/store.h"
+#include "signaling/store.h"
 #include "signaling/meeting.h"
 
 struct meeting;

@@ -1,7 +1,8 @@
 /* The store: caseworker users, login sessions, meetings, invitations and the
- * audit log. This header is the whole interface; store_sqlite.c implements it
- * on one SQLite file (WAL). Another backend (e.g. PostgreSQL) implements the
- * same functions. Single-threaded: the signaling thread owns the store.
+ * audit log. This header is the whole interface, declared here because the
+ * meeting model and the sessions (signaling/) use it; server/store_sqlite*.c
+ * implements it on one SQLite file (WAL). Another backend (e.g. PostgreSQL)
+ * implements the same functions. Single-threaded: the signaling thread owns the store.
  *
  * Times are Unix milliseconds (int64_t) supplied by the caller. Secrets
  * (passwords, session and invitation tokens) never reach the store in clear:
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/role.h"
+#include "signaling/role.h"
 
 #define STORE_USERNAME_MAX 64   /* bytes, without the NUL */
 #define STORE_NAME_MAX 128      /* display names */
