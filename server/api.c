@@ -8,7 +8,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>

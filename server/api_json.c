@@ -1,7 +1,7 @@
 /* The JSON shapes of the REST API's objects (see docs/PROTOCOL.md, "Objects"). */
 #include "server/api_int.h"
 #include "server/pin.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>

@@ -14,8 +14,8 @@
 
 #include "base/clock.h"
 #include "server/config.h"
-#include "server/linkkey.h"
-#include "server/linkstatus.h"
+#include "signaling/linkkey.h"
+#include "signaling/linkstatus.h"
 #include "server/metrics.h"
 #include "server/password.h"
 #include "server/pinlimit.h"

@@ -26,7 +26,7 @@ struct config {
     char tls_cert[CONFIG_PATH_MAX];      /* PEM chain; default certs/dev/server.pem */
     char tls_key[CONFIG_PATH_MAX];       /* PEM key; default certs/dev/server.key */
     char web_root[CONFIG_PATH_MAX];      /* static files; default "web-client" */
-    char link_key_file[CONFIG_PATH_MAX]; /* the link key (server/linkkey.h); default
+    char link_key_file[CONFIG_PATH_MAX]; /* the link key (signaling/linkkey.h); default
                                             "<data_dir>/link.key" when empty */
     char public_url[CONFIG_URL_MAX];     /* base of invitation links; default https://<listen> */
     char media_bind[CONFIG_ADDR_MAX];    /* media sockets' address; default 127.0.0.1 */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/linkkey.h"
+#include "signaling/linkkey.h"
 #include "signaling/store.h"
 
 #define PIN_DIGITS 8

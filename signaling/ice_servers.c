@@ -1,7 +1,7 @@
 #define LOG_MODULE "turn"
 #include "signaling/ice_servers.h"
 #include "base/log.h"
-#include "server/token.h"
+#include "signaling/token.h"
 #include "server/turn.h"
 
 #include <openssl/crypto.h>

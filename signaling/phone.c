@@ -5,7 +5,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/pin.h"
-#include "server/token.h"
+#include "signaling/token.h"
 #include "signaling/sfu.h"
 
 #include <netinet/in.h>

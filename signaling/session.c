@@ -6,7 +6,7 @@
 #include "server/app.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/token.h"
+#include "signaling/token.h"
 #include "media/media.h"
 #include "signaling/ice_servers.h"
 #include "signaling/meeting.h"

@@ -25,7 +25,7 @@
 #define STORE_DETAIL_MAX 256
 #define STORE_PWHASH_MAX 256
 #define STORE_HASH_LEN 32   /* SHA-256 digest of a token */
-#define STORE_SALT_LEN 32   /* an invitation's salt for its derived token (server/linkkey.h) */
+#define STORE_SALT_LEN 32   /* an invitation's salt for its derived token (signaling/linkkey.h) */
 #define STORE_STATUS_MAX 16 /* an invitation's link status name ("opened", ...) */
 #define STORE_REASON_MAX 32 /* the reason code of a failed device check */
 
@@ -65,7 +65,7 @@ struct store_invitation {
     bool has_salt;
     uint8_t salt[STORE_SALT_LEN];
     uint8_t token_hash[STORE_HASH_LEN]; /* filled in by reads; ignored when adding */
-    /* The latest link status (server/linkstatus.h): name ("" = not opened),
+    /* The latest link status (signaling/linkstatus.h): name ("" = not opened),
      * the device check's reason code when it failed, and when. */
     char status[STORE_STATUS_MAX + 1];
     char status_reason[STORE_REASON_MAX + 1];

@@ -10,7 +10,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #include <stdio.h>
 #include <stdlib.h>

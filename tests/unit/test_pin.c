@@ -3,7 +3,7 @@
 #include "store_fixture.h"
 
 #include "server/app.h"
-#include "server/linkkey.h"
+#include "signaling/linkkey.h"
 #include "server/pin.h"
 
 #define FUTURE_MS (INT64_C(1) << 50) /* far beyond now_wall_ms() */

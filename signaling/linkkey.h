@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "signaling/store.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #define LINKKEY_LEN 32 /* bytes of key material in the key file */
 #define LINKKEY_LABEL "samtale invitation link v1"
