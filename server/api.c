@@ -4,7 +4,7 @@
 #define LOG_MODULE "api"
 #include "server/app.h"
 #include "server/api_int.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"

@@ -1,6 +1,6 @@
 /* The JSON shapes of the REST API's objects (see docs/PROTOCOL.md, "Objects"). */
 #include "server/api_int.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "signaling/token.h"
 
 #include <openssl/crypto.h>

@@ -18,7 +18,7 @@
 #include "signaling/linkstatus.h"
 #include "server/metrics.h"
 #include "server/password.h"
-#include "server/pinlimit.h"
+#include "signaling/pinlimit.h"
 #include "server/prompts.h"
 #include "server/ratelimit.h"
 #include "signaling/store.h"

@@ -4,7 +4,7 @@
 #include "server/app.h"
 #include "signaling/sip_ua.h"
 #include "server/cli_user.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "media/media.h"

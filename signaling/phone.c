@@ -4,7 +4,7 @@
 #include "signaling/phone_int.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "signaling/token.h"
 #include "signaling/sfu.h"
 
@@ -290,7 +290,7 @@ static void check_pin(struct app *app, struct phone_call *c)
     }
     struct store_invitation inv;
     struct store_meeting sm;
-    int rc = c->n_digits == PHONE_PIN_DIGITS ? phone_pin_lookup(app, c->digits, &inv, &sm)
+    int rc = c->n_digits == PHONE_PIN_DIGITS ? pin_lookup(app->store, &app->link_key, c->digits, &inv, &sm)
                                              : ERR_NOTFOUND;
     memset(c->digits, 0, sizeof c->digits);
     c->n_digits = 0;

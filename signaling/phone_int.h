@@ -6,7 +6,7 @@
 
 #include "media/media.h"
 #include "server/app.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "server/prompts.h"
 #include "signaling/phone.h"
 #include "signaling/phone_number.h"

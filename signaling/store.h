@@ -70,7 +70,7 @@ struct store_invitation {
     char status[STORE_STATUS_MAX + 1];
     char status_reason[STORE_REASON_MAX + 1];
     int64_t status_at;
-    /* Its phone PIN's keyed hash and derivation counter (server/pin.h);
+    /* Its phone PIN's keyed hash and derivation counter (signaling/pin.h);
      * has_pin is false for invitations without one ("no PIN"). Stored when
      * adding. */
     bool has_pin;
@@ -157,7 +157,7 @@ int store_invitation_set_status(struct store *s, int64_t id, const char *status,
  * how many. */
 int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out);
 /* Finds the live invitation (not revoked, its meeting not ended) whose PIN
- * has the keyed hash `pin_hash` (server/pin.h). Expiry is the caller's to
+ * has the keyed hash `pin_hash` (signaling/pin.h). Expiry is the caller's to
  * judge. ERR_NOTFOUND if none. */
 int store_invitation_find_pin(struct store *s, const uint8_t pin_hash[STORE_HASH_LEN],
                               struct store_invitation *out);
