@@ -7,7 +7,7 @@
 #include "server/tls_policy.h"
 #include "server/connlimit.h"
 #include "base/err.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "server/http_doc.h"
 #include "server/http_guard.h"
 #include "server/http_int.h"

@@ -3,7 +3,7 @@
 #include "server/http_doc.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "server/http_int.h"
 #include "signaling/meeting.h"
 

@@ -11,7 +11,7 @@
 #include "signaling/ice_servers.h"
 #include "signaling/meeting.h"
 #include "signaling/sfu.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>

@@ -1,10 +1,10 @@
 /* The stage document's signaling: who may steer or remove it, the view that
  * everyone follows, and telling the room when it comes and goes. The bytes
- * live in server/docstore.c and travel over HTTPS (server/http_doc.c). */
+ * live in signaling/docstore.c and travel over HTTPS (server/http_doc.c). */
 #define LOG_MODULE "session"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "signaling/meeting.h"
 #include "signaling/session_int.h"
 
