@@ -19,7 +19,7 @@
 #include "server/metrics.h"
 #include "server/password.h"
 #include "signaling/pinlimit.h"
-#include "server/prompts.h"
+#include "signaling/prompts.h"
 #include "server/ratelimit.h"
 #include "signaling/store.h"
 

@@ -7,7 +7,7 @@
 #include "media/media.h"
 #include "server/app.h"
 #include "signaling/pin.h"
-#include "server/prompts.h"
+#include "signaling/prompts.h"
 #include "signaling/phone.h"
 #include "signaling/phone_number.h"
 #include "signaling/session_int.h"
