@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "base/log.h"
-#include "server/sip_config.h"
-#include "server/turn.h"
+#include "signaling/sip_config.h"
+#include "signaling/turn.h"
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_ADDR_MAX 64
@@ -46,8 +46,8 @@ struct config {
     unsigned invitation_grace_min;   /* invitation expiry after planned end; default 120 */
     unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
     unsigned default_meeting_min;    /* planned length when none is given; default 60 */
-    struct turn_config turn;         /* turn_* settings (server/turn.h); default off */
-    struct sip_config sip;           /* sip_* settings (server/sip_config.h); default off */
+    struct turn_config turn;         /* turn_* settings (signaling/turn.h); default off */
+    struct sip_config sip;           /* sip_* settings (signaling/sip_config.h); default off */
 
     /* Limits on the HTTPS/WSS port (see docs/OPERATIONS.md). */
     unsigned login_threads;            /* password checkers; 0 (default) = half the cores */

@@ -2,7 +2,7 @@
 #include "signaling/ice_servers.h"
 #include "base/log.h"
 #include "signaling/token.h"
-#include "server/turn.h"
+#include "signaling/turn.h"
 
 #include <openssl/crypto.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Tests for server/sip_config.c: the phone bridge's settings through the
+/* Tests for signaling/sip_config.c: the phone bridge's settings through the
  * config front end (config_set / config_validate). */
 #include <setjmp.h>
 #include <stdarg.h>

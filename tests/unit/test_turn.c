@@ -1,4 +1,4 @@
-/* Tests for server/turn.c: TURN REST credentials (the coturn test vector),
+/* Tests for signaling/turn.c: TURN REST credentials (the coturn test vector),
  * turn_urls checks, the secret settings and their validation. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include "server/config.h"
 #include "base/err.h"
-#include "server/turn.h"
+#include "signaling/turn.h"
 
 #define GOOD_SECRET "0123456789abcdef0123456789abcdef"
 
