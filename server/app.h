@@ -20,7 +20,7 @@
 #include "server/password.h"
 #include "signaling/pinlimit.h"
 #include "signaling/prompts.h"
-#include "server/ratelimit.h"
+#include "base/ratelimit.h"
 #include "signaling/store.h"
 
 #define HTTP_BODY_MAX (64 * 1024)  /* REST request bodies */
