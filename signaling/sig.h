@@ -51,6 +51,7 @@ struct sig_counters {
 };
 
 /* Calls back up into the server; `server` is struct sig's. */
+
 /* An error message went to a client under its wire code ("bad_json"). */
 typedef void sig_error_sent_fn(void *server, const char *code);
 /* Sends a SIP message: tp 0 UDP to `to`, 1 TCP on connection conn. */
@@ -58,15 +59,16 @@ typedef int sig_sip_send_fn(void *server, int tp, uint64_t conn, const struct so
                             socklen_t tolen, const uint8_t *buf, size_t len);
 
 struct sig {
-    /* Set by the server before the first call; borrowed. */
+    /* Set by the server before the first call. The server opens, loads or
+     * starts these and frees them at exit; signaling only uses them. */
     const struct sig_config *cfg;
     struct store *store;
-    struct linkkey link_key; /* invitation tokens are derived from it */
-    struct media *media;     /* the media workers */
-    struct docstore *docs;   /* documents on meetings' stages, memory only */
-    void *server;
-    sig_error_sent_fn *error_sent;
-    sig_sip_send_fn *sip_send; /* NULL when SIP is off */
+    struct linkkey link_key;       /* invitation tokens are derived from it */
+    struct media *media;           /* the media workers */
+    struct docstore *docs;         /* documents on meetings' stages, memory only */
+    void *server;                  /* passed back to the calls below */
+    sig_error_sent_fn *error_sent; /* NULL: not counted */
+    sig_sip_send_fn *sip_send;     /* NULL when SIP is off */
 
     /* Signaling's own state. */
     struct live_meeting *live;  /* meetings with participants, a list */
