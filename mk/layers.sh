@@ -3,7 +3,8 @@
 #   base/ <- media/ <- signaling/ <- server/
 # A file may include headers of its own folder and of the folders below it,
 # never of a folder above it, and never another folder's internal header
-# (*_int.h). Prints every offending include as FILE:LINE: reason and exits 1.
+# (*_int.h); headers are named folder/name.h, never through "..". Prints
+# every offending include as FILE:LINE: reason and exits 1.
 #   mk/layers.sh [ROOT]   (default: the current directory)
 set -u
 root="${1:-.}"
@@ -23,6 +24,11 @@ BEGIN { n = split(layers, l, " "); for (i = 1; i <= n; i++) rank[l[i]] = i }
 FNR == 1 {
     name = substr(FILENAME, length(root) + 1)
     own = name; sub(/\/.*/, "", own)
+}
+/^[ \t]*#[ \t]*include[ \t]*"[^"]*\.\.\// {
+    printf "%s:%d: includes a path with \"..\": name headers as folder/name.h\n", name, FNR
+    bad = 1
+    next
 }
 /^[ \t]*#[ \t]*include[ \t]*"[a-z_]+\/[^"]+"/ {
     inc = $0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Tests mk/layers.sh: the tree passes, and a copy of it with one planted
-# upward include, or another folder's internal header, fails naming the file
-# and line. Prints "layers: N passed, N failed"; exits 1 on any failure.
+# upward include, another folder's internal header or a path through "..",
+# fails naming the file and line. Prints "layers: N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/samtale-layers.XXXXXX")
@@ -57,6 +57,10 @@ check "a header including upward fails" fails_with "signaling/sfu.h:$(lines sign
 fresh
 plant server/api.c '#include "media/router_int.h"'
 check "another folder's _int.h fails" fails_with "server/api.c:$(lines server/api.c): includes media/router_int.h, an internal header"
+
+fresh
+plant media/rtp.h '#include "../server/config.h"'
+check "a path through .. fails" fails_with "media/rtp.h:$(lines media/rtp.h): includes a path with \"..\""
 
 fresh
 plant media/router.c '#include "media/router_int.h"'
