@@ -89,7 +89,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-# The phone's spoken prompts (server/prompts.h), one build for every mode.
+# The phone's spoken prompts (signaling/prompts.h), one build for every mode.
 PROMPTS := build/prompts/.made
 # Benchmarks (build/<mode>/bench/); `make bench` runs them in a release build.
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)

@@ -4,11 +4,11 @@
 #define LOG_MODULE "api"
 #include "server/app.h"
 #include "server/api_int.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -104,8 +104,8 @@ static bool authenticate(struct app *app, const struct http_req *req, struct htt
     uint8_t hash[STORE_HASH_LEN];
     int64_t user_id;
     if (!req->session || token_hash(req->session, hash) < 0 ||
-        store_session_find(app->store, hash, now_wall_ms(), &user_id) < 0 ||
-        store_user_get(app->store, user_id, user) < 0) {
+        store_session_find(app->sig.store, hash, now_wall_ms(), &user_id) < 0 ||
+        store_user_get(app->sig.store, user_id, user) < 0) {
         api_error(resp, 401, "not_logged_in", "log in first");
         return false;
     }
@@ -116,7 +116,7 @@ static bool authenticate(struct app *app, const struct http_req *req, struct htt
 static bool own_meeting(struct app *app, const struct store_user *user, int64_t id,
                         struct http_resp *resp, struct store_meeting *m)
 {
-    if (store_meeting_get(app->store, id, m) < 0 || m->owner_id != user->id) {
+    if (store_meeting_get(app->sig.store, id, m) < 0 || m->owner_id != user->id) {
         api_error(resp, 404, "not_found", "no such meeting");
         return false;
     }
@@ -134,7 +134,7 @@ static void audit(struct app *app, int64_t meeting_id, const char *kind, const e
     }
     snprintf(ev.display_name, sizeof ev.display_name, "%s", name ? name : "");
     snprintf(ev.detail, sizeof ev.detail, "%s", detail ? detail : "");
-    if (store_audit_add(app->store, &ev) < 0)
+    if (store_audit_add(app->sig.store, &ev) < 0)
         LOG_E("meeting %" PRId64 ": audit event '%s' not stored", meeting_id, kind);
 }
 
@@ -147,7 +147,7 @@ void api_login_finish(struct app *app, int64_t user_id, const char *client_addr,
 {
     struct store_user user;
     memset(resp, 0, sizeof *resp);
-    if (check_rc < 0 || user_id <= 0 || store_user_get(app->store, user_id, &user) < 0) {
+    if (check_rc < 0 || user_id <= 0 || store_user_get(app->sig.store, user_id, &user) < 0) {
         app->metrics.logins_failed++;
         LOG_I("failed login for a caseworker account from %s", client_addr);
         api_error(resp, 401, "invalid_credentials", "wrong username or password");
@@ -158,7 +158,7 @@ void api_login_finish(struct app *app, int64_t user_id, const char *client_addr,
     int64_t now = now_wall_ms();
     int64_t ttl_ms = (int64_t)app->cfg.session_hours * 3600 * 1000;
     if (token_generate(token) < 0 || token_hash(token, hash) < 0 ||
-        store_session_add(app->store, hash, user.id, now, now + ttl_ms) < 0) {
+        store_session_add(app->sig.store, hash, user.id, now, now + ttl_ms) < 0) {
         OPENSSL_cleanse(token, sizeof token);
         api_error(resp, 500, "server_error", "could not start a session");
         return;
@@ -202,7 +202,7 @@ static void login(struct app *app, const struct http_req *req, struct http_resp 
     /* An unknown user leaves pwhash empty: the check then burns one KDF run,
      * the same cost as a wrong password, so usernames stay private. A
      * password over PASSWORD_MAX is cut: the check still fails. */
-    if (store_user_find(app->store, username, &user, check->pwhash) == 0)
+    if (store_user_find(app->sig.store, username, &user, check->pwhash) == 0)
         check->user_id = user.id;
     else
         check->pwhash[0] = '\0';
@@ -220,7 +220,7 @@ static void logout(struct app *app, const struct http_req *req, struct http_resp
 {
     uint8_t hash[STORE_HASH_LEN];
     if (req->session && token_hash(req->session, hash) == 0)
-        store_session_remove(app->store, hash);
+        store_session_remove(app->sig.store, hash);
     snprintf(resp->set_cookie, sizeof resp->set_cookie,
              SESSION_COOKIE "=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
     ok(resp, 204, NULL);
@@ -258,7 +258,7 @@ static int list_one(void *arg, const struct store_meeting *m)
     /* Statuses matter for meetings still to come or going on. */
     if (!m->ended_at) {
         struct app *app = ctx[0];
-        int rc = store_invitation_list(app->store, m->id, list_link_status, links);
+        int rc = store_invitation_list(app->sig.store, m->id, list_link_status, links);
         if (rc < 0) {
             json_decref(j);
             return rc;
@@ -271,7 +271,7 @@ static void list_meetings(struct app *app, const struct store_user *user, struct
 {
     json_t *arr = json_array();
     void *ctx[2] = {app, arr};
-    int rc = arr ? store_meeting_list(app->store, user->id, list_one, ctx) : ERR_NOMEM;
+    int rc = arr ? store_meeting_list(app->sig.store, user->id, list_one, ctx) : ERR_NOMEM;
     if (rc < 0) {
         json_decref(arr);
         store_failed(resp, rc);
@@ -396,15 +396,15 @@ static void create_meeting(struct app *app, const struct store_user *user,
                     inv->auto_admit = true;
         }
         inv->has_salt = true;
-        if (linkkey_new(&app->link_key, inv->salt, tokens[i], hashes[i]) < 0) {
+        if (linkkey_new(&app->sig.link_key, inv->salt, tokens[i], hashes[i]) < 0) {
             api_error(resp, 500, "server_error", "could not create links");
             goto out;
         }
     }
-    int rc = pin_assign(app->store, &app->link_key, invs, n_roles + 1);
+    int rc = pin_assign(app->sig.store, &app->sig.link_key, invs, n_roles + 1);
     if (rc == 0)
-        rc = store_meeting_create(app->store, &m, invs, (const uint8_t(*)[STORE_HASH_LEN])hashes,
-                                  n_roles + 1);
+        rc = store_meeting_create(app->sig.store, &m, invs,
+                                  (const uint8_t(*)[STORE_HASH_LEN])hashes, n_roles + 1);
     if (rc < 0) {
         store_failed(resp, rc);
         goto out;
@@ -441,7 +441,7 @@ static void get_meeting(struct app *app, const struct store_meeting *m, struct h
 {
     json_t *arr = json_array();
     void *ctx[3] = {app, arr, (void *)m};
-    int rc = arr ? store_invitation_list(app->store, m->id, list_invitation, ctx) : ERR_NOMEM;
+    int rc = arr ? store_invitation_list(app->sig.store, m->id, list_invitation, ctx) : ERR_NOMEM;
     if (rc < 0) {
         json_decref(arr);
         store_failed(resp, rc);
@@ -454,8 +454,8 @@ static void get_meeting(struct app *app, const struct store_meeting *m, struct h
 
 static void delete_meeting(struct app *app, const struct store_meeting *m, struct http_resp *resp)
 {
-    sessions_end_meeting(app, m->id, "deleted");
-    int rc = store_meeting_delete(app->store, m->id);
+    sessions_end_meeting(&app->sig, m->id, "deleted");
+    int rc = store_meeting_delete(app->sig.store, m->id);
     if (rc < 0) {
         store_failed(resp, rc);
         return;
@@ -498,11 +498,11 @@ static void add_invitation(struct app *app, const struct store_meeting *m,
     snprintf(inv.label, sizeof inv.label, "%s", label ? label : inv.is_host ? "host" : "");
     inv.expires_at = m->planned_end + (int64_t)app->cfg.invitation_grace_min * MINUTE_MS;
     inv.has_salt = true;
-    int rc = linkkey_new(&app->link_key, inv.salt, token, hash);
+    int rc = linkkey_new(&app->sig.link_key, inv.salt, token, hash);
     if (rc == 0)
-        rc = pin_assign(app->store, &app->link_key, &inv, 1);
+        rc = pin_assign(app->sig.store, &app->sig.link_key, &inv, 1);
     if (rc == 0)
-        rc = store_invitation_add(app->store, &inv, hash);
+        rc = store_invitation_add(app->sig.store, &inv, hash);
     if (rc < 0) {
         store_failed(resp, rc);
         goto out;
@@ -522,12 +522,12 @@ static void revoke_invitation(struct app *app, const struct store_meeting *m, co
 {
     int64_t id;
     struct store_invitation inv;
-    if (parse_id(id_str, &id) < 0 || store_invitation_get(app->store, id, &inv) < 0 ||
+    if (parse_id(id_str, &id) < 0 || store_invitation_get(app->sig.store, id, &inv) < 0 ||
         inv.meeting_id != m->id) {
         api_error(resp, 404, "not_found", "no such invitation");
         return;
     }
-    int rc = store_invitation_revoke(app->store, id, now_wall_ms());
+    int rc = store_invitation_revoke(app->sig.store, id, now_wall_ms());
     if (rc < 0) {
         store_failed(resp, rc);
         return;
@@ -549,7 +549,7 @@ static int list_event(void *arg, const struct store_audit_event *ev)
 static void get_audit(struct app *app, const struct store_meeting *m, struct http_resp *resp)
 {
     json_t *arr = json_array();
-    int rc = arr ? store_audit_list(app->store, m->id, list_event, arr) : ERR_NOMEM;
+    int rc = arr ? store_audit_list(app->sig.store, m->id, list_event, arr) : ERR_NOMEM;
     if (rc < 0) {
         json_decref(arr);
         store_failed(resp, rc);
@@ -568,10 +568,11 @@ static bool usable_link(struct app *app, const json_t *body, struct store_invita
     uint8_t hash[STORE_HASH_LEN];
     if (!token) {
         api_error(resp, 400, "bad_request", "give the link's 'token' as a string");
-    } else if (token_hash(token, hash) < 0 || store_invitation_find(app->store, hash, inv) < 0 ||
-               store_meeting_get(app->store, inv->meeting_id, m) < 0) {
+    } else if (token_hash(token, hash) < 0 ||
+               store_invitation_find(app->sig.store, hash, inv) < 0 ||
+               store_meeting_get(app->sig.store, inv->meeting_id, m) < 0) {
         api_error(resp, 404, "invalid_token", "this link is not valid");
-    } else if (inv->revoked_at || !linkkey_invitation_ok(&app->link_key, inv)) {
+    } else if (inv->revoked_at || !linkkey_invitation_ok(&app->sig.link_key, inv)) {
         api_error(resp, 410, "token_revoked", "this link has been withdrawn by the caseworker");
     } else if (m->ended_at) {
         api_error(resp, 410, "meeting_ended", "this meeting has ended");
@@ -591,8 +592,8 @@ static void join_info(struct app *app, const struct http_req *req, struct http_r
     struct store_invitation inv;
     struct store_meeting m;
     if (usable_link(app, body, &inv, &m, resp)) {
-        sessions_link_event(app, &inv, LINK_OPENED, "");
-        unsigned present = sessions_meeting_participants(app, m.id);
+        sessions_link_event(&app->sig, &inv, LINK_OPENED, "");
+        unsigned present = sessions_meeting_participants(&app->sig, m.id);
         ok(resp, 200,
            json_pack("{s:{s:s, s:I, s:I, s:s}, s:s, s:b}", "meeting", "title", m.title,
                      "planned_start", (json_int_t)m.planned_start, "planned_end",
@@ -633,7 +634,7 @@ static void join_check(struct app *app, const struct http_req *req, struct http_
         api_error(resp, 429, "rate_limited", "the link's status changed a moment ago");
         resp->retry_after_s = 1;
     } else {
-        sessions_link_event(app, &inv, passed ? LINK_CHECK_PASSED : LINK_CHECK_FAILED,
+        sessions_link_event(&app->sig, &inv, passed ? LINK_CHECK_PASSED : LINK_CHECK_FAILED,
                             passed ? "" : reason);
         ok(resp, 204, NULL);
     }

@@ -1,7 +1,7 @@
 /* The JSON shapes of the REST API's objects (see docs/PROTOCOL.md, "Objects"). */
 #include "server/api_int.h"
-#include "server/pin.h"
-#include "server/token.h"
+#include "signaling/pin.h"
+#include "signaling/token.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@ json_t *api_user_json(const struct store_user *u)
 
 json_t *api_meeting_json(struct app *app, const struct store_meeting *m)
 {
-    unsigned present = sessions_meeting_participants(app, m->id);
+    unsigned present = sessions_meeting_participants(&app->sig, m->id);
     const char *status = m->ended_at ? "ended" : present ? "live" : "planned";
     return json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:s, s:I}", "id", (json_int_t)m->id, "title",
                      m->title, "planned_start", (json_int_t)m->planned_start, "planned_end",
@@ -45,15 +45,16 @@ json_t *api_invitation_json(struct app *app, const struct store_invitation *inv,
                           inv->status_reason[0] ? json_string(inv->status_reason) : json_null(),
                           "status_at", api_time_or_null(inv->status_at));
     bool usable = !inv->revoked_at && now_wall_ms() < inv->expires_at;
-    if (!token && usable && linkkey_invitation_ok(&app->link_key, inv) && inv->has_salt &&
-        linkkey_token(&app->link_key, inv->salt, derived) == 0)
+    if (!token && usable && linkkey_invitation_ok(&app->sig.link_key, inv) && inv->has_salt &&
+        linkkey_token(&app->sig.link_key, inv->salt, derived) == 0)
         token = derived;
     char pin[PIN_DIGITS + 1];
     if (j) {
         json_object_set_new(j, "link_available", json_boolean(token != NULL));
         json_object_set_new(j, "pin",
-                            with_pin && token && pin_of(&app->link_key, inv, pin) ? json_string(pin)
-                                                                                  : json_null());
+                            with_pin && token && pin_of(&app->sig.link_key, inv, pin)
+                                ? json_string(pin)
+                                : json_null());
     }
     if (j && token) {
         char url[CONFIG_URL_MAX + TOKEN_STR_LEN + 8];
@@ -71,8 +72,8 @@ json_t *api_phone_json(const struct app *app)
 {
     const struct config *c = &app->cfg;
     return json_pack("{s:o, s:b}", "dial_in_number",
-                     sip_enabled(&c->sip) && c->sip.dial_in_number[0]
-                         ? json_string(c->sip.dial_in_number)
+                     sip_enabled(&c->sig.sip) && c->sig.sip.dial_in_number[0]
+                         ? json_string(c->sig.sip.dial_in_number)
                          : json_null(),
-                     "dial_out", sip_dial_out_enabled(&c->sip));
+                     "dial_out", sip_dial_out_enabled(&c->sig.sip));
 }

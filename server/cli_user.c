@@ -4,7 +4,7 @@
 #include "server/cli_user.h"
 #include "base/err.h"
 #include "server/password.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>

@@ -108,24 +108,24 @@ void config_defaults(struct config *c)
     memcpy(c->tls_key, "certs/dev/server.key", sizeof "certs/dev/server.key");
     memcpy(c->web_root, "web-client", sizeof "web-client");
     (void)derived_public_url(c->listen_addr, c->listen_port, c->public_url);
-    memcpy(c->media_bind, "127.0.0.1", sizeof "127.0.0.1");
+    memcpy(c->sig.media_bind, "127.0.0.1", sizeof "127.0.0.1");
     c->media_port_min = 40000;
     c->media_port_max = 40099;
-    memcpy(c->media_public_addrs[0], "127.0.0.1", sizeof "127.0.0.1");
-    c->media_public_addr_count = 1;
+    memcpy(c->sig.media_public_addrs[0], "127.0.0.1", sizeof "127.0.0.1");
+    c->sig.media_public_addr_count = 1;
     c->workers = 0;
     c->log_level = LOG_LEVEL_INFO;
-    c->max_participants = 8;
-    c->max_connections = 1000;
-    c->ws_rate_per_sec = 20;
-    c->ws_rate_burst = 40;
+    c->sig.max_participants = 8;
+    c->sig.max_connections = 1000;
+    c->sig.ws_rate_per_sec = 20;
+    c->sig.ws_rate_burst = 40;
     c->login_attempts_per_min = 10;
     c->session_hours = 12;
     c->invitation_grace_min = 120;
-    c->resume_seconds = 60;
+    c->sig.resume_seconds = 60;
     c->default_meeting_min = 60;
-    turn_config_defaults(&c->turn);
-    sip_config_defaults(&c->sip);
+    turn_config_defaults(&c->sig.turn);
+    sip_config_defaults(&c->sig.sip);
     c->login_threads = 0;
     c->login_queue = 32;
     c->handshake_timeout_s = 5;
@@ -290,10 +290,10 @@ static int set_public_addrs(struct config *c, const char *value, char *err)
             break;
         p = comma + 1;
     }
-    memcpy(c->media_public_addrs, addrs, sizeof addrs[0] * count);
+    memcpy(c->sig.media_public_addrs, addrs, sizeof addrs[0] * count);
     for (unsigned i = count; i < CONFIG_PUBLIC_ADDRS_MAX; i++)
-        memset(c->media_public_addrs[i], 0, sizeof c->media_public_addrs[i]);
-    c->media_public_addr_count = count;
+        memset(c->sig.media_public_addrs[i], 0, sizeof c->sig.media_public_addrs[i]);
+    c->sig.media_public_addr_count = count;
     return 0;
 }
 
@@ -340,21 +340,21 @@ static const struct key_def keys[] = {
     PATH_KEY("web_root", web_root),
     PATH_KEY("link_key_file", link_key_file),
     {"public_url", KEY_URL, 0, 0, 0, 0},
-    {"media_bind", KEY_IP, offsetof(struct config, media_bind),
-     sizeof((struct config *)0)->media_bind, 0, 0},
+    {"media_bind", KEY_IP, offsetof(struct config, sig.media_bind),
+     sizeof((struct config *)0)->sig.media_bind, 0, 0},
     {"media_port_min", KEY_PORT, offsetof(struct config, media_port_min), 0, 0, 65535},
     {"media_port_max", KEY_PORT, offsetof(struct config, media_port_max), 0, 0, 65535},
     {"media_public_addresses", KEY_ADDRS, 0, 0, 0, 0},
     UINT_KEY("workers", workers, 0, 64),
     {"log_level", KEY_LOG_LEVEL, 0, 0, 0, 0},
-    UINT_KEY("max_participants", max_participants, 2, 64),
-    UINT_KEY("max_connections", max_connections, 1, 100000),
-    UINT_KEY("ws_rate_per_sec", ws_rate_per_sec, 1, 1000),
-    UINT_KEY("ws_rate_burst", ws_rate_burst, 1, 10000),
+    UINT_KEY("max_participants", sig.max_participants, 2, 64),
+    UINT_KEY("max_connections", sig.max_connections, 1, 100000),
+    UINT_KEY("ws_rate_per_sec", sig.ws_rate_per_sec, 1, 1000),
+    UINT_KEY("ws_rate_burst", sig.ws_rate_burst, 1, 10000),
     UINT_KEY("login_attempts_per_min", login_attempts_per_min, 1, 1000),
     UINT_KEY("session_hours", session_hours, 1, 168),
     UINT_KEY("invitation_grace_min", invitation_grace_min, 0, 10080),
-    UINT_KEY("resume_seconds", resume_seconds, 5, 600),
+    UINT_KEY("resume_seconds", sig.resume_seconds, 5, 600),
     UINT_KEY("default_meeting_min", default_meeting_min, 5, 1440),
     UINT_KEY("login_threads", login_threads, 0, 8),
     UINT_KEY("login_queue", login_queue, 0, 1024),
@@ -412,9 +412,9 @@ int config_set(struct config *c, const char *key, const char *value, char err[CO
         }
     }
     if (!k && strncmp(key, "turn_", 5) == 0)
-        return turn_config_set(&c->turn, key, value, err, CONFIG_ERR_MAX);
+        return turn_config_set(&c->sig.turn, key, value, err, CONFIG_ERR_MAX);
     if (!k && strncmp(key, "sip_", 4) == 0)
-        return sip_config_set(&c->sip, key, value, err, CONFIG_ERR_MAX);
+        return sip_config_set(&c->sig.sip, key, value, err, CONFIG_ERR_MAX);
     if (!k) {
         set_err(err, "unknown setting '%.*s'", SHOW_MAX, key);
         return ERR_INVAL;
@@ -642,7 +642,7 @@ out:
 
 bool config_phone_enabled(const struct config *c)
 {
-    return sip_enabled(&c->sip);
+    return sip_enabled(&c->sig.sip);
 }
 
 int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
@@ -692,7 +692,8 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
         set_err(err, "listen port is not set");
         return ERR_INVAL;
     }
-    if (c->media_public_addr_count == 0 || c->media_public_addr_count > CONFIG_PUBLIC_ADDRS_MAX) {
+    if (c->sig.media_public_addr_count == 0 ||
+        c->sig.media_public_addr_count > CONFIG_PUBLIC_ADDRS_MAX) {
         set_err(err, "media_public_addresses needs 1..%d addresses", CONFIG_PUBLIC_ADDRS_MAX);
         return ERR_INVAL;
     }
@@ -700,6 +701,6 @@ int config_validate(const struct config *c, char err[CONFIG_ERR_MAX])
         set_err(err, "public_url must start with https://");
         return ERR_INVAL;
     }
-    int rc = turn_config_validate(&c->turn, err, CONFIG_ERR_MAX);
-    return rc < 0 ? rc : sip_config_validate(&c->sip, err, CONFIG_ERR_MAX);
+    int rc = turn_config_validate(&c->sig.turn, err, CONFIG_ERR_MAX);
+    return rc < 0 ? rc : sip_config_validate(&c->sig.sip, err, CONFIG_ERR_MAX);
 }

@@ -9,45 +9,37 @@
 #include <stdint.h>
 
 #include "base/log.h"
-#include "server/sip_config.h"
-#include "server/turn.h"
+#include "signaling/sig.h"
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_ADDR_MAX 64
 #define CONFIG_URL_MAX 256
-#define CONFIG_PUBLIC_ADDRS_MAX 4
+#define CONFIG_PUBLIC_ADDRS_MAX SIG_PUBLIC_ADDRS_MAX
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_ERR_MAX 256
 
 struct config {
+    /* What signaling uses: sessions, meetings, TURN, the phone bridge and the
+     * media addresses (signaling/sig.h). */
+    struct sig_config sig;
     char listen_addr[CONFIG_ADDR_MAX];   /* "127.0.0.1", "::", "0.0.0.0"; default 127.0.0.1 */
     uint16_t listen_port;                /* default 8443 */
     char data_dir[CONFIG_PATH_MAX];      /* default "data": holds samtale.db */
     char tls_cert[CONFIG_PATH_MAX];      /* PEM chain; default certs/dev/server.pem */
     char tls_key[CONFIG_PATH_MAX];       /* PEM key; default certs/dev/server.key */
     char web_root[CONFIG_PATH_MAX];      /* static files; default "web-client" */
-    char link_key_file[CONFIG_PATH_MAX]; /* the link key (server/linkkey.h); default
+    char link_key_file[CONFIG_PATH_MAX]; /* the link key (signaling/linkkey.h); default
                                             "<data_dir>/link.key" when empty */
     char public_url[CONFIG_URL_MAX];     /* base of invitation links; default https://<listen> */
-    char media_bind[CONFIG_ADDR_MAX];    /* media sockets' address; default 127.0.0.1 */
     uint16_t media_port_min;             /* worker i uses min + i for UDP and TCP; default 40000;
                                             0 = ephemeral ports (tests) */
     uint16_t media_port_max;             /* default 40099 */
-    char media_public_addrs[CONFIG_PUBLIC_ADDRS_MAX][CONFIG_ADDR_MAX]; /* announced candidates */
-    unsigned media_public_addr_count;
-    unsigned workers;                /* media worker threads; 0 = one per core */
-    enum log_level log_level;        /* default info */
-    unsigned max_participants;       /* per meeting; default 8 */
-    unsigned max_connections;        /* WebSocket connections; default 1000 */
-    unsigned ws_rate_per_sec;        /* per-connection message rate; default 20 */
-    unsigned ws_rate_burst;          /* default 40 */
-    unsigned login_attempts_per_min; /* per client address; default 10 */
-    unsigned session_hours;          /* caseworker login lifetime; default 12 */
-    unsigned invitation_grace_min;   /* invitation expiry after planned end; default 120 */
-    unsigned resume_seconds;         /* seat kept after a dropped connection; default 60 */
-    unsigned default_meeting_min;    /* planned length when none is given; default 60 */
-    struct turn_config turn;         /* turn_* settings (server/turn.h); default off */
-    struct sip_config sip;           /* sip_* settings (server/sip_config.h); default off */
+    unsigned workers;                    /* media worker threads; 0 = one per core */
+    enum log_level log_level;            /* default info */
+    unsigned login_attempts_per_min;     /* per client address; default 10 */
+    unsigned session_hours;              /* caseworker login lifetime; default 12 */
+    unsigned invitation_grace_min;       /* invitation expiry after planned end; default 120 */
+    unsigned default_meeting_min;        /* planned length when none is given; default 60 */
 
     /* Limits on the HTTPS/WSS port (see docs/OPERATIONS.md). */
     unsigned login_threads;            /* password checkers; 0 (default) = half the cores */

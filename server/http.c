@@ -7,7 +7,7 @@
 #include "server/tls_policy.h"
 #include "server/connlimit.h"
 #include "base/err.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "server/http_doc.h"
 #include "server/http_guard.h"
 #include "server/http_int.h"
@@ -298,15 +298,16 @@ static int handle_metrics(struct lws *wsi, struct pss *pss)
 {
     struct app *app = app_of(wsi);
     struct metrics_live live = {0};
-    sessions_count(app, &live.meetings_live, live.participants);
+    sessions_count(&app->sig, &live.meetings_live, live.participants);
     live.uptime_s = (now_wall_ms() - app->started_ms) / 1000;
-    if (app->media) {
-        live.n_workers = media_worker_count(app->media);
+    if (app->sig.media) {
+        live.n_workers = media_worker_count(app->sig.media);
         for (unsigned i = 0; i < live.n_workers; i++)
-            media_get_stats(app->media, (int)i, &live.workers[i]);
+            media_get_stats(app->sig.media, (int)i, &live.workers[i]);
     }
-    live.phone_on = app->phone != NULL;
-    phone_get_stats(app, &live.phone);
+    live.phone_on = app->sig.phone != NULL;
+    phone_get_stats(&app->sig, &live.phone);
+    live.ws = app->sig.counters;
     char *buf = NULL;
     size_t n = 0;
     int err = metrics_render_alloc(&app->metrics, &live, &buf, &n);
@@ -561,21 +562,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         char cookie[128];
         bool has_cookie = session_cookie(wsi, cookie, sizeof cookie);
-        pss->conn = session_open(app, wsi, has_cookie ? cookie : NULL);
+        pss->conn = session_open(&app->sig, wsi, has_cookie ? cookie : NULL);
         OPENSSL_cleanse(cookie, sizeof cookie);
         return pss->conn ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
         if (!pss->conn)
             return -1;
-        return session_receive(app, pss->conn, in, len, lws_is_first_fragment(wsi) != 0,
+        return session_receive(&app->sig, pss->conn, in, len, lws_is_first_fragment(wsi) != 0,
                                lws_is_final_fragment(wsi) != 0, lws_frame_is_binary(wsi) != 0);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!pss->conn)
             return -1;
-        return session_writeable(app, pss->conn);
+        return session_writeable(&app->sig, pss->conn);
     case LWS_CALLBACK_CLOSED:
         if (pss && pss->conn) {
-            session_closed(app, pss->conn);
+            session_closed(&app->sig, pss->conn);
             pss->conn = NULL;
         }
         return 0;
@@ -586,7 +587,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         login_results(app);
-        sessions_media_events(app);
+        sessions_media_events(&app->sig);
         return 0;
     default:
         return 0;
@@ -608,8 +609,8 @@ static struct ticker {
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct ticker *t = lws_container_of(sul, struct ticker, sul);
-    sessions_tick(t->app);
-    if (!t->app->stopping)
+    sessions_tick(&t->app->sig);
+    if (!t->app->sig.stopping)
         lws_sul_schedule(t->app->lws, 0, &t->sul, tick, LWS_US_PER_SEC);
 }
 
@@ -645,8 +646,8 @@ static void stop_helpers(struct app *app)
     stop_kdf(app);
     connlimit_destroy(app->conns_acct);
     app->conns_acct = NULL;
-    docstore_destroy(app->docs); /* after the connections: downloads hold documents */
-    app->docs = NULL;
+    docstore_destroy(app->sig.docs); /* after the connections: downloads hold documents */
+    app->sig.docs = NULL;
 }
 
 static unsigned login_threads(const struct app *app)
@@ -689,14 +690,14 @@ int http_server_start(struct app *app)
     info.ka_time = 0;
     /* Room above max_connections for the listener, the media workers' wakeups
      * and the connections accepted while an idle one is being dropped. */
-    info.fd_limit_per_thread = app->cfg.max_connections + 64;
+    info.fd_limit_per_thread = app->cfg.sig.max_connections + 64;
 
     int rc = kdfpool_create(&app->kdf, login_threads(app), app->cfg.login_queue, http_wake, app);
     if (rc == 0)
         rc = connlimit_create(&app->conns_acct, info.fd_limit_per_thread,
                               app->cfg.max_connections_per_addr);
     if (rc == 0)
-        rc = docstore_create(&app->docs, (size_t)app->cfg.document_memory_mb << 20,
+        rc = docstore_create(&app->sig.docs, (size_t)app->cfg.document_memory_mb << 20,
                              (size_t)app->cfg.document_max_mb << 20);
     if (rc < 0) {
         LOG_E("cannot start the password-check threads: %s", err_str(rc));
@@ -727,22 +728,22 @@ int http_server_run(struct app *app)
             break;
     }
     /* Tell everyone, let the goodbyes flush, then tear down. */
-    app->stopping = true;
-    sessions_shutdown(app);
+    app->sig.stopping = true;
+    sessions_shutdown(&app->sig);
     int64_t deadline = now_mono_us() + SHUTDOWN_DRAIN_US;
-    while (app->conns && now_mono_us() < deadline) {
+    while (app->sig.conns && now_mono_us() < deadline) {
         if (lws_service(app->lws, 0) < 0)
             break;
     }
     lws_sul_cancel(&ticker.sul);
-    sip_server_stop(app);   /* calls end while the meetings and workers are there */
-    media_stop(app->media); /* before the loop goes: workers wake it */
-    app->media = NULL;
+    sip_server_stop(app);       /* calls end while the meetings and workers are there */
+    media_stop(app->sig.media); /* before the loop goes: workers wake it */
+    app->sig.media = NULL;
     stop_kdf(app);
     lws_context_destroy(app->lws);
     app->lws = NULL;
     stop_helpers(app);
-    sessions_free_all(app);
+    sessions_free_all(&app->sig);
     return 0;
 }
 

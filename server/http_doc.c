@@ -3,7 +3,7 @@
 #include "server/http_doc.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "server/http_int.h"
 #include "signaling/meeting.h"
 
@@ -74,8 +74,8 @@ void http_doc_free(struct pss *pss)
         OPENSSL_cleanse(x->buf, x->got);
         free(x->buf);
     }
-    docstore_release(x->app->docs, x->reserved);
-    docstore_unref(x->app->docs, x->doc);
+    docstore_release(x->app->sig.docs, x->reserved);
+    docstore_unref(x->app->sig.docs, x->doc);
     OPENSSL_cleanse(x->secret, sizeof x->secret);
     free(x);
     pss->doc = NULL;
@@ -89,7 +89,7 @@ static void drop_upload(struct http_doc_xfer *x)
         free(x->buf);
         x->buf = NULL;
     }
-    docstore_release(x->app->docs, x->reserved);
+    docstore_release(x->app->sig.docs, x->reserved);
     x->reserved = 0;
 }
 
@@ -127,7 +127,7 @@ static int start_download(struct lws *wsi, struct pss *pss)
     uint8_t hdr[LWS_PRE + 1024];
     uint8_t *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
     static const char no_store[] = "no-store";
-    x->doc = docstore_ref(app->docs, x->meeting_id);
+    x->doc = docstore_ref(app->sig.docs, x->meeting_id);
     if (!x->doc)
         return http_respond_error(wsi, pss, 404, "not_found", "no document on the stage");
     pss->answered = true;
@@ -202,17 +202,17 @@ int http_doc_on_http(struct lws *wsi, struct pss *pss, int64_t meeting_id)
     if (!bearer(wsi, x->secret, sizeof x->secret))
         return refuse(wsi, pss, 401, "no_session",
                       "send your seat as Authorization: Bearer <resume_token>");
-    if (sessions_doc_seat(app, meeting_id, x->secret, &pid) < 0)
+    if (sessions_doc_seat(&app->sig, meeting_id, x->secret, &pid) < 0)
         return refuse(wsi, pss, 404, "not_found", "no such meeting, or you are not in it");
     if (!post)
         return start_download(wsi, pss);
 
     if (clen == 0)
         return refuse(wsi, pss, 400, "bad_request", "send the file as the body, with its length");
-    if (docstore_get(app->docs, meeting_id))
+    if (docstore_get(app->sig.docs, meeting_id))
         return refuse(wsi, pss, 409, "document_shown",
                       "a document is already on the stage: remove it first");
-    rc = docstore_reserve(app->docs, x->want);
+    rc = docstore_reserve(app->sig.docs, x->want);
     if (rc == ERR_TOOBIG)
         return refuse(wsi, pss, 413, "too_big", "the file is over the document size limit");
     if (rc < 0)
@@ -263,9 +263,9 @@ int http_doc_on_complete(struct lws *wsi, struct pss *pss)
     if (x->got != x->want || !x->buf)
         return refuse(wsi, pss, 400, "bad_length", "the body is shorter than Content-Length");
     /* The seat is checked again: the uploader may have left meanwhile. */
-    if (sessions_doc_seat(app, x->meeting_id, x->secret, &pid) < 0)
+    if (sessions_doc_seat(&app->sig, x->meeting_id, x->secret, &pid) < 0)
         return refuse(wsi, pss, 404, "not_found", "no such meeting, or you are not in it");
-    int rc = docstore_put(app->docs, x->meeting_id, pid, x->buf, x->got, &d);
+    int rc = docstore_put(app->sig.docs, x->meeting_id, pid, x->buf, x->got, &d);
     if (rc == ERR_EXISTS)
         return refuse(wsi, pss, 409, "document_shown",
                       "a document is already on the stage: remove it first");
@@ -278,7 +278,7 @@ int http_doc_on_complete(struct lws *wsi, struct pss *pss)
     x->reserved = 0;
     LOG_I("meeting %lld: participant %u shows document %llu (%s, %zu bytes)",
           (long long)x->meeting_id, pid, (unsigned long long)d->id, docstore_mime(d->type), d->len);
-    sessions_doc_shown(app, x->meeting_id);
+    sessions_doc_shown(&app->sig, x->meeting_id);
 
     char body[160];
     int n = snprintf(body, sizeof body, "{\"doc\":%llu,\"mime\":\"%s\",\"size\":%zu}",

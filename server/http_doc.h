@@ -3,7 +3,7 @@
  * the raw body, GET answers it. Both prove a seat in the live meeting with
  * the participant's resume secret in "Authorization: Bearer", never with
  * anything in the URL. The body is read chunk by chunk as libwebsockets hands
- * it over, into memory reserved from server/docstore.c; nothing here blocks
+ * it over, into memory reserved from signaling/docstore.c; nothing here blocks
  * or touches the disk. */
 #ifndef SAMTALE_HTTP_DOC_H
 #define SAMTALE_HTTP_DOC_H

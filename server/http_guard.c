@@ -79,7 +79,7 @@ int http_guard_on_accept(struct app *app, void *args)
         metrics_error(&app->metrics, "too_many_connections");
         return 1;
     }
-    if (connlimit_count(app->conns_acct) >= app->cfg.max_connections) {
+    if (connlimit_count(app->conns_acct) >= app->cfg.sig.max_connections) {
         struct lws *victim = connlimit_evict_oldest(app->conns_acct);
         if (victim) {
             metrics_error(&app->metrics, "idle_connection_dropped");

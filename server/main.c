@@ -4,7 +4,7 @@
 #include "server/app.h"
 #include "signaling/sip_ua.h"
 #include "server/cli_user.h"
-#include "server/pin.h"
+#include "signaling/pin.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "media/media.h"
@@ -116,8 +116,8 @@ static int start_media(struct app *app)
 {
     const struct config *c = &app->cfg;
     const char *addrs[CONFIG_PUBLIC_ADDRS_MAX];
-    for (unsigned i = 0; i < c->media_public_addr_count; i++)
-        addrs[i] = c->media_public_addrs[i];
+    for (unsigned i = 0; i < c->sig.media_public_addr_count; i++)
+        addrs[i] = c->sig.media_public_addrs[i];
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = c->workers ? c->workers : (unsigned)(cores > 0 ? cores : 1);
     if (workers > MEDIA_WORKERS_MAX)
@@ -137,10 +137,10 @@ static int start_media(struct app *app)
         .prompts = n_prompts ? prompts : NULL,
         .n_prompts = n_prompts,
         .workers = workers,
-        .bind = c->media_bind,
+        .bind = c->sig.media_bind,
         .port_min = c->media_port_min,
         .public_addrs = addrs,
-        .n_public = c->media_public_addr_count,
+        .n_public = c->sig.media_public_addr_count,
         .tcp_conns = c->media_tcp_conns,
         .tcp_unauth = c->media_tcp_unauth,
         .tcp_unauth_per_addr = c->media_tcp_unauth_per_addr,
@@ -149,16 +149,16 @@ static int start_media(struct app *app)
         .wake = http_wake,
         .wake_arg = app,
     };
-    int rc = media_start(&app->media, &mc);
+    int rc = media_start(&app->sig.media, &mc);
     if (rc < 0)
-        fprintf(stderr, "samtale: cannot start the media workers on %s: %s\n", c->media_bind,
+        fprintf(stderr, "samtale: cannot start the media workers on %s: %s\n", c->sig.media_bind,
                 err_str(rc));
     else
-        LOG_I("%u media workers on %s, ports from %u", workers, c->media_bind,
+        LOG_I("%u media workers on %s, ports from %u", workers, c->sig.media_bind,
               (unsigned)c->media_port_min);
-    if (turn_enabled(&c->turn))
-        LOG_I("TURN: %u URLs from %s, credentials valid %u s", c->turn.url_count, c->turn.urls[0],
-              c->turn.ttl_seconds);
+    if (turn_enabled(&c->sig.turn))
+        LOG_I("TURN: %u URLs from %s, credentials valid %u s", c->sig.turn.url_count,
+              c->sig.turn.urls[0], c->sig.turn.ttl_seconds);
     else
         LOG_I("TURN: off (no turn_urls)");
     return rc;
@@ -170,13 +170,13 @@ static int start_media(struct app *app)
 static int close_open_seats(struct app *app)
 {
     size_t n = 0;
-    int rc = store_audit_close_open(app->store, app->started_ms, "server restart", &n);
+    int rc = store_audit_close_open(app->sig.store, app->started_ms, "server restart", &n);
     if (rc < 0)
         fprintf(stderr, "samtale: cannot close the seats open before the restart: %s\n",
                 err_str(rc));
     else if (n > 0)
         LOG_I("%zu participants present before the restart left (audit \"leave\")", n);
-    if (rc == 0 && (rc = store_invitation_close_statuses(app->store, app->started_ms, &n)) < 0)
+    if (rc == 0 && (rc = store_invitation_close_statuses(app->sig.store, app->started_ms, &n)) < 0)
         fprintf(stderr, "samtale: cannot close the link statuses open before the restart: %s\n",
                 err_str(rc));
     else if (rc == 0 && n > 0)
@@ -193,11 +193,12 @@ static int serve(int argc, char **argv)
     config_defaults(&app.cfg);
     if (parse_serve_args(argc, argv, &app.cfg) < 0)
         return 2;
+    app_sig_init(&app);
     log_set_level(app.cfg.log_level);
     if (make_dir(app.cfg.data_dir) < 0)
         return 1;
     snprintf(db_path, sizeof db_path, "%s/samtale.db", app.cfg.data_dir);
-    if (store_open(&app.store, db_path) < 0) {
+    if (store_open(&app.sig.store, db_path) < 0) {
         fprintf(stderr, "samtale: cannot open the store %s\n", db_path);
         return 1;
     }
@@ -206,21 +207,21 @@ static int serve(int argc, char **argv)
         snprintf(key_path, sizeof key_path, "%s", app.cfg.link_key_file);
     else
         snprintf(key_path, sizeof key_path, "%s/link.key", app.cfg.data_dir);
-    if (linkkey_load(&app.link_key, key_path) < 0) {
+    if (linkkey_load(&app.sig.link_key, key_path) < 0) {
         fprintf(stderr, "samtale: cannot use the link key %s (see the log)\n", key_path);
-        store_close(app.store);
-        app.store = NULL;
+        store_close(app.sig.store);
+        app.sig.store = NULL;
         return 1;
     }
     ratelimit_windows_init(&app.login_limits, app.cfg.login_attempts_per_min, 60LL * 1000000);
     app.started_ms = now_wall_ms();
     if (close_open_seats(&app) < 0)
         goto out;
-    if (pin_backfill(app.store, &app.link_key, NULL) < 0) {
+    if (pin_backfill(app.sig.store, &app.sig.link_key, NULL) < 0) {
         fprintf(stderr, "samtale: cannot give older invitations phone PINs (see the log)\n");
         goto out;
     }
-    pinlimit_init(&app.pin_limits, PINLIMIT_PER_CALLER_DEFAULT, PINLIMIT_GLOBAL_DEFAULT,
+    pinlimit_init(&app.sig.pin_limits, PINLIMIT_PER_CALLER_DEFAULT, PINLIMIT_GLOBAL_DEFAULT,
                   now_mono_us());
     if (config_phone_enabled(&app.cfg) &&
         prompts_load(&app.prompts, app.cfg.phone_prompts_dir) < 0) {
@@ -258,12 +259,12 @@ static int serve(int argc, char **argv)
     rc = 0;
 out:
     running_app = NULL;
-    media_stop(app.media); /* only still here if the server never ran */
-    app.media = NULL;
-    store_close(app.store);
-    app.store = NULL;
+    media_stop(app.sig.media); /* only still here if the server never ran */
+    app.sig.media = NULL;
+    store_close(app.sig.store);
+    app.sig.store = NULL;
     prompts_free(&app.prompts);
-    linkkey_clear(&app.link_key);
+    linkkey_clear(&app.sig.link_key);
     return rc;
 }
 

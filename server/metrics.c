@@ -273,10 +273,10 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
     metrics_family(&o, "samtale_uptime_seconds", "gauge", "Seconds since the server started.");
     metrics_put(&o, "samtale_uptime_seconds %" PRId64 "\n", live->uptime_s);
     metrics_family(&o, "samtale_ws_connections", "gauge", "Open WebSocket signaling connections.");
-    metrics_put(&o, "samtale_ws_connections %" PRIu64 "\n", m->ws_connections);
+    metrics_put(&o, "samtale_ws_connections %" PRIu64 "\n", live->ws.ws_connections);
     metrics_family(&o, "samtale_ws_connections_total", "counter",
                    "WebSocket signaling connections accepted.");
-    metrics_put(&o, "samtale_ws_connections_total %" PRIu64 "\n", m->ws_connections_total);
+    metrics_put(&o, "samtale_ws_connections_total %" PRIu64 "\n", live->ws.ws_connections_total);
     metrics_family(&o, "samtale_meetings_live", "gauge", "Meetings with at least one participant.");
     metrics_put(&o, "samtale_meetings_live %u\n", live->meetings_live);
     metrics_family(&o, "samtale_meetings_created_total", "counter", "Meetings created.");
@@ -287,10 +287,11 @@ int metrics_render(const struct metrics *m, const struct metrics_live *live, cha
                     participant_state_name((enum participant_state)s), live->participants[s]);
     metrics_family(&o, "samtale_ws_messages_received_total", "counter",
                    "Signaling messages received from clients.");
-    metrics_put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n", m->ws_messages_received);
+    metrics_put(&o, "samtale_ws_messages_received_total %" PRIu64 "\n",
+                live->ws.ws_messages_received);
     metrics_family(&o, "samtale_ws_messages_sent_total", "counter",
                    "Signaling messages sent to clients.");
-    metrics_put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", m->ws_messages_sent);
+    metrics_put(&o, "samtale_ws_messages_sent_total %" PRIu64 "\n", live->ws.ws_messages_sent);
     metrics_family(&o, "samtale_logins_total", "counter", "Caseworker login attempts by result.");
     metrics_put(&o, "samtale_logins_total{result=\"ok\"} %" PRIu64 "\n", m->logins_ok);
     metrics_put(&o, "samtale_logins_total{result=\"failed\"} %" PRIu64 "\n", m->logins_failed);

@@ -1,5 +1,5 @@
-/* Counters of the signaling thread, rendered as Prometheus text on /metrics.
- * Owned and updated by the signaling thread only. */
+/* Counters of the signaling thread (the WebSocket sessions keep their own, struct sig_counters),
+ * rendered as Prometheus text on /metrics. Owned and updated by the signaling thread only. */
 #ifndef SAMTALE_METRICS_H
 #define SAMTALE_METRICS_H
 
@@ -9,16 +9,13 @@
 #include "media/media.h"
 #include "signaling/phone.h"
 #include "signaling/meeting.h"
+#include "signaling/sig.h"
 
 /* Error codes sent to clients (WebSocket "error" messages and REST errors). */
 #define METRICS_ERROR_CODES_MAX 48
 #define METRICS_HTTP_STATUSES_MAX 24
 
 struct metrics {
-    uint64_t ws_connections;       /* open WebSocket connections (gauge) */
-    uint64_t ws_connections_total; /* accepted since start */
-    uint64_t ws_messages_received;
-    uint64_t ws_messages_sent;
     uint64_t logins_ok;
     uint64_t logins_failed;
     uint64_t meetings_created;
@@ -44,6 +41,7 @@ struct metrics_live {
     unsigned n_workers;
     bool phone_on; /* the phone bridge runs (sip_listen) */
     struct phone_stats phone;
+    struct sig_counters ws; /* the WebSocket sessions' counters */
 };
 
 /* Renders everything in Prometheus text exposition format 0.0.4 into buf.

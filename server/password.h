@@ -8,7 +8,7 @@
 #ifndef SAMTALE_PASSWORD_H
 #define SAMTALE_PASSWORD_H
 
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define PASSWORD_MIN 8    /* bytes */
 #define PASSWORD_MAX 1024 /* bytes; bounds the KDF's input */

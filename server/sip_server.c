@@ -123,7 +123,7 @@ static void on_timer(lws_sorted_usec_list_t *sul);
 
 static void rearm(struct sip_server *s)
 {
-    int64_t d = phone_next_deadline(s->app);
+    int64_t d = phone_next_deadline(&s->app->sig);
     int64_t now = now_mono_us();
     /* At least once a second for idle TCP connections. */
     int64_t wait = d == INT64_MAX ? LWS_US_PER_SEC : d - now;
@@ -140,13 +140,13 @@ static void on_timer(lws_sorted_usec_list_t *sul)
 {
     struct sip_server *s = lws_container_of(sul, struct sip_server, sul);
     int64_t now = now_mono_us();
-    phone_timeout(s->app, now);
+    phone_timeout(&s->app->sig, now);
     for (struct sip_tcp *c = s->conns; c; c = c->next)
         if (!c->closing &&
             (now - c->last_us > SIP_TCP_IDLE_US ||
              (c->tls && !sip_tls_ready(c->tls) && now - c->opened_us > SIP_TLS_HANDSHAKE_US)))
             tcp_close(s, c);
-    if (!s->app->stopping)
+    if (!s->app->sig.stopping)
         rearm(s);
 }
 
@@ -163,8 +163,8 @@ static void udp_readable(struct sip_server *s)
             break;
         if ((size_t)n > sizeof s->buf)
             continue; /* truncated: no SIP message is this long */
-        phone_sip_input(s->app, now_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from, fromlen,
-                        SIP_TP_UDP, 0);
+        phone_sip_input(&s->app->sig, now_mono_us(), s->buf, (size_t)n, (struct sockaddr *)&from,
+                        fromlen, SIP_TP_UDP, 0);
     }
     rearm(s);
 }
@@ -273,7 +273,7 @@ static bool tcp_feed(struct sip_server *s, struct sip_tcp *c, const uint8_t *buf
         size_t len;
         int rc;
         while ((rc = sip_stream_next(&c->in, &msg, &len)) == 1) {
-            phone_sip_input(s->app, now_mono_us(), msg, len, (struct sockaddr *)&c->peer,
+            phone_sip_input(&s->app->sig, now_mono_us(), msg, len, (struct sockaddr *)&c->peer,
                             c->peer_len, c->tls ? SIP_TP_TLS : SIP_TP_TCP, id);
             if (!tcp_find(s, id))
                 return false; /* closed while handling */
@@ -362,8 +362,8 @@ static void tcp_writeable(struct sip_server *s, struct sip_tcp *c)
         lws_callback_on_writable(c->wsi);
 }
 
-int sip_server_send(struct app *app, int tp, uint64_t conn, const struct sockaddr *to,
-                    socklen_t tolen, const uint8_t *buf, size_t len)
+int sip_server_send(void *app, int tp, uint64_t conn, const struct sockaddr *to, socklen_t tolen,
+                    const uint8_t *buf, size_t len)
 {
     struct sip_server *s = server;
     if (!s || s->app != app)
@@ -426,41 +426,9 @@ static int sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
     return 0;
 }
 
-/* "host[:port]" of the trunk, resolved once at start. */
-int sip_server_resolve(const char *host_port, struct sockaddr_storage *out, socklen_t *out_len)
-{
-    char host[256];
-    const char *port = "5060";
-    snprintf(host, sizeof host, "%s", host_port);
-    char *colon = strrchr(host, ':');
-    if (host[0] == '[') {
-        char *close = strchr(host, ']');
-        if (!close)
-            return ERR_INVAL;
-        *close = '\0';
-        if (close[1] == ':')
-            port = close + 2;
-        memmove(host, host + 1, strlen(host + 1) + 1);
-    } else if (colon && colon == strchr(host, ':')) {
-        *colon = '\0';
-        port = colon + 1;
-    }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_DGRAM;
-    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
-        LOG_E("sip_trunk_proxy %s cannot be resolved", host_port);
-        return ERR_INVAL;
-    }
-    memcpy(out, res->ai_addr, res->ai_addrlen);
-    *out_len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
 int sip_server_start(struct app *app)
 {
-    const struct sip_config *sc = &app->cfg.sip;
+    const struct sip_config *sc = &app->cfg.sig.sip;
     if (!sip_enabled(sc))
         return 0;
     struct sip_server *s = calloc(1, sizeof *s);
@@ -499,8 +467,10 @@ int sip_server_start(struct app *app)
         if (rc == 0 && !(s->tls_wsi = adopt(s, s->tls_fd, &s->tls_fd)))
             rc = ERR_IO;
     }
-    if (rc == 0)
-        rc = phone_bridge_start(app);
+    if (rc == 0) {
+        app->sig.sip_send = sip_server_send;
+        rc = phone_bridge_start(&app->sig);
+    }
     if (rc < 0) {
         LOG_E("the phone bridge cannot start: %s", err_str(rc));
         sip_server_stop(app);
@@ -518,7 +488,7 @@ void sip_server_stop(struct app *app)
     struct sip_server *s = server;
     if (!s || s->app != app)
         return;
-    phone_bridge_stop(app); /* its BYEs still go out */
+    phone_bridge_stop(&app->sig); /* its BYEs still go out */
     lws_sul_cancel(&s->sul);
     /* lws closes the descriptors it adopted, when the loop goes. */
     while (s->conns) {

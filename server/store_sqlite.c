@@ -2,7 +2,7 @@
  * Meetings, invitations and the audit log are in store_sqlite_meeting.c,
  * the schema in store_sqlite_migrate.c. */
 #define LOG_MODULE "store"
-#include "server/store.h"
+#include "signaling/store.h"
 #include "server/store_sqlite_int.h"
 #include "base/err.h"
 #include "base/log.h"

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "server/store.h"
+#include "signaling/store.h"
 
 /* Every statement the store runs, prepared once at open. */
 enum store_sq_id {

@@ -1,6 +1,6 @@
 /* The SQLite store's meetings, invitations and audit log. */
 #define LOG_MODULE "store"
-#include "server/store.h"
+#include "signaling/store.h"
 #include "server/store_sqlite_int.h"
 #include "base/err.h"
 #include "base/log.h"

@@ -75,7 +75,7 @@ static const char *const migrations[] = {
     "ALTER TABLE invitations ADD COLUMN status TEXT;"
     "ALTER TABLE invitations ADD COLUMN status_reason TEXT;"
     "ALTER TABLE invitations ADD COLUMN status_at INTEGER;",
-    /* 4: phone PINs: a keyed hash (server/pin.h) and its derivation counter
+    /* 4: phone PINs: a keyed hash (signaling/pin.h) and its derivation counter
      * (NULL: no PIN yet; older invitations get one at start-up when the
      * link key allows) */
     "ALTER TABLE invitations ADD COLUMN pin_hash BLOB"

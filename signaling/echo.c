@@ -56,7 +56,7 @@ struct echo_build {
 };
 
 /* Builds the answer and the echo map; returns an error code for the client or NULL. */
-static const char *build(struct app *app, struct echo_build *b, const char *sdp, bool udp, bool tcp,
+static const char *build(struct sig *sig, struct echo_build *b, const char *sdp, bool udp, bool tcp,
                          char *why, size_t why_cap)
 {
     char err[SDP_ERR_MAX];
@@ -65,12 +65,12 @@ static const char *build(struct app *app, struct echo_build *b, const char *sdp,
         return "bad_sdp";
     }
     struct media_echo_params *p = &b->p;
-    p->worker = media_pick_worker(app->media);
+    p->worker = media_pick_worker(sig->media);
     if (media_ice_credentials(p->ufrag, p->pwd) < 0) {
         snprintf(why, why_cap, "could not make ICE credentials");
         return "server_error";
     }
-    size_t n = media_candidates(app->media, p->worker, udp, tcp, b->mc, ECHO_CANDIDATES_MAX);
+    size_t n = media_candidates(sig->media, p->worker, udp, tcp, b->mc, ECHO_CANDIDATES_MAX);
     for (size_t i = 0; i < n; i++) {
         b->cands[i].transport = b->mc[i].tcp ? SDP_TRANSPORT_TCP : SDP_TRANSPORT_UDP;
         b->cands[i].address = b->mc[i].addr;
@@ -80,7 +80,7 @@ static const char *build(struct app *app, struct echo_build *b, const char *sdp,
         .ice_ufrag = p->ufrag,
         .ice_pwd = p->pwd,
         .fingerprint_alg = "sha-256",
-        .fingerprint = media_fingerprint(app->media),
+        .fingerprint = media_fingerprint(sig->media),
         .session_id = ((uint64_t)random_ssrc() << 16) | 1,
         .session_version = 1,
         .candidates = b->cands,
@@ -132,18 +132,18 @@ static const char *build(struct app *app, struct echo_build *b, const char *sdp,
     return NULL;
 }
 
-void echo_handle_start(struct app *app, struct ws_conn *c, const json_t *msg)
+void echo_handle_start(struct sig *sig, struct ws_conn *c, const json_t *msg)
 {
     const char *sdp = json_string_value(json_object_get(msg, "sdp"));
     const json_t *transports = json_object_get(msg, "transports");
     if (!sdp || (transports && !json_is_array(transports))) {
-        session_send_error(app, c, "bad_message",
+        session_send_error(sig, c, "bad_message",
                            "echo_start needs 'sdp' (a string) and optionally 'transports'",
                            "echo_start");
         return;
     }
     if (c->echo_session) {
-        session_send_error(app, c, "wrong_state", "a check is already running", "echo_start");
+        session_send_error(sig, c, "wrong_state", "a check is already running", "echo_start");
         return;
     }
     /* A participant already in a meeting may check; anyone else needs a valid link. */
@@ -151,33 +151,33 @@ void echo_handle_start(struct app *app, struct ws_conn *c, const json_t *msg)
         struct store_invitation inv;
         struct store_meeting sm;
         const char *code, *why;
-        if (!session_check_invitation(app, json_string_value(json_object_get(msg, "token")), &inv,
+        if (!session_check_invitation(sig, json_string_value(json_object_get(msg, "token")), &inv,
                                       &sm, &code, &why)) {
-            session_send_error(app, c, code, why, "echo_start");
+            session_send_error(sig, c, code, why, "echo_start");
             return;
         }
     }
     bool udp = want_transport(transports, "udp"), tcp = want_transport(transports, "tcp");
     if (!udp && !tcp) {
-        session_send_error(app, c, "bad_message", "'transports' names neither udp nor tcp",
+        session_send_error(sig, c, "bad_message", "'transports' names neither udp nor tcp",
                            "echo_start");
         return;
     }
     struct echo_build *b = calloc(1, sizeof *b);
     if (!b) {
-        session_send_error(app, c, "server_error", "out of memory", "echo_start");
+        session_send_error(sig, c, "server_error", "out of memory", "echo_start");
         return;
     }
     char why[SDP_ERR_MAX + 64];
-    const char *code = build(app, b, sdp, udp, tcp, why, sizeof why);
+    const char *code = build(sig, b, sdp, udp, tcp, why, sizeof why);
     if (code) {
-        session_send_error(app, c, code, why, "echo_start");
+        session_send_error(sig, c, code, why, "echo_start");
         goto out;
     }
-    b->p.session = ++app->next_media_session;
-    int rc = media_echo_create(app->media, &b->p);
+    b->p.session = ++sig->next_media_session;
+    int rc = media_echo_create(sig->media, &b->p);
     if (rc < 0) {
-        session_send_error(app, c, "server_busy", "the media server is busy: try again",
+        session_send_error(sig, c, "server_busy", "the media server is busy: try again",
                            "echo_start");
         goto out;
     }
@@ -185,36 +185,36 @@ void echo_handle_start(struct app *app, struct ws_conn *c, const json_t *msg)
     c->echo_worker = b->p.worker;
     LOG_I("echo check %llu started on worker %u", (unsigned long long)c->echo_session,
           c->echo_worker);
-    session_send_json(app, c, json_pack("{s:s, s:s}", "type", "echo_answer", "sdp", b->answer));
+    session_send_json(sig, c, json_pack("{s:s, s:s}", "type", "echo_answer", "sdp", b->answer));
 out:
     OPENSSL_cleanse(&b->p, sizeof b->p);
     free(b);
 }
 
-void echo_handle_stop(struct app *app, struct ws_conn *c)
+void echo_handle_stop(struct sig *sig, struct ws_conn *c)
 {
     if (!c->echo_session) {
-        session_send_error(app, c, "wrong_state", "no check is running", "echo_stop");
+        session_send_error(sig, c, "wrong_state", "no check is running", "echo_stop");
         return;
     }
-    echo_conn_closed(app, c);
+    echo_conn_closed(sig, c);
     session_send_json(
-        app, c,
+        sig, c,
         json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state", "closed", "reason", "stopped"));
 }
 
-void echo_conn_closed(struct app *app, struct ws_conn *c)
+void echo_conn_closed(struct sig *sig, struct ws_conn *c)
 {
     if (!c->echo_session)
         return;
-    if (media_session_close(app->media, c->echo_worker, c->echo_session) < 0)
+    if (media_session_close(sig->media, c->echo_worker, c->echo_session) < 0)
         LOG_W("echo check %llu: close not delivered", (unsigned long long)c->echo_session);
     c->echo_session = 0;
 }
 
-bool echo_media_event(struct app *app, const struct media_event *ev)
+bool echo_media_event(struct sig *sig, const struct media_event *ev)
 {
-    struct ws_conn *c = app->conns;
+    struct ws_conn *c = sig->conns;
     while (c && c->echo_session != ev->session)
         c = c->next;
     if (!c)
@@ -223,14 +223,14 @@ bool echo_media_event(struct app *app, const struct media_event *ev)
     switch (ev->kind) {
     case MEDIA_EVENT_CONNECTED:
     case MEDIA_EVENT_PATH:
-        session_send_json(app, c,
+        session_send_json(sig, c,
                           json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state", "connected",
                                     "transport", transport));
         break;
     case MEDIA_EVENT_FAILED:
     case MEDIA_EVENT_CLOSED:
         c->echo_session = 0;
-        session_send_json(app, c,
+        session_send_json(sig, c,
                           json_pack("{s:s, s:s, s:s}", "type", "echo_state", "state",
                                     ev->kind == MEDIA_EVENT_FAILED ? "failed" : "closed", "reason",
                                     ev->reason ? ev->reason : ""));

@@ -8,17 +8,17 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-struct app;
+struct sig;
 struct ws_conn;
 struct media_event;
 
 #define ECHO_MAX_SECONDS 120 /* an echo check ends itself after this */
 
-void echo_handle_start(struct app *app, struct ws_conn *c, const json_t *msg);
-void echo_handle_stop(struct app *app, struct ws_conn *c);
+void echo_handle_start(struct sig *sig, struct ws_conn *c, const json_t *msg);
+void echo_handle_stop(struct sig *sig, struct ws_conn *c);
 /* The connection is going away: end its echo. */
-void echo_conn_closed(struct app *app, struct ws_conn *c);
+void echo_conn_closed(struct sig *sig, struct ws_conn *c);
 /* An event from the media workers; false if it is not about an echo check. */
-bool echo_media_event(struct app *app, const struct media_event *ev);
+bool echo_media_event(struct sig *sig, const struct media_event *ev);
 
 #endif

@@ -1,8 +1,8 @@
 #define LOG_MODULE "turn"
 #include "signaling/ice_servers.h"
 #include "base/log.h"
-#include "server/token.h"
-#include "server/turn.h"
+#include "signaling/token.h"
+#include "signaling/turn.h"
 
 #include <openssl/crypto.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The ice_servers message: the TURN servers a client should add to its peer
- * connections, with fresh time-limited credentials (server/turn.h). Sent
+ * connections, with fresh time-limited credentials (signaling/turn.h). Sent
  * before "admitted" and on request (docs/PROTOCOL.md, "TURN relay"). */
 #ifndef SAMTALE_SIGNALING_ICE_SERVERS_H
 #define SAMTALE_SIGNALING_ICE_SERVERS_H

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/role.h"
+#include "signaling/role.h"
 #include "signaling/phone_number.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define MEETING_PARTICIPANTS_LIMIT 64 /* hard upper bound for the configured cap */
 #define MEETING_NAME_MAX 64           /* display name, bytes of UTF-8 */

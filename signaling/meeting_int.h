@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "server/store.h"
+#include "signaling/store.h"
 #include "signaling/meeting.h"
 
 /* Worst case one operation queues: a SEND and a CLOSE per seat, a roster per

@@ -4,7 +4,7 @@
 #include "signaling/meeting_int.h"
 
 #include "base/err.h"
-#include "server/role.h"
+#include "signaling/role.h"
 
 static const char *const state_names[PSTATE_COUNT] = {"lobby", "admitted", "reconnecting"};
 

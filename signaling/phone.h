@@ -10,7 +10,7 @@
  * The server feeds SIP messages (phone_sip_input), media events
  * (phone_media_event), time (phone_timeout at phone_next_deadline) and
  * meeting actions for phone participants (phone_meeting_send/closed); it
- * sends what the UA queued through sip_server_send (server/app.h). */
+ * sends what the UA queued through the server's sig_sip_send_fn (signaling/sig.h). */
 #ifndef SAMTALE_SIGNALING_PHONE_H
 #define SAMTALE_SIGNALING_PHONE_H
 
@@ -28,7 +28,7 @@
 #define PHONE_CONFIRM_TIMEOUT_US (40 * 1000000LL) /* dial-out: to press 1 */
 #define PHONE_GOODBYE_US (10 * 1000000LL)         /* a goodbye prompt, then BYE at the latest */
 
-struct app;
+struct sig;
 struct live_meeting;
 struct media_event;
 
@@ -40,34 +40,34 @@ struct phone_stats {
     struct sip_ua_stats sip;
 };
 
-/* Creates the bridge when sip_listen is set (app->phone stays NULL when
+/* Creates the bridge when sip_listen is set (sig->phone stays NULL when
  * not). ERR_INVAL for a configuration the UA refuses. */
-int phone_bridge_start(struct app *app);
+int phone_bridge_start(struct sig *sig);
 /* Hangs up every call (BYEs are queued for sending) and frees. NULL-safe. */
-void phone_bridge_stop(struct app *app);
+void phone_bridge_stop(struct sig *sig);
 
-void phone_sip_input(struct app *app, int64_t now_us, const uint8_t *buf, size_t len,
+void phone_sip_input(struct sig *sig, int64_t now_us, const uint8_t *buf, size_t len,
                      const struct sockaddr *from, socklen_t fromlen, enum sip_transport tp,
                      uint64_t conn);
-int64_t phone_next_deadline(const struct app *app);
-void phone_timeout(struct app *app, int64_t now_us);
+int64_t phone_next_deadline(const struct sig *sig);
+void phone_timeout(struct sig *sig, int64_t now_us);
 /* A media event about a call; false if it is not a call's. */
-bool phone_media_event(struct app *app, const struct media_event *ev);
+bool phone_media_event(struct sig *sig, const struct media_event *ev);
 
 /* A meeting message to participant pid; true if pid is a phone (msg is
  * then consumed: the bridge acts on admitted, mute_request, ...). Called
  * while the meeting's actions drain: it may queue meeting input, never
  * drain. */
-bool phone_meeting_send(struct app *app, struct live_meeting *lm, uint32_t pid, const json_t *msg);
+bool phone_meeting_send(struct sig *sig, struct live_meeting *lm, uint32_t pid, const json_t *msg);
 /* The meeting closed pid (removed, denied, ended, left); true if a phone. */
-bool phone_meeting_closed(struct app *app, struct live_meeting *lm, uint32_t pid);
+bool phone_meeting_closed(struct sig *sig, struct live_meeting *lm, uint32_t pid);
 /* {"type":"dial_out","invitation_id":N,"number":"+45..."} from the
  * meeting's owner on a meeting page (a watching connection) or from a host
  * in the meeting: errors go back on conn; the call's states go to the
  * owner's meeting pages and that host as dial_out_state. */
 struct ws_conn;
-void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg);
+void phone_dial_out(struct sig *sig, struct ws_conn *conn, const json_t *msg);
 
-void phone_get_stats(const struct app *app, struct phone_stats *out);
+void phone_get_stats(const struct sig *sig, struct phone_stats *out);
 
 #endif

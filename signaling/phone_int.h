@@ -5,9 +5,9 @@
 #define SAMTALE_SIGNALING_PHONE_INT_H
 
 #include "media/media.h"
-#include "server/app.h"
-#include "server/pin.h"
-#include "server/prompts.h"
+#include "signaling/sig.h"
+#include "signaling/pin.h"
+#include "signaling/prompts.h"
 #include "signaling/phone.h"
 #include "signaling/phone_number.h"
 #include "signaling/session_int.h"
@@ -62,29 +62,29 @@ struct phone_bridge {
     struct phone_stats st;
 };
 
-struct phone_bridge *phone_of(const struct app *app);
+struct phone_bridge *phone_of(const struct sig *sig);
 /* An RTP port pair, handed out round robin so a just-freed port rests. */
-int phone_port_take(struct phone_bridge *b, const struct app *app, uint16_t *out);
+int phone_port_take(struct phone_bridge *b, const struct sig *sig, uint16_t *out);
 struct phone_call *phone_by_sip(struct phone_bridge *b, uint64_t sip);
 /* A free call with an RTP port and a media session id; NULL when full. */
-struct phone_call *phone_call_new(struct app *app);
-void phone_call_free(struct app *app, struct phone_call *c);
+struct phone_call *phone_call_new(struct sig *sig);
+void phone_call_free(struct sig *sig, struct phone_call *c);
 /* dial_out_state to the host who asked for a call out. */
-void phone_send_host(struct app *app, struct phone_call *c, const char *state, const char *reason);
-const char *phone_media_addr(const struct app *app);
+void phone_send_host(struct sig *sig, struct phone_call *c, const char *state, const char *reason);
+const char *phone_media_addr(const struct sig *sig);
 /* Carries out what the user agent queued (sends, call events). */
-void phone_drain_ua(struct app *app);
+void phone_drain_ua(struct sig *sig);
 /* The caller leaves the meeting it is in (hung up, or the call failed). */
-void phone_leave_meeting(struct app *app, struct phone_call *c);
-void phone_hang_up(struct app *app, struct phone_call *c);
-void phone_goodbye(struct app *app, struct phone_call *c, enum prompt_id prompt);
-void phone_play(struct app *app, struct phone_call *c, enum prompt_id prompt, bool loop);
+void phone_leave_meeting(struct sig *sig, struct phone_call *c);
+void phone_hang_up(struct sig *sig, struct phone_call *c);
+void phone_goodbye(struct sig *sig, struct phone_call *c, enum prompt_id prompt);
+void phone_play(struct sig *sig, struct phone_call *c, enum prompt_id prompt, bool loop);
 /* The call's media parameters for a room (0: not in a meeting yet). */
-void phone_media_params(const struct app *app, const struct phone_call *c, int64_t room,
+void phone_media_params(const struct sig *sig, const struct phone_call *c, int64_t room,
                         struct media_phone_params *p);
 /* The call's media on its worker, in room 0 until it is admitted. */
-int phone_media_create(struct app *app, struct phone_call *c);
-void phone_digit(struct app *app, struct phone_call *c, char d);
+int phone_media_create(struct sig *sig, struct phone_call *c);
+void phone_digit(struct sig *sig, struct phone_call *c, char d);
 void phone_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 
 #endif

@@ -2,10 +2,12 @@
  * out through the user agent, timers, start and stop. */
 #define LOG_MODULE "phone"
 #include "signaling/phone_int.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "signaling/sfu.h"
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,18 +15,18 @@
 
 /* ---- SIP ---- */
 
-struct phone_call *phone_call_new(struct app *app)
+struct phone_call *phone_call_new(struct sig *sig)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     for (size_t i = 0; i < b->n_calls; i++) {
         struct phone_call *c = &b->calls[i];
         if (c->used)
             continue;
         memset(c, 0, sizeof *c);
-        if (phone_port_take(b, app, &c->port) < 0)
+        if (phone_port_take(b, sig, &c->port) < 0)
             return NULL;
         c->used = true;
-        c->session = ++app->next_media_session;
+        c->session = ++sig->next_media_session;
         c->deadline_us = INT64_MAX;
         return c;
     }
@@ -40,12 +42,12 @@ void phone_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
         snprintf(out, cap, "?");
 }
 
-static void incoming(struct app *app, const struct sip_ua_action *a)
+static void incoming(struct sig *sig, const struct sip_ua_action *a)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     int64_t now = now_mono_us();
     struct sip_sdp_choice choice;
-    if (!app->media) {
+    if (!sig->media) {
         sip_ua_reject(b->ua, a->call, now, 503);
         return;
     }
@@ -53,7 +55,7 @@ static void incoming(struct app *app, const struct sip_ua_action *a)
         sip_ua_reject(b->ua, a->call, now, 488);
         return;
     }
-    struct phone_call *c = phone_call_new(app);
+    struct phone_call *c = phone_call_new(sig);
     if (!c) {
         sip_ua_reject(b->ua, a->call, now, 486);
         return;
@@ -61,7 +63,7 @@ static void incoming(struct app *app, const struct sip_ua_action *a)
     c->sip = a->call;
     c->codec = choice;
     c->remote = a->sdp;
-    c->worker = media_pick_worker(app->media);
+    c->worker = media_pick_worker(sig->media);
     snprintf(c->caller, sizeof c->caller, "%s", a->caller);
     phone_addr_text(&a->addr, c->addr, sizeof c->addr);
     phone_number_mask(a->caller, c->masked);
@@ -69,44 +71,44 @@ static void incoming(struct app *app, const struct sip_ua_action *a)
     char sdp[SIP_SDP_OUT_MAX];
     size_t len = 0;
     struct sip_sdp_local local = {
-        .addr = phone_media_addr(app),
+        .addr = phone_media_addr(sig),
         .port = c->port,
         .sess_id = c->session,
         .sess_version = 1,
     };
     if (sip_sdp_build_answer(&local, &choice, sip_sdp_mirror(a->sdp.dir), sdp, sizeof sdp, &len) <
             0 ||
-        phone_media_create(app, c) < 0) {
+        phone_media_create(sig, c) < 0) {
         sip_ua_reject(b->ua, a->call, now, 500);
-        phone_call_free(app, c);
+        phone_call_free(sig, c);
         return;
     }
     sip_ua_answer(b->ua, a->call, now, sdp, len);
     c->state = CALL_PIN;
     c->deadline_us = now + PHONE_IVR_TIMEOUT_US;
-    phone_play(app, c, PROMPT_WELCOME, false);
+    phone_play(sig, c, PROMPT_WELCOME, false);
     LOG_I("phone: call in from %s (%s)", c->masked, audio_codec_name(choice.codec));
 }
 
-static void answered(struct app *app, struct phone_call *c, const struct sip_ua_action *a)
+static void answered(struct sig *sig, struct phone_call *c, const struct sip_ua_action *a)
 {
     struct sip_sdp_choice choice;
     if (sip_sdp_choose(&a->sdp, &choice) < 0) {
-        phone_send_host(app, c, "failed", "no_common_codec");
-        phone_hang_up(app, c);
+        phone_send_host(sig, c, "failed", "no_common_codec");
+        phone_hang_up(sig, c);
         return;
     }
     c->codec = choice;
     c->remote = a->sdp;
-    if (phone_media_create(app, c) < 0) {
-        phone_send_host(app, c, "failed", "server_error");
-        phone_hang_up(app, c);
+    if (phone_media_create(sig, c) < 0) {
+        phone_send_host(sig, c, "failed", "server_error");
+        phone_hang_up(sig, c);
         return;
     }
     c->state = CALL_OUT_CONFIRM;
     c->deadline_us = now_mono_us() + PHONE_CONFIRM_TIMEOUT_US;
-    phone_play(app, c, PROMPT_DIAL_OUT, true);
-    phone_send_host(app, c, "answered", NULL);
+    phone_play(sig, c, PROMPT_DIAL_OUT, true);
+    phone_send_host(sig, c, "answered", NULL);
 }
 
 /* Why a call out did not connect, as the page shows it. */
@@ -133,38 +135,39 @@ static const char *failure_word(unsigned status, enum sip_end_reason reason)
     }
 }
 
-static void ended(struct app *app, struct phone_call *c, const struct sip_ua_action *a)
+static void ended(struct sig *sig, struct phone_call *c, const struct sip_ua_action *a)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     if (a->reason == SIP_END_BYE || a->reason == SIP_END_CANCEL)
         b->st.ended_by_caller++;
     else if (a->reason == SIP_END_FAILURE || a->reason == SIP_END_TIMEOUT)
         b->st.failed++;
     if (c->outgoing) {
         if (c->state == CALL_OUT_RINGING || c->state == CALL_OUT_CONFIRM) {
-            phone_send_host(app, c, "failed",
+            phone_send_host(sig, c, "failed",
                             c->state == CALL_OUT_CONFIRM ? "no_answer"
                                                          : failure_word(a->status, a->reason));
         } else {
-            phone_send_host(app, c, "ended", sip_end_reason_name(a->reason));
+            phone_send_host(sig, c, "ended", sip_end_reason_name(a->reason));
         }
     }
-    phone_leave_meeting(app, c);
-    phone_call_free(app, c);
+    phone_leave_meeting(sig, c);
+    phone_call_free(sig, c);
 }
 
-void phone_drain_ua(struct app *app)
+void phone_drain_ua(struct sig *sig)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     struct sip_ua_action a;
     while (b && sip_ua_poll(b->ua, &a)) {
         if (a.kind == SIP_ACT_SEND) {
-            sip_server_send(app, (int)a.tp, a.conn, (const struct sockaddr *)&a.addr, a.addr_len,
-                            a.bytes, a.len);
+            if (sig->sip_send)
+                sig->sip_send(sig->server, (int)a.tp, a.conn, (const struct sockaddr *)&a.addr,
+                              a.addr_len, a.bytes, a.len);
             continue;
         }
         if (a.kind == SIP_ACT_CALL_INCOMING) {
-            incoming(app, &a);
+            incoming(sig, &a);
             continue;
         }
         struct phone_call *c = phone_by_sip(b, a.call);
@@ -172,22 +175,22 @@ void phone_drain_ua(struct app *app)
             continue;
         switch (a.kind) {
         case SIP_ACT_CALL_PROGRESS:
-            phone_send_host(app, c, "ringing", NULL);
+            phone_send_host(sig, c, "ringing", NULL);
             break;
         case SIP_ACT_CALL_ANSWERED:
-            answered(app, c, &a);
+            answered(sig, c, &a);
             break;
         case SIP_ACT_CALL_UPDATE:
             c->remote = a.sdp;
             if (c->media)
-                media_phone_remote(app->media, c->worker, c->session, a.sdp.addr, a.sdp.port,
+                media_phone_remote(sig->media, c->worker, c->session, a.sdp.addr, a.sdp.port,
                                    a.sdp.rtcp_port, a.sdp.dir != SIP_SDP_SENDRECV);
             break;
         case SIP_ACT_CALL_DTMF:
-            phone_digit(app, c, a.digit);
+            phone_digit(sig, c, a.digit);
             break;
         case SIP_ACT_CALL_ENDED:
-            ended(app, c, &a);
+            ended(sig, c, &a);
             break;
         default:
             break;
@@ -195,20 +198,20 @@ void phone_drain_ua(struct app *app)
     }
 }
 
-void phone_sip_input(struct app *app, int64_t now_us, const uint8_t *buf, size_t len,
+void phone_sip_input(struct sig *sig, int64_t now_us, const uint8_t *buf, size_t len,
                      const struct sockaddr *from, socklen_t fromlen, enum sip_transport tp,
                      uint64_t conn)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     if (!b)
         return;
     sip_ua_input(b->ua, now_us, buf, len, from, fromlen, tp, conn);
-    phone_drain_ua(app);
+    phone_drain_ua(sig);
 }
 
-int64_t phone_next_deadline(const struct app *app)
+int64_t phone_next_deadline(const struct sig *sig)
 {
-    const struct phone_bridge *b = phone_of(app);
+    const struct phone_bridge *b = phone_of(sig);
     if (!b)
         return INT64_MAX;
     int64_t d = sip_ua_next_deadline(b->ua);
@@ -222,26 +225,26 @@ int64_t phone_next_deadline(const struct app *app)
     return d;
 }
 
-void phone_timeout(struct app *app, int64_t now_us)
+void phone_timeout(struct sig *sig, int64_t now_us)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     if (!b)
         return;
     if (sip_ua_next_deadline(b->ua) <= now_us)
         sip_ua_timeout(b->ua, now_us);
-    phone_drain_ua(app);
+    phone_drain_ua(sig);
     for (size_t i = 0; i < b->n_calls; i++) {
         struct phone_call *c = &b->calls[i];
         if (!c->used || c->deadline_us > now_us)
             continue;
         c->deadline_us = INT64_MAX;
         if (c->state == CALL_PIN) {
-            phone_goodbye(app, c, PROMPT_TOO_MANY);
+            phone_goodbye(sig, c, PROMPT_TOO_MANY);
         } else if (c->state == CALL_OUT_CONFIRM) {
-            phone_send_host(app, c, "failed", "not_confirmed");
-            phone_goodbye(app, c, PROMPT_ENDED);
+            phone_send_host(sig, c, "failed", "not_confirmed");
+            phone_goodbye(sig, c, PROMPT_ENDED);
         } else if (c->state == CALL_CLOSING) {
-            phone_hang_up(app, c);
+            phone_hang_up(sig, c);
         }
     }
 }
@@ -295,48 +298,48 @@ static int dial_allowed(const struct ws_conn *conn, const struct store_meeting *
     return ERR_NOTFOUND;
 }
 
-void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
+void phone_dial_out(struct sig *sig, struct ws_conn *conn, const json_t *msg)
 {
-    struct phone_bridge *b = phone_of(app);
-    if (!b || !sip_dial_out_enabled(&app->cfg.sip) || !app->media) {
-        session_send_error(app, conn, b ? "server_busy" : "wrong_state",
+    struct phone_bridge *b = phone_of(sig);
+    if (!b || !sip_dial_out_enabled(&sig->cfg->sip) || !sig->media) {
+        session_send_error(sig, conn, b ? "server_busy" : "wrong_state",
                            "calling out is not set up on this server", "dial_out");
         return;
     }
     if (!conn->lm && !conn->watching) {
-        session_send_error(app, conn, "wrong_state", "send \"watch\" first", "dial_out");
+        session_send_error(sig, conn, "wrong_state", "send \"watch\" first", "dial_out");
         return;
     }
     json_t *jid = json_object_get(msg, "invitation_id");
     const char *number = json_string_value(json_object_get(msg, "number"));
     char e164[PHONE_NUMBER_DIGITS_MAX + 2];
     if (!json_is_integer(jid) || !number || normalize_number(number, e164) < 0) {
-        session_send_error(app, conn, "bad_message",
+        session_send_error(sig, conn, "bad_message",
                            "dial_out needs 'invitation_id' and 'number' (+ and 8 to 15 digits)",
                            "dial_out");
         return;
     }
     struct store_invitation inv;
     struct store_meeting sm;
-    if (store_invitation_get(app->store, (int64_t)json_integer_value(jid), &inv) < 0 ||
-        store_meeting_get(app->store, inv.meeting_id, &sm) < 0 || inv.revoked_at || inv.is_host ||
+    if (store_invitation_get(sig->store, (int64_t)json_integer_value(jid), &inv) < 0 ||
+        store_meeting_get(sig->store, inv.meeting_id, &sm) < 0 || inv.revoked_at || inv.is_host ||
         now_wall_ms() >= inv.expires_at || dial_allowed(conn, &sm) < 0) {
-        session_send_error(app, conn, "not_found", "no such invitation of yours", "dial_out");
+        session_send_error(sig, conn, "not_found", "no such invitation of yours", "dial_out");
         return;
     }
     if (sm.ended_at) {
-        session_send_error(app, conn, "wrong_state", "the meeting has ended", "dial_out");
+        session_send_error(sig, conn, "wrong_state", "the meeting has ended", "dial_out");
         return;
     }
-    struct live_meeting *lm = session_live_find(app, sm.id);
-    struct phone_call *c = phone_call_new(app);
+    struct live_meeting *lm = session_live_find(sig, sm.id);
+    struct phone_call *c = phone_call_new(sig);
     if (!c) {
-        session_send_error(app, conn, "server_busy", "too many phone calls right now; try again",
+        session_send_error(sig, conn, "server_busy", "too many phone calls right now; try again",
                            "dial_out");
         return;
     }
     c->outgoing = true;
-    c->worker = lm && lm->sfu ? sfu_room_worker(lm->sfu) : media_pick_worker(app->media);
+    c->worker = lm && lm->sfu ? sfu_room_worker(lm->sfu) : media_pick_worker(sig->media);
     c->meeting_id = sm.id;
     c->owner_id = sm.owner_id;
     c->invitation_id = inv.id;
@@ -346,7 +349,7 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     char sdp[SIP_SDP_OUT_MAX];
     size_t len = 0;
     struct sip_sdp_local local = {
-        .addr = phone_media_addr(app),
+        .addr = phone_media_addr(sig),
         .port = c->port,
         .sess_id = c->session,
         .sess_version = 1,
@@ -354,11 +357,11 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     int rc = sip_sdp_build_offer(&local, sdp, sizeof sdp, &len);
     if (rc == 0)
         rc = sip_ua_call(b->ua, now_mono_us(), e164,
-                         app->cfg.sip.caller_id[0] ? app->cfg.sip.caller_id : "samtale", sdp, len,
+                         sig->cfg->sip.caller_id[0] ? sig->cfg->sip.caller_id : "samtale", sdp, len,
                          &c->sip);
     if (rc < 0) {
-        phone_call_free(app, c);
-        session_send_error(app, conn, rc == ERR_FULL ? "server_busy" : "server_error",
+        phone_call_free(sig, c);
+        session_send_error(sig, conn, rc == ERR_FULL ? "server_busy" : "server_error",
                            "the call could not be started", "dial_out");
         return;
     }
@@ -366,15 +369,47 @@ void phone_dial_out(struct app *app, struct ws_conn *conn, const json_t *msg)
     b->st.calls_out++;
     LOG_I("meeting %lld: calling %s for invitation %lld", (long long)sm.id, c->masked,
           (long long)inv.id);
-    phone_send_host(app, c, "calling", NULL);
-    phone_drain_ua(app);
+    phone_send_host(sig, c, "calling", NULL);
+    phone_drain_ua(sig);
 }
 
 /* ---- life ---- */
 
-int phone_bridge_start(struct app *app)
+/* "host[:port]" of the trunk, resolved once at start. */
+static int resolve_trunk(const char *host_port, struct sockaddr_storage *out, socklen_t *out_len)
 {
-    const struct sip_config *sc = &app->cfg.sip;
+    char host[256];
+    const char *port = "5060";
+    snprintf(host, sizeof host, "%s", host_port);
+    char *colon = strrchr(host, ':');
+    if (host[0] == '[') {
+        char *close = strchr(host, ']');
+        if (!close)
+            return ERR_INVAL;
+        *close = '\0';
+        if (close[1] == ':')
+            port = close + 2;
+        memmove(host, host + 1, strlen(host + 1) + 1);
+    } else if (colon && colon == strchr(host, ':')) {
+        *colon = '\0';
+        port = colon + 1;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
+        LOG_E("sip_trunk_proxy %s cannot be resolved", host_port);
+        return ERR_INVAL;
+    }
+    memcpy(out, res->ai_addr, res->ai_addrlen);
+    *out_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int phone_bridge_start(struct sig *sig)
+{
+    const struct sip_config *sc = &sig->cfg->sip;
     if (!sip_enabled(sc))
         return 0;
     struct phone_bridge *b = calloc(1, sizeof *b);
@@ -413,7 +448,7 @@ int phone_bridge_start(struct app *app)
     };
     int rc = b->calls && b->port_used ? 0 : ERR_NOMEM;
     if (rc == 0 && sip_dial_out_enabled(sc))
-        rc = sip_server_resolve(sc->trunk_proxy, &cfg.trunk_addr, &cfg.trunk_addr_len);
+        rc = resolve_trunk(sc->trunk_proxy, &cfg.trunk_addr, &cfg.trunk_addr_len);
     if (rc == 0)
         rc = sip_ua_create(&b->ua, &cfg);
     if (rc < 0) {
@@ -422,29 +457,29 @@ int phone_bridge_start(struct app *app)
         free(b);
         return rc;
     }
-    app->phone = b;
+    sig->phone = b;
     return 0;
 }
 
-void phone_bridge_stop(struct app *app)
+void phone_bridge_stop(struct sig *sig)
 {
-    struct phone_bridge *b = phone_of(app);
+    struct phone_bridge *b = phone_of(sig);
     if (!b)
         return;
     for (size_t i = 0; i < b->n_calls; i++)
         if (b->calls[i].used)
-            phone_hang_up(app, &b->calls[i]);
-    phone_drain_ua(app);
+            phone_hang_up(sig, &b->calls[i]);
+    phone_drain_ua(sig);
     sip_ua_destroy(b->ua);
     free(b->calls);
     free(b->port_used);
     free(b);
-    app->phone = NULL;
+    sig->phone = NULL;
 }
 
-void phone_get_stats(const struct app *app, struct phone_stats *out)
+void phone_get_stats(const struct sig *sig, struct phone_stats *out)
 {
-    const struct phone_bridge *b = phone_of(app);
+    const struct phone_bridge *b = phone_of(sig);
     memset(out, 0, sizeof *out);
     if (!b)
         return;

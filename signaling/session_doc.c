@@ -1,10 +1,11 @@
 /* The stage document's signaling: who may steer or remove it, the view that
  * everyone follows, and telling the room when it comes and goes. The bytes
- * live in server/docstore.c and travel over HTTPS (server/http_doc.c). */
+ * live in signaling/docstore.c and travel over HTTPS (server/http_doc.c). */
 #define LOG_MODULE "session"
+#include "signaling/session.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "signaling/meeting.h"
 #include "signaling/session_int.h"
 
@@ -13,7 +14,7 @@
 
 /* Sends msg to every admitted participant with a connection but `except`
  * (0: everyone). Takes ownership of msg. */
-static void room_send(struct app *app, struct live_meeting *lm, uint32_t except, json_t *msg)
+static void room_send(struct sig *sig, struct live_meeting *lm, uint32_t except, json_t *msg)
 {
     if (!msg)
         return;
@@ -21,7 +22,7 @@ static void room_send(struct app *app, struct live_meeting *lm, uint32_t except,
         struct ws_conn *c = lm->seats[i].conn;
         uint32_t pid = lm->seats[i].pid;
         if (c && pid != except && meeting_is_admitted(lm->m, pid))
-            session_send_json(app, c, json_incref(msg));
+            session_send_json(sig, c, json_incref(msg));
     }
     json_decref(msg);
 }
@@ -46,28 +47,28 @@ static json_t *document_message(const struct doc *d)
     return view_fields(msg, d);
 }
 
-static void send_removed(struct app *app, struct live_meeting *lm, uint64_t id, uint32_t by,
+static void send_removed(struct sig *sig, struct live_meeting *lm, uint64_t id, uint32_t by,
                          const char *reason)
 {
-    room_send(app, lm, 0,
+    room_send(sig, lm, 0,
               json_pack("{s:s, s:I, s:I, s:s}", "type", "document_removed", "doc", (json_int_t)id,
                         "by", (json_int_t)by, "reason", reason));
 }
 
-void session_doc_send_state(struct app *app, struct live_meeting *lm, uint32_t pid)
+void session_doc_send_state(struct sig *sig, struct live_meeting *lm, uint32_t pid)
 {
-    const struct doc *d = docstore_get(app->docs, lm->id);
+    const struct doc *d = docstore_get(sig->docs, lm->id);
     struct ws_conn **seat = session_seat_of(lm, pid);
     if (d && seat)
-        session_send_json(app, *seat, document_message(d));
+        session_send_json(sig, *seat, document_message(d));
 }
 
-void session_doc_owner_left(struct app *app, struct live_meeting *lm, uint32_t pid)
+void session_doc_owner_left(struct sig *sig, struct live_meeting *lm, uint32_t pid)
 {
     uint64_t id;
-    docstore_remove_owner(app->docs, lm->id, pid, &id);
+    docstore_remove_owner(sig->docs, lm->id, pid, &id);
     if (id)
-        send_removed(app, lm, id, pid, "owner_left");
+        send_removed(sig, lm, id, pid, "owner_left");
 }
 
 /* A JSON number in [lo, hi] (integers count). */
@@ -82,19 +83,19 @@ static bool number_in(const json_t *v, double lo, double hi, double *out)
     return true;
 }
 
-static void handle_view(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+static void handle_view(struct sig *sig, struct ws_conn *c, struct live_meeting *lm,
                         const json_t *msg)
 {
-    const struct doc *d = docstore_get(app->docs, lm->id);
+    const struct doc *d = docstore_get(sig->docs, lm->id);
     json_t *jdoc = json_object_get(msg, "doc"), *jpage = json_object_get(msg, "page");
     struct doc_view v;
     double page;
     if (!d || !json_is_integer(jdoc) || (uint64_t)json_integer_value(jdoc) != d->id) {
-        session_send_error(app, c, "not_found", "that document is not on the stage", "doc_view");
+        session_send_error(sig, c, "not_found", "that document is not on the stage", "doc_view");
         return;
     }
     if (d->owner_pid != c->pid) {
-        session_send_error(app, c, "not_permitted", "only the one who shows a document steers it",
+        session_send_error(sig, c, "not_permitted", "only the one who shows a document steers it",
                            "doc_view");
         return;
     }
@@ -102,57 +103,57 @@ static void handle_view(struct app *app, struct ws_conn *c, struct live_meeting 
         !number_in(json_object_get(msg, "zoom"), DOC_ZOOM_MIN, DOC_ZOOM_MAX, &v.zoom) ||
         !number_in(json_object_get(msg, "x"), 0, 1, &v.x) ||
         !number_in(json_object_get(msg, "y"), 0, 1, &v.y)) {
-        session_send_error(app, c, "bad_message",
+        session_send_error(sig, c, "bad_message",
                            "doc_view needs page 1..10000, zoom 0.25..8, x and y 0..1", "doc_view");
         return;
     }
     v.page = (uint32_t)page;
-    if (docstore_set_view(app->docs, lm->id, d->id, &v) < 0) {
-        session_send_error(app, c, "bad_message", "the view is out of range", "doc_view");
+    if (docstore_set_view(sig->docs, lm->id, d->id, &v) < 0) {
+        session_send_error(sig, c, "bad_message", "the view is out of range", "doc_view");
         return;
     }
-    room_send(app, lm, c->pid, view_fields(json_pack("{s:s}", "type", "doc_view"), d));
+    room_send(sig, lm, c->pid, view_fields(json_pack("{s:s}", "type", "doc_view"), d));
 }
 
-static void handle_remove(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+static void handle_remove(struct sig *sig, struct ws_conn *c, struct live_meeting *lm,
                           const json_t *msg)
 {
-    const struct doc *d = docstore_get(app->docs, lm->id);
+    const struct doc *d = docstore_get(sig->docs, lm->id);
     json_t *jdoc = json_object_get(msg, "doc");
     if (!d || (jdoc && (!json_is_integer(jdoc) || (uint64_t)json_integer_value(jdoc) != d->id))) {
-        session_send_error(app, c, "not_found", "that document is not on the stage", "doc_remove");
+        session_send_error(sig, c, "not_found", "that document is not on the stage", "doc_remove");
         return;
     }
     if (d->owner_pid != c->pid && !meeting_is_host(lm->m, c->pid)) {
-        session_send_error(app, c, "not_permitted",
+        session_send_error(sig, c, "not_permitted",
                            "only its owner or a host can remove the document", "doc_remove");
         return;
     }
     uint64_t id;
-    docstore_remove(app->docs, lm->id, &id);
+    docstore_remove(sig->docs, lm->id, &id);
     LOG_I("meeting %lld: document %llu removed by participant %u", (long long)lm->id,
           (unsigned long long)id, c->pid);
-    send_removed(app, lm, id, c->pid, "removed");
+    send_removed(sig, lm, id, c->pid, "removed");
 }
 
-void session_doc_message(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+void session_doc_message(struct sig *sig, struct ws_conn *c, struct live_meeting *lm,
                          const char *type, const json_t *msg)
 {
     if (!meeting_is_admitted(lm->m, c->pid)) {
-        session_send_error(app, c, "wrong_state", "documents are for those let in", type);
+        session_send_error(sig, c, "wrong_state", "documents are for those let in", type);
         return;
     }
     if (strcmp(type, "doc_view") == 0)
-        handle_view(app, c, lm, msg);
+        handle_view(sig, c, lm, msg);
     else
-        handle_remove(app, c, lm, msg);
+        handle_remove(sig, c, lm, msg);
 }
 
 /* ---- for the REST routes (server/http_doc.c) ---- */
 
-int sessions_doc_seat(struct app *app, int64_t meeting_id, const char *secret, uint32_t *pid)
+int sessions_doc_seat(struct sig *sig, int64_t meeting_id, const char *secret, uint32_t *pid)
 {
-    struct live_meeting *lm = session_live_find(app, meeting_id);
+    struct live_meeting *lm = session_live_find(sig, meeting_id);
     uint32_t p;
     if (!lm || meeting_find_secret(lm->m, secret, &p) < 0 || !meeting_is_admitted(lm->m, p))
         return ERR_NOTFOUND;
@@ -160,10 +161,10 @@ int sessions_doc_seat(struct app *app, int64_t meeting_id, const char *secret, u
     return 0;
 }
 
-void sessions_doc_shown(struct app *app, int64_t meeting_id)
+void sessions_doc_shown(struct sig *sig, int64_t meeting_id)
 {
-    struct live_meeting *lm = session_live_find(app, meeting_id);
-    const struct doc *d = docstore_get(app->docs, meeting_id);
+    struct live_meeting *lm = session_live_find(sig, meeting_id);
+    const struct doc *d = docstore_get(sig->docs, meeting_id);
     if (lm && d)
-        room_send(app, lm, 0, document_message(d));
+        room_send(sig, lm, 0, document_message(d));
 }

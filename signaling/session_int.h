@@ -8,8 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/app.h"
-#include "server/store.h"
+#include "base/ratelimit.h"
+#include "signaling/sig.h"
+#include "signaling/store.h"
 #include "signaling/meeting.h"
 
 struct meeting;
@@ -18,7 +19,7 @@ struct sfu_room;
 /* A meeting with participants, on this node. */
 struct live_meeting {
     struct live_meeting *next;
-    struct app *app;
+    struct sig *sig;
     struct meeting *m;
     struct sfu_room *sfu; /* made with the first media message */
     int64_t id;
@@ -35,7 +36,7 @@ struct out_msg {
 };
 
 struct ws_conn {
-    struct ws_conn *next, *prev; /* app->conns */
+    struct ws_conn *next, *prev; /* sig->conns */
     struct lws *wsi;
     struct live_meeting *lm; /* NULL until joined, and again once closed by the meeting */
     uint32_t pid;
@@ -61,44 +62,44 @@ struct ws_conn {
     struct ratelimit_bucket lobby_bucket; /* lobby_message, watching or as a host */
 };
 /* Queues a message (takes ownership of msg) / an error message to c. */
-void session_send_json(struct app *app, struct ws_conn *c, json_t *msg);
-void session_send_error(struct app *app, struct ws_conn *c, const char *code, const char *message,
+void session_send_json(struct sig *sig, struct ws_conn *c, json_t *msg);
+void session_send_error(struct sig *sig, struct ws_conn *c, const char *code, const char *message,
                         const char *ref);
 
 /* The live meeting with this id, or NULL; the connection slot of pid in it
  * (NULL when pid has no open connection). */
-struct live_meeting *session_live_find(struct app *app, int64_t id);
+struct live_meeting *session_live_find(struct sig *sig, int64_t id);
 struct ws_conn **session_seat_of(struct live_meeting *lm, uint32_t pid);
 
 /* The stage document (signaling/session_doc.c). */
 /* doc_view and doc_remove from participant c. */
-void session_doc_message(struct app *app, struct ws_conn *c, struct live_meeting *lm,
+void session_doc_message(struct sig *sig, struct ws_conn *c, struct live_meeting *lm,
                          const char *type, const json_t *msg);
 /* Tells a newly admitted (or resumed) pid what the stage shows, if anything. */
-void session_doc_send_state(struct app *app, struct live_meeting *lm, uint32_t pid);
+void session_doc_send_state(struct sig *sig, struct live_meeting *lm, uint32_t pid);
 /* pid is no longer a participant: its document goes, and the room is told. */
-void session_doc_owner_left(struct app *app, struct live_meeting *lm, uint32_t pid);
+void session_doc_owner_left(struct sig *sig, struct live_meeting *lm, uint32_t pid);
 
 /* Whether an invitation token may be used now; if not, *code and *why say
  * why in the protocol's terms (invalid_token, token_revoked, ...). */
-bool session_check_invitation(struct app *app, const char *token, struct store_invitation *inv,
+bool session_check_invitation(struct sig *sig, const char *token, struct store_invitation *inv,
                               struct store_meeting *sm, const char **code, const char **why);
 
 /* The live meeting with this id, or NULL; its state machine; carrying out
  * what it queued. */
-struct live_meeting *session_live_find(struct app *app, int64_t id);
+struct live_meeting *session_live_find(struct sig *sig, int64_t id);
 struct meeting *session_live_meeting(struct live_meeting *lm);
 /* The live meeting of sm, made if it is not live yet. */
-int session_live_get(struct app *app, const struct store_meeting *sm, struct live_meeting **out);
+int session_live_get(struct sig *sig, const struct store_meeting *sm, struct live_meeting **out);
 /* The meeting's SFU room, made on worker (or any, -1) if it has none yet. */
-int session_live_sfu(struct app *app, struct live_meeting *lm, int worker, struct sfu_room **out);
-void session_drain(struct app *app, struct live_meeting *lm);
+int session_live_sfu(struct sig *sig, struct live_meeting *lm, int worker, struct sfu_room **out);
+void session_drain(struct sig *sig, struct live_meeting *lm);
 
 /* ---- link_watch.c ---- */
 /* "watch" and "lobby_message" on a connection that has not joined a meeting. */
-void link_watch_handle(struct app *app, struct ws_conn *c, const char *type, const json_t *msg);
+void link_watch_handle(struct sig *sig, struct ws_conn *c, const char *type, const json_t *msg);
 /* What a meeting's audit event means for its participant's link status. */
-void link_watch_audit(struct app *app, int64_t meeting_id, int64_t invitation_id,
+void link_watch_audit(struct sig *sig, int64_t meeting_id, int64_t invitation_id,
                       const struct store_audit_event *ev);
 
 #endif

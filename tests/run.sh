@@ -43,6 +43,17 @@ if run_part unit; then
         fi
         [ $rc -ne 0 ] && failures="$failures $name"
     done
+    # The source folders depend downward only (mk/layers.sh); each check counts.
+    out="$log_dir/layers.log"
+    sh tests/unit/test_layers.sh >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    ok=$(sed -n 's/^layers: \([0-9]*\) passed.*/\1/p' "$out")
+    bad=$(sed -n 's/^layers: [0-9]* passed, \([0-9]*\) failed/\1/p' "$out")
+    passed=$((passed + ${ok:-0}))
+    failed=$((failed + ${bad:-0}))
+    [ $rc -ne 0 ] && [ "${bad:-0}" -eq 0 ] && failed=$((failed + 1))
+    [ $rc -ne 0 ] && failures="$failures layers"
 fi
 
 # Fuzz targets: replay the committed corpus, then a short smoke run.

@@ -10,7 +10,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +25,9 @@ static int64_t add_user(const char *name, const char *hash, char token[TOKEN_STR
 {
     int64_t id;
     uint8_t digest[STORE_HASH_LEN];
-    if (store_user_add(app.store, name, name, hash, now_wall_ms(), &id) < 0 ||
+    if (store_user_add(app.sig.store, name, name, hash, now_wall_ms(), &id) < 0 ||
         token_generate(token) < 0 || token_hash(token, digest) < 0 ||
-        store_session_add(app.store, digest, id, now_wall_ms(), now_wall_ms() + 3600000) < 0)
+        store_session_add(app.sig.store, digest, id, now_wall_ms(), now_wall_ms() + 3600000) < 0)
         abort();
     return id;
 }
@@ -40,10 +40,11 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/samtale.db", dir);
     log_set_level(LOG_LEVEL_ERROR);
     config_defaults(&app.cfg);
+    app_sig_init(&app);
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "https://127.0.0.1:8443");
     snprintf(key, sizeof key, "%s/link.key", dir);
-    if (store_open(&app.store, path) < 0 || password_hash("fuzz-password", hash) < 0 ||
-        linkkey_load(&app.link_key, key) < 0)
+    if (store_open(&app.sig.store, path) < 0 || password_hash("fuzz-password", hash) < 0 ||
+        linkkey_load(&app.sig.link_key, key) < 0)
         abort();
     anna_id = add_user("anna", hash, session);
     bent_id = add_user("bent", hash, other_session);
@@ -56,7 +57,7 @@ static void setup(void)
         .role = ROLE_CITIZEN, .created_at = now_wall_ms(), .expires_at = now_wall_ms() + 3600000};
     uint8_t h[1][STORE_HASH_LEN] = {{1}};
     snprintf(m.title, sizeof m.title, "Anna's");
-    if (store_meeting_create(app.store, &m, &inv, (const uint8_t(*)[STORE_HASH_LEN])h, 1) < 0)
+    if (store_meeting_create(app.sig.store, &m, &inv, (const uint8_t(*)[STORE_HASH_LEN])h, 1) < 0)
         abort();
     ratelimit_windows_init(&app.login_limits, 3, 60LL * 1000000);
     app.started_ms = now_wall_ms();
@@ -88,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!app.store)
+    if (!app.sig.store)
         setup();
     if (size < 2)
         return 0;
@@ -115,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned route = pick % nroutes;
     bool meeting_route = route >= 3 && route != 10 && route != 13;
     struct store_meeting before, after;
-    bool exists = store_meeting_get(app.store, id, &before) == 0;
+    bool exists = store_meeting_get(app.sig.store, id, &before) == 0;
     int64_t who = req.session == session ? anna_id : req.session ? bent_id : 0;
     /* Not logged in, or a meeting (by its id) that is someone else's. */
     bool forbidden =
@@ -138,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (forbidden && resp.status < 400)
         abort();
     if (forbidden && exists &&
-        (store_meeting_get(app.store, id, &after) != 0 || after.ended_at != before.ended_at))
+        (store_meeting_get(app.sig.store, id, &after) != 0 || after.ended_at != before.ended_at))
         abort(); /* still there, as it was */
     http_resp_clear(&resp);
     return 0;

@@ -4,7 +4,7 @@
  * route is exactly /api/meetings/<id>/document, and the store's memory
  * accounting returns to zero. */
 #include "base/err.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "server/http_doc.h"
 
 #include <inttypes.h>

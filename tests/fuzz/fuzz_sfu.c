@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "media/media.h"
-#include "server/app.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "signaling/meeting.h"
@@ -63,7 +63,8 @@ static void check(int cond)
         abort();
 }
 
-static struct app app;
+static struct media *workers; /* the media workers the room runs on */
+static uint64_t next_session; /* the SFU numbers media sessions from it */
 static int64_t next_meeting = 1;
 
 static struct {
@@ -300,7 +301,7 @@ static void auto_answer(int seat, uint32_t pid, uint8_t refuse)
         .ice_ufrag = "brws",
         .ice_pwd = "browserpasswordbrowserpw",
         .fingerprint_alg = "sha-256",
-        .fingerprint = media_fingerprint(app.media),
+        .fingerprint = media_fingerprint(workers),
         .session_id = 1,
         .session_version = 1,
         .dir = SDP_DIR_RECVONLY,
@@ -423,10 +424,10 @@ static void worker_barrier(void)
 
     int64_t give_up = now_mono_us() + BARRIER_MAX_US;
 
-    if (media_echo_create(app.media, &ep) < 0)
+    if (media_echo_create(workers, &ep) < 0)
         return;
     while (now_mono_us() < give_up) {
-        while (media_poll_event(app.media, &ev))
+        while (media_poll_event(workers, &ev))
             if (ev.session == ep.session)
                 return;
         sched_yield();
@@ -447,7 +448,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     log_set_level(LOG_LEVEL_ERROR);
     g.empty = json_object();
-    if (!g.empty || media_start(&app.media, &mc) < 0)
+    if (!g.empty || media_start(&workers, &mc) < 0)
         abort();
     return 0;
 }
@@ -464,8 +465,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.joined = 0;
     g.now = 1000000;
     check(meeting_create(&g.m, &cfg) == 0);
-    check(sfu_room_create(&g.room, app.media, &app.next_media_session, cfg.id, -1, on_send, NULL) ==
-          0);
+    check(sfu_room_create(&g.room, workers, &next_session, cfg.id, -1, on_send, NULL) == 0);
     join(0, true);
     join(1, false);
     join(2, false);

@@ -1,7 +1,7 @@
-/* Fuzzes the prompt WAV parser (server/prompts.c): files an operator puts in
+/* Fuzzes the prompt WAV parser (signaling/prompts.c): files an operator puts in
  * phone_prompts_dir are read with the same care as network input. Checks
  * that what it accepts is in the documented bounds. */
-#include "server/prompts.h"
+#include "signaling/prompts.h"
 
 #include <stdlib.h>
 

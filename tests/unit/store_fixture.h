@@ -18,7 +18,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 struct fixture {
     char dir[64];

@@ -20,7 +20,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/password.h"
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define OUT_MAX 65536
 

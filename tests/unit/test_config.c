@@ -43,15 +43,15 @@ static void test_defaults(void **state)
     assert_string_equal(c.public_url, "https://127.0.0.1:8443");
     assert_int_equal(c.media_port_min, 40000);
     assert_int_equal(c.media_port_max, 40099);
-    assert_int_equal(c.media_public_addr_count, 1);
-    assert_string_equal(c.media_public_addrs[0], "127.0.0.1");
-    assert_string_equal(c.media_public_addrs[1], "");
+    assert_int_equal(c.sig.media_public_addr_count, 1);
+    assert_string_equal(c.sig.media_public_addrs[0], "127.0.0.1");
+    assert_string_equal(c.sig.media_public_addrs[1], "");
     assert_int_equal(c.workers, 0);
     assert_int_equal(c.log_level, LOG_LEVEL_INFO);
-    assert_int_equal(c.max_participants, 8);
-    assert_int_equal(c.max_connections, 1000);
-    assert_int_equal(c.ws_rate_per_sec, 20);
-    assert_int_equal(c.ws_rate_burst, 40);
+    assert_int_equal(c.sig.max_participants, 8);
+    assert_int_equal(c.sig.max_connections, 1000);
+    assert_int_equal(c.sig.ws_rate_per_sec, 20);
+    assert_int_equal(c.sig.ws_rate_burst, 40);
     assert_int_equal(c.login_attempts_per_min, 10);
     assert_int_equal(c.login_threads, 0);
     assert_int_equal(c.login_queue, 32);
@@ -65,7 +65,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.media_tcp_auth_timeout_ms, 4000);
     assert_int_equal(c.session_hours, 12);
     assert_int_equal(c.invitation_grace_min, 120);
-    assert_int_equal(c.resume_seconds, 60);
+    assert_int_equal(c.sig.resume_seconds, 60);
     assert_int_equal(c.default_meeting_min, 60);
     assert_int_equal(config_validate(&c, err), 0);
 }
@@ -289,9 +289,9 @@ static void test_media_ports(void **state)
     assert_int_equal(config_set(&c, "media_port_max", "0", err), 0);
     assert_int_equal(config_validate(&c, err), 0);
     assert_int_equal(config_set(&c, "media_bind", "::1", err), 0);
-    assert_string_equal(c.media_bind, "::1");
+    assert_string_equal(c.sig.media_bind, "::1");
     assert_true(config_set(&c, "media_bind", "localhost", err) < 0);
-    assert_string_equal(c.media_bind, "::1");
+    assert_string_equal(c.sig.media_bind, "::1");
 }
 
 static void test_media_public_addresses(void **state)
@@ -302,21 +302,21 @@ static void test_media_public_addresses(void **state)
     config_defaults(&c);
 
     assert_int_equal(config_set(&c, "media_public_addresses", "203.0.113.7", err), 0);
-    assert_int_equal(c.media_public_addr_count, 1);
-    assert_string_equal(c.media_public_addrs[0], "203.0.113.7");
+    assert_int_equal(c.sig.media_public_addr_count, 1);
+    assert_string_equal(c.sig.media_public_addrs[0], "203.0.113.7");
 
     assert_int_equal(
         config_set(&c, "media_public_addresses", "203.0.113.7, 2001:db8::1 ,10.0.0.1,::1", err), 0);
-    assert_int_equal(c.media_public_addr_count, 4);
-    assert_string_equal(c.media_public_addrs[0], "203.0.113.7");
-    assert_string_equal(c.media_public_addrs[1], "2001:db8::1");
-    assert_string_equal(c.media_public_addrs[2], "10.0.0.1");
-    assert_string_equal(c.media_public_addrs[3], "::1");
+    assert_int_equal(c.sig.media_public_addr_count, 4);
+    assert_string_equal(c.sig.media_public_addrs[0], "203.0.113.7");
+    assert_string_equal(c.sig.media_public_addrs[1], "2001:db8::1");
+    assert_string_equal(c.sig.media_public_addrs[2], "10.0.0.1");
+    assert_string_equal(c.sig.media_public_addrs[3], "::1");
 
     /* a shorter list clears the old entries */
     assert_int_equal(config_set(&c, "media_public_addresses", "192.0.2.1,192.0.2.2", err), 0);
-    assert_int_equal(c.media_public_addr_count, 2);
-    assert_string_equal(c.media_public_addrs[2], "");
+    assert_int_equal(c.sig.media_public_addr_count, 2);
+    assert_string_equal(c.sig.media_public_addrs[2], "");
 
     static const struct {
         const char *v;
@@ -340,9 +340,9 @@ static void test_media_public_addresses(void **state)
         assert_true(strncmp(err, "media_public_addresses", 22) == 0);
     }
     /* unchanged by the failures */
-    assert_int_equal(c.media_public_addr_count, 2);
-    assert_string_equal(c.media_public_addrs[0], "192.0.2.1");
-    assert_string_equal(c.media_public_addrs[1], "192.0.2.2");
+    assert_int_equal(c.sig.media_public_addr_count, 2);
+    assert_string_equal(c.sig.media_public_addrs[0], "192.0.2.1");
+    assert_string_equal(c.sig.media_public_addrs[1], "192.0.2.2");
 }
 
 static void test_log_level(void **state)
@@ -379,16 +379,21 @@ struct range_case {
     {                                                                                              \
 #k, offsetof(struct config, k), lo, hi                                                     \
     }
+/* The settings signaling uses (struct sig_config). */
+#define SIG_RANGE(k, lo, hi)                                                                       \
+    {                                                                                              \
+#k, offsetof(struct config, sig.k), lo, hi                                                 \
+    }
 
 static void test_number_ranges(void **state)
 {
     (void)state;
     static const struct range_case cases[] = {
         RANGE(workers, 0, 64),
-        RANGE(max_participants, 2, 64),
-        RANGE(max_connections, 1, 100000),
-        RANGE(ws_rate_per_sec, 1, 1000),
-        RANGE(ws_rate_burst, 1, 10000),
+        SIG_RANGE(max_participants, 2, 64),
+        SIG_RANGE(max_connections, 1, 100000),
+        SIG_RANGE(ws_rate_per_sec, 1, 1000),
+        SIG_RANGE(ws_rate_burst, 1, 10000),
         RANGE(login_attempts_per_min, 1, 1000),
         RANGE(login_threads, 0, 8),
         RANGE(login_queue, 0, 1024),
@@ -402,7 +407,7 @@ static void test_number_ranges(void **state)
         RANGE(media_tcp_auth_timeout_ms, 500, 60000),
         RANGE(session_hours, 1, 168),
         RANGE(invitation_grace_min, 0, 10080),
-        RANGE(resume_seconds, 5, 600),
+        SIG_RANGE(resume_seconds, 5, 600),
         RANGE(default_meeting_min, 5, 1440),
         RANGE(document_max_mb, 1, 100),
         RANGE(document_memory_mb, 1, 65536),
@@ -506,7 +511,7 @@ static void test_validate(void **state)
     assert_non_null(strstr(err, "tls_key"));
 
     config_defaults(&c);
-    c.media_public_addr_count = 0;
+    c.sig.media_public_addr_count = 0;
     assert_int_equal(config_validate(&c, err), ERR_INVAL);
 
     /* through config_set the same way */

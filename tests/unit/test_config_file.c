@@ -62,15 +62,15 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_string_equal(a->public_url, b->public_url);
     assert_int_equal(a->media_port_min, b->media_port_min);
     assert_int_equal(a->media_port_max, b->media_port_max);
-    assert_int_equal(a->media_public_addr_count, b->media_public_addr_count);
+    assert_int_equal(a->sig.media_public_addr_count, b->sig.media_public_addr_count);
     for (unsigned i = 0; i < CONFIG_PUBLIC_ADDRS_MAX; i++)
-        assert_string_equal(a->media_public_addrs[i], b->media_public_addrs[i]);
+        assert_string_equal(a->sig.media_public_addrs[i], b->sig.media_public_addrs[i]);
     assert_int_equal(a->workers, b->workers);
     assert_int_equal(a->log_level, b->log_level);
-    assert_int_equal(a->max_participants, b->max_participants);
-    assert_int_equal(a->max_connections, b->max_connections);
-    assert_int_equal(a->ws_rate_per_sec, b->ws_rate_per_sec);
-    assert_int_equal(a->ws_rate_burst, b->ws_rate_burst);
+    assert_int_equal(a->sig.max_participants, b->sig.max_participants);
+    assert_int_equal(a->sig.max_connections, b->sig.max_connections);
+    assert_int_equal(a->sig.ws_rate_per_sec, b->sig.ws_rate_per_sec);
+    assert_int_equal(a->sig.ws_rate_burst, b->sig.ws_rate_burst);
     assert_int_equal(a->login_attempts_per_min, b->login_attempts_per_min);
     assert_int_equal(a->login_threads, b->login_threads);
     assert_int_equal(a->login_queue, b->login_queue);
@@ -87,10 +87,10 @@ static void assert_config_equal(const struct config *a, const struct config *b)
     assert_int_equal(a->media_tcp_auth_timeout_ms, b->media_tcp_auth_timeout_ms);
     assert_int_equal(a->session_hours, b->session_hours);
     assert_int_equal(a->invitation_grace_min, b->invitation_grace_min);
-    assert_int_equal(a->resume_seconds, b->resume_seconds);
+    assert_int_equal(a->sig.resume_seconds, b->sig.resume_seconds);
     assert_int_equal(a->default_meeting_min, b->default_meeting_min);
-    assert_string_equal(a->sip.dial_in_number, b->sip.dial_in_number);
-    assert_string_equal(a->sip.trunk_proxy, b->sip.trunk_proxy);
+    assert_string_equal(a->sig.sip.dial_in_number, b->sig.sip.dial_in_number);
+    assert_string_equal(a->sig.sip.trunk_proxy, b->sig.sip.trunk_proxy);
     assert_string_equal(a->phone_prompts_dir, b->phone_prompts_dir);
 }
 
@@ -133,18 +133,18 @@ static void test_file_good(void **state)
     assert_string_equal(c.public_url, "https://meet.example.org");
     assert_int_equal(c.media_port_min, 41000);
     assert_int_equal(c.media_port_max, 41009);
-    assert_int_equal(c.media_public_addr_count, 2);
-    assert_string_equal(c.media_public_addrs[1], "2001:db8::7");
+    assert_int_equal(c.sig.media_public_addr_count, 2);
+    assert_string_equal(c.sig.media_public_addrs[1], "2001:db8::7");
     assert_int_equal(c.workers, 4);
     assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
-    assert_int_equal(c.max_participants, 12);
-    assert_int_equal(c.max_connections, 5000);
-    assert_int_equal(c.ws_rate_per_sec, 30);
-    assert_int_equal(c.ws_rate_burst, 60);
+    assert_int_equal(c.sig.max_participants, 12);
+    assert_int_equal(c.sig.max_connections, 5000);
+    assert_int_equal(c.sig.ws_rate_per_sec, 30);
+    assert_int_equal(c.sig.ws_rate_burst, 60);
     assert_int_equal(c.login_attempts_per_min, 5);
     assert_int_equal(c.session_hours, 8);
     assert_int_equal(c.invitation_grace_min, 0);
-    assert_int_equal(c.resume_seconds, 90);
+    assert_int_equal(c.sig.resume_seconds, 90);
     assert_int_equal(c.default_meeting_min, 45);
     assert_int_equal(config_validate(&c, err), 0);
 

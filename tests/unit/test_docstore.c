@@ -1,4 +1,4 @@
-/* server/docstore.c: type by content, memory caps, one document per meeting,
+/* signaling/docstore.c: type by content, memory caps, one document per meeting,
  * removal by owner and by meeting, references held by downloads. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "base/err.h"
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 
 static const uint8_t PDF[] = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj";
 static const uint8_t JPEG[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1};

@@ -1,5 +1,5 @@
-/* Tests for server/linkkey.c (the key file and token derivation) and
- * server/linkstatus.c (which link status replaces which). */
+/* Tests for signaling/linkkey.c (the key file and token derivation) and
+ * signaling/linkstatus.c (which link status replaces which). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +14,8 @@
 
 #include "base/err.h"
 #include "base/log.h"
-#include "server/linkkey.h"
-#include "server/linkstatus.h"
+#include "signaling/linkkey.h"
+#include "signaling/linkstatus.h"
 
 struct dir {
     char path[64];

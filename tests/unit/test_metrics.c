@@ -17,7 +17,7 @@ static void renders_every_family_with_help_and_type(void **state)
     static struct metrics m;
     memset(&m, 0, sizeof m);
     struct metrics_live live = {.meetings_live = 2, .participants = {1, 3, 0}, .uptime_s = 7};
-    m.ws_connections = 4;
+    live.ws.ws_connections = 4;
     metrics_error(&m, "bad_json");
     metrics_error(&m, "bad_json");
     metrics_error(&m, "rate_limited");

@@ -1,10 +1,9 @@
-/* Tests for server/pin.c (phone PINs: derivation, keyed hash, collisions,
+/* Tests for signaling/pin.c (phone PINs: derivation, keyed hash, collisions,
  * lookup) and the store's PIN columns. */
 #include "store_fixture.h"
 
-#include "server/app.h"
-#include "server/linkkey.h"
-#include "server/pin.h"
+#include "signaling/linkkey.h"
+#include "signaling/pin.h"
 
 #define FUTURE_MS (INT64_C(1) << 50) /* far beyond now_wall_ms() */
 
@@ -168,45 +167,42 @@ static void test_backfill(void **state)
     assert_int_equal(store_invitation_set_pin(f->s, 9999, got.pin_hash, 0), ERR_NOTFOUND);
 }
 
-static void test_phone_lookup(void **state)
+static void test_lookup(void **state)
 {
     struct fixture *f = *state;
-    static struct app app; /* large: not on the stack */
-    memset(&app, 0, sizeof app);
-    app.store = f->s;
-    app.link_key = test_key(1);
+    struct linkkey key = test_key(1);
     struct store_invitation invs[2], inv;
     struct store_meeting sm;
     char pin[PIN_DIGITS + 1], pin2[PIN_DIGITS + 1];
-    int64_t mid = meeting_with_pins(f->s, &app.link_key, add_user(f->s, "alice"), invs, 2, 0);
-    assert_true(pin_of(&app.link_key, &invs[0], pin));
-    assert_true(pin_of(&app.link_key, &invs[1], pin2));
-    assert_int_equal(phone_pin_lookup(&app, pin, &inv, &sm), 0);
+    int64_t mid = meeting_with_pins(f->s, &key, add_user(f->s, "alice"), invs, 2, 0);
+    assert_true(pin_of(&key, &invs[0], pin));
+    assert_true(pin_of(&key, &invs[1], pin2));
+    assert_int_equal(pin_lookup(f->s, &key, pin, &inv, &sm), 0);
     assert_int_equal(inv.id, invs[0].id);
     assert_int_equal(inv.role, ROLE_INTERPRETER);
     assert_int_equal(sm.id, mid);
     /* Wrong PINs: unknown digits, not a PIN at all. */
-    assert_int_equal(phone_pin_lookup(&app, "00000000", &inv, &sm), ERR_NOTFOUND);
-    assert_int_equal(phone_pin_lookup(&app, "0760061", &inv, &sm), ERR_NOTFOUND);
-    assert_int_equal(phone_pin_lookup(&app, "076006199", &inv, &sm), ERR_NOTFOUND);
-    assert_int_equal(phone_pin_lookup(&app, "", &inv, &sm), ERR_NOTFOUND);
-    assert_int_equal(phone_pin_lookup(&app, NULL, &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, "00000000", &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, "0760061", &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, "076006199", &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, "", &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, NULL, &inv, &sm), ERR_NOTFOUND);
     /* Expired. */
     struct store_invitation old = {
         .meeting_id = mid, .role = ROLE_CITIZEN, .expires_at = 1, .has_salt = true};
     char token[TOKEN_STR_LEN + 1], pin3[PIN_DIGITS + 1];
     uint8_t h[STORE_HASH_LEN];
-    assert_int_equal(linkkey_new(&app.link_key, old.salt, token, h), 0);
-    assert_int_equal(pin_assign(f->s, &app.link_key, &old, 1), 0);
+    assert_int_equal(linkkey_new(&key, old.salt, token, h), 0);
+    assert_int_equal(pin_assign(f->s, &key, &old, 1), 0);
     assert_int_equal(store_invitation_add(f->s, &old, h), 0);
-    assert_true(pin_of(&app.link_key, &old, pin3));
-    assert_int_equal(phone_pin_lookup(&app, pin3, &inv, &sm), ERR_EXPIRED);
+    assert_true(pin_of(&key, &old, pin3));
+    assert_int_equal(pin_lookup(f->s, &key, pin3, &inv, &sm), ERR_EXPIRED);
     /* Revoked, ended. */
     assert_int_equal(store_invitation_revoke(f->s, invs[0].id, 5), 0);
-    assert_int_equal(phone_pin_lookup(&app, pin, &inv, &sm), ERR_NOTFOUND);
-    assert_int_equal(phone_pin_lookup(&app, pin2, &inv, &sm), 0);
+    assert_int_equal(pin_lookup(f->s, &key, pin, &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, pin2, &inv, &sm), 0);
     assert_int_equal(store_meeting_set_ended(f->s, mid, 6), 0);
-    assert_int_equal(phone_pin_lookup(&app, pin2, &inv, &sm), ERR_NOTFOUND);
+    assert_int_equal(pin_lookup(f->s, &key, pin2, &inv, &sm), ERR_NOTFOUND);
 }
 
 int main(void)
@@ -218,7 +214,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_collisions_take_next_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_key_no_pin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backfill, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_phone_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Tests for server/pinlimit.c (wrong phone PINs across calls), on a fake clock. */
+/* Tests for signaling/pinlimit.c (wrong phone PINs across calls), on a fake clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/pinlimit.h"
+#include "signaling/pinlimit.h"
 
 #define S (INT64_C(1000000))
 

@@ -1,4 +1,4 @@
-/* Tests for server/prompts.c: the WAV parser with good and hostile files,
+/* Tests for signaling/prompts.c: the WAV parser with good and hostile files,
  * loading a prompts directory, and the made tones. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
-#include "server/prompts.h"
+#include "signaling/prompts.h"
 
 /* ---- building WAV files ---- */
 

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "server/ratelimit.h"
+#include "base/ratelimit.h"
 
 static void bucket_allows_burst_then_refuses(void **state)
 {

@@ -1,4 +1,4 @@
-/* Tests for server/sip_config.c: the phone bridge's settings through the
+/* Tests for signaling/sip_config.c: the phone bridge's settings through the
  * config front end (config_set / config_validate). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,10 +26,10 @@ static void off_by_default(void **state)
     (void)state;
     struct config c;
     config_defaults(&c);
-    assert_false(sip_enabled(&c.sip));
-    assert_false(sip_dial_out_enabled(&c.sip));
-    assert_int_equal(c.sip.rtp_port_min, SIP_RTP_PORT_MIN_DEFAULT);
-    assert_int_equal(c.sip.max_calls, SIP_CALLS_DEFAULT);
+    assert_false(sip_enabled(&c.sig.sip));
+    assert_false(sip_dial_out_enabled(&c.sig.sip));
+    assert_int_equal(c.sig.sip.rtp_port_min, SIP_RTP_PORT_MIN_DEFAULT);
+    assert_int_equal(c.sig.sip.max_calls, SIP_CALLS_DEFAULT);
     char err[CONFIG_ERR_MAX];
     assert_int_equal(config_validate(&c, err), 0);
 }
@@ -41,19 +41,19 @@ static void listen_and_allow(void **state)
     config_defaults(&c);
     char err[CONFIG_ERR_MAX];
     assert_int_equal(set(&c, "sip_listen", "127.0.0.1:5060"), 0);
-    assert_true(sip_enabled(&c.sip));
-    assert_string_equal(c.sip.listen_addr, "127.0.0.1");
-    assert_int_equal(c.sip.listen_port, 5060);
+    assert_true(sip_enabled(&c.sig.sip));
+    assert_string_equal(c.sig.sip.listen_addr, "127.0.0.1");
+    assert_int_equal(c.sig.sip.listen_port, 5060);
     /* Without an allowlist nobody could call: refused at start. */
     assert_int_not_equal(config_validate(&c, err), 0);
     assert_non_null(strstr(err, "sip_allow"));
     assert_int_equal(set(&c, "sip_allow", "192.0.2.0/24, 2001:db8::/32,198.51.100.7"), 0);
-    assert_int_equal(c.sip.allow_count, 3);
-    assert_string_equal(c.sip.allow[1], "2001:db8::/32");
+    assert_int_equal(c.sig.sip.allow_count, 3);
+    assert_string_equal(c.sig.sip.allow[1], "2001:db8::/32");
     assert_int_equal(config_validate(&c, err), 0);
     assert_int_equal(set(&c, "sip_listen", "[::1]:5070"), 0);
-    assert_string_equal(c.sip.listen_addr, "::1");
-    assert_int_equal(c.sip.listen_port, 5070);
+    assert_string_equal(c.sig.sip.listen_addr, "::1");
+    assert_int_equal(c.sig.sip.listen_port, 5070);
 }
 
 static void bad_values(void **state)
@@ -102,11 +102,11 @@ static void ports_and_trunk(void **state)
     assert_int_not_equal(config_validate(&c, err), 0); /* empty range */
     assert_int_equal(set(&c, "sip_rtp_port_max", "42099"), 0);
     assert_int_equal(config_validate(&c, err), 0);
-    assert_false(sip_dial_out_enabled(&c.sip));
+    assert_false(sip_dial_out_enabled(&c.sig.sip));
     assert_int_equal(set(&c, "sip_trunk_proxy", "sbc.example.dk:5060"), 0);
-    assert_true(sip_dial_out_enabled(&c.sip));
+    assert_true(sip_dial_out_enabled(&c.sig.sip));
     assert_int_equal(set(&c, "sip_dial_in_number", "+45 70 20 30 40"), 0);
-    assert_string_equal(c.sip.dial_in_number, "+45 70 20 30 40");
+    assert_string_equal(c.sig.sip.dial_in_number, "+45 70 20 30 40");
 }
 
 static void trunk_password(void **state)
@@ -121,7 +121,7 @@ static void trunk_password(void **state)
     assert_int_equal(write(fd, "hemmelig-42\n", 12), 12);
     close(fd);
     assert_int_equal(set(&c, "sip_trunk_password_file", path), 0);
-    assert_string_equal(c.sip.trunk_password, "hemmelig-42");
+    assert_string_equal(c.sig.sip.trunk_password, "hemmelig-42");
     assert_int_equal(config_validate(&c, err), 0);
     assert_int_equal(set(&c, "sip_trunk_password", "other"), 0);
     assert_int_not_equal(config_validate(&c, err), 0); /* both: which one? */

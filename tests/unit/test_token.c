@@ -1,4 +1,4 @@
-/* Tests for server/token.c: generation, validation and digests. */
+/* Tests for signaling/token.c: generation, validation and digests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "server/token.h"
+#include "signaling/token.h"
 
 static int is_url_char(char c)
 {

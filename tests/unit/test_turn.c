@@ -1,4 +1,4 @@
-/* Tests for server/turn.c: TURN REST credentials (the coturn test vector),
+/* Tests for signaling/turn.c: TURN REST credentials (the coturn test vector),
  * turn_urls checks, the secret settings and their validation. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include "server/config.h"
 #include "base/err.h"
-#include "server/turn.h"
+#include "signaling/turn.h"
 
 #define GOOD_SECRET "0123456789abcdef0123456789abcdef"
 
@@ -120,8 +120,8 @@ static void config_keys(void **state)
     struct config c;
     char err[CONFIG_ERR_MAX];
     config_defaults(&c);
-    assert_false(turn_enabled(&c.turn));
-    assert_int_equal(c.turn.ttl_seconds, TURN_TTL_DEFAULT);
+    assert_false(turn_enabled(&c.sig.turn));
+    assert_int_equal(c.sig.turn.ttl_seconds, TURN_TTL_DEFAULT);
     assert_int_equal(config_validate(&c, err), 0);
 
     assert_int_equal(config_set(&c, "turn_urls",
@@ -130,15 +130,15 @@ static void config_keys(void **state)
                                 "turns:t.example.dk:443?transport=tcp",
                                 err),
                      0);
-    assert_int_equal(c.turn.url_count, 3);
-    assert_string_equal(c.turn.urls[1], "turn:t.example.dk:3478?transport=tcp");
+    assert_int_equal(c.sig.turn.url_count, 3);
+    assert_string_equal(c.sig.turn.urls[1], "turn:t.example.dk:3478?transport=tcp");
     assert_int_equal(config_validate(&c, err), ERR_INVAL);
     assert_non_null(strstr(err, "no turn_secret"));
     assert_int_equal(config_set(&c, "turn_secret", GOOD_SECRET, err), 0);
-    assert_true(turn_enabled(&c.turn));
+    assert_true(turn_enabled(&c.sig.turn));
     assert_int_equal(config_validate(&c, err), 0);
     assert_int_equal(config_set(&c, "turn_ttl_seconds", "86400", err), 0);
-    assert_int_equal(c.turn.ttl_seconds, 86400);
+    assert_int_equal(c.sig.turn.ttl_seconds, 86400);
 
     /* Refused values name the key and leave the config as it was. */
     static const struct {
@@ -163,9 +163,9 @@ static void config_keys(void **state)
         assert_true(config_set(&c, bad[i].key, bad[i].value, err) < 0);
         if (!strstr(err, bad[i].msg))
             fail_msg("%s = %s: error '%s' lacks '%s'", bad[i].key, bad[i].value, err, bad[i].msg);
-        assert_int_equal(c.turn.url_count, 3);
-        assert_int_equal(c.turn.ttl_seconds, 86400);
-        assert_string_equal(c.turn.secret, GOOD_SECRET);
+        assert_int_equal(c.sig.turn.url_count, 3);
+        assert_int_equal(c.sig.turn.ttl_seconds, 86400);
+        assert_string_equal(c.sig.turn.secret, GOOD_SECRET);
     }
 }
 
@@ -200,8 +200,8 @@ static void secret_file(void **state)
     write_file(path, GOOD_SECRET "\r\n");
     assert_int_equal(config_set(&c, "turn_secret_file", path, err), 0);
     unlink(path);
-    assert_string_equal(c.turn.secret, GOOD_SECRET);
-    assert_int_equal(c.turn.secret_len, strlen(GOOD_SECRET));
+    assert_string_equal(c.sig.turn.secret, GOOD_SECRET);
+    assert_int_equal(c.sig.turn.secret_len, strlen(GOOD_SECRET));
     assert_int_equal(config_set(&c, "turn_urls", "turn:192.0.2.1", err), 0);
     assert_int_equal(config_validate(&c, err), 0);
 

@@ -1,5 +1,5 @@
 /* Limits on wrong phone PINs (see pinlimit.h). */
-#include "server/pinlimit.h"
+#include "signaling/pinlimit.h"
 
 #include <stdio.h>
 #include <string.h>

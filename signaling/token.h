@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "server/store.h"
+#include "signaling/store.h"
 
 #define TOKEN_BYTES 24   /* 192 random bits */
 #define TOKEN_STR_LEN 32 /* base64url of TOKEN_BYTES, no padding */

@@ -1,6 +1,6 @@
 /* The link key and token derivation (see linkkey.h). */
 #define LOG_MODULE "linkkey"
-#include "server/linkkey.h"
+#include "signaling/linkkey.h"
 #include "base/err.h"
 #include "base/log.h"
 

@@ -1,5 +1,5 @@
 /* Documents on the stage, in memory only (see docstore.h). */
-#include "server/docstore.h"
+#include "signaling/docstore.h"
 #include "base/err.h"
 
 #include <openssl/crypto.h>

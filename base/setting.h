@@ -1,4 +1,4 @@
-/* Pieces shared by the settings modules (server/turn.c, server/sip_config.c):
+/* Pieces shared by the settings modules (signaling/turn.c, signaling/sip_config.c):
  * an error message into the caller's buffer, and a bounded number. */
 #ifndef SAMTALE_SETTING_H
 #define SAMTALE_SETTING_H

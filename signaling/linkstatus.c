@@ -1,5 +1,5 @@
 /* Link status rules (see linkstatus.h). */
-#include "server/linkstatus.h"
+#include "signaling/linkstatus.h"
 #include "base/err.h"
 
 #include <stddef.h>

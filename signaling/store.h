@@ -1,7 +1,8 @@
 /* The store: caseworker users, login sessions, meetings, invitations and the
- * audit log. This header is the whole interface; store_sqlite.c implements it
- * on one SQLite file (WAL). Another backend (e.g. PostgreSQL) implements the
- * same functions. Single-threaded: the signaling thread owns the store.
+ * audit log. This header is the whole interface, declared here because the
+ * meeting model and the sessions (signaling/) use it; server/store_sqlite*.c
+ * implements it on one SQLite file (WAL). Another backend (e.g. PostgreSQL)
+ * implements the same functions. Single-threaded: the signaling thread owns the store.
  *
  * Times are Unix milliseconds (int64_t) supplied by the caller. Secrets
  * (passwords, session and invitation tokens) never reach the store in clear:
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/role.h"
+#include "signaling/role.h"
 
 #define STORE_USERNAME_MAX 64   /* bytes, without the NUL */
 #define STORE_NAME_MAX 128      /* display names */
@@ -24,7 +25,7 @@
 #define STORE_DETAIL_MAX 256
 #define STORE_PWHASH_MAX 256
 #define STORE_HASH_LEN 32   /* SHA-256 digest of a token */
-#define STORE_SALT_LEN 32   /* an invitation's salt for its derived token (server/linkkey.h) */
+#define STORE_SALT_LEN 32   /* an invitation's salt for its derived token (signaling/linkkey.h) */
 #define STORE_STATUS_MAX 16 /* an invitation's link status name ("opened", ...) */
 #define STORE_REASON_MAX 32 /* the reason code of a failed device check */
 
@@ -64,12 +65,12 @@ struct store_invitation {
     bool has_salt;
     uint8_t salt[STORE_SALT_LEN];
     uint8_t token_hash[STORE_HASH_LEN]; /* filled in by reads; ignored when adding */
-    /* The latest link status (server/linkstatus.h): name ("" = not opened),
+    /* The latest link status (signaling/linkstatus.h): name ("" = not opened),
      * the device check's reason code when it failed, and when. */
     char status[STORE_STATUS_MAX + 1];
     char status_reason[STORE_REASON_MAX + 1];
     int64_t status_at;
-    /* Its phone PIN's keyed hash and derivation counter (server/pin.h);
+    /* Its phone PIN's keyed hash and derivation counter (signaling/pin.h);
      * has_pin is false for invitations without one ("no PIN"). Stored when
      * adding. */
     bool has_pin;
@@ -156,7 +157,7 @@ int store_invitation_set_status(struct store *s, int64_t id, const char *status,
  * how many. */
 int store_invitation_close_statuses(struct store *s, int64_t at, size_t *n_out);
 /* Finds the live invitation (not revoked, its meeting not ended) whose PIN
- * has the keyed hash `pin_hash` (server/pin.h). Expiry is the caller's to
+ * has the keyed hash `pin_hash` (signaling/pin.h). Expiry is the caller's to
  * judge. ERR_NOTFOUND if none. */
 int store_invitation_find_pin(struct store *s, const uint8_t pin_hash[STORE_HASH_LEN],
                               struct store_invitation *out);

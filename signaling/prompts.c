@@ -1,6 +1,6 @@
 /* The phone bridge's spoken prompts: WAV loading and the made tones (see prompts.h). */
 #define LOG_MODULE "prompts"
-#include "server/prompts.h"
+#include "signaling/prompts.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "media/rd.h"

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/store.h"
-#include "server/token.h"
+#include "signaling/store.h"
+#include "signaling/token.h"
 
 #define LINKKEY_LEN 32 /* bytes of key material in the key file */
 #define LINKKEY_LABEL "samtale invitation link v1"

@@ -1,4 +1,4 @@
-#include "server/ratelimit.h"
+#include "base/ratelimit.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Shared pieces of the settings modules (see setting.h). */
-#include "server/setting.h"
+#include "base/setting.h"
 #include "base/err.h"
 
 #include <errno.h>

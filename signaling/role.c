@@ -1,4 +1,4 @@
-#include "server/role.h"
+#include "signaling/role.h"
 #include "base/err.h"
 
 #include <string.h>

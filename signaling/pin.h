@@ -18,15 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/linkkey.h"
-#include "server/store.h"
+#include "signaling/linkkey.h"
+#include "signaling/store.h"
 
 #define PIN_DIGITS 8
 #define PIN_LABEL "samtale invitation pin v1"
 #define PIN_HASH_LABEL "samtale pin hash v1"
 #define PIN_COUNTER_MAX 64 /* re-derivations tried before giving up (ERR_FULL) */
-
-struct app;
 
 /* The PIN for a salt and counter. ERR_INVAL if the key is not loaded. */
 int pin_derive(const struct linkkey *k, const uint8_t salt[STORE_SALT_LEN], uint32_t counter,
@@ -57,8 +55,8 @@ int pin_backfill(struct store *s, const struct linkkey *k, size_t *n_out);
  * from the current key) that has not expired; ERR_NOTFOUND for a wrong PIN
  * (also anything that is not PIN_DIGITS digits); ERR_EXPIRED when the
  * invitation has expired; another ERR_* if the store fails. Counting
- * failures is the caller's job (server/pinlimit.h). */
-int phone_pin_lookup(struct app *app, const char *digits, struct store_invitation *inv,
-                     struct store_meeting *sm);
+ * failures is the caller's job (signaling/pinlimit.h). */
+int pin_lookup(struct store *s, const struct linkkey *k, const char *digits,
+               struct store_invitation *inv, struct store_meeting *sm);
 
 #endif

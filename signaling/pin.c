@@ -1,9 +1,9 @@
 /* Phone PINs: derivation, keyed hashes and lookup (see pin.h). */
 #define LOG_MODULE "pin"
-#include "server/pin.h"
+#include "signaling/pin.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "server/app.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -169,19 +169,19 @@ int pin_backfill(struct store *s, const struct linkkey *k, size_t *n_out)
     return ret;
 }
 
-int phone_pin_lookup(struct app *app, const char *digits, struct store_invitation *inv,
-                     struct store_meeting *sm)
+int pin_lookup(struct store *s, const struct linkkey *k, const char *digits,
+               struct store_invitation *inv, struct store_meeting *sm)
 {
     uint8_t h[STORE_HASH_LEN];
-    int ret = pin_hash(&app->link_key, digits, h);
+    int ret = pin_hash(k, digits, h);
     if (ret == ERR_PARSE)
         return ERR_NOTFOUND;
     if (ret == 0)
-        ret = store_invitation_find_pin(app->store, h, inv);
-    if (ret == 0 && !linkkey_invitation_ok(&app->link_key, inv))
+        ret = store_invitation_find_pin(s, h, inv);
+    if (ret == 0 && !linkkey_invitation_ok(k, inv))
         ret = ERR_NOTFOUND;
     if (ret == 0)
-        ret = store_meeting_get(app->store, inv->meeting_id, sm);
+        ret = store_meeting_get(s, inv->meeting_id, sm);
     if (ret == 0 && sm->ended_at)
         ret = ERR_NOTFOUND; /* ended since the lookup above: treated alike */
     if (ret == 0 && now_wall_ms() >= inv->expires_at)

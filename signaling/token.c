@@ -1,6 +1,6 @@
 /* Random bearer tokens and their digests (see token.h). */
 #define LOG_MODULE "token"
-#include "server/token.h"
+#include "signaling/token.h"
 #include "base/err.h"
 #include "base/log.h"
 

@@ -1,7 +1,7 @@
 /* TURN settings and REST credentials (see turn.h). */
-#include "server/turn.h"
+#include "signaling/turn.h"
 #include "base/err.h"
-#include "server/setting.h"
+#include "base/setting.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* Phone bridge settings (see sip_config.h). */
-#include "server/sip_config.h"
+#include "signaling/sip_config.h"
 #include "base/err.h"
-#include "server/setting.h"
+#include "base/setting.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
