@@ -121,13 +121,15 @@ test('2 meetings x 3 parties, audio: everyone receives everyone, no loss, all de
     for (const m of meetings) assert.equal(m.status, 'ended', JSON.stringify(m));
 });
 
-test('dropping 2 % of what is sent shows as about 2 % loss', { timeout: 50000 }, async () => {
-    const r = await runLoad(['--drop-send', '2']);
+test('dropping 1 % of what is sent shows as about 1 % loss (audio is not repaired)', { timeout: 50000 }, async () => {
+    const r = await runLoad(['--drop-send', '1']);
     const out = `${r.stdout}\n${r.stderr}`;
     assert.equal(r.code, 0, `samtale-load failed:\n${out}`);
     const rep = r.report;
     assert.ok(rep.sent.dropped_on_purpose > 0, out);
-    assert.ok(rep.loss_pct >= 0.8 && rep.loss_pct <= 4, `loss ${rep.loss_pct} %, wanted about 2 %\n${out}`);
+    assert.ok(rep.loss_pct >= 0.5 && rep.loss_pct <= 2, `loss ${rep.loss_pct} %, wanted about 1 %\n${out}`);
+    // Nothing repairs Opus: the loss before repair is the loss after.
+    assert.equal(rep.feedback.raw_lost, rep.lost, out);
     assert.equal(rep.decode_errors, 0, out);
     assert.equal(rep.auth_failures, 0, out);
 });
@@ -171,6 +173,24 @@ test('1 meeting x 3 parties with simulcast video: everyone decodes both others, 
         }
     }
     assert.match(r.stdout, /frames shown \d+, decoded \d+, corrupt 0/);
+});
+
+test('video with 2 % dropped and feedback on: NACK and RTX repair nearly all of it', { timeout: 50000 }, async (t) => {
+    const r = await runLoad([...VIDEO, '--drop-send', '2'], { meetings: 1 });
+    const out = `${r.stdout}\n${r.stderr}`;
+    for (const line of r.stdout.split('\n')) if (/^ {2}(loss|repair|feedback|video)|^ {12}publishers/.test(line)) t.diagnostic(line);
+    assert.equal(r.code, 0, `samtale-load failed:\n${out}`);
+    const rep = r.report;
+    const fb = rep.feedback;
+    assert.ok(fb && fb.on, out);
+    assert.equal(rep.received.streams, rep.received.streams_wanted, out);
+    assert.ok(fb.video_raw_loss_pct >= 1 && fb.video_raw_loss_pct <= 4, `video loss before repair ${fb.video_raw_loss_pct} %, wanted about 2 %\n${out}`);
+    assert.ok(fb.video_loss_pct <= fb.video_raw_loss_pct / 4, `video loss after repair ${fb.video_loss_pct} %\n${out}`);
+    assert.ok(fb.nacks_received > 0 && fb.rtx_sent > 0, out);
+    assert.ok(fb.twcc_feedback_received > 0 && fb.twcc_feedback_sent > 0, out);
+    assert.equal(rep.video.corrupt, 0, out);
+    assert.equal(rep.video.decode_errors, 0, out);
+    assert.equal(rep.auth_failures, 0, out);
 });
 
 test('a server that corrupts every 50th forwarded packet: the checker reports it', { timeout: 50000 }, async (t) => {

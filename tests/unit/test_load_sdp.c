@@ -59,7 +59,7 @@ static void publish_offer_answered(void **state)
 {
     (void)state;
     char err[SDP_ERR_MAX];
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3, NULL);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3, NULL, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(a->n_media, 1);
@@ -97,7 +97,7 @@ static void publish_offer_answered(void **state)
     assert_int_equal(level, 1);
     assert_int_equal(mid, 4);
 
-    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL), ERR_TOOBIG);
+    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL, false), ERR_TOOBIG);
 }
 
 /* Simulcast as Chromium offers it: the server takes three rids, lowest
@@ -110,7 +110,7 @@ static void publish_offer_simulcast(void **state)
     size_t len;
     const uint32_t ssrcs[3] = {101, 102, 103};
     const struct lg_sdp_video v = {.n_layers = 3, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(a->n_media, 2);
@@ -145,7 +145,7 @@ static void publish_offer_one_layer(void **state)
     size_t len;
     const uint32_t ssrcs[1] = {0x55667788u};
     const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
@@ -176,7 +176,7 @@ static int answer_server_offer(const struct sdp_offer_media *media, size_t n_med
     size_t len;
     assert_int_equal(sdp_build_offer(&spec, server_text, sizeof server_text, &len), 0);
     assert_int_equal(sdp_parse(a, server_text, len, err), 0);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
     return n;
@@ -306,7 +306,7 @@ static void janus_sdp(void **state)
     assert_int_equal(sdp_parse(a, offer, sizeof offer - 1, err), 0);
     assert_int_equal(lg_sdp_remote(a, &r), 0);
     assert_false(r.dtls_server);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
     assert_int_equal(b->media[0].setup, SDP_SETUP_ACTIVE);
