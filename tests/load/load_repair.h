@@ -41,15 +41,15 @@
 #include "media/rd.h"
 #include "media/rtcp.h"
 
-#define LG_RTX_SLOTS 128            /* packets remembered per sending layer (power of two) */
-#define LG_RTX_SLOT_MAX 1280        /* longest packet remembered */
-#define LG_RTX_MAX_AGE_US 1000000   /* older packets are not resent */
-#define LG_RTX_HOLDOFF_US 10000     /* a packet is resent at most this often */
-#define LG_RTX_EXT_MAX 32           /* the RTX packets' extension block */
-#define LG_NACK_MAX 64              /* missing packets one stream asks for at once */
-#define LG_NACK_TRIES 5             /* NACKs per missing packet */
-#define LG_NACK_RETRY_US 40000      /* between two NACKs for one packet */
-#define LG_FB_SCAN_REQ 512          /* NACKed sequence numbers read from one RTCP packet */
+#define LG_RTX_SLOTS 128          /* packets remembered per sending layer (power of two) */
+#define LG_RTX_SLOT_MAX 1280      /* longest packet remembered */
+#define LG_RTX_MAX_AGE_US 1000000 /* older packets are not resent */
+#define LG_RTX_HOLDOFF_US 10000   /* a packet is resent at most this often */
+#define LG_RTX_EXT_MAX 32         /* the RTX packets' extension block */
+#define LG_NACK_MAX 64            /* missing packets one stream asks for at once */
+#define LG_NACK_TRIES 5           /* NACKs per missing packet */
+#define LG_NACK_RETRY_US 40000    /* between two NACKs for one packet */
+#define LG_FB_SCAN_REQ 512        /* NACKed sequence numbers read from one RTCP packet */
 #define LG_FB_SCAN_TWCC RTCP_TWCC_MAX_STATUS /* packets one transport-cc feedback may describe */
 
 /* Writes the transport-wide sequence number into an unprotected RTP packet
@@ -69,9 +69,9 @@ size_t lg_ext_block(uint8_t *out, uint8_t twcc, uint8_t ext_mid, const char *mid
 
 /* What the server's answer to our publish offer kept of the feedback. */
 struct lg_pub_feedback {
-    uint8_t ext_twcc;  /* transport-wide sequence extension id, 0: none */
-    uint8_t ext_rrid;  /* camera: repaired-rtp-stream-id id, 0: none */
-    int rtx_pt;        /* camera: RTX payload type, -1: none */
+    uint8_t ext_twcc; /* transport-wide sequence extension id, 0: none */
+    uint8_t ext_rrid; /* camera: repaired-rtp-stream-id id, 0: none */
+    int rtx_pt;       /* camera: RTX payload type, -1: none */
 };
 
 /* An RTX stream of the server's subscribe offer: its SSRC and payload type
@@ -152,7 +152,7 @@ struct lg_nack_rx {
     bool started;
     int64_t max; /* newest extended sequence number */
     struct lg_nack_miss miss[LG_NACK_MAX];
-    size_t n_miss; /* ascending by ext */
+    size_t n_miss;      /* ascending by ext */
     uint64_t missing;   /* numbers found missing */
     uint64_t requests;  /* numbers put in NACKs, every try counted */
     uint64_t nacks;     /* NACK messages built */
