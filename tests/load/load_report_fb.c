@@ -77,19 +77,25 @@ void lg_fb_text(FILE *f, const struct lg_fb_totals *t)
 
 json_t *lg_fb_json(const struct lg_fb_totals *t)
 {
-    return json_pack(
-        "{s:b, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:I}",
-        "on", t->on, "raw_loss_pct", t->raw_loss_pct, "raw_lost", (json_int_t)t->raw_lost,
-        "video_raw_loss_pct", t->video_raw_loss_pct, "video_loss_pct", t->video_loss_pct,
-        "video_expected", (json_int_t)t->video_expected, "video_raw_lost",
-        (json_int_t)t->video_raw_lost, "video_lost", (json_int_t)t->video_lost, "nacks_received",
-        (json_int_t)t->nacks_received, "nacked", (json_int_t)t->nacked, "rtx_sent",
-        (json_int_t)t->rtx_sent, "rtx_unknown", (json_int_t)t->rtx_unknown,
-        "twcc_feedback_received", (json_int_t)t->twcc_fb_received, "nacks_sent",
-        (json_int_t)t->nacks_sent, "nack_requests", (json_int_t)t->nack_requests, "rtx_received",
-        (json_int_t)t->rtx_received, "rtx_recovered", (json_int_t)t->rtx_recovered,
-        "twcc_feedback_sent", (json_int_t)t->twcc_fb_sent);
+    json_t *j =
+        json_pack("{s:b, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                  "s:I, s:I, s:I}",
+                  "on", t->on, "raw_loss_pct", t->raw_loss_pct, "raw_lost", (json_int_t)t->raw_lost,
+                  "video_raw_loss_pct", t->video_raw_loss_pct, "video_loss_pct", t->video_loss_pct,
+                  "video_expected", (json_int_t)t->video_expected, "video_raw_lost",
+                  (json_int_t)t->video_raw_lost, "video_lost", (json_int_t)t->video_lost,
+                  "nacks_received", (json_int_t)t->nacks_received, "nacked", (json_int_t)t->nacked,
+                  "rtx_sent", (json_int_t)t->rtx_sent, "rtx_unknown", (json_int_t)t->rtx_unknown,
+                  "twcc_feedback_received", (json_int_t)t->twcc_fb_received, "nacks_sent",
+                  (json_int_t)t->nacks_sent, "nack_requests", (json_int_t)t->nack_requests,
+                  "rtx_received", (json_int_t)t->rtx_received, "rtx_recovered",
+                  (json_int_t)t->rtx_recovered, "twcc_feedback_sent", (json_int_t)t->twcc_fb_sent);
+    if (j) {
+        json_object_set_new(j, "nack_given_up", json_integer((json_int_t)t->nack_given_up));
+        json_object_set_new(j, "rtx_probes", json_integer((json_int_t)t->rtx_probes));
+        json_object_set_new(j, "errors", json_integer((json_int_t)t->errors));
+    }
+    return j;
 }
 
 void lg_fb_stream_json(json_t *o, const struct lg_rx_stream *s)
