@@ -41,7 +41,7 @@
 #include "media/rd.h"
 #include "media/rtcp.h"
 
-#define LG_RTX_SLOTS 128          /* packets remembered per sending layer (power of two) */
+#define LG_RTX_SLOTS 64           /* packets remembered per sending layer (power of two) */
 #define LG_RTX_SLOT_MAX 1280      /* longest packet remembered */
 #define LG_RTX_MAX_AGE_US 1000000 /* older packets are not resent */
 #define LG_RTX_HOLDOFF_US 10000   /* a packet is resent at most this often */
