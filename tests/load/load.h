@@ -17,8 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "media/twcc.h"
 #include "tests/load/load_audio.h"
 #include "tests/load/load_peer.h"
+#include "tests/load/load_repair.h"
 #include "tests/load/load_stats.h"
 #include "tests/load/load_video.h"
 
@@ -55,6 +57,30 @@ struct lg_rx_stream {
     bool is_video;                 /* marked as a camera layer (stream id normalised to layer 1) */
     struct lg_video_rx video;      /* the VP8 checker of a video stream */
     uint64_t rr_expected, rr_lost; /* at the last receiver report */
+    /* feedback (load_repair.h): NACKs for a video stream, its RTX */
+    struct lg_nack_rx nack;
+    uint64_t rtx_packets;   /* RTX packets that carried a repair */
+    uint64_t rtx_recovered; /* of them, ones that filled a gap */
+};
+
+/* A participant's feedback (load_repair.h; media thread, with
+ * cfg.feedback). */
+struct lg_part_fb {
+    /* publisher */
+    uint16_t twcc_seq;         /* the publish transport's next transport-wide number */
+    uint64_t nacks_received;   /* NACK messages */
+    uint64_t nacked;           /* sequence numbers they asked for */
+    uint64_t rtx_sent;         /* RTX packets sent */
+    uint64_t twcc_fb_received; /* transport-cc feedback from the server */
+    uint64_t fb_bad;           /* feedback that did not parse */
+    /* subscriber */
+    uint8_t sub_ext_twcc; /* transport-wide extension id of the subscribe offer */
+    struct lg_rtx_pair rtx_map[LG_MAX_RX];
+    unsigned n_rtx_map;
+    struct twcc_recv *twcc; /* arrival times for transport-cc feedback */
+    uint32_t twcc_media_ssrc;
+    int64_t next_nack_us;
+    uint64_t twcc_fb_sent, nacks_sent, rtx_probes, fb_errors;
 };
 
 struct lg_part {
@@ -74,6 +100,7 @@ struct lg_part {
      * thread after it (the command queue's lock orders them): the camera's
      * extension ids from the publish answer. */
     uint8_t video_ext_mid, video_ext_rid;
+    struct lg_pub_feedback pub_fb; /* what the publish answer kept of the feedback */
 
     /* media thread */
     struct lg_peer pub, sub;
@@ -83,6 +110,7 @@ struct lg_part {
     uint32_t rtcp_ssrc;        /* the subscriber's own, in its RTCP */
     int64_t next_rtcp_check_us, next_rr_us;
     uint64_t rtcp_sent, rtcp_errors;
+    struct lg_part_fb fb;
     struct lg_rx_stream rx[LG_MAX_RX];
     unsigned n_rx;
     uint64_t sent_packets, sent_bytes, send_dropped, send_errors, auth_failures, rx_overflow;
@@ -111,10 +139,11 @@ struct lg_cfg {
     int server_pid;      /* 0: not measured */
     const char *json_path;
     unsigned setup_timeout_s;
-    unsigned warmup_s; /* after setup, before the measuring window */
+    unsigned warmup_s;      /* after setup, before the measuring window */
     bool janus;             /* --server janus: Janus's VideoRoom (load_signal_janus.h) */
     const char *janus_host; /* its plain HTTP API: an IPv4 address */
     int janus_port;
+    bool feedback;            /* transport-cc, NACK and RTX as a browser (--no-feedback: off) */
     bool video;               /* --video: a camera track per participant */
     struct lg_video_cfg vcfg; /* its clip */
 };

@@ -78,9 +78,9 @@ int lg_audio_next(struct lg_audio_sender *s, const struct lg_audio_clip *c, uint
     size_t mid_len = strnlen(s->mid, sizeof s->mid);
     if (mid_len == 0 || mid_len > 16)
         mid_len = 0;
-    /* Header, one-byte extension block of at most 2 + 17 bytes, padded to
-     * 4, the frame and the marker. */
-    if (cap < (size_t)12 + 4 + 20 + c->len[f] + LG_MARKER_PAD)
+    /* Header, one-byte extension block of at most 3 + 2 + 17 bytes, padded
+     * to 4, the frame and the marker. */
+    if (cap < (size_t)12 + 4 + 24 + c->len[f] + LG_MARKER_PAD)
         return ERR_TOOBIG;
     size_t n = 12;
     buf[0] = 0x80;
@@ -88,9 +88,14 @@ int lg_audio_next(struct lg_audio_sender *s, const struct lg_audio_clip *c, uint
     put16(buf + 2, s->seq);
     put32(buf + 4, s->timestamp);
     put32(buf + 8, s->ssrc);
-    if (s->ext_audio_level || (s->ext_mid && mid_len)) {
+    if (s->ext_twcc || s->ext_audio_level || (s->ext_mid && mid_len)) {
         buf[0] |= 0x10;
         size_t e = n + 4;
+        if (s->ext_twcc) {
+            buf[e++] = (uint8_t)((unsigned)s->ext_twcc << 4 | 1); /* stamped when sent */
+            buf[e++] = 0;
+            buf[e++] = 0;
+        }
         if (s->ext_audio_level) {
             buf[e++] = (uint8_t)((unsigned)s->ext_audio_level << 4); /* one byte of data */
             /* Voice activity, -30 dBov. */

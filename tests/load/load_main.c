@@ -7,7 +7,7 @@
  *                [--seconds 10] [--threads 1] [--audio-bitrate 32000]
  *                [--drop-send PCT] [--decode PCT] [--server-pid PID] [--json FILE]
  *                [--video [--simulcast | --single-layer] [--video-bitrates A,B,C]
- *                 [--video-size WxH] [--fps N]]
+ *                 [--video-size WxH] [--fps N]] [--no-feedback]
  *   samtale-load --server janus --janus-url http://IPV4:PORT [the same options]
  *
  * With --server janus the participants meet in Janus's VideoRoom instead
@@ -58,7 +58,7 @@ static void usage(void)
                     "                    [--decode PCT] [--setup-timeout S] [--warmup S]\n"
                     "                    [--video [--simulcast | --single-layer]\n"
                     "                     [--video-bitrates KBPS[,KBPS,KBPS]] [--video-size WxH]\n"
-                    "                     [--fps N]]\n"
+                    "                     [--fps N]] [--no-feedback]\n"
                     "       samtale-load --server janus --janus-url http://IPV4:PORT\n"
                     "                    [the options after --password-file above]\n");
 }
@@ -189,6 +189,7 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         {"video-bitrates", required_argument, NULL, 'B'},
         {"video-size", required_argument, NULL, 'Z'},
         {"fps", required_argument, NULL, 'F'},
+        {"no-feedback", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -296,6 +297,9 @@ static int parse_args(int argc, char **argv, struct lg_cfg *c, char *host, size_
         case 'V':
             c->video = true;
             break;
+        case 'N':
+            c->feedback = false;
+            break;
         case 'M':
         case 'L':
             vflags = true;
@@ -365,14 +369,16 @@ static int setup_parts(struct lg_run *run)
         snprintf(p->name, sizeof p->name, "Load %u.%u", p->meeting + 1, p->slot + 1);
         if (lg_peer_init(&p->pub) != 0 || lg_peer_init(&p->sub) != 0)
             return ERR_CRYPTO;
-        uint32_t r[4 + LG_VP8_MAX_LAYERS];
+        uint32_t r[4 + 2 * LG_VP8_MAX_LAYERS];
         if (RAND_bytes((uint8_t *)r, sizeof r) != 1)
             return ERR_CRYPTO;
         p->rtcp_ssrc = r[3] | 1u;
         if (run->cfg.video) {
             p->video.n_layers = run->cfg.vcfg.n_layers;
             for (unsigned k = 0; k < p->video.n_layers; k++)
-                p->video.ssrc[k] = (r[4 + k] & ~3u) | k; /* distinct */
+                p->video.ssrc[k] = (r[4 + k] & ~7u) | k; /* distinct */
+            for (unsigned k = 0; k < p->video.n_layers; k++)
+                p->video.rtx_ssrc[k] = (r[4 + LG_VP8_MAX_LAYERS + k] & ~7u) | 4u | k;
         }
         p->audio.ssrc = r[0] | 1u;
         p->audio.seq = (uint16_t)r[1];
@@ -491,6 +497,7 @@ int main(int argc, char **argv)
         .audio_bitrate = 32000,
         .setup_timeout_s = 30,
         .decode_pct = 100,
+        .feedback = true,
         .vcfg = {.n_layers = LG_VP8_MAX_LAYERS, .width = 1280, .height = 720, .fps = 30}};
     int u = parse_args(argc, argv, &run.cfg, host, sizeof host, janus_host, password);
     if (u != 0)

@@ -14,6 +14,8 @@
 
 #include "base/err.h"
 #include "media/rtp.h"
+#include "tests/load/load_fb.h"
+#include "tests/load/load_sdp.h"
 #include "tests/load/marker.h"
 
 #define BATCH 32
@@ -21,11 +23,16 @@
 #define MAX_EVENTS 64
 #define TICK_US LG_AUDIO_FRAME_US
 
+#define CMD_PAIRS 8
+
 struct cmd {
     struct lg_part *part;
     enum lg_which which;
+    bool sub_fb; /* not a start: the feedback of a subscribe offer */
     struct lg_remote remote;
     uint8_t ext_audio_level, ext_mid;
+    uint8_t ext_twcc, n_pairs;
+    struct lg_rtx_pair pairs[CMD_PAIRS];
 };
 
 struct thread {
@@ -43,6 +50,8 @@ struct thread {
     uint64_t cpu_us;
     uint8_t rx[BATCH][RX_BUF];
     uint8_t (*vbuf)[LG_DGRAM_MAX]; /* one video frame's packets (with --video) */
+    struct lg_fb_scan *scan;       /* the server's feedback (with feedback) */
+    uint8_t unwrap[RX_BUF];        /* an RTX packet unwrapped */
     size_t vlen[LG_VP8_FRAME_PKTS];
 };
 
@@ -97,7 +106,10 @@ int lg_media_create(struct lg_media **out, struct lg_run *run)
         t->parts = calloc(run->n_parts / m->n + 1, sizeof *t->parts);
         if (run->cfg.video)
             t->vbuf = calloc(LG_VP8_FRAME_PKTS, sizeof *t->vbuf);
-        if (!t->cmds || !t->parts || (run->cfg.video && !t->vbuf)) {
+        if (run->cfg.feedback)
+            t->scan = calloc(1, sizeof *t->scan);
+        if (!t->cmds || !t->parts || (run->cfg.video && !t->vbuf) ||
+            (run->cfg.feedback && !t->scan)) {
             rc = ERR_NOMEM;
             goto out;
         }
@@ -130,21 +142,15 @@ out:
     return rc;
 }
 
-int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which which,
-                        const struct lg_remote *remote, uint8_t ext_audio_level, uint8_t ext_mid)
+static int enqueue(struct lg_media *m, const struct cmd *c)
 {
-    struct thread *t = &m->t[p->thread];
+    struct thread *t = &m->t[c->part->thread];
     int rc = 0;
     pthread_mutex_lock(&t->lock);
     if (t->cmd_count == LG_MEDIA_CMDS) {
         rc = ERR_FULL;
     } else {
-        struct cmd *c = &t->cmds[(t->cmd_head + t->cmd_count) % LG_MEDIA_CMDS];
-        c->part = p;
-        c->which = which;
-        c->remote = *remote;
-        c->ext_audio_level = ext_audio_level;
-        c->ext_mid = ext_mid;
+        t->cmds[(t->cmd_head + t->cmd_count) % LG_MEDIA_CMDS] = *c;
         t->cmd_count++;
     }
     pthread_mutex_unlock(&t->lock);
@@ -152,6 +158,33 @@ int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which whi
     if (rc == 0 && write(t->evfd, &one, sizeof one) < 0 && errno != EAGAIN)
         rc = ERR_IO;
     return rc;
+}
+
+int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which which,
+                        const struct lg_remote *remote, uint8_t ext_audio_level, uint8_t ext_mid)
+{
+    struct cmd c = {.part = p,
+                    .which = which,
+                    .remote = *remote,
+                    .ext_audio_level = ext_audio_level,
+                    .ext_mid = ext_mid};
+    return enqueue(m, &c);
+}
+
+int lg_media_sub_offer(struct lg_media *m, struct lg_part *p, const struct sdp_session *offer)
+{
+    struct lg_rtx_pair pairs[LG_MAX_RX];
+    uint8_t ext_twcc;
+    size_t n = lg_sdp_subscribe_feedback(offer, &ext_twcc, pairs, LG_MAX_RX), done = 0;
+    do {
+        struct cmd c = {.part = p, .which = LG_SUB, .sub_fb = true, .ext_twcc = ext_twcc};
+        while (c.n_pairs < CMD_PAIRS && done < n)
+            c.pairs[c.n_pairs++] = pairs[done++];
+        int rc = enqueue(m, &c);
+        if (rc != 0)
+            return rc;
+    } while (done < n);
+    return 0;
 }
 
 static void run_cmds(struct thread *t, int64_t now)
@@ -168,10 +201,18 @@ static void run_cmds(struct thread *t, int64_t now)
         pthread_mutex_unlock(&t->lock);
         if (!have)
             return;
+        if (c.sub_fb) {
+            lg_fb_sub_map(c.part, c.ext_twcc, c.pairs, c.n_pairs);
+            continue;
+        }
         struct lg_peer *peer = c.which == LG_PUB ? &c.part->pub : &c.part->sub;
         if (c.which == LG_PUB) {
             c.part->audio.ext_audio_level = c.ext_audio_level;
             c.part->audio.ext_mid = c.ext_mid;
+            if (t->m->run->cfg.feedback)
+                lg_fb_pub_setup(c.part);
+        } else if (t->m->run->cfg.feedback && lg_fb_sub_start(c.part) != 0) {
+            lg_part_fail(c.part, "subscribe: no memory for transport-cc feedback");
         }
         if (lg_peer_start(peer, &c.remote, t->m->run->cert, now) != 0)
             lg_part_fail(c.part, "%s: could not start ICE",
@@ -223,9 +264,13 @@ static void flush(struct lg_part *p, struct lg_peer *peer, int fd)
 }
 
 /* One RTP packet of buf[0..n) (cap bytes of room) on the publish
- * connection: dropped on purpose (--drop-send) or protected and queued. */
-static void send_packet(struct thread *t, struct lg_part *p, uint8_t *buf, size_t n, size_t cap)
+ * connection: stamped and kept in hist (may be NULL) for repair, then
+ * dropped on purpose (--drop-send) or protected and queued. */
+static void send_packet(struct thread *t, struct lg_part *p, struct lg_rtx_sender *hist,
+                        int64_t now, uint8_t *buf, size_t n, size_t cap)
 {
+    if (t->m->run->cfg.feedback)
+        lg_fb_pub_packet(p, hist, now, buf, n);
     double pct = t->m->run->cfg.drop_send_pct;
     if (pct > 0 && (double)(next_rand(t) % 1000000) < pct * 10000.0) {
         p->send_dropped++; /* dropped on purpose, before SRTP */
@@ -250,7 +295,7 @@ static void send_audio(struct thread *t, struct lg_part *p, int64_t now)
         p->send_errors++;
         return;
     }
-    send_packet(t, p, buf, (size_t)n, sizeof buf);
+    send_packet(t, p, NULL, now, buf, (size_t)n, sizeof buf);
 }
 
 /* The camera's next frame, every layer, paced at --fps. */
@@ -269,8 +314,27 @@ static void send_video(struct thread *t, struct lg_part *p, int64_t now)
             continue;
         }
         for (size_t i = 0; i < b.n; i++)
-            send_packet(t, p, t->vbuf[i], b.len[i], LG_DGRAM_MAX);
+            send_packet(t, p, v->rtx_on ? &v->rtx[k] : NULL, now, t->vbuf[i], b.len[i],
+                        LG_DGRAM_MAX);
     }
+}
+
+/* An RTCP packet on the subscribe connection (lg_fb_send_fn). */
+static void sub_rtcp(void *arg, struct lg_part *p, uint8_t *buf, size_t n, size_t cap)
+{
+    (void)arg;
+    if (p->sub.n_tx == LG_PEER_TXQ)
+        flush(p, &p->sub, p->sub_fd);
+    if (lg_peer_send_rtcp(&p->sub, buf, n, cap) != 0)
+        p->rtcp_errors++;
+    else
+        p->rtcp_sent++;
+}
+
+/* An RTX packet on the publish connection (lg_fb_send_fn). */
+static void pub_rtx(void *arg, struct lg_part *p, uint8_t *buf, size_t n, size_t cap)
+{
+    send_packet(arg, p, NULL, 0, buf, n, cap); /* no history: `now` is not used */
 }
 
 /* Receiver reports every LG_VIDEO_RR_US and the PLIs due, on the subscribe
@@ -286,14 +350,8 @@ static void send_rtcp(struct lg_part *p, int64_t now)
         lg_video_rtcp(p->rx, p->n_rx, p->rtcp_ssrc, rr, now, buf, sizeof buf - SRTPX_MAX_TRAILER);
     if (n < 0)
         p->rtcp_errors++;
-    if (n <= 0)
-        return;
-    if (p->sub.n_tx == LG_PEER_TXQ)
-        flush(p, &p->sub, p->sub_fd);
-    if (lg_peer_send_rtcp(&p->sub, buf, (size_t)n, sizeof buf) != 0)
-        p->rtcp_errors++;
-    else
-        p->rtcp_sent++;
+    if (n > 0)
+        sub_rtcp(NULL, p, buf, (size_t)n, sizeof buf);
 }
 
 static struct lg_rx_stream *rx_stream(struct lg_part *p, uint32_t ssrc, uint8_t pt)
@@ -324,27 +382,33 @@ static void video_input(const struct lg_run *run, struct lg_part *p, struct lg_r
         lg_part_fail(p, "cannot make the video checker: %s", err_str(rc));
 }
 
-static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
+/* One media packet of a received stream, or the unwrapped repair of one
+ * (`repair`). */
+static void on_media(struct thread *t, struct lg_part *p, int64_t now, const struct rtp_packet *r,
+                     const uint8_t *buf, size_t len, bool repair)
 {
-    struct rtp_packet r;
-    if (rtp_parse(&r, buf, len) != 0)
-        return;
-    struct lg_rx_stream *s = rx_stream(p, r.ssrc, r.pt);
+    struct lg_rx_stream *s = rx_stream(p, r->ssrc, r->pt);
     if (!s) {
         p->rx_overflow++;
         return;
     }
     s->packets++;
     s->bytes += len;
+    if (repair)
+        s->rtx_packets++;
     const struct lg_run *run = t->m->run;
     struct lg_marker mk;
-    if (lg_marker_read(buf, len, &mk, NULL) != 0) {
-        s->unmarked++; /* e.g. the server's padding-only probes */
-        if (s->is_video)
-            video_input(run, p, s, now, buf, len);
-        return;
-    }
-    if (s->stream == UINT32_MAX) {
+    bool marked = lg_marker_read(buf, len, &mk, NULL) == 0;
+    if (!marked) {
+        /* The server's padding-only probes, and repairs: RTX drops the
+         * original's padding (RFC 4588 §4), and with it the mark. */
+        s->unmarked++;
+        if (s->stream == UINT32_MAX || r->payload_len == 0) {
+            if (s->is_video)
+                video_input(run, p, s, now, buf, len);
+            return;
+        }
+    } else if (s->stream == UINT32_MAX) {
         /* A camera's layers come on one SSRC, as the server switches them:
          * the stream is the camera's (layer 1). */
         unsigned what = mk.stream & 0xff;
@@ -357,15 +421,19 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
         int64_t zero = 0;
         atomic_compare_exchange_strong(&p->first_rx_us, &zero, now);
     }
-    enum lg_seq_result res = lg_seq_add(&s->seq, r.seq);
-    if (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED) {
+    enum lg_seq_result res = lg_seq_add(&s->seq, r->seq);
+    if (repair && res == LG_SEQ_REORDERED)
+        s->rtx_recovered++;
+    if (s->is_video && run->cfg.feedback)
+        lg_fb_sub_seq(p, s, now, r->seq);
+    if (marked && (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED)) {
         int64_t window = atomic_load_explicit(&run->window_start_us, memory_order_relaxed);
         if (window && now >= window && (uint64_t)now >= mk.send_us)
             lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
-        if (r.pt == LG_AUDIO_PT && s->decode && !s->is_video) {
+        if (r->pt == LG_AUDIO_PT && s->decode && !s->is_video) {
             if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)
                 s->decode_errors++;
-            else if (lg_audio_decode(s->dec, r.payload, r.payload_len) < 0)
+            else if (lg_audio_decode(s->dec, r->payload, r->payload_len) < 0)
                 s->decode_errors++;
             else
                 s->decoded++;
@@ -373,6 +441,25 @@ static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8
     }
     if (s->is_video)
         video_input(run, p, s, now, buf, len);
+}
+
+static void on_rtp(struct thread *t, struct lg_part *p, int64_t now, const uint8_t *buf, size_t len)
+{
+    struct rtp_packet r;
+    if (rtp_parse(&r, buf, len) != 0)
+        return;
+    const struct lg_rtx_pair *x = t->m->run->cfg.feedback ? lg_fb_sub_packet(p, now, &r) : NULL;
+    if (!x) {
+        on_media(t, p, now, &r, buf, len, false);
+        return;
+    }
+    int n = lg_rtx_unwrap(buf, len, x->pt, x->ssrc, t->unwrap, sizeof t->unwrap);
+    if (n == 0)
+        p->fb.rtx_probes++;
+    else if (n < 0 || rtp_parse(&r, t->unwrap, (size_t)n) != 0)
+        p->fb.fb_errors++;
+    else
+        on_media(t, p, now, &r, t->unwrap, (size_t)n, true);
 }
 
 static void receive(struct thread *t, struct lg_part *p, enum lg_which which, int64_t now)
@@ -403,6 +490,8 @@ static void receive(struct thread *t, struct lg_part *p, enum lg_which which, in
                 on_rtp(t, p, now, t->rx[i], len);
             else if (k == LG_IN_RTCP && which == LG_PUB && p->video.send[0])
                 (void)lg_video_pub_rtcp(&p->video, t->rx[i], len);
+            if (k == LG_IN_RTCP && which == LG_PUB && t->scan)
+                lg_fb_pub_rtcp(p, t->scan, now, t->rx[i], len, pub_rtx, t);
         }
         if (n < BATCH)
             return;
@@ -446,6 +535,9 @@ static void *thread_main(void *arg)
             bool rtcp = p->sub.state == LG_PEER_CONNECTED;
             if (rtcp && now >= p->next_rtcp_check_us)
                 send_rtcp(p, now);
+            bool fb = rtcp && run->cfg.feedback;
+            if (fb && lg_fb_sub_deadline(p) <= now)
+                lg_fb_sub_send(p, now, sub_rtcp, NULL);
             if (lg_peer_deadline(&p->pub) <= now)
                 lg_peer_timer(&p->pub, now);
             if (lg_peer_deadline(&p->sub) <= now)
@@ -462,6 +554,8 @@ static void *thread_main(void *arg)
                 d = p->video.next_frame_us;
             if (rtcp && p->next_rtcp_check_us < d)
                 d = p->next_rtcp_check_us;
+            if (fb && lg_fb_sub_deadline(p) < d)
+                d = lg_fb_sub_deadline(p);
             if (d < wake)
                 wake = d;
         }
@@ -478,6 +572,9 @@ static void *thread_main(void *arg)
             }
             struct lg_part *p = &run->parts[d / 2];
             receive(t, p, d % 2 ? LG_SUB : LG_PUB, now);
+            if (d % 2 && run->cfg.feedback && p->sub.state == LG_PEER_CONNECTED &&
+                lg_fb_sub_deadline(p) <= now)
+                lg_fb_sub_send(p, now, sub_rtcp, NULL); /* NACK gaps at once */
             if (p->pub.n_tx)
                 flush(p, &p->pub, p->pub_fd);
             if (p->sub.n_tx)
@@ -534,6 +631,7 @@ void lg_media_destroy(struct lg_media *m)
             lg_video_rx_free(&p->rx[s].video);
         }
         lg_video_pub_free(&p->video);
+        lg_fb_free(p);
     }
     for (unsigned k = 0; k < m->n; k++) {
         struct thread *t = &m->t[k];
@@ -545,6 +643,7 @@ void lg_media_destroy(struct lg_media *m)
         free(t->cmds);
         free(t->parts);
         free(t->vbuf);
+        free(t->scan);
     }
     free(m->t);
     free(m);

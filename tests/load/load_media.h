@@ -5,6 +5,7 @@
 #ifndef SAMTALE_LOAD_MEDIA_H
 #define SAMTALE_LOAD_MEDIA_H
 
+#include "signaling/sdp.h"
 #include "tests/load/load.h"
 
 /* Depth of each thread's command queue (peer starts from signaling). */
@@ -30,6 +31,12 @@ enum lg_which { LG_PUB, LG_SUB };
  * (0 = not negotiated). Returns 0 or ERR_FULL (queue full). */
 int lg_media_peer_start(struct lg_media *m, struct lg_part *p, enum lg_which which,
                         const struct lg_remote *remote, uint8_t ext_audio_level, uint8_t ext_mid);
+
+/* From the signaling thread, for every subscribe offer (parsed) with
+ * feedback: hands the offer's transport-wide extension id and RTX streams
+ * (lg_sdp_subscribe_feedback) to the participant's media thread
+ * (load_fb.h). Returns 0 or ERR_FULL. */
+int lg_media_sub_offer(struct lg_media *m, struct lg_part *p, const struct sdp_session *offer);
 
 /* CPU time of each media thread so far (CLOCK_THREAD_CPUTIME_ID of the
  * thread, read by the thread itself when it ends), in µs. */

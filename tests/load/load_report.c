@@ -246,6 +246,7 @@ void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals
     }
     free(jf);
     video_totals(run, end_us, t);
+    lg_fb_totals(run, &t->fb);
 }
 
 /* The server's CPU per thread over the window: end minus start, by tid. */
@@ -306,6 +307,7 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
     fprintf(f, "  join to first packet: p50 %.0f ms, max %.0f ms (%u participants)\n",
             (double)t->join_first_p50_us / 1000, (double)t->join_first_max_us / 1000,
             t->joined_with_media);
+    lg_fb_text(f, &t->fb);
     if (run->vclip)
         video_text(f, run, t);
     for (unsigned i = 0; i < run->n_parts; i++) {
@@ -317,10 +319,13 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
             struct lg_vp8_recv_stats st;
             bool v = video_stats(s, w->end_us, &st);
             fprintf(f,
-                    "    participant %u <- %u/%u: %" PRIu64 " packets, lost %" PRIu64
-                    ", decode errors %" PRIu64,
+                    "    participant %u <- %u/%u: %" PRIu64 " packets, lost %" PRIu64 " (%" PRIu64
+                    " before repair), decode errors %" PRIu64,
                     p->index, s->stream >> 8, s->stream & 0xff, s->packets, lg_seq_lost(&s->seq),
-                    s->decode_errors + (v ? st.decode_errors : 0));
+                    s->seq.gaps, s->decode_errors + (v ? st.decode_errors : 0));
+            if (s->rtx_packets || s->nack.nacks)
+                fprintf(f, "; NACKs %" PRIu64 ", RTX %" PRIu64 " (%" PRIu64 " recovered)",
+                        s->nack.nacks, s->rtx_packets, s->rtx_recovered);
             if (v)
                 fprintf(f,
                         "; frames shown %" PRIu64 ", decoded %" PRIu64 ", corrupt %" PRIu64
@@ -416,6 +421,7 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
                 (json_int_t)s->seq.duplicates, "decode_errors", (json_int_t)s->decode_errors,
                 "delay_p50_us", (json_int_t)lg_hist_quantile(&s->delay, 0.5), "delay_p99_us",
                 (json_int_t)lg_hist_quantile(&s->delay, 0.99));
+            lg_fb_stream_json(o, s);
             json_array_append_new(rx, video_json(o, s, w->end_us));
         }
         int64_t first = atomic_load(&p->first_rx_us), adm = atomic_load(&p->admitted_us);
@@ -459,6 +465,7 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
     json_object_set_new(j, "rtcp_sent", json_integer((json_int_t)t->rtcp_sent));
     if (run->vclip)
         json_object_set_new(j, "video", video_totals_json(run, t));
+    json_object_set_new(j, "feedback", lg_fb_json(&t->fb));
     int rc = json_dump_file(j, path, JSON_INDENT(1)) == 0 ? 0 : ERR_IO;
     json_decref(j);
     return rc;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "tests/load/load.h"
+#include "tests/load/load_report_fb.h"
 
 #define LG_PROC_THREADS_MAX 64
 
@@ -59,6 +60,7 @@ struct lg_totals {
     uint64_t keyframe_requests, plis_sent, rtcp_sent;
     uint64_t first_frame_p50_us, first_frame_max_us; /* join to first shown frame */
     double video_fps;                                /* mean of the streams' shown fps */
+    struct lg_fb_totals fb;                          /* loss repair and feedback */
 };
 
 void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals *t);

@@ -42,32 +42,55 @@ static void creds(struct out *o, const struct lg_peer *p, const char *fp, const 
 }
 
 static void video_mline(struct out *o, const struct lg_peer *p, const char *fp,
-                        uint32_t participant, const struct lg_sdp_video *v)
+                        uint32_t participant, const struct lg_sdp_video *v, bool fb)
 {
-    put(o, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n",
-        LG_VIDEO_PT);
+    const unsigned pt = LG_VIDEO_PT, rtx = LG_VIDEO_RTX_PT;
+
+    if (fb)
+        put(o, "m=video 9 UDP/TLS/RTP/SAVPF %u %u\r\n", pt, rtx);
+    else
+        put(o, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
+    put(o, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
     creds(o, p, fp, "actpass");
     put(o, "a=mid:%s\r\n", LG_VIDEO_MID);
-    put(o, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n");
-    put(o, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n");
+    if (fb)
+        put(o, "a=extmap:%u %s\r\n", LG_EXT_TWCC, sdp_ext_uri(SDP_EXT_TWCC));
+    put(o, "a=extmap:%u %s\r\n", LG_EXT_MID, sdp_ext_uri(SDP_EXT_MID));
+    put(o, "a=extmap:%u %s\r\n", LG_EXT_RID, sdp_ext_uri(SDP_EXT_RID));
+    if (fb)
+        put(o, "a=extmap:%u %s\r\n", LG_EXT_RRID, sdp_ext_uri(SDP_EXT_RRID));
     put(o, "a=sendonly\r\na=msid:lg%u cam%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n", participant,
         participant);
-    put(o, "a=rtpmap:%u VP8/90000\r\na=rtcp-fb:%u ccm fir\r\na=rtcp-fb:%u nack pli\r\n",
-        LG_VIDEO_PT, LG_VIDEO_PT, LG_VIDEO_PT);
+    put(o, "a=rtpmap:%u VP8/90000\r\n", pt);
+    if (fb)
+        put(o, "a=rtcp-fb:%u transport-cc\r\n", pt);
+    put(o, "a=rtcp-fb:%u ccm fir\r\n", pt);
+    if (fb)
+        put(o, "a=rtcp-fb:%u nack\r\n", pt);
+    put(o, "a=rtcp-fb:%u nack pli\r\n", pt);
+    if (fb)
+        put(o, "a=rtpmap:%u rtx/90000\r\na=fmtp:%u apt=%u\r\n", rtx, rtx, pt);
     if (v->n_layers > 1) {
         for (unsigned k = 0; k < v->n_layers; k++)
             put(o, "a=rid:%s send\r\n", lg_video_rid(k, v->n_layers));
         for (unsigned k = 0; k < v->n_layers; k++)
             put(o, "%s%s", k == 0 ? "a=simulcast:send " : ";", lg_video_rid(k, v->n_layers));
         put(o, "\r\n");
-    } else {
-        put(o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u cam%u\r\n", v->ssrc[0], participant,
-            v->ssrc[0], participant, participant);
+        return;
     }
+    bool has_rtx = fb && v->rtx_ssrc && v->rtx_ssrc[0] != 0;
+    if (has_rtx)
+        put(o, "a=ssrc-group:FID %u %u\r\n", v->ssrc[0], v->rtx_ssrc[0]);
+    put(o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u cam%u\r\n", v->ssrc[0], participant,
+        v->ssrc[0], participant, participant);
+    if (has_rtx)
+        put(o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u cam%u\r\n", v->rtx_ssrc[0], participant,
+            v->rtx_ssrc[0], participant, participant);
 }
 
 int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const char *fp,
-                         uint32_t ssrc, uint32_t participant, const struct lg_sdp_video *video)
+                         uint32_t ssrc, uint32_t participant, const struct lg_sdp_video *video,
+                         bool feedback)
 {
     struct out o = {.p = out, .cap = cap};
     put(&o, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", participant + 1000u);
@@ -76,20 +99,25 @@ int lg_sdp_publish_offer(char *out, size_t cap, const struct lg_peer *p, const c
     put(&o, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
     creds(&o, p, fp, "actpass");
     put(&o, "a=mid:0\r\n");
-    put(&o, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n");
-    put(&o, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n");
+    put(&o, "a=extmap:%u %s\r\n", LG_EXT_AUDIO_LEVEL, sdp_ext_uri(SDP_EXT_AUDIO_LEVEL));
+    if (feedback)
+        put(&o, "a=extmap:%u %s\r\n", LG_EXT_TWCC, sdp_ext_uri(SDP_EXT_TWCC));
+    put(&o, "a=extmap:%u %s\r\n", LG_EXT_MID, sdp_ext_uri(SDP_EXT_MID));
     put(&o, "a=sendonly\r\na=msid:lg%u mic%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n", participant,
         participant);
-    put(&o, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n");
+    put(&o, "a=rtpmap:111 opus/48000/2\r\n");
+    if (feedback)
+        put(&o, "a=rtcp-fb:111 transport-cc\r\n");
+    put(&o, "a=fmtp:111 minptime=10;useinbandfec=1\r\n");
     put(&o, "a=ssrc:%u cname:lg%u\r\na=ssrc:%u msid:lg%u mic%u\r\n", ssrc, participant, ssrc,
         participant, participant);
     if (video)
-        video_mline(&o, p, fp, participant, video);
+        video_mline(&o, p, fp, participant, video, feedback);
     return finish(&o);
 }
 
 int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *offer,
-                            const struct lg_peer *p, const char *fp)
+                            const struct lg_peer *p, const char *fp, bool feedback)
 {
     struct out o = {.p = out, .cap = cap};
     put(&o, "v=0\r\no=- %llu 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
@@ -119,11 +147,16 @@ int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *off
             continue;
         }
         const struct sdp_codec *c = &m->codecs[0];
-        put(&o, "m=%s 9 %s %u\r\nc=IN IP4 0.0.0.0\r\n", m->media_type, m->proto, (unsigned)c->pt);
+        int rtx = feedback ? sdp_find_rtx(m, c->pt) : -1;
+        put(&o, "m=%s 9 %s %u", m->media_type, m->proto, (unsigned)c->pt);
+        if (rtx >= 0)
+            put(&o, " %d", rtx);
+        put(&o, "\r\nc=IN IP4 0.0.0.0\r\n");
         creds(&o, p, fp, "active");
         put(&o, "a=mid:%s\r\n", m->mid);
         for (size_t k = 0; k < m->n_extmaps; k++)
-            put(&o, "a=extmap:%u %s\r\n", (unsigned)m->extmaps[k].id, m->extmaps[k].uri);
+            if (feedback || m->extmaps[k].ext != SDP_EXT_TWCC)
+                put(&o, "a=extmap:%u %s\r\n", (unsigned)m->extmaps[k].id, m->extmaps[k].uri);
         put(&o, "a=%s\r\na=rtcp-mux\r\n",
             m->dir == SDP_DIR_SENDONLY || m->dir == SDP_DIR_SENDRECV ? "recvonly" : "inactive");
         if (m->rtcp_rsize)
@@ -139,6 +172,13 @@ int lg_sdp_subscribe_answer(char *out, size_t cap, const struct sdp_session *off
             put(&o, "a=rtcp-fb:%u ccm fir\r\n", (unsigned)c->pt);
         if (c->fb & SDP_FB_NACK_PLI)
             put(&o, "a=rtcp-fb:%u nack pli\r\n", (unsigned)c->pt);
+        if (feedback && (c->fb & SDP_FB_NACK))
+            put(&o, "a=rtcp-fb:%u nack\r\n", (unsigned)c->pt);
+        if (feedback && (c->fb & SDP_FB_TWCC))
+            put(&o, "a=rtcp-fb:%u transport-cc\r\n", (unsigned)c->pt);
+        if (rtx >= 0)
+            put(&o, "a=rtpmap:%d rtx/%u\r\na=fmtp:%d apt=%u\r\n", rtx, (unsigned)c->clock, rtx,
+                (unsigned)c->pt);
     }
     return finish(&o);
 }
@@ -217,4 +257,50 @@ int lg_sdp_publish_video(const struct sdp_session *answer, unsigned n_layers, ui
     *ext_mid = (uint8_t)mid;
     *ext_rid = (uint8_t)rid;
     return 0;
+}
+
+static uint8_t ext_id(const struct sdp_media *m, enum sdp_ext e)
+{
+    uint16_t id = m ? sdp_find_ext(m, e) : 0;
+    return (uint8_t)(id < 15 ? id : 0);
+}
+
+void lg_sdp_publish_feedback(const struct sdp_session *answer, struct lg_pub_feedback *out)
+{
+    const struct sdp_media *a = answer->n_media ? &answer->media[0] : NULL;
+    const struct sdp_media *v = sdp_find_mid(answer, LG_VIDEO_MID);
+
+    out->ext_twcc = ext_id(a, SDP_EXT_TWCC);
+    if (out->ext_twcc == 0)
+        out->ext_twcc = ext_id(v, SDP_EXT_TWCC);
+    out->ext_rrid = ext_id(v, SDP_EXT_RRID);
+    out->rtx_pt = v && v->port != 0 && v->n_codecs ? sdp_find_rtx(v, v->codecs[0].pt) : -1;
+}
+
+size_t lg_sdp_subscribe_feedback(const struct sdp_session *offer, uint8_t *ext_twcc,
+                                 struct lg_rtx_pair *out, size_t cap)
+{
+    size_t n = 0;
+
+    *ext_twcc = 0;
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (m->port == 0 || m->n_codecs == 0)
+            continue;
+        if (*ext_twcc == 0)
+            *ext_twcc = ext_id(m, SDP_EXT_TWCC);
+        if (m->kind != SDP_KIND_VIDEO)
+            continue;
+        int rtx = sdp_find_rtx(m, m->codecs[0].pt);
+        for (size_t g = 0; g < m->n_ssrc_groups && rtx >= 0 && n < cap; g++) {
+            const struct sdp_ssrc_group *sg = &m->ssrc_groups[g];
+            if (strcmp(sg->semantics, "FID") != 0 || sg->n_ssrcs != 2)
+                continue;
+            out[n++] = (struct lg_rtx_pair){.ssrc = sg->ssrcs[0],
+                                            .rtx_ssrc = sg->ssrcs[1],
+                                            .pt = m->codecs[0].pt,
+                                            .rtx_pt = (uint8_t)rtx};
+        }
+    }
+    return n;
 }

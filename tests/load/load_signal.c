@@ -268,9 +268,10 @@ static void on_admitted(struct lg_signal *s, struct conn *c)
     atomic_store(&p->admitted_us, lg_now_us());
     atomic_store(&p->phase, LG_PHASE_ADMITTED);
     const struct lg_cfg *cfg = &s->run->cfg;
-    const struct lg_sdp_video v = {.n_layers = p->video.n_layers, .ssrc = p->video.ssrc};
+    const struct lg_sdp_video v = {
+        .n_layers = p->video.n_layers, .ssrc = p->video.ssrc, .rtx_ssrc = p->video.rtx_ssrc};
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, s->run->fingerprint, p->audio.ssrc,
-                                 p->index, cfg->video ? &v : NULL);
+                                 p->index, cfg->video ? &v : NULL, cfg->feedback);
     if (n < 0) {
         lg_part_fail(p, "publish offer: %s", err_str(n));
         return;
@@ -355,6 +356,8 @@ static void on_publish_answer(struct lg_signal *s, struct conn *c, json_t *m)
     }
     if (s->run->cfg.video && pub_video_exts(p, s->sdp) != 0)
         return;
+    if (s->run->cfg.feedback)
+        lg_sdp_publish_feedback(s->sdp, &p->pub_fb);
     p->pub_started = true;
     atomic_store(&p->phase, LG_PHASE_ANSWERED);
     if (lg_media_peer_start(s->run->media, p, LG_PUB, &r, level, mid) != 0)
@@ -368,7 +371,8 @@ static void on_subscribe_offer(struct lg_signal *s, struct conn *c, json_t *m)
     struct lg_remote r;
     if (parse_sdp(s, p, "subscribe_offer", m) != 0)
         return;
-    int n = lg_sdp_subscribe_answer(sdp, sizeof sdp, s->sdp, &p->sub, s->run->fingerprint);
+    int n = lg_sdp_subscribe_answer(sdp, sizeof sdp, s->sdp, &p->sub, s->run->fingerprint,
+                                    s->run->cfg.feedback);
     if (n < 0) {
         lg_part_fail(p, "subscribe answer: %s", err_str(n));
         return;
@@ -379,6 +383,10 @@ static void on_subscribe_offer(struct lg_signal *s, struct conn *c, json_t *m)
     if (ans && json_is_integer(version))
         json_object_set(ans, "version", version);
     ws_send(c, ans);
+    if (s->run->cfg.feedback && lg_media_sub_offer(s->run->media, p, s->sdp) != 0) {
+        lg_part_fail(p, "subscribe: the media thread's queue is full");
+        return;
+    }
     if (p->sub_started)
         return;
     if (lg_sdp_remote(s->sdp, &r) != 0)

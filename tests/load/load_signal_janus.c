@@ -232,7 +232,7 @@ static void make_offer(struct lg_janus *j, struct jpart *jp)
     atomic_store(&p->phase, LG_PHASE_ADMITTED);
     const struct lg_sdp_video v = {.n_layers = p->video.n_layers, .ssrc = p->video.ssrc};
     int n = lg_sdp_publish_offer(sdp, sizeof sdp, &p->pub, j->run->fingerprint, p->audio.ssrc,
-                                 p->index, j->run->cfg.video ? &v : NULL);
+                                 p->index, j->run->cfg.video ? &v : NULL, j->run->cfg.feedback);
     if (n < 0)
         lg_part_fail(p, "publish offer: %s", err_str(n));
     else
@@ -262,6 +262,8 @@ static void on_answer(struct lg_janus *j, struct jpart *jp, const char *sdp)
             return;
         }
     }
+    if (j->run->cfg.feedback)
+        lg_sdp_publish_feedback(j->sdp, &p->pub_fb);
     atomic_store(&p->phase, LG_PHASE_ANSWERED);
     if (lg_media_peer_start(j->run->media, p, LG_PUB, &r, level, mid) != 0)
         lg_part_fail(p, "publish: the media thread's queue is full");
@@ -274,12 +276,15 @@ static void on_sub_offer(struct lg_janus *j, struct jpart *jp, const char *sdp)
     struct lg_remote r;
     if (parse_sdp(j, p, "subscriber offer", sdp) != 0)
         return;
-    int n = lg_sdp_subscribe_answer(ans, sizeof ans, j->sdp, &p->sub, j->run->fingerprint);
+    int n = lg_sdp_subscribe_answer(ans, sizeof ans, j->sdp, &p->sub, j->run->fingerprint,
+                                    j->run->cfg.feedback);
     if (n < 0) {
         lg_part_fail(p, "subscribe answer: %s", err_str(n));
         return;
     }
     p->sub_offers++;
+    if (j->run->cfg.feedback && lg_media_sub_offer(j->run->media, p, j->sdp) != 0)
+        lg_part_fail(p, "subscribe: the media thread's queue is full");
     if (janus_flow_answer(&jp->f, ans) != 0 || jp->sub_started)
         return;
     if (lg_sdp_remote(j->sdp, &r) != 0) {

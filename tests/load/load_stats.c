@@ -106,6 +106,7 @@ enum lg_seq_result lg_seq_add(struct lg_seq_stats *s, uint16_t seq)
             steps = LG_SEQ_WINDOW;
         for (int64_t i = 0; i < steps; i++)
             seen_set(s, ext - i, false);
+        s->gaps += (uint64_t)(d - 1);
         s->max = ext;
         s->last16 = seq;
         s->received++;

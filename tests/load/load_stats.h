@@ -44,6 +44,7 @@ struct lg_seq_stats {
     uint64_t duplicates; /* packets seen before */
     uint64_t reordered;  /* packets older than the newest one, seen once */
     uint64_t too_old;    /* packets older than the window */
+    uint64_t gaps;       /* numbers skipped when a newer one came: loss before repair */
     uint64_t seen[LG_SEQ_WINDOW / 64];
 };
 

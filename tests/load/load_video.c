@@ -41,30 +41,6 @@ const char *lg_video_rid(unsigned layer, unsigned n_layers)
     return n_layers > 1 && layer < LG_VP8_MAX_LAYERS ? rids[layer] : "";
 }
 
-/* The RFC 8285 one-byte header block with the mid and the rid. */
-static size_t ext_block(uint8_t *out, uint8_t ext_mid, uint8_t ext_rid, const char *rid)
-{
-    size_t e = 4, mid_len = strlen(LG_VIDEO_MID), rid_len = strlen(rid);
-
-    if (ext_mid) {
-        out[e++] = (uint8_t)((unsigned)ext_mid << 4 | (unsigned)(mid_len - 1));
-        memcpy(out + e, LG_VIDEO_MID, mid_len);
-        e += mid_len;
-    }
-    if (ext_rid && rid_len > 0) {
-        out[e++] = (uint8_t)((unsigned)ext_rid << 4 | (unsigned)(rid_len - 1));
-        memcpy(out + e, rid, rid_len);
-        e += rid_len;
-    }
-    if (e == 4)
-        return 0;
-    while ((e - 4) % 4)
-        out[e++] = 0;
-    wr_put_u16(out, 0xBEDE);
-    wr_put_u16(out + 2, (uint16_t)((e - 4) / 4));
-    return e;
-}
-
 int lg_video_pub_start(struct lg_video_pub *v, const struct lg_vp8_clip *clip, uint32_t participant,
                        uint8_t ext_mid, uint8_t ext_rid, int64_t now_us)
 {
@@ -74,7 +50,8 @@ int lg_video_pub_start(struct lg_video_pub *v, const struct lg_vp8_clip *clip, u
     if (v->n_layers != cc->n_layers || ext_mid > 14 || ext_rid > 14 || v->send[0] != NULL)
         return ERR_INVAL;
     for (unsigned k = 0; k < v->n_layers; k++) {
-        size_t n = ext_block(ext, ext_mid, ext_rid, lg_video_rid(k, v->n_layers));
+        const char *rid = lg_video_rid(k, v->n_layers);
+        size_t n = lg_ext_block(ext, v->ext_twcc, ext_mid, LG_VIDEO_MID, ext_rid, rid);
         struct lg_vp8_send_cfg sc = {
             .clip = clip,
             .layer = k,
@@ -88,6 +65,17 @@ int lg_video_pub_start(struct lg_video_pub *v, const struct lg_vp8_clip *clip, u
             .ext_len = n,
         };
         int rc = lg_vp8_send_create(&v->send[k], &sc);
+        if (rc == 0 && v->rtx_on) {
+            /* RFC 8852 §3.2: a simulcast layer's repairs name its rid. */
+            n = lg_ext_block(ext, v->ext_twcc, ext_mid, LG_VIDEO_MID, v->ext_rrid, rid);
+            struct lg_rtx_sender_cfg xc = {.ssrc = v->ssrc[k],
+                                           .rtx_ssrc = v->rtx_ssrc[k],
+                                           .rtx_pt = v->rtx_pt,
+                                           .first_rtx_seq = (uint16_t)(v->rtx_ssrc[k] >> 9),
+                                           .ext = n ? ext : NULL,
+                                           .ext_len = n};
+            rc = lg_rtx_sender_init(&v->rtx[k], &xc);
+        }
         if (rc != 0) {
             lg_video_pub_free(v);
             return rc;
@@ -103,6 +91,7 @@ void lg_video_pub_free(struct lg_video_pub *v)
     for (unsigned k = 0; k < LG_VP8_MAX_LAYERS; k++) {
         lg_vp8_send_destroy(v->send[k]);
         v->send[k] = NULL;
+        lg_rtx_sender_free(&v->rtx[k]);
     }
 }
 

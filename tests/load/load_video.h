@@ -5,8 +5,8 @@
  * Publish: a camera m-line (mid LG_VIDEO_MID) with three simulcast layers as
  * Chromium sends them (a=rid q, h, f and a=simulcast:send, one SSRC per
  * layer, learnt by the server from the mid and rid header extensions every
- * packet carries), or one layer with its SSRC in a=ssrc lines. No RTX: the
- * server then answers a subscriber's NACK from its own cache. Every frame
+ * packet carries), or one layer with its SSRC in a=ssrc lines; with
+ * feedback, RTX for each layer (load_repair.h). Every frame
  * is vp8_send.h's packets of the clip, with the generator's mark; a PLI or
  * FIR from the server for one of the layers makes that layer's next frame a
  * keyframe (lg_vp8_send_keyframe_request).
@@ -16,7 +16,8 @@
  * when the stream is in the decoded sample (--decode). When the checker
  * waits for a keyframe the subscriber sends a PLI (RFC 4585 §6.3.1) for the
  * stream, at most every LG_VIDEO_PLI_US; every LG_VIDEO_RR_US it sends
- * receiver reports (RFC 3550 §6.4.2) for every stream it receives. No NACK. */
+ * receiver reports (RFC 3550 §6.4.2) for every stream it receives. NACKs
+ * and transport-cc feedback are load_repair.h's. */
 #ifndef SAMTALE_LOAD_VIDEO_H
 #define SAMTALE_LOAD_VIDEO_H
 
@@ -24,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/load/load_repair.h"
 #include "tests/load/vp8_clip.h"
 #include "tests/load/vp8_recv.h"
 #include "tests/load/vp8_send.h"
@@ -61,10 +63,19 @@ struct lg_video_pub {
     int64_t next_frame_us;
     uint64_t frames;            /* frames sent, all layers counted once */
     uint64_t keyframe_requests; /* PLI and FIR for our SSRCs */
+    /* Feedback, set before lg_video_pub_start (zero: none): the
+     * transport-wide sequence extension id, and RTX (load_repair.h) with
+     * its payload type, SSRCs and the repaired-rtp-stream-id id. */
+    uint8_t ext_twcc, ext_rrid;
+    bool rtx_on;
+    uint8_t rtx_pt;
+    uint32_t rtx_ssrc[LG_VP8_MAX_LAYERS];
+    struct lg_rtx_sender rtx[LG_VP8_MAX_LAYERS];
 };
 
-/* Makes the layers' senders once the publish answer named the extension
- * ids (0 = not negotiated). Returns 0, ERR_INVAL or ERR_NOMEM. */
+/* Makes the layers' senders (and RTX histories, with rtx_on) once the
+ * publish answer named the extension ids (0 = not negotiated). Returns 0,
+ * ERR_INVAL or ERR_NOMEM. */
 int lg_video_pub_start(struct lg_video_pub *v, const struct lg_vp8_clip *clip, uint32_t participant,
                        uint8_t ext_mid, uint8_t ext_rid, int64_t now_us);
 void lg_video_pub_free(struct lg_video_pub *v);

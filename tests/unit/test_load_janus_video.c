@@ -222,8 +222,9 @@ static void publish_answer_video(void **state)
     " cname:janus\r\n" SUB_CAND
 
 /* Janus's offer for two feeds (audio and camera each, VP8 with RTX): the
- * answer receives all four m-lines, VP8 alone with PLI and FIR, and keeps
- * Janus's extension ids. */
+ * answer receives all four m-lines and keeps Janus's extension ids; VP8
+ * alone with PLI and FIR without feedback, with RTX, NACK and transport-cc
+ * with it. */
 static void subscriber_offer_answered(void **state)
 {
     (void)state;
@@ -241,29 +242,35 @@ static void subscriber_offer_answered(void **state)
     assert_string_equal(r.ufrag, "oIGh");
     assert_int_equal(ntohs(r.addr.sin_port), 21482);
     assert_int_equal(ntohl(r.addr.sin_addr.s_addr), 0x0a4e0001);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
-    assert_true(n > 0);
-    assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
-    assert_int_equal(b->n_media, 4);
-    assert_int_equal(b->n_bundle, 4);
-    for (size_t i = 0; i < 4; i++) {
-        const struct sdp_media *m = &b->media[i];
-        assert_string_equal(m->mid, a->media[i].mid);
-        assert_int_equal(m->dir, SDP_DIR_RECVONLY);
-        assert_int_equal(m->setup, SDP_SETUP_ACTIVE);
-        assert_int_equal(m->n_codecs, 1);
-        assert_int_equal(m->n_ssrcs, 0);
-        assert_int_equal(sdp_find_ext(m, SDP_EXT_MID), 4);
-        if (i % 2 == 0) {
-            assert_int_equal(m->codecs[0].id, SDP_CODEC_OPUS);
-            continue;
+    /* Without feedback (--no-feedback) VP8 alone with PLI and FIR; with it
+     * (the default) also RTX, generic NACK and transport-cc. */
+    for (int feedback = 0; feedback < 2; feedback++) {
+        int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP, feedback == 1);
+        assert_true(n > 0);
+        assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
+        assert_int_equal(b->n_media, 4);
+        assert_int_equal(b->n_bundle, 4);
+        for (size_t i = 0; i < 4; i++) {
+            const struct sdp_media *m = &b->media[i];
+            assert_string_equal(m->mid, a->media[i].mid);
+            assert_int_equal(m->dir, SDP_DIR_RECVONLY);
+            assert_int_equal(m->setup, SDP_SETUP_ACTIVE);
+            assert_int_equal(m->n_codecs, feedback && i % 2 ? 2 : 1);
+            assert_int_equal(m->n_ssrcs, 0);
+            assert_int_equal(sdp_find_ext(m, SDP_EXT_MID), 4);
+            if (i % 2 == 0) {
+                assert_int_equal(m->codecs[0].id, SDP_CODEC_OPUS);
+                continue;
+            }
+            assert_int_equal(m->codecs[0].id, SDP_CODEC_VP8);
+            assert_int_equal(m->codecs[0].pt, 96);
+            assert_int_equal(m->codecs[0].fb,
+                             feedback ? SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_TWCC
+                                      : SDP_FB_NACK_PLI | SDP_FB_CCM_FIR);
+            assert_int_equal(sdp_find_rtx(m, 96), feedback ? 97 : -1);
+            assert_int_equal(sdp_find_ext(m, SDP_EXT_ABS_SEND_TIME), 2);
+            assert_int_equal(sdp_find_ext(m, SDP_EXT_TWCC), feedback ? 3 : 0);
         }
-        assert_int_equal(m->codecs[0].id, SDP_CODEC_VP8);
-        assert_int_equal(m->codecs[0].pt, 96);
-        assert_int_equal(m->codecs[0].fb, SDP_FB_NACK_PLI | SDP_FB_CCM_FIR);
-        assert_int_equal(sdp_find_rtx(m, 96), -1);
-        assert_int_equal(sdp_find_ext(m, SDP_EXT_ABS_SEND_TIME), 2);
-        assert_int_equal(sdp_find_ext(m, SDP_EXT_TWCC), 3);
     }
 }
 

@@ -2,6 +2,7 @@
  * server answers, its subscribe answer is what the server parses, and the
  * server's side is read from its SDP. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,7 +60,7 @@ static void publish_offer_answered(void **state)
 {
     (void)state;
     char err[SDP_ERR_MAX];
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3, NULL);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 0xabcdef01u, 3, NULL, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(a->n_media, 1);
@@ -97,7 +98,7 @@ static void publish_offer_answered(void **state)
     assert_int_equal(level, 1);
     assert_int_equal(mid, 4);
 
-    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL), ERR_TOOBIG);
+    assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL, false), ERR_TOOBIG);
 }
 
 /* Simulcast as Chromium offers it: the server takes three rids, lowest
@@ -110,7 +111,7 @@ static void publish_offer_simulcast(void **state)
     size_t len;
     const uint32_t ssrcs[3] = {101, 102, 103};
     const struct lg_sdp_video v = {.n_layers = 3, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(a->n_media, 2);
@@ -145,7 +146,7 @@ static void publish_offer_one_layer(void **state)
     size_t len;
     const uint32_t ssrcs[1] = {0x55667788u};
     const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v);
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
     assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
@@ -157,7 +158,7 @@ static void publish_offer_one_layer(void **state)
 
 /* The server's subscribe offer of `media` (into a) and the generator's
  * answer to it (text, parsed into b); returns the answer's length. */
-static int answer_server_offer(const struct sdp_offer_media *media, size_t n_media)
+static int answer_server_offer_fb(const struct sdp_offer_media *media, size_t n_media, bool fb)
 {
     char err[SDP_ERR_MAX];
     struct sdp_offer_spec spec = {
@@ -176,10 +177,126 @@ static int answer_server_offer(const struct sdp_offer_media *media, size_t n_med
     size_t len;
     assert_int_equal(sdp_build_offer(&spec, server_text, sizeof server_text, &len), 0);
     assert_int_equal(sdp_parse(a, server_text, len, err), 0);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP, fb);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
     return n;
+}
+
+static int answer_server_offer(const struct sdp_offer_media *media, size_t n_media)
+{
+    return answer_server_offer_fb(media, n_media, false);
+}
+
+/* With feedback, simulcast as Chromium offers it: the server keeps RTX,
+ * transport-cc and the repaired-rtp-stream-id extension, and the
+ * generator reads them back from its answer. */
+static void publish_offer_feedback_simulcast(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    static struct sdp_answer_info info;
+    size_t len;
+    const uint32_t ssrcs[3] = {101, 102, 103};
+    const struct lg_sdp_video v = {.n_layers = 3, .ssrc = ssrcs};
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, true);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(info.n_accepted, 2);
+    assert_int_equal(sdp_answer_cc(&info), SDP_CC_TWCC);
+    const struct sdp_answer_media *vm = &info.media[1];
+    assert_int_equal(vm->rtx_pt, LG_VIDEO_RTX_PT);
+    assert_true(vm->fb & SDP_FB_NACK);
+    assert_true(vm->fb & SDP_FB_TWCC);
+    assert_int_equal(vm->ext.id[SDP_EXT_RRID], LG_EXT_RRID);
+    assert_int_equal(vm->ext.id[SDP_EXT_TWCC], LG_EXT_TWCC);
+    assert_int_equal(info.media[0].ext.id[SDP_EXT_TWCC], LG_EXT_TWCC);
+    assert_int_equal(sdp_parse(b, server_text, len, err), 0);
+    struct lg_pub_feedback fb;
+    lg_sdp_publish_feedback(b, &fb);
+    assert_int_equal(fb.ext_twcc, LG_EXT_TWCC);
+    assert_int_equal(fb.ext_rrid, LG_EXT_RRID);
+    assert_int_equal(fb.rtx_pt, LG_VIDEO_RTX_PT);
+    /* Without feedback none of it. */
+    n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(sdp_answer_cc(&info), SDP_CC_NONE);
+    assert_int_equal(sdp_parse(b, server_text, len, err), 0);
+    lg_sdp_publish_feedback(b, &fb);
+    assert_int_equal(fb.ext_twcc, 0);
+    assert_int_equal(fb.ext_rrid, 0);
+    assert_int_equal(fb.rtx_pt, -1);
+}
+
+/* One layer announces its RTX SSRC in a FID group (RFC 5576). */
+static void publish_offer_feedback_one_layer(void **state)
+{
+    (void)state;
+    char err[SDP_ERR_MAX];
+    static struct sdp_answer_info info;
+    size_t len;
+    const uint32_t ssrcs[1] = {0x55667788u}, rtx[1] = {0x55667789u};
+    const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs, .rtx_ssrc = rtx};
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, true);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    assert_int_equal(info.media[1].n_streams, 1);
+    assert_int_equal(info.media[1].streams[0].ssrc, 0x55667788u);
+    assert_int_equal(info.media[1].streams[0].rtx_ssrc, 0x55667789u);
+    assert_int_equal(info.media[1].rtx_pt, LG_VIDEO_RTX_PT);
+}
+
+/* With feedback the answer takes the offered RTX, NACK and transport-cc,
+ * and the offer's RTX streams and transport-wide id are read for the
+ * media thread. */
+static void subscribe_answer_feedback(void **state)
+{
+    (void)state;
+    struct sdp_offer_media media[] = {
+        {.kind = SDP_KIND_AUDIO,
+         .mid = "0",
+         .dir = SDP_DIR_SENDONLY,
+         .codec = SDP_CODEC_OPUS,
+         .pt = 111,
+         .rtx_pt = -1,
+         .ssrc = 11,
+         .stream_id = "s",
+         .track_id = "a"},
+        {.kind = SDP_KIND_VIDEO,
+         .mid = "1",
+         .dir = SDP_DIR_SENDONLY,
+         .codec = SDP_CODEC_VP8,
+         .pt = 96,
+         .rtx_pt = 97,
+         .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_TWCC,
+         .ssrc = 21,
+         .rtx_ssrc = 22,
+         .stream_id = "s",
+         .track_id = "t"},
+    };
+    media[0].ext.id[SDP_EXT_TWCC] = 3;
+    media[1].ext.id[SDP_EXT_TWCC] = 3;
+    assert_true(answer_server_offer_fb(media, 2, true) > 0);
+    const struct sdp_media *v = &b->media[1];
+    assert_int_equal(sdp_find_rtx(v, 96), 97);
+    assert_int_equal(v->codecs[0].fb, SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_TWCC);
+    assert_int_equal(sdp_find_ext(v, SDP_EXT_TWCC), 3);
+    struct lg_rtx_pair pairs[4];
+    uint8_t twcc;
+    assert_int_equal(lg_sdp_subscribe_feedback(a, &twcc, pairs, 4), 1);
+    assert_int_equal(twcc, 3);
+    assert_int_equal(pairs[0].ssrc, 21);
+    assert_int_equal(pairs[0].rtx_ssrc, 22);
+    assert_int_equal(pairs[0].pt, 96);
+    assert_int_equal(pairs[0].rtx_pt, 97);
+    assert_int_equal(lg_sdp_subscribe_feedback(a, &twcc, pairs, 0), 0);
+    /* Without feedback: no RTX, no transport-wide extension. */
+    assert_true(answer_server_offer_fb(media, 2, false) > 0);
+    assert_int_equal(sdp_find_rtx(&b->media[1], 96), -1);
+    assert_int_equal(sdp_find_ext(&b->media[1], SDP_EXT_TWCC), 0);
 }
 
 /* A server offer with VP8 and RTX: the answer takes VP8 alone, with PLI
@@ -306,7 +423,7 @@ static void janus_sdp(void **state)
     assert_int_equal(sdp_parse(a, offer, sizeof offer - 1, err), 0);
     assert_int_equal(lg_sdp_remote(a, &r), 0);
     assert_false(r.dtls_server);
-    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP);
+    int n = lg_sdp_subscribe_answer(text, sizeof text, a, &peer, FP, false);
     assert_true(n > 0);
     assert_int_equal(sdp_parse(b, text, (size_t)n, err), 0);
     assert_int_equal(b->media[0].setup, SDP_SETUP_ACTIVE);
@@ -348,6 +465,9 @@ int main(void)
         cmocka_unit_test(publish_offer_answered),
         cmocka_unit_test(publish_offer_simulcast),
         cmocka_unit_test(publish_offer_one_layer),
+        cmocka_unit_test(publish_offer_feedback_simulcast),
+        cmocka_unit_test(publish_offer_feedback_one_layer),
+        cmocka_unit_test(subscribe_answer_feedback),
         cmocka_unit_test(subscribe_answer_video),
         cmocka_unit_test(subscribe_answer_parses),
         cmocka_unit_test(remote_without_udp4),
