@@ -255,7 +255,7 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/$(MAIN_SRC:.c=.d)
--include $(LOAD_OBJS:.o=.d)
+-include $(LOAD_OBJS:.o=.d) $(BUILD)/obj/tests/load/load_main.d
 -include $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
 -include $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/obj/tests/fuzz/%.d)
 -include $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/obj/tests/tools/%.d)

@@ -249,8 +249,8 @@ function figures(r) {
         participants: r.participants,
         meetings: r.meetings,
         seconds: r.seconds,
-        fwdPps: r.received.pps,
-        fwdMbps: r.received.bps / 1e6,
+        fwdPps: r.received.window_pps, // in the window, as the CPU time
+        fwdMbps: r.received.window_bps / 1e6,
         inPps: r.sent.pps,
         loss: r.loss_pct,
         p50: r.delay_p50_us / 1000,
@@ -262,8 +262,7 @@ function figures(r) {
         freezes: v ? v.freezes : 0,
         serverCore: cpuUs / 1e6 / r.seconds,
         workerCore: worker === null ? null : worker / 1e6 / r.seconds,
-        // CPU in the window over the packets of the window (rates are steady there)
-        usPerPkt: r.received.pps ? cpuUs / (r.received.pps * r.seconds) : 0,
+        usPerPkt: r.received.window_packets ? cpuUs / r.received.window_packets : 0,
         rssMb: r.server.rss_kb / 1024,
         genCore: r.generator.cpu_us / 1e6 / r.seconds,
         streamsOk: r.received.streams === r.received.streams_wanted,

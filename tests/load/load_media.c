@@ -392,11 +392,18 @@ static void on_media(struct thread *t, struct lg_part *p, int64_t now, const str
         p->rx_overflow++;
         return;
     }
+    const struct lg_run *run = t->m->run;
+    int64_t window = atomic_load_explicit(&run->window_start_us, memory_order_relaxed);
+    if (window && now >= window && !s->in_window) {
+        /* What came before was setup's and warm-up's. */
+        s->in_window = true;
+        s->window_packets0 = s->packets;
+        s->window_bytes0 = s->bytes;
+    }
     s->packets++;
     s->bytes += len;
     if (repair)
         s->rtx_packets++;
-    const struct lg_run *run = t->m->run;
     struct lg_marker mk;
     bool marked = lg_marker_read(buf, len, &mk, NULL) == 0;
     if (!marked) {
@@ -427,8 +434,7 @@ static void on_media(struct thread *t, struct lg_part *p, int64_t now, const str
     if (s->is_video && run->cfg.feedback)
         lg_fb_sub_seq(p, s, now, r->seq);
     if (marked && (res == LG_SEQ_NEW || res == LG_SEQ_REORDERED)) {
-        int64_t window = atomic_load_explicit(&run->window_start_us, memory_order_relaxed);
-        if (window && now >= window && (uint64_t)now >= mk.send_us)
+        if (s->in_window && (uint64_t)now >= mk.send_us)
             lg_hist_add(&s->delay, (uint64_t)now - mk.send_us);
         if (r->pt == LG_AUDIO_PT && s->decode && !s->is_video) {
             if (!s->dec && lg_audio_decoder_create(&s->dec) != 0)

@@ -214,6 +214,10 @@ void lg_report_totals(const struct lg_run *run, int64_t end_us, struct lg_totals
             const struct lg_rx_stream *s = &p->rx[k];
             pk += s->packets;
             by += s->bytes;
+            if (s->in_window) {
+                t->rx_window_packets += s->packets - s->window_packets0;
+                t->rx_window_bytes += s->bytes - s->window_bytes0;
+            }
             if (s->stream == UINT32_MAX)
                 continue;
             t->streams++;
@@ -293,6 +297,9 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
             t->sent_packets, t->sent_pps, t->sent_bps, t->send_dropped, t->send_errors);
     fprintf(f, "  received  %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s; streams %u of %u\n",
             t->rx_packets, t->rx_pps, t->rx_bps, t->streams, t->streams_wanted);
+    fprintf(f, "    in the window %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s\n", t->rx_window_packets,
+            secs > 0 ? (double)t->rx_window_packets / secs : 0,
+            secs > 0 ? 8 * (double)t->rx_window_bytes / secs : 0);
     fprintf(f,
             "  loss      %.3f %% (%" PRIu64 " of %" PRIu64 "), reordered %" PRIu64
             ", duplicates %" PRIu64 "\n",
@@ -457,6 +464,13 @@ int lg_report_json(const char *path, const struct lg_run *run, const struct lg_w
         "participant_list", parts);
     if (!j)
         return ERR_NOMEM;
+    double secs = (double)(w->end_us - w->start_us) / 1e6;
+    json_t *rx = json_object_get(j, "received");
+    json_object_set_new(rx, "window_packets", json_integer((json_int_t)t->rx_window_packets));
+    json_object_set_new(rx, "window_pps",
+                        json_real(secs > 0 ? (double)t->rx_window_packets / secs : 0));
+    json_object_set_new(rx, "window_bps",
+                        json_real(secs > 0 ? 8 * (double)t->rx_window_bytes / secs : 0));
     json_object_set_new(json_object_get(j, "server"), "cpu_us",
                         json_integer((json_int_t)(w->srv_cpu1_us - w->srv_cpu0_us)));
     json_object_set_new(j, "join_to_first_max_us", json_integer((json_int_t)t->join_first_max_us));

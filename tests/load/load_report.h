@@ -47,6 +47,7 @@ struct lg_totals {
     double sent_pps, sent_bps;
     uint64_t rx_packets, rx_bytes;
     double rx_pps, rx_bps;
+    uint64_t rx_window_packets, rx_window_bytes; /* received in the measuring window */
     uint64_t expected, lost, reordered, duplicates, decode_errors, auth_failures, decoded;
     unsigned streams, streams_wanted, streams_decoded;
     double loss_pct;
