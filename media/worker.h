@@ -51,7 +51,9 @@
  * check as soon as the connection is up; 4 s leave room for two TCP
  * retransmissions (1 s, 2 s) of it on a lossy path. */
 #define WORKER_TCP_AUTH_DEFAULT_US (4 * 1000000LL)
-#define WORKER_SOCKBUF_DEFAULT (4 * 1024 * 1024) /* UDP SO_RCVBUF / SO_SNDBUF */
+/* UDP SO_RCVBUF / SO_SNDBUF: one socket takes every participant's media,
+ * and must absorb the bursts while the worker is busy or descheduled. */
+#define WORKER_SOCKBUF_DEFAULT (16 * 1024 * 1024)
 #define WORKER_NO_DEADLINE INT64_MAX
 /* Extra UDP sockets (worker_udp_open): e.g. the RTP and RTCP ports of phone
  * calls, 2 per call. */

@@ -6,7 +6,8 @@
 // in a network namespace of its own (root).
 //
 //   tests/bench/capacity.sh [--scenarios a,b,c,d] [--servers samtale,janus]
-//       [--seconds 20] [--churn-seconds 600] [--write docs/BENCHMARKS.md]
+//       [--seconds 20] [--warmup 8] [--steps 5,10,...] [--churn-seconds 600]
+//       [--perf] [--write docs/BENCHMARKS.md]
 //
 // Each server runs pinned to CPU 0 (samtale with one media worker), the
 // generator pinned to CPU 1, one scenario at a time:
@@ -55,6 +56,7 @@ const CHURN_SECONDS = Number(option('churn-seconds', '600'));
 // that has run for a while.
 const WARMUP = option('warmup', '8');
 const SEARCH_SECONDS = 10; // b's steps measure this long each
+const STEPS = option('steps', '5,10,20,30,45,60,80,100,130,160,200').split(',').map(Number);
 const WRITE = option('write', '');
 // With --perf, scenario a's samtale run is profiled (perf record -g on the
 // server's process through the measuring window) and the top symbols shown.
@@ -332,7 +334,7 @@ async function steady(name, args, meetings, { perf = false, seconds = SECONDS } 
 /* b: meetings stepped up until loss reaches the limit, a run fails, or the
  * generator's core is the limit. */
 async function search(name) {
-    const steps = [5, 10, 20, 30, 45, 60, 80, 100, 130, 160, 200];
+    const steps = STEPS;
     const tried = [];
     let best = null;
     let stop = 'the generator\'s largest run (200 meetings) passed';

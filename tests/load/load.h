@@ -49,7 +49,7 @@ struct lg_rx_stream {
     uint64_t packets, bytes; /* authenticated RTP packets and their bytes (SRTP removed) */
     bool in_window;          /* a packet came in the measuring window */
     uint64_t window_packets0, window_bytes0; /* packets, bytes when the window began */
-    uint64_t unmarked;       /* packets without our marker */
+    uint64_t unmarked;                       /* packets without our marker */
     uint64_t decode_errors;
     bool decode;      /* this stream is in the decoded sample */
     uint64_t decoded; /* packets decoded */

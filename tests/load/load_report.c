@@ -297,8 +297,8 @@ void lg_report_text(FILE *f, const struct lg_run *run, const struct lg_window *w
             t->sent_packets, t->sent_pps, t->sent_bps, t->send_dropped, t->send_errors);
     fprintf(f, "  received  %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s; streams %u of %u\n",
             t->rx_packets, t->rx_pps, t->rx_bps, t->streams, t->streams_wanted);
-    fprintf(f, "    in the window %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s\n", t->rx_window_packets,
-            secs > 0 ? (double)t->rx_window_packets / secs : 0,
+    fprintf(f, "    in the window %" PRIu64 " packets, %.0f pkt/s, %.0f bit/s\n",
+            t->rx_window_packets, secs > 0 ? (double)t->rx_window_packets / secs : 0,
             secs > 0 ? 8 * (double)t->rx_window_bytes / secs : 0);
     fprintf(f,
             "  loss      %.3f %% (%" PRIu64 " of %" PRIu64 "), reordered %" PRIu64
