@@ -195,8 +195,8 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
 void engine_phone_room_cycle(struct engine *e, struct mroom *room, int64_t now_us);
 /* A call's own timers are due: DTMF, RTCP, silence; re-armed after. */
 void engine_phone_timeout(struct engine *e, struct mphone *p, int64_t now_us);
-/* The router emitted RTP towards MEDIA_MIX_PEER: into the room's mixer. */
-void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len);
+/* The router emitted RTP towards MEDIA_MIX_PEER (at now_us): into the room's mixer. */
+void engine_phone_mix_rtp(struct mroom *room, int64_t now_us, const uint8_t *buf, size_t len);
 /* The room is closing: its calls and its mixer go. */
 void engine_phone_room_gone(struct engine *e, struct mroom *room);
 

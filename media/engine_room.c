@@ -49,12 +49,13 @@ static void record_probe(struct msession *s, const uint8_t *buf, size_t len)
 }
 
 /* The router sends to a peer: protect and send on its transport. */
-static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                 size_t cap)
 {
     struct mroom *room = arg;
     if (peer == MEDIA_MIX_PEER) {
         if (!rtcp)
-            engine_phone_mix_rtp(room, buf, len);
+            engine_phone_mix_rtp(room, now_us, buf, len);
         return;
     }
     struct msession *s = room_peer(room, peer);
@@ -68,7 +69,7 @@ static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, 
      * only on packets that carry the extension (bwe_stamp), else the
      * estimator would wait for feedback about a number never sent. */
     if (s->bwe && s->twcc_out_id &&
-        bwe_stamp(s->bwe, worker_clock_us(), buf, len, s->twcc_out_id,
+        bwe_stamp(s->bwe, now_us, buf, len, s->twcc_out_id,
                   len + 38 /* SRTP, UDP, IP */) == 0 &&
         s->probe_sending)
         record_probe(s, buf, len);
@@ -397,7 +398,7 @@ static void send_probes(struct mroom *room, int64_t now_us)
         if (s->next_probe_us <= now_us && transport_is_connected(s->t)) {
             probe_start(&s->probe, now_us);
             s->probe_sending = true;
-            (void)router_send_probe(room->router, peer_id(s), PROBE_PACKETS);
+            (void)router_send_probe(room->router, now_us, peer_id(s), PROBE_PACKETS);
             s->probe_sending = false;
             s->next_probe_us = now_us + VPAUSE_PROBE_INTERVAL_US;
         }

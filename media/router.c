@@ -18,6 +18,11 @@
 
 /* ---- helpers shared by the router files ---- */
 
+void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+{
+    r->emit(r->arg, r->now_us, peer, rtcp, buf, len, cap);
+}
+
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
                        uint32_t consumer, uint32_t peer, int layer)
 {

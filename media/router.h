@@ -141,10 +141,12 @@ struct router_event {
     int layer;
 };
 
-/* Sends one packet to a peer. buf has ROUTER_PKT_CAP bytes of room and may
- * be changed by the callee (SRTP protects in place). emit and event may be
- * called from any router function (router_add_consumer asks for a keyframe
- * at once) and must not call back into the router.
+/* Sends one packet to a peer. buf has cap (at least ROUTER_PKT_CAP) bytes
+ * of room and may be changed by the callee (SRTP protects in place). now_us
+ * is the time of the router call that sends it (the arrival of the packet
+ * being forwarded, or the timer's time), so the callee needs no clock. emit
+ * and event may be called from any router function (router_add_consumer
+ * asks for a keyframe at once) and must not call back into the router.
  *
  * What a subscriber receives: mid, rid and repaired-rid are never forwarded
  * (their ids become ROUTER_EXT_ID_UNKNOWN: the values name the publisher's
@@ -153,8 +155,8 @@ struct router_event {
  * router does not insert extensions); transport-cc keeps the publisher's
  * value for the engine to re-stamp. ROUTER_EVENT_ACTIVE_SPEAKER carries the
  * microphone's publishing peer in `peer`. */
-typedef void (*router_emit_fn)(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                               size_t cap);
+typedef void (*router_emit_fn)(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
+                               size_t len, size_t cap);
 typedef void (*router_event_fn)(void *arg, const struct router_event *ev);
 
 struct router_cfg {
@@ -232,7 +234,7 @@ uint64_t router_peer_resume_bps(const struct router *r, uint32_t peer);
  * paused video consumers, emitted back to back. Returns how many went out;
  * ERR_NOTFOUND when the peer has no video consumer with RTX and
  * transport-cc to carry them. */
-int router_send_probe(struct router *r, uint32_t peer, size_t count);
+int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t count);
 
 void router_get_stats(const struct router *r, struct router_stats *out);
 /* The layer a consumer forwards now (-1 none yet), for tests and stats. */

@@ -256,7 +256,7 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
     c->packets++;
     c->octets += (uint32_t)in->pkt.payload_len;
     r->stats.rtp_forwarded++;
-    r->emit(r->arg, c->cfg.peer, false, out, in->len, ROUTER_PKT_CAP);
+    router_emit(r, c->cfg.peer, false, out, in->len, ROUTER_PKT_CAP);
     if (out_ext == c->last_out_ext && key_copy_wanted(c, in, now_us))
         copy_later(r, c, (uint16_t)out_ext, true, now_us + ROUTER_KEY_COPY_US);
 }
@@ -349,7 +349,7 @@ static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq
         n = wrap_rtx(c, r->out_buf, in.pkt.header_len, in.pkt.payload_len);
     if (!copy)
         r->stats.retransmissions++;
-    r->emit(r->arg, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
+    router_emit(r, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
     return true;
 miss:
     if (!copy)

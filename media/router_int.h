@@ -256,6 +256,8 @@ struct router_in {
 };
 
 /* ---- router.c ---- */
+/* Hands a packet in out_buf to the emit callback, with the router's now. */
+void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap);
 /* Asks for the NACK and keyframe timer to run at (or before) at_us. */
 void router_want_fast_at(struct router *r, int64_t at_us);
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,

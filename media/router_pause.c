@@ -102,11 +102,12 @@ static size_t build_padding(struct router_consumer *c, uint8_t *out)
     return n;
 }
 
-int router_send_probe(struct router *r, uint32_t peer, size_t count)
+int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t count)
 {
     int slot = router_peer_slot(r, peer);
     struct router_consumer *c = NULL;
 
+    r->now_us = now_us;
     if (slot < 0)
         return ERR_NOTFOUND;
     if (count > PROBE_PACKETS)
@@ -120,7 +121,7 @@ int router_send_probe(struct router *r, uint32_t peer, size_t count)
     for (size_t k = 0; k < count; k++) {
         size_t n = build_padding(c, r->out_buf);
 
-        r->emit(r->arg, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
+        router_emit(r, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
     }
     return (int)count;
 }

@@ -38,9 +38,11 @@
 
 static volatile size_t g_sink;
 
-static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+static void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                    size_t cap)
 {
     (void)arg;
+    (void)now_us;
     (void)peer;
     (void)rtcp;
     (void)cap;

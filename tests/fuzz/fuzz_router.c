@@ -205,9 +205,11 @@ static bool ssrc_of(uint32_t peer, uint32_t ssrc)
     return false;
 }
 
-static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+static void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                    size_t cap)
 {
     (void)arg;
+    (void)now_us;
     check(cap == ROUTER_PKT_CAP && len > 0 && len <= cap);
     check(peer >= FZ_PEER_CAM && peer <= FZ_PEER_SUB_B);
     if (rtcp) {

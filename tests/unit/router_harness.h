@@ -48,6 +48,7 @@ enum { X_LEVEL = 1, X_AST = 2, X_TWCC = 3, X_MID = 4, X_RID = 5, X_RRID = 6 };
 #define MAX_OUT 3000
 struct sent {
     int64_t at;
+    int64_t now; /* the time emit was given */
     uint32_t peer;
     bool rtcp;
     size_t len;
@@ -61,8 +62,8 @@ static size_t g_n_ev;
 static struct router *g_r;
 static int64_t g_now;
 
-static inline void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                           size_t cap)
+static inline void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
+                           size_t len, size_t cap)
 {
     (void)arg;
     assert_int_equal(cap, ROUTER_PKT_CAP);
@@ -70,6 +71,7 @@ static inline void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, si
     if (g_n_out == MAX_OUT)
         return;
     g_out[g_n_out].at = g_now;
+    g_out[g_n_out].now = now_us;
     g_out[g_n_out].peer = peer;
     g_out[g_n_out].rtcp = rtcp;
     g_out[g_n_out].len = len;
