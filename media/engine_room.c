@@ -69,8 +69,7 @@ static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *b
      * only on packets that carry the extension (bwe_stamp), else the
      * estimator would wait for feedback about a number never sent. */
     if (s->bwe && s->twcc_out_id &&
-        bwe_stamp(s->bwe, now_us, buf, len, s->twcc_out_id,
-                  len + 38 /* SRTP, UDP, IP */) == 0 &&
+        bwe_stamp(s->bwe, now_us, buf, len, s->twcc_out_id, len + 38 /* SRTP, UDP, IP */) == 0 &&
         s->probe_sending)
         record_probe(s, buf, len);
     if (room->e->corrupt.every)
