@@ -3,12 +3,14 @@
  *
  * Memory: the router, each producer (with one retransmission cache per
  * layer) and each consumer are allocated when added; router_on_rtp and
- * router_on_rtcp never allocate. Packets are copied into the router's own
- * out_buf for each consumer before rewriting, so the callee of emit may
+ * router_on_rtcp never allocate. Packets are copied for each consumer
+ * before rewriting, into the caller's buffer (router_buf_fn: one copy per
+ * forwarded packet) or the router's own out_buf, so the callee of emit may
  * change them (SRTP protects in place); emit must not call back into the
  * router. */
 #include "media/router.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,22 @@
 void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
 {
     r->emit(r->arg, r->now_us, peer, rtcp, buf, len, cap);
+}
+
+uint8_t *router_out(struct router *r, uint32_t peer, size_t *cap)
+{
+    uint8_t *b;
+
+    *cap = ROUTER_PKT_CAP;
+    if (r->buf_fn == NULL)
+        return r->out_buf;
+    b = r->buf_fn(r->arg, peer, cap);
+    if (b == NULL) {
+        r->stats.rtp_out_dropped++;
+        return NULL;
+    }
+    assert(*cap >= ROUTER_PKT_CAP); /* router_buf_fn's contract */
+    return b;
 }
 
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
@@ -118,6 +136,7 @@ int router_create(struct router **out, const struct router_cfg *cfg)
         return rc;
     }
     r->emit = cfg->emit;
+    r->buf_fn = cfg->buf;
     r->event = cfg->event;
     r->arg = cfg->arg;
     r->now_us = cfg->now_us;

@@ -158,10 +158,21 @@ struct router_event {
 typedef void (*router_emit_fn)(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
                                size_t len, size_t cap);
 typedef void (*router_event_fn)(void *arg, const struct router_event *ev);
+/* Where the router writes one RTP packet for a peer (a forwarded packet, a
+ * retransmission, a probe): a buffer of *cap bytes, at least
+ * ROUTER_PKT_CAP, that emit then receives at once (e.g. a packet of the
+ * worker's pool, protected in place and queued without another copy: the
+ * router's copy from the incoming packet is the only one). NULL when there
+ * is nothing to write to (the pool is exhausted, the peer cannot receive):
+ * the packet is dropped and counted (rtp_out_dropped), the consumer's
+ * numbering goes on as if it had been sent (the subscriber sees a loss and
+ * may NACK it). RTCP is written into the router's own buffer. */
+typedef uint8_t *(*router_buf_fn)(void *arg, uint32_t peer, size_t *cap);
 
 struct router_cfg {
     router_emit_fn emit;
     router_event_fn event; /* may be NULL */
+    router_buf_fn buf;     /* may be NULL: RTP too is written into the router's own buffer */
     void *arg;
     int64_t now_us;
     /* Packets each video stream keeps for retransmissions: a power of two
@@ -174,6 +185,10 @@ struct router_cfg {
 
 struct router_stats {
     uint64_t rtp_in, rtp_forwarded, rtp_dropped_unknown;
+    /* Outgoing RTP without a buffer to write it into (router_buf_fn): the
+     * forwarded packets among them are in rtp_forwarded too (as are ones
+     * the engine drops for a peer without a connected transport). */
+    uint64_t rtp_out_dropped;
     uint64_t nacks_in, retransmissions;
     uint64_t retransmission_copies;   /* each retransmission is sent twice (router_int.h) */
     uint64_t retransmissions_missed;  /* no longer in the cache, or never sent */

@@ -241,7 +241,8 @@ struct router {
     bool fast_needed;
     unsigned slow_ticks;
     uint8_t in_buf[ROUTER_PKT_CAP];  /* an unwrapped incoming RTX packet */
-    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit */
+    router_buf_fn buf_fn;            /* NULL: RTP goes out from out_buf too */
+    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit (RTCP; RTP without buf_fn) */
 };
 
 /* What router_input.c learnt about one accepted incoming packet. */
@@ -256,8 +257,12 @@ struct router_in {
 };
 
 /* ---- router.c ---- */
-/* Hands a packet in out_buf to the emit callback, with the router's now. */
+/* Hands a packet to the emit callback, with the router's now. */
 void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap);
+/* The buffer to write an RTP packet for peer into (*cap bytes, at least
+ * ROUTER_PKT_CAP): the caller's (router_buf_fn) or out_buf; NULL (counted
+ * in rtp_out_dropped) when the caller has none. emit must follow at once. */
+uint8_t *router_out(struct router *r, uint32_t peer, size_t *cap);
 /* Asks for the NACK and keyframe timer to run at (or before) at_us. */
 void router_want_fast_at(struct router *r, int64_t at_us);
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,

@@ -119,9 +119,13 @@ int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t co
     if (c == NULL)
         return ERR_NOTFOUND;
     for (size_t k = 0; k < count; k++) {
-        size_t n = build_padding(c, r->out_buf);
+        size_t cap, n;
+        uint8_t *out = router_out(r, c->cfg.peer, &cap);
 
-        router_emit(r, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
+        if (out == NULL)
+            return (int)k;
+        n = build_padding(c, out);
+        router_emit(r, c->cfg.peer, false, out, n, cap);
     }
     return (int)count;
 }

@@ -61,6 +61,10 @@ static struct router_event g_ev[512];
 static size_t g_n_ev;
 static struct router *g_r;
 static int64_t g_now;
+/* router_cfg.buf of the next setup (NULL: the router's own buffer), and
+ * the buffer it handed out last, which the next RTP emit must carry. */
+static router_buf_fn g_buf_fn;
+static uint8_t *g_handed;
 
 static inline void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
                            size_t len, size_t cap)
@@ -68,6 +72,10 @@ static inline void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, 
     (void)arg;
     assert_int_equal(cap, ROUTER_PKT_CAP);
     assert_true(len > 0 && len <= cap);
+    if (g_buf_fn != NULL && !rtcp) {
+        assert_ptr_equal(buf, g_handed); /* written into the caller's buffer */
+        g_handed = NULL;
+    }
     if (g_n_out == MAX_OUT)
         return;
     g_out[g_n_out].at = g_now;
@@ -391,6 +399,7 @@ static inline int setup_cache(void **state, size_t cache_packets)
     memset(&cfg, 0, sizeof(cfg));
     cfg.emit = on_emit;
     cfg.event = on_event;
+    cfg.buf = g_buf_fn;
     cfg.now_us = g_now;
     cfg.rtx_cache_packets = cache_packets;
     assert_int_equal(router_create(&g_r, &cfg), 0);
