@@ -10,7 +10,6 @@
  * router. */
 #include "media/router.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,27 +18,6 @@
 #include "base/err.h"
 
 /* ---- helpers shared by the router files ---- */
-
-void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
-{
-    r->emit(r->arg, r->now_us, peer, rtcp, buf, len, cap);
-}
-
-uint8_t *router_out(struct router *r, uint32_t peer, size_t *cap)
-{
-    uint8_t *b;
-
-    *cap = ROUTER_PKT_CAP;
-    if (r->buf_fn == NULL)
-        return r->out_buf;
-    b = r->buf_fn(r->arg, peer, cap);
-    if (b == NULL) {
-        r->stats.rtp_out_dropped++;
-        return NULL;
-    }
-    assert(*cap >= ROUTER_PKT_CAP); /* router_buf_fn's contract */
-    return b;
-}
 
 void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
                        uint32_t consumer, uint32_t peer, int layer)
