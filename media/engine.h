@@ -92,6 +92,7 @@ struct mroom {
      * and its peer's session (NULL for MEDIA_MIX_PEER), until emit. */
     struct pkt *out_pkt;
     struct msession *out_sess;
+    uint8_t mix_buf[ROUTER_PKT_CAP]; /* what the router sends the mixer (MEDIA_MIX_PEER) */
 };
 
 /* One transport on a worker: an echo check or a meeting peer. */

@@ -53,18 +53,20 @@ _Static_assert(sizeof(((struct pkt *)0)->data) >= ROUTER_PKT_CAP,
 
 /* Where the router writes an RTP packet for a peer: a packet of the
  * worker's pool, which emit protects in place and queues (the router's
- * copy into it is the only one). NULL for a peer that cannot receive, or
- * when the pool is exhausted (the pool counts it, the router counts the
- * drop) or there is no worker (an engine on a fake clock). */
+ * copy into it is the only one); for the room's mixer, the room's own
+ * buffer. NULL for a peer that cannot receive, or when the pool is
+ * exhausted (the pool counts it, the router counts the drop) or there is
+ * no worker (an engine on a fake clock). */
 static uint8_t *out_buf(void *arg, uint32_t peer, size_t *cap)
 {
     struct mroom *room = arg;
-    struct msession *s = NULL;
-    if (peer != MEDIA_MIX_PEER) {
-        s = room_peer(room, peer);
-        if (!s || !transport_is_connected(s->t))
-            return NULL;
+    if (peer == MEDIA_MIX_PEER) { /* read in place by the mixer, never sent */
+        *cap = sizeof room->mix_buf;
+        return room->mix_buf;
     }
+    struct msession *s = room_peer(room, peer);
+    if (!s || !transport_is_connected(s->t))
+        return NULL;
     if (!room->out_pkt) { /* else the last one was never emitted: reused */
         if (!room->e->w)
             return NULL;
