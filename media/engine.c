@@ -20,27 +20,45 @@
 #define ENGINE_ADDRMAP_SLOTS 8192
 #define ENGINE_SEND_CAP (WORKER_PKT_SIZE + SRTPX_MAX_TRAILER)
 
+/* Queues len bytes of p to `to`; takes ownership of p. Queued, not sent:
+ * the worker sends everything one pass of its loop produced with sendmmsg
+ * (and GSO where it can), and at the latest when WORKER_TX_BATCH are
+ * waiting. */
+static int queue_pkt(struct worker *w, struct pkt *p, size_t len, const struct stun_addr *to)
+{
+    if (stun_addr_to_sockaddr(to, &p->addr, &p->addrlen) < 0) {
+        pool_put(worker_pool(w), p);
+        return ERR_INVAL;
+    }
+    p->len = len;
+    return worker_send_batch(w, p);
+}
+
 static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
                    enum ice_proto proto, uint64_t tcp_conn)
 {
     struct msession *s = arg;
     if (proto == ICE_PROTO_TCP)
         return worker_send_tcp(s->e->w, tcp_conn, buf, len);
-    /* Queued, not sent: the worker sends everything one pass of its loop
-     * produced with sendmmsg (and GSO where it can), and at the latest
-     * when WORKER_TX_BATCH are waiting. */
     if (len > WORKER_PKT_SIZE)
         return ERR_TOOBIG;
     struct pkt *p = pool_get(worker_pool(s->e->w));
     if (!p)
         return ERR_FULL; /* counted by the pool (pool_exhausted) */
-    if (stun_addr_to_sockaddr(to, &p->addr, &p->addrlen) < 0) {
-        pool_put(worker_pool(s->e->w), p);
-        return ERR_INVAL;
-    }
     memcpy(p->data, buf, len);
-    p->len = len;
-    return worker_send_batch(s->e->w, p);
+    return queue_pkt(s->e->w, p, len, to);
+}
+
+int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len)
+{
+    struct transport_dest to;
+    int rc = transport_protect_rtp(s->t, p->data, &len, sizeof p->data, &to);
+    if (rc == 0 && to.proto == ICE_PROTO_UDP)
+        return queue_pkt(s->e->w, p, len, &to.addr);
+    if (rc == 0) /* ICE-TCP: framed into the connection's own buffer */
+        rc = worker_send_tcp(s->e->w, to.tcp_conn, p->data, len);
+    pool_put(worker_pool(s->e->w), p);
+    return rc;
 }
 
 static void close_tcp_cb(void *arg, uint64_t tcp_conn, enum transport_tcp_close why)

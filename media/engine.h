@@ -88,6 +88,11 @@ struct mroom {
     struct mixer *mixer;         /* NULL until the first call or mix source */
     struct mphone *phones;
     uint64_t mix_late, mix_lost; /* the mixer's, already in the engine's counters */
+    /* The pool packet the router is writing into (engine_room.c out_buf)
+     * and its peer's session (NULL for MEDIA_MIX_PEER), until emit. */
+    struct pkt *out_pkt;
+    struct msession *out_sess;
+    uint8_t mix_buf[ROUTER_PKT_CAP]; /* what the router sends the mixer (MEDIA_MIX_PEER) */
 };
 
 /* One transport on a worker: an echo check or a meeting peer. */
@@ -151,6 +156,9 @@ int engine_session_create(struct engine *e, int64_t now_us, uint64_t id, const c
                           const char *fp, enum dtls_role role, struct msession **out);
 /* Re-keys the session's timer: its expiry or its transport's deadline. */
 void engine_session_rearm(struct engine *e, struct msession *s);
+/* Protects RTP in a packet of the worker's pool (len bytes) in place and
+ * queues it to the session's peer: no copy. Takes ownership of p. */
+int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len);
 /* Reports the transport's events; false when the session is gone. */
 bool engine_session_events(struct engine *e, struct msession *s);
 /* A session's expiry or its transport's timers are due; re-armed after. */
@@ -195,8 +203,8 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
 void engine_phone_room_cycle(struct engine *e, struct mroom *room, int64_t now_us);
 /* A call's own timers are due: DTMF, RTCP, silence; re-armed after. */
 void engine_phone_timeout(struct engine *e, struct mphone *p, int64_t now_us);
-/* The router emitted RTP towards MEDIA_MIX_PEER: into the room's mixer. */
-void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len);
+/* The router emitted RTP towards MEDIA_MIX_PEER (at now_us): into the room's mixer. */
+void engine_phone_mix_rtp(struct mroom *room, int64_t now_us, const uint8_t *buf, size_t len);
 /* The room is closing: its calls and its mixer go. */
 void engine_phone_room_gone(struct engine *e, struct mroom *room);
 

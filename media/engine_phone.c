@@ -596,12 +596,12 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
     engine_timer_lower(e, p->timer, phone_next_deadline(p));
 }
 
-void engine_phone_mix_rtp(struct mroom *room, const uint8_t *buf, size_t len)
+void engine_phone_mix_rtp(struct mroom *room, int64_t now_us, const uint8_t *buf, size_t len)
 {
     struct rtp_packet pkt;
     if (!room->mixer || rtp_parse(&pkt, buf, len) < 0)
         return;
-    if (mixer_input_rtp(room->mixer, pkt.ssrc, worker_clock_us(), buf, len) == 0)
+    if (mixer_input_rtp(room->mixer, pkt.ssrc, now_us, buf, len) == 0)
         add(&room->e->c.mixer_rtp_in, 1);
 }
 

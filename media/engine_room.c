@@ -48,33 +48,82 @@ static void record_probe(struct msession *s, const uint8_t *buf, size_t len)
         probe_sent(&s->probe, seq, len + 38);
 }
 
-/* The router sends to a peer: protect and send on its transport. */
-static void emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+_Static_assert(sizeof(((struct pkt *)0)->data) >= ROUTER_PKT_CAP,
+               "a pool packet holds what the router writes");
+
+/* Where the router writes an RTP packet for a peer: a packet of the
+ * worker's pool, which emit protects in place and queues (the router's
+ * copy into it is the only one); for the room's mixer, the room's own
+ * buffer. NULL for a peer that cannot receive, or when the pool is
+ * exhausted (the pool counts it, the router counts the drop) or there is
+ * no worker (an engine on a fake clock). */
+static uint8_t *out_buf(void *arg, uint32_t peer, size_t *cap)
 {
     struct mroom *room = arg;
-    if (peer == MEDIA_MIX_PEER) {
-        if (!rtcp)
-            engine_phone_mix_rtp(room, buf, len);
-        return;
+    if (peer == MEDIA_MIX_PEER) { /* read in place by the mixer, never sent */
+        *cap = sizeof room->mix_buf;
+        return room->mix_buf;
     }
     struct msession *s = room_peer(room, peer);
     if (!s || !transport_is_connected(s->t))
-        return;
+        return NULL;
+    if (!room->out_pkt) { /* else the last one was never emitted: reused */
+        if (!room->e->w)
+            return NULL;
+        room->out_pkt = pool_get(worker_pool(room->e->w));
+        if (!room->out_pkt)
+            return NULL;
+    }
+    room->out_sess = s;
+    *cap = sizeof room->out_pkt->data;
+    return room->out_pkt->data;
+}
+
+/* The router sends to a peer: protect and send on its transport. RTP is in
+ * the pool packet of out_buf (queued without a copy); RTCP in the router's
+ * own buffer (copied into a pool packet by the transport's send). */
+static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                 size_t cap)
+{
+    struct mroom *room = arg;
+    struct pkt *p = room->out_pkt;
+    struct msession *s;
+    if (p && buf == p->data) {
+        room->out_pkt = NULL;
+        s = room->out_sess;
+    } else {
+        p = NULL;
+        s = peer == MEDIA_MIX_PEER ? NULL : room_peer(room, peer);
+    }
+    if (peer == MEDIA_MIX_PEER) {
+        if (!rtcp)
+            engine_phone_mix_rtp(room, now_us, buf, len);
+        goto put;
+    }
+    if (!s || !transport_is_connected(s->t))
+        goto put;
     if (rtcp) {
         transport_send_rtcp(s->t, buf, len, cap);
-        return;
+        goto put;
     }
     /* Our own transport-wide sequence number, for the subscriber's feedback:
      * only on packets that carry the extension (bwe_stamp), else the
      * estimator would wait for feedback about a number never sent. */
     if (s->bwe && s->twcc_out_id &&
-        bwe_stamp(s->bwe, worker_clock_us(), buf, len, s->twcc_out_id,
-                  len + 38 /* SRTP, UDP, IP */) == 0 &&
+        bwe_stamp(s->bwe, now_us, buf, len, s->twcc_out_id, len + 38 /* SRTP, UDP, IP */) == 0 &&
         s->probe_sending)
         record_probe(s, buf, len);
     if (room->e->corrupt.every)
         (void)fault_corrupt_apply(&room->e->corrupt, buf, len); /* test switch, fault.h */
+    if (p) {
+        (void)engine_session_send_pkt(s, p, len); /* takes p */
+        return;
+    }
     transport_send_rtp(s->t, buf, len, cap);
+    return;
+put:
+    if (p)
+        pool_put(worker_pool(room->e->w), p);
 }
 
 static void on_router_event(void *arg, const struct router_event *ev)
@@ -130,6 +179,7 @@ struct mroom *engine_room_get(struct engine *e, int64_t id)
     struct router_cfg cfg = {
         .emit = emit,
         .event = on_router_event,
+        .buf = out_buf,
         .arg = room,
         .now_us = worker_clock_us(),
     };
@@ -196,6 +246,8 @@ static void room_free(struct engine *e, struct mroom *room)
     theap_del(e->timers, room->timer);
     count_router(e, room);
     router_destroy(room->router);
+    if (room->out_pkt)
+        pool_put(worker_pool(e->w), room->out_pkt);
     free(room);
 }
 
@@ -397,7 +449,7 @@ static void send_probes(struct mroom *room, int64_t now_us)
         if (s->next_probe_us <= now_us && transport_is_connected(s->t)) {
             probe_start(&s->probe, now_us);
             s->probe_sending = true;
-            (void)router_send_probe(room->router, peer_id(s), PROBE_PACKETS);
+            (void)router_send_probe(room->router, now_us, peer_id(s), PROBE_PACKETS);
             s->probe_sending = false;
             s->next_probe_us = now_us + VPAUSE_PROBE_INTERVAL_US;
         }

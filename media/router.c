@@ -3,8 +3,9 @@
  *
  * Memory: the router, each producer (with one retransmission cache per
  * layer) and each consumer are allocated when added; router_on_rtp and
- * router_on_rtcp never allocate. Packets are copied into the router's own
- * out_buf for each consumer before rewriting, so the callee of emit may
+ * router_on_rtcp never allocate. Packets are copied for each consumer
+ * before rewriting, into the caller's buffer (router_buf_fn: one copy per
+ * forwarded packet) or the router's own out_buf, so the callee of emit may
  * change them (SRTP protects in place); emit must not call back into the
  * router. */
 #include "media/router.h"
@@ -113,6 +114,7 @@ int router_create(struct router **out, const struct router_cfg *cfg)
         return rc;
     }
     r->emit = cfg->emit;
+    r->buf_fn = cfg->buf;
     r->event = cfg->event;
     r->arg = cfg->arg;
     r->now_us = cfg->now_us;

@@ -141,10 +141,12 @@ struct router_event {
     int layer;
 };
 
-/* Sends one packet to a peer. buf has ROUTER_PKT_CAP bytes of room and may
- * be changed by the callee (SRTP protects in place). emit and event may be
- * called from any router function (router_add_consumer asks for a keyframe
- * at once) and must not call back into the router.
+/* Sends one packet to a peer. buf has cap (at least ROUTER_PKT_CAP) bytes
+ * of room and may be changed by the callee (SRTP protects in place). now_us
+ * is the time of the router call that sends it (the arrival of the packet
+ * being forwarded, or the timer's time), so the callee needs no clock. emit
+ * and event may be called from any router function (router_add_consumer
+ * asks for a keyframe at once) and must not call back into the router.
  *
  * What a subscriber receives: mid, rid and repaired-rid are never forwarded
  * (their ids become ROUTER_EXT_ID_UNKNOWN: the values name the publisher's
@@ -153,13 +155,24 @@ struct router_event {
  * router does not insert extensions); transport-cc keeps the publisher's
  * value for the engine to re-stamp. ROUTER_EVENT_ACTIVE_SPEAKER carries the
  * microphone's publishing peer in `peer`. */
-typedef void (*router_emit_fn)(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                               size_t cap);
+typedef void (*router_emit_fn)(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
+                               size_t len, size_t cap);
 typedef void (*router_event_fn)(void *arg, const struct router_event *ev);
+/* Where the router writes one RTP packet for a peer (a forwarded packet, a
+ * retransmission, a probe): a buffer of *cap bytes, at least
+ * ROUTER_PKT_CAP, that emit then receives at once (e.g. a packet of the
+ * worker's pool, protected in place and queued without another copy: the
+ * router's copy from the incoming packet is the only one). NULL when there
+ * is nothing to write to (the pool is exhausted, the peer cannot receive):
+ * the packet is dropped and counted (rtp_out_dropped), the consumer's
+ * numbering goes on as if it had been sent (the subscriber sees a loss and
+ * may NACK it). RTCP is written into the router's own buffer. */
+typedef uint8_t *(*router_buf_fn)(void *arg, uint32_t peer, size_t *cap);
 
 struct router_cfg {
     router_emit_fn emit;
     router_event_fn event; /* may be NULL */
+    router_buf_fn buf;     /* may be NULL: RTP too is written into the router's own buffer */
     void *arg;
     int64_t now_us;
     /* Packets each video stream keeps for retransmissions: a power of two
@@ -172,6 +185,10 @@ struct router_cfg {
 
 struct router_stats {
     uint64_t rtp_in, rtp_forwarded, rtp_dropped_unknown;
+    /* Outgoing RTP without a buffer to write it into (router_buf_fn): the
+     * forwarded packets among them are in rtp_forwarded too (as are ones
+     * the engine drops for a peer without a connected transport). */
+    uint64_t rtp_out_dropped;
     uint64_t nacks_in, retransmissions;
     uint64_t retransmission_copies;   /* each retransmission is sent twice (router_int.h) */
     uint64_t retransmissions_missed;  /* no longer in the cache, or never sent */
@@ -232,7 +249,7 @@ uint64_t router_peer_resume_bps(const struct router *r, uint32_t peer);
  * paused video consumers, emitted back to back. Returns how many went out;
  * ERR_NOTFOUND when the peer has no video consumer with RTX and
  * transport-cc to carry them. */
-int router_send_probe(struct router *r, uint32_t peer, size_t count);
+int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t count);
 
 void router_get_stats(const struct router *r, struct router_stats *out);
 /* The layer a consumer forwards now (-1 none yet), for tests and stats. */

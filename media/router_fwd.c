@@ -233,10 +233,9 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
                       const struct router_in *in, int64_t now_us)
 {
     int64_t out_ext = in->ext + g->delta;
-    uint8_t *out = r->out_buf;
+    size_t cap;
+    uint8_t *out;
 
-    memcpy(out, in->buf, in->len);
-    rewrite(c, g, out, in, now_us);
     if (!c->started || out_ext > c->last_out_ext) {
         if (!c->started)
             c->next_sr_us = now_us; /* the first SR at the next tick */
@@ -255,8 +254,13 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
     }
     c->packets++;
     c->octets += (uint32_t)in->pkt.payload_len;
-    r->stats.rtp_forwarded++;
-    r->emit(r->arg, c->cfg.peer, false, out, in->len, ROUTER_PKT_CAP);
+    r->stats.rtp_forwarded++; /* whether or not a buffer is found (rtp_out_dropped) */
+    out = router_out(r, c->cfg.peer, &cap);
+    if (out != NULL) {
+        memcpy(out, in->buf, in->len); /* the one copy of a forwarded packet */
+        rewrite(c, g, out, in, now_us);
+        router_emit(r, c->cfg.peer, false, out, in->len, cap);
+    }
     if (out_ext == c->last_out_ext && key_copy_wanted(c, in, now_us))
         copy_later(r, c, (uint16_t)out_ext, true, now_us + ROUTER_KEY_COPY_US);
 }
@@ -302,7 +306,8 @@ static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq
     const struct router_stream *s;
     struct router_in in;
     const uint8_t *pkt;
-    size_t len, n;
+    size_t len, n, cap;
+    uint8_t *out;
     uint16_t d;
     int64_t out_ext;
 
@@ -343,13 +348,16 @@ static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq
     n = len;
     if (c->cfg.rtx_ssrc != 0 && in.pkt.header_len + 2 + in.pkt.payload_len > ROUTER_PKT_CAP)
         goto miss;
-    memcpy(r->out_buf, pkt, len);
-    rewrite(c, g, r->out_buf, &in, now_us);
+    out = router_out(r, c->cfg.peer, &cap);
+    if (out == NULL)
+        return false; /* counted in rtp_out_dropped */
+    memcpy(out, pkt, len);
+    rewrite(c, g, out, &in, now_us);
     if (c->cfg.rtx_ssrc != 0)
-        n = wrap_rtx(c, r->out_buf, in.pkt.header_len, in.pkt.payload_len);
+        n = wrap_rtx(c, out, in.pkt.header_len, in.pkt.payload_len);
     if (!copy)
         r->stats.retransmissions++;
-    r->emit(r->arg, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
+    router_emit(r, c->cfg.peer, false, out, n, cap);
     return true;
 miss:
     if (!copy)

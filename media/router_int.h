@@ -14,6 +14,7 @@
 #ifndef SAMTALE_MEDIA_ROUTER_INT_H
 #define SAMTALE_MEDIA_ROUTER_INT_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -241,7 +242,8 @@ struct router {
     bool fast_needed;
     unsigned slow_ticks;
     uint8_t in_buf[ROUTER_PKT_CAP];  /* an unwrapped incoming RTX packet */
-    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit */
+    router_buf_fn buf_fn;            /* NULL: RTP goes out from out_buf too */
+    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit (RTCP; RTP without buf_fn) */
 };
 
 /* What router_input.c learnt about one accepted incoming packet. */
@@ -254,6 +256,32 @@ struct router_in {
     bool is_vp8;
     struct rtp_vp8_desc vp8;
 };
+
+/* Hands a packet to the emit callback, with the router's now. */
+static inline void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                               size_t cap)
+{
+    r->emit(r->arg, r->now_us, peer, rtcp, buf, len, cap);
+}
+
+/* The buffer to write an RTP packet for peer into (*cap bytes, at least
+ * ROUTER_PKT_CAP): the caller's (router_buf_fn) or out_buf; NULL (counted
+ * in rtp_out_dropped) when the caller has none. emit must follow at once. */
+static inline uint8_t *router_out(struct router *r, uint32_t peer, size_t *cap)
+{
+    uint8_t *b;
+
+    *cap = ROUTER_PKT_CAP;
+    if (r->buf_fn == NULL)
+        return r->out_buf;
+    b = r->buf_fn(r->arg, peer, cap);
+    if (b == NULL) {
+        r->stats.rtp_out_dropped++;
+        return NULL;
+    }
+    assert(*cap >= ROUTER_PKT_CAP); /* router_buf_fn's contract */
+    return b;
+}
 
 /* ---- router.c ---- */
 /* Asks for the NACK and keyframe timer to run at (or before) at_us. */

@@ -102,11 +102,12 @@ static size_t build_padding(struct router_consumer *c, uint8_t *out)
     return n;
 }
 
-int router_send_probe(struct router *r, uint32_t peer, size_t count)
+int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t count)
 {
     int slot = router_peer_slot(r, peer);
     struct router_consumer *c = NULL;
 
+    r->now_us = now_us;
     if (slot < 0)
         return ERR_NOTFOUND;
     if (count > PROBE_PACKETS)
@@ -118,9 +119,13 @@ int router_send_probe(struct router *r, uint32_t peer, size_t count)
     if (c == NULL)
         return ERR_NOTFOUND;
     for (size_t k = 0; k < count; k++) {
-        size_t n = build_padding(c, r->out_buf);
+        size_t cap, n;
+        uint8_t *out = router_out(r, c->cfg.peer, &cap);
 
-        r->emit(r->arg, c->cfg.peer, false, r->out_buf, n, ROUTER_PKT_CAP);
+        if (out == NULL)
+            return (int)k;
+        n = build_padding(c, out);
+        router_emit(r, c->cfg.peer, false, out, n, cap);
     }
     return (int)count;
 }

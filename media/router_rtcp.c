@@ -21,7 +21,7 @@ void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w)
 {
     if (!wr_ok(w) || w->p == r->out_buf)
         return;
-    r->emit(r->arg, peer, true, r->out_buf, (size_t)(w->p - r->out_buf), ROUTER_PKT_CAP);
+    router_emit(r, peer, true, r->out_buf, (size_t)(w->p - r->out_buf), ROUTER_PKT_CAP);
 }
 
 /* ---- keyframe requests upstream ---- */

@@ -344,15 +344,44 @@ bool transport_poll(struct transport *t, struct transport_output *out)
     return true;
 }
 
-int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+static int path_dest(struct transport *t, struct transport_dest *to)
+{
+    if (!t->has_path)
+        return ERR_AGAIN;
+    to->addr = t->path;
+    to->proto = t->path_proto;
+    to->tcp_conn = 0;
+    if (to->proto == ICE_PROTO_TCP) {
+        const struct tcp_path *p = tcp_find(t, &t->path);
+        if (!p)
+            return ERR_NOTFOUND;
+        to->tcp_conn = p->conn;
+    }
+    return 0;
+}
+
+int transport_protect_rtp(struct transport *t, uint8_t *buf, size_t *len, size_t cap,
+                          struct transport_dest *to)
 {
     if (!t->srtp || t->failed)
         return ERR_AGAIN;
-    int rc = srtpx_protect_rtp(t->srtp, buf, &len, cap);
+    int rc = path_dest(t, to);
+    if (rc == 0)
+        rc = srtpx_protect_rtp(t->srtp, buf, len, cap);
     if (rc < 0)
         return rc;
     t->stats.rtp_out++;
-    return send_path(t, buf, len);
+    t->stats.bytes_out += *len;
+    return 0;
+}
+
+int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+    struct transport_dest to;
+    int rc = transport_protect_rtp(t, buf, &len, cap, &to);
+    if (rc < 0)
+        return rc;
+    return t->send(t->send_arg, buf, len, &to.addr, to.proto, to.tcp_conn);
 }
 
 int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap)

@@ -7,6 +7,9 @@
  *   transport_timeout() when transport_next_deadline() has passed
  *   transport_poll()    events: connected, failed, closed
  *   transport_send_rtp() / _rtcp()  protect in place and send to the peer
+ *   transport_protect_rtp()  protect in place and say where it goes, for a
+ *                       caller that sends the buffer itself (a packet of the
+ *                       worker's pool, queued without another copy)
  *
  * Packets from addresses that have not passed an ICE check are dropped:
  * only STUN with valid credentials can open a path. */
@@ -119,6 +122,21 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
 void transport_timeout(struct transport *t, int64_t now_us);
 int64_t transport_next_deadline(const struct transport *t);
 bool transport_poll(struct transport *t, struct transport_output *out);
+
+/* Where a protected packet goes: the selected pair. */
+struct transport_dest {
+    struct stun_addr addr;
+    enum ice_proto proto;
+    uint64_t tcp_conn; /* ICE_PROTO_TCP: the connection, as given to transport_input() */
+};
+
+/* Protects RTP in place (cap: room for the SRTP trailer; *len is updated)
+ * and says where it goes; the caller sends it (counted as sent here).
+ * ERR_AGAIN if not connected or without a selected pair yet, ERR_NOTFOUND
+ * when the selected pair's TCP connection is gone, ERR_TOOBIG without room
+ * for the trailer. */
+int transport_protect_rtp(struct transport *t, uint8_t *buf, size_t *len, size_t cap,
+                          struct transport_dest *to);
 
 /* Protects in place (cap: room for the SRTP tag) and sends to the selected
  * pair. ERR_AGAIN if not connected yet. */

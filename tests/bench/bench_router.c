@@ -15,6 +15,20 @@
  *
  * The lookups by SSRC and peer are what the full room adds; any difference
  * between the two rooms' packet figures is theirs.
+ *
+ * And the forwarding path past the router as the engine runs it
+ * (engine_room.c emit, engine.c), in the small room, per incoming packet
+ * of the forwarded layer (two packets out): the transport-cc stamp
+ * (bwe_stamp), SRTP protect (AEAD-AES-128-GCM, our srtpx; the transport's
+ * protect is this call) and a pool packet queued for the worker's batch
+ * (WORKER_TX_BATCH, then put back: the send itself is the same in both
+ * shapes and measured by bench_probe), in two shapes:
+ *   two copies  the router writes into its own buffer, the engine copies
+ *               the protected packet into a pool packet and reads the
+ *               clock for bwe_stamp (the path before router_buf_fn and
+ *               emit's now_us)
+ *   one copy    the router writes into a pool packet (router_buf_fn) that
+ *               is protected in place and queued
  *   make bench-router   (release build; see docs/BENCHMARKS.md) */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +37,11 @@
 #include <time.h>
 
 #include "tests/bench/bench.h"
+#include "media/bwe.h"
+#include "media/pool.h"
 #include "media/rd.h"
+#include "media/srtp.h"
+#include "media/worker.h"
 #include "media/router.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
@@ -38,9 +56,11 @@
 
 static volatile size_t g_sink;
 
-static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+static void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                    size_t cap)
 {
     (void)arg;
+    (void)now_us;
     (void)peer;
     (void)rtcp;
     (void)cap;
@@ -50,6 +70,99 @@ static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t le
 static void fail(const char *what)
 {
     bench_fail("bench_router", what);
+}
+
+/* The engine's side of the forwarding path, per subscriber (SUB_A, SUB_B). */
+struct fwd {
+    bool one_copy;
+    struct pool *pool;
+    struct srtpx *srtp[2];
+    struct bwe *bwe[2];
+    struct pkt *pending; /* handed to the router, not emitted yet */
+    struct pkt *q[WORKER_TX_BATCH];
+    size_t nq;
+    int64_t now;
+};
+
+static void fwd_queue(struct fwd *f, struct pkt *p, size_t len)
+{
+    p->len = len;
+    f->q[f->nq++] = p;
+    if (f->nq == WORKER_TX_BATCH) { /* the flush: sent, and back to the pool */
+        for (size_t i = 0; i < f->nq; i++)
+            pool_put(f->pool, f->q[i]);
+        f->nq = 0;
+    }
+}
+
+static uint8_t *fwd_buf(void *arg, uint32_t peer, size_t *cap)
+{
+    struct fwd *f = arg;
+
+    (void)peer;
+    if (f->pending == NULL)
+        f->pending = pool_get(f->pool);
+    if (f->pending == NULL)
+        return NULL;
+    *cap = sizeof(f->pending->data);
+    return f->pending->data;
+}
+
+static void fwd_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                     size_t cap)
+{
+    struct fwd *f = arg;
+    int s = peer == SUB_B;
+    struct pkt *p;
+
+    if (rtcp || (peer != SUB_A && peer != SUB_B))
+        return;
+    if (!f->one_copy)
+        now_us = worker_clock_us(); /* as the engine did before emit carried the time */
+    (void)bwe_stamp(f->bwe[s], now_us, buf, len, 5, len + 38);
+    if (srtpx_protect_rtp(f->srtp[s], buf, &len, cap) != 0)
+        fail("protect");
+    if (f->one_copy) {
+        p = f->pending;
+        if (p == NULL || buf != p->data)
+            fail("one copy: not the buffer handed out");
+        f->pending = NULL;
+    } else {
+        p = pool_get(f->pool);
+        if (p == NULL)
+            fail("pool");
+        memcpy(p->data, buf, len);
+    }
+    fwd_queue(f, p, len);
+}
+
+static void fwd_init(struct fwd *f, bool one_copy)
+{
+    struct dtls_srtp_keys k;
+
+    memset(f, 0, sizeof(*f));
+    f->one_copy = one_copy;
+    memset(&k, 0x5a, sizeof(k));
+    k.profile = DTLS_SRTP_AEAD_AES_128_GCM;
+    k.key_len = 16;
+    k.salt_len = 12;
+    if (pool_create(&f->pool, 0) != 0)
+        fail("pool_create");
+    for (int s = 0; s < 2; s++)
+        if (srtpx_create(&f->srtp[s], &k) != 0 || bwe_create(&f->bwe[s], NULL) != 0)
+            fail("srtpx_create / bwe_create");
+}
+
+static void fwd_free(struct fwd *f)
+{
+    for (size_t i = 0; i < f->nq; i++)
+        pool_put(f->pool, f->q[i]);
+    pool_put(f->pool, f->pending);
+    for (int s = 0; s < 2; s++) {
+        srtpx_destroy(f->srtp[s]);
+        bwe_destroy(f->bwe[s]);
+    }
+    pool_destroy(f->pool);
 }
 
 /* 12-byte header, abs-send-time + transport-cc + mid, VP8 descriptor. */
@@ -195,7 +308,8 @@ static void fill(struct router *r)
             add_consumer(r, id, 100 + (i + k) % MIC_PEERS, SUB_A + i, 0x20000 + id * 2, false);
 }
 
-static void room_init(struct room *m, bool full)
+/* f: the engine's side (NULL: emit does nothing). */
+static void room_init(struct room *m, bool full, struct fwd *f)
 {
     struct router_cfg cfg;
     uint8_t b[1100];
@@ -205,6 +319,11 @@ static void room_init(struct room *m, bool full)
     m->seq_top = m->seq_low = 1;
     memset(&cfg, 0, sizeof(cfg));
     cfg.emit = on_emit;
+    if (f != NULL) {
+        cfg.emit = fwd_emit;
+        cfg.arg = f;
+        cfg.buf = f->one_copy ? fwd_buf : NULL;
+    }
     cfg.now_us = m->now;
     if (router_create(&m->r, &cfg) != 0)
         fail("router_create");
@@ -220,16 +339,21 @@ static void room_init(struct room *m, bool full)
 
 int main(void)
 {
-    struct room small, full;
-    double v[6][RUNS];
+    struct room small, full, two_copies, one_copy;
+    struct fwd f2, f1;
+    double v[6][RUNS], fv[3][RUNS];
     uint8_t rr_buf[64], pli_buf[64], nack_buf[64];
     struct wr w;
     struct rtcp_rr rr;
     size_t rr_len, pli_len, nack_len;
     uint16_t lost = 5;
 
-    room_init(&small, false);
-    room_init(&full, true);
+    room_init(&small, false, NULL);
+    room_init(&full, true, NULL);
+    fwd_init(&f2, false);
+    fwd_init(&f1, true);
+    room_init(&two_copies, false, &f2);
+    room_init(&one_copy, false, &f1);
     memset(&rr, 0, sizeof(rr));
     rr.ssrc = 0xC0FFEE;
     rr.report_count = 1;
@@ -269,7 +393,26 @@ int main(void)
     for (int k = 0; k < RUNS; k++)
         v[4][k] = rtcp_round(&full, nack_buf, nack_len);
     printf(", NACK of one packet %.1f ns\n", bench_median(v[4], RUNS));
+
+    for (int k = 0; k < RUNS; k++) {
+        fv[0][k] = rtp_round(&small, 0x102, &small.seq_top);
+        fv[1][k] = rtp_round(&two_copies, 0x102, &two_copies.seq_top);
+        fv[2][k] = rtp_round(&one_copy, 0x102, &one_copy.seq_top);
+        printf("round %d: router alone %.1f, two copies %.1f, one copy %.1f ns\n", k, fv[0][k],
+               fv[1][k], fv[2][k]);
+    }
+    printf("\nsmall room, ns per incoming packet of the forwarded layer (2 out), router + bwe_stamp"
+           " + SRTP protect (GCM) + pool packet queued, median of %d rounds:\n",
+           RUNS);
+    printf("| router alone | two copies (own buffer, copied into a pool packet; a clock read per "
+           "packet) | one copy (pool packet protected in place) |\n");
+    printf("| %.1f | %.1f | %.1f |\n", bench_median(fv[0], RUNS), bench_median(fv[1], RUNS),
+           bench_median(fv[2], RUNS));
     router_destroy(small.r);
     router_destroy(full.r);
+    router_destroy(two_copies.r);
+    router_destroy(one_copy.r);
+    fwd_free(&f2);
+    fwd_free(&f1);
     return 0;
 }

@@ -25,6 +25,8 @@
  *     rtp_dropped_unknown <= rtp_in
  *   - the router's hash indices agree with a linear scan of its objects
  *     after every record (tests/fuzz/router_index_verify.h)
+ *   - RTP written into a buffer the caller gave (router_buf_fn, for inputs
+ *     of odd length) is emitted at once, in that buffer, to that peer
  * Record format: see fuzz_router.h. Seeds (tests/fuzz/corpus/router/) are
  * written by tests/unit/test_router_seeds.c with SAMTALE_SEED_DIR set.
  *
@@ -89,7 +91,23 @@ static struct {
     struct out_model c[N_CONS];
     struct in_pkt in;
     uint64_t rtp_out;
+    /* Inputs of odd length: RTP is written into buffers given here
+     * (router_buf_fn, as the engine gives pool packets), each emitted as
+     * handed out; even length: into the router's own. */
+    uint8_t bufs[2][ROUTER_PKT_CAP];
+    unsigned next_buf;
+    uint8_t *handed;
+    uint32_t handed_peer;
 } g;
+
+static uint8_t *give_buf(void *arg, uint32_t peer, size_t *cap)
+{
+    (void)arg;
+    g.handed = g.bufs[g.next_buf++ & 1];
+    g.handed_peer = peer;
+    *cap = ROUTER_PKT_CAP;
+    return g.handed;
+}
 
 static const uint32_t cons_ids[N_CONS] = {FZ_C_CAM_RTX, FZ_C_CAM, FZ_C_MIC};
 
@@ -205,10 +223,16 @@ static bool ssrc_of(uint32_t peer, uint32_t ssrc)
     return false;
 }
 
-static void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len, size_t cap)
+static void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
+                    size_t cap)
 {
     (void)arg;
+    (void)now_us;
     check(cap == ROUTER_PKT_CAP && len > 0 && len <= cap);
+    if (g.handed != NULL) {
+        check(!rtcp && buf == g.handed && peer == g.handed_peer);
+        g.handed = NULL;
+    }
     check(peer >= FZ_PEER_CAM && peer <= FZ_PEER_SUB_B);
     if (rtcp) {
         check(rtcp_validate(buf, len) == 0);
@@ -359,6 +383,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&cfg, 0, sizeof(cfg));
     cfg.emit = on_emit;
     cfg.event = on_event;
+    cfg.buf = size & 1 ? give_buf : NULL;
     cfg.now_us = now;
     cfg.rtx_cache_packets = FZ_RTX_CACHE_PACKETS;
     check(router_create(&r, &cfg) == 0);

@@ -48,6 +48,7 @@ enum { X_LEVEL = 1, X_AST = 2, X_TWCC = 3, X_MID = 4, X_RID = 5, X_RRID = 6 };
 #define MAX_OUT 3000
 struct sent {
     int64_t at;
+    int64_t now; /* the time emit was given */
     uint32_t peer;
     bool rtcp;
     size_t len;
@@ -60,16 +61,25 @@ static struct router_event g_ev[512];
 static size_t g_n_ev;
 static struct router *g_r;
 static int64_t g_now;
+/* router_cfg.buf of the next setup (NULL: the router's own buffer), and
+ * the buffer it handed out last, which the next RTP emit must carry. */
+static router_buf_fn g_buf_fn;
+static uint8_t *g_handed;
 
-static inline void on_emit(void *arg, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                           size_t cap)
+static inline void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
+                           size_t len, size_t cap)
 {
     (void)arg;
     assert_int_equal(cap, ROUTER_PKT_CAP);
     assert_true(len > 0 && len <= cap);
+    if (g_buf_fn != NULL && !rtcp) {
+        assert_ptr_equal(buf, g_handed); /* written into the caller's buffer */
+        g_handed = NULL;
+    }
     if (g_n_out == MAX_OUT)
         return;
     g_out[g_n_out].at = g_now;
+    g_out[g_n_out].now = now_us;
     g_out[g_n_out].peer = peer;
     g_out[g_n_out].rtcp = rtcp;
     g_out[g_n_out].len = len;
@@ -389,6 +399,7 @@ static inline int setup_cache(void **state, size_t cache_packets)
     memset(&cfg, 0, sizeof(cfg));
     cfg.emit = on_emit;
     cfg.event = on_event;
+    cfg.buf = g_buf_fn;
     cfg.now_us = g_now;
     cfg.rtx_cache_packets = cache_packets;
     assert_int_equal(router_create(&g_r, &cfg), 0);

@@ -4,8 +4,8 @@
  * reach their expiry and their ICE timeout exactly at their deadlines, an
  * entry re-keyed earlier fires earlier, many sessions fire in order and
  * each once, a room's router timers fire and re-arm, a packet that brings
- * a room's deadline forward re-keys it, and whatever is freed leaves the
- * heap. */
+ * a room's deadline forward re-keys it, a forwarded packet that finds no
+ * buffer is dropped and counted, and whatever is freed leaves the heap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -314,17 +314,27 @@ static size_t rtp_with_twcc(uint8_t *b, uint16_t seq, uint16_t tw)
     return 60;
 }
 
+/* A room with a publisher (room_with_publisher, *cmd made for it) and the
+ * publisher's session. */
+static struct mroom *publisher_room(struct fx *f, struct media_cmd **cmd, struct msession **s)
+{
+    *cmd = calloc(1, sizeof **cmd);
+    assert_non_null(*cmd);
+    struct mroom *room = room_with_publisher(f, *cmd);
+    *s = engine_session_find(f->e, 42);
+    assert_non_null(*s);
+    return room;
+}
+
 /* The packet path re-keys: a publisher's burst that makes transport-cc
  * feedback due brings its room's entry forward to the feedback's deadline,
  * where the room is handled and re-keyed from what is due then. */
 static void test_packet_path_rekeys_room(void **state)
 {
     struct fx *f = *state;
-    struct media_cmd *cmd = calloc(1, sizeof *cmd);
-    assert_non_null(cmd);
-    struct mroom *room = room_with_publisher(f, cmd);
-    struct msession *s = engine_session_find(f->e, 42);
-    assert_non_null(s);
+    struct media_cmd *cmd;
+    struct msession *s;
+    struct mroom *room = publisher_room(f, &cmd, &s);
     assert_non_null(s->twcc);
     assert_int_equal(s->twcc_in_id, 3);
     int64_t router_d = router_next_deadline(room->router);
@@ -359,6 +369,38 @@ static void test_packet_path_rekeys_room(void **state)
     free(cmd);
 }
 
+/* A forwarded packet for a peer that cannot receive (its transport is not
+ * connected; and here no worker, so no pool either) finds no buffer to be
+ * written into: the router counts it as forwarded and dropped, nothing is
+ * sent, nothing breaks. */
+static void test_forward_without_buffer_is_dropped(void **state)
+{
+    struct fx *f = *state;
+    struct media_cmd *cmd;
+    struct msession *s;
+    struct mroom *room = publisher_room(f, &cmd, &s);
+    memset(cmd, 0, sizeof *cmd);
+    cmd->kind = MEDIA_CMD_CONSUMER_ADD;
+    cmd->room = 9;
+    cmd->u.consumer = (struct router_consumer_cfg){
+        .id = 7, .producer = 1, .peer = 42, .ssrc = 0x4242, .pt = 111, .rtx_pt = -1};
+    engine_room_command(f->e, cmd);
+
+    uint8_t pkt[64];
+    int64_t now = router_next_deadline(room->router) - 50000;
+    for (uint16_t i = 0; i < 3; i++)
+        engine_room_media(f->e, s, now, false, pkt, rtp_with_twcc(pkt, (uint16_t)(100 + i), i));
+    struct router_stats st;
+    router_get_stats(room->router, &st);
+    assert_int_equal(st.rtp_in, 3);
+    assert_int_equal(st.rtp_forwarded, 3);
+    assert_int_equal(st.rtp_out_dropped, 3);
+    assert_null(room->out_pkt);
+
+    close_room(f, cmd);
+    free(cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spread_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_router_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_packet_path_rekeys_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forward_without_buffer_is_dropped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,6 +292,38 @@ static void media_flows_both_ways(void **state)
     assert_int_equal(srtpx_unprotect_rtcp(s->browser_srtp, s->outbox[0].data, &len), 0);
 }
 
+/* transport_protect_rtp: protected in place, the same bytes as
+ * transport_send_rtp would send, the selected pair as the destination,
+ * nothing sent by the transport itself; refused before a connection and
+ * without room for the trailer. */
+static void protect_in_place_for_the_caller(void **state)
+{
+    struct sim *s = *state;
+    uint8_t plain[PKT_MAX], buf[PKT_MAX];
+    struct transport_dest to;
+    struct transport_stats st;
+    size_t plen = make_rtp(plain, 9, 0x55667788, 400), len = plen;
+
+    memcpy(buf, plain, plen);
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, sizeof buf, &to), ERR_AGAIN);
+    assert_memory_equal(buf, plain, plen); /* untouched */
+    connect_all(s);
+    s->outbox_len = 0;
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, plen + 4, &to), ERR_TOOBIG);
+    memcpy(buf, plain, plen);
+    len = plen;
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, sizeof buf, &to), 0);
+    assert_int_equal(s->outbox_len, 0); /* the caller sends it */
+    assert_true(len > plen);
+    assert_int_equal(to.proto, ICE_PROTO_UDP);
+    assert_true(stun_addr_equal(&to.addr, &s->browser_addr));
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.rtp_out, 1);
+    assert_int_equal(srtpx_unprotect_rtp(s->browser_srtp, buf, &len), 0);
+    assert_int_equal(len, plen);
+    assert_memory_equal(buf, plain, plen);
+}
+
 static void unknown_sources_and_garbage_are_dropped(void **state)
 {
     struct sim *s = *state;
@@ -597,6 +629,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(media_flows_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(protect_in_place_for_the_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_sources_and_garbage_are_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(srtp_before_keys_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_srtp_tags_are_counted, setup, teardown),
