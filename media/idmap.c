@@ -34,7 +34,7 @@ static inline uint64_t mum(uint64_t a, uint64_t b)
 static size_t slots_for(size_t entries)
 {
     size_t n = 16;
-    while (n < 2 * entries)
+    while (n < 4 * entries)
         n <<= 1;
     return n;
 }
@@ -112,7 +112,7 @@ static int grow(struct idmap *m)
         if (!old[i].used)
             continue;
         struct slot *s = find(m, old[i].key);
-        if (!s) { /* cannot happen at under a quarter full; undo */
+        if (!s) { /* cannot happen at under an eighth full; undo */
             free(m->slots);
             m->slots = old;
             m->mask = old_n - 1;
@@ -134,7 +134,7 @@ int idmap_put(struct idmap *m, uint64_t key, void *value, uint32_t tag)
     }
     if (m->count >= m->max)
         return ERR_FULL;
-    if (!s || 2 * (m->count + 1) > m->mask + 1) {
+    if (!s || 4 * (m->count + 1) > m->mask + 1) {
         if (slots_for(m->max) <= m->mask + 1)
             return ERR_FULL;
         int rc = grow(m);

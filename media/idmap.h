@@ -9,7 +9,9 @@
  * first), and no entry sits more than IDMAP_PROBE_MAX slots from its home,
  * so a lookup reads at most that many slots whatever keys an attacker
  * chose. The table
- * holds at most half its slots; it grows (doubling, in idmap_put only) up
+ * holds at most a quarter of its slots (at half, a run of 32 taken slots
+ * is likely somewhere among a few thousand random keys, and a put would
+ * fail); it grows (doubling, in idmap_put only) up
  * to the capacity given at creation, and a table created with
  * initial == max never allocates after idmap_create. */
 #ifndef SAMTALE_MEDIA_IDMAP_H
