@@ -458,8 +458,8 @@ function slopeKbPerMin(samples) {
 }
 
 function churnTable(results) {
-    let t = '| server | generator runs (ok / failed) | meetings started and ended | RSS idle → at 2 min → max → last sample → after the last run | RSS slope after 2 min | loss (mean of runs) | decode errors / corrupt frames |\n' +
-        '| --- | --- | --- | --- | --- | --- | --- |\n';
+    let t = '| server | generator runs (ok / failed) | meetings started and ended | RSS idle → at 2 min → max → last sample → after the last run | RSS slope after 2 min | loss (mean of runs) | decode errors / corrupt frames | first failure |\n' +
+        '| --- | --- | --- | --- | --- | --- | --- | --- |\n';
     for (const r of results) {
         const ok = r.runs.filter((x) => !x.failed);
         const failed = r.runs.length - ok.length;
@@ -472,7 +472,8 @@ function churnTable(results) {
         const cor = ok.reduce((a, x) => a + (x.video ? x.video.corrupt : 0), 0);
         const mb = (kb) => fmt(kb / 1024, 1);
         t += `| ${r.name} | ${ok.length} / ${failed} | ${r.runs.length * r.perRun} | ${mb(r.idleKb)} → ${mb(at2)} → ${mb(max)} → ` +
-            `${mb(last)} → ${mb(r.endKb)} MB | ${fmt(slopeKbPerMin(after2), 0)} kB/min | ${fmt(loss, 3)} % | ${dec} / ${cor} |\n`;
+            `${mb(last)} → ${mb(r.endKb)} MB | ${fmt(slopeKbPerMin(after2), 0)} kB/min | ${fmt(loss, 3)} % | ${dec} / ${cor} | ` +
+            `${(r.runs.find((x) => x.failed)?.failed ?? '–').replace(/\|/g, '/').slice(0, 300)} |\n`;
     }
     return t;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -491,10 +492,17 @@ int lg_janus_start(struct lg_janus **out, struct lg_run *run)
         free_all(j);
         return rc;
     }
+    /* Room ids of this run's own: runs against one Janus may overlap (the
+     * capacity benchmark's churn), and an id taken fails the create. The
+     * base stays below 2^40 so ids are exact in any JSON reader. */
+    uint64_t base = 0;
+    if (getrandom(&base, sizeof base, 0) != (ssize_t)sizeof base)
+        base = (uint64_t)getpid() * 1000003u ^ (uint64_t)lg_now_us();
+    base = (base & ((UINT64_C(1) << 40) - 1)) & ~(uint64_t)0xffff;
     for (unsigned i = 0; i < run->n_parts; i++) {
         struct jpart *jp = &j->jp[i];
         struct lg_part *p = &run->parts[i];
-        struct janus_flow_cfg fc = {.room = p->meeting + 1u,
+        struct janus_flow_cfg fc = {.room = base + p->meeting + 1u,
                                     .creates_room = p->slot == 0,
                                     .room_size = run->cfg.parties,
                                     .participant = p->index};
