@@ -124,7 +124,7 @@ static double fb_recv(const struct capture *cap)
     for (size_t i = 0; i < cap->n; i++) {
         struct rtp_packet p;
         struct rtp_ext_elem el;
-        uint16_t seq;
+        uint16_t seq = 0;
         int64_t now = (int64_t)i * PKT_GAP_US;
 
         if (rtp_parse(&p, cap->buf[i], cap->len[i]) != 0 || rtp_ext_find(&p, TWCC_ID, &el) != 0 ||
