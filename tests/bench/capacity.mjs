@@ -532,8 +532,8 @@ for (const s of SERVERS) if (!STARTERS[s]) die(`unknown server ${s}`);
 
 const started = Date.now();
 const md = [];
-const command = `make bench (tests/bench/capacity.sh ${process.argv.slice(2).filter((a) => a !== WRITE && a !== '--write').join(' ')})`.replace(' )', ')');
-md.push(`Command: \`${command}\`. Machine: ${machine()}.`);
+const command = `sh tests/bench/capacity.sh ${process.argv.slice(2).join(' ')}`.trim();
+md.push(`Command: \`${command}\` (as root; \`make bench-capacity\`, the last step of \`make bench\`, runs it with \`--perf --write docs/BENCHMARKS.md\`). Machine: ${machine()}.`);
 md.push(`Server pinned to CPU ${SERVER_CPU} (samtale: one media worker; Janus: the whole process), generator (release build, ` +
     `one media thread) pinned to CPU ${GEN_CPU}; each steady run measures ${SECONDS} s (b's steps ${SEARCH_SECONDS} s), ` +
     `${WARMUP} s after everyone's media flows. ` +
