@@ -8,8 +8,11 @@
 #include "signaling/sdp.h"
 #include "tests/load/load.h"
 
-/* Depth of each thread's command queue (peer starts from signaling). */
-#define LG_MEDIA_CMDS 256
+/* Depth of each thread's command queue (peer starts and subscribe offers
+ * from signaling). While hundreds join at once the media thread is busy
+ * with handshakes and may drain little: 4096 holds every command of 200
+ * three-party meetings (two starts and a few offers each) on one thread. */
+#define LG_MEDIA_CMDS 4096
 
 struct lg_media;
 
