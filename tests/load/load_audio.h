@@ -38,7 +38,8 @@ struct lg_audio_sender {
     uint32_t timestamp;
     uint32_t frame;                   /* frames sent (or dropped) so far */
     uint8_t ext_audio_level, ext_mid; /* negotiated extension ids; 0 = none */
-    uint8_t ext_twcc; /* transport-wide sequence (placeholder, first element); 0 = none */
+    uint8_t ext_twcc; /* transport-wide sequence (first element, its number written per packet); 0 =
+                         none */
     char mid[16];
 };
 

@@ -60,7 +60,7 @@
 int lg_twcc_stamp(uint8_t *pkt, size_t len, uint8_t id, uint16_t seq);
 
 /* An RFC 8285 one-byte extension block: the transport-wide sequence
- * element first (placeholder, when twcc), then mid and the string `sid`
+ * element first (when twcc; its number is written per packet), then mid and the string `sid`
  * under sid_ext (rid or repaired rid), each left out when its id is 0 or
  * its string empty. Returns the block's length (0: no element) written to
  * out[0..LG_RTX_EXT_MAX). */

@@ -42,7 +42,7 @@ static struct lg_part *part(void)
     return p;
 }
 
-/* A packet with a twcc placeholder first in its extension block. */
+/* A packet with a transport-wide sequence element first in its extension block. */
 static size_t packet(uint8_t *b, uint16_t seq, uint32_t ssrc, uint8_t pt)
 {
     uint8_t ext[LG_RTX_EXT_MAX];

@@ -101,6 +101,18 @@ static void publish_offer_answered(void **state)
     assert_int_equal(lg_sdp_publish_offer(text, 100, &peer, FP, 1, 3, NULL, false), ERR_TOOBIG);
 }
 
+/* Our publish offer with camera v (parsed into a) and the server's answer
+ * to it (server_text, *len bytes, described in info). */
+static void offer_answered(const struct lg_sdp_video *v, bool feedback,
+                           struct sdp_answer_info *info, size_t *len)
+{
+    char err[SDP_ERR_MAX];
+    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, v, feedback);
+    assert_true(n > 0);
+    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
+    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, len, info), 0);
+}
+
 /* Simulcast as Chromium offers it: the server takes three rids, lowest
  * first, with the mid and rid extensions; no SSRCs are announced. */
 static void publish_offer_simulcast(void **state)
@@ -141,15 +153,11 @@ static void publish_offer_simulcast(void **state)
 static void publish_offer_one_layer(void **state)
 {
     (void)state;
-    char err[SDP_ERR_MAX];
     static struct sdp_answer_info info;
     size_t len;
     const uint32_t ssrcs[1] = {0x55667788u};
     const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
-    assert_true(n > 0);
-    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
-    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    offer_answered(&v, false, &info, &len);
     assert_int_equal(info.n_accepted, 2);
     assert_int_equal(info.media[1].n_rids, 0);
     assert_int_equal(info.media[1].n_streams, 1);
@@ -199,10 +207,7 @@ static void publish_offer_feedback_simulcast(void **state)
     size_t len;
     const uint32_t ssrcs[3] = {101, 102, 103};
     const struct lg_sdp_video v = {.n_layers = 3, .ssrc = ssrcs};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, true);
-    assert_true(n > 0);
-    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
-    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    offer_answered(&v, true, &info, &len);
     assert_int_equal(info.n_accepted, 2);
     assert_int_equal(sdp_answer_cc(&info), SDP_CC_TWCC);
     const struct sdp_answer_media *vm = &info.media[1];
@@ -219,9 +224,7 @@ static void publish_offer_feedback_simulcast(void **state)
     assert_int_equal(fb.ext_rrid, LG_EXT_RRID);
     assert_int_equal(fb.rtx_pt, LG_VIDEO_RTX_PT);
     /* Without feedback none of it. */
-    n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, false);
-    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
-    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    offer_answered(&v, false, &info, &len);
     assert_int_equal(sdp_answer_cc(&info), SDP_CC_NONE);
     assert_int_equal(sdp_parse(b, server_text, len, err), 0);
     lg_sdp_publish_feedback(b, &fb);
@@ -234,15 +237,11 @@ static void publish_offer_feedback_simulcast(void **state)
 static void publish_offer_feedback_one_layer(void **state)
 {
     (void)state;
-    char err[SDP_ERR_MAX];
     static struct sdp_answer_info info;
     size_t len;
     const uint32_t ssrcs[1] = {0x55667788u}, rtx[1] = {0x55667789u};
     const struct lg_sdp_video v = {.n_layers = 1, .ssrc = ssrcs, .rtx_ssrc = rtx};
-    int n = lg_sdp_publish_offer(text, sizeof text, &peer, FP, 7, 3, &v, true);
-    assert_true(n > 0);
-    assert_int_equal(sdp_parse(a, text, (size_t)n, err), 0);
-    assert_int_equal(sdp_build_answer(a, &SERVER, server_text, sizeof server_text, &len, &info), 0);
+    offer_answered(&v, true, &info, &len);
     assert_int_equal(info.media[1].n_streams, 1);
     assert_int_equal(info.media[1].streams[0].ssrc, 0x55667788u);
     assert_int_equal(info.media[1].streams[0].rtx_ssrc, 0x55667789u);
