@@ -121,7 +121,7 @@ struct msession {
     /* Audio first: capacity probes while video towards it is paused. */
     struct probe probe;
     int64_t next_probe_us;
-    bool probe_sending; /* emit() records the probe's transport-wide seqs */
+    bool probe_sending; /* send_output() records the probe's transport-wide seqs */
 };
 
 #define ENGINE_SESSIONS_MAX 65536 /* transports per worker */
@@ -184,6 +184,10 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
 /* The room's timers are due: the mixer's frames, the router's timers,
  * feedback, REMB and probes to its peers; re-armed after. */
 void engine_room_timeout(struct engine *e, struct mroom *room, int64_t now_us);
+/* Takes the router's outputs after a call into it (router.h: before the
+ * next call, and before the packet given to router_on_rtp changes): RTP and
+ * RTCP to the room's peers, RTP for the mixer, events to signaling. */
+void engine_room_drain(struct mroom *room, int64_t now_us);
 /* A peer's transport is gone: its producers and consumers go too. */
 void engine_room_peer_gone(struct engine *e, struct msession *s);
 void engine_rooms_free(struct engine *e);
@@ -203,7 +207,7 @@ void engine_phone_udp(void *arg, struct worker *w, int64_t now_us, int id, uint6
 void engine_phone_room_cycle(struct engine *e, struct mroom *room, int64_t now_us);
 /* A call's own timers are due: DTMF, RTCP, silence; re-armed after. */
 void engine_phone_timeout(struct engine *e, struct mphone *p, int64_t now_us);
-/* The router emitted RTP towards MEDIA_MIX_PEER (at now_us): into the room's mixer. */
+/* The router's RTP towards MEDIA_MIX_PEER (at now_us): into the room's mixer. */
 void engine_phone_mix_rtp(struct mroom *room, int64_t now_us, const uint8_t *buf, size_t len);
 /* The room is closing: its calls and its mixer go. */
 void engine_phone_room_gone(struct engine *e, struct mroom *room);

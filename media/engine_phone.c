@@ -169,8 +169,10 @@ static void phone_free(struct engine *e, struct mphone *p)
     theap_del(e->timers, p->timer);
     if (p->leg && p->jb)
         count_phone(e, p);
-    if (p->producer_added)
+    if (p->producer_added) {
         (void)router_remove_producer(room->router, p->producer);
+        engine_room_drain(room, worker_clock_us());
+    }
     if (p->source_added)
         mixer_remove_source(room->mixer, mix_id(p));
     if (p->sink_added)
@@ -275,6 +277,7 @@ static int phone_setup(struct engine *e, struct mphone *p, const struct media_ph
     prod.layers[0].ssrc = pp->voice_ssrc;
     if (pp->producer && (rc = router_add_producer(room->router, &prod)) < 0)
         return rc;
+    engine_room_drain(room, worker_clock_us());
     p->producer_added = pp->producer != 0;
     if ((rc = mixer_add_pcm_source(room->mixer, mix_id(p))) < 0)
         return rc;
@@ -424,7 +427,8 @@ static void publish_voice(struct mphone *p, int64_t now_us, const int16_t *pcm48
     if (!p->producer_added)
         return;
     p->voice_sent = true;
-    router_on_rtp(p->room->router, now_us, (uint32_t)p->session, pkt, PHONE_VOICE_HDR + len);
+    router_on_rtp(p->room->router, now_us, (uint32_t)p->session, pkt, PHONE_VOICE_HDR + len, NULL);
+    engine_room_drain(p->room, now_us);
 }
 
 /* What arrived from the caller for this frame: decoded, into the mix and
@@ -617,6 +621,7 @@ static void mix_source(struct engine *e, const struct media_cmd *cmd)
         return;
     if (!cmd->u.add) {
         (void)router_remove_consumer(room->router, MEDIA_MIX_CONSUMER_BASE + producer);
+        engine_room_drain(room, worker_clock_us());
         if (room->mixer)
             mixer_remove_source(room->mixer, producer);
         return;
@@ -634,6 +639,7 @@ static void mix_source(struct engine *e, const struct media_cmd *cmd)
         goto out;
     if ((rc = router_add_consumer(room->router, &cc)) < 0)
         mixer_remove_source(room->mixer, producer);
+    engine_room_drain(room, worker_clock_us());
 out:
     if (rc < 0)
         LOG_W("room %lld: microphone %u cannot join the mix: %s", (long long)room->id, producer,

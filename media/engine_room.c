@@ -37,103 +37,68 @@ static struct msession *room_peer(struct mroom *room, uint32_t peer)
     return NULL;
 }
 
-/* A probe packet just stamped: its transport-wide seq joins the train. */
-static void record_probe(struct msession *s, const uint8_t *buf, size_t len)
-{
-    struct rtp_packet p;
-    struct rtp_ext_elem el;
-    uint16_t seq;
-    if (rtp_parse(&p, buf, len) == 0 && rtp_ext_find(&p, s->twcc_out_id, &el) == 0 &&
-        rtp_ext_read_twcc_seq(&el, &seq) == 0)
-        probe_sent(&s->probe, seq, len + 38);
-}
-
 _Static_assert(sizeof(((struct pkt *)0)->data) >= ROUTER_PKT_CAP,
                "a pool packet holds what the router writes");
 
-/* Where the router writes an RTP packet for a peer: a packet of the
- * worker's pool, which emit protects in place and queues (the router's
- * copy into it is the only one); for the room's mixer, the room's own
- * buffer. NULL for a peer that cannot receive, or when the pool is
- * exhausted (the pool counts it, the router counts the drop) or there is
- * no worker (an engine on a fake clock). */
-static uint8_t *out_buf(void *arg, uint32_t peer, size_t *cap)
+/* Our own transport-wide sequence number, for the subscriber's feedback:
+ * only on packets that carry the extension, where the router says (else
+ * the estimator would wait for feedback about a number never sent). A
+ * probe's number joins the probe train. */
+static void stamp_twcc(struct msession *s, int64_t now_us, uint8_t *buf, size_t len, size_t off)
 {
-    struct mroom *room = arg;
-    if (peer == MEDIA_MIX_PEER) { /* read in place by the mixer, never sent */
-        *cap = sizeof room->mix_buf;
-        return room->mix_buf;
-    }
-    struct msession *s = room_peer(room, peer);
-    if (!s || !transport_is_connected(s->t))
-        return NULL;
-    if (!room->out_pkt) { /* else the last one was never emitted: reused */
-        if (!room->e->w)
-            return NULL;
-        room->out_pkt = pool_get(worker_pool(room->e->w));
-        if (!room->out_pkt)
-            return NULL;
-    }
-    room->out_sess = s;
-    *cap = sizeof room->out_pkt->data;
-    return room->out_pkt->data;
+    if (!s->bwe || !s->twcc_out_id || off == 0 || off + 2 > len ||
+        buf[off - 1] != (uint8_t)(s->twcc_out_id << 4 | 1))
+        return;
+    uint16_t seq = bwe_on_send(s->bwe, now_us, len + 38 /* SRTP, UDP, IP */);
+    buf[off] = (uint8_t)(seq >> 8);
+    buf[off + 1] = (uint8_t)seq;
+    if (s->probe_sending)
+        probe_sent(&s->probe, seq, len + 38);
 }
 
-/* The router sends to a peer: protect and send on its transport. RTP is in
- * the pool packet of out_buf (queued without a copy); RTCP in the router's
- * own buffer (copied into a pool packet by the transport's send). */
-static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                 size_t cap)
+/* One RTP or RTCP output of the router for a peer on this worker: RTP is
+ * written straight into a packet of the worker's pool, protected in place
+ * and queued (the router's write is its only copy); RTCP goes out through
+ * the transport. Not written (counted by the router) for a peer that
+ * cannot receive, without a pool packet, or without a worker (an engine on
+ * a fake clock). */
+static void send_output(struct mroom *room, int64_t now_us, struct router_output *o)
 {
-    struct mroom *room = arg;
-    struct pkt *p = room->out_pkt;
-    struct msession *s;
-    if (p && buf == p->data) {
-        room->out_pkt = NULL;
-        s = room->out_sess;
-    } else {
-        p = NULL;
-        s = peer == MEDIA_MIX_PEER ? NULL : room_peer(room, peer);
-    }
-    if (peer == MEDIA_MIX_PEER) {
-        if (!rtcp)
-            engine_phone_mix_rtp(room, now_us, buf, len);
-        goto put;
-    }
+    struct msession *s = room_peer(room, o->peer);
     if (!s || !transport_is_connected(s->t))
-        goto put;
-    if (rtcp) {
-        transport_send_rtcp(s->t, buf, len, cap);
-        goto put;
-    }
-    /* Our own transport-wide sequence number, for the subscriber's feedback:
-     * only on packets that carry the extension (bwe_stamp), else the
-     * estimator would wait for feedback about a number never sent. */
-    if (s->bwe && s->twcc_out_id &&
-        bwe_stamp(s->bwe, now_us, buf, len, s->twcc_out_id, len + 38 /* SRTP, UDP, IP */) == 0 &&
-        s->probe_sending)
-        record_probe(s, buf, len);
-    if (room->e->corrupt.every)
-        (void)fault_corrupt_apply(&room->e->corrupt, buf, len); /* test switch, fault.h */
-    if (p) {
-        (void)engine_session_send_pkt(s, p, len); /* takes p */
+        return;
+    if (o->kind == ROUTER_OUT_RTCP) {
+        uint8_t buf[ROUTER_PKT_CAP];
+        size_t n = router_write(room->router, o, buf, sizeof buf);
+        if (n)
+            transport_send_rtcp(s->t, buf, n, sizeof buf);
         return;
     }
-    transport_send_rtp(s->t, buf, len, cap);
-    return;
-put:
-    if (p)
-        pool_put(worker_pool(room->e->w), p);
+    if (!room->out_pkt) { /* else the last one was not used: reused */
+        if (!room->e->w)
+            return;
+        room->out_pkt = pool_get(worker_pool(room->e->w));
+        if (!room->out_pkt)
+            return;
+    }
+    struct pkt *p = room->out_pkt;
+    size_t n = router_write(room->router, o, p->data, sizeof p->data);
+    if (!n)
+        return;
+    room->out_pkt = NULL;
+    stamp_twcc(s, now_us, p->data, n, o->twcc_off);
+    if (room->e->corrupt.every)
+        (void)fault_corrupt_apply(&room->e->corrupt, p->data, n); /* test switch, fault.h */
+    (void)engine_session_send_pkt(s, p, n);                       /* takes p */
 }
 
-static void on_router_event(void *arg, const struct router_event *ev)
+static void on_router_event(struct mroom *room, int64_t now_us, const struct router_event *ev)
 {
-    struct mroom *room = arg;
     if (ev->kind == ROUTER_EVENT_VIDEO_PAUSED) {
         struct msession *s = room_peer(room, ev->peer);
         if (!s)
             return;
-        s->next_probe_us = ev->layer ? worker_clock_us() + VPAUSE_PROBE_INTERVAL_US : INT64_MAX;
+        s->next_probe_us = ev->layer ? now_us + VPAUSE_PROBE_INTERVAL_US : INT64_MAX;
         s->probe.active = false;
         if (ev->layer)
             engine_timer_lower(room->e, room->timer, s->next_probe_us);
@@ -158,6 +123,22 @@ static void on_router_event(void *arg, const struct router_event *ev)
     media_push(room->e->m, &out);
 }
 
+void engine_room_drain(struct mroom *room, int64_t now_us)
+{
+    struct router_output o;
+    while (router_poll(room->router, &o)) {
+        if (o.kind == ROUTER_OUT_EVENT) {
+            on_router_event(room, now_us, &o.event);
+        } else if (o.peer != MEDIA_MIX_PEER) {
+            send_output(room, now_us, &o);
+        } else if (o.kind == ROUTER_OUT_RTP) { /* read in place by the mixer, never sent */
+            size_t n = router_write(room->router, &o, room->mix_buf, sizeof room->mix_buf);
+            if (n)
+                engine_phone_mix_rtp(room, now_us, room->mix_buf, n);
+        }
+    }
+}
+
 struct mroom *engine_room_find(struct engine *e, int64_t id)
 {
     for (struct mroom *r = e->rooms; r; r = r->next)
@@ -177,10 +158,6 @@ struct mroom *engine_room_get(struct engine *e, int64_t id)
     room->e = e;
     room->id = id;
     struct router_cfg cfg = {
-        .emit = emit,
-        .event = on_router_event,
-        .buf = out_buf,
-        .arg = room,
         .now_us = worker_clock_us(),
     };
     if (router_create(&room->router, &cfg) < 0) {
@@ -279,6 +256,7 @@ void engine_room_peer_gone(struct engine *e, struct msession *s)
 {
     struct mroom *room = s->room;
     router_remove_peer(room->router, peer_id(s));
+    engine_room_drain(room, worker_clock_us());
     for (size_t i = 0; i < ROOM_PEERS_MAX; i++)
         if (room->peers[i] == s)
             room->peers[i] = NULL;
@@ -331,12 +309,13 @@ static void restart_ice(struct engine *e, const struct media_cmd *cmd)
 }
 
 /* What the router may send a subscriber: the estimate, under its own cap. */
-static void report_bitrate(struct mroom *room, struct msession *s)
+static void report_bitrate(struct mroom *room, struct msession *s, int64_t now_us)
 {
     uint64_t bps = s->bwe ? bwe_estimate(s->bwe) : 0;
     if (s->max_bps && (!bps || bps > s->max_bps))
         bps = s->max_bps;
     router_set_peer_bitrate(room->router, peer_id(s), bps);
+    engine_room_drain(room, now_us);
 }
 
 static void cap_peer(struct engine *e, const struct media_cmd *cmd)
@@ -345,7 +324,7 @@ static void cap_peer(struct engine *e, const struct media_cmd *cmd)
     if (!s || !s->room)
         return;
     s->max_bps = cmd->u.bps;
-    report_bitrate(s->room, s);
+    report_bitrate(s->room, s, worker_clock_us());
     engine_room_rearm(e, s->room); /* the router may act on it sooner */
 }
 
@@ -416,6 +395,7 @@ void engine_room_command(struct engine *e, struct media_cmd *cmd)
     if (rc < 0)
         LOG_W("room %lld: command %d for %u refused: %s", (long long)room->id, (int)cmd->kind,
               cmd->id, err_str(rc));
+    engine_room_drain(room, worker_clock_us());
     engine_room_rearm(e, room);
 }
 
@@ -450,6 +430,7 @@ static void send_probes(struct mroom *room, int64_t now_us)
             probe_start(&s->probe, now_us);
             s->probe_sending = true;
             (void)router_send_probe(room->router, now_us, peer_id(s), PROBE_PACKETS);
+            engine_room_drain(room, now_us);
             s->probe_sending = false;
             s->next_probe_us = now_us + VPAUSE_PROBE_INTERVAL_US;
         }
@@ -479,7 +460,7 @@ static void feed_bwe(struct mroom *room, struct msession *s, int64_t now_us, con
     }
     if (now_us - s->bwe_reported_us >= ROOM_BWE_INTERVAL_US) {
         s->bwe_reported_us = now_us;
-        report_bitrate(room, s);
+        report_bitrate(room, s, now_us);
     }
 }
 
@@ -492,21 +473,27 @@ void engine_room_media(struct engine *e, struct msession *s, int64_t now_us, boo
             feed_bwe(room, s, now_us, buf, len);
         router_on_rtcp(room->router, now_us, peer_id(s), buf, len);
     } else {
+        /* Parsed once here: congestion feedback and the router read the view. */
         struct rtp_packet p;
         struct rtp_ext_elem el;
         uint16_t seq;
-        if (s->twcc && s->twcc_in_id && rtp_parse(&p, buf, len) == 0 &&
-            rtp_ext_find(&p, s->twcc_in_id, &el) == 0 && rtp_ext_read_twcc_seq(&el, &seq) == 0) {
+        if (rtp_parse(&p, buf, len) < 0) {
+            router_on_rtp(room->router, now_us, peer_id(s), buf, len, NULL); /* counts it */
+            return;
+        }
+        if (s->twcc && s->twcc_in_id && rtp_ext_find(&p, s->twcc_in_id, &el) == 0 &&
+            rtp_ext_read_twcc_seq(&el, &seq) == 0) {
             s->twcc_media_ssrc = p.ssrc;
             twcc_recv_packet(s->twcc, now_us, seq);
             engine_timer_lower(e, room->timer, twcc_recv_next_deadline(s->twcc));
         }
-        if (s->remb && rtp_parse(&p, buf, len) == 0) {
+        if (s->remb) {
             remb_est_packet(s->remb, now_us, p.ssrc, p.seq, len);
             engine_timer_lower(e, room->timer, remb_est_next_deadline(s->remb));
         }
-        router_on_rtp(room->router, now_us, peer_id(s), buf, len);
+        router_on_rtp(room->router, now_us, peer_id(s), buf, len, &p);
     }
+    engine_room_drain(room, now_us);
     engine_timer_lower(e, room->timer, router_next_deadline(room->router));
 }
 
@@ -551,6 +538,7 @@ void engine_room_timeout(struct engine *e, struct mroom *room, int64_t now_us)
         engine_phone_room_cycle(e, room, now_us);
     if (router_next_deadline(room->router) <= now_us) {
         router_timeout(room->router, now_us);
+        engine_room_drain(room, now_us);
         count_router(e, room);
     }
     send_feedback(room, now_us);

@@ -4,10 +4,9 @@
  * Memory: the router, each producer (with one retransmission cache per
  * layer) and each consumer are allocated when added; router_on_rtp and
  * router_on_rtcp never allocate. Packets are copied for each consumer
- * before rewriting, into the caller's buffer (router_buf_fn: one copy per
- * forwarded packet) or the router's own out_buf, so the callee of emit may
- * change them (SRTP protects in place); emit must not call back into the
- * router. */
+ * by router_write into the caller's buffer (router_out.c: one copy per
+ * forwarded packet). Every entry point starts with router_begin, which
+ * drops the outputs the caller did not take from the call before. */
 #include "media/router.h"
 
 #include <stdlib.h>
@@ -18,21 +17,6 @@
 #include "base/err.h"
 
 /* ---- helpers shared by the router files ---- */
-
-void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
-                       uint32_t consumer, uint32_t peer, int layer)
-{
-    struct router_event ev;
-
-    if (r->event == NULL)
-        return;
-    ev.kind = kind;
-    ev.producer = producer;
-    ev.consumer = consumer;
-    ev.peer = peer;
-    ev.layer = layer;
-    r->event(r->arg, &ev);
-}
 
 uint32_t router_us_to_rtp(int64_t us, uint32_t clock_rate)
 {
@@ -99,7 +83,7 @@ int router_create(struct router **out, const struct router_cfg *cfg)
     int rc;
 
     *out = NULL;
-    if (cfg == NULL || cfg->emit == NULL || cfg->rtx_cache_packets > RTX_CACHE_MAX_SLOTS ||
+    if (cfg == NULL || cfg->rtx_cache_packets > RTX_CACHE_MAX_SLOTS ||
         (cfg->rtx_cache_packets & (cfg->rtx_cache_packets - 1)) != 0)
         return ERR_INVAL;
     r = calloc(1, sizeof(*r));
@@ -113,11 +97,8 @@ int router_create(struct router **out, const struct router_cfg *cfg)
         free(r);
         return rc;
     }
-    r->emit = cfg->emit;
-    r->buf_fn = cfg->buf;
-    r->event = cfg->event;
-    r->arg = cfg->arg;
     r->now_us = cfg->now_us;
+    r->out_written = true;
     r->video_slots = cfg->rtx_cache_packets ? cfg->rtx_cache_packets : ROUTER_RTX_CACHE_PACKETS;
     r->audio_slots =
         r->video_slots < ROUTER_AUDIO_CACHE_PACKETS ? r->video_slots : ROUTER_AUDIO_CACHE_PACKETS;
@@ -279,6 +260,7 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
     size_t slots;
     int rc, peer;
 
+    router_begin(r, r->now_us);
     if (cfg == NULL)
         return ERR_INVAL;
     if (producer_by_id(r, cfg->id) != NULL)
@@ -331,7 +313,7 @@ fail:
     return rc;
 }
 
-int router_remove_producer(struct router *r, uint32_t id)
+static int producer_remove(struct router *r, uint32_t id)
 {
     struct router_producer *p = NULL;
     size_t i;
@@ -383,6 +365,12 @@ static int consumer_cfg_check(const struct router *r, const struct router_consum
     return 0;
 }
 
+int router_remove_producer(struct router *r, uint32_t id)
+{
+    router_begin(r, r->now_us);
+    return producer_remove(r, id);
+}
+
 int router_add_consumer(struct router *r, const struct router_consumer_cfg *cfg)
 {
     struct router_producer *p;
@@ -390,6 +378,7 @@ int router_add_consumer(struct router *r, const struct router_consumer_cfg *cfg)
     int rc, peer;
     int64_t now = r->now_us;
 
+    router_begin(r, now);
     if (cfg == NULL)
         return ERR_INVAL;
     if (consumer_by_id(r, cfg->id, NULL) != NULL)
@@ -449,6 +438,7 @@ int router_remove_consumer(struct router *r, uint32_t id)
 {
     size_t i;
 
+    router_begin(r, r->now_us);
     if (consumer_by_id(r, id, &i) == NULL)
         return ERR_NOTFOUND;
     consumer_free_at(r, i);
@@ -459,13 +449,14 @@ void router_remove_peer(struct router *r, uint32_t peer)
 {
     int slot;
 
+    router_begin(r, r->now_us);
     for (size_t i = r->n_cons; i-- > 0;) {
         if (r->cons[i]->cfg.peer == peer)
             consumer_free_at(r, i);
     }
     for (size_t i = r->n_prods; i-- > 0;) {
         if (r->prods[i]->cfg.peer == peer)
-            (void)router_remove_producer(r, r->prods[i]->cfg.id);
+            (void)producer_remove(r, r->prods[i]->cfg.id);
     }
     slot = router_peer_slot(r, peer);
     if (slot >= 0)
@@ -474,8 +465,10 @@ void router_remove_peer(struct router *r, uint32_t peer)
 
 int router_set_prefs(struct router *r, uint32_t consumer, const struct router_prefs *p)
 {
-    struct router_consumer *c = consumer_by_id(r, consumer, NULL);
+    struct router_consumer *c;
 
+    router_begin(r, r->now_us);
+    c = consumer_by_id(r, consumer, NULL);
     if (c == NULL)
         return ERR_NOTFOUND;
     if (p == NULL)
@@ -491,8 +484,10 @@ int router_set_prefs(struct router *r, uint32_t consumer, const struct router_pr
 
 void router_set_peer_bitrate(struct router *r, uint32_t peer, uint64_t bps)
 {
-    int slot = router_peer_slot(r, peer);
+    int slot;
 
+    router_begin(r, r->now_us);
+    slot = router_peer_slot(r, peer);
     if (slot < 0) {
         if (bps == 0)
             return;
@@ -529,7 +524,7 @@ static void slow_tick(struct router *r, int64_t now_us)
 
 void router_timeout(struct router *r, int64_t now_us)
 {
-    r->now_us = now_us;
+    router_begin(r, now_us);
     if (r->fast_needed && now_us >= r->next_fast) {
         int64_t next = router_rtcp_fast(r, now_us);
 

@@ -1,7 +1,8 @@
 /* The selective forwarding unit of one meeting ("room"), on the room's media
- * worker. Sans-IO: decrypted RTP/RTCP and time come in, packets for each
- * peer go out through a callback (the engine protects and sends them), and
- * events (active speaker, layer changes) through another.
+ * worker. Sans-IO: decrypted RTP/RTCP, commands and time come in; packets
+ * for each peer (the engine protects and sends them) and events (active
+ * speaker, layer changes) come out of router_poll(), with no callback up
+ * into the caller and no clock read.
  *
  * Vocabulary:
  *   peer      one transport (a participant's publish or subscribe peer
@@ -17,7 +18,7 @@
  * by the rid header extension for a simulcast layer whose SSRC was not
  * signaled, learning it); keep a retransmission cache per incoming stream;
  * for each consumer that currently takes that layer, copy, rewrite SSRC,
- * payload type, sequence number, timestamp and extension ids, and emit.
+ * payload type, sequence number, timestamp and extension ids, and output.
  *
  * RTCP: NACK from a subscriber is answered from the cache (as RTX when the
  * consumer has an RTX payload type, else as the original packet); a packet
@@ -54,13 +55,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct rtp_packet;
+
 #define ROUTER_MAX_PRODUCERS 64
 #define ROUTER_MAX_CONSUMERS 512
 #define ROUTER_MAX_LAYERS 3
 #define ROUTER_RID_MAX 16
 #define ROUTER_RTX_CACHE_PACKETS 512       /* per video stream; audio keeps 64 */
 #define ROUTER_KEYFRAME_INTERVAL_US 500000 /* at most one upstream PLI/FIR per layer */
-#define ROUTER_PKT_CAP 2048                /* emitted buffers have this capacity */
+#define ROUTER_PKT_CAP 2048                /* router_write() needs this much room */
 #define ROUTER_EXT_ID_UNKNOWN 14           /* ids the subscriber did not negotiate become this */
 /* Added with the implementation: */
 #define ROUTER_MAX_PEERS 128 /* peers with producers, consumers or a bitrate */
@@ -141,39 +144,53 @@ struct router_event {
     int layer;
 };
 
-/* Sends one packet to a peer. buf has cap (at least ROUTER_PKT_CAP) bytes
- * of room and may be changed by the callee (SRTP protects in place). now_us
- * is the time of the router call that sends it (the arrival of the packet
- * being forwarded, or the timer's time), so the callee needs no clock. emit
- * and event may be called from any router function (router_add_consumer
- * asks for a keyframe at once) and must not call back into the router.
+/* Outputs. Every call that takes the router (the add/remove/set functions,
+ * router_on_rtp/_rtcp, router_timeout, router_send_probe) may leave outputs;
+ * the caller takes them with router_poll() until it returns false, before
+ * it calls into the router again and before it changes the packet it gave
+ * to router_on_rtp (forwarded packets are written from it). A call finds
+ * what was not taken discarded, and counted as dropped.
+ *
+ * RTP and RTCP are written by router_write() into a buffer of the caller's
+ * (e.g. a packet of the worker's pool that SRTP then protects in place and
+ * the worker queues: the router's write from the incoming packet is the only
+ * copy). An RTP or RTCP output the caller does not write (no pool packet, a
+ * peer that cannot receive) is dropped and counted (rtp_out_dropped,
+ * rtcp_out_dropped); a consumer's numbering goes on as if it had been sent,
+ * so the subscriber sees a loss and may NACK it. Outputs are limited to
+ * ROUTER_OUT_MAX per call (and RTCP to ROUTER_RTCP_OUT_BYTES): more are
+ * dropped and counted the same way.
  *
  * What a subscriber receives: mid, rid and repaired-rid are never forwarded
  * (their ids become ROUTER_EXT_ID_UNKNOWN: the values name the publisher's
  * m-line and layer), so the subscribe offer must signal each consumer's
  * SSRCs; abs-send-time is rewritten only if the publisher sent it (the
  * router does not insert extensions); transport-cc keeps the publisher's
- * value for the engine to re-stamp. ROUTER_EVENT_ACTIVE_SPEAKER carries the
- * microphone's publishing peer in `peer`. */
-typedef void (*router_emit_fn)(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf,
-                               size_t len, size_t cap);
-typedef void (*router_event_fn)(void *arg, const struct router_event *ev);
-/* Where the router writes one RTP packet for a peer (a forwarded packet, a
- * retransmission, a probe): a buffer of *cap bytes, at least
- * ROUTER_PKT_CAP, that emit then receives at once (e.g. a packet of the
- * worker's pool, protected in place and queued without another copy: the
- * router's copy from the incoming packet is the only one). NULL when there
- * is nothing to write to (the pool is exhausted, the peer cannot receive):
- * the packet is dropped and counted (rtp_out_dropped), the consumer's
- * numbering goes on as if it had been sent (the subscriber sees a loss and
- * may NACK it). RTCP is written into the router's own buffer. */
-typedef uint8_t *(*router_buf_fn)(void *arg, uint32_t peer, size_t *cap);
+ * value for the engine to re-stamp (router_output.twcc_off says where).
+ * ROUTER_EVENT_ACTIVE_SPEAKER carries the microphone's publishing peer in
+ * `peer`. */
+#define ROUTER_OUT_MAX 1024         /* outputs one call can leave */
+#define ROUTER_RTCP_OUT_BYTES 32768 /* RTCP bytes one call can leave */
+
+enum router_out_kind {
+    ROUTER_OUT_RTP,
+    ROUTER_OUT_RTCP,
+    ROUTER_OUT_EVENT,
+};
+
+struct router_output {
+    enum router_out_kind kind;
+    uint32_t peer; /* RTP, RTCP: the peer it goes to */
+    size_t len;    /* RTP, RTCP: the length router_write() writes */
+    /* Set by router_write() for RTP: the offset of the two data bytes of
+     * the subscriber's transport-cc element in what it wrote, 0 when the
+     * packet has none (for the engine's transport-wide sequence number,
+     * without parsing the packet again). */
+    size_t twcc_off;
+    struct router_event event; /* EVENT */
+};
 
 struct router_cfg {
-    router_emit_fn emit;
-    router_event_fn event; /* may be NULL */
-    router_buf_fn buf;     /* may be NULL: RTP too is written into the router's own buffer */
-    void *arg;
     int64_t now_us;
     /* Packets each video stream keeps for retransmissions: a power of two
      * up to RTX_CACHE_MAX_SLOTS, 0 for ROUTER_RTX_CACHE_PACKETS; audio
@@ -185,10 +202,11 @@ struct router_cfg {
 
 struct router_stats {
     uint64_t rtp_in, rtp_forwarded, rtp_dropped_unknown;
-    /* Outgoing RTP without a buffer to write it into (router_buf_fn): the
-     * forwarded packets among them are in rtp_forwarded too (as are ones
-     * the engine drops for a peer without a connected transport). */
-    uint64_t rtp_out_dropped;
+    /* Outgoing RTP and RTCP the caller did not write (see router_poll), or
+     * beyond what one call can leave: the forwarded packets and
+     * retransmissions among them are in rtp_forwarded and retransmissions
+     * too. */
+    uint64_t rtp_out_dropped, rtcp_out_dropped;
     uint64_t nacks_in, retransmissions;
     uint64_t retransmission_copies;   /* each retransmission is sent twice (router_int.h) */
     uint64_t retransmissions_missed;  /* no longer in the cache, or never sent */
@@ -228,8 +246,11 @@ int router_set_prefs(struct router *r, uint32_t consumer, const struct router_pr
 void router_set_peer_bitrate(struct router *r, uint32_t peer, uint64_t bps);
 
 /* A decrypted RTP / compound RTCP packet from a peer. Bad input is counted
- * and dropped. */
-void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len);
+ * and dropped. pkt is buf[0..len) as rtp_parse() parsed it (the packet is
+ * parsed once on its way in), or NULL to have the router parse it. buf must
+ * stay unchanged until the outputs are taken. */
+void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len,
+                   const struct rtp_packet *pkt);
 void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf,
                     size_t len);
 
@@ -246,10 +267,19 @@ uint64_t router_peer_resume_bps(const struct router *r, uint32_t peer);
 /* A capacity probe towards a subscriber whose video is paused: `count`
  * padding-only packets (PROBE_PADDING_BYTES each, with the transport-cc
  * extension for the engine to stamp) on the RTX stream of one of its
- * paused video consumers, emitted back to back. Returns how many went out;
+ * paused video consumers, back to back. Returns how many went out;
  * ERR_NOTFOUND when the peer has no video consumer with RTX and
  * transport-cc to carry them. */
 int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t count);
+
+/* The next output of the last call into the router; false when there is
+ * none left. */
+bool router_poll(struct router *r, struct router_output *out);
+/* Writes the RTP or RTCP output just polled into buf (cap at least
+ * ROUTER_PKT_CAP, which the writing may use whole), sets out->twcc_off and
+ * returns the length (out->len); 0 for an output that is not the last
+ * polled, not RTP or RTCP, already written, or a buffer too small. */
+size_t router_write(struct router *r, struct router_output *out, uint8_t *buf, size_t cap);
 
 void router_get_stats(const struct router *r, struct router_stats *out);
 /* The layer a consumer forwards now (-1 none yet), for tests and stats. */

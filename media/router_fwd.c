@@ -78,8 +78,10 @@ void router_fwd_compute_ext_map(struct router_consumer *c)
     }
 }
 
-/* Rewrites the ids of a one-byte extension block in place. */
-static void remap_ext(const struct router_consumer *c, uint8_t *b, size_t n, int64_t now_us)
+/* Rewrites the ids of a one-byte extension block in place; *twcc_at is
+ * the offset in b of the subscriber's transport-cc data, if there is one. */
+static void remap_ext(const struct router_consumer *c, uint8_t *b, size_t n, int64_t now_us,
+                      size_t *twcc_at)
 {
     size_t i = 0;
 
@@ -106,6 +108,8 @@ static void remap_ext(const struct router_consumer *c, uint8_t *b, size_t n, int
             b[i + 2] = (uint8_t)(ast >> 8);
             b[i + 3] = (uint8_t)ast;
         }
+        if (nid == c->cfg.ext.twcc && nid != 0 && len == 2)
+            *twcc_at = i + 1;
         i += 1 + len;
     }
 }
@@ -115,18 +119,25 @@ static uint16_t pid_mask(const struct rtp_vp8_desc *d)
     return d->picture_id_15 ? 0x7fff : 0x7f;
 }
 
-/* Rewrites out (a copy of in->buf) for c with segment g. */
-static void rewrite(const struct router_consumer *c, const struct router_segment *g, uint8_t *out,
-                    const struct router_in *in, int64_t now_us)
+/* Rewrites out (a copy of in->buf) for c with segment g; returns the
+ * offset of the transport-cc data in out (0: none). */
+static size_t rewrite(const struct router_consumer *c, const struct router_segment *g, uint8_t *out,
+                      const struct router_in *in, int64_t now_us)
 {
     const struct rtp_packet *k = &in->pkt;
+    size_t twcc = 0;
 
     out[1] = (uint8_t)((out[1] & 0x80) | c->cfg.pt);
     wr_put_u16(out + 2, (uint16_t)(in->ext + g->delta));
     wr_put_u32(out + 4, k->timestamp + g->ts_off);
     wr_put_u32(out + 8, c->cfg.ssrc);
-    if (k->extension && k->ext_profile == RTP_EXT_PROFILE_ONE_BYTE)
-        remap_ext(c, out + (k->ext - in->buf), k->ext_len, now_us);
+    if (k->extension && k->ext_profile == RTP_EXT_PROFILE_ONE_BYTE) {
+        size_t at = (size_t)(k->ext - in->buf), t = 0;
+
+        remap_ext(c, out + at, k->ext_len, now_us, &t);
+        if (t != 0)
+            twcc = at + t;
+    }
     if (in->is_vp8) {
         const struct rtp_vp8_desc *d = &in->vp8;
         size_t o = (size_t)(k->payload - in->buf) + 2;
@@ -146,6 +157,7 @@ static void rewrite(const struct router_consumer *c, const struct router_segment
         if (d->has_tl0picidx)
             out[o] = (uint8_t)(d->tl0picidx + g->tl0_off);
     }
+    return twcc;
 }
 
 static void segment_push(struct router_consumer *c, const struct router_segment *g)
@@ -233,8 +245,7 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
                       const struct router_in *in, int64_t now_us)
 {
     int64_t out_ext = in->ext + g->delta;
-    size_t cap;
-    uint8_t *out;
+    struct router_pending *out;
 
     if (!c->started || out_ext > c->last_out_ext) {
         if (!c->started)
@@ -254,12 +265,16 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
     }
     c->packets++;
     c->octets += (uint32_t)in->pkt.payload_len;
-    r->stats.rtp_forwarded++; /* whether or not a buffer is found (rtp_out_dropped) */
-    out = router_out(r, c->cfg.peer, &cap);
+    r->stats.rtp_forwarded++; /* whether or not it is written (rtp_out_dropped) */
+    out = router_out_push(r);
     if (out != NULL) {
-        memcpy(out, in->buf, in->len); /* the one copy of a forwarded packet */
-        rewrite(c, g, out, in, now_us);
-        router_emit(r, c->cfg.peer, false, out, in->len, cap);
+        out->op = ROUTER_OP_LIVE;
+        out->peer = c->cfg.peer;
+        out->len = (uint32_t)in->len;
+        out->c = c;
+        out->seg = *g;
+    } else {
+        r->stats.rtp_out_dropped++;
     }
     if (out_ext == c->last_out_ext && key_copy_wanted(c, in, now_us))
         copy_later(r, c, (uint16_t)out_ext, true, now_us + ROUTER_KEY_COPY_US);
@@ -284,32 +299,33 @@ void router_fwd_packet(struct router *r, struct router_consumer *c, int layer,
 }
 
 /* Turns the rewritten packet in out (header hl bytes, payload pl bytes)
- * into RFC 4588 RTX: OSN before the payload, padding dropped. */
-static size_t wrap_rtx(struct router_consumer *c, uint8_t *out, size_t hl, size_t pl)
+ * into RFC 4588 RTX numbered rtx_seq: OSN before the payload, padding
+ * dropped. */
+static size_t wrap_rtx(const struct router_consumer *c, uint16_t rtx_seq, uint8_t *out, size_t hl,
+                       size_t pl)
 {
     memmove(out + hl + 2, out + hl, pl);
     out[hl] = out[2]; /* OSN: the rewritten sequence number */
     out[hl + 1] = out[3];
     out[0] &= (uint8_t)~0x20;
     out[1] = (uint8_t)((out[1] & 0x80) | (uint8_t)c->cfg.rtx_pt);
-    wr_put_u16(out + 2, c->rtx_seq++);
+    wr_put_u16(out + 2, rtx_seq);
     wr_put_u32(out + 8, c->cfg.rtx_ssrc);
     return hl + 2 + pl;
 }
 
-/* Sends the retransmission of out_seq; false when it cannot (a miss, or
+/* Queues the retransmission of out_seq; false when it cannot (a miss, or
  * pending at the publisher: counted unless it is a copy). */
-static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq, bool copy,
-                   int64_t now_us)
+static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq, bool copy)
 {
     const struct router_segment *g = NULL;
     const struct router_stream *s;
-    struct router_in in;
+    struct rtp_packet k;
+    struct router_pending *out;
     const uint8_t *pkt;
-    size_t len, n, cap;
-    uint8_t *out;
+    size_t len;
     uint16_t d;
-    int64_t out_ext;
+    int64_t out_ext, in_ext;
 
     if (!c->started || c->prod == NULL)
         goto miss;
@@ -328,36 +344,40 @@ static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq
     s = &c->prod->streams[g->layer];
     if (g->gen != s->gen)
         goto miss; /* the stream restarted its numbering since */
-    in.ext = out_ext - g->delta;
-    if (!rtx_cache_get(s->cache, in.ext, &pkt, &len)) {
+    in_ext = out_ext - g->delta;
+    if (!rtx_cache_get(s->cache, in_ext, &pkt, &len)) {
         if (copy)
             return false;
-        if (router_nack_pending(s, in.ext)) {
+        if (router_nack_pending(s, in_ext)) {
             r->stats.retransmissions_pending++; /* sent on when the publisher's repair comes */
             return false;
         }
         goto miss;
     }
-    if (rtp_parse(&in.pkt, pkt, len) < 0)
+    if (rtp_parse(&k, pkt, len) < 0)
         goto miss;
-    in.buf = pkt;
-    in.len = len;
-    in.keyframe = false;
-    in.is_vp8 = c->prod->cfg.codec == ROUTER_CODEC_VP8 &&
-                rtp_vp8_parse(&in.vp8, in.pkt.payload, in.pkt.payload_len) == 0;
-    n = len;
-    if (c->cfg.rtx_ssrc != 0 && in.pkt.header_len + 2 + in.pkt.payload_len > ROUTER_PKT_CAP)
+    if (c->cfg.rtx_ssrc != 0 && k.header_len + 2 + k.payload_len > ROUTER_PKT_CAP)
         goto miss;
-    out = router_out(r, c->cfg.peer, &cap);
-    if (out == NULL)
-        return false; /* counted in rtp_out_dropped */
-    memcpy(out, pkt, len);
-    rewrite(c, g, out, &in, now_us);
-    if (c->cfg.rtx_ssrc != 0)
-        n = wrap_rtx(c, out, in.pkt.header_len, in.pkt.payload_len);
     if (!copy)
         r->stats.retransmissions++;
-    router_emit(r, c->cfg.peer, false, out, n, cap);
+    out = router_out_push(r);
+    if (out == NULL) { /* sent and dropped, as without a pool packet */
+        r->stats.rtp_out_dropped++;
+        return true;
+    }
+    out->op = ROUTER_OP_RESEND;
+    out->peer = c->cfg.peer;
+    out->c = c;
+    out->seg = *g;
+    out->src = pkt;
+    out->src_len = (uint32_t)len;
+    out->in_ext = in_ext;
+    out->len = (uint32_t)len;
+    if (c->cfg.rtx_ssrc != 0) {
+        out->rtx = true;
+        out->rtx_seq = c->rtx_seq++;
+        out->len = (uint32_t)(k.header_len + 2 + k.payload_len);
+    }
     return true;
 miss:
     if (!copy)
@@ -365,12 +385,35 @@ miss:
     return false;
 }
 
+/* The retransmission p into out: the cached packet rewritten exactly as it
+ * was first sent, then wrapped as RTX. */
+static size_t write_resend(const struct router *r, const struct router_pending *p, uint8_t *out,
+                           size_t *twcc_off)
+{
+    const struct router_consumer *c = p->c;
+    struct router_in in;
+
+    memset(&in, 0, sizeof(in));
+    if (rtp_parse(&in.pkt, p->src, p->src_len) < 0)
+        return 0; /* parsed when queued: cannot happen */
+    in.buf = p->src;
+    in.len = p->src_len;
+    in.ext = p->in_ext;
+    in.is_vp8 = c->prod != NULL && c->prod->cfg.codec == ROUTER_CODEC_VP8 &&
+                rtp_vp8_parse(&in.vp8, in.pkt.payload, in.pkt.payload_len) == 0;
+    memcpy(out, p->src, p->src_len);
+    *twcc_off = rewrite(c, &p->seg, out, &in, r->now_us);
+    if (!p->rtx)
+        return p->src_len;
+    return wrap_rtx(c, p->rtx_seq, out, in.pkt.header_len, in.pkt.payload_len);
+}
+
 void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t out_seq,
                            int64_t now_us)
 {
     if (c->kind == ROUTER_VIDEO && r->peers[c->peer_slot].vp.paused)
         return; /* audio first: repairs of a paused video would crowd out the sound */
-    if (resend(r, c, out_seq, false, now_us))
+    if (resend(r, c, out_seq, false))
         copy_later(r, c, out_seq, false, now_us + ROUTER_RTX_COPY_US);
 }
 
@@ -381,7 +424,7 @@ int64_t router_fwd_timer(struct router *r, struct router_consumer *c, int64_t no
     for (; done < c->n_copies && c->copies[done].due_us <= now_us; done++) {
         const struct router_rtx_copy *k = &c->copies[done];
 
-        if (!resend(r, c, k->seq, true, now_us))
+        if (!resend(r, c, k->seq, true))
             continue;
         if (k->key)
             r->stats.key_copies++;
@@ -406,4 +449,14 @@ uint32_t router_fwd_rtp_now(const struct router_consumer *c, int64_t now_us)
                    g->ts_off;
     }
     return c->last_out_ts + router_us_to_rtp(now_us - c->last_out_us, c->clock_rate);
+}
+
+size_t router_fwd_write(const struct router *r, const struct router_pending *p, uint8_t *out,
+                        size_t *twcc_off)
+{
+    if (p->op == ROUTER_OP_RESEND)
+        return write_resend(r, p, out, twcc_off);
+    memcpy(out, r->in.buf, r->in.len); /* the one copy of a forwarded packet */
+    *twcc_off = rewrite(p->c, &p->seg, out, &r->in, r->now_us);
+    return r->in.len;
 }

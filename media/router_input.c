@@ -208,51 +208,56 @@ static void inspect(struct router_producer *p, struct router_in *in)
     }
 }
 
-void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len)
+void router_on_rtp(struct router *r, int64_t now_us, uint32_t peer, const uint8_t *buf, size_t len,
+                   const struct rtp_packet *pkt)
 {
     struct router_producer *p = NULL;
     struct router_stream *s;
-    struct router_in in;
+    struct router_in *in = &r->in; /* the outputs write from it */
     int layer = 0;
     bool rtx = false;
 
+    router_begin(r, now_us);
     r->stats.rtp_in++;
-    r->now_us = now_us;
-    if (buf == NULL || len > ROUTER_PKT_CAP || rtp_parse(&in.pkt, buf, len) < 0)
+    if (buf == NULL || len > ROUTER_PKT_CAP)
         goto unknown;
-    in.buf = buf;
-    in.len = len;
-    s = router_lookup_stream(r, peer, in.pkt.ssrc, &p, &layer, &rtx);
+    if (pkt != NULL)
+        in->pkt = *pkt;
+    else if (rtp_parse(&in->pkt, buf, len) < 0)
+        goto unknown;
+    in->buf = buf;
+    in->len = len;
+    s = router_lookup_stream(r, peer, in->pkt.ssrc, &p, &layer, &rtx);
     if (s == NULL)
-        s = learn(r, peer, &in.pkt, &p, &layer, &rtx);
+        s = learn(r, peer, &in->pkt, &p, &layer, &rtx);
     if (s == NULL)
         goto unknown;
     if (rtx) {
-        if (p->cfg.rtx_pt < 0 || in.pkt.pt != (uint8_t)p->cfg.rtx_pt)
+        if (p->cfg.rtx_pt < 0 || in->pkt.pt != (uint8_t)p->cfg.rtx_pt)
             goto unknown;
-        if (in.pkt.payload_len == 0)
+        if (in->pkt.payload_len == 0)
             return; /* padding-only bandwidth probe */
-        if (unwrap_rtx(r, p, s, &in) < 0)
+        if (unwrap_rtx(r, p, s, in) < 0)
             goto unknown;
-    } else if (in.pkt.pt != p->cfg.pt) {
+    } else if (in->pkt.pt != p->cfg.pt) {
         goto unknown;
     }
-    if (!accept(r, p, layer, &in, rtx, now_us))
+    if (!accept(r, p, layer, in, rtx, now_us))
         return;
-    inspect(p, &in);
-    if (in.keyframe)
+    inspect(p, in);
+    if (in->keyframe)
         s->kf_pending = false;
     if (p->speaker_slot >= 0) {
         struct rtp_ext_elem e;
         bool voice;
         uint8_t level;
 
-        if (rtp_ext_find(&in.pkt, p->cfg.ext.audio_level, &e) == 0 &&
+        if (rtp_ext_find(&in->pkt, p->cfg.ext.audio_level, &e) == 0 &&
             rtp_ext_read_audio_level(&e, &voice, &level) == 0)
             speaker_level(r->speaker, p->speaker_slot, now_us, voice, level);
     }
     for (struct router_consumer *c = p->consumers; c != NULL; c = c->next)
-        router_fwd_packet(r, c, layer, &in, now_us);
+        router_fwd_packet(r, c, layer, in, now_us);
     return;
 unknown:
     r->stats.rtp_dropped_unknown++;

@@ -10,7 +10,9 @@
  *   router_nack.c    upstream NACKs: gaps, tail probes, retries, give-up
  *   router_layers.c  bitrate measurement and the simulcast layer choice
  *   router_index.c   hash indices: (peer, SSRC) to stream and to consumer,
- *                    peer id to slot */
+ *                    peer id to slot
+ *   router_out.c     the outputs of one call: queued as what to write
+ *                    (router_pending), taken with router_poll/router_write */
 #ifndef SAMTALE_MEDIA_ROUTER_INT_H
 #define SAMTALE_MEDIA_ROUTER_INT_H
 
@@ -220,11 +222,51 @@ struct router_peer {
     uint64_t need_audio_bps, need_video_bps;
 };
 
+/* What router_input.c learnt about one accepted incoming packet. */
+struct router_in {
+    const uint8_t *buf;
+    size_t len;
+    struct rtp_packet pkt;
+    int64_t ext; /* extended seq */
+    bool keyframe;
+    bool is_vp8;
+    struct rtp_vp8_desc vp8;
+};
+
+/* One output of a call, queued until router_poll takes it. RTP is queued as
+ * what to write, not written: router_write writes it from the incoming
+ * packet or the cache straight into the caller's buffer. */
+enum router_op {
+    ROUTER_OP_LIVE,   /* r->in through c with seg */
+    ROUTER_OP_RESEND, /* the cached packet src[0..src_len) through c with seg, as RTX if rtx */
+    ROUTER_OP_PROBE,  /* a padding-only packet on c's RTX stream */
+    ROUTER_OP_RTCP,   /* src[0..len) in r->rtcp_out */
+    ROUTER_OP_EVENT,
+};
+
+struct router_pending {
+    uint8_t op;       /* enum router_op */
+    bool rtx;         /* RESEND: wrapped as RFC 4588 RTX */
+    uint16_t rtx_seq; /* RESEND with rtx, PROBE: its RTX sequence number */
+    uint32_t peer;
+    uint32_t len; /* what router_write writes */
+    uint32_t src_len;
+    const uint8_t *src;
+    int64_t in_ext; /* RESEND: the cached packet's extended seq */
+    const struct router_consumer *c;
+    struct router_segment seg; /* LIVE, RESEND: the offsets written with */
+    struct router_event ev;    /* EVENT */
+};
+
 struct router {
-    router_emit_fn emit;
-    router_event_fn event;
-    void *arg;
     struct router_stats stats;
+    /* The outputs of the last call (router_out.c). */
+    struct router_pending out[ROUTER_OUT_MAX];
+    size_t n_out, next_out;
+    bool out_written; /* the output polled last has been written */
+    size_t rtcp_used; /* bytes of rtcp_out queued */
+    /* The accepted incoming packet being forwarded (LIVE outputs refer to it). */
+    struct router_in in;
     struct router_producer *prods[ROUTER_MAX_PRODUCERS];
     size_t n_prods;
     struct router_consumer *cons[ROUTER_MAX_CONSUMERS];
@@ -241,53 +283,27 @@ struct router {
     int64_t next_fast, next_slow;
     bool fast_needed;
     unsigned slow_ticks;
-    uint8_t in_buf[ROUTER_PKT_CAP];  /* an unwrapped incoming RTX packet */
-    router_buf_fn buf_fn;            /* NULL: RTP goes out from out_buf too */
-    uint8_t out_buf[ROUTER_PKT_CAP]; /* what is handed to emit (RTCP; RTP without buf_fn) */
+    uint8_t in_buf[ROUTER_PKT_CAP]; /* an unwrapped incoming RTX packet */
+    uint8_t rtcp_out[ROUTER_RTCP_OUT_BYTES];
 };
 
-/* What router_input.c learnt about one accepted incoming packet. */
-struct router_in {
-    const uint8_t *buf;
-    size_t len;
-    struct rtp_packet pkt;
-    int64_t ext; /* extended seq */
-    bool keyframe;
-    bool is_vp8;
-    struct rtp_vp8_desc vp8;
-};
-
-/* Hands a packet to the emit callback, with the router's now. */
-static inline void router_emit(struct router *r, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                               size_t cap)
-{
-    r->emit(r->arg, r->now_us, peer, rtcp, buf, len, cap);
-}
-
-/* The buffer to write an RTP packet for peer into (*cap bytes, at least
- * ROUTER_PKT_CAP): the caller's (router_buf_fn) or out_buf; NULL (counted
- * in rtp_out_dropped) when the caller has none. emit must follow at once. */
-static inline uint8_t *router_out(struct router *r, uint32_t peer, size_t *cap)
-{
-    uint8_t *b;
-
-    *cap = ROUTER_PKT_CAP;
-    if (r->buf_fn == NULL)
-        return r->out_buf;
-    b = r->buf_fn(r->arg, peer, cap);
-    if (b == NULL) {
-        r->stats.rtp_out_dropped++;
-        return NULL;
-    }
-    assert(*cap >= ROUTER_PKT_CAP); /* router_buf_fn's contract */
-    return b;
-}
+/* ---- router_out.c ---- */
+/* Forgets the outputs of the last call (counting what was not taken) and
+ * sets the router's now: the first thing every entry point does. */
+void router_begin(struct router *r, int64_t now_us);
+/* A free output slot, or NULL (counted by the caller's kind) when the call
+ * has left ROUTER_OUT_MAX already. */
+struct router_pending *router_out_push(struct router *r);
+/* RTCP: begins a packet in the free room of rtcp_out ... */
+void router_rtcp_begin(struct router *r, struct wr *w);
+/* ... and queues what was written to peer (a failed write is counted). */
+void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w);
+void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
+                       uint32_t consumer, uint32_t peer, int layer);
 
 /* ---- router.c ---- */
 /* Asks for the NACK and keyframe timer to run at (or before) at_us. */
 void router_want_fast_at(struct router *r, int64_t at_us);
-void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t producer,
-                       uint32_t consumer, uint32_t peer, int layer);
 
 /* ---- router_index.c ---- */
 #define ROUTER_TAG_RTX 0x100u /* the entry is an RTX SSRC */
@@ -335,6 +351,10 @@ void router_fwd_retransmit(struct router *r, struct router_consumer *c, uint16_t
                            int64_t now_us);
 /* Sends the consumer's due copies; returns when the next is due. */
 int64_t router_fwd_timer(struct router *r, struct router_consumer *c, int64_t now_us);
+/* Writes a LIVE or RESEND output into out (ROUTER_PKT_CAP bytes); returns
+ * its length and sets *twcc_off (0: none). */
+size_t router_fwd_write(const struct router *r, const struct router_pending *p, uint8_t *out,
+                        size_t *twcc_off);
 /* The consumer's rewritten RTP timestamp at now_us (for its SR). */
 uint32_t router_fwd_rtp_now(const struct router_consumer *c, int64_t now_us);
 
@@ -346,7 +366,6 @@ void router_request_keyframe(struct router *r, struct router_producer *p, int la
 int64_t router_rtcp_fast(struct router *r, int64_t now_us);
 /* Slow tick: due SRs and RRs. */
 void router_rtcp_reports(struct router *r, int64_t now_us);
-void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w);
 /* True when some consumer takes or waits for this layer. */
 bool router_layer_wanted(const struct router_producer *p, int layer);
 
@@ -376,5 +395,7 @@ int router_layers_lowest(const struct router_producer *p, int64_t now_us);
  * runs the pause decision on the budget (0 = unknown) and emits
  * ROUTER_EVENT_VIDEO_PAUSED on a change. True while video is paused. */
 bool router_pause_eval(struct router *r, int slot, uint64_t budget, int64_t now_us);
+/* Writes a PROBE output into out; returns its length, *twcc_off set. */
+size_t router_pause_write_probe(const struct router_pending *p, uint8_t *out, size_t *twcc_off);
 
 #endif

@@ -124,7 +124,7 @@ static void emit_nack(struct router *r, const struct router_producer *p,
 
     if (n == 0)
         return;
-    wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
+    router_rtcp_begin(r, &w);
     if (rtcp_build_nack(&w, ROUTER_RTCP_SSRC, s->cfg.ssrc, seqs, n) < 0)
         return;
     r->stats.nacks_out++;

@@ -73,16 +73,20 @@ static bool probe_carrier(const struct router_consumer *c, int slot)
            c->cfg.ext.twcc <= 14;
 }
 
+#define PROBE_TWCC_OFF 17 /* header 12, extension header 4, element header 1 */
+#define PROBE_LEN (PROBE_TWCC_OFF + 3 + PROBE_PADDING_BYTES)
+
 /* One padding-only packet on c's RTX stream: header, a one-byte extension
  * block with the transport-cc element (seq 0, stamped by the engine), and
  * PROBE_PADDING_BYTES of padding. Returns its length. */
-static size_t build_padding(struct router_consumer *c, uint8_t *out)
+size_t router_pause_write_probe(const struct router_pending *p, uint8_t *out, size_t *twcc_off)
 {
+    const struct router_consumer *c = p->c;
     size_t n = 0;
 
     out[n++] = 0x80 | 0x20 | 0x10; /* V=2, padding, extension */
     out[n++] = (uint8_t)c->cfg.rtx_pt;
-    wr_put_u16(out + n, c->rtx_seq++);
+    wr_put_u16(out + n, p->rtx_seq);
     n += 2;
     wr_put_u32(out + n, c->last_out_ts);
     n += 4;
@@ -99,6 +103,8 @@ static size_t build_padding(struct router_consumer *c, uint8_t *out)
     memset(out + n, 0, PROBE_PADDING_BYTES - 1);
     n += PROBE_PADDING_BYTES - 1;
     out[n++] = PROBE_PADDING_BYTES;
+    assert(n == PROBE_LEN);
+    *twcc_off = PROBE_TWCC_OFF;
     return n;
 }
 
@@ -107,7 +113,7 @@ int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t co
     int slot = router_peer_slot(r, peer);
     struct router_consumer *c = NULL;
 
-    r->now_us = now_us;
+    router_begin(r, now_us);
     if (slot < 0)
         return ERR_NOTFOUND;
     if (count > PROBE_PACKETS)
@@ -119,13 +125,17 @@ int router_send_probe(struct router *r, int64_t now_us, uint32_t peer, size_t co
     if (c == NULL)
         return ERR_NOTFOUND;
     for (size_t k = 0; k < count; k++) {
-        size_t cap, n;
-        uint8_t *out = router_out(r, c->cfg.peer, &cap);
+        struct router_pending *out = router_out_push(r);
 
-        if (out == NULL)
+        if (out == NULL) {
+            r->stats.rtp_out_dropped++;
             return (int)k;
-        n = build_padding(c, out);
-        router_emit(r, c->cfg.peer, false, out, n, cap);
+        }
+        out->op = ROUTER_OP_PROBE;
+        out->peer = c->cfg.peer;
+        out->len = PROBE_LEN;
+        out->c = c;
+        out->rtx_seq = c->rtx_seq++;
     }
     return (int)count;
 }

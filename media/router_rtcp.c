@@ -17,13 +17,6 @@
 
 static const char router_cname[] = "samtale";
 
-void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w)
-{
-    if (!wr_ok(w) || w->p == r->out_buf)
-        return;
-    router_emit(r, peer, true, r->out_buf, (size_t)(w->p - r->out_buf), ROUTER_PKT_CAP);
-}
-
 /* ---- keyframe requests upstream ---- */
 
 static void send_pli(struct router *r, struct router_producer *p, int layer, int64_t now_us)
@@ -31,7 +24,7 @@ static void send_pli(struct router *r, struct router_producer *p, int layer, int
     struct router_stream *s = &p->streams[layer];
     struct wr w;
 
-    wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
+    router_rtcp_begin(r, &w);
     if (rtcp_build_pli(&w, ROUTER_RTCP_SSRC, s->cfg.ssrc) < 0)
         return;
     s->kf_sent = true;
@@ -142,7 +135,7 @@ static void send_sr(struct router *r, struct router_consumer *c, int64_t now_us)
     sr.rtp_ts = router_fwd_rtp_now(c, now_us);
     sr.packet_count = c->packets;
     sr.octet_count = c->octets;
-    wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
+    router_rtcp_begin(r, &w);
     (void)rtcp_build_sr(&w, &sr);
     (void)rtcp_build_sdes_cname(&w, c->cfg.ssrc, c->cfg.cname, strlen(c->cfg.cname));
     router_emit_rtcp(r, c->cfg.peer, &w);
@@ -186,7 +179,7 @@ static void flush_rr(struct router *r, uint32_t peer, struct rtcp_rr *rr)
 
     if (rr->report_count == 0)
         return;
-    wr_init(&w, r->out_buf, ROUTER_PKT_CAP);
+    router_rtcp_begin(r, &w);
     (void)rtcp_build_rr(&w, rr);
     (void)rtcp_build_sdes_cname(&w, ROUTER_RTCP_SSRC, router_cname, sizeof(router_cname) - 1);
     router_emit_rtcp(r, peer, &w);
@@ -388,7 +381,7 @@ void router_on_rtcp(struct router *r, int64_t now_us, uint32_t peer, const uint8
     struct rtcp_sr sr;
     struct rtcp_rr rr;
 
-    r->now_us = now_us;
+    router_begin(r, now_us);
     r->stats.rtcp_in++;
     if (buf == NULL || rtcp_validate(buf, len) < 0)
         goto bad;

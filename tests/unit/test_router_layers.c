@@ -110,14 +110,14 @@ static void test_pause_resume(void **state)
     memset(&p, 0, sizeof(p));
     p.paused = true;
     p.max_height = 360;
-    assert_int_equal(router_set_prefs(g_r, C1, &p), 0);
+    assert_int_equal(rt_set_prefs(g_r, C1, &p), 0);
     assert_int_equal(router_consumer_layer(g_r, C1), -1);
     size_t paused_at = mark();
     frame_all(7);
     frame_all(0);
     assert_int_equal(rtp_out(paused_at, SUB, 0xA000, idx, 64), 0);
     p.paused = false;
-    assert_int_equal(router_set_prefs(g_r, C1, &p), 0);
+    assert_int_equal(rt_set_prefs(g_r, C1, &p), 0);
     frame_all(0); /* waits for a keyframe */
     assert_int_equal(rtp_out(paused_at, SUB, 0xA000, idx, 64), 0);
     frame_all(2);
@@ -147,7 +147,7 @@ static void test_prefs_by_size(void **state)
     assert_int_equal(router_consumer_layer(g_r, C1), 1);
     memset(&p, 0, sizeof(p));
     p.max_width = 641;
-    assert_int_equal(router_set_prefs(g_r, C1, &p), 0);
+    assert_int_equal(rt_set_prefs(g_r, C1, &p), 0);
     frame_all(7);
     assert_int_equal(router_consumer_layer(g_r, C1), 2);
 }
@@ -180,21 +180,21 @@ static void test_bitrate_cap(void **state)
         frame_all(i == 0 ? 7 : 0); /* one second: every layer measured */
     assert_int_equal(router_consumer_layer(g_r, C1), 2);
 
-    router_set_peer_bitrate(g_r, SUB, 600000); /* "f" is ~1.2 Mbit/s, "h" ~0.4 */
+    rt_set_peer_bitrate(g_r, SUB, 600000); /* "f" is ~1.2 Mbit/s, "h" ~0.4 */
     frame_all(0);
     assert_int_equal(router_consumer_layer(g_r, C1), 2);
     frame_all(2);
     assert_int_equal(router_consumer_layer(g_r, C1), 1);
 
-    router_set_peer_bitrate(g_r, SUB, 200000);
+    rt_set_peer_bitrate(g_r, SUB, 200000);
     frame_all(1);
     assert_int_equal(router_consumer_layer(g_r, C1), 0);
 
-    router_set_peer_bitrate(g_r, SUB, 550000); /* "h" fits, with the up-switch margin */
+    rt_set_peer_bitrate(g_r, SUB, 550000); /* "h" fits, with the up-switch margin */
     frame_all(2);
     assert_int_equal(router_consumer_layer(g_r, C1), 1);
 
-    router_set_peer_bitrate(g_r, SUB, 5000000);
+    rt_set_peer_bitrate(g_r, SUB, 5000000);
     frame_all(0);
     frame_all(4);
     assert_int_equal(router_consumer_layer(g_r, C1), 2);
@@ -208,15 +208,15 @@ static void test_lossy_costs_more(void **state)
     add_consumer(C1, CAM, SUB, 0xA000, true);
     set_height(C1, 360);
     for (int i = 0; i < 31; i++)
-        frame_all(i == 0 ? 7 : 0);             /* one second: every layer measured */
-    router_set_peer_bitrate(g_r, SUB, 450000); /* "h" is ~0.4 Mbit/s */
+        frame_all(i == 0 ? 7 : 0);         /* one second: every layer measured */
+    rt_set_peer_bitrate(g_r, SUB, 450000); /* "h" is ~0.4 Mbit/s */
     frame_all(0);
     assert_int_equal(router_consumer_layer(g_r, C1), 1);
     /* The subscriber reports losses: its key frames go out twice, so "h"
      * costs ROUTER_LOSSY_COST_PCT and no longer fits. */
     report_loss(0xA000, 1000, 0);
     report_loss(0xA000, 2000, 100);
-    router_set_peer_bitrate(g_r, SUB, 450000);
+    rt_set_peer_bitrate(g_r, SUB, 450000);
     frame_all(1);
     assert_int_equal(router_consumer_layer(g_r, C1), 0);
 }
@@ -233,7 +233,7 @@ static void test_screen_preferred(void **state)
     p.layers[0].ssrc = 0x3320;
     p.layers[0].width = 960;
     p.layers[0].height = 540;
-    assert_int_equal(router_add_producer(g_r, &p), 0);
+    assert_int_equal(rt_add_producer(g_r, &p), 0);
     big = g_screen;
     g_screen.ssrc = 0x3320;
     add_consumer(C1, CAM, SUB, 0xA000, false);
@@ -247,14 +247,14 @@ static void test_screen_preferred(void **state)
     assert_int_equal(router_consumer_layer(g_r, C2), 1);
     /* Room for the large screen and the smallest camera only: the camera
      * gives way although the screen costs more. */
-    router_set_peer_bitrate(g_r, SUB, 1100000);
+    rt_set_peer_bitrate(g_r, SUB, 1100000);
     send_frame(&g_screen, true, 2, 500);
     send_frame(&big, true, 4, 1000);
     frame_all(7);
     assert_int_equal(router_consumer_layer(g_r, C1), 0);
     assert_int_equal(router_consumer_layer(g_r, C2), 1);
     /* Less still: now the screen steps down too. */
-    router_set_peer_bitrate(g_r, SUB, 500000);
+    rt_set_peer_bitrate(g_r, SUB, 500000);
     send_frame(&g_screen, true, 2, 500);
     send_frame(&big, true, 4, 1000);
     frame_all(7);
@@ -279,7 +279,7 @@ static void test_remb_estimate(void **state)
     frame_all(1);
     assert_int_equal(router_consumer_layer(g_r, C1), 0);
     /* The caller's estimate wins over REMB. */
-    router_set_peer_bitrate(g_r, SUB, 10000000);
+    rt_set_peer_bitrate(g_r, SUB, 10000000);
     frame_all(4);
     assert_int_equal(router_consumer_layer(g_r, C1), 2);
     rtcp_in(SUB, b, (size_t)(w.p - b));

@@ -1,111 +1,17 @@
-/* Tests for the router's outgoing buffers (router_buf_fn, router_out in
- * media/router.c): RTP written straight into the caller's buffer is byte
- * for byte what the router's own buffer carried, for forwarded packets,
- * retransmissions and their copies; no buffer (an exhausted pool) drops
- * the packet, counts it and keeps the numbering, so a NACK repairs it; and
- * emit carries the time of the call that sends. */
+/* Tests for the router's outputs (router_poll, router_write in
+ * media/router_out.c): a packet not written (no pool packet) is dropped and
+ * counted and the numbering goes on, so a NACK repairs it; outputs not taken
+ * before the next call are dropped, counted and can no longer be written;
+ * only the output polled last can be written, once, into a buffer of at
+ * least ROUTER_PKT_CAP; the transport-cc offset points at the subscriber's
+ * element; and a call that leaves more than ROUTER_OUT_MAX outputs drops
+ * and counts the rest. */
 #include "tests/unit/router_harness.h"
-
-#define BUFS 4
-
-static uint8_t g_bufs[BUFS][ROUTER_PKT_CAP];
-static size_t g_next_buf;
-static size_t g_bufs_left; /* buffers the "pool" still gives; SIZE_MAX: any number */
-static size_t g_asked;
-
-static uint8_t *give_buf(void *arg, uint32_t peer, size_t *cap)
-{
-    (void)arg;
-    (void)peer;
-    g_asked++;
-    if (g_bufs_left == 0)
-        return NULL;
-    if (g_bufs_left != SIZE_MAX)
-        g_bufs_left--;
-    g_handed = g_bufs[g_next_buf++ % BUFS];
-    memset(g_handed, 0xA5, ROUTER_PKT_CAP); /* not what the last packet left there */
-    *cap = ROUTER_PKT_CAP;
-    return g_handed;
-}
-
-static int setup_own(void **state)
-{
-    g_buf_fn = NULL;
-    return setup(state);
-}
-
-static int setup_given(void **state)
-{
-    g_buf_fn = give_buf;
-    g_bufs_left = SIZE_MAX;
-    g_asked = 0;
-    return setup(state);
-}
 
 static int teardown_all(void **state)
 {
-    g_buf_fn = NULL;
-    g_handed = NULL;
+    g_write_left = SIZE_MAX;
     return teardown(state);
-}
-
-/* Two subscribers (one with RTX) of the camera, a NACK answered, its
- * copy, and a lossy subscriber's key frame copies. */
-static void scenario(void)
-{
-    uint8_t b[256];
-    uint16_t seqs[2] = {3000 + 2 * 5 + 1, 3000 + 2 * 5 + 3};
-
-    start_on_layer(C1, SUB, 0xA000, true, 2);
-    add_consumer(C2, CAM, SUB2, 0xB000, false);
-    frame_all(0);
-    frame_all(4);
-    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 2));
-    report_loss(0xA000, 3000 + 40, 5);
-    frame_all(4);
-    frame_all(0);
-    advance(100 * MS);
-}
-
-static struct sent g_ref[MAX_OUT];
-static size_t g_n_ref;
-
-static void test_same_bytes(void **state)
-{
-    struct router_stats own, given;
-
-    scenario();
-    own = stats();
-    assert_true(own.retransmissions > 0);
-    assert_true(own.retransmission_copies + own.key_copies > 0);
-    memcpy(g_ref, g_out, g_n_out * sizeof(g_out[0]));
-    g_n_ref = g_n_out;
-    teardown_all(state);
-
-    setup_given(state);
-    scenario();
-    given = stats();
-    assert_int_equal(g_n_out, g_n_ref);
-    for (size_t i = 0; i < g_n_out; i++) {
-        assert_int_equal(g_out[i].peer, g_ref[i].peer);
-        assert_int_equal(g_out[i].rtcp, g_ref[i].rtcp);
-        assert_int_equal(g_out[i].len, g_ref[i].len);
-        assert_memory_equal(g_out[i].buf, g_ref[i].buf, g_out[i].len);
-        /* emit is given the time of the router call that sends */
-        assert_int_equal(g_out[i].now, g_out[i].at);
-    }
-    assert_int_equal(given.rtp_forwarded, own.rtp_forwarded);
-    assert_int_equal(given.retransmissions, own.retransmissions);
-    assert_int_equal(given.rtp_out_dropped, 0);
-    assert_int_equal(own.rtp_out_dropped, 0);
-    /* every RTP packet out was written into a buffer asked for, none else */
-    {
-        size_t rtp = 0;
-
-        for (size_t i = 0; i < g_n_out; i++)
-            rtp += !g_out[i].rtcp;
-        assert_int_equal(g_asked, rtp);
-    }
 }
 
 /* No buffer: dropped and counted, the numbering goes on, a NACK repairs. */
@@ -120,7 +26,7 @@ static void test_no_buffer_drops(void **state)
     (void)state;
     start_on_layer(C1, SUB, 0xA000, true, 2);
     from = mark();
-    g_bufs_left = 2; /* of the top layer's 5 packets, 3 find no buffer */
+    g_write_left = 2; /* of the top layer's 5 packets, 3 find no buffer */
     frame_all(0);
     s = stats();
     assert_int_equal(s.rtp_out_dropped, 3);
@@ -128,7 +34,7 @@ static void test_no_buffer_drops(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(rtp_parse(&k, g_out[idx[0]].buf, g_out[idx[0]].len), 0);
     first = k.seq;
-    g_bufs_left = SIZE_MAX;
+    g_write_left = SIZE_MAX;
     from = mark();
     frame_all(0);
     n = rtp_out(from, SUB, 0xA000, idx, 64);
@@ -144,22 +50,165 @@ static void test_no_buffer_drops(void **state)
         assert_int_equal(rtp_parse(&k, g_out[idx[i]].buf, g_out[idx[i]].len), 0);
         assert_int_equal(k.payload[0] << 8 | k.payload[1], lost[i]);
     }
-    /* Retransmissions without a buffer: not sent, not counted as sent. */
-    g_bufs_left = 0;
+    /* Retransmissions without a buffer: queued (counted), not written (dropped). */
+    g_write_left = 0;
     s = stats();
     from = mark();
     rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, lost, 1));
     assert_int_equal(rtp_out(from, SUB, 0xA001, idx, 64), 0);
-    assert_int_equal(stats().retransmissions, s.retransmissions);
+    assert_int_equal(stats().retransmissions, s.retransmissions + 1);
     assert_int_equal(stats().rtp_out_dropped, s.rtp_out_dropped + 1);
-    g_bufs_left = SIZE_MAX;
+    g_write_left = SIZE_MAX;
+}
+
+/* The top layer's next packet (not a keyframe), into pkt; its length. */
+static size_t next_top(uint8_t *pkt, size_t payload)
+{
+    struct pkt_opts po;
+
+    memset(&po, 0, sizeof(po));
+    po.ssrc = g_layer[2].ssrc;
+    po.pt = 96;
+    po.seq = g_layer[2].seq++;
+    po.ts = g_layer[2].ts;
+    po.vp8 = true;
+    po.start = true;
+    po.pid = g_layer[2].pid;
+    po.tl0 = g_layer[2].tl0;
+    po.payload = payload;
+    return build_pkt(pkt, ROUTER_PKT_CAP, &po);
+}
+
+/* Two subscribers forwarded the top layer. */
+static void two_on_top(void)
+{
+    start_on_layer(C1, SUB, 0xA000, true, 2);
+    add_consumer(C2, CAM, SUB2, 0xB000, false);
+    set_height(C2, 720);
+    frame_all(4);
+    frame_all(0);
+}
+
+/* Outputs of a call not taken before the next call: dropped, counted,
+ * and not writable any more. */
+static void test_untaken_dropped(void **state)
+{
+    struct router_output o;
+    struct router_stats s;
+    uint8_t b[ROUTER_PKT_CAP];
+    uint8_t pkt[ROUTER_PKT_CAP];
+    size_t n, queued = 0;
+
+    (void)state;
+    two_on_top();
+    s = stats();
+    n = next_top(pkt, 300);
+    router_on_rtp(g_r, g_now, PUB, pkt, n, NULL); /* not drained */
+    assert_true(router_poll(g_r, &o));            /* one polled, not written */
+    assert_int_equal(o.kind, ROUTER_OUT_RTP);
+    queued = 1;
+    while (router_poll(g_r, &o)) /* the second subscriber's: taken, not written */
+        queued++;
+    assert_int_equal(queued, 2);
+    assert_int_equal(router_write(g_r, &o, b, sizeof(b)), 0);
+    assert_int_equal(stats().rtp_out_dropped, s.rtp_out_dropped + 2);
+    /* Taken and left: dropped by the next call. */
+    n = next_top(pkt, 300);
+    router_on_rtp(g_r, g_now, PUB, pkt, n, NULL);
+    s = stats();
+    router_timeout(g_r, g_now + 1);
+    assert_int_equal(stats().rtp_out_dropped, s.rtp_out_dropped + 2);
+    drain();
+}
+
+/* Only the output polled last, once, into a big enough buffer. */
+static void test_write_rules(void **state)
+{
+    struct router_output o, first;
+    uint8_t pkt[ROUTER_PKT_CAP], b[ROUTER_PKT_CAP];
+    size_t n;
+
+    (void)state;
+    two_on_top();
+    n = next_top(pkt, 400);
+    router_on_rtp(g_r, g_now, PUB, pkt, n, NULL);
+    assert_true(router_poll(g_r, &first));
+    assert_int_equal(router_write(g_r, &first, b, ROUTER_PKT_CAP - 1), 0); /* too small */
+    assert_int_equal(router_write(g_r, &first, NULL, sizeof(b)), 0);
+    assert_true(router_poll(g_r, &o));
+    assert_int_equal(router_write(g_r, &first, b, sizeof(b)), 0); /* not the last polled */
+    assert_int_equal(router_write(g_r, &o, b, sizeof(b)), o.len);
+    assert_int_equal(router_write(g_r, &o, b, sizeof(b)), 0); /* written already */
+    assert_false(router_poll(g_r, &o));
+    assert_false(router_poll(g_r, &o)); /* stays empty */
+}
+
+/* The transport-cc offset is where the subscriber's element (id 5 in
+ * cons_cfg) carries the publisher's number; none without the extension. */
+static void test_twcc_offset(void **state)
+{
+    size_t from, idx[16], n;
+
+    (void)state;
+    start_on_layer(C1, SUB, 0xA000, true, 2);
+    from = mark();
+    frame_all(0);
+    n = rtp_out(from, SUB, 0xA000, idx, 16);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        const struct sent *o = &g_out[idx[i]];
+        struct rtp_packet k;
+        struct rtp_ext_elem e;
+        uint16_t seq;
+
+        assert_int_equal(rtp_parse(&k, o->buf, o->len), 0);
+        assert_int_equal(rtp_ext_find(&k, 5, &e), 0);
+        assert_int_equal(rtp_ext_read_twcc_seq(&e, &seq), 0);
+        assert_true(o->twcc_off > 0);
+        assert_ptr_equal(o->buf + o->twcc_off, e.data);
+    }
+}
+
+/* A NACK that asks for more than one call may leave: the rest is dropped
+ * and counted, nothing else breaks. */
+static void test_too_many_outputs(void **state)
+{
+    uint8_t b[1024];
+    uint16_t seqs[ROUTER_OUT_MAX + 100];
+    size_t from, n = 0, idx[8];
+    uint16_t first = 0;
+    struct router_stats s;
+    struct rtp_packet k;
+
+    (void)state;
+    start_on_layer(C1, SUB, 0xA000, false, 0);
+    from = mark();
+    for (int f = 0; f < 300; f++) /* 600 packets of layer 0 */
+        send_frame(&g_layer[0], f == 0, 2, 100);
+    assert_true(rtp_out(from, SUB, 0xA000, idx, 8) > 0);
+    assert_int_equal(rtp_parse(&k, g_out[idx[0]].buf, g_out[idx[0]].len), 0);
+    first = k.seq;
+    /* every cached packet, asked for twice */
+    for (size_t i = 0; i < ROUTER_OUT_MAX + 100; i++)
+        seqs[n++] = (uint16_t)(first + 100 + i % 500);
+    s = stats();
+    from = mark();
+    rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, n));
+    /* as many written as the call could leave, the rest dropped */
+    assert_int_equal(g_n_out - from, ROUTER_OUT_MAX);
+    assert_int_equal(stats().retransmissions - s.retransmissions, n);
+    assert_int_equal(stats().rtp_out_dropped - s.rtp_out_dropped, n - ROUTER_OUT_MAX);
+    frame_all(0); /* still forwarding */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_same_bytes, setup_own, teardown_all),
-        cmocka_unit_test_setup_teardown(test_no_buffer_drops, setup_given, teardown_all),
+        cmocka_unit_test_setup_teardown(test_no_buffer_drops, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_untaken_dropped, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_write_rules, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_twcc_offset, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_too_many_outputs, setup, teardown_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ static void run(int64_t us, uint64_t bps, unsigned keymask)
 
     while (g_now < end) {
         if (g_now >= next_bps) {
-            router_set_peer_bitrate(g_r, SUB, bps);
+            rt_set_peer_bitrate(g_r, SUB, bps);
             next_bps = g_now + 200 * MS;
         }
         step(keymask);
@@ -173,11 +173,11 @@ static void test_probe_packets(void **state)
 
     (void)state;
     /* Not paused, or no such peer: no probe carrier is needed... */
-    assert_int_equal(router_send_probe(g_r, g_now, 999, 3), ERR_NOTFOUND);
+    assert_int_equal(rt_send_probe(g_r, g_now, 999, 3), ERR_NOTFOUND);
     run(1500 * MS, 50000, 0);
     assert_true(router_peer_video_paused(g_r, SUB));
     at = mark();
-    assert_int_equal(router_send_probe(g_r, g_now, SUB, 10), PROBE_PACKETS); /* at most a train */
+    assert_int_equal(rt_send_probe(g_r, g_now, SUB, 10), PROBE_PACKETS); /* at most a train */
     assert_int_equal(rtp_out(at, SUB, CAM_SSRC + 1, idx, 8), PROBE_PACKETS);
     for (size_t i = 0; i < PROBE_PACKETS; i++) {
         assert_int_equal(rtp_parse(&k, g_out[idx[i]].buf, g_out[idx[i]].len), 0);
@@ -196,8 +196,8 @@ static void test_probe_packets(void **state)
     }
     /* A peer whose video has no RTX has nothing to carry probes. */
     add_consumer(C3, CAM, SUB2, 0xC000, false);
-    router_set_peer_bitrate(g_r, SUB2, 50000);
-    assert_int_equal(router_send_probe(g_r, g_now, SUB2, 3), ERR_NOTFOUND);
+    rt_set_peer_bitrate(g_r, SUB2, 50000);
+    assert_int_equal(rt_send_probe(g_r, g_now, SUB2, 3), ERR_NOTFOUND);
 }
 
 int main(void)

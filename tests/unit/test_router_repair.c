@@ -84,7 +84,7 @@ static void advance_fine(int64_t us)
 
     while (g_now < end) {
         g_now += MS;
-        router_timeout(g_r, g_now);
+        rt_timeout(g_r, g_now);
     }
 }
 
@@ -464,7 +464,7 @@ static void test_retransmission_copy(void **state)
         advance_fine(ROUTER_RTX_COPY_US);
         assert_int_equal(stats().retransmission_copies, 1 + 20);
         rtcp_in(SUB, b, build_nack(b, sizeof b, 0xA000, seqs, 1));
-        assert_int_equal(router_remove_consumer(g_r, C1), 0);
+        assert_int_equal(rt_remove_consumer(g_r, C1), 0);
         advance_fine(SEC);
         assert_int_equal(stats().retransmission_copies, 1 + 20);
     }
