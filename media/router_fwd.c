@@ -272,7 +272,7 @@ static void send_live(struct router *r, struct router_consumer *c, const struct 
         out->peer = c->cfg.peer;
         out->len = (uint32_t)in->len;
         out->c = c;
-        out->seg = *g;
+        out->seg = g;
     } else {
         r->stats.rtp_out_dropped++;
     }
@@ -368,7 +368,7 @@ static bool resend(struct router *r, struct router_consumer *c, uint16_t out_seq
     out->op = ROUTER_OP_RESEND;
     out->peer = c->cfg.peer;
     out->c = c;
-    out->seg = *g;
+    out->seg = g;
     out->src = pkt;
     out->src_len = (uint32_t)len;
     out->in_ext = in_ext;
@@ -402,7 +402,7 @@ static size_t write_resend(const struct router *r, const struct router_pending *
     in.is_vp8 = c->prod != NULL && c->prod->cfg.codec == ROUTER_CODEC_VP8 &&
                 rtp_vp8_parse(&in.vp8, in.pkt.payload, in.pkt.payload_len) == 0;
     memcpy(out, p->src, p->src_len);
-    *twcc_off = rewrite(c, &p->seg, out, &in, r->now_us);
+    *twcc_off = rewrite(c, p->seg, out, &in, r->now_us);
     if (!p->rtx)
         return p->src_len;
     return wrap_rtx(c, p->rtx_seq, out, in.pkt.header_len, in.pkt.payload_len);
@@ -457,6 +457,6 @@ size_t router_fwd_write(const struct router *r, const struct router_pending *p, 
     if (p->op == ROUTER_OP_RESEND)
         return write_resend(r, p, out, twcc_off);
     memcpy(out, r->in.buf, r->in.len); /* the one copy of a forwarded packet */
-    *twcc_off = rewrite(p->c, &p->seg, out, &r->in, r->now_us);
+    *twcc_off = rewrite(p->c, p->seg, out, &r->in, r->now_us);
     return r->in.len;
 }

@@ -254,8 +254,11 @@ struct router_pending {
     const uint8_t *src;
     int64_t in_ext; /* RESEND: the cached packet's extended seq */
     const struct router_consumer *c;
-    struct router_segment seg; /* LIVE, RESEND: the offsets written with */
-    struct router_event ev;    /* EVENT */
+    /* LIVE, RESEND: the offsets written with, in c->seg: unchanged until
+     * the next call (a consumer starts at most one segment per call, in
+     * router_on_rtp, before its live output is queued). */
+    const struct router_segment *seg;
+    struct router_event ev;           /* EVENT */
 };
 
 struct router {

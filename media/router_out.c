@@ -43,7 +43,7 @@ struct router_pending *router_out_push(struct router *r)
     if (r->n_out == ROUTER_OUT_MAX)
         return NULL;
     p = &r->out[r->n_out++];
-    memset(p, 0, sizeof(*p));
+    p->rtx = false; /* the one field not every kind sets */
     return p;
 }
 
@@ -73,6 +73,7 @@ void router_emit_rtcp(struct router *r, uint32_t peer, const struct wr *w)
     p->op = ROUTER_OP_RTCP;
     p->peer = peer;
     p->src = start;
+    p->src_len = 0;
     p->len = (uint32_t)(w->p - start);
     r->rtcp_used += p->len;
 }
@@ -85,6 +86,8 @@ void router_emit_event(struct router *r, enum router_event_kind kind, uint32_t p
     if (p == NULL)
         return; /* state (layer, speaker) is still readable through router.h */
     p->op = ROUTER_OP_EVENT;
+    p->peer = peer;
+    p->len = 0;
     p->ev.kind = kind;
     p->ev.producer = producer;
     p->ev.consumer = consumer;
