@@ -299,20 +299,27 @@ async function withServer(name, fn) {
 }
 
 /* perf record on pid for `seconds`; resolves to the top symbols by self
- * time (perf report --no-children), or to why there are none. */
+ * time (perf report --no-children) and by time including what they call
+ * (--children: which syscalls and which of our functions hold the time),
+ * or to why there are none. */
 function profile(pid, seconds) {
     const data = path.join(os.tmpdir(), `capacity-perf-${process.pid}.data`);
+    const report = (extra, limit) => {
+        const rep = spawnSync('perf', ['report', '-i', data, '--stdio', ...extra, '--sort', 'dso,symbol',
+            '-g', 'none', '--percent-limit', limit], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const lines = (rep.stdout ?? '').split('\n').filter((l) => /^\s+[0-9.]+%/.test(l)).slice(0, 25);
+        return lines.length ? lines.map((l) => l.trim().replace(/\s+/g, ' ')).join('\n')
+            : `perf report gave nothing: ${rep.stderr}`;
+    };
     return new Promise((resolve) => {
         const rec = spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', data, '--', 'sleep',
             String(seconds)], { stdio: 'ignore' });
         rec.on('error', (e) => resolve(`perf is not available: ${e.message}`));
         rec.on('exit', () => {
-            const rep = spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '--sort', 'dso,symbol',
-                '-g', 'none', '--percent-limit', '1.5'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+            const self = report(['--no-children'], '1.5');
+            const total = report(['--children'], '8');
             fs.rmSync(data, { force: true });
-            const lines = (rep.stdout ?? '').split('\n').filter((l) => /^\s+[0-9.]+%/.test(l)).slice(0, 25);
-            resolve(lines.length ? lines.map((l) => l.trim().replace(/\s+/g, ' ')).join('\n')
-                : `perf report gave nothing: ${rep.stderr}`);
+            resolve(`${self}\n\nincluding callees (children, self), entries >= 8 %:\n${total}`);
         });
     });
 }
