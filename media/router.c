@@ -296,7 +296,9 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
     slots = cfg->kind == ROUTER_VIDEO ? r->video_slots : r->audio_slots;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         stream_init(&p->streams[l], &cfg->layers[l]);
-        rc = rtx_cache_create(&p->streams[l].cache, slots);
+        rc = rtx_cache_create(&p->streams[l].cache, slots,
+                              cfg->kind == ROUTER_VIDEO ? RTX_CACHE_VIDEO_BYTES
+                                                        : RTX_CACHE_AUDIO_BYTES);
         if (rc < 0)
             goto fail;
     }
