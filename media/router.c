@@ -297,8 +297,7 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
     for (size_t l = 0; l < cfg->n_layers; l++) {
         stream_init(&p->streams[l], &cfg->layers[l]);
         rc = rtx_cache_create(&p->streams[l].cache, slots,
-                              cfg->kind == ROUTER_VIDEO ? RTX_CACHE_VIDEO_BYTES
-                                                        : RTX_CACHE_AUDIO_BYTES);
+                              rtx_cache_budget(cfg->kind == ROUTER_VIDEO, l, cfg->n_layers));
         if (rc < 0)
             goto fail;
     }

@@ -34,6 +34,17 @@ struct rtx_cache {
     uint8_t *ring;
 };
 
+size_t rtx_cache_budget(bool video, size_t layer, size_t n_layers)
+{
+    size_t b = RTX_CACHE_VIDEO_BYTES;
+
+    if (!video)
+        return RTX_CACHE_AUDIO_BYTES;
+    for (size_t l = layer + 1; l < n_layers && b > RTX_CACHE_LOW_BYTES; l++)
+        b /= 3;
+    return b > RTX_CACHE_LOW_BYTES ? b : RTX_CACHE_LOW_BYTES;
+}
+
 int rtx_cache_create(struct rtx_cache **out, size_t slots, size_t budget)
 {
     struct rtx_cache *c;

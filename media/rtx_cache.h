@@ -32,17 +32,24 @@
 /* Byte budgets. The router repairs a loss for at most ROUTER_NACK_GIVEUP_US
  * (1 s) and a subscriber's NACK arrives a round trip after its loss, so a
  * stream needs about 1 s of its packets plus a round trip.
- * Video: the web client's highest layer (and a screen share) sends up to
- * 1.5 Mbit/s; 256 KiB is 1.4 s of it at that rate, a keyframe burst of
- * ~100 KB included. Lower layers (150 and 500 kbit/s) stop at their
- * 512 packets or this, the fewer, and stay smaller as long as they carry
- * less.
+ * Video: the web client's highest simulcast layer (and a screen share)
+ * sends up to 1.5 Mbit/s; 256 KiB is 1.4 s of it, a keyframe burst of
+ * ~100 KB included. Each layer below sends about a third of the one above
+ * (the web client's 1500/500/150 kbit/s, the capacity benchmark's
+ * 800/300/100), so it gets a third of the budget above: 85 KiB is 1.4 s at
+ * 500 kbit/s; the lowest gets at least RTX_CACHE_LOW_BYTES, 1.7 s at
+ * 150 kbit/s. A layer that sends more than that keeps a shorter time.
  * Audio: Opus at 20 ms a packet; 64 packets (1.28 s) of up to 512 bytes
  * (about 200 kbit/s, far above speech's 32-64 kbit/s) is 32 KiB. */
 #define RTX_CACHE_VIDEO_BYTES (256u << 10)
+#define RTX_CACHE_LOW_BYTES (32u << 10)
 #define RTX_CACHE_AUDIO_BYTES (32u << 10)
 
 struct rtx_cache;
+
+/* The budget of layer `layer` (0: the lowest) of a stream of n_layers, as
+ * explained above; audio: RTX_CACHE_AUDIO_BYTES. */
+size_t rtx_cache_budget(bool video, size_t layer, size_t n_layers);
 
 /* slots: a power of two from 1 to RTX_CACHE_MAX_SLOTS; budget: bytes the
  * ring may grow to, RTX_CACHE_PKT_CAP to RTX_CACHE_MAX_BYTES; else

@@ -246,6 +246,26 @@ static void test_slots_and_clear(void **state)
     rtx_cache_destroy(c);
 }
 
+/* The top layer's budget, a third of it for the one below, never less
+ * than RTX_CACHE_LOW_BYTES; audio's own. */
+static void test_budgets(void **state)
+{
+    (void)state;
+    assert_int_equal(rtx_cache_budget(true, 2, 3), RTX_CACHE_VIDEO_BYTES);
+    assert_int_equal(rtx_cache_budget(true, 1, 3), RTX_CACHE_VIDEO_BYTES / 3);
+    assert_int_equal(rtx_cache_budget(true, 0, 3), RTX_CACHE_LOW_BYTES);
+    assert_int_equal(rtx_cache_budget(true, 0, 2), RTX_CACHE_VIDEO_BYTES / 3);
+    assert_int_equal(rtx_cache_budget(true, 0, 1), RTX_CACHE_VIDEO_BYTES);
+    assert_int_equal(rtx_cache_budget(true, 5, 3), RTX_CACHE_VIDEO_BYTES);
+    assert_int_equal(rtx_cache_budget(false, 0, 1), RTX_CACHE_AUDIO_BYTES);
+    for (size_t l = 0; l < 3; l++) {
+        struct rtx_cache *c;
+
+        assert_int_equal(rtx_cache_create(&c, 512, rtx_cache_budget(true, l, 3)), 0);
+        rtx_cache_destroy(c);
+    }
+}
+
 static uint64_t rng_next(uint64_t *x)
 {
     *x ^= *x << 13;
@@ -294,11 +314,17 @@ static void test_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_invalid),      cmocka_unit_test(test_put_get),
-        cmocka_unit_test(test_overwrite_is_a_miss), cmocka_unit_test(test_put_invalid),
-        cmocka_unit_test(test_evict_by_bytes),      cmocka_unit_test(test_wrap),
-        cmocka_unit_test(test_grows_to_budget),     cmocka_unit_test(test_oversize),
-        cmocka_unit_test(test_slots_and_clear),     cmocka_unit_test(test_model),
+        cmocka_unit_test(test_create_invalid),
+        cmocka_unit_test(test_put_get),
+        cmocka_unit_test(test_overwrite_is_a_miss),
+        cmocka_unit_test(test_put_invalid),
+        cmocka_unit_test(test_evict_by_bytes),
+        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_grows_to_budget),
+        cmocka_unit_test(test_oversize),
+        cmocka_unit_test(test_slots_and_clear),
+        cmocka_unit_test(test_budgets),
+        cmocka_unit_test(test_model),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
