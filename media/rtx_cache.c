@@ -5,8 +5,9 @@
  * the ring, oldest at fifo[tail].off, the newest ending at head. When the
  * newest packet does not fit between head and the end of the ring it goes
  * to offset 0 (the bytes after head stay unused until the ring wraps
- * again). The index slot of a sequence number names the serial that holds
- * it; a serial below tail no longer has its bytes. */
+ * again). The index slot of a sequence number names the serial that stored
+ * it; a serial below tail no longer has its bytes, one below `cleared` was
+ * stored before the last clear. */
 #include "media/rtx_cache.h"
 
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct rtx_cache {
     size_t cap;    /* ring bytes now, min(budget, RTX_CACHE_FIRST_BYTES) .. budget */
     size_t head;   /* where the newest packet ends */
     uint64_t tail, next;
+    uint64_t cleared;        /* next at the last clear */
     struct rtx_index *index; /* by ext_seq mod slots */
     struct rtx_entry *fifo;  /* by serial mod slots */
     uint8_t *ring;
@@ -99,15 +101,26 @@ static struct rtx_entry *entry_of(const struct rtx_cache *c, uint64_t serial)
     return &c->fifo[serial & (c->slots - 1)];
 }
 
-/* The entry holding ext_seq, or NULL. */
-static const struct rtx_entry *lookup(const struct rtx_cache *c, int64_t ext_seq)
+/* The index entry of ext_seq when it was stored since the last clear, or
+ * NULL. */
+static const struct rtx_index *seen(const struct rtx_cache *c, int64_t ext_seq)
 {
     const struct rtx_index *x;
 
     if (ext_seq < 0)
         return NULL;
     x = &c->index[(uint64_t)ext_seq & (c->slots - 1)];
-    if (x->ext_seq != ext_seq || x->serial < c->tail)
+    if (x->ext_seq != ext_seq || x->serial < c->cleared)
+        return NULL;
+    return x;
+}
+
+/* The entry holding ext_seq's bytes, or NULL. */
+static const struct rtx_entry *lookup(const struct rtx_cache *c, int64_t ext_seq)
+{
+    const struct rtx_index *x = seen(c, ext_seq);
+
+    if (x == NULL || x->serial < c->tail)
         return NULL;
     return entry_of(c, x->serial);
 }
@@ -206,11 +219,11 @@ bool rtx_cache_get(const struct rtx_cache *c, int64_t ext_seq, const uint8_t **p
 
 bool rtx_cache_has(const struct rtx_cache *c, int64_t ext_seq)
 {
-    return lookup(c, ext_seq) != NULL;
+    return seen(c, ext_seq) != NULL;
 }
 
 void rtx_cache_clear(struct rtx_cache *c)
 {
-    c->tail = c->next; /* every serial held is now below tail */
+    c->tail = c->cleared = c->next; /* every serial stored is now below both */
     c->head = 0;
 }

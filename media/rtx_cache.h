@@ -69,8 +69,13 @@ size_t rtx_cache_bytes(const struct rtx_cache *c);
 int rtx_cache_put(struct rtx_cache *c, int64_t ext_seq, const uint8_t *pkt, size_t len);
 
 /* True, with a view of the stored bytes (valid until the next put), when
- * ext_seq is stored. */
+ * ext_seq is held. */
 bool rtx_cache_get(const struct rtx_cache *c, int64_t ext_seq, const uint8_t **pkt, size_t *len);
+
+/* True when ext_seq was stored since the last clear and no later packet
+ * has taken its slot, even if its bytes have since made room for newer
+ * packets (rtx_cache_get then fails): the router's test for a duplicate,
+ * over the same `slots` sequence numbers whatever the packets' size. */
 bool rtx_cache_has(const struct rtx_cache *c, int64_t ext_seq);
 
 /* Forgets every packet (the ring keeps its size). */

@@ -10,7 +10,9 @@
  *    in the ring),
  * and is surely held when they are at most budget - RTX_CACHE_PKT_CAP
  * (the ring wastes less than one packet at its end). A packet held has the
- * length and bytes of that put. */
+ * length and bytes of that put. rtx_cache_has() says whether the latest
+ * put since the clear into ext_seq's slot was ext_seq, whether or not its
+ * bytes are still held. */
 #ifndef SAMTALE_TESTS_RTX_CACHE_MODEL_H
 #define SAMTALE_TESTS_RTX_CACHE_MODEL_H
 
@@ -33,6 +35,7 @@ struct rcm {
     size_t slots, budget;
     struct rcm_put hist[RTX_CACHE_MAX_SLOTS]; /* by serial mod RTX_CACHE_MAX_SLOTS */
     uint64_t n_puts, cleared_at;              /* puts so far; n_puts at the last clear */
+    int64_t slot_ext[RTX_CACHE_MAX_SLOTS];    /* the latest put's ext_seq by slot, -1: none */
 };
 
 /* The bytes of the put with this serial number. */
@@ -47,6 +50,8 @@ static inline int rcm_init(struct rcm *m, size_t slots, size_t budget)
     m->slots = slots;
     m->budget = budget;
     m->n_puts = m->cleared_at = 0;
+    for (size_t i = 0; i < slots; i++)
+        m->slot_ext[i] = -1;
     return rtx_cache_create(&m->c, slots, budget);
 }
 
@@ -68,6 +73,7 @@ static inline bool rcm_put(struct rcm *m, int64_t ext, size_t len)
         return false;
     m->hist[m->n_puts % RTX_CACHE_MAX_SLOTS] =
         (struct rcm_put){.ext = ext, .serial = m->n_puts, .len = len};
+    m->slot_ext[(uint64_t)ext & (m->slots - 1)] = ext;
     m->n_puts++;
     return true;
 }
@@ -76,6 +82,8 @@ static inline void rcm_clear(struct rcm *m)
 {
     rtx_cache_clear(m->c);
     m->cleared_at = m->n_puts;
+    for (size_t i = 0; i < m->slots; i++)
+        m->slot_ext[i] = -1;
 }
 
 /* Checks the cache's answer for ext against the model. */
@@ -102,7 +110,10 @@ static inline bool rcm_check(const struct rcm *m, int64_t ext)
             break; /* a later packet took its slot */
     }
     got = rtx_cache_get(m->c, ext, &v, &len);
-    if (got != rtx_cache_has(m->c, ext))
+    if (rtx_cache_has(m->c, ext) !=
+        (ext >= 0 && m->slot_ext[(uint64_t)ext & (m->slots - 1)] == ext))
+        return false;
+    if (got && !rtx_cache_has(m->c, ext))
         return false;
     may = found != NULL && bytes <= m->budget;
     must = found != NULL && bytes <= m->budget - RTX_CACHE_PKT_CAP;

@@ -130,7 +130,8 @@ static bool held(const struct rtx_cache *c, int64_t s, size_t len)
 }
 
 /* A ring of 8000 usable bytes of 1000-byte packets holds the last eight;
- * every older one is a miss, however often the ring has wrapped. */
+ * every older one is a miss, however often the ring has wrapped, though
+ * the last 64 (the slots) are still known to have been stored. */
 static void test_evict_by_bytes(void **state)
 {
     struct rtx_cache *c;
@@ -139,8 +140,11 @@ static void test_evict_by_bytes(void **state)
     assert_int_equal(rtx_cache_create(&c, 64, 8192), 0);
     for (int64_t last = 1; last < 200; last++) {
         put_run(c, last - 1, last, 1000);
-        for (int64_t s = 0; s < last; s++)
+        for (int64_t s = 0; s < last; s++) {
             assert_int_equal(held(c, s, 1000), s >= last - 8);
+            /* Seen (a duplicate) until another number takes its slot. */
+            assert_int_equal(rtx_cache_has(c, s), s >= last - 64);
+        }
     }
     assert_true(rtx_cache_bytes(c) <= 8192 + 64 * 32 + 256);
     rtx_cache_destroy(c);
