@@ -44,6 +44,7 @@ struct engine_counters {
     _Atomic uint64_t retransmissions_pending, retransmissions_missed;
     _Atomic uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
     _Atomic uint64_t upstream_tail_probes, key_copies, retransmission_copies;
+    _Atomic uint64_t rtp_out_dropped;
     /* Phone calls (engine_phone.c). */
     _Atomic uint64_t phone_calls, phone_rtp_in, phone_rtp_out, phone_foreign;
     _Atomic uint64_t phone_jitter_late, phone_jitter_lost;

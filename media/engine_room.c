@@ -202,6 +202,7 @@ static void count_router(struct engine *e, struct mroom *room)
     add(&e->c.upstream_tail_probes, st.upstream_tail_probes, &c->upstream_tail_probes);
     add(&e->c.key_copies, st.key_copies, &c->key_copies);
     add(&e->c.retransmission_copies, st.retransmission_copies, &c->retransmission_copies);
+    add(&e->c.rtp_out_dropped, st.rtp_out_dropped, &c->rtp_out_dropped);
 }
 
 static void room_free(struct engine *e, struct mroom *room)

@@ -441,6 +441,7 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->upstream_tail_probes += load(&e->c.upstream_tail_probes);
         out->key_copies += load(&e->c.key_copies);
         out->retransmission_copies += load(&e->c.retransmission_copies);
+        out->rtp_out_dropped += load(&e->c.rtp_out_dropped);
         out->phone_calls += load(&e->c.phone_calls);
         out->phone_rtp_in += load(&e->c.phone_rtp_in);
         out->phone_rtp_out += load(&e->c.phone_rtp_out);

@@ -259,6 +259,7 @@ struct media_stats {
     uint64_t retransmissions_pending, retransmissions_missed; /* see router_stats */
     uint64_t upstream_missing, upstream_repaired, upstream_unrepaired, upstream_repair_us;
     uint64_t upstream_tail_probes, key_copies, retransmission_copies;
+    uint64_t rtp_out_dropped; /* outgoing RTP without a packet buffer (router_stats) */
     /* ICE-TCP admission (see worker_stats): accepted connections; open ones
      * not authenticated yet and authenticated (gauges); unauthenticated
      * ones evicted for a newer one, refused for their address's cap,

@@ -278,7 +278,8 @@ int router_add_producer(struct router *r, const struct router_producer_cfg *cfg)
     slots = cfg->kind == ROUTER_VIDEO ? r->video_slots : r->audio_slots;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         stream_init(&p->streams[l], &cfg->layers[l]);
-        rc = rtx_cache_create(&p->streams[l].cache, slots);
+        rc = rtx_cache_create(&p->streams[l].cache, slots,
+                              rtx_cache_budget(cfg->kind == ROUTER_VIDEO, l, cfg->n_layers));
         if (rc < 0)
             goto fail;
     }

@@ -254,6 +254,11 @@ static void render_media(struct metrics_out *o, const struct metrics_live *live)
         "Packets of key frames (VP8 temporal layer 0) sent a second time to subscribers whose "
         "receiver reports show loss: their repair would stall every frame built on them.");
     PER_WORKER(o, live, "samtale_sfu_key_copies_total", key_copies);
+    metrics_family(o, "samtale_sfu_rtp_out_dropped_total", "counter",
+                   "RTP packets for subscribers (forwarded, retransmitted or sent twice) not sent "
+                   "for want of a packet buffer: the subscriber's transport was not connected "
+                   "(yet, or any more) or the media worker's packet pool was exhausted.");
+    PER_WORKER(o, live, "samtale_sfu_rtp_out_dropped_total", rtp_out_dropped);
     metrics_family(
         o, "samtale_sfu_upstream_repair_seconds_total", "counter",
         "Time from a gap in a publisher's stream to its repair, summed over the repaired "

@@ -399,6 +399,8 @@ static void test_forward_without_buffer_is_dropped(void **state)
 
     close_room(f, cmd);
     free(cmd);
+    /* The closed room's router counts reach the worker's (/metrics). */
+    assert_int_equal(atomic_load(&f->e->c.rtp_out_dropped), 3);
 }
 
 int main(void)

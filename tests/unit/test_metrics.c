@@ -95,6 +95,23 @@ static void renders_ice_tcp_admission_per_worker(void **state)
         buf, "samtale_media_tcp_dropped_total{worker=\"1\",reason=\"transport_ended\"} 11\n"));
 }
 
+static void renders_sfu_rtp_out_dropped_per_worker(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    static struct metrics_live live;
+    static char buf[65536];
+    memset(&m, 0, sizeof m);
+    memset(&live, 0, sizeof live);
+    live.n_workers = 2;
+    live.workers[1].rtp_out_dropped = 13;
+    assert_true(metrics_render(&m, &live, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "# HELP samtale_sfu_rtp_out_dropped_total RTP packets for "));
+    assert_non_null(strstr(buf, "# TYPE samtale_sfu_rtp_out_dropped_total counter\n"
+                                "samtale_sfu_rtp_out_dropped_total{worker=\"0\"} 0\n"
+                                "samtale_sfu_rtp_out_dropped_total{worker=\"1\"} 13\n"));
+}
+
 static void too_small_buffer_is_an_error(void **state)
 {
     (void)state;
@@ -143,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(renders_every_family_with_help_and_type),
         cmocka_unit_test(renders_ice_tcp_admission_per_worker),
+        cmocka_unit_test(renders_sfu_rtp_out_dropped_per_worker),
         cmocka_unit_test(too_small_buffer_is_an_error),
         cmocka_unit_test(all_workers_render_at_any_count),
         cmocka_unit_test(error_table_is_bounded),

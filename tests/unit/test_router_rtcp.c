@@ -283,6 +283,63 @@ static void test_rtx_from_publisher(void **state)
     }
 }
 
+/* The lowest layer's cache keeps 32 KiB: 50 packets of 1000 bytes later
+ * the first one's bytes are gone though it is well inside the 512 packets
+ * the cache spans. A subscriber's NACK of it is a miss; the publisher
+ * sending it again (an RTX probe) is a duplicate, not forwarded again. */
+static void test_old_packet_bytes_gone(void **state)
+{
+    static size_t idx[MAX_OUT];
+    uint8_t b[ROUTER_PKT_CAP], x[ROUTER_PKT_CAP];
+    struct pkt_opts o;
+    struct rtp_packet p0, k;
+    struct router_stats s0;
+    uint16_t out_seq;
+    size_t from, len;
+
+    (void)state;
+    start_on_layer(C1, SUB, 0xA000, false, 0);
+    memset(&o, 0, sizeof(o));
+    o.ssrc = 0x1110;
+    o.pt = 96;
+    o.seq = g_layer[0].seq++;
+    o.ts = g_layer[0].ts;
+    o.marker = true;
+    o.vp8 = true;
+    o.start = true;
+    o.pid = g_layer[0].pid;
+    o.tl0 = g_layer[0].tl0;
+    o.payload = 1000;
+    len = build_pkt(b, sizeof(b), &o);
+    g_layer[0].ts += 3000;
+    g_layer[0].pid = (uint16_t)((g_layer[0].pid + 1) & 0x7fff);
+    g_layer[0].tl0++;
+    from = mark();
+    rtp_in(PUB, b, len);
+    assert_int_equal(rtp_out(from, SUB, 0xA000, idx, MAX_OUT), 1);
+    assert_int_equal(rtp_parse(&k, g_out[idx[0]].buf, g_out[idx[0]].len), 0);
+    out_seq = k.seq;
+    for (int i = 0; i < 5; i++)
+        send_frame(&g_layer[0], false, 10, 1000);
+    s0 = stats();
+    from = mark();
+    rtcp_in(SUB, x, build_nack(x, sizeof x, 0xA000, &out_seq, 1));
+    assert_null(find_out(from, SUB, 0xA000, out_seq));
+    assert_int_equal(stats().retransmissions_missed, s0.retransmissions_missed + 1);
+    /* RTX: same header with the RTX SSRC/PT/seq, OSN, original payload. */
+    assert_int_equal(rtp_parse(&p0, b, len), 0);
+    memcpy(x, b, p0.header_len);
+    x[1] = 97;
+    wr_put_u16(x + 2, 90);
+    wr_put_u32(x + 8, 0x1111);
+    x[p0.header_len] = (uint8_t)(o.seq >> 8);
+    x[p0.header_len + 1] = (uint8_t)o.seq;
+    memcpy(x + p0.header_len + 2, p0.payload, p0.payload_len);
+    rtp_in(PUB, x, len + 2);
+    assert_int_equal(rtp_out(from, SUB, 0xA000, idx, MAX_OUT), 0);
+    assert_int_equal(stats().rtp_forwarded, s0.rtp_forwarded);
+}
+
 /* ---- reports, hostile input ---- */
 
 static void test_sr_to_subscriber(void **state)
@@ -485,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pli_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_consumer_keyframe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtx_from_publisher, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_packet_bytes_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sr_to_subscriber, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rr_to_publisher, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_changes_nothing, setup, teardown),
