@@ -89,10 +89,9 @@ struct mroom {
     struct mixer *mixer;         /* NULL until the first call or mix source */
     struct mphone *phones;
     uint64_t mix_late, mix_lost; /* the mixer's, already in the engine's counters */
-    /* The pool packet the router is writing into (engine_room.c out_buf)
-     * and its peer's session (NULL for MEDIA_MIX_PEER), until emit. */
+    /* A pool packet taken for the router's next RTP output and not used
+     * yet (engine_room.c send_output): kept for the next one. */
     struct pkt *out_pkt;
-    struct msession *out_sess;
     uint8_t mix_buf[ROUTER_PKT_CAP]; /* what the router sends the mixer (MEDIA_MIX_PEER) */
 };
 

@@ -402,6 +402,9 @@ void media_get_stats(struct media *m, int worker, struct media_stats *out)
         out->bytes_out += ws.udp_tx_bytes + ws.tcp_tx_bytes;
         out->send_calls += ws.udp_tx_syscalls;
         out->gso_sends += ws.udp_tx_gso_sends;
+        out->gso_datagrams += ws.udp_tx_gso_datagrams;
+        out->wakeups += ws.wakeups;
+        out->recv_calls += ws.udp_rx_syscalls;
         out->send_dropped_full += ws.udp_tx_dropped;
         out->send_errors += ws.udp_tx_errors;
         out->no_buffer += ws.pool_exhausted;

@@ -245,6 +245,9 @@ struct media_stats {
      * (GSO), datagrams dropped because the socket buffer was full, because
      * of another send error, or because no packet buffer was free. */
     uint64_t send_calls, gso_sends, send_dropped_full, send_errors, no_buffer;
+    /* How much each wakeup and call carries: epoll returns of the worker
+     * loop, recvmmsg calls on the media socket, datagrams sent by GSO. */
+    uint64_t wakeups, recv_calls, gso_datagrams;
     uint64_t dropped_unknown_source; /* no session, or no valid check for the address */
     uint64_t dropped_garbage;
     uint64_t srtp_failures;

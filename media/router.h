@@ -192,8 +192,9 @@ struct router_output {
 
 struct router_cfg {
     int64_t now_us;
-    /* Packets each video stream keeps for retransmissions: a power of two
-     * up to RTX_CACHE_MAX_SLOTS, 0 for ROUTER_RTX_CACHE_PACKETS; audio
+    /* Packets each video stream keeps at most for retransmissions (fewer
+     * when their bytes exceed the stream's budget, rtx_cache.h): a power of
+     * two up to RTX_CACHE_MAX_SLOTS, 0 for ROUTER_RTX_CACHE_PACKETS; audio
      * streams keep ROUTER_AUDIO_CACHE_PACKETS or this, the fewer. A small
      * cache (the fuzz target's) reaches its edges with few packets and
      * costs little to create. */

@@ -258,7 +258,7 @@ struct router_pending {
      * the next call (a consumer starts at most one segment per call, in
      * router_on_rtp, before its live output is queued). */
     const struct router_segment *seg;
-    struct router_event ev;           /* EVENT */
+    struct router_event ev; /* EVENT */
 };
 
 struct router {

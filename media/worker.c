@@ -270,8 +270,10 @@ static void tx_count_sent(struct worker *w, size_t msg)
         bytes += w->tx[first + k]->len;
     WSTAT_ADD(w, udp_tx_packets, count);
     WSTAT_ADD(w, udp_tx_bytes, bytes);
-    if (count > 1)
+    if (count > 1) {
         WSTAT_ADD(w, udp_tx_gso_sends, 1);
+        WSTAT_ADD(w, udp_tx_gso_datagrams, count);
+    }
 }
 
 void worker_flush(struct worker *w)
@@ -344,6 +346,7 @@ static void udp_readable(struct worker *w)
             h->msg_flags = 0;
         }
         int n = recvmmsg(w->udp_fd, w->rx_msgs, WORKER_RX_BATCH, MSG_DONTWAIT, NULL);
+        WSTAT_ADD(w, udp_rx_syscalls, 1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

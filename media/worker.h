@@ -153,10 +153,12 @@ struct worker_stats {
     uint64_t udp_rx_packets, udp_rx_bytes;
     uint64_t udp_rx_truncated; /* larger than WORKER_PKT_SIZE: dropped */
     uint64_t udp_tx_packets, udp_tx_bytes;
-    uint64_t udp_tx_dropped;   /* socket buffer full (EAGAIN, ENOBUFS) */
-    uint64_t udp_tx_errors;    /* any other send failure */
-    uint64_t udp_tx_syscalls;  /* sendto/sendmmsg calls */
-    uint64_t udp_tx_gso_sends; /* messages sent with UDP_SEGMENT (several datagrams each) */
+    uint64_t udp_tx_dropped;       /* socket buffer full (EAGAIN, ENOBUFS) */
+    uint64_t udp_tx_errors;        /* any other send failure */
+    uint64_t udp_tx_syscalls;      /* sendto/sendmmsg calls */
+    uint64_t udp_tx_gso_sends;     /* messages sent with UDP_SEGMENT (several datagrams each) */
+    uint64_t udp_tx_gso_datagrams; /* the datagrams those carried */
+    uint64_t udp_rx_syscalls;      /* recvmmsg calls on the media socket */
     uint64_t tcp_rx_frames, tcp_rx_bytes;
     uint64_t tcp_tx_frames, tcp_tx_bytes;
     /* Handed to on_datagram (UDP and TCP), by class. */

@@ -127,6 +127,15 @@ static void render_media(struct metrics_out *o, const struct metrics_live *live)
     metrics_family(o, "samtale_media_gso_sends_total", "counter",
                    "UDP sends that carried several datagrams at once (GSO).");
     PER_WORKER(o, live, "samtale_media_gso_sends_total", gso_sends);
+    metrics_family(o, "samtale_media_gso_datagrams_total", "counter",
+                   "Datagrams carried by those GSO sends.");
+    PER_WORKER(o, live, "samtale_media_gso_datagrams_total", gso_datagrams);
+    metrics_family(o, "samtale_media_recv_calls_total", "counter",
+                   "recvmmsg system calls on the media socket by worker.");
+    PER_WORKER(o, live, "samtale_media_recv_calls_total", recv_calls);
+    metrics_family(o, "samtale_media_wakeups_total", "counter",
+                   "Times the worker's event loop woke up (epoll returns).");
+    PER_WORKER(o, live, "samtale_media_wakeups_total", wakeups);
     metrics_family(o, "samtale_media_send_dropped_total", "counter",
                    "Outgoing datagrams dropped: socket buffer full (EAGAIN, ENOBUFS), another send "
                    "error, or no free packet buffer.");

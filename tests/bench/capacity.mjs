@@ -114,6 +114,7 @@ async function startSamtale() {
         name: 'samtale',
         pid: server.proc.pid,
         args: ['--url', server.origin, '--user', 'anna', '--password-file', pwFile, '--ca', CA_PATH],
+        request: (method, urlPath) => server.request(method, urlPath),
         stop: () => server.cleanup(),
     };
 }
@@ -324,15 +325,60 @@ function profile(pid, seconds) {
     });
 }
 
+/* samtale's media worker counters (/metrics), summed over workers: how
+ * much each wakeup and system call carried. null for a server without them. */
+const COUNTERS = {
+    in: /^samtale_media_packets_total\{.*direction="in"\} (\d+)/,
+    out: /^samtale_media_packets_total\{.*direction="out"\} (\d+)/,
+    wakeups: /^samtale_media_wakeups_total\{.*\} (\d+)/,
+    recv: /^samtale_media_recv_calls_total\{.*\} (\d+)/,
+    send: /^samtale_media_send_calls_total\{.*\} (\d+)/,
+    gso: /^samtale_media_gso_datagrams_total\{.*\} (\d+)/,
+};
+
+async function mediaCounters(srv) {
+    if (typeof srv.request !== 'function') return null;
+    const r = await srv.request('GET', '/metrics').catch(() => null);
+    if (!r || r.status !== 200) return null;
+    const c = Object.fromEntries(Object.keys(COUNTERS).map((k) => [k, 0]));
+    for (const line of r.text.split('\n'))
+        for (const [k, re] of Object.entries(COUNTERS)) {
+            const m = re.exec(line);
+            if (m) c[k] += Number(m[1]);
+        }
+    return c;
+}
+
+function perCall(a, b) {
+    if (!a || !b) return null;
+    const d = Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+    return {
+        inPerWakeup: d.in / Math.max(1, d.wakeups),
+        inPerRecv: d.in / Math.max(1, d.recv),
+        outPerSend: d.out / Math.max(1, d.send),
+        gsoShare: d.gso / Math.max(1, d.out),
+        wakeupsPerSec: d.wakeups,
+    };
+}
+
 async function steady(name, args, meetings, { perf = false, seconds = SECONDS } = {}) {
     return withServer(name, async (srv) => {
         log(`${name}: ${meetings} meetings ${args.join(' ')}`);
         let prof = null;
-        const onMeasuring = perf ? () => { prof = profile(srv.pid, Math.max(1, seconds - 2)); } : undefined;
+        let c0 = null;
+        let t0 = 0;
+        const onMeasuring = () => {
+            t0 = Date.now();
+            c0 = mediaCounters(srv);
+            if (perf) prof = profile(srv.pid, Math.max(1, seconds - 2));
+        };
         const r = await generate(srv, ['--meetings', String(meetings), '--parties', '3', '--warmup', WARMUP, ...args],
             { seconds, onMeasuring });
         if (r.failed) return { failed: r.failed };
         const f = figures(r);
+        // From the start of the window to the generator's end (its teardown adds little).
+        f.calls = perCall(await c0, await mediaCounters(srv));
+        if (f.calls) f.calls.wakeupsPerSec /= Math.max(1, (Date.now() - t0) / 1000);
         if (prof) f.profile = await prof;
         return f;
     });
@@ -560,6 +606,11 @@ if (SCENARIOS.includes('a')) {
     md.push(`### (a) 50 three-party meetings, simulcast video and audio\n\n${steadyTable(rows, pr.gsoNs)}`);
     for (const [s, f] of rows) {
         if (f.profile) {
+            if (f.calls)
+                md.push(`What samtale's media worker did per wakeup and system call in (a) (its /metrics counters over the window): ` +
+                    `${fmt(f.calls.wakeupsPerSec, 0)} wakeups/s, ${fmt(f.calls.inPerWakeup, 1)} datagrams received per wakeup, ` +
+                    `${fmt(f.calls.inPerRecv, 1)} per recvmmsg, ${fmt(f.calls.outPerSend, 1)} sent per send call, ` +
+                    `${fmt(f.calls.gsoShare * 100, 0)} % of datagrams sent in GSO runs.`);
             md.push(`Where ${s}'s time went in (a) (\`perf record -F 499 -g\` on the process through the window; ` +
                 `\`perf report --no-children --sort dso,symbol\`, entries ≥ 1.5 % of samples):\n\n\`\`\`\n${f.profile}\n\`\`\``);
         }

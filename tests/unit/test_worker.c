@@ -185,6 +185,11 @@ static void test_udp_echo_batched(void **state)
     assert_int_equal(s.udp_tx_packets, 512);
     assert_int_equal(s.pool_in_use, 0); /* every batched packet went back */
     assert_int_equal(s.pool_exhausted, 0);
+    /* every datagram in: read by some recvmmsg call, each call at most a batch */
+    assert_true(s.udp_rx_syscalls >= 512 / WORKER_RX_BATCH &&
+                s.udp_rx_syscalls <= s.wakeups * WORKER_RX_ROUNDS);
+    assert_true(s.udp_tx_gso_datagrams <= s.udp_tx_packets);
+    assert_true(s.udp_tx_gso_datagrams >= 2 * s.udp_tx_gso_sends);
     print_message("batched echo: 512 datagrams in %llu send calls, %llu with GSO\n",
                   (unsigned long long)s.udp_tx_syscalls, (unsigned long long)s.udp_tx_gso_sends);
     struct obs o;
