@@ -81,13 +81,14 @@ static uint8_t *out_buf(void *arg, uint32_t peer, size_t *cap)
 
 /* The router sends to a peer: protect and send on its transport. RTP is in
  * the pool packet of out_buf (queued without a copy); RTCP in the router's
- * own buffer (copied into a pool packet by the transport's send). */
+ * own buffer (copied into a pool packet by engine_session_send_rtcp). */
 static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *buf, size_t len,
                  size_t cap)
 {
     struct mroom *room = arg;
     struct pkt *p = room->out_pkt;
     struct msession *s;
+    (void)cap; /* what is not in out_pkt is copied into a pool packet */
     if (p && buf == p->data) {
         room->out_pkt = NULL;
         s = room->out_sess;
@@ -103,7 +104,7 @@ static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *b
     if (!s || !transport_is_connected(s->t))
         goto put;
     if (rtcp) {
-        transport_send_rtcp(s->t, buf, len, cap);
+        engine_session_send_rtcp(s, buf, len);
         goto put;
     }
     /* Our own transport-wide sequence number, for the subscriber's feedback:
@@ -119,7 +120,7 @@ static void emit(void *arg, int64_t now_us, uint32_t peer, bool rtcp, uint8_t *b
         (void)engine_session_send_pkt(s, p, len); /* takes p */
         return;
     }
-    transport_send_rtp(s->t, buf, len, cap);
+    engine_session_send_rtp(s, buf, len);
     return;
 put:
     if (p)
@@ -522,7 +523,7 @@ static void send_feedback(struct mroom *room, int64_t now_us)
             int n;
             while ((n = twcc_recv_timeout(s->twcc, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
                                           ROOM_TWCC_SSRC, s->twcc_media_ssrc)) > 0)
-                transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf);
+                engine_session_send_rtcp(s, buf, (size_t)n);
         }
     }
 }
@@ -539,7 +540,7 @@ static void send_rembs(struct engine *e, struct mroom *room, int64_t now_us)
         if (remb_est_next_deadline(s->remb) <= now_us) {
             int n = remb_est_timeout(s->remb, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
                                      ROOM_TWCC_SSRC);
-            if (n > 0 && transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf) == 0)
+            if (n > 0 && engine_session_send_rtcp(s, buf, (size_t)n) == 0)
                 atomic_fetch_add_explicit(&e->c.remb_sent, 1, memory_order_relaxed);
         }
     }

@@ -18,6 +18,7 @@
 #define OUTBOX_MAX 64
 #define PKT_MAX 2048
 #define CLOSED_MAX 32
+#define LOG_MAX 256
 
 #define SERVER_UFRAG "srvU"
 #define SERVER_PWD "serverpassword0123456789abc"
@@ -28,6 +29,7 @@ struct datagram {
     size_t len;
     struct stun_addr to;
     enum ice_proto proto;
+    uint64_t tcp_conn;
 };
 
 struct sim {
@@ -36,8 +38,11 @@ struct sim {
     struct dtls *browser_dtls;
     struct srtpx *browser_srtp;
     struct stun_addr browser_addr;
+    enum ice_proto browser_proto;       /* the browser's DTLS goes over this, */
+    uint64_t browser_conn;              /* on this ICE-TCP connection */
     struct datagram outbox[OUTBOX_MAX]; /* what the transport sent */
     size_t outbox_len;
+    bool no_drain; /* to_transport()/check_on() leave the outputs queued */
     int64_t now;
     unsigned tid_counter;
     bool connected, failed, path_changed;
@@ -47,31 +52,46 @@ struct sim {
         enum transport_tcp_close why;
     } closed[CLOSED_MAX]; /* ICE-TCP connections the transport asked to close */
     size_t n_closed;
+    struct transport_output log[LOG_MAX]; /* every output, in order (views not kept) */
+    size_t n_log;
 };
 
-static void record_close(void *arg, uint64_t tcp_conn, enum transport_tcp_close why)
+/* Takes every output of the transport, in order: datagrams into the
+ * outbox (copied: their bytes live until the next call), close requests
+ * into closed[], events into the flags. */
+static void drain(struct sim *s)
 {
-    struct sim *s = arg;
-    assert_true(s->n_closed < CLOSED_MAX);
-    s->closed[s->n_closed].conn = tcp_conn;
-    s->closed[s->n_closed].why = why;
-    s->n_closed++;
-}
-
-static int record_send(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
-                       enum ice_proto proto, uint64_t tcp_conn)
-{
-    (void)tcp_conn;
-    struct sim *s = arg;
-    assert_true(len <= PKT_MAX);
-    if (s->outbox_len == OUTBOX_MAX)
-        return ERR_FULL;
-    struct datagram *d = &s->outbox[s->outbox_len++];
-    memcpy(d->data, buf, len);
-    d->len = len;
-    d->to = *to;
-    d->proto = proto;
-    return 0;
+    struct transport_output o;
+    while (transport_poll(s->t, &o)) {
+        if (s->n_log < LOG_MAX)
+            s->log[s->n_log++] = o;
+        if (o.kind == TRANSPORT_OUT_DATAGRAM) {
+            assert_non_null(o.datagram.buf);
+            assert_true(o.datagram.len > 0 && o.datagram.len <= PKT_MAX);
+            if (s->outbox_len == OUTBOX_MAX)
+                continue;
+            struct datagram *d = &s->outbox[s->outbox_len++];
+            memcpy(d->data, o.datagram.buf, o.datagram.len);
+            d->len = o.datagram.len;
+            d->to = o.datagram.to.addr;
+            d->proto = o.datagram.to.proto;
+            d->tcp_conn = o.datagram.to.tcp_conn;
+        } else if (o.kind == TRANSPORT_OUT_CLOSE_TCP) {
+            assert_true(s->n_closed < CLOSED_MAX);
+            s->closed[s->n_closed].conn = o.close_tcp.conn;
+            s->closed[s->n_closed].why = o.close_tcp.why;
+            s->n_closed++;
+        } else {
+            assert_int_equal(o.kind, TRANSPORT_OUT_EVENT);
+            if (o.event.type == TRANSPORT_EVENT_CONNECTED)
+                s->connected = true;
+            else if (o.event.type == TRANSPORT_EVENT_FAILED) {
+                s->failed = true;
+                s->reason = o.event.reason;
+            } else if (o.event.type == TRANSPORT_EVENT_PATH)
+                s->path_changed = true;
+        }
+    }
 }
 
 static void addr_v4(struct stun_addr *a, uint8_t last, uint16_t port)
@@ -83,25 +103,12 @@ static void addr_v4(struct stun_addr *a, uint8_t last, uint16_t port)
     a->ip[3] = last;
 }
 
-static void drain_events(struct sim *s)
-{
-    struct transport_output o;
-    while (transport_poll(s->t, &o)) {
-        if (o.event == TRANSPORT_EVENT_CONNECTED)
-            s->connected = true;
-        else if (o.event == TRANSPORT_EVENT_FAILED) {
-            s->failed = true;
-            s->reason = o.reason;
-        } else if (o.event == TRANSPORT_EVENT_PATH)
-            s->path_changed = true;
-    }
-}
-
 static void to_transport(struct sim *s, uint8_t *buf, size_t len, const struct stun_addr *from)
 {
     size_t n = len;
-    transport_input(s->t, s->now, buf, &n, from, ICE_PROTO_UDP, 0);
-    drain_events(s);
+    transport_input(s->t, s->now, buf, &n, from, s->browser_proto, s->browser_conn);
+    if (!s->no_drain)
+        drain(s);
 }
 
 /* The browser checks the server's candidate from `from` (over TCP
@@ -124,7 +131,8 @@ static void check_on(struct sim *s, const struct stun_addr *from, uint64_t conn,
     assert_int_equal(stun_build_binding_request(buf, sizeof buf, &req, &len), 0);
     size_t n = len;
     transport_input(s->t, s->now, buf, &n, from, conn ? ICE_PROTO_TCP : ICE_PROTO_UDP, conn);
-    drain_events(s);
+    if (!s->no_drain)
+        drain(s);
 }
 
 static void check(struct sim *s, const struct stun_addr *from, bool nominate)
@@ -132,35 +140,51 @@ static void check(struct sim *s, const struct stun_addr *from, bool nominate)
     check_on(s, from, 0, nominate, SERVER_PWD);
 }
 
+/* The DTLS datagrams in the outbox, to the browser, in order; the outbox
+ * is emptied. True if there were any. */
+static bool to_browser(struct sim *s)
+{
+    bool moved = false;
+    for (size_t i = 0; i < s->outbox_len; i++) {
+        struct datagram *d = &s->outbox[i];
+        if (d->data[0] >= 20 && d->data[0] <= 63) {
+            dtls_input(s->browser_dtls, s->now, d->data, d->len);
+            moved = true;
+        }
+    }
+    s->outbox_len = 0;
+    return moved;
+}
+
+/* What the browser's DTLS has to send, to the transport; the browser's
+ * SRTP when its handshake completes. True if it sent anything. */
+static bool from_browser(struct sim *s)
+{
+    bool moved = false;
+    struct dtls_output o;
+    while (dtls_poll(s->browser_dtls, &o)) {
+        if (o.kind == DTLS_OUT_TRANSMIT) {
+            uint8_t copy[PKT_MAX];
+            memcpy(copy, o.data, o.len);
+            to_transport(s, copy, o.len, &s->browser_addr);
+            moved = true;
+        } else if (o.kind == DTLS_OUT_EVENT && o.event == DTLS_EVENT_CONNECTED) {
+            struct dtls_srtp_keys keys;
+            assert_int_equal(dtls_srtp_keys(s->browser_dtls, &keys), 0);
+            assert_int_equal(srtpx_create(&s->browser_srtp, &keys), 0);
+            dtls_srtp_keys_wipe(&keys);
+        }
+    }
+    return moved;
+}
+
 /* Delivers DTLS sent by the transport to the browser, and the browser's
  * answers back, until both are quiet. */
 static void shuttle(struct sim *s)
 {
     for (int round = 0; round < 20; round++) {
-        bool moved = false;
-        for (size_t i = 0; i < s->outbox_len; i++) {
-            struct datagram *d = &s->outbox[i];
-            if (d->data[0] >= 20 && d->data[0] <= 63) {
-                dtls_input(s->browser_dtls, s->now, d->data, d->len);
-                moved = true;
-            }
-        }
-        s->outbox_len = 0;
-        struct dtls_output o;
-        while (dtls_poll(s->browser_dtls, &o)) {
-            if (o.kind == DTLS_OUT_TRANSMIT) {
-                uint8_t copy[PKT_MAX];
-                memcpy(copy, o.data, o.len);
-                to_transport(s, copy, o.len, &s->browser_addr);
-                moved = true;
-            } else if (o.kind == DTLS_OUT_EVENT && o.event == DTLS_EVENT_CONNECTED) {
-                struct dtls_srtp_keys keys;
-                assert_int_equal(dtls_srtp_keys(s->browser_dtls, &keys), 0);
-                assert_int_equal(srtpx_create(&s->browser_srtp, &keys), 0);
-                dtls_srtp_keys_wipe(&keys);
-            }
-        }
-        if (!moved)
+        bool moved = to_browser(s);
+        if (!from_browser(s) && !moved)
             return;
     }
 }
@@ -186,9 +210,6 @@ static int setup_with_fp(void **state, bool wrong_fp)
         .role = DTLS_ROLE_SERVER,
         .remote_fp_alg = "sha-256",
         .remote_fp = browser_fp,
-        .send = record_send,
-        .send_arg = s,
-        .close_tcp = record_close,
         .now_us = s->now,
     };
     assert_int_equal(transport_create(&s->t, &cfg), 0);
@@ -222,9 +243,12 @@ static int teardown(void **state)
 
 static void connect_all(struct sim *s)
 {
-    check(s, &s->browser_addr, true);
-    assert_true(s->outbox_len >= 1); /* the STUN success response */
+    check_on(s, &s->browser_addr, s->browser_conn, true, SERVER_PWD);
+    assert_true(s->outbox_len >= 1); /* the STUN success response, on the check's path */
     assert_true(s->outbox[0].data[0] <= 3);
+    assert_true(stun_addr_equal(&s->outbox[0].to, &s->browser_addr));
+    assert_int_equal(s->outbox[0].proto, s->browser_proto);
+    assert_int_equal(s->outbox[0].tcp_conn, s->browser_conn);
     s->outbox_len = 0;
     assert_int_equal(dtls_start(s->browser_dtls, s->now), 0);
     shuttle(s);
@@ -269,14 +293,13 @@ static void media_flows_both_ways(void **state)
     /* and back: the transport protects, the browser decrypts */
     plen = make_rtp(plain, 7, 0x55667788, 300);
     memcpy(buf, plain, plen);
-    s->outbox_len = 0;
-    assert_int_equal(transport_send_rtp(s->t, buf, plen, sizeof buf), 0);
-    assert_int_equal(s->outbox_len, 1);
-    assert_true(stun_addr_equal(&s->outbox[0].to, &s->browser_addr));
-    len = s->outbox[0].len;
-    assert_int_equal(srtpx_unprotect_rtp(s->browser_srtp, s->outbox[0].data, &len), 0);
+    len = plen;
+    struct transport_dest to;
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, sizeof buf, &to), 0);
+    assert_true(stun_addr_equal(&to.addr, &s->browser_addr));
+    assert_int_equal(srtpx_unprotect_rtp(s->browser_srtp, buf, &len), 0);
     assert_int_equal(len, plen);
-    assert_memory_equal(s->outbox[0].data, plain, plen);
+    assert_memory_equal(buf, plain, plen);
 
     /* RTCP (a PLI) both ways */
     uint8_t pli[PKT_MAX] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0x55, 0x66, 0x77, 0x88};
@@ -286,15 +309,15 @@ static void media_flows_both_ways(void **state)
     assert_int_equal(transport_input(s->t, s->now, pli, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
                      TRANSPORT_RX_RTCP);
     assert_int_equal(n, 12);
-    s->outbox_len = 0;
-    assert_int_equal(transport_send_rtcp(s->t, pli, n, sizeof pli), 0);
-    len = s->outbox[0].len;
-    assert_int_equal(srtpx_unprotect_rtcp(s->browser_srtp, s->outbox[0].data, &len), 0);
+    len = n;
+    assert_int_equal(transport_protect_rtcp(s->t, pli, &len, sizeof pli, &to), 0);
+    assert_int_equal(srtpx_unprotect_rtcp(s->browser_srtp, pli, &len), 0);
+    assert_int_equal(len, 12);
+    assert_int_equal(s->outbox_len, 0); /* media is the caller's to send */
 }
 
-/* transport_protect_rtp: protected in place, the same bytes as
- * transport_send_rtp would send, the selected pair as the destination,
- * nothing sent by the transport itself; refused before a connection and
+/* transport_protect_rtp: protected in place, the selected pair as the
+ * destination, nothing queued by the transport itself; refused before a connection and
  * without room for the trailer. */
 static void protect_in_place_for_the_caller(void **state)
 {
@@ -435,7 +458,7 @@ static void forged_dtls_from_the_peer_is_dropped(void **state)
         memcpy(buf, forged[i].b, sizeof buf);
         assert_int_equal(transport_input(s->t, s->now, buf, &n, &s->browser_addr, ICE_PROTO_UDP, 0),
                          TRANSPORT_RX_DROP_DTLS);
-        drain_events(s);
+        drain(s);
     }
     assert_false(s->failed);
     assert_true(transport_is_connected(s->t));
@@ -463,7 +486,9 @@ static void fingerprint_mismatch_fails(void **state)
     assert_false(s->connected);
     assert_true(s->failed);
     assert_non_null(s->reason);
-    assert_int_equal(transport_send_rtp(s->t, (uint8_t[64]){0x80}, 12, 64), ERR_AGAIN);
+    struct transport_dest to;
+    size_t len = 12;
+    assert_int_equal(transport_protect_rtp(s->t, (uint8_t[64]){0x80}, &len, 64, &to), ERR_AGAIN);
 }
 
 static void path_switch_and_consent_timeout(void **state)
@@ -474,21 +499,21 @@ static void path_switch_and_consent_timeout(void **state)
     addr_v4(&mobile, 2, 51000);
     check(s, &mobile, true);
     assert_true(s->path_changed);
-    s->outbox_len = 0;
     uint8_t buf[PKT_MAX];
     size_t len = make_rtp(buf, 3, 1, 50);
-    assert_int_equal(transport_send_rtp(s->t, buf, len, sizeof buf), 0);
-    assert_true(stun_addr_equal(&s->outbox[0].to, &mobile));
+    struct transport_dest to;
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, sizeof buf, &to), 0);
+    assert_true(stun_addr_equal(&to.addr, &mobile));
 
     /* checks keep consent; silence for over 30 s fails the transport */
     s->now += 20 * 1000000LL;
     check(s, &mobile, false);
     transport_timeout(s->t, s->now);
-    drain_events(s);
+    drain(s);
     assert_false(s->failed);
     s->now += 31 * 1000000LL;
     transport_timeout(s->t, s->now);
-    drain_events(s);
+    drain(s);
     assert_true(s->failed);
 }
 
@@ -534,6 +559,7 @@ static void tcp_connections_per_transport_are_bounded(void **state)
     check_on(s, &a, 1, false, SERVER_PWD);
     assert_int_equal(s->outbox_len, 1);
     assert_int_equal(s->outbox[0].proto, ICE_PROTO_TCP);
+    assert_int_equal(s->outbox[0].tcp_conn, 1);
     assert_int_equal(s->n_closed, 3);
 }
 
@@ -551,8 +577,9 @@ static void closed_tcp_connection_frees_its_place(void **state)
     assert_int_equal(s->n_closed, 1);
     assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
     /* Nothing is sent on it any more, nor asked to be closed at the end. */
-    transport_destroy(s->t);
-    s->t = NULL;
+    transport_close(s->t);
+    drain(s);
+    assert_int_equal(s->n_closed, TRANSPORT_TCP_PATHS);
     for (size_t i = 0; i < s->n_closed; i++)
         assert_int_not_equal(s->closed[i].conn, 3);
 }
@@ -579,16 +606,35 @@ static void unchecked_tcp_connection_evicts_no_checked_one(void **state)
     assert_int_equal(s->n_closed, 0);
 }
 
-/* Ending the transport closes every connection it holds. */
-static void destroy_closes_tcp_connections(void **state)
+/* Ending the transport closes every connection it holds: the requests
+ * come out of transport_poll(), once. */
+static void close_closes_tcp_connections(void **state)
 {
     struct sim *s = *state;
     tcp_checks(s, 1, 3);
-    transport_destroy(s->t);
-    s->t = NULL;
+    s->n_log = 0;
+    transport_close(s->t);
+    drain(s);
     assert_int_equal(s->n_closed, 3);
-    for (size_t i = 0; i < 3; i++)
-        assert_int_equal(s->closed[i].why, TRANSPORT_TCP_CLOSE_ENDED);
+    assert_int_equal(s->n_log, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(s->log[i].kind, TRANSPORT_OUT_CLOSE_TCP);
+        assert_closed(s, i, i + 1, TRANSPORT_TCP_CLOSE_ENDED);
+    }
+    transport_close(s->t); /* again: nothing more */
+    drain(s);
+    assert_int_equal(s->n_closed, 3);
+    /* Closed: input is ignored and answered by nothing, no timer runs. */
+    struct stun_addr a;
+    addr_v4(&a, 1, 40001);
+    s->outbox_len = 0;
+    check_on(s, &a, 1, false, SERVER_PWD);
+    assert_int_equal(s->outbox_len, 0);
+    assert_int_equal(transport_next_deadline(s->t), INT64_MAX);
+    assert_int_not_equal(
+        transport_restart_ice(s->t, s->now, "srvV", "serverpassword9876543210xyz", "brwV"), 0);
+    drain(s);
+    assert_int_equal(s->n_closed, 3);
 }
 
 /* An ICE restart forgets every pair but the selected one: their
@@ -599,6 +645,7 @@ static void ice_restart_closes_dropped_pairs(void **state)
     tcp_checks(s, 1, 3);
     assert_int_equal(
         transport_restart_ice(s->t, s->now, "srvV", "serverpassword9876543210xyz", "brwV"), 0);
+    drain(s);
     assert_int_equal(s->n_closed, 2);
     assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
     assert_closed(s, 1, 3, TRANSPORT_TCP_CLOSE_ENDED);
@@ -616,13 +663,184 @@ static void consent_expiry_closes_tcp_connection(void **state)
         s->now += 5 * 1000000LL;
         check(s, &s->browser_addr, false);
         transport_timeout(s->t, s->now);
-        drain_events(s);
+        drain(s);
         if (i < 5)
             assert_int_equal(s->n_closed, 0);
     }
     assert_false(s->failed);
     assert_int_equal(s->n_closed, 1);
     assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
+}
+
+/* ---- the output queue ---- */
+
+/* (epoch, sequence number) of a datagram's first DTLS record. */
+static uint64_t first_record_number(const struct datagram *d)
+{
+    assert_true(d->len >= 13);
+    uint64_t v = 0;
+    for (size_t i = 3; i < 11; i++)
+        v = v << 8 | d->data[i];
+    return v;
+}
+
+static void assert_dtls_flight(const struct sim *s)
+{
+    assert_true(s->outbox_len >= 1);
+    for (size_t i = 0; i < s->outbox_len; i++) {
+        const struct datagram *d = &s->outbox[i];
+        assert_true(d->data[0] >= 20 && d->data[0] <= 63);
+        assert_true(d->len <= DTLS_MTU);
+        assert_true(stun_addr_equal(&d->to, &s->browser_addr));
+        assert_int_equal(d->proto, ICE_PROTO_UDP);
+        if (i > 0)
+            assert_true(first_record_number(d) > first_record_number(&s->outbox[i - 1]));
+    }
+}
+
+/* The server's DTLS flights come out of transport_poll() as datagrams to
+ * the checked address, in the order DTLS wrote them (record numbers rise);
+ * the flight that completes the handshake comes out before CONNECTED. */
+static void dtls_flights_come_out_in_order(void **state)
+{
+    struct sim *s = *state;
+    check(s, &s->browser_addr, true);
+    s->outbox_len = 0;
+    assert_int_equal(dtls_start(s->browser_dtls, s->now), 0);
+    assert_true(from_browser(s)); /* ClientHello */
+    assert_dtls_flight(s);        /* ServerHello .. ServerHelloDone */
+    assert_false(s->connected);
+    assert_true(to_browser(s));
+    s->n_log = 0;
+    assert_true(from_browser(s)); /* Certificate .. Finished */
+    assert_true(s->connected);
+    assert_dtls_flight(s); /* ChangeCipherSpec, Finished */
+    assert_true(s->n_log >= 2);
+    for (size_t i = 0; i + 1 < s->n_log; i++)
+        assert_int_equal(s->log[i].kind, TRANSPORT_OUT_DATAGRAM);
+    assert_int_equal(s->log[s->n_log - 1].kind, TRANSPORT_OUT_EVENT);
+    assert_int_equal(s->log[s->n_log - 1].event.type, TRANSPORT_EVENT_CONNECTED);
+    assert_int_equal(s->log[s->n_log - 1].event.proto, ICE_PROTO_UDP);
+    to_browser(s);
+    from_browser(s);
+    assert_non_null(s->browser_srtp); /* the browser took the flight */
+}
+
+/* A caller that does not drain loses the newest datagrams, counted; the
+ * queue keeps the oldest intact and works again once drained. */
+static void full_queue_drops_newest_datagrams(void **state)
+{
+    struct sim *s = *state;
+    s->no_drain = true;
+    for (unsigned i = 0; i < TRANSPORT_OUT_DATAGRAMS + 5; i++)
+        check(s, &s->browser_addr, i == 0);
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.datagrams_dropped, 5);
+    drain(s);
+    assert_int_equal(s->outbox_len, TRANSPORT_OUT_DATAGRAMS);
+    for (size_t i = 0; i < s->outbox_len; i++) { /* the responses to checks 1..16 */
+        struct stun_msg m;
+        assert_int_equal(stun_parse(&m, s->outbox[i].data, s->outbox[i].len), 0);
+        assert_int_equal(m.tid[0], i + 1);
+    }
+    s->no_drain = false;
+    s->outbox_len = 0;
+    check(s, &s->browser_addr, false);
+    assert_int_equal(s->outbox_len, 1);
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.datagrams_dropped, 5);
+}
+
+/* A caller that drains after every call never loses a datagram: the
+ * queue's bytes are reclaimed each time it runs empty (these responses
+ * add up to several times TRANSPORT_OUT_BYTES). */
+static void drained_queue_reclaims_its_bytes(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s);
+    size_t bytes = 0;
+    for (int i = 0; i < 400; i++) {
+        s->outbox_len = 0;
+        check(s, &s->browser_addr, false);
+        assert_int_equal(s->outbox_len, 1);
+        bytes += s->outbox[0].len;
+    }
+    assert_true(bytes > 2 * TRANSPORT_OUT_BYTES);
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.datagrams_dropped, 0);
+    assert_int_equal(st.outputs_dropped, 0);
+}
+
+/* transport_close() on a connected transport: close_notify to the peer,
+ * then the ICE-TCP closes, in that order, through transport_poll(); then
+ * nothing is protected any more. */
+static void close_sends_close_notify_then_closes_tcp(void **state)
+{
+    struct sim *s = *state;
+    connect_all(s); /* over UDP */
+    struct stun_addr a;
+    addr_v4(&a, 1, 40002);
+    check_on(s, &a, 2, false, SERVER_PWD); /* a TCP pair besides */
+    s->outbox_len = 0;
+    s->n_log = 0;
+    transport_close(s->t);
+    drain(s);
+    assert_int_equal(s->n_log, 2);
+    assert_int_equal(s->log[0].kind, TRANSPORT_OUT_DATAGRAM);
+    assert_int_equal(s->log[1].kind, TRANSPORT_OUT_CLOSE_TCP);
+    assert_closed(s, 0, 2, TRANSPORT_TCP_CLOSE_ENDED);
+    assert_int_equal(s->outbox_len, 1);
+    assert_int_equal(s->outbox[0].data[0], 21); /* an alert */
+    assert_true(stun_addr_equal(&s->outbox[0].to, &s->browser_addr));
+    dtls_input(s->browser_dtls, s->now, s->outbox[0].data, s->outbox[0].len);
+    bool closed = false;
+    struct dtls_output o;
+    while (dtls_poll(s->browser_dtls, &o))
+        closed = closed || (o.kind == DTLS_OUT_EVENT && o.event == DTLS_EVENT_CLOSED);
+    assert_true(closed);
+    assert_false(transport_is_connected(s->t));
+    uint8_t buf[PKT_MAX];
+    size_t len = make_rtp(buf, 1, 1, 20);
+    struct transport_dest to;
+    assert_int_equal(transport_protect_rtp(s->t, buf, &len, sizeof buf, &to), ERR_AGAIN);
+}
+
+/* transport_protect_rtcp: like RTP, in place, to the selected pair; over
+ * ICE-TCP on its connection, ERR_NOTFOUND once that is gone. */
+static void protect_rtcp_in_place(void **state)
+{
+    struct sim *s = *state;
+    s->browser_proto = ICE_PROTO_TCP;
+    s->browser_conn = 5;
+    addr_v4(&s->browser_addr, 1, 40005);
+    static const uint8_t rr[] = {0x80, 201, 0, 1, 0x12, 0x34, 0x56, 0x78}; /* RR, no blocks */
+    uint8_t buf[PKT_MAX];
+    struct transport_dest to;
+    size_t len = sizeof rr;
+    memcpy(buf, rr, sizeof rr);
+    assert_int_equal(transport_protect_rtcp(s->t, buf, &len, sizeof buf, &to), ERR_AGAIN);
+    connect_all(s);
+    assert_int_equal(transport_protect_rtcp(s->t, buf, &len, sizeof rr + 4, &to), ERR_TOOBIG);
+    memcpy(buf, rr, sizeof rr);
+    len = sizeof rr;
+    assert_int_equal(transport_protect_rtcp(s->t, buf, &len, sizeof buf, &to), 0);
+    assert_true(len > sizeof rr);
+    assert_int_equal(to.proto, ICE_PROTO_TCP);
+    assert_int_equal(to.tcp_conn, 5);
+    assert_true(stun_addr_equal(&to.addr, &s->browser_addr));
+    struct transport_stats st;
+    transport_get_stats(s->t, &st);
+    assert_int_equal(st.rtcp_out, 1);
+    assert_int_equal(st.rtp_out, 0);
+    assert_int_equal(srtpx_unprotect_rtcp(s->browser_srtp, buf, &len), 0);
+    assert_int_equal(len, sizeof rr);
+    assert_memory_equal(buf, rr, sizeof rr);
+    transport_tcp_closed(s->t, 5);
+    memcpy(buf, rr, sizeof rr);
+    len = sizeof rr;
+    assert_int_equal(transport_protect_rtcp(s->t, buf, &len, sizeof buf, &to), ERR_NOTFOUND);
 }
 
 int main(void)
@@ -640,9 +858,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(unchecked_tcp_connection_evicts_no_checked_one, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(closed_tcp_connection_frees_its_place, setup, teardown),
-        cmocka_unit_test_setup_teardown(destroy_closes_tcp_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_closes_tcp_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(ice_restart_closes_dropped_pairs, setup, teardown),
         cmocka_unit_test_setup_teardown(consent_expiry_closes_tcp_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(dtls_flights_come_out_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_queue_drops_newest_datagrams, setup, teardown),
+        cmocka_unit_test_setup_teardown(drained_queue_reclaims_its_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_sends_close_notify_then_closes_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(protect_rtcp_in_place, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
