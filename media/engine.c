@@ -5,7 +5,6 @@
 #include "media/echo.h"
 #include "media/media_int.h"
 #include "media/remb_est.h"
-#include "media/srtp.h"
 #include "media/stun.h"
 #include "media/transport.h"
 #include "media/twcc.h"
