@@ -51,9 +51,12 @@ enum transport_tcp_close {
  * of TRANSPORT_OUT_DATAGRAMS entries whose bytes share TRANSPORT_OUT_BYTES
  * of storage; ICE-TCP close requests and events wait in a ring of
  * TRANSPORT_OUT_CONTROL entries. One call produces far less than either
- * (a DTLS flight is two or three datagrams, a STUN response one; a call
- * asks to close at most TRANSPORT_TCP_PATHS connections), so a caller
- * that drains after every call never sees a drop. When full anyway, a new
+ * (a DTLS flight is one or two datagrams of at most DTLS_MTU bytes, about
+ * 650 bytes for the server's certificate flight; a STUN response is one of
+ * under 100; a call asks to close at most TRANSPORT_TCP_PATHS connections),
+ * so a caller that drains after every call does not see a drop. The byte
+ * storage is reclaimed whenever the last queued datagram is polled, and
+ * costs each transport TRANSPORT_OUT_BYTES. When full anyway, a new
  * datagram is dropped (datagrams_dropped: DTLS retransmits, and the peer
  * retries its STUN checks), and a new control output pushes out the oldest
  * one (outputs_dropped: the newest says what holds now). */
