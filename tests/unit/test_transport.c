@@ -1,5 +1,9 @@
 /* media/transport: ICE-lite + DTLS + SRTP glue against a simulated browser
- * (STUN checks, a DTLS client and SRTP sessions of its own), no sockets. */
+ * (STUN checks, a DTLS client and SRTP sessions of its own), no sockets.
+ *
+ * With SAMTALE_SEED_DIR set, seeds for tests/fuzz/fuzz_transport.c are also
+ * written there (in its record format; its credentials are these):
+ *   SAMTALE_SEED_DIR=tests/fuzz/corpus/transport build/debug/tests/test_transport */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +18,7 @@
 #include "media/stun.h"
 #include "media/transport.h"
 #include "base/err.h"
+#include "tests/unit/seed_dump.h"
 
 #define OUTBOX_MAX 64
 #define PKT_MAX 2048
@@ -843,6 +848,81 @@ static void protect_rtcp_in_place(void **state)
     assert_int_equal(transport_protect_rtcp(s->t, buf, &len, sizeof buf, &to), ERR_NOTFOUND);
 }
 
+/* ---- seeds for fuzz_transport ---- */
+
+/* One record: ctrl (bits 0-2 source, bit 3 ICE-TCP, bits 4-6 the step, bit
+ * 7 its flag), and for a datagram or protect step the 16-bit length and
+ * bytes. */
+static size_t seed_op(uint8_t *out, uint8_t ctrl, const uint8_t *data, size_t len)
+{
+    out[0] = ctrl;
+    if (!data)
+        return 1;
+    out[1] = (uint8_t)(len >> 8);
+    out[2] = (uint8_t)len;
+    memcpy(out + 3, data, len);
+    return len + 3;
+}
+
+static int write_seeds(void **state)
+{
+    (void)state;
+    if (getenv("SAMTALE_SEED_DIR") == NULL)
+        return 0;
+    uint8_t buf[8192], hello[PKT_MAX], rtp[64];
+    size_t n = 0, hello_len = 0;
+
+    /* A nominating check from source 0, then a browser's real ClientHello
+     * from it: the server's flight is queued; half a second later. */
+    struct dtls_cert *c;
+    struct dtls *d;
+    assert_int_equal(dtls_cert_create(&c), 0);
+    assert_int_equal(dtls_create(&d, c, DTLS_ROLE_CLIENT, "sha-256",
+                                 "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+                                 "00:00:00:00:00:00:00:00:00:00:00:00"),
+                     0);
+    assert_int_equal(dtls_start(d, 1000000), 0);
+    struct dtls_output o;
+    while (dtls_poll(d, &o))
+        if (o.kind == DTLS_OUT_TRANSMIT && hello_len == 0 && o.len <= sizeof hello) {
+            memcpy(hello, o.data, o.len);
+            hello_len = o.len;
+        }
+    dtls_destroy(d);
+    dtls_cert_destroy(c);
+    assert_true(hello_len > 0);
+    n = seed_op(buf, 0x90, NULL, 0);
+    n += seed_op(buf + n, 0x00, hello, hello_len);
+    n += seed_op(buf + n, 0x20, NULL, 0);
+    dump_seed("client_hello", buf, n);
+
+    /* ICE-TCP: source 1 nominated, 2 and 3 checked, 2's connection gone,
+     * an ICE restart, a check with the new credentials, the end. */
+    n = 0;
+    static const uint8_t tcp_ops[] = {0x99, 0x1a, 0x1b, 0x32, 0x40, 0x99, 0xa0, 0x70};
+    for (size_t i = 0; i < sizeof tcp_ops; i++)
+        n += seed_op(buf + n, tcp_ops[i], NULL, 0);
+    dump_seed("tcp_paths", buf, n);
+
+    /* Draining off for more checks than the queue holds, then on again. */
+    n = seed_op(buf, 0x50, NULL, 0);
+    for (int i = 0; i < TRANSPORT_OUT_DATAGRAMS + 4; i++)
+        n += seed_op(buf + n, 0x10, NULL, 0);
+    n += seed_op(buf + n, 0x50, NULL, 0);
+    dump_seed("undrained", buf, n);
+
+    /* Protect RTP and RTCP with a path but no keys; then consent runs out. */
+    size_t rtp_len = make_rtp(rtp, 1, 0x11223344, 20);
+    n = seed_op(buf, 0x90, NULL, 0);
+    n += seed_op(buf + n, 0x60, rtp, rtp_len);
+    static const uint8_t rr[] = {0x80, 201, 0, 1, 0x12, 0x34, 0x56, 0x78};
+    n += seed_op(buf + n, 0xe0, rr, sizeof rr);
+    for (int i = 0; i < 4; i++)
+        n += seed_op(buf + n, 0xa0, NULL, 0);
+    dump_seed("protect", buf, n);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,5 +947,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_sends_close_notify_then_closes_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(protect_rtcp_in_place, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, write_seeds, NULL);
 }
