@@ -93,8 +93,9 @@ enum transport_out_kind {
     /* Send buf[0..len) to `to` (over ICE-TCP: as one RFC 4571 frame on
      * to.tcp_conn; the caller frames it). */
     TRANSPORT_OUT_DATAGRAM,
-    /* Close ICE-TCP connection `conn`: the transport has forgotten it and
-     * sends nothing more on it. */
+    /* Close ICE-TCP connection `conn`: the transport has forgotten it;
+     * nothing it queues later goes there (unless input arrives on it again
+     * before the caller has closed it). */
     TRANSPORT_OUT_CLOSE_TCP,
     /* The transport's state changed. */
     TRANSPORT_OUT_EVENT,

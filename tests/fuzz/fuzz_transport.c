@@ -59,7 +59,6 @@ static const char *const ufrag[2] = {"srvU", "srvV"};
 static const char *const pwd[2] = {"serverpassword0123456789abc", "serverpassword9876543210xyz"};
 static const char *const remote[2] = {"brwU", "brwV"};
 
-
 static struct dtls_cert *cert;
 
 /* An ICE-TCP connection the harness gave the transport. */
@@ -76,7 +75,7 @@ struct fx {
     int64_t now;
     bool drain_each, undrained, ended; /* ended: FAILED or CLOSED seen */
     bool closed, empty;                /* empty: drained since the last step */
-    bool before_close; /* closed while outputs from before waited in the queue */
+    bool before_close;                 /* closed while outputs from before waited in the queue */
     /* Connection i has the number 1000 + i. Each source's current one is
      * replaced once it is gone or asked to be closed, as the worker would. */
     struct conn conns[CONNS_MAX];
@@ -247,8 +246,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .cert = cert,
         .role = DTLS_ROLE_SERVER,
         .remote_fp_alg = "sha-256",
-        .remote_fp = "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
-                     "00:00:00:00:00:00",
+        .remote_fp =
+            "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+            "00:00:00:00:00:00",
         .now_us = f.now,
     };
     CHECK(transport_create(&f.t, &cfg) == 0);
