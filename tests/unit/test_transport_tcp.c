@@ -233,7 +233,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(tcp_connections_per_transport_are_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(unchecked_tcp_connection_evicts_no_checked_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(unchecked_tcp_connection_evicts_no_checked_one, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(closed_tcp_connection_frees_its_place, setup, teardown),
         cmocka_unit_test_setup_teardown(close_closes_tcp_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(ice_restart_closes_dropped_pairs, setup, teardown),

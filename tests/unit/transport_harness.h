@@ -111,7 +111,8 @@ static inline void addr_v4(struct stun_addr *a, uint8_t last, uint16_t port)
     a->ip[3] = last;
 }
 
-static inline void to_transport(struct sim *s, uint8_t *buf, size_t len, const struct stun_addr *from)
+static inline void to_transport(struct sim *s, uint8_t *buf, size_t len,
+                                const struct stun_addr *from)
 {
     size_t n = len;
     transport_input(s->t, s->now, buf, &n, from, s->browser_proto, s->browser_conn);
@@ -121,8 +122,8 @@ static inline void to_transport(struct sim *s, uint8_t *buf, size_t len, const s
 
 /* The browser checks the server's candidate from `from` (over TCP
  * connection `conn`, if not 0), with the right password or not. */
-static inline void check_on(struct sim *s, const struct stun_addr *from, uint64_t conn, bool nominate,
-                     const char *pwd)
+static inline void check_on(struct sim *s, const struct stun_addr *from, uint64_t conn,
+                            bool nominate, const char *pwd)
 {
     uint8_t buf[PKT_MAX];
     size_t len;
