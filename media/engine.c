@@ -5,7 +5,6 @@
 #include "media/echo.h"
 #include "media/media_int.h"
 #include "media/remb_est.h"
-#include "media/srtp.h"
 #include "media/stun.h"
 #include "media/transport.h"
 #include "media/twcc.h"
@@ -18,7 +17,6 @@
 #include <string.h>
 
 #define ENGINE_ADDRMAP_SLOTS 8192
-#define ENGINE_SEND_CAP (WORKER_PKT_SIZE + SRTPX_MAX_TRAILER)
 
 /* Queues len bytes of p to `to`; takes ownership of p. Queued, not sent:
  * the worker sends everything one pass of its loop produced with sendmmsg
@@ -34,25 +32,29 @@ static int queue_pkt(struct worker *w, struct pkt *p, size_t len, const struct s
     return worker_send_batch(w, p);
 }
 
-static int send_cb(void *arg, const uint8_t *buf, size_t len, const struct stun_addr *to,
-                   enum ice_proto proto, uint64_t tcp_conn)
+/* One datagram the transport produced itself (STUN, DTLS): over UDP a copy
+ * in a pool packet joins the send batch, over ICE-TCP it is framed into the
+ * connection's own buffer. */
+static int send_datagram(struct msession *s, const uint8_t *buf, size_t len,
+                         const struct transport_dest *to)
 {
-    struct msession *s = arg;
-    if (proto == ICE_PROTO_TCP)
-        return worker_send_tcp(s->e->w, tcp_conn, buf, len);
+    if (to->proto == ICE_PROTO_TCP)
+        return worker_send_tcp(s->e->w, to->tcp_conn, buf, len);
     if (len > WORKER_PKT_SIZE)
         return ERR_TOOBIG;
     struct pkt *p = pool_get(worker_pool(s->e->w));
     if (!p)
         return ERR_FULL; /* counted by the pool (pool_exhausted) */
     memcpy(p->data, buf, len);
-    return queue_pkt(s->e->w, p, len, to);
+    return queue_pkt(s->e->w, p, len, &to->addr);
 }
 
-int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len)
+/* Protects RTP or RTCP in p in place and sends it; takes ownership of p. */
+static int send_protected(struct msession *s, struct pkt *p, size_t len, bool rtcp)
 {
     struct transport_dest to;
-    int rc = transport_protect_rtp(s->t, p->data, &len, sizeof p->data, &to);
+    int rc = rtcp ? transport_protect_rtcp(s->t, p->data, &len, sizeof p->data, &to)
+                  : transport_protect_rtp(s->t, p->data, &len, sizeof p->data, &to);
     if (rc == 0 && to.proto == ICE_PROTO_UDP)
         return queue_pkt(s->e->w, p, len, &to.addr);
     if (rc == 0) /* ICE-TCP: framed into the connection's own buffer */
@@ -61,12 +63,35 @@ int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len)
     return rc;
 }
 
-static void close_tcp_cb(void *arg, uint64_t tcp_conn, enum transport_tcp_close why)
+int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len)
 {
-    struct msession *s = arg;
-    (void)worker_close_tcp(s->e->w, tcp_conn,
-                           why == TRANSPORT_TCP_CLOSE_SUPERSEDED ? WORKER_TCP_CLOSE_SUPERSEDED
-                                                                 : WORKER_TCP_CLOSE_ENDED);
+    return send_protected(s, p, len, false);
+}
+
+int engine_session_send_rtcp(struct msession *s, const uint8_t *buf, size_t len)
+{
+    if (!transport_is_connected(s->t))
+        return ERR_AGAIN;
+    if (len > WORKER_PKT_SIZE)
+        return ERR_TOOBIG;
+    struct pkt *p = pool_get(worker_pool(s->e->w));
+    if (!p)
+        return ERR_FULL; /* counted by the pool (pool_exhausted) */
+    memcpy(p->data, buf, len);
+    return send_protected(s, p, len, true);
+}
+
+/* Carries out an output of the transport that is not an event. */
+static void session_io(struct msession *s, const struct transport_output *o)
+{
+    if (o->kind == TRANSPORT_OUT_DATAGRAM) {
+        (void)send_datagram(s, o->datagram.buf, o->datagram.len, &o->datagram.to);
+    } else if (o->kind == TRANSPORT_OUT_CLOSE_TCP) {
+        enum worker_tcp_close why = o->close_tcp.why == TRANSPORT_TCP_CLOSE_SUPERSEDED
+                                        ? WORKER_TCP_CLOSE_SUPERSEDED
+                                        : WORKER_TCP_CLOSE_ENDED;
+        (void)worker_close_tcp(s->e->w, o->close_tcp.conn, why);
+    }
 }
 
 int engine_indices_create(struct engine *e)
@@ -131,6 +156,11 @@ void engine_session_free(struct engine *e, struct msession *s)
         atomic_fetch_sub_explicit(&e->c.transports_connected, 1, memory_order_relaxed);
     else
         atomic_fetch_sub_explicit(&e->c.transports_new, 1, memory_order_relaxed);
+    /* close_notify and the ICE-TCP closes; events of a session that ends are moot */
+    transport_close(s->t);
+    struct transport_output o;
+    while (transport_poll(s->t, &o))
+        session_io(s, &o);
     transport_destroy(s->t);
     twcc_recv_destroy(s->twcc);
     bwe_destroy(s->bwe);
@@ -142,7 +172,11 @@ bool engine_session_events(struct engine *e, struct msession *s)
 {
     struct transport_output o;
     while (transport_poll(s->t, &o)) {
-        switch (o.event) {
+        if (o.kind != TRANSPORT_OUT_EVENT) {
+            session_io(s, &o);
+            continue;
+        }
+        switch (o.event.type) {
         case TRANSPORT_EVENT_CONNECTED:
             if (!s->connected) {
                 s->connected = true;
@@ -150,23 +184,23 @@ bool engine_session_events(struct engine *e, struct msession *s)
                 atomic_fetch_add_explicit(&e->c.transports_connected, 1, memory_order_relaxed);
                 atomic_fetch_add_explicit(&e->c.dtls_ok, 1, memory_order_relaxed);
             }
-            media_push_event(e->m, s->id, MEDIA_EVENT_CONNECTED, o.proto, NULL);
+            media_push_event(e->m, s->id, MEDIA_EVENT_CONNECTED, o.event.proto, NULL);
             break;
         case TRANSPORT_EVENT_PATH:
-            media_push_event(e->m, s->id, MEDIA_EVENT_PATH, o.proto, NULL);
+            media_push_event(e->m, s->id, MEDIA_EVENT_PATH, o.event.proto, NULL);
             break;
         case TRANSPORT_EVENT_FAILED:
         case TRANSPORT_EVENT_CLOSED: {
-            bool failed = o.event == TRANSPORT_EVENT_FAILED;
+            bool failed = o.event.type == TRANSPORT_EVENT_FAILED;
             if (failed) {
                 atomic_fetch_add_explicit(&e->c.transports_failed, 1, memory_order_relaxed);
                 if (!s->connected)
                     atomic_fetch_add_explicit(&e->c.dtls_failed, 1, memory_order_relaxed);
             }
             LOG_I("session %llu %s: %s", (unsigned long long)s->id, failed ? "failed" : "closed",
-                  o.reason ? o.reason : "by the peer");
-            media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED, o.proto,
-                             o.reason ? o.reason : "closed by the peer");
+                  o.event.reason ? o.event.reason : "by the peer");
+            media_push_event(e->m, s->id, failed ? MEDIA_EVENT_FAILED : MEDIA_EVENT_CLOSED,
+                             o.event.proto, o.event.reason ? o.event.reason : "closed by the peer");
             engine_session_free(e, s);
             return false;
         }
@@ -179,20 +213,21 @@ bool engine_session_events(struct engine *e, struct msession *s)
 static void echo_media(struct engine *e, struct msession *s, enum transport_rx rx,
                        const uint8_t *buf, size_t len)
 {
-    uint8_t out[ENGINE_SEND_CAP];
     if (rx == TRANSPORT_RX_RTP) {
-        if (len > WORKER_PKT_SIZE)
+        struct pkt *p = len <= WORKER_PKT_SIZE ? pool_get(worker_pool(e->w)) : NULL;
+        if (!p)
             return;
-        memcpy(out, buf, len);
-        if (echo_rtp(&s->map, out, len) < 0)
-            return;
-        transport_send_rtp(s->t, out, len, sizeof out);
+        memcpy(p->data, buf, len);
+        if (echo_rtp(&s->map, p->data, len) < 0)
+            pool_put(worker_pool(e->w), p);
+        else
+            (void)engine_session_send_pkt(s, p, len); /* takes p */
     } else {
-        int n = echo_rtcp(&s->map, s->rtcp_ssrc, buf, len, out, WORKER_PKT_SIZE);
+        uint8_t out[WORKER_PKT_SIZE];
+        int n = echo_rtcp(&s->map, s->rtcp_ssrc, buf, len, out, sizeof out);
         if (n > 0)
-            transport_send_rtcp(s->t, out, (size_t)n, sizeof out);
+            (void)engine_session_send_rtcp(s, out, (size_t)n);
     }
-    (void)e;
 }
 
 void engine_session_rearm(struct engine *e, struct msession *s)
@@ -346,9 +381,6 @@ int engine_session_create(struct engine *e, int64_t now_us, uint64_t id, const c
         .role = role,
         .remote_fp_alg = fp_alg,
         .remote_fp = fp,
-        .send = send_cb,
-        .send_arg = s,
-        .close_tcp = close_tcp_cb,
         .now_us = now_us,
     };
     int rc = transport_create(&s->t, &cfg);

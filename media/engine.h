@@ -159,7 +159,13 @@ void engine_session_rearm(struct engine *e, struct msession *s);
 /* Protects RTP in a packet of the worker's pool (len bytes) in place and
  * queues it to the session's peer: no copy. Takes ownership of p. */
 int engine_session_send_pkt(struct msession *s, struct pkt *p, size_t len);
-/* Reports the transport's events; false when the session is gone. */
+/* Copies compound RTCP (len bytes) into a packet of the worker's pool,
+ * protects it there and queues it to the session's peer. 0, or ERR_AGAIN
+ * (not connected), ERR_FULL (pool empty), ERR_TOOBIG. */
+int engine_session_send_rtcp(struct msession *s, const uint8_t *buf, size_t len);
+/* Drains the transport's outputs: sends its datagrams, closes the ICE-TCP
+ * connections it gave up, reports its events. Called after every call into
+ * the transport; false when the session is gone. */
 bool engine_session_events(struct engine *e, struct msession *s);
 /* A session's expiry or its transport's timers are due; re-armed after. */
 void engine_session_timeout(struct engine *e, struct msession *s, int64_t now_us);

@@ -71,7 +71,7 @@ static void send_output(struct mroom *room, int64_t now_us, struct router_output
         uint8_t buf[ROUTER_PKT_CAP];
         size_t n = router_write(room->router, o, buf, sizeof buf);
         if (n)
-            transport_send_rtcp(s->t, buf, n, sizeof buf);
+            (void)engine_session_send_rtcp(s, buf, n);
         return;
     }
     if (!room->out_pkt) { /* else the last one was not used: reused */
@@ -510,7 +510,7 @@ static void send_feedback(struct mroom *room, int64_t now_us)
             int n;
             while ((n = twcc_recv_timeout(s->twcc, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
                                           ROOM_TWCC_SSRC, s->twcc_media_ssrc)) > 0)
-                transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf);
+                engine_session_send_rtcp(s, buf, (size_t)n);
         }
     }
 }
@@ -527,7 +527,7 @@ static void send_rembs(struct engine *e, struct mroom *room, int64_t now_us)
         if (remb_est_next_deadline(s->remb) <= now_us) {
             int n = remb_est_timeout(s->remb, now_us, buf, sizeof buf - SRTPX_TRAILER_ROOM,
                                      ROOM_TWCC_SSRC);
-            if (n > 0 && transport_send_rtcp(s->t, buf, (size_t)n, sizeof buf) == 0)
+            if (n > 0 && engine_session_send_rtcp(s, buf, (size_t)n) == 0)
                 atomic_fetch_add_explicit(&e->c.remb_sent, 1, memory_order_relaxed);
         }
     }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRANSPORT_EVENTS_MAX 8
 struct tcp_path {
     struct stun_addr addr;
     uint64_t conn;
@@ -15,35 +14,84 @@ struct tcp_path {
     bool valid; /* its source passed an ICE check */
 };
 
+/* A queued datagram: its bytes are out_bytes[off..off+len). */
+struct out_datagram {
+    uint64_t seq;
+    uint32_t off, len;
+    struct transport_dest to;
+};
+
+/* A queued close request or event. */
+struct out_control {
+    uint64_t seq;
+    struct transport_output o;
+};
+
 struct transport {
     struct ice_agent *ice;
     struct dtls *dtls;
     struct srtpx *srtp;
-    transport_send_fn send;
-    void *send_arg;
-    transport_tcp_close_fn close_tcp;
-    bool failed;
+    bool failed; /* failed, closed by the peer or by transport_close(): inert */
+    bool closed; /* transport_close() */
     bool has_path;
     struct stun_addr path;
     enum ice_proto path_proto;
     struct tcp_path tcp[TRANSPORT_TCP_PATHS]; /* one per source address */
     uint64_t tcp_seq;
-    struct transport_output events[TRANSPORT_EVENTS_MAX];
-    unsigned ev_head, ev_count;
+    /* The output queue: two rings, merged by sequence number in
+     * transport_poll(). The datagrams' bytes are appended to out_bytes and
+     * reclaimed all at once when the last datagram is polled. */
+    uint64_t out_seq;
+    struct out_datagram dg[TRANSPORT_OUT_DATAGRAMS];
+    unsigned dg_head, dg_count;
+    size_t out_used;
+    struct out_control ctl[TRANSPORT_OUT_CONTROL];
+    unsigned ctl_head, ctl_count;
     struct transport_stats stats;
+    uint8_t out_bytes[TRANSPORT_OUT_BYTES];
 };
+
+/* Queues a close request or an event; when full, the oldest goes. */
+static void push_control(struct transport *t, const struct transport_output *o)
+{
+    if (t->ctl_count == TRANSPORT_OUT_CONTROL) {
+        t->ctl_head = (t->ctl_head + 1) % TRANSPORT_OUT_CONTROL;
+        t->ctl_count--;
+        t->stats.outputs_dropped++;
+    }
+    struct out_control *c = &t->ctl[(t->ctl_head + t->ctl_count) % TRANSPORT_OUT_CONTROL];
+    c->seq = t->out_seq++;
+    c->o = *o;
+    t->ctl_count++;
+}
 
 static void emit(struct transport *t, enum transport_event ev, const char *reason)
 {
-    if (t->ev_count == TRANSPORT_EVENTS_MAX) { /* keep the newest: it is the state now */
-        t->ev_head = (t->ev_head + 1) % TRANSPORT_EVENTS_MAX;
-        t->ev_count--;
+    struct transport_output o = {.kind = TRANSPORT_OUT_EVENT};
+    o.event.type = ev;
+    o.event.proto = t->path_proto;
+    o.event.reason = reason;
+    push_control(t, &o);
+}
+
+/* Queues a copy of one datagram; dropped (and counted) when the queue or
+ * its bytes are full. */
+static void push_datagram(struct transport *t, const uint8_t *buf, size_t len,
+                          const struct transport_dest *to)
+{
+    if (t->dg_count == TRANSPORT_OUT_DATAGRAMS || len > TRANSPORT_OUT_BYTES - t->out_used) {
+        t->stats.datagrams_dropped++;
+        return;
     }
-    struct transport_output *o = &t->events[(t->ev_head + t->ev_count) % TRANSPORT_EVENTS_MAX];
-    o->event = ev;
-    o->proto = t->path_proto;
-    o->reason = reason;
-    t->ev_count++;
+    struct out_datagram *d = &t->dg[(t->dg_head + t->dg_count) % TRANSPORT_OUT_DATAGRAMS];
+    d->seq = t->out_seq++;
+    d->off = (uint32_t)t->out_used;
+    d->len = (uint32_t)len;
+    d->to = *to;
+    memcpy(t->out_bytes + t->out_used, buf, len);
+    t->out_used += len;
+    t->dg_count++;
+    t->stats.bytes_out += len;
 }
 
 static void fail(struct transport *t, const char *reason)
@@ -70,8 +118,10 @@ static bool tcp_is_selected(const struct transport *t, const struct tcp_path *p)
 static void tcp_forget(struct transport *t, struct tcp_path *p, enum transport_tcp_close why)
 {
     p->used = false;
-    if (t->close_tcp)
-        t->close_tcp(t->send_arg, p->conn, why);
+    struct transport_output o = {.kind = TRANSPORT_OUT_CLOSE_TCP};
+    o.close_tcp.conn = p->conn;
+    o.close_tcp.why = why;
+    push_control(t, &o);
 }
 
 /* The path a newcomer may take when all are used: the least recently used
@@ -131,25 +181,35 @@ static void tcp_prune(struct transport *t)
     }
 }
 
-static int send_to(struct transport *t, const uint8_t *buf, size_t len, const struct stun_addr *to,
-                   enum ice_proto proto)
+/* Where a datagram to (addr, proto) goes; ERR_NOTFOUND over ICE-TCP
+ * without a connection from that address. */
+static int dest(struct transport *t, const struct stun_addr *addr, enum ice_proto proto,
+                struct transport_dest *to)
 {
-    uint64_t conn = 0;
+    to->addr = *addr;
+    to->proto = proto;
+    to->tcp_conn = 0;
     if (proto == ICE_PROTO_TCP) {
-        struct tcp_path *p = tcp_find(t, to);
+        const struct tcp_path *p = tcp_find(t, addr);
         if (!p)
             return ERR_NOTFOUND;
-        conn = p->conn;
+        to->tcp_conn = p->conn;
     }
-    t->stats.bytes_out += len;
-    return t->send(t->send_arg, buf, len, to, proto, conn);
+    return 0;
 }
 
-static int send_path(struct transport *t, const uint8_t *buf, size_t len)
+static void send_to(struct transport *t, const uint8_t *buf, size_t len,
+                    const struct stun_addr *addr, enum ice_proto proto)
 {
-    if (!t->has_path)
-        return ERR_AGAIN;
-    return send_to(t, buf, len, &t->path, t->path_proto);
+    struct transport_dest to;
+    if (dest(t, addr, proto, &to) == 0)
+        push_datagram(t, buf, len, &to);
+}
+
+static void send_path(struct transport *t, const uint8_t *buf, size_t len)
+{
+    if (t->has_path)
+        send_to(t, buf, len, &t->path, t->path_proto);
 }
 
 static void pump_ice(struct transport *t, int64_t now_us)
@@ -214,7 +274,7 @@ static void pump_dtls(struct transport *t)
 
 int transport_create(struct transport **out, const struct transport_cfg *cfg)
 {
-    if (!out || !cfg || !cfg->send || !cfg->cert)
+    if (!out || !cfg || !cfg->cert)
         return ERR_INVAL;
     struct transport *t = calloc(1, sizeof *t);
     if (!t)
@@ -232,24 +292,28 @@ int transport_create(struct transport **out, const struct transport_cfg *cfg)
         transport_destroy(t);
         return rc;
     }
-    t->send = cfg->send;
-    t->send_arg = cfg->send_arg;
-    t->close_tcp = cfg->close_tcp;
     *out = t;
     return 0;
 }
 
-void transport_destroy(struct transport *t)
+void transport_close(struct transport *t)
 {
-    if (!t)
+    if (t->closed)
         return;
-    if (t->dtls && t->srtp && !t->failed) {
+    if (t->srtp && !t->failed) {
         dtls_close(t->dtls);
         pump_dtls(t);
     }
     for (size_t i = 0; i < TRANSPORT_TCP_PATHS; i++)
         if (t->tcp[i].used)
             tcp_forget(t, &t->tcp[i], TRANSPORT_TCP_CLOSE_ENDED);
+    t->closed = t->failed = true;
+}
+
+void transport_destroy(struct transport *t)
+{
+    if (!t)
+        return;
     srtpx_destroy(t->srtp);
     dtls_destroy(t->dtls);
     ice_destroy(t->ice);
@@ -321,6 +385,8 @@ enum transport_rx transport_input(struct transport *t, int64_t now_us, uint8_t *
 
 void transport_timeout(struct transport *t, int64_t now_us)
 {
+    if (t->closed)
+        return;
     ice_timeout(t->ice, now_us);
     pump_ice(t, now_us);
     tcp_prune(t);
@@ -330,74 +396,71 @@ void transport_timeout(struct transport *t, int64_t now_us)
 
 int64_t transport_next_deadline(const struct transport *t)
 {
+    if (t->closed)
+        return INT64_MAX;
     int64_t a = ice_next_deadline(t->ice), b = dtls_next_deadline(t->dtls);
     return a < b ? a : b;
 }
 
 bool transport_poll(struct transport *t, struct transport_output *out)
 {
-    if (!t->ev_count)
+    bool dg = t->dg_count > 0, ctl = t->ctl_count > 0;
+    if (ctl && (!dg || t->ctl[t->ctl_head].seq < t->dg[t->dg_head].seq)) {
+        *out = t->ctl[t->ctl_head].o;
+        t->ctl_head = (t->ctl_head + 1) % TRANSPORT_OUT_CONTROL;
+        t->ctl_count--;
+        return true;
+    }
+    if (!dg)
         return false;
-    *out = t->events[t->ev_head];
-    t->ev_head = (t->ev_head + 1) % TRANSPORT_EVENTS_MAX;
-    t->ev_count--;
+    const struct out_datagram *d = &t->dg[t->dg_head];
+    memset(out, 0, sizeof *out);
+    out->kind = TRANSPORT_OUT_DATAGRAM;
+    out->datagram.buf = t->out_bytes + d->off;
+    out->datagram.len = d->len;
+    out->datagram.to = d->to;
+    t->dg_head = (t->dg_head + 1) % TRANSPORT_OUT_DATAGRAMS;
+    if (--t->dg_count == 0)
+        t->out_used = 0; /* the bytes stay until the next datagram is queued */
     return true;
 }
 
-static int path_dest(struct transport *t, struct transport_dest *to)
+static int protect(struct transport *t, bool rtcp, uint8_t *buf, size_t *len, size_t cap,
+                   struct transport_dest *to)
 {
-    if (!t->has_path)
+    if (!t->srtp || t->failed || !t->has_path)
         return ERR_AGAIN;
-    to->addr = t->path;
-    to->proto = t->path_proto;
-    to->tcp_conn = 0;
-    if (to->proto == ICE_PROTO_TCP) {
-        const struct tcp_path *p = tcp_find(t, &t->path);
-        if (!p)
-            return ERR_NOTFOUND;
-        to->tcp_conn = p->conn;
-    }
+    int rc = dest(t, &t->path, t->path_proto, to);
+    if (rc == 0)
+        rc = rtcp ? srtpx_protect_rtcp(t->srtp, buf, len, cap)
+                  : srtpx_protect_rtp(t->srtp, buf, len, cap);
+    if (rc < 0)
+        return rc;
+    if (rtcp)
+        t->stats.rtcp_out++;
+    else
+        t->stats.rtp_out++;
+    t->stats.bytes_out += *len;
     return 0;
 }
 
 int transport_protect_rtp(struct transport *t, uint8_t *buf, size_t *len, size_t cap,
                           struct transport_dest *to)
 {
-    if (!t->srtp || t->failed)
-        return ERR_AGAIN;
-    int rc = path_dest(t, to);
-    if (rc == 0)
-        rc = srtpx_protect_rtp(t->srtp, buf, len, cap);
-    if (rc < 0)
-        return rc;
-    t->stats.rtp_out++;
-    t->stats.bytes_out += *len;
-    return 0;
+    return protect(t, false, buf, len, cap, to);
 }
 
-int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+int transport_protect_rtcp(struct transport *t, uint8_t *buf, size_t *len, size_t cap,
+                           struct transport_dest *to)
 {
-    struct transport_dest to;
-    int rc = transport_protect_rtp(t, buf, &len, cap, &to);
-    if (rc < 0)
-        return rc;
-    return t->send(t->send_arg, buf, len, &to.addr, to.proto, to.tcp_conn);
-}
-
-int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
-{
-    if (!t->srtp || t->failed)
-        return ERR_AGAIN;
-    int rc = srtpx_protect_rtcp(t->srtp, buf, &len, cap);
-    if (rc < 0)
-        return rc;
-    t->stats.rtcp_out++;
-    return send_path(t, buf, len);
+    return protect(t, true, buf, len, cap, to);
 }
 
 int transport_restart_ice(struct transport *t, int64_t now_us, const char *local_ufrag,
                           const char *local_pwd, const char *remote_ufrag)
 {
+    if (t->closed)
+        return ERR_PROTO;
     int rc = ice_restart(t->ice, now_us, local_ufrag, local_pwd, remote_ufrag);
     pump_ice(t, now_us);
     tcp_prune(t);

@@ -35,6 +35,7 @@
 #include "media/stun.h"
 #include "base/err.h"
 #include "tests/fuzz/fuzz_record.h"
+#include "tests/fuzz/fuzz_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,25 +68,7 @@ static struct model_pair model[N_SOURCES * 2];
 
 static struct stun_addr source(unsigned i)
 {
-    struct stun_addr a;
-
-    memset(&a, 0, sizeof(a));
-    a.port = (uint16_t)(50000 + i);
-    if (i % 2 == 0) {
-        a.family = STUN_FAMILY_IPV4;
-        a.ip[0] = 192;
-        a.ip[1] = 0;
-        a.ip[2] = 2;
-        a.ip[3] = (uint8_t)(i + 1);
-    } else {
-        a.family = STUN_FAMILY_IPV6;
-        a.ip[0] = 0x20;
-        a.ip[1] = 0x01;
-        a.ip[2] = 0x0d;
-        a.ip[3] = 0xb8;
-        a.ip[15] = (uint8_t)(i + 1);
-    }
-    return a;
+    return fz_source(i);
 }
 
 /* What the drained events said last. */
