@@ -112,6 +112,25 @@ static void renders_sfu_rtp_out_dropped_per_worker(void **state)
                                 "samtale_sfu_rtp_out_dropped_total{worker=\"1\"} 13\n"));
 }
 
+static void renders_what_each_wakeup_carried(void **state)
+{
+    (void)state;
+    static struct metrics m;
+    static struct metrics_live live;
+    static char buf[65536];
+    memset(&m, 0, sizeof m);
+    memset(&live, 0, sizeof live);
+    live.n_workers = 1;
+    live.workers[0].wakeups = 1282;
+    live.workers[0].recv_calls = 1500;
+    live.workers[0].gso_datagrams = 30000;
+    assert_true(metrics_render(&m, &live, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "# TYPE samtale_media_wakeups_total counter\n"
+                                "samtale_media_wakeups_total{worker=\"0\"} 1282\n"));
+    assert_non_null(strstr(buf, "samtale_media_recv_calls_total{worker=\"0\"} 1500\n"));
+    assert_non_null(strstr(buf, "samtale_media_gso_datagrams_total{worker=\"0\"} 30000\n"));
+}
+
 static void too_small_buffer_is_an_error(void **state)
 {
     (void)state;
@@ -161,6 +180,7 @@ int main(void)
         cmocka_unit_test(renders_every_family_with_help_and_type),
         cmocka_unit_test(renders_ice_tcp_admission_per_worker),
         cmocka_unit_test(renders_sfu_rtp_out_dropped_per_worker),
+        cmocka_unit_test(renders_what_each_wakeup_carried),
         cmocka_unit_test(too_small_buffer_is_an_error),
         cmocka_unit_test(all_workers_render_at_any_count),
         cmocka_unit_test(error_table_is_bounded),
