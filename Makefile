@@ -101,7 +101,7 @@ PROBE_OBJS := $(PROBE_SRCS:%.c=$(BUILD)/obj/%.o)
 .SECONDARY:
 
 .PHONY: all build run test asan release fuzz fuzz-build certs lan-certs deps test-deps \
-        unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router \
+        unit bench bench-deps bench-mixer bench-srtp bench-probe bench-load-vp8 bench-router bench-rtx-cache \
         bench-stun bench-timers bench-capacity janus-check format format-check clean
 
 all: build
@@ -198,8 +198,8 @@ fuzz-build: $(FUZZ_BINS)
 
 # Benchmarks print their results; docs/BENCHMARKS.md records them.
 bench: bench-deps
-	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-router bench-stun bench-probe \
-	    bench-load-vp8 bench-timers bench-capacity
+	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-router bench-rtx-cache bench-stun \
+	    bench-probe bench-load-vp8 bench-timers bench-capacity
 # samtale against Janus and the limit probe under the load generator, in a
 # network namespace of its own (root; about 17 minutes, 10 of them the churn
 # run); writes docs/BENCHMARKS.md section 9. E.g. CAPACITY_ARGS="--scenarios a".
@@ -214,6 +214,9 @@ bench-mixer:
 bench-srtp:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_srtp
 	@build/release/bench/bench_srtp
+bench-rtx-cache:
+	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_rtx_cache
+	@build/release/bench/bench_rtx_cache
 bench-load-vp8:
 	@$(MAKE) --no-print-directory MODE=release build/release/bench/bench_load_vp8
 	@build/release/bench/bench_load_vp8
