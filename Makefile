@@ -201,7 +201,7 @@ bench: bench-deps
 	@$(MAKE) --no-print-directory bench-mixer bench-srtp bench-router bench-rtx-cache bench-stun \
 	    bench-probe bench-load-vp8 bench-timers bench-capacity
 # samtale against Janus and the limit probe under the load generator, in a
-# network namespace of its own (root; about 17 minutes, 10 of them the churn
+# network namespace of its own (root; about 18 minutes, 10 of them the churn
 # run); writes docs/BENCHMARKS.md section 9. E.g. CAPACITY_ARGS="--scenarios a".
 CAPACITY_ARGS ?= --perf --write docs/BENCHMARKS.md
 bench-capacity: bench-deps
