@@ -32,6 +32,19 @@ static int queue_pkt(struct worker *w, struct pkt *p, size_t len, const struct s
     return worker_send_batch(w, p);
 }
 
+/* A copy of buf in a packet of the worker's pool; 0, ERR_TOOBIG or ERR_FULL. */
+static int pool_copy(struct msession *s, const uint8_t *buf, size_t len, struct pkt **out)
+{
+    if (len > WORKER_PKT_SIZE)
+        return ERR_TOOBIG;
+    struct pkt *p = pool_get(worker_pool(s->e->w));
+    if (!p)
+        return ERR_FULL; /* counted by the pool (pool_exhausted) */
+    memcpy(p->data, buf, len);
+    *out = p;
+    return 0;
+}
+
 /* One datagram the transport produced itself (STUN, DTLS): over UDP a copy
  * in a pool packet joins the send batch, over ICE-TCP it is framed into the
  * connection's own buffer. */
@@ -40,13 +53,9 @@ static int send_datagram(struct msession *s, const uint8_t *buf, size_t len,
 {
     if (to->proto == ICE_PROTO_TCP)
         return worker_send_tcp(s->e->w, to->tcp_conn, buf, len);
-    if (len > WORKER_PKT_SIZE)
-        return ERR_TOOBIG;
-    struct pkt *p = pool_get(worker_pool(s->e->w));
-    if (!p)
-        return ERR_FULL; /* counted by the pool (pool_exhausted) */
-    memcpy(p->data, buf, len);
-    return queue_pkt(s->e->w, p, len, &to->addr);
+    struct pkt *p;
+    int rc = pool_copy(s, buf, len, &p);
+    return rc < 0 ? rc : queue_pkt(s->e->w, p, len, &to->addr);
 }
 
 /* Protects RTP or RTCP in p in place and sends it; takes ownership of p. */
@@ -72,13 +81,9 @@ int engine_session_send_rtcp(struct msession *s, const uint8_t *buf, size_t len)
 {
     if (!transport_is_connected(s->t))
         return ERR_AGAIN;
-    if (len > WORKER_PKT_SIZE)
-        return ERR_TOOBIG;
-    struct pkt *p = pool_get(worker_pool(s->e->w));
-    if (!p)
-        return ERR_FULL; /* counted by the pool (pool_exhausted) */
-    memcpy(p->data, buf, len);
-    return send_protected(s, p, len, true);
+    struct pkt *p;
+    int rc = pool_copy(s, buf, len, &p);
+    return rc < 0 ? rc : send_protected(s, p, len, true);
 }
 
 /* Carries out an output of the transport that is not an event. */
